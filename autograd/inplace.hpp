@@ -1,0 +1,38 @@
+// In-place ops. Outside autograd the kernel writes into the tensor directly. When
+// autograd must see the change, the differentiable out-of-place op runs on a copy of
+// the old value, the result is written into the tensor's memory, and the tensor takes
+// over the result's history (so gradients flow as if the op had made a new tensor).
+// Either way the storage's version goes up, which is how autograd notices that a
+// tensor saved for backward has changed.
+#pragma once
+#include "autograd/node.hpp"
+#include "ops/elementwise.hpp"
+#include "src/check.hpp"
+#include "src/shape.hpp"
+
+namespace ember {
+namespace autograd {
+
+inline void bump_version(const Tensor& t) { ++t.unsafeGetTensorImpl()->storage->version; }
+
+void check_inplace_allowed(const char* op, const Tensor& self);
+// Writes result into self and moves result's history onto self.
+void take_over(const char* op, Tensor& self, const Tensor& result);
+
+// kernel(): writes into self. functional(old_self): the differentiable out-of-place op.
+template <class Kernel, class Functional>
+Tensor& inplace(const char* op, Tensor& self, bool others_require_grad, Kernel&& kernel, Functional&& functional) {
+  ember::detail::check_defined(self, op);
+  if (!(grad_mode_enabled() && (requires_grad(self) || others_require_grad))) {
+    kernel();
+    bump_version(self);
+    return self;
+  }
+  check_inplace_allowed(op, self);
+  Tensor result = functional(self.clone());
+  take_over(op, self, result);
+  return self;
+}
+
+}  // namespace autograd
+}  // namespace ember

@@ -1,0 +1,118 @@
+// The recording: graph nodes, the edges between them, saved tensors with version
+// checks, and the per-tensor autograd block.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace autograd {
+
+struct Node;
+using TensorList = std::vector<Tensor>;
+using Hook = std::function<Tensor(const Tensor&)>;
+
+// Where a gradient goes: input `input_nr` of node `fn`.
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+};
+
+// A tensor a node keeps for its backward. It never holds the node that owns it (an
+// output is saved as detached data plus a weak link), and it remembers the storage
+// version so that an in-place change before backward is caught.
+struct SavedTensor {
+  Tensor data;                      // detached alias, or the leaf / plain tensor itself
+  std::shared_ptr<Node> grad_fn;    // history of a saved non-leaf input
+  std::weak_ptr<Node> owner;        // for a saved output: the node that produced it
+  uint32_t output_nr = 0;
+  uint32_t version = 0;
+  bool is_output = false;
+  bool output_requires_grad = false;
+};
+
+// The autograd block of a tensor; exists only for tensors that take part in autograd.
+struct AutogradMeta {
+  bool requires_grad = false;  // set on leaves by the user
+  bool is_view = false;        // a view of a tensor that requires grad
+  Tensor grad;
+  std::shared_ptr<Node> grad_fn;
+  uint32_t output_nr = 0;
+  std::weak_ptr<Node> grad_accumulator;
+  std::vector<std::pair<unsigned, Hook>> leaf_hooks;
+  std::shared_ptr<Tensor> retained_grad;  // retain_grad() on a non-leaf
+};
+
+struct Node : std::enable_shared_from_this<Node> {
+  uint64_t seq = 0;
+  uint32_t num_outputs = 1;  // outputs of the forward op = gradients this node receives
+  std::vector<Edge> next;    // one per input of the forward op
+  std::vector<SavedTensor> saved;
+  std::vector<std::pair<uint32_t, std::pair<unsigned, Hook>>> pre_hooks;  // (output_nr, (id, hook))
+  bool released = false;
+  // Engine scratch: the run that visited this node last, and its slot there.
+  uint64_t run_id = 0;
+  int64_t slot = -1;
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  virtual ~Node();
+
+  virtual const char* name() const = 0;
+  // grads: one per forward output (undefined where none arrived). Returns one per input.
+  virtual TensorList apply(TensorList&& grads) = 0;
+  virtual bool is_accumulator() const { return false; }
+  // Frees what backward needed (after a backward without retain_graph).
+  void release_saved();
+  // Unpacks saved tensor i, checking its version.
+  Tensor unpack(std::size_t i);
+};
+
+uint64_t next_sequence_nr();
+bool grad_mode_enabled();
+
+AutogradMeta& meta_of(const Tensor& t);  // creates the block if missing
+inline AutogradMeta* meta_if(const Tensor& t) { return t.autograd_meta(); }
+// Whether t takes part in autograd (a leaf that requires grad, or a tensor with history).
+inline bool requires_grad(const Tensor& t) {
+  AutogradMeta* m = t.autograd_meta();
+  return m && (m->requires_grad || m->grad_fn);
+}
+// Where t's gradient goes: its grad_fn, or its leaf accumulator.
+Edge gradient_edge(const Tensor& t);
+
+// Saves t for backward; save_output for a tensor the op itself produced.
+SavedTensor save(const Tensor& t);
+SavedTensor save_output(const Tensor& t);
+
+// Accumulates into a leaf's .grad.
+struct AccumulateGrad final : Node {
+  Tensor variable;
+  explicit AccumulateGrad(Tensor v) : variable(std::move(v)) { seq = 0; }
+  const char* name() const override { return "AccumulateGrad"; }
+  TensorList apply(TensorList&& grads) override;
+  bool is_accumulator() const override { return true; }
+};
+
+}  // namespace autograd
+}  // namespace ember
+
+namespace ember {
+namespace autograd {
+// Sets grad mode for a scope (the engine runs backward with grad mode = create_graph).
+class GradModeScope {
+ public:
+  explicit GradModeScope(bool enabled);
+  ~GradModeScope();
+
+ private:
+  bool prev_;
+};
+}  // namespace autograd
+}  // namespace ember

@@ -1,0 +1,113 @@
+// The one helper every differentiable op uses to record itself:
+//
+//   Tensor tanh(const Tensor& x) {
+//     Tensor y = kernels::tanh(x);
+//     if (needs_grad(x))
+//       record("tanh", {x}, {&y}, {save_output(y)},
+//              [](const Grads& g, Ctx& c) { return Grads{g[0] * (1 - c.saved(0).square())}; });
+//     return y;
+//   }
+//
+// The backward lambda sits beside the forward call and is written with ember's own
+// differentiable ops, so create_graph gives higher-order gradients for free. A gradient
+// it returns for a broadcast input may keep the broadcast shape: the node sums it back
+// to the input's shape (sum_to) and casts it to the input's dtype.
+#pragma once
+#include <initializer_list>
+#include <utility>
+
+#include "autograd/node.hpp"
+
+namespace ember {
+namespace autograd {
+
+using Grads = TensorList;
+
+// What a backward lambda sees besides the incoming gradients.
+class Ctx {
+ public:
+  Ctx(Node* node, uint64_t needs) : node_(node), needs_(needs) {}
+  // Saved tensor i, version-checked.
+  Tensor saved(std::size_t i) { return node_->unpack(i); }
+  // Whether input i needs a gradient at all (skip computing the others).
+  bool needs(std::size_t i) const { return (needs_ >> i) & 1; }
+
+ private:
+  Node* node_;
+  uint64_t needs_;
+};
+
+struct InputMeta {
+  Shape sizes;
+  Dtype dtype;
+};
+
+// Sums g over the dims that broadcasting added or expanded, giving shape `sizes`.
+Tensor sum_to(const Tensor& g, IntArrayRef sizes);
+
+namespace detail {
+struct FunctionNodeBase : Node {
+  const char* op_name;
+  std::vector<InputMeta> inputs;
+  std::vector<InputMeta> outputs;  // kept only for multi-output ops (to fill zeros)
+  uint64_t needs = 0;
+  const char* name() const override { return op_name; }
+  TensorList apply(TensorList&& grads) override;
+  virtual TensorList call(const TensorList& grads, Ctx& ctx) = 0;
+};
+
+template <class F>
+struct FunctionNode final : FunctionNodeBase {
+  F fn;
+  explicit FunctionNode(F f) : fn(std::move(f)) {}
+  TensorList call(const TensorList& grads, Ctx& ctx) override { return fn(grads, ctx); }
+};
+
+void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, std::initializer_list<Tensor> inputs,
+            std::initializer_list<Tensor*> outputs, std::vector<SavedTensor>&& saved, bool outputs_are_views);
+void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, const std::vector<Tensor>& inputs,
+            const std::vector<Tensor*>& outputs, std::vector<SavedTensor>&& saved, bool outputs_are_views);
+}  // namespace detail
+
+// Whether an op on these inputs must record itself.
+template <class... Ts>
+inline bool needs_grad(const Ts&... ts) {
+  return grad_mode_enabled() && (requires_grad(ts) || ...);
+}
+inline bool needs_grad_list(const std::vector<Tensor>& ts) {
+  if (!grad_mode_enabled()) return false;
+  for (const Tensor& t : ts)
+    if (t.defined() && requires_grad(t)) return true;
+  return false;
+}
+
+template <class F>
+void record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor*> outputs,
+            std::vector<SavedTensor> saved, F&& fn) {
+  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
+  node->op_name = name;
+  auto* raw = node.get();
+  detail::attach(raw, std::move(node), inputs, outputs, std::move(saved), false);
+}
+
+template <class F>
+void record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs,
+            std::vector<SavedTensor> saved, F&& fn) {
+  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
+  node->op_name = name;
+  auto* raw = node.get();
+  detail::attach(raw, std::move(node), inputs, outputs, std::move(saved), false);
+}
+
+// For view ops: the outputs share storage with the input, so in-place ops on them are
+// refused while autograd tracks them.
+template <class F>
+void record_view(const char* name, const Tensor& input, Tensor* output, std::vector<SavedTensor> saved, F&& fn) {
+  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
+  node->op_name = name;
+  auto* raw = node.get();
+  detail::attach(raw, std::move(node), {input}, {output}, std::move(saved), true);
+}
+
+}  // namespace autograd
+}  // namespace ember

@@ -1,0 +1,400 @@
+// Tensor's methods and operators: thin forwarders to the free functions, plus the
+// in-place elementwise ops, copies and conversions.
+#include <cstring>
+
+#include "autograd/inplace.hpp"
+#include "autograd/record.hpp"
+#include "ember/autograd.hpp"
+#include "ember/creation.hpp"
+#include "ember/functions.hpp"
+#include "ember/indexing.hpp"
+#include "ops/elementwise.hpp"
+#include "src/random.hpp"
+
+namespace ember {
+using autograd::Ctx;
+using autograd::Grads;
+using autograd::inplace;
+using autograd::needs_grad;
+using autograd::record;
+namespace k = kernels;
+
+// ---- metadata and access ----
+int64_t Tensor::size(int64_t d) const {
+  return sizes()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "size"))];
+}
+int64_t Tensor::stride(int64_t d) const {
+  return strides()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "stride"))];
+}
+bool Tensor::is_alias_of(const Tensor& o) const {
+  return defined() && o.defined() && impl_->storage == o.impl_->storage;
+}
+
+namespace {
+void check_one_element(const Tensor& t) {
+  detail::check_defined(t, "item");
+  EMBER_CHECK(t.numel() == 1, "item: a tensor with {} elements (shape {}) cannot be converted to a number; it "
+                              "needs exactly one",
+              t.numel(), t.sizes());
+}
+}  // namespace
+
+template <class T>
+T Tensor::item() const {
+  check_one_element(*this);
+  switch (dtype()) {
+    case Dtype::Float32: return static_cast<T>(*static_cast<const float*>(data_ptr()));
+    case Dtype::Float64: return static_cast<T>(*static_cast<const double*>(data_ptr()));
+    case Dtype::Int64: return static_cast<T>(*static_cast<const int64_t*>(data_ptr()));
+    case Dtype::Bool: return static_cast<T>(*static_cast<const bool*>(data_ptr()));
+  }
+  return T();
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template int Tensor::item<int>() const;
+template bool Tensor::item<bool>() const;
+
+Scalar Tensor::item() const {
+  check_one_element(*this);
+  if (is_floating_point()) return Scalar(item<double>());
+  if (dtype() == Dtype::Bool) return Scalar(item<bool>());
+  return Scalar(item<int64_t>());
+}
+
+template <class T>
+std::vector<T> Tensor::tolist() const {
+  detail::check_defined(*this, "tolist");
+  Tensor c = k::contiguous_as(*this, DtypeOf<T>::value);
+  const T* p = static_cast<const T*>(c.data_ptr());
+  return std::vector<T>(p, p + c.numel());
+}
+template std::vector<float> Tensor::tolist<float>() const;
+template std::vector<double> Tensor::tolist<double>() const;
+template std::vector<int64_t> Tensor::tolist<int64_t>() const;
+
+// `x[0] = y`: writes into the view.
+Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }
+Tensor& Tensor::operator=(Scalar value) && { return fill_(value); }
+
+// ---- conversion and copies (differentiable) ----
+Tensor Tensor::to(Dtype d, bool copy) const {
+  detail::check_defined(*this, "to");
+  if (d == dtype() && !copy) return *this;
+  EMBER_CHECK(!(requires_grad() && autograd::grad_mode_enabled() && !ember::is_floating_point(d)),
+              "to: cannot convert a tensor that requires grad (shape {}) to {}; detach() it first", sizes(), d);
+  Tensor y = k::contiguous_as(*this, d);
+  if (needs_grad(*this)) {
+    Dtype from = dtype();
+    record("to", {*this}, {&y}, {}, [from](const Grads& g, Ctx&) { return Grads{g[0].to(from)}; });
+  }
+  return y;
+}
+Tensor Tensor::to(const TensorOptions& o, bool copy) const {
+  Tensor y = to(o.has_dtype() ? o.dtype() : dtype(), copy);
+  if (o.requires_grad()) {
+    if (y.is_same(*this)) y = detach();
+    y.requires_grad_(true);
+  }
+  return y;
+}
+Tensor Tensor::clone() const {
+  detail::check_defined(*this, "clone");
+  Tensor y = k::contiguous_as(*this, dtype());
+  if (needs_grad(*this)) record("clone", {*this}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
+  return y;
+}
+Tensor Tensor::contiguous() const {
+  detail::check_defined(*this, "contiguous");
+  return is_contiguous() ? *this : clone();
+}
+
+// ---- in place ----
+#define EMBER_INPLACE_BINARY(NAME, KOP, FN)                                                              \
+  Tensor& Tensor::NAME(const Tensor& o) {                                                                \
+    detail::check_defined(o, #NAME, "argument");                                                         \
+    return inplace(                                                                                      \
+        #NAME, *this, o.requires_grad(), [&] { k::binary_out(*this, k::Binary::KOP, *this, o); },        \
+        [&](const Tensor& old) { return FN(old, o); });                                                  \
+  }                                                                                                      \
+  Tensor& Tensor::NAME(Scalar o) {                                                                       \
+    return inplace(                                                                                      \
+        #NAME, *this, false, [&] { k::binary_out(*this, k::Binary::KOP, *this, o); },                    \
+        [&](const Tensor& old) { return FN(old, o); });                                                  \
+  }
+EMBER_INPLACE_BINARY(mul_, Mul, ember::mul)
+EMBER_INPLACE_BINARY(div_, Div, ember::div)
+#undef EMBER_INPLACE_BINARY
+
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
+  detail::check_defined(o, "add_", "argument");
+  return inplace(
+      "add_", *this, o.requires_grad(), [&] { k::add_scaled_out(*this, *this, o, alpha); },
+      [&](const Tensor& old) { return ember::add(old, o, alpha); });
+}
+Tensor& Tensor::add_(Scalar o, Scalar alpha) {
+  Scalar v = alpha.is_floating_point() || o.is_floating_point() ? Scalar(o.to_double() * alpha.to_double())
+                                                                 : Scalar(o.to_int() * alpha.to_int());
+  return inplace(
+      "add_", *this, false, [&] { k::binary_out(*this, k::Binary::Add, *this, v); },
+      [&](const Tensor& old) { return ember::add(old, v); });
+}
+Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
+  return add_(o, alpha.is_floating_point() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int()));
+}
+Tensor& Tensor::sub_(Scalar o, Scalar alpha) {
+  return add_(o, alpha.is_floating_point() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int()));
+}
+Tensor& Tensor::pow_(Scalar e) {
+  return inplace(
+      "pow_", *this, false, [&] { k::copy(*this, k::pow_scalar(*this, e)); },
+      [&](const Tensor& old) { return ember::pow(old, e); });
+}
+
+#define EMBER_INPLACE_UNARY(NAME, KERNEL_OUT, FN)                                                         \
+  Tensor& Tensor::NAME() {                                                                                \
+    return inplace(                                                                                       \
+        #NAME, *this, false, [&] { KERNEL_OUT(*this, *this); }, [](const Tensor& old) { return FN(old); }); \
+  }
+EMBER_INPLACE_UNARY(neg_, k::neg_out, ember::neg)
+EMBER_INPLACE_UNARY(abs_, k::abs_out, ember::abs)
+EMBER_INPLACE_UNARY(exp_, k::exp_out, ember::exp)
+EMBER_INPLACE_UNARY(log_, k::log_out, ember::log)
+EMBER_INPLACE_UNARY(sqrt_, k::sqrt_out, ember::sqrt)
+EMBER_INPLACE_UNARY(tanh_, k::tanh_out, ember::tanh)
+EMBER_INPLACE_UNARY(sigmoid_, k::sigmoid_out, ember::sigmoid)
+EMBER_INPLACE_UNARY(relu_, k::relu_out, ember::relu)
+#undef EMBER_INPLACE_UNARY
+
+Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::fill_(Scalar v) {
+  return inplace(
+      "fill_", *this, false, [&] { k::fill(*this, v); },
+      [&](const Tensor& old) { return ember::zeros_like(old) + ember::scalar_tensor(v, old.dtype()); });
+}
+Tensor& Tensor::fill_(const Tensor& v) {
+  detail::check_defined(v, "fill_", "value");
+  EMBER_CHECK(v.dim() == 0, "fill_: the value must be a 0-dim tensor, got shape {}", v.sizes());
+  return copy_(v);
+}
+Tensor& Tensor::copy_(const Tensor& src) {
+  detail::check_defined(src, "copy_", "source");
+  return inplace(
+      "copy_", *this, src.requires_grad(), [&] { k::copy(*this, src); },
+      [&](const Tensor& old) { return ember::zeros_like(old) + src.to(old.dtype()); });
+}
+Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+  return inplace(
+      "clamp_", *this, false, [&] { k::clamp_out(*this, *this, min, max); },
+      [&](const Tensor& old) { return ember::clamp(old, min, max); });
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
+  detail::check_defined(mask, "masked_fill_", "mask");
+  return inplace(
+      "masked_fill_", *this, false,
+      [&] { k::copy(*this, k::where(mask, ember::scalar_tensor(value, dtype()), *this)); },
+      [&](const Tensor& old) { return ember::masked_fill(old, mask, value); });
+}
+Tensor& Tensor::uniform_(double from, double to) {
+  autograd::check_inplace_allowed("uniform_", *this);
+  NoGradGuard g;
+  detail::fill_uniform(*this, from, to);
+  autograd::bump_version(*this);
+  return *this;
+}
+Tensor& Tensor::normal_(double mean, double std) {
+  autograd::check_inplace_allowed("normal_", *this);
+  NoGradGuard g;
+  detail::fill_normal(*this, mean, std);
+  autograd::bump_version(*this);
+  return *this;
+}
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> i, const Tensor& v) {
+  return ember::index_put_(*this, std::vector<indexing::TensorIndex>(i), v);
+}
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> i, Scalar v) {
+  return ember::index_put_(*this, std::vector<indexing::TensorIndex>(i), ember::scalar_tensor(v, dtype()));
+}
+Tensor& Tensor::index_put_(const std::vector<indexing::TensorIndex>& i, const Tensor& v) {
+  return ember::index_put_(*this, i, v);
+}
+Tensor& Tensor::index_put_(const std::vector<indexing::TensorIndex>& i, Scalar v) {
+  return ember::index_put_(*this, i, ember::scalar_tensor(v, dtype()));
+}
+Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> i) const {
+  return ember::index(*this, std::vector<indexing::TensorIndex>(i));
+}
+Tensor Tensor::index(const std::vector<indexing::TensorIndex>& i) const { return ember::index(*this, i); }
+Tensor Tensor::operator[](int64_t i) const { return select(0, i); }
+Tensor Tensor::operator[](const Tensor& i) const { return ember::index(*this, {indexing::TensorIndex(i)}); }
+
+// ---- forwarders ----
+Tensor Tensor::add(const Tensor& o, Scalar a) const { return ember::add(*this, o, a); }
+Tensor Tensor::add(Scalar o, Scalar a) const { return ember::add(*this, o, a); }
+Tensor Tensor::sub(const Tensor& o, Scalar a) const { return ember::sub(*this, o, a); }
+Tensor Tensor::sub(Scalar o, Scalar a) const { return ember::sub(*this, o, a); }
+Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
+Tensor Tensor::mul(Scalar o) const { return ember::mul(*this, o); }
+Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
+Tensor Tensor::div(Scalar o) const { return ember::div(*this, o); }
+Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
+Tensor Tensor::pow(Scalar e) const { return ember::pow(*this, e); }
+Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
+#define EMBER_FORWARD_UNARY(NAME) \
+  Tensor Tensor::NAME() const { return ember::NAME(*this); }
+EMBER_FORWARD_UNARY(neg)
+EMBER_FORWARD_UNARY(abs)
+EMBER_FORWARD_UNARY(exp)
+EMBER_FORWARD_UNARY(expm1)
+EMBER_FORWARD_UNARY(log)
+EMBER_FORWARD_UNARY(log1p)
+EMBER_FORWARD_UNARY(sqrt)
+EMBER_FORWARD_UNARY(rsqrt)
+EMBER_FORWARD_UNARY(reciprocal)
+EMBER_FORWARD_UNARY(square)
+EMBER_FORWARD_UNARY(sin)
+EMBER_FORWARD_UNARY(cos)
+EMBER_FORWARD_UNARY(tanh)
+EMBER_FORWARD_UNARY(sigmoid)
+EMBER_FORWARD_UNARY(relu)
+EMBER_FORWARD_UNARY(erf)
+EMBER_FORWARD_UNARY(sign)
+EMBER_FORWARD_UNARY(logical_not)
+EMBER_FORWARD_UNARY(t)
+EMBER_FORWARD_UNARY(squeeze)
+EMBER_FORWARD_UNARY(nonzero)
+#undef EMBER_FORWARD_UNARY
+Tensor Tensor::clamp(std::optional<Scalar> lo, std::optional<Scalar> hi) const { return ember::clamp(*this, lo, hi); }
+Tensor Tensor::clamp_min(Scalar lo) const { return ember::clamp_min(*this, lo); }
+Tensor Tensor::clamp_max(Scalar hi) const { return ember::clamp_max(*this, hi); }
+Tensor Tensor::where(const Tensor& c, const Tensor& o) const { return ember::where(c, *this, o); }
+Tensor Tensor::logical_and(const Tensor& o) const { return ember::logical_and(*this, o); }
+Tensor Tensor::logical_or(const Tensor& o) const { return ember::logical_or(*this, o); }
+#define EMBER_FORWARD_CMP(NAME)                                                  \
+  Tensor Tensor::NAME(const Tensor& o) const { return ember::NAME(*this, o); } \
+  Tensor Tensor::NAME(Scalar o) const { return ember::NAME(*this, o); }
+EMBER_FORWARD_CMP(eq)
+EMBER_FORWARD_CMP(ne)
+EMBER_FORWARD_CMP(lt)
+EMBER_FORWARD_CMP(le)
+EMBER_FORWARD_CMP(gt)
+EMBER_FORWARD_CMP(ge)
+#undef EMBER_FORWARD_CMP
+bool Tensor::equal(const Tensor& o) const { return ember::equal(*this, o); }
+bool Tensor::allclose(const Tensor& o, double r, double a, bool n) const { return ember::allclose(*this, o, r, a, n); }
+
+Tensor Tensor::sum(std::optional<Dtype> d) const { return ember::sum(*this, d); }
+Tensor Tensor::sum(IntArrayRef dim, bool k, std::optional<Dtype> d) const { return ember::sum(*this, dim, k, d); }
+Tensor Tensor::mean(std::optional<Dtype> d) const { return ember::mean(*this, d); }
+Tensor Tensor::mean(IntArrayRef dim, bool k, std::optional<Dtype> d) const { return ember::mean(*this, dim, k, d); }
+Tensor Tensor::prod(std::optional<Dtype> d) const { return ember::prod(*this, d); }
+Tensor Tensor::prod(int64_t dim, bool k, std::optional<Dtype> d) const { return ember::prod(*this, dim, k, d); }
+Tensor Tensor::amax(IntArrayRef dim, bool k) const { return ember::amax(*this, dim, k); }
+Tensor Tensor::amin(IntArrayRef dim, bool k) const { return ember::amin(*this, dim, k); }
+Tensor Tensor::max() const { return ember::max(*this); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool k) const { return ember::max(*this, dim, k); }
+Tensor Tensor::min() const { return ember::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool k) const { return ember::min(*this, dim, k); }
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool k) const { return ember::argmax(*this, dim, k); }
+Tensor Tensor::argmin(std::optional<int64_t> dim, bool k) const { return ember::argmin(*this, dim, k); }
+Tensor Tensor::var(bool u) const { return ember::var(*this, u); }
+Tensor Tensor::var(IntArrayRef dim, bool u, bool k) const { return ember::var(*this, dim, u, k); }
+Tensor Tensor::var(std::optional<IntArrayRef> dim, std::optional<int64_t> c, bool k) const {
+  return ember::var(*this, dim, c, k);
+}
+Tensor Tensor::std(bool u) const { return ember::std(*this, u); }
+Tensor Tensor::std(IntArrayRef dim, bool u, bool k) const { return ember::std(*this, dim, u, k); }
+Tensor Tensor::std(std::optional<IntArrayRef> dim, std::optional<int64_t> c, bool k) const {
+  return ember::std(*this, dim, c, k);
+}
+Tensor Tensor::logsumexp(IntArrayRef dim, bool k) const { return ember::logsumexp(*this, dim, k); }
+Tensor Tensor::norm(Scalar p) const { return ember::norm(*this, p); }
+Tensor Tensor::norm(std::optional<Scalar> p, IntArrayRef dim, bool k) const { return ember::norm(*this, p, dim, k); }
+Tensor Tensor::cumsum(int64_t dim, std::optional<Dtype> d) const { return ember::cumsum(*this, dim, d); }
+Tensor Tensor::all() const { return ember::all(*this); }
+Tensor Tensor::any() const { return ember::any(*this); }
+Tensor Tensor::all(int64_t dim, bool k) const { return ember::all(*this, dim, k); }
+Tensor Tensor::any(int64_t dim, bool k) const { return ember::any(*this, dim, k); }
+Tensor Tensor::softmax(int64_t dim) const { return ember::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int64_t dim) const { return ember::log_softmax(*this, dim); }
+
+Tensor Tensor::reshape(IntArrayRef s) const { return ember::reshape(*this, s); }
+Tensor Tensor::view(IntArrayRef s) const { return ember::view(*this, s); }
+Tensor Tensor::view_as(const Tensor& o) const { return ember::view(*this, o.sizes()); }
+Tensor Tensor::reshape_as(const Tensor& o) const { return ember::reshape(*this, o.sizes()); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return ember::transpose(*this, a, b); }
+Tensor Tensor::mT() const { return ember::transpose(*this, -2, -1); }
+Tensor Tensor::permute(IntArrayRef d) const { return ember::permute(*this, d); }
+Tensor Tensor::expand(IntArrayRef s) const { return ember::expand(*this, s); }
+Tensor Tensor::expand_as(const Tensor& o) const { return ember::expand(*this, o.sizes()); }
+Tensor Tensor::squeeze(int64_t d) const { return ember::squeeze(*this, d); }
+Tensor Tensor::unsqueeze(int64_t d) const { return ember::unsqueeze(*this, d); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return ember::flatten(*this, s, e); }
+Tensor Tensor::unflatten(int64_t d, IntArrayRef sizes) const {
+  int64_t w = detail::wrap_dim(d, dim(), "unflatten");
+  std::vector<int64_t> shape(this->sizes().begin(), this->sizes().end());
+  shape.erase(shape.begin() + w);
+  shape.insert(shape.begin() + w, sizes.begin(), sizes.end());
+  return ember::reshape(*this, shape);
+}
+Tensor Tensor::narrow(int64_t d, int64_t s, int64_t l) const { return ember::narrow(*this, d, s, l); }
+Tensor Tensor::select(int64_t d, int64_t i) const { return ember::select(*this, d, i); }
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t st) const {
+  return ember::slice(*this, d, s, e, st);
+}
+Tensor Tensor::flip(IntArrayRef d) const { return ember::flip(*this, d); }
+Tensor Tensor::repeat(IntArrayRef r) const { return ember::repeat(*this, r); }
+std::vector<Tensor> Tensor::split(int64_t s, int64_t d) const { return ember::split(*this, s, d); }
+std::vector<Tensor> Tensor::split(IntArrayRef s, int64_t d) const { return ember::split(*this, s, d); }
+std::vector<Tensor> Tensor::chunk(int64_t c, int64_t d) const { return ember::chunk(*this, c, d); }
+std::vector<Tensor> Tensor::unbind(int64_t d) const { return ember::unbind(*this, d); }
+Tensor Tensor::index_select(int64_t d, const Tensor& i) const { return ember::index_select(*this, d, i); }
+Tensor Tensor::gather(int64_t d, const Tensor& i) const { return ember::gather(*this, d, i); }
+Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const {
+  return ember::scatter_add(*this, d, i, s);
+}
+Tensor Tensor::masked_fill(const Tensor& m, Scalar v) const { return ember::masked_fill(*this, m, v); }
+Tensor Tensor::masked_fill(const Tensor& m, const Tensor& v) const { return ember::masked_fill(*this, m, v); }
+Tensor Tensor::masked_select(const Tensor& m) const { return ember::masked_select(*this, m); }
+Tensor Tensor::tril(int64_t d) const { return ember::tril(*this, d); }
+Tensor Tensor::triu(int64_t d) const { return ember::triu(*this, d); }
+
+Tensor Tensor::matmul(const Tensor& o) const { return ember::matmul(*this, o); }
+Tensor Tensor::mm(const Tensor& o) const { return ember::mm(*this, o); }
+Tensor Tensor::bmm(const Tensor& o) const { return ember::bmm(*this, o); }
+Tensor Tensor::dot(const Tensor& o) const { return ember::dot(*this, o); }
+Tensor Tensor::outer(const Tensor& o) const { return ember::outer(*this, o); }
+
+// ---- operators ----
+Tensor operator-(const Tensor& x) { return ember::neg(x); }
+Tensor operator+(const Tensor& a, const Tensor& b) { return ember::add(a, b); }
+Tensor operator+(const Tensor& a, Scalar b) { return ember::add(a, b); }
+Tensor operator+(Scalar a, const Tensor& b) { return ember::add(b, a); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return ember::sub(a, b); }
+Tensor operator-(const Tensor& a, Scalar b) { return ember::sub(a, b); }
+Tensor operator-(Scalar a, const Tensor& b) { return ember::rsub(b, a); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return ember::mul(a, b); }
+Tensor operator*(const Tensor& a, Scalar b) { return ember::mul(a, b); }
+Tensor operator*(Scalar a, const Tensor& b) { return ember::mul(b, a); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return ember::div(a, b); }
+Tensor operator/(const Tensor& a, Scalar b) { return ember::div(a, b); }
+Tensor operator/(Scalar a, const Tensor& b) { return ember::mul(ember::reciprocal(b), a); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return ember::eq(a, b); }
+Tensor operator==(const Tensor& a, Scalar b) { return ember::eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ember::ne(a, b); }
+Tensor operator!=(const Tensor& a, Scalar b) { return ember::ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return ember::lt(a, b); }
+Tensor operator<(const Tensor& a, Scalar b) { return ember::lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return ember::le(a, b); }
+Tensor operator<=(const Tensor& a, Scalar b) { return ember::le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return ember::gt(a, b); }
+Tensor operator>(const Tensor& a, Scalar b) { return ember::gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ember::ge(a, b); }
+Tensor operator>=(const Tensor& a, Scalar b) { return ember::ge(a, b); }
+Tensor operator!(const Tensor& a) { return ember::logical_not(a); }
+Tensor operator&(const Tensor& a, const Tensor& b) { return ember::logical_and(a, b); }
+Tensor operator|(const Tensor& a, const Tensor& b) { return ember::logical_or(a, b); }
+
+}  // namespace ember

@@ -1,0 +1,74 @@
+// Autograd controls: grad mode guards, autograd::grad, gradcheck.
+#pragma once
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "ember/tensor.hpp"
+
+namespace ember {
+
+// Whether ops record themselves for backward on this thread.
+bool is_grad_enabled();
+void set_grad_enabled(bool enabled);
+
+// While alive, ops on this thread record nothing (torch::NoGradGuard).
+class NoGradGuard {
+ public:
+  NoGradGuard() : prev_(is_grad_enabled()) { set_grad_enabled(false); }
+  ~NoGradGuard() { set_grad_enabled(prev_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+// While alive, ops record again, even inside a NoGradGuard (torch::enable_grad).
+class EnableGradGuard {
+ public:
+  EnableGradGuard() : prev_(is_grad_enabled()) { set_grad_enabled(true); }
+  ~EnableGradGuard() { set_grad_enabled(prev_); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool prev_;
+};
+
+namespace autograd {
+
+// The gradients of sum_i <outputs[i], grad_outputs[i]> with respect to inputs, without
+// touching any .grad(). An input that the outputs do not depend on gives an error,
+// or an undefined tensor when allow_unused.
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs = {},
+                         std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                         bool allow_unused = false);
+
+// Backward from several roots at once.
+void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+
+struct GradcheckOptions {
+  double eps = 1e-6;
+  double atol = 1e-5;
+  double rtol = 1e-3;
+  // Also compare second derivatives (gradgradcheck).
+  bool check_second_order = false;
+  // Throw ember::Error describing the first mismatch instead of returning false.
+  bool raise_exception = true;
+};
+
+// Compares the analytic gradients of fn at inputs with central finite differences, in
+// float64 (the inputs are converted). Every floating input that requires grad is checked.
+bool gradcheck(const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& fn,
+               const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
+bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+               const GradcheckOptions& options = {});
+// gradcheck of the first-order gradients themselves (second derivatives).
+bool gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
+                   const GradcheckOptions& options = {});
+
+}  // namespace autograd
+}  // namespace ember

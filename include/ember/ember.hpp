@@ -1,0 +1,15 @@
+// ember: an eager, define-by-run tensor library with reverse-mode autograd.
+// This header is all a user needs; it stays light (no xtensor, xsimd or BLAS headers).
+#pragma once
+
+#include "ember/autograd.hpp"
+#include "ember/creation.hpp"
+#include "ember/dtype.hpp"
+#include "ember/error.hpp"
+#include "ember/functions.hpp"
+#include "ember/indexing.hpp"
+#include "ember/options.hpp"
+#include "ember/scalar.hpp"
+#include "ember/tensor.hpp"
+#include "ember/threads.hpp"
+#include "ember/version.hpp"

@@ -1,0 +1,629 @@
+#include "ops/elementwise.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "ops/functors.hpp"
+#include "ops/loops.hpp"
+#include "src/check.hpp"
+#include "src/shape.hpp"
+#include "src/shape.hpp"
+
+namespace ember {
+namespace kernels {
+namespace {
+
+using detail::empty_tensor;
+
+// ---- type promotion (torch.result_type) ----
+int category(Dtype t) { return t == Dtype::Bool ? 0 : t == Dtype::Int64 ? 1 : 2; }
+struct ResultState {
+  std::optional<Dtype> dim, zero, wrapped;
+  void add(std::optional<Dtype>& slot, Dtype t) { slot = slot ? promote_types(*slot, t) : t; }
+  Dtype result() const {
+    std::optional<Dtype> r = dim;
+    for (auto s : {zero, wrapped}) {
+      if (!s) continue;
+      if (!r || category(*s) > category(*r)) r = r ? promote_types(*r, *s) : *s;
+    }
+    return r ? *r : Dtype::Float32;
+  }
+};
+void add_tensor(ResultState& st, const Tensor& t) { st.add(t.dim() > 0 ? st.dim : st.zero, t.dtype()); }
+void add_scalar(ResultState& st, Scalar s) {
+  st.add(st.wrapped, s.is_floating_point() ? get_default_dtype() : s.is_integral() ? Dtype::Int64 : Dtype::Bool);
+}
+
+Tensor as_dtype(const Tensor& t, Dtype d) { return t.dtype() == d ? t : contiguous_as(t, d); }
+Dtype float_of(Dtype d) { return is_floating_point(d) ? d : get_default_dtype(); }
+
+#define EMBER_DISPATCH_FLOAT(DT, ...)           \
+  [&] {                                         \
+    if ((DT) == Dtype::Float32) {               \
+      using T = float;                          \
+      return __VA_ARGS__();                     \
+    } else {                                    \
+      using T = double;                         \
+      return __VA_ARGS__();                     \
+    }                                           \
+  }()
+#define EMBER_DISPATCH_ALL(DT, ...)                    \
+  [&] {                                                \
+    switch (DT) {                                      \
+      case Dtype::Float32: {                           \
+        using T = float;                               \
+        return __VA_ARGS__();                          \
+      }                                                \
+      case Dtype::Float64: {                           \
+        using T = double;                              \
+        return __VA_ARGS__();                          \
+      }                                                \
+      case Dtype::Int64: {                             \
+        using T = int64_t;                             \
+        return __VA_ARGS__();                          \
+      }                                                \
+      default: {                                       \
+        using T = bool;                                \
+        return __VA_ARGS__();                          \
+      }                                                \
+    }                                                  \
+  }()
+
+// ---- unary ----
+template <class T, class Op>
+void unary_loop(const Op& op, Tensor& out, const Tensor& x) {
+  auto simd = Contig<Op, T>::unary;
+  if (x.is_contiguous() && out.is_contiguous() && x.sizes().equals(out.sizes())) {
+    const T* xp = static_cast<const T*>(x.data_ptr());
+    T* yp = static_cast<T*>(out.data_ptr());
+    parallel_for(0, x.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      if (simd)
+        simd(op, xp + b, yp + b, e - b);
+      else
+        for (int64_t i = b; i < e; ++i) yp[i] = op(xp[i]);
+    });
+    return;
+  }
+  int64_t st[2][kMaxLoopDims];
+  broadcast_strides(out, out.sizes(), st[0]);
+  broadcast_strides(x, out.sizes(), st[1]);
+  Loop<2> L = make_loop<2>(out.sizes(), st);
+  run<2>(L, {static_cast<char*>(out.data_ptr()), static_cast<char*>(x.data_ptr())},
+         [&](char** p, const int64_t* s, int64_t n) {
+           if (simd && s[0] == sizeof(T) && s[1] == sizeof(T)) {
+             simd(op, reinterpret_cast<const T*>(p[1]), reinterpret_cast<T*>(p[0]), n);
+             return;
+           }
+           for (int64_t i = 0; i < n; ++i)
+             *reinterpret_cast<T*>(p[0] + i * s[0]) = op(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+         });
+}
+
+// A float-valued op: integer inputs compute in the default float dtype.
+template <template <class> class Op, class... Args>
+Tensor unary_float(const Tensor& x, Args... args) {
+  detail::check_defined(x, "elementwise op");
+  Dtype dt = float_of(x.dtype());
+  Tensor xin = as_dtype(x, dt);
+  Tensor out = empty_tensor(x.sizes(), dt);
+  EMBER_DISPATCH_FLOAT(dt, [&] { unary_loop<T>(Op<T>{static_cast<T>(args)...}, out, xin); });
+  return out;
+}
+template <template <class> class Op>
+void unary_float_out(Tensor& out, const Tensor& x) {
+  EMBER_CHECK(is_floating_point(out.dtype()), "in-place op: the result is a float, which cannot be stored in a "
+                                              "{} tensor of shape {}",
+              out.dtype(), out.sizes());
+  Tensor xin = as_dtype(x, out.dtype());
+  EMBER_DISPATCH_FLOAT(out.dtype(), [&] { unary_loop<T>(Op<T>{}, out, xin); });
+}
+// An op that keeps integer dtypes (neg, abs, square, relu, sign).
+template <template <class> class Op>
+Tensor unary_keep(const Tensor& x) {
+  detail::check_defined(x, "elementwise op");
+  Dtype dt = x.dtype() == Dtype::Bool ? Dtype::Int64 : x.dtype();
+  Tensor xin = as_dtype(x, dt);
+  Tensor out = empty_tensor(x.sizes(), dt);
+  if (dt == Dtype::Int64)
+    unary_loop<int64_t>(Op<int64_t>{}, out, xin);
+  else
+    EMBER_DISPATCH_FLOAT(dt, [&] { unary_loop<T>(Op<T>{}, out, xin); });
+  return out;
+}
+template <template <class> class Op>
+void unary_keep_out(Tensor& out, const Tensor& x) {
+  Tensor xin = as_dtype(x, out.dtype());
+  if (out.dtype() == Dtype::Int64)
+    unary_loop<int64_t>(Op<int64_t>{}, out, xin);
+  else if (is_floating_point(out.dtype()))
+    EMBER_DISPATCH_FLOAT(out.dtype(), [&] { unary_loop<T>(Op<T>{}, out, xin); });
+  else
+    detail::fail(fmt::format("in-place op: not supported on a bool tensor of shape {}", out.sizes()));
+}
+
+// ---- binary ----
+template <class T, class Op>
+void binary_loop(const Op& op, Tensor& out, const char* a_ptr, const int64_t* a_st, const char* b_ptr,
+                 const int64_t* b_st) {
+  auto simd = Contig<Op, T>::binary;
+  int64_t st[3][kMaxLoopDims];
+  broadcast_strides(out, out.sizes(), st[0]);
+  for (std::size_t i = 0; i < out.sizes().size(); ++i) {
+    st[1][i] = a_st[i];
+    st[2][i] = b_st[i];
+  }
+  Loop<3> L = make_loop<3>(out.sizes(), st);
+  run<3>(L, {static_cast<char*>(out.data_ptr()), const_cast<char*>(a_ptr), const_cast<char*>(b_ptr)},
+         [&](char** p, const int64_t* s, int64_t n) {
+           T* y = reinterpret_cast<T*>(p[0]);
+           const T* a = reinterpret_cast<const T*>(p[1]);
+           const T* b = reinterpret_cast<const T*>(p[2]);
+           constexpr int64_t E = sizeof(T);
+           if (simd && s[0] == E) {
+             if (s[1] == E && s[2] == E) return simd(op, a, b, y, n, BinaryMode::VV);
+             if (s[1] == E && s[2] == 0) return simd(op, a, b, y, n, BinaryMode::VS);
+             if (s[1] == 0 && s[2] == E) return simd(op, a, b, y, n, BinaryMode::SV);
+           }
+           for (int64_t i = 0; i < n; ++i)
+             *reinterpret_cast<T*>(p[0] + i * s[0]) =
+                 op(*reinterpret_cast<const T*>(p[1] + i * s[1]), *reinterpret_cast<const T*>(p[2] + i * s[2]));
+         });
+}
+
+template <class T>
+void binary_dispatch(Binary op, Tensor& out, const char* a, const int64_t* as, const char* b, const int64_t* bs,
+                     std::optional<double> alpha = std::nullopt) {
+  if (alpha) return binary_loop<T>(AddAlphaOp<T>{static_cast<T>(*alpha)}, out, a, as, b, bs);
+  switch (op) {
+    case Binary::Add: return binary_loop<T>(AddOp<T>{}, out, a, as, b, bs);
+    case Binary::Sub: return binary_loop<T>(SubOp<T>{}, out, a, as, b, bs);
+    case Binary::Mul: return binary_loop<T>(MulOp<T>{}, out, a, as, b, bs);
+    case Binary::Div: return binary_loop<T>(DivOp<T>{}, out, a, as, b, bs);
+    case Binary::Pow: return binary_loop<T>(PowOp<T>{}, out, a, as, b, bs);
+    case Binary::Max: return binary_loop<T>(MaxOp<T>{}, out, a, as, b, bs);
+    case Binary::Min: return binary_loop<T>(MinOp<T>{}, out, a, as, b, bs);
+  }
+}
+
+template <>
+void binary_dispatch<int64_t>(Binary op, Tensor& out, const char* a, const int64_t* as, const char* b,
+                              const int64_t* bs, std::optional<double> alpha) {
+  using T = int64_t;
+  if (alpha) return binary_loop<T>(AddAlphaOp<T>{static_cast<T>(*alpha)}, out, a, as, b, bs);
+  switch (op) {
+    case Binary::Add: return binary_loop<T>(AddOp<T>{}, out, a, as, b, bs);
+    case Binary::Sub: return binary_loop<T>(SubOp<T>{}, out, a, as, b, bs);
+    case Binary::Mul: return binary_loop<T>(MulOp<T>{}, out, a, as, b, bs);
+    case Binary::Max: return binary_loop<T>(MaxOp<T>{}, out, a, as, b, bs);
+    case Binary::Min: return binary_loop<T>(MinOp<T>{}, out, a, as, b, bs);
+    case Binary::Pow: {
+      struct IPow {
+        int64_t operator()(int64_t x, int64_t y) const {
+          if (y < 0) return x == 1 ? 1 : (x == -1 ? (y % 2 ? -1 : 1) : 0);
+          int64_t r = 1;
+          while (y) {
+            if (y & 1) r *= x;
+            x *= x;
+            y >>= 1;
+          }
+          return r;
+        }
+      };
+      return binary_loop<T>(IPow{}, out, a, as, b, bs);
+    }
+    case Binary::Div: break;
+  }
+  detail::fail("binary op: integer division is computed in floating point");
+}
+
+const char* binary_name(Binary op) {
+  switch (op) {
+    case Binary::Add: return "add";
+    case Binary::Sub: return "sub";
+    case Binary::Mul: return "mul";
+    case Binary::Div: return "div";
+    case Binary::Pow: return "pow";
+    case Binary::Max: return "maximum";
+    case Binary::Min: return "minimum";
+  }
+  return "binary";
+}
+
+// The dtype a binary op computes in: promoted, bool arithmetic as int64, true division
+// and pow with float exponent in float.
+Dtype compute_dtype(Binary op, Dtype promoted) {
+  if (op == Binary::Div) return float_of(promoted);
+  if (promoted == Dtype::Bool && op != Binary::Max && op != Binary::Min) return Dtype::Int64;
+  if (promoted == Dtype::Bool) return Dtype::Int64;
+  return promoted;
+}
+
+void binary_into(Tensor& out, Binary op, const Tensor& a, const Tensor& b, Dtype dt, std::optional<double> alpha) {
+  Tensor ain = as_dtype(a, dt), bin = as_dtype(b, dt);
+  Tensor target = out.dtype() == dt ? out : empty_tensor(out.sizes(), dt);
+  int64_t as[kMaxLoopDims], bs[kMaxLoopDims];
+  broadcast_strides(ain, target.sizes(), as);
+  broadcast_strides(bin, target.sizes(), bs);
+  const char* ap = static_cast<const char*>(ain.data_ptr());
+  const char* bp = static_cast<const char*>(bin.data_ptr());
+  EMBER_DISPATCH_ALL(dt, [&] {
+    if constexpr (std::is_same<T, bool>::value)
+      detail::fail("binary op on bool");
+    else
+      binary_dispatch<T>(op, target, ap, as, bp, bs, alpha);
+  });
+  if (!target.is_same(out)) copy(out, target);
+}
+
+template <class T>
+struct ScalarBox {
+  T value;
+};
+
+void binary_scalar_into(Tensor& out, Binary op, const Tensor& a, Scalar s, bool scalar_first, Dtype dt,
+                        std::optional<double> alpha = std::nullopt) {
+  Tensor ain = as_dtype(a, dt);
+  Tensor target = out.dtype() == dt ? out : empty_tensor(out.sizes(), dt);
+  int64_t as[kMaxLoopDims], zs[kMaxLoopDims] = {};
+  broadcast_strides(ain, target.sizes(), as);
+  const char* ap = static_cast<const char*>(ain.data_ptr());
+  EMBER_DISPATCH_ALL(dt, [&] {
+    if constexpr (std::is_same<T, bool>::value) {
+      detail::fail("binary op on bool");
+    } else {
+      T v = s.to<T>();
+      const char* sp = reinterpret_cast<const char*>(&v);
+      if (scalar_first)
+        binary_dispatch<T>(op, target, sp, zs, ap, as, alpha);
+      else
+        binary_dispatch<T>(op, target, ap, as, sp, zs, alpha);
+    }
+  });
+  if (!target.is_same(out)) copy(out, target);
+}
+
+void check_out_shape(const char* op, const Tensor& out, IntArrayRef shape) {
+  EMBER_CHECK(out.sizes().equals(shape),
+              "{}_: the result has shape {} but the tensor written in place has shape {} (in-place ops cannot "
+              "broadcast the tensor they write to)",
+              op, shape, out.sizes());
+}
+
+void check_out_dtype(const char* op, const Tensor& out, Dtype result) {
+  EMBER_CHECK(promote_types(out.dtype(), result) == out.dtype() ||
+                  (is_floating_point(out.dtype()) && is_floating_point(result)),
+              "{}_: the result type {} cannot be cast to the {} tensor written in place (shape {})", op, result,
+              out.dtype(), out.sizes());
+}
+
+}  // namespace
+
+Dtype result_type(const Tensor& a, const Tensor& b) {
+  ResultState st;
+  add_tensor(st, a);
+  add_tensor(st, b);
+  return st.result();
+}
+Dtype result_type(const Tensor& a, Scalar b) {
+  ResultState st;
+  add_tensor(st, a);
+  add_scalar(st, b);
+  return st.result();
+}
+
+// ---- unary entry points ----
+#define EMBER_FLOAT_UNARY(NAME, OP)                                  \
+  Tensor NAME(const Tensor& x) { return unary_float<OP>(x); }       \
+  void NAME##_out(Tensor& out, const Tensor& x) { unary_float_out<OP>(out, x); }
+#define EMBER_KEEP_UNARY(NAME, OP)                                   \
+  Tensor NAME(const Tensor& x) { return unary_keep<OP>(x); }        \
+  void NAME##_out(Tensor& out, const Tensor& x) { unary_keep_out<OP>(out, x); }
+EMBER_KEEP_UNARY(neg, NegOp)
+EMBER_KEEP_UNARY(abs, AbsOp)
+EMBER_KEEP_UNARY(square, SquareOp)
+EMBER_KEEP_UNARY(relu, ReluOp)
+EMBER_KEEP_UNARY(sign, SignOp)
+EMBER_FLOAT_UNARY(exp, ExpOp)
+EMBER_FLOAT_UNARY(expm1, Expm1Op)
+EMBER_FLOAT_UNARY(log, LogOp)
+EMBER_FLOAT_UNARY(log1p, Log1pOp)
+EMBER_FLOAT_UNARY(sqrt, SqrtOp)
+EMBER_FLOAT_UNARY(rsqrt, RsqrtOp)
+EMBER_FLOAT_UNARY(reciprocal, ReciprocalOp)
+EMBER_FLOAT_UNARY(sin, SinOp)
+EMBER_FLOAT_UNARY(cos, CosOp)
+EMBER_FLOAT_UNARY(tanh, TanhOp)
+EMBER_FLOAT_UNARY(sigmoid, SigmoidOp)
+EMBER_FLOAT_UNARY(gelu, GeluOp)
+EMBER_FLOAT_UNARY(gelu_tanh, GeluTanhOp)
+EMBER_FLOAT_UNARY(silu, SiluOp)
+EMBER_FLOAT_UNARY(erf, ErfOp)
+EMBER_FLOAT_UNARY(sigmoid_grad, SigmoidGradOp)
+EMBER_FLOAT_UNARY(relu_mask, ReluMaskOp)
+#undef EMBER_FLOAT_UNARY
+#undef EMBER_KEEP_UNARY
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  return unary_float<SoftplusOp>(x, beta, threshold);
+}
+Tensor leaky_relu(const Tensor& x, double slope) { return unary_float<LeakyReluOp>(x, slope); }
+Tensor elu(const Tensor& x, double alpha) { return unary_float<EluOp>(x, alpha); }
+Tensor affine(const Tensor& x, double a, double b) { return unary_float<AffineOp>(x, a, b); }
+Tensor pow_scalar(const Tensor& x, Scalar e) {
+  detail::check_defined(x, "pow");
+  if (!is_floating_point(x.dtype()) && !e.is_floating_point()) return binary(Binary::Pow, x, e);
+  return unary_float<PowScalarOp>(x, e.to_double());
+}
+
+void clamp_out(Tensor& out, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  Tensor xin = as_dtype(x, out.dtype());
+  EMBER_DISPATCH_ALL(out.dtype(), [&] {
+    if constexpr (std::is_same<T, bool>::value) {
+      detail::fail(fmt::format("clamp: not supported on a bool tensor of shape {}", x.sizes()));
+    } else {
+      T l = lo ? lo->to<T>() : std::numeric_limits<T>::lowest();
+      T h = hi ? hi->to<T>() : std::numeric_limits<T>::max();
+      if (std::is_floating_point<T>::value) {
+        if (!lo) l = -std::numeric_limits<T>::infinity();
+        if (!hi) h = std::numeric_limits<T>::infinity();
+      }
+      unary_loop<T>(ClampOp<T>{l, h}, out, xin);
+    }
+  });
+}
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  detail::check_defined(x, "clamp");
+  EMBER_CHECK(lo || hi, "clamp: at least one of min and max must be given (input shape {})", x.sizes());
+  ResultState st;
+  add_tensor(st, x);
+  if (lo) add_scalar(st, *lo);
+  if (hi) add_scalar(st, *hi);
+  Tensor out = empty_tensor(x.sizes(), st.result());
+  clamp_out(out, x, lo, hi);
+  return out;
+}
+
+// ---- binary entry points ----
+Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, binary_name(op), "first argument");
+  detail::check_defined(b, binary_name(op), "second argument");
+  Dtype dt = compute_dtype(op, result_type(a, b));
+  Tensor out;
+  if (a.sizes().equals(b.sizes()))
+    out = empty_tensor(a.sizes(), dt);
+  else
+    out = empty_tensor(broadcast_shapes(a.sizes(), b.sizes(), binary_name(op)), dt);
+  binary_into(out, op, a, b, dt, std::nullopt);
+  return out;
+}
+Tensor binary(Binary op, const Tensor& a, Scalar b) {
+  detail::check_defined(a, binary_name(op));
+  Dtype dt = compute_dtype(op, result_type(a, b));
+  Tensor out = empty_tensor(a.sizes(), dt);
+  binary_scalar_into(out, op, a, b, false, dt);
+  return out;
+}
+Tensor binary(Binary op, Scalar a, const Tensor& b) {
+  detail::check_defined(b, binary_name(op));
+  Dtype dt = compute_dtype(op, result_type(b, a));
+  Tensor out = empty_tensor(b.sizes(), dt);
+  binary_scalar_into(out, op, b, a, true, dt);
+  return out;
+}
+void binary_out(Tensor& out, Binary op, const Tensor& a, const Tensor& b) {
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), binary_name(op));
+  check_out_shape(binary_name(op), out, shape);
+  Dtype dt = compute_dtype(op, result_type(a, b));
+  check_out_dtype(binary_name(op), out, dt);
+  if (is_floating_point(out.dtype())) dt = out.dtype();
+  binary_into(out, op, a, b, dt, std::nullopt);
+}
+void binary_out(Tensor& out, Binary op, const Tensor& a, Scalar b) {
+  check_out_shape(binary_name(op), out, a.sizes());
+  Dtype dt = compute_dtype(op, result_type(a, b));
+  check_out_dtype(binary_name(op), out, dt);
+  if (is_floating_point(out.dtype())) dt = out.dtype();
+  binary_scalar_into(out, op, a, b, false, dt);
+}
+Tensor add_scaled(const Tensor& a, const Tensor& b, Scalar alpha) {
+  detail::check_defined(a, "add", "first argument");
+  detail::check_defined(b, "add", "second argument");
+  Dtype dt = compute_dtype(Binary::Add, result_type(a, b));
+  EMBER_CHECK(is_floating_point(dt) || !alpha.is_floating_point(),
+              "add: a float alpha {} needs a float result, but the inputs are {} and {}", alpha.to_double(),
+              a.dtype(), b.dtype());
+  Tensor out = empty_tensor(broadcast_shapes(a.sizes(), b.sizes(), "add"), dt);
+  binary_into(out, Binary::Add, a, b, dt, alpha.to_double());
+  return out;
+}
+void add_scaled_out(Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha) {
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), "add");
+  check_out_shape("add", out, shape);
+  Dtype dt = compute_dtype(Binary::Add, result_type(a, b));
+  check_out_dtype("add", out, dt);
+  if (is_floating_point(out.dtype())) dt = out.dtype();
+  binary_into(out, Binary::Add, a, b, dt, alpha.to_double());
+}
+
+// ---- comparisons and logic ----
+namespace {
+template <class T>
+bool cmp(Compare op, T a, T b) {
+  switch (op) {
+    case Compare::Eq: return a == b;
+    case Compare::Ne: return a != b;
+    case Compare::Lt: return a < b;
+    case Compare::Le: return a <= b;
+    case Compare::Gt: return a > b;
+    case Compare::Ge: return a >= b;
+  }
+  return false;
+}
+const char* compare_name(Compare op) {
+  static const char* names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+  return names[static_cast<int>(op)];
+}
+// out (bool) = f(a, b) over broadcast a, b of dtype dt.
+template <class F>
+Tensor bool_binary(const char* name, const Tensor& a, const char* bp, const int64_t* bs_in, IntArrayRef b_sizes,
+                   Dtype dt, F f) {
+  Shape shape = broadcast_shapes(a.sizes(), b_sizes, name);
+  Tensor out = empty_tensor(shape, Dtype::Bool);
+  Tensor ain = as_dtype(a, dt);
+  int64_t st[3][kMaxLoopDims];
+  broadcast_strides(out, shape, st[0]);
+  broadcast_strides(ain, shape, st[1]);
+  int64_t nd = static_cast<int64_t>(shape.size()), bd = static_cast<int64_t>(b_sizes.size());
+  for (int64_t i = 0; i < nd; ++i) st[2][i] = i - (nd - bd) < 0 ? 0 : bs_in[i - (nd - bd)];
+  Loop<3> L = make_loop<3>(shape, st);
+  EMBER_DISPATCH_ALL(dt, [&] {
+    run<3>(L, {static_cast<char*>(out.data_ptr()), static_cast<char*>(ain.data_ptr()), const_cast<char*>(bp)},
+           [&](char** p, const int64_t* s, int64_t n) {
+             for (int64_t i = 0; i < n; ++i)
+               *reinterpret_cast<bool*>(p[0] + i * s[0]) =
+                   f(*reinterpret_cast<const T*>(p[1] + i * s[1]), *reinterpret_cast<const T*>(p[2] + i * s[2]));
+           });
+  });
+  return out;
+}
+template <class F>
+Tensor bool_binary_tensors(const char* name, const Tensor& a, const Tensor& b, Dtype dt, F f) {
+  Tensor bin = as_dtype(b, dt);
+  int64_t bs[kMaxLoopDims];
+  broadcast_strides(bin, bin.sizes(), bs);
+  return bool_binary(name, a, static_cast<const char*>(bin.data_ptr()), bs, bin.sizes(), dt, f);
+}
+}  // namespace
+
+Tensor compare(Compare op, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, compare_name(op), "first argument");
+  detail::check_defined(b, compare_name(op), "second argument");
+  return bool_binary_tensors(compare_name(op), a, b, result_type(a, b), [op](auto x, auto y) { return cmp(op, x, y); });
+}
+Tensor compare(Compare op, const Tensor& a, Scalar b) {
+  detail::check_defined(a, compare_name(op));
+  Dtype dt = result_type(a, b);
+  return EMBER_DISPATCH_ALL(dt, [&] {
+    T v = b.to<T>();
+    int64_t zs[kMaxLoopDims] = {};
+    return bool_binary(compare_name(op), a, reinterpret_cast<const char*>(&v), zs, a.sizes(), dt,
+                       [op](auto x, auto y) { return cmp(op, x, y); });
+  });
+}
+Tensor logical(Logical op, const Tensor& a, const Tensor& b) {
+  const char* name = op == Logical::And ? "logical_and" : op == Logical::Or ? "logical_or" : "logical_xor";
+  detail::check_defined(a, name, "first argument");
+  detail::check_defined(b, name, "second argument");
+  return bool_binary_tensors(name, a.to(Dtype::Bool), b, Dtype::Bool, [op](bool x, bool y) {
+    return op == Logical::And ? (x && y) : op == Logical::Or ? (x || y) : (x != y);
+  });
+}
+Tensor logical_not(const Tensor& x) {
+  detail::check_defined(x, "logical_not");
+  Tensor out = contiguous_as(x, Dtype::Bool);
+  bool* p = out.data_ptr<bool>();
+  for (int64_t i = 0; i < out.numel(); ++i) p[i] = !p[i];
+  return out;
+}
+Tensor isnan(const Tensor& x) {
+  detail::check_defined(x, "isnan");
+  return compare(Compare::Ne, x, x);
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  detail::check_defined(cond, "where", "condition");
+  detail::check_defined(a, "where", "first argument");
+  detail::check_defined(b, "where", "second argument");
+  EMBER_CHECK(cond.dtype() == Dtype::Bool, "where: the condition must be a bool tensor, got {} of shape {}",
+              cond.dtype(), cond.sizes());
+  Dtype dt = result_type(a, b);
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
+  Tensor out = empty_tensor(shape, dt);
+  Tensor ain = as_dtype(a, dt), bin = as_dtype(b, dt);
+  int64_t st[4][kMaxLoopDims];
+  broadcast_strides(out, shape, st[0]);
+  broadcast_strides(cond, shape, st[1]);
+  broadcast_strides(ain, shape, st[2]);
+  broadcast_strides(bin, shape, st[3]);
+  Loop<4> L = make_loop<4>(shape, st);
+  EMBER_DISPATCH_ALL(dt, [&] {
+    run<4>(L,
+           {static_cast<char*>(out.data_ptr()), static_cast<char*>(cond.data_ptr()),
+            static_cast<char*>(ain.data_ptr()), static_cast<char*>(bin.data_ptr())},
+           [&](char** p, const int64_t* s, int64_t n) {
+             for (int64_t i = 0; i < n; ++i)
+               *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const bool*>(p[1] + i * s[1])
+                                                            ? *reinterpret_cast<const T*>(p[2] + i * s[2])
+                                                            : *reinterpret_cast<const T*>(p[3] + i * s[3]);
+           });
+  });
+  return out;
+}
+
+// ---- copies ----
+void copy(Tensor& dst, const Tensor& src) {
+  detail::check_defined(dst, "copy_", "destination");
+  detail::check_defined(src, "copy_", "source");
+  Shape shape = broadcast_shapes(dst.sizes(), src.sizes(), "copy_");
+  EMBER_CHECK(shape.size() == dst.sizes().size() && IntArrayRef(shape).equals(dst.sizes()),
+              "copy_: cannot copy a tensor of shape {} into one of shape {}", src.sizes(), dst.sizes());
+  if (dst.numel() == 0) return;
+  if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous() && src.sizes().equals(dst.sizes())) {
+    char* d = static_cast<char*>(dst.data_ptr());
+    const char* s = static_cast<const char*>(src.data_ptr());
+    if (d == s) return;
+    int64_t es = dst.element_size();
+    parallel_for(0, dst.numel(), kGrainSize * 4,
+                 [&](int64_t b, int64_t e) { std::memcpy(d + b * es, s + b * es, static_cast<size_t>((e - b) * es)); });
+    return;
+  }
+  int64_t st[2][kMaxLoopDims];
+  broadcast_strides(dst, shape, st[0]);
+  broadcast_strides(src, shape, st[1]);
+  Loop<2> L = make_loop<2>(shape, st);
+  EMBER_DISPATCH_ALL(dst.dtype(), [&] {
+    using D = T;
+    EMBER_DISPATCH_ALL(src.dtype(), [&] {
+      using S = T;
+      run<2>(L, {static_cast<char*>(dst.data_ptr()), static_cast<char*>(src.data_ptr())},
+             [&](char** p, const int64_t* s, int64_t n) {
+               if (std::is_same<D, S>::value && s[0] == sizeof(D) && s[1] == sizeof(D)) {
+                 std::memcpy(p[0], p[1], static_cast<size_t>(n) * sizeof(D));
+                 return;
+               }
+               for (int64_t i = 0; i < n; ++i)
+                 *reinterpret_cast<D*>(p[0] + i * s[0]) = static_cast<D>(*reinterpret_cast<const S*>(p[1] + i * s[1]));
+             });
+    });
+  });
+}
+
+void fill(Tensor& dst, Scalar value) {
+  detail::check_defined(dst, "fill_");
+  EMBER_DISPATCH_ALL(dst.dtype(), [&] {
+    T v = value.to<T>();
+    if (dst.is_contiguous()) {
+      T* p = static_cast<T*>(dst.data_ptr());
+      parallel_for(0, dst.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) p[i] = v;
+      });
+      return;
+    }
+    int64_t st[1][kMaxLoopDims];
+    broadcast_strides(dst, dst.sizes(), st[0]);
+    Loop<1> L = make_loop<1>(dst.sizes(), st);
+    run<1>(L, {static_cast<char*>(dst.data_ptr())}, [&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = v;
+    });
+  });
+}
+
+Tensor contiguous_as(const Tensor& x, Dtype dtype) {
+  Tensor out = empty_tensor(x.sizes(), dtype);
+  copy(out, x);
+  return out;
+}
+
+}  // namespace kernels
+}  // namespace ember

@@ -1,0 +1,62 @@
+// Elementwise kernels: no autograd here. Each returns a new contiguous tensor, or
+// writes into `out` (any strides; in-place ops pass the tensor itself).
+#pragma once
+#include <optional>
+
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace kernels {
+
+// One input. Integer inputs of the float-only ops compute in the default float dtype.
+#define EMBER_KERNEL_UNARY_LIST(X)                                                                        \
+  X(neg) X(abs) X(exp) X(expm1) X(log) X(log1p) X(sqrt) X(rsqrt) X(reciprocal) X(square) X(sin) X(cos) \
+      X(tanh) X(sigmoid) X(relu) X(gelu) X(gelu_tanh) X(silu) X(erf) X(sign) X(sigmoid_grad) X(relu_mask)
+#define EMBER_DECLARE_UNARY(NAME)   \
+  Tensor NAME(const Tensor& x);     \
+  void NAME##_out(Tensor& out, const Tensor& x);
+EMBER_KERNEL_UNARY_LIST(EMBER_DECLARE_UNARY)
+#undef EMBER_DECLARE_UNARY
+
+Tensor softplus(const Tensor& x, double beta, double threshold);
+Tensor leaky_relu(const Tensor& x, double slope);
+Tensor elu(const Tensor& x, double alpha);
+Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi);
+void clamp_out(Tensor& out, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi);
+Tensor pow_scalar(const Tensor& x, Scalar exponent);
+// a * x + b in one pass.
+Tensor affine(const Tensor& x, double a, double b);
+
+// Two inputs, broadcast. `Scalar` forms take the number without making a tensor.
+enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min };
+Tensor binary(Binary op, const Tensor& a, const Tensor& b);
+Tensor binary(Binary op, const Tensor& a, Scalar b);
+Tensor binary(Binary op, Scalar a, const Tensor& b);
+void binary_out(Tensor& out, Binary op, const Tensor& a, const Tensor& b);
+void binary_out(Tensor& out, Binary op, const Tensor& a, Scalar b);
+// a + alpha * b
+Tensor add_scaled(const Tensor& a, const Tensor& b, Scalar alpha);
+void add_scaled_out(Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha);
+
+enum class Compare { Eq, Ne, Lt, Le, Gt, Ge };
+Tensor compare(Compare op, const Tensor& a, const Tensor& b);
+Tensor compare(Compare op, const Tensor& a, Scalar b);
+enum class Logical { And, Or, Xor };
+Tensor logical(Logical op, const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+Tensor isnan(const Tensor& x);
+// cond ? a : b, broadcast; a and b already of one dtype.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+// dst = src (broadcast to dst's shape, converted to dst's dtype), any strides.
+void copy(Tensor& dst, const Tensor& src);
+void fill(Tensor& dst, Scalar value);
+// A contiguous copy of x in dtype.
+Tensor contiguous_as(const Tensor& x, Dtype dtype);
+
+// torch.result_type for tensors and numbers.
+Dtype result_type(const Tensor& a, const Tensor& b);
+Dtype result_type(const Tensor& a, Scalar b);
+
+}  // namespace kernels
+}  // namespace ember

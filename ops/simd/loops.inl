@@ -1,0 +1,142 @@
+// Contiguous SIMD loops, compiled once per instruction set (see simd_*.cpp) and chosen
+// at run time. Everything here is templated on the xsimd architecture, so the copies
+// compiled with different flags never collide. Tails go through a padded buffer so that
+// no scalar code is compiled with wider instructions than the baseline.
+#include <xsimd/xsimd.hpp>
+
+#include "ops/functors.hpp"
+
+namespace ember {
+namespace kernels {
+namespace simd {
+
+template <class Arch, class Op, class T>
+void unary_contig(const Op& op, const T* x, T* y, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    B a = B::load_unaligned(x + i);
+    B b = B::load_unaligned(x + i + W);
+    op(a).store_unaligned(y + i);
+    op(b).store_unaligned(y + i + W);
+  }
+  for (; i + W <= n; i += W) op(B::load_unaligned(x + i)).store_unaligned(y + i);
+  if (i < n) {
+    alignas(64) T buf[W] = {};
+    for (int64_t k = 0; k < n - i; ++k) buf[k] = x[i + k];
+    op(B::load_aligned(buf)).store_aligned(buf);
+    for (int64_t k = 0; k < n - i; ++k) y[i + k] = buf[k];
+  }
+}
+
+template <class Arch, class Op, class T>
+void binary_contig(const Op& op, const T* a, const T* b, T* y, int64_t n, BinaryMode mode) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  int64_t i = 0;
+  if (mode == BinaryMode::VV) {
+    for (; i + W <= n; i += W) op(B::load_unaligned(a + i), B::load_unaligned(b + i)).store_unaligned(y + i);
+  } else if (mode == BinaryMode::VS) {
+    B s(*b);
+    for (; i + W <= n; i += W) op(B::load_unaligned(a + i), s).store_unaligned(y + i);
+  } else {
+    B s(*a);
+    for (; i + W <= n; i += W) op(s, B::load_unaligned(b + i)).store_unaligned(y + i);
+  }
+  if (i < n) {
+    alignas(64) T ba[W] = {};
+    alignas(64) T bb[W] = {};
+    for (int64_t k = 0; k < n - i; ++k) {
+      ba[k] = mode == BinaryMode::SV ? *a : a[i + k];
+      bb[k] = mode == BinaryMode::VS ? *b : b[i + k];
+    }
+    op(B::load_aligned(ba), B::load_aligned(bb)).store_aligned(ba);
+    for (int64_t k = 0; k < n - i; ++k) y[i + k] = ba[k];
+  }
+}
+
+// Sum with several accumulators, for speed and for accuracy on long runs.
+template <class Arch, class T>
+T sum_contig(const T* x, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  B s0(T(0)), s1(T(0)), s2(T(0)), s3(T(0));
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    s0 += B::load_unaligned(x + i);
+    s1 += B::load_unaligned(x + i + W);
+    s2 += B::load_unaligned(x + i + 2 * W);
+    s3 += B::load_unaligned(x + i + 3 * W);
+  }
+  for (; i + W <= n; i += W) s0 += B::load_unaligned(x + i);
+  alignas(64) T buf[W] = {};
+  for (int64_t k = 0; k < n - i; ++k) buf[k] = x[i + k];
+  s0 += B::load_aligned(buf);
+  return xsimd::hadd((s0 + s1) + (s2 + s3));
+}
+
+template <class Arch, class T>
+void accumulate_contig(T* y, const T* x, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  int64_t i = 0;
+  for (; i + W <= n; i += W) (B::load_unaligned(y + i) + B::load_unaligned(x + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] += x[i];
+}
+
+template <class Arch, class T, bool IsMax>
+T extreme_contig(const T* x, int64_t n) {  // n >= 1; NaN propagates
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  if (n < W) {
+    T m = x[0];
+    for (int64_t k = 1; k < n; ++k) m = (x[k] != x[k] || (IsMax ? x[k] > m : x[k] < m)) ? x[k] : m;
+    return m;
+  }
+  B m = B::load_unaligned(x);
+  B nan(T(0));
+  int64_t i = W;
+  for (; i + W <= n; i += W) {
+    B v = B::load_unaligned(x + i);
+    nan = nan + (v - v);  // stays 0 unless some v is NaN (or inf - inf)
+    m = IsMax ? xsimd::max(m, v) : xsimd::min(m, v);
+  }
+  alignas(64) T buf[W];
+  m.store_aligned(buf);
+  T r = buf[0];
+  for (int64_t k = 1; k < W; ++k) r = IsMax ? (buf[k] > r ? buf[k] : r) : (buf[k] < r ? buf[k] : r);
+  for (; i < n; ++i) r = (x[i] != x[i] || (IsMax ? x[i] > r : x[i] < r)) ? x[i] : r;
+  nan.store_aligned(buf);
+  for (int64_t k = 0; k < W; ++k)
+    if (buf[k] != buf[k]) return buf[k];
+  for (int64_t k = 0; k < W && k < n; ++k)
+    if (x[k] != x[k]) return x[k];
+  return r;
+}
+
+template <class Arch>
+void register_all() {
+#define EMBER_REG_UNARY(OP)                                                        \
+  Contig<OP<float>, float>::unary = &unary_contig<Arch, OP<float>, float>;        \
+  Contig<OP<double>, double>::unary = &unary_contig<Arch, OP<double>, double>;
+#define EMBER_REG_BINARY(OP)                                                       \
+  Contig<OP<float>, float>::binary = &binary_contig<Arch, OP<float>, float>;      \
+  Contig<OP<double>, double>::binary = &binary_contig<Arch, OP<double>, double>;
+  EMBER_SIMD_UNARY_OPS(EMBER_REG_UNARY)
+  EMBER_SIMD_BINARY_OPS(EMBER_REG_BINARY)
+#undef EMBER_REG_UNARY
+#undef EMBER_REG_BINARY
+  ContigReduce<float>::sum = &sum_contig<Arch, float>;
+  ContigReduce<double>::sum = &sum_contig<Arch, double>;
+  ContigReduce<float>::accumulate = &accumulate_contig<Arch, float>;
+  ContigReduce<double>::accumulate = &accumulate_contig<Arch, double>;
+  ContigReduce<float>::max = &extreme_contig<Arch, float, true>;
+  ContigReduce<double>::max = &extreme_contig<Arch, double, true>;
+  ContigReduce<float>::min = &extreme_contig<Arch, float, false>;
+  ContigReduce<double>::min = &extreme_contig<Arch, double, false>;
+}
+
+}  // namespace simd
+}  // namespace kernels
+}  // namespace ember

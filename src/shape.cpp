@@ -1,0 +1,91 @@
+#include "src/shape.hpp"
+
+#include "src/check.hpp"
+
+namespace ember {
+namespace detail {
+
+Shape contiguous_strides(IntArrayRef sizes) {
+  Shape strides(sizes.size());
+  int64_t s = 1;
+  for (std::size_t i = sizes.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= sizes[i] > 1 ? sizes[i] : 1;
+  }
+  return strides;
+}
+
+int64_t numel_of(IntArrayRef sizes) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  return n;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  int64_t n = ndim > 0 ? ndim : 1;  // a 0-dim tensor accepts dim 0 and -1, as in PyTorch
+  EMBER_CHECK(dim >= -n && dim < n, "{}: dim {} is out of range for a tensor with {} dims (expected [{}, {}])", op,
+              dim, ndim, -n, n - 1);
+  return dim < 0 ? dim + n : dim;
+}
+
+uint64_t dim_mask(IntArrayRef dims, int64_t ndim, const char* op) {
+  EMBER_CHECK(ndim <= 64, "{}: tensors with more than 64 dims are not supported", op);
+  if (dims.empty()) return ndim == 0 ? 0 : (ndim == 64 ? ~uint64_t(0) : ((uint64_t(1) << ndim) - 1));
+  uint64_t mask = 0;
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, ndim, op);
+    if (ndim == 0) continue;
+    EMBER_CHECK(!(mask & (uint64_t(1) << w)), "{}: dim {} appears more than once in {}", op, w, dims);
+    mask |= uint64_t(1) << w;
+  }
+  return mask;
+}
+
+Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim) {
+  Shape out;
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (mask & (uint64_t(1) << i)) {
+      if (keepdim) out.push_back(1);
+    } else {
+      out.push_back(sizes[i]);
+    }
+  }
+  return out;
+}
+
+Tensor empty_tensor(IntArrayRef sizes, Dtype dtype) {
+  int64_t n = 1;
+  for (int64_t s : sizes) {
+    EMBER_CHECK(s >= 0, "empty: negative size {} in {}", s, sizes);
+    n *= s;
+  }
+  Storage* st = Storage::allocate(static_cast<std::size_t>(n) * element_size(dtype));
+  return Tensor(TensorImpl::make(st, dtype, Shape(sizes.begin(), sizes.end()), contiguous_strides(sizes), 0));
+}
+
+Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset) {
+  TensorImpl* b = base.unsafeGetTensorImpl();
+  b->storage->retain();
+  return Tensor(TensorImpl::make(b->storage, b->dtype, std::move(sizes), std::move(strides), offset));
+}
+
+void check_defined(const Tensor& t, const char* op, const char* arg) {
+  EMBER_CHECK(t.defined(), "{}: {} is an undefined tensor", op, arg);
+}
+
+}  // namespace detail
+
+Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
+  std::size_t n = a.size() > b.size() ? a.size() : b.size();
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    int64_t sa = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t sb = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EMBER_CHECK(sa == sb || sa == 1 || sb == 1,
+                "{}: shapes {} and {} do not broadcast: size {} and size {} at dim {}", op, a, b, sa, sb, i);
+    out[i] = sa == 1 ? sb : sa;
+  }
+  return out;
+}
+
+}  // namespace ember

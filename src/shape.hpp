@@ -1,0 +1,32 @@
+// Shape arithmetic shared by every op: strides, dim wrapping, broadcasting.
+#pragma once
+#include <cstdint>
+
+#include "ember/small_vector.hpp"
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace detail {
+
+Shape contiguous_strides(IntArrayRef sizes);
+int64_t numel_of(IntArrayRef sizes);
+// Turns a possibly negative dim into [0, ndim); throws an Error naming op otherwise.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// A bitmask of the dims a dim list names (empty list: all dims); throws on repeats.
+uint64_t dim_mask(IntArrayRef dims, int64_t ndim, const char* op);
+// The sizes after reducing the dims in mask, keeping them as size 1 or dropping them.
+Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim);
+// A new contiguous tensor with uninitialised memory from the caching allocator.
+Tensor empty_tensor(IntArrayRef sizes, Dtype dtype);
+// A view: new metadata over the same storage.
+Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset);
+// Checks that t is defined, naming the op and the argument in the error.
+void check_defined(const Tensor& t, const char* op, const char* arg = "input");
+
+}  // namespace detail
+}  // namespace ember
+
+namespace ember {
+// Broadcast shape of two shapes; throws ember::Error naming `op` when they do not broadcast.
+Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op);
+}  // namespace ember
