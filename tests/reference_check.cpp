@@ -1,0 +1,2 @@
+// Placeholder: replaced by the reference-case runner.
+int main() { return 1; }
