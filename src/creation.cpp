@@ -43,17 +43,6 @@ void walk(const detail::NestedData& d, std::size_t depth, Shape& shape, std::vec
   for (const auto& c : d.list()) walk(c, depth + 1, shape, values, first_leaf, leaf_depth);
 }
 
-template <class T>
-Tensor from_vector(const std::vector<T>& data, IntArrayRef shape, const TensorOptions& o) {
-  int64_t n = detail::numel_of(shape);
-  EMBER_CHECK(n == static_cast<int64_t>(data.size()), "tensor: {} values do not fill shape {} ({} elements)",
-              data.size(), shape, n);
-  Tensor t = empty_tensor(shape, DtypeOf<T>::value);
-  if (n) std::memcpy(t.data_ptr(), data.data(), data.size() * sizeof(T));
-  if (o.has_dtype() && o.dtype() != t.dtype()) t = kernels::contiguous_as(t, o.dtype());
-  return finish(t, o);
-}
-
 Dtype like_dtype(const Tensor& like, const TensorOptions& o) {
   detail::check_defined(like, "*_like");
   return o.has_dtype() ? o.dtype() : like.dtype();
@@ -89,20 +78,13 @@ Tensor tensor(detail::NestedData data, const TensorOptions& o) {
   return finish(t, o);
 }
 
-Tensor tensor(const std::vector<float>& d, IntArrayRef s, const TensorOptions& o) { return from_vector(d, s, o); }
-Tensor tensor(const std::vector<double>& d, IntArrayRef s, const TensorOptions& o) { return from_vector(d, s, o); }
-Tensor tensor(const std::vector<int64_t>& d, IntArrayRef s, const TensorOptions& o) { return from_vector(d, s, o); }
-Tensor tensor(const std::vector<float>& d, const TensorOptions& o) {
-  int64_t n = static_cast<int64_t>(d.size());
-  return from_vector(d, {n}, o);
-}
-Tensor tensor(const std::vector<double>& d, const TensorOptions& o) {
-  int64_t n = static_cast<int64_t>(d.size());
-  return from_vector(d, {n}, o);
-}
-Tensor tensor(const std::vector<int64_t>& d, const TensorOptions& o) {
-  int64_t n = static_cast<int64_t>(d.size());
-  return from_vector(d, {n}, o);
+Tensor tensor_from_data(const void* data, Dtype dtype, int64_t count, IntArrayRef shape, const TensorOptions& o) {
+  int64_t n = detail::numel_of(shape);
+  EMBER_CHECK(n == count, "tensor: {} values do not fill shape {} ({} elements)", count, shape, n);
+  Tensor t = empty_tensor(shape, dtype);
+  if (n) std::memcpy(t.data_ptr(), data, static_cast<std::size_t>(n * element_size(dtype)));
+  if (o.has_dtype() && o.dtype() != t.dtype()) t = kernels::contiguous_as(t, o.dtype());
+  return finish(t, o);
 }
 
 Tensor scalar_tensor(Scalar v, const TensorOptions& o) {
@@ -225,7 +207,7 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
     std::uniform_int_distribution<int64_t> d(0, i);
     std::swap(v[static_cast<std::size_t>(i)], v[static_cast<std::size_t>(d(g))]);
   }
-  return tensor(v, {n}, o.has_dtype() ? o : TensorOptions(kInt64));
+  return tensor(v, IntArrayRef(&n, 1), o.has_dtype() ? o : TensorOptions(kInt64));
 }
 Tensor bernoulli(const Tensor& p) {
   detail::check_defined(p, "bernoulli");

@@ -36,13 +36,17 @@ class NestedData {
 // From nested braced lists; the dtype is inferred as PyTorch does (ints give int64,
 // floats the default float dtype, bools bool) unless options name one.
 Tensor tensor(detail::NestedData data, const TensorOptions& options = {});
-// From a flat vector in row-major order, with a shape (default: 1-D).
-Tensor tensor(const std::vector<float>& data, IntArrayRef shape, const TensorOptions& options = {});
-Tensor tensor(const std::vector<double>& data, IntArrayRef shape, const TensorOptions& options = {});
-Tensor tensor(const std::vector<int64_t>& data, IntArrayRef shape, const TensorOptions& options = {});
-Tensor tensor(const std::vector<float>& data, const TensorOptions& options = {});
-Tensor tensor(const std::vector<double>& data, const TensorOptions& options = {});
-Tensor tensor(const std::vector<int64_t>& data, const TensorOptions& options = {});
+// From a flat vector in row-major order, with a shape (default: 1-D), copying.
+Tensor tensor_from_data(const void* data, Dtype dtype, int64_t count, IntArrayRef shape, const TensorOptions& options);
+template <class T>
+Tensor tensor(const std::vector<T>& data, IntArrayRef shape, const TensorOptions& options = {}) {
+  return tensor_from_data(data.data(), DtypeOf<T>::value, static_cast<int64_t>(data.size()), shape, options);
+}
+template <class T>
+Tensor tensor(const std::vector<T>& data, const TensorOptions& options = {}) {
+  int64_t n = static_cast<int64_t>(data.size());
+  return tensor_from_data(data.data(), DtypeOf<T>::value, n, IntArrayRef(&n, 1), options);
+}
 // A 0-dim tensor holding one value.
 Tensor scalar_tensor(Scalar value, const TensorOptions& options = {});
 
