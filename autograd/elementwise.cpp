@@ -283,6 +283,13 @@ Tensor rsub(const Tensor& a, Scalar b) {
   if (needs_grad(a)) record("rsub", {a}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{-g[0]}; });
   return y;
 }
+Tensor rdiv(const Tensor& a, Scalar b) {
+  Tensor y = k::binary(k::Binary::Div, b, a);
+  if (needs_grad(a))
+    record("rdiv", {a}, {&y}, {save(a), save_output(y)},
+           [](const Grads& g, Ctx& c) { return Grads{-g[0] * c.saved(1) / c.saved(0)}; });
+  return y;
+}
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = k::binary(k::Binary::Mul, a, b);
   if (needs_grad(a, b))

@@ -106,7 +106,7 @@ bool Tensor::retains_grad() const {
   return m && m->retained_grad;
 }
 
-unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const {
+unsigned Tensor::register_grad_hook(std::function<Tensor(const Tensor&)> hook) const {
   detail::check_defined(*this, "register_hook");
   EMBER_CHECK(requires_grad(), "register_hook: cannot register a hook on a tensor of shape {} that does not "
                                "require grad",
@@ -118,13 +118,6 @@ unsigned Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) const 
   else
     m.leaf_hooks.push_back({id, std::move(hook)});
   return id;
-}
-
-unsigned Tensor::register_hook(std::function<void(const Tensor&)> hook) const {
-  return register_hook(std::function<Tensor(const Tensor&)>([hook](const Tensor& g) {
-    hook(g);
-    return Tensor();
-  }));
 }
 
 void Tensor::remove_hook(unsigned handle) const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -123,8 +124,18 @@ class Tensor {
   bool retains_grad() const;
   // hook(grad) runs when this tensor's gradient is computed; a defined return value
   // replaces the gradient. Returns a handle for remove_hook.
-  unsigned register_hook(std::function<Tensor(const Tensor&)> hook) const;
-  unsigned register_hook(std::function<void(const Tensor&)> hook) const;
+  template <class F>
+  unsigned register_hook(F&& hook) const {
+    if constexpr (std::is_void<decltype(hook(std::declval<const Tensor&>()))>::value) {
+      return register_grad_hook([h = std::forward<F>(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return register_grad_hook(std::forward<F>(hook));
+    }
+  }
+  unsigned register_grad_hook(std::function<Tensor(const Tensor&)> hook) const;
   void remove_hook(unsigned handle) const;
   // The node that produced this tensor (null for leaves and tensors outside autograd).
   std::shared_ptr<autograd::Node> grad_fn() const;

@@ -1,0 +1,42 @@
+// Shared helpers for the test suite.
+#pragma once
+#include <catch2/catch.hpp>
+#include <ember/ember.hpp>
+#include <random>
+#include <vector>
+
+#include "src/shape.hpp"
+
+namespace testing {
+
+inline std::mt19937_64& rng() {
+  static std::mt19937_64 g(1234);
+  return g;
+}
+
+// A float64 tensor of normal values that requires grad.
+inline ember::Tensor leaf(ember::IntArrayRef shape, double lo = -2, double hi = 2) {
+  ember::Tensor t = ember::rand(shape, ember::kFloat64) * (hi - lo) + lo;
+  t.requires_grad_(true);
+  return t;
+}
+
+// A float64 [rows, cols] tensor that is the transpose of a contiguous [cols, rows]
+// block: non-contiguous, for checking strided paths.
+inline ember::Tensor transposed_leaf(int64_t rows, int64_t cols, double lo = -2, double hi = 2) {
+  ember::Tensor base = ember::rand({cols, rows}, ember::kFloat64) * (hi - lo) + lo;
+  ember::Tensor t = ember::detail::make_view(base, {rows, cols}, {1, rows}, 0);
+  t.requires_grad_(true);
+  return t;
+}
+
+// Values of a tensor as doubles, row-major.
+inline std::vector<double> values(const ember::Tensor& t) { return t.to(ember::kFloat64).tolist<double>(); }
+
+inline ember::autograd::GradcheckOptions second_order() {
+  ember::autograd::GradcheckOptions o;
+  o.check_second_order = true;
+  return o;
+}
+
+}  // namespace testing
