@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Quick start, part one: install what ember needs, build it, run the main example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_BENCH=OFF
+cmake --build build -j"$(nproc)" --target fit_curve
+./build/examples/fit_curve

@@ -1,0 +1,1 @@
+#include <ember/ember.hpp>
