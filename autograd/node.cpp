@@ -14,7 +14,8 @@ void delete_autograd_meta(AutogradMeta* meta) { delete meta; }
 
 namespace {
 std::atomic<uint64_t> g_sequence{1};
-thread_local bool t_grad_enabled = true;
+// initial-exec: read by every op; see src/allocator.cpp for why.
+__attribute__((tls_model("initial-exec"))) thread_local bool t_grad_enabled = true;
 }  // namespace
 
 uint64_t next_sequence_nr() { return g_sequence.fetch_add(1, std::memory_order_relaxed); }

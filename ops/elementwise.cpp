@@ -217,6 +217,31 @@ void binary_dispatch<int64_t>(Binary op, Tensor& out, const char* a, const int64
   detail::fail("binary op: integer division is computed in floating point");
 }
 
+// The small-tensor fast path: same dtype, same shape, both contiguous. Skips the
+// general loop set-up, which dominates for tiny tensors.
+template <class T, template <class> class Op>
+void contig_run(const T* a, const T* b, T* y, int64_t n, BinaryMode mode) {
+  auto simd = Contig<Op<T>, T>::binary;
+  Op<T> op{};
+  parallel_for(0, n, kGrainSize, [&](int64_t lo, int64_t hi) {
+    const T* ap = mode == BinaryMode::SV ? a : a + lo;
+    const T* bp = mode == BinaryMode::VS ? b : b + lo;
+    if (simd) return simd(op, ap, bp, y + lo, hi - lo, mode);
+    for (int64_t i = 0; i < hi - lo; ++i)
+      y[lo + i] = op(mode == BinaryMode::SV ? *a : ap[i], mode == BinaryMode::VS ? *b : bp[i]);
+  });
+}
+template <class T>
+bool contig_binary(Binary op, const T* a, const T* b, T* y, int64_t n, BinaryMode mode) {
+  switch (op) {
+    case Binary::Add: contig_run<T, AddOp>(a, b, y, n, mode); return true;
+    case Binary::Sub: contig_run<T, SubOp>(a, b, y, n, mode); return true;
+    case Binary::Mul: contig_run<T, MulOp>(a, b, y, n, mode); return true;
+    case Binary::Div: contig_run<T, DivOp>(a, b, y, n, mode); return true;
+    default: return false;
+  }
+}
+
 const char* binary_name(Binary op) {
   switch (op) {
     case Binary::Add: return "add";
@@ -388,6 +413,15 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
 Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
   detail::check_defined(a, binary_name(op), "first argument");
   detail::check_defined(b, binary_name(op), "second argument");
+  if (a.dtype() == b.dtype() && is_floating_point(a.dtype()) && a.is_contiguous() && b.is_contiguous() &&
+      a.sizes().equals(b.sizes())) {
+    Tensor out = empty_tensor(a.sizes(), a.dtype());
+    bool done = EMBER_DISPATCH_FLOAT(a.dtype(), [&] {
+      return contig_binary<T>(op, static_cast<const T*>(a.data_ptr()), static_cast<const T*>(b.data_ptr()),
+                              static_cast<T*>(out.data_ptr()), a.numel(), BinaryMode::VV);
+    });
+    if (done) return out;
+  }
   Dtype dt = compute_dtype(op, result_type(a, b));
   Tensor out;
   if (a.sizes().equals(b.sizes()))
@@ -399,6 +433,15 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
 }
 Tensor binary(Binary op, const Tensor& a, Scalar b) {
   detail::check_defined(a, binary_name(op));
+  if (is_floating_point(a.dtype()) && a.is_contiguous()) {
+    Tensor out = empty_tensor(a.sizes(), a.dtype());
+    bool done = EMBER_DISPATCH_FLOAT(a.dtype(), [&] {
+      T v = b.to<T>();
+      return contig_binary<T>(op, static_cast<const T*>(a.data_ptr()), &v, static_cast<T*>(out.data_ptr()),
+                              a.numel(), BinaryMode::VS);
+    });
+    if (done) return out;
+  }
   Dtype dt = compute_dtype(op, result_type(a, b));
   Tensor out = empty_tensor(a.sizes(), dt);
   binary_scalar_into(out, op, a, b, false, dt);

@@ -46,24 +46,43 @@ constexpr bool kCaching = true;
 struct ThreadCache {
   std::vector<void*> free[kClasses];
   std::size_t cached = 0;
-  bool alive = true;
   ~ThreadCache() {
     for (auto& list : free)
       for (void* p : list) std::free(p);
-    alive = false;
   }
 };
 
-thread_local ThreadCache cache;
+// The cache is reached through a plain pointer in initial-exec TLS: a general-dynamic
+// thread_local in a shared library costs a __tls_get_addr call on every access, which
+// showed up at 8% of a small add. The owner object (touched once per thread) frees the
+// cache when the thread exits; after that, blocks go straight back to the system.
+__attribute__((tls_model("initial-exec"))) thread_local ThreadCache* t_cache = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local bool t_cache_gone = false;
+struct CacheOwner {
+  ThreadCache cache;
+  CacheOwner() { t_cache = &cache; }
+  ~CacheOwner() {
+    t_cache = nullptr;
+    t_cache_gone = true;
+  }
+};
+
+ThreadCache* cache() {
+  if (t_cache || t_cache_gone) return t_cache;
+  thread_local CacheOwner owner;
+  return t_cache;
+}
 
 void* take_block(int c) {
-  if (kCaching && cache.alive) {
-    auto& list = cache.free[c];
-    if (!list.empty()) {
-      void* p = list.back();
-      list.pop_back();
-      cache.cached -= class_bytes(c);
-      return p;
+  if (kCaching) {
+    if (ThreadCache* tc = cache()) {
+      auto& list = tc->free[c];
+      if (!list.empty()) {
+        void* p = list.back();
+        list.pop_back();
+        tc->cached -= class_bytes(c);
+        return p;
+      }
     }
   }
   void* p = std::aligned_alloc(64, class_bytes(c));
@@ -73,15 +92,21 @@ void* take_block(int c) {
 
 void give_block(void* p, int c) {
   std::size_t bytes = class_bytes(c);
-  if (kCaching && cache.alive && cache.cached + bytes <= kMaxCachedBytes) {
-    cache.free[c].push_back(p);
-    cache.cached += bytes;
-    return;
+  if (kCaching) {
+    ThreadCache* tc = cache();
+    if (tc && tc->cached + bytes <= kMaxCachedBytes) {
+      tc->free[c].push_back(p);
+      tc->cached += bytes;
+      return;
+    }
   }
   std::free(p);
 }
 
 }  // namespace
+
+void* cached_alloc(std::size_t nbytes) { return take_block(class_of(nbytes)); }
+void cached_free(void* p, std::size_t nbytes) { give_block(p, class_of(nbytes)); }
 
 Storage* Storage::allocate(std::size_t nbytes) {
   EMBER_CHECK(nbytes < (std::size_t(1) << 46), "empty: cannot allocate {} bytes", nbytes);

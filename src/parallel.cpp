@@ -22,7 +22,7 @@ int initial_threads() {
   return std::max(1, omp_get_num_procs());
 }
 int g_threads = initial_threads();
-thread_local bool t_in_parallel = false;
+__attribute__((tls_model("initial-exec"))) thread_local bool t_in_parallel = false;
 }  // namespace
 
 void set_num_threads(int n) {

@@ -60,7 +60,7 @@ Tensor empty_tensor(IntArrayRef sizes, Dtype dtype) {
     n *= s;
   }
   Storage* st = Storage::allocate(static_cast<std::size_t>(n) * element_size(dtype));
-  return Tensor(TensorImpl::make(st, dtype, Shape(sizes.begin(), sizes.end()), contiguous_strides(sizes), 0));
+  return Tensor(TensorImpl::make_contiguous(st, dtype, sizes));
 }
 
 Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset) {

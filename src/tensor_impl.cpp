@@ -1,5 +1,7 @@
 #include "ember/detail/tensor_impl.hpp"
 
+#include <new>
+
 #include "src/check.hpp"
 
 namespace ember {
@@ -26,8 +28,32 @@ void TensorImpl::refresh() {
   contiguous = c || n == 0;
 }
 
+// TensorImpls come from the caching allocator too: a small op makes and frees one.
+void* cached_alloc(std::size_t nbytes);
+void cached_free(void* p, std::size_t nbytes);
+
+TensorImpl* TensorImpl::make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes) {
+  TensorImpl* t = new (cached_alloc(sizeof(TensorImpl))) TensorImpl;
+  t->storage = storage;
+  t->dtype = dtype;
+  std::size_t nd = sizes.size();
+  t->sizes.resize(nd);
+  t->strides.resize(nd);
+  int64_t s = 1;
+  for (std::size_t i = nd; i-- > 0;) {
+    t->sizes[i] = sizes[i];
+    t->strides[i] = s;
+    s *= sizes[i] > 1 ? sizes[i] : 1;
+  }
+  int64_t n = 1;
+  for (int64_t v : sizes) n *= v;
+  t->numel = n;
+  t->contiguous = true;
+  return t;
+}
+
 TensorImpl* TensorImpl::make(Storage* storage, Dtype dtype, Shape sizes, Shape strides, int64_t offset) {
-  TensorImpl* t = new TensorImpl();
+  TensorImpl* t = new (cached_alloc(sizeof(TensorImpl))) TensorImpl;
   t->storage = storage;
   t->dtype = dtype;
   t->sizes = std::move(sizes);
@@ -40,7 +66,8 @@ TensorImpl* TensorImpl::make(Storage* storage, Dtype dtype, Shape sizes, Shape s
 void TensorImpl::destroy() {
   if (autograd) autograd::delete_autograd_meta(autograd);
   storage->release();
-  delete this;
+  this->~TensorImpl();
+  cached_free(this, sizeof(TensorImpl));
 }
 
 void fail(std::string message) { throw Error(message); }

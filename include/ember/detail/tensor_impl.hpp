@@ -55,6 +55,8 @@ struct TensorImpl {
   void refresh();
 
   static TensorImpl* make(Storage* storage, Dtype dtype, Shape sizes, Shape strides, int64_t offset);
+  // A contiguous tensor over a fresh storage (the common case, kept short).
+  static TensorImpl* make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes);
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
   void release() {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
