@@ -122,7 +122,7 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
     roots.push_back(gradient_edge(t));
     grads.push_back(root_gradient(t, grad_tensors.empty() ? Tensor() : grad_tensors[i], "backward"));
   }
-  run_backward(roots, std::move(grads), retain_graph.value_or(create_graph), create_graph, {}, true);
+  run_backward(roots, TensorList(grads.begin(), grads.end()), retain_graph.value_or(create_graph), create_graph, {}, true);
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
@@ -150,8 +150,9 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
     captures.push_back({e.fn.get(), e.input_nr});
     keep.push_back(std::move(e.fn));
   }
-  TensorList result =
-      run_backward(roots, std::move(grads), retain_graph.value_or(create_graph), create_graph, captures, false);
+  TensorList captured_grads =
+      run_backward(roots, TensorList(grads.begin(), grads.end()), retain_graph.value_or(create_graph), create_graph, captures, false);
+  std::vector<Tensor> result(captured_grads.begin(), captured_grads.end());
   for (std::size_t i = 0; i < result.size(); ++i) {
     if (!result[i].defined()) {
       EMBER_CHECK(allow_unused,

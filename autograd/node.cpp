@@ -90,7 +90,7 @@ Edge gradient_edge(const Tensor& t) {
   if (!m->requires_grad) return {};
   std::shared_ptr<Node> acc = m->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t);
+    acc = std::allocate_shared<AccumulateGrad>(ember::detail::CachedAllocator<char>(), t);
     m->grad_accumulator = acc;
   }
   return {std::move(acc), 0};
@@ -183,7 +183,7 @@ TensorList FunctionNodeBase::apply(TensorList&& grads) {
 namespace {
 template <class Inputs, class Outputs>
 void attach_impl(FunctionNodeBase* node, std::shared_ptr<Node> shared, const Inputs& inputs, const Outputs& outputs,
-                 std::vector<SavedTensor>&& saved, bool views) {
+                 SavedList&& saved, bool views) {
   node->seq = next_sequence_nr();
   node->num_outputs = static_cast<uint32_t>(outputs.size());
   node->next.reserve(inputs.size());
@@ -234,11 +234,11 @@ void attach_impl(FunctionNodeBase* node, std::shared_ptr<Node> shared, const Inp
 }  // namespace
 
 void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, std::initializer_list<Tensor> inputs,
-            std::initializer_list<Tensor*> outputs, std::vector<SavedTensor>&& saved, bool views) {
+            std::initializer_list<Tensor*> outputs, SavedList&& saved, bool views) {
   attach_impl(node, std::move(shared), inputs, outputs, std::move(saved), views);
 }
 void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, const std::vector<Tensor>& inputs,
-            const std::vector<Tensor*>& outputs, std::vector<SavedTensor>&& saved, bool views) {
+            const std::vector<Tensor*>& outputs, SavedList&& saved, bool views) {
   attach_impl(node, std::move(shared), inputs, outputs, std::move(saved), views);
 }
 

@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "ember/tensor.hpp"
+#include "src/cached_allocator.hpp"
 
 namespace ember {
 namespace autograd {
 
 struct Node;
-using TensorList = std::vector<Tensor>;
+template <class T>
+using CachedVector = std::vector<T, ember::detail::CachedAllocator<T>>;
+using TensorList = CachedVector<Tensor>;
 using Hook = std::function<Tensor(const Tensor&)>;
 
 // Where a gradient goes: input `input_nr` of node `fn`.
@@ -38,6 +41,8 @@ struct SavedTensor {
 
 // The autograd block of a tensor; exists only for tensors that take part in autograd.
 struct AutogradMeta {
+  static void* operator new(std::size_t n) { return ember::detail::cached_alloc(n); }
+  static void operator delete(void* p, std::size_t n) { ember::detail::cached_free(p, n); }
   bool requires_grad = false;  // set on leaves by the user
   bool is_view = false;        // a view of a tensor that requires grad
   Tensor grad;
@@ -51,8 +56,8 @@ struct AutogradMeta {
 struct Node : std::enable_shared_from_this<Node> {
   uint64_t seq = 0;
   uint32_t num_outputs = 1;  // outputs of the forward op = gradients this node receives
-  std::vector<Edge> next;    // one per input of the forward op
-  std::vector<SavedTensor> saved;
+  CachedVector<Edge> next;  // one per input of the forward op
+  CachedVector<SavedTensor> saved;
   std::vector<std::pair<uint32_t, std::pair<unsigned, Hook>>> pre_hooks;  // (output_nr, (id, hook))
   bool released = false;
   // Engine scratch: the run that visited this node last, and its slot there.
@@ -89,6 +94,7 @@ Edge gradient_edge(const Tensor& t);
 
 // Saves t for backward; save_output for a tensor the op itself produced.
 SavedTensor save(const Tensor& t);
+using SavedList = CachedVector<SavedTensor>;
 SavedTensor save_output(const Tensor& t);
 
 // Accumulates into a leaf's .grad.

@@ -48,8 +48,8 @@ Tensor sum_to(const Tensor& g, IntArrayRef sizes);
 namespace detail {
 struct FunctionNodeBase : Node {
   const char* op_name;
-  std::vector<InputMeta> inputs;
-  std::vector<InputMeta> outputs;  // kept only for multi-output ops (to fill zeros)
+  CachedVector<InputMeta> inputs;
+  CachedVector<InputMeta> outputs;  // kept only for multi-output ops (to fill zeros)
   uint64_t needs = 0;
   const char* name() const override { return op_name; }
   TensorList apply(TensorList&& grads) override;
@@ -64,9 +64,9 @@ struct FunctionNode final : FunctionNodeBase {
 };
 
 void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, std::initializer_list<Tensor> inputs,
-            std::initializer_list<Tensor*> outputs, std::vector<SavedTensor>&& saved, bool outputs_are_views);
+            std::initializer_list<Tensor*> outputs, SavedList&& saved, bool outputs_are_views);
 void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, const std::vector<Tensor>& inputs,
-            const std::vector<Tensor*>& outputs, std::vector<SavedTensor>&& saved, bool outputs_are_views);
+            const std::vector<Tensor*>& outputs, SavedList&& saved, bool outputs_are_views);
 }  // namespace detail
 
 // Whether an op on these inputs must record itself.
@@ -81,32 +81,53 @@ inline bool needs_grad_list(const std::vector<Tensor>& ts) {
   return false;
 }
 
+namespace detail {
+template <class F, class Inputs, class Outputs, class Saved>
+void record_impl(const char* name, const Inputs& inputs, const Outputs& outputs, const Saved& saved, F&& fn,
+                 bool views) {
+  auto node = std::allocate_shared<FunctionNode<std::decay_t<F>>>(ember::detail::CachedAllocator<char>(),
+                                                                   std::forward<F>(fn));
+  node->op_name = name;
+  auto* raw = node.get();
+  attach(raw, std::move(node), inputs, outputs, SavedList(saved.begin(), saved.end()), views);
+}
+}  // namespace detail
+
+// `saved` is a braced list ({save(a), save_output(y)}) or a std::vector<SavedTensor>.
 template <class F>
 void record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor*> outputs,
-            std::vector<SavedTensor> saved, F&& fn) {
-  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
-  node->op_name = name;
-  auto* raw = node.get();
-  detail::attach(raw, std::move(node), inputs, outputs, std::move(saved), false);
+            std::initializer_list<SavedTensor> saved, F&& fn) {
+  detail::record_impl(name, inputs, outputs, saved, std::forward<F>(fn), false);
 }
-
+template <class F>
+void record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor*> outputs,
+            const std::vector<SavedTensor>& saved, F&& fn) {
+  detail::record_impl(name, inputs, outputs, saved, std::forward<F>(fn), false);
+}
 template <class F>
 void record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs,
-            std::vector<SavedTensor> saved, F&& fn) {
-  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
-  node->op_name = name;
-  auto* raw = node.get();
-  detail::attach(raw, std::move(node), inputs, outputs, std::move(saved), false);
+            std::initializer_list<SavedTensor> saved, F&& fn) {
+  detail::record_impl(name, inputs, outputs, saved, std::forward<F>(fn), false);
+}
+template <class F>
+void record(const char* name, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs,
+            const std::vector<SavedTensor>& saved, F&& fn) {
+  detail::record_impl(name, inputs, outputs, saved, std::forward<F>(fn), false);
 }
 
 // For view ops: the outputs share storage with the input, so in-place ops on them are
 // refused while autograd tracks them.
 template <class F>
-void record_view(const char* name, const Tensor& input, Tensor* output, std::vector<SavedTensor> saved, F&& fn) {
-  auto node = std::make_shared<detail::FunctionNode<std::decay_t<F>>>(std::forward<F>(fn));
-  node->op_name = name;
-  auto* raw = node.get();
-  detail::attach(raw, std::move(node), {input}, {output}, std::move(saved), true);
+void record_view(const char* name, const Tensor& input, Tensor* output, std::initializer_list<SavedTensor> saved,
+                 F&& fn) {
+  detail::record_impl(name, std::initializer_list<Tensor>{input}, std::initializer_list<Tensor*>{output}, saved,
+                      std::forward<F>(fn), true);
+}
+template <class F>
+void record_view(const char* name, const Tensor& input, Tensor* output, const std::vector<SavedTensor>& saved,
+                 F&& fn) {
+  detail::record_impl(name, std::initializer_list<Tensor>{input}, std::initializer_list<Tensor*>{output}, saved,
+                      std::forward<F>(fn), true);
 }
 
 }  // namespace autograd

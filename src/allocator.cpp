@@ -8,7 +8,6 @@
 // kMaxCachedBytes idle; beyond that, blocks go back to the system.
 #include <cstdlib>
 #include <new>
-#include <vector>
 
 #include "ember/detail/tensor_impl.hpp"
 #include "src/check.hpp"
@@ -30,7 +29,7 @@ int class_of(std::size_t n) {
   return 16 + (p - 10) * 4 + static_cast<int>(k) - 1;
 }
 
-std::size_t class_bytes(int c) {
+constexpr std::size_t class_bytes(int c) {
   if (c < 16) return static_cast<std::size_t>(c + 1) * 64;
   int p = (c - 16) / 4 + 10;
   std::size_t k = static_cast<std::size_t>((c - 16) % 4) + 1;
@@ -43,14 +42,31 @@ constexpr bool kCaching = false;  // sanitizer builds: let ASan see every free
 constexpr bool kCaching = true;
 #endif
 
+// Per-thread free lists, one per size class, threaded through the free blocks
+// themselves (a block's first word points to the next), so taking and giving a block
+// is a few instructions.
 struct ThreadCache {
-  std::vector<void*> free[kClasses];
+  void* head[kClasses] = {};
   std::size_t cached = 0;
   ~ThreadCache() {
-    for (auto& list : free)
-      for (void* p : list) std::free(p);
+    for (void*& h : head) {
+      while (h) {
+        void* next = *static_cast<void**>(h);
+        std::free(h);
+        h = next;
+      }
+    }
   }
 };
+
+// Class sizes, computed once.
+struct ClassTable {
+  std::size_t bytes[kClasses];
+  constexpr ClassTable() : bytes() {
+    for (int c = 0; c < kClasses; ++c) bytes[c] = class_bytes(c);
+  }
+};
+constexpr ClassTable g_classes;
 
 // The cache is reached through a plain pointer in initial-exec TLS: a general-dynamic
 // thread_local in a shared library costs a __tls_get_addr call on every access, which
@@ -75,27 +91,26 @@ ThreadCache* cache() {
 
 void* take_block(int c) {
   if (kCaching) {
-    if (ThreadCache* tc = cache()) {
-      auto& list = tc->free[c];
-      if (!list.empty()) {
-        void* p = list.back();
-        list.pop_back();
-        tc->cached -= class_bytes(c);
-        return p;
-      }
+    ThreadCache* tc = t_cache ? t_cache : cache();
+    if (tc && tc->head[c]) {
+      void* p = tc->head[c];
+      tc->head[c] = *static_cast<void**>(p);
+      tc->cached -= g_classes.bytes[c];
+      return p;
     }
   }
-  void* p = std::aligned_alloc(64, class_bytes(c));
-  if (!p) fail(fmt::format("out of memory: could not allocate {} bytes", class_bytes(c)));
+  void* p = std::aligned_alloc(64, g_classes.bytes[c]);
+  if (!p) fail(fmt::format("out of memory: could not allocate {} bytes", g_classes.bytes[c]));
   return p;
 }
 
 void give_block(void* p, int c) {
-  std::size_t bytes = class_bytes(c);
+  std::size_t bytes = g_classes.bytes[c];
   if (kCaching) {
-    ThreadCache* tc = cache();
+    ThreadCache* tc = t_cache ? t_cache : cache();
     if (tc && tc->cached + bytes <= kMaxCachedBytes) {
-      tc->free[c].push_back(p);
+      *static_cast<void**>(p) = tc->head[c];
+      tc->head[c] = p;
       tc->cached += bytes;
       return;
     }
