@@ -1,2 +1,602 @@
-// Placeholder: replaced by the reference-case runner.
-int main() { return 1; }
+// ember-reference-check: runs the PyTorch reference cases (tests/data/reference, format in
+// its README.md) through ember's public API and compares outputs and gradients.
+//
+//   ember-reference-check FILE [--dtype float32|float64] [--ops PREFIX] [--verbose]
+//
+// Every case whose op is in the table below runs: its float inputs are converted to the
+// requested dtype and require grad, the op runs, each output is compared (dtype, shape,
+// values), then backward runs with the case's grad_outputs and each input's gradient is
+// compared. Cases of ops not in the table are counted as skipped. The last line reads
+// "N passed, N failed, N skipped"; the exit status is non-zero when any case failed.
+#include <ember/ember.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using json = nlohmann::json;
+using ember::Scalar;
+using ember::Tensor;
+using TensorList = std::vector<Tensor>;
+
+// ---------------------------------------------------------------------------------------
+// An op's keyword arguments, PyTorch names; an absent one means PyTorch's default.
+
+class Args {
+ public:
+  explicit Args(const json& j) : j_(j) {}
+
+  bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+  int64_t integer(const char* key) const { return need(key).get<int64_t>(); }
+  int64_t integer(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
+  std::optional<int64_t> maybe_integer(const char* key) const {
+    return has(key) ? std::optional<int64_t>(integer(key)) : std::nullopt;
+  }
+  bool flag(const char* key, bool fallback = false) const { return has(key) ? j_.at(key).get<bool>() : fallback; }
+  std::string text(const char* key, const std::string& fallback) const {
+    return has(key) ? j_.at(key).get<std::string>() : fallback;
+  }
+  // An int or a list of ints (dim=1 and dim=[0, 2] both appear).
+  std::vector<int64_t> ints(const char* key) const {
+    const json& v = need(key);
+    if (v.is_array()) return v.get<std::vector<int64_t>>();
+    return {v.get<int64_t>()};
+  }
+  std::vector<int64_t> ints_or_empty(const char* key) const { return has(key) ? ints(key) : std::vector<int64_t>{}; }
+  // A number keeps its kind: PyTorch's promotion depends on int vs float.
+  Scalar scalar(const char* key) const {
+    const json& v = need(key);
+    if (v.is_boolean()) return Scalar(v.get<bool>());
+    if (v.is_number_integer()) return Scalar(v.get<int64_t>());
+    return Scalar(v.get<double>());
+  }
+  Scalar scalar(const char* key, Scalar fallback) const { return has(key) ? scalar(key) : fallback; }
+  std::optional<Scalar> maybe_scalar(const char* key) const {
+    return has(key) ? std::optional<Scalar>(scalar(key)) : std::nullopt;
+  }
+
+ private:
+  const json& need(const char* key) const {
+    if (!has(key)) throw std::runtime_error(fmt::format("the case lacks argument '{}'", key));
+    return j_.at(key);
+  }
+  const json& j_;
+};
+
+// ---------------------------------------------------------------------------------------
+// The op table: reference op name -> the ember call. The "Neural-network functions" of
+// ops.md join here as ember implements them; until then their cases are skipped.
+
+using OpFn = std::function<TensorList(const TensorList& in, const Args& a)>;
+
+#define EMBER_UNARY(NAME) \
+  {#NAME, [](const TensorList& in, const Args&) { return TensorList{ember::NAME(in.at(0))}; }}
+#define EMBER_BINARY(NAME) \
+  {#NAME, [](const TensorList& in, const Args&) { return TensorList{ember::NAME(in.at(0), in.at(1))}; }}
+
+const std::map<std::string, OpFn>& op_table() {
+  static const std::map<std::string, OpFn> table = {
+      // ---- elementwise, one input ----
+      EMBER_UNARY(neg), EMBER_UNARY(abs), EMBER_UNARY(exp), EMBER_UNARY(expm1), EMBER_UNARY(log),
+      EMBER_UNARY(log1p), EMBER_UNARY(sqrt), EMBER_UNARY(rsqrt), EMBER_UNARY(reciprocal), EMBER_UNARY(square),
+      EMBER_UNARY(sin), EMBER_UNARY(cos), EMBER_UNARY(tanh), EMBER_UNARY(sigmoid), EMBER_UNARY(relu),
+      EMBER_UNARY(silu), EMBER_UNARY(erf),
+      {"gelu", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::gelu(in.at(0), a.text("approximate", "none"))};
+       }},
+      {"softplus", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::softplus(in.at(0), a.scalar("beta", 1), a.scalar("threshold", 20))};
+       }},
+      {"pow_scalar", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::pow(in.at(0), a.scalar("exponent"))};
+       }},
+      {"clamp", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::clamp(in.at(0), a.maybe_scalar("min"), a.maybe_scalar("max"))};
+       }},
+      {"leaky_relu", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::leaky_relu(in.at(0), a.scalar("negative_slope", 0.01))};
+       }},
+      {"elu", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::elu(in.at(0), a.scalar("alpha", 1.0))};
+       }},
+
+      // ---- elementwise, two inputs ----
+      {"add", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::add(in.at(0), in.at(1), a.scalar("alpha", 1))};
+       }},
+      {"sub", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::sub(in.at(0), in.at(1), a.scalar("alpha", 1))};
+       }},
+      EMBER_BINARY(mul), EMBER_BINARY(div), EMBER_BINARY(pow), EMBER_BINARY(maximum), EMBER_BINARY(minimum),
+      {"where", [](const TensorList& in, const Args&) {
+         return TensorList{ember::where(in.at(0), in.at(1), in.at(2))};
+       }},
+      EMBER_BINARY(eq), EMBER_BINARY(ne), EMBER_BINARY(lt), EMBER_BINARY(le), EMBER_BINARY(gt), EMBER_BINARY(ge),
+
+      // ---- reductions; no dim means all dims ----
+      {"sum", [](const TensorList& in, const Args& a) {
+         if (!a.has("dim") && !a.flag("keepdim")) return TensorList{ember::sum(in.at(0))};
+         return TensorList{ember::sum(in.at(0), a.ints_or_empty("dim"), a.flag("keepdim"))};
+       }},
+      {"mean", [](const TensorList& in, const Args& a) {
+         if (!a.has("dim") && !a.flag("keepdim")) return TensorList{ember::mean(in.at(0))};
+         return TensorList{ember::mean(in.at(0), a.ints_or_empty("dim"), a.flag("keepdim"))};
+       }},
+      {"prod", [](const TensorList& in, const Args& a) {
+         if (!a.has("dim")) return TensorList{ember::prod(in.at(0))};
+         return TensorList{ember::prod(in.at(0), a.integer("dim"), a.flag("keepdim"))};
+       }},
+      {"amax", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::amax(in.at(0), a.ints_or_empty("dim"), a.flag("keepdim"))};
+       }},
+      {"amin", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::amin(in.at(0), a.ints_or_empty("dim"), a.flag("keepdim"))};
+       }},
+      {"max_dim", [](const TensorList& in, const Args& a) {
+         auto [values, indices] = ember::max(in.at(0), a.integer("dim"), a.flag("keepdim"));
+         return TensorList{values, indices};
+       }},
+      {"argmax", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::argmax(in.at(0), a.maybe_integer("dim"), a.flag("keepdim"))};
+       }},
+      {"var", [](const TensorList& in, const Args& a) {
+         std::vector<int64_t> dims = a.ints_or_empty("dim");
+         std::optional<ember::IntArrayRef> dim;
+         if (a.has("dim")) dim = ember::IntArrayRef(dims);
+         return TensorList{ember::var(in.at(0), dim, a.maybe_integer("correction"), a.flag("keepdim"))};
+       }},
+      {"std", [](const TensorList& in, const Args& a) {
+         std::vector<int64_t> dims = a.ints_or_empty("dim");
+         std::optional<ember::IntArrayRef> dim;
+         if (a.has("dim")) dim = ember::IntArrayRef(dims);
+         return TensorList{ember::std(in.at(0), dim, a.maybe_integer("correction"), a.flag("keepdim"))};
+       }},
+      {"logsumexp", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::logsumexp(in.at(0), a.ints("dim"), a.flag("keepdim"))};
+       }},
+      {"norm", [](const TensorList& in, const Args& a) {
+         Scalar p = a.scalar("p", 2);
+         if (!a.has("dim") && !a.flag("keepdim")) return TensorList{ember::norm(in.at(0), p)};
+         return TensorList{ember::norm(in.at(0), p, a.ints_or_empty("dim"), a.flag("keepdim"))};
+       }},
+      {"cumsum", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::cumsum(in.at(0), a.integer("dim"))};
+       }},
+      // Listed among the neural-network functions in ops.md, but part of ember's core API.
+      {"softmax", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::softmax(in.at(0), a.integer("dim"))};
+       }},
+      {"log_softmax", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::log_softmax(in.at(0), a.integer("dim"))};
+       }},
+
+      // ---- shape and indexing ----
+      {"reshape", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::reshape(in.at(0), a.ints("shape"))};
+       }},
+      {"transpose", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::transpose(in.at(0), a.integer("dim0"), a.integer("dim1"))};
+       }},
+      {"permute", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::permute(in.at(0), a.ints("dims"))};
+       }},
+      {"expand", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::expand(in.at(0), a.ints("shape"))};
+       }},
+      {"squeeze", [](const TensorList& in, const Args& a) {
+         if (!a.has("dim")) return TensorList{ember::squeeze(in.at(0))};
+         return TensorList{ember::squeeze(in.at(0), a.integer("dim"))};
+       }},
+      {"unsqueeze", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::unsqueeze(in.at(0), a.integer("dim"))};
+       }},
+      {"flatten", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::flatten(in.at(0), a.integer("start_dim", 0), a.integer("end_dim", -1))};
+       }},
+      {"narrow", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::narrow(in.at(0), a.integer("dim"), a.integer("start"), a.integer("length"))};
+       }},
+      {"select", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::select(in.at(0), a.integer("dim"), a.integer("index"))};
+       }},
+      {"slice", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::slice(in.at(0), a.integer("dim", 0), a.maybe_integer("start"), a.maybe_integer("end"),
+                                        a.integer("step", 1))};
+       }},
+      {"flip", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::flip(in.at(0), a.ints("dims"))};
+       }},
+      {"repeat", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::repeat(in.at(0), a.ints("repeats"))};
+       }},
+      {"cat", [](const TensorList& in, const Args& a) { return TensorList{ember::cat(in, a.integer("dim", 0))}; }},
+      {"stack", [](const TensorList& in, const Args& a) { return TensorList{ember::stack(in, a.integer("dim", 0))}; }},
+      {"split", [](const TensorList& in, const Args& a) {
+         return ember::split(in.at(0), a.integer("split_size"), a.integer("dim", 0));
+       }},
+      {"index_select", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::index_select(in.at(0), a.integer("dim"), in.at(1))};
+       }},
+      {"gather", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::gather(in.at(0), a.integer("dim"), in.at(1))};
+       }},
+      {"scatter_add", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::scatter_add(in.at(0), a.integer("dim"), in.at(1), in.at(2))};
+       }},
+      {"masked_fill", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::masked_fill(in.at(0), in.at(1), a.scalar("value"))};
+       }},
+      {"pad", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::pad(in.at(0), a.ints("pad"), a.scalar("value", 0))};
+       }},
+      {"tril", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::tril(in.at(0), a.integer("diagonal", 0))};
+       }},
+      {"triu", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::triu(in.at(0), a.integer("diagonal", 0))};
+       }},
+
+      // ---- linear algebra ----
+      EMBER_BINARY(matmul), EMBER_BINARY(mm), EMBER_BINARY(bmm), EMBER_BINARY(outer), EMBER_BINARY(dot),
+      {"addmm", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::addmm(in.at(0), in.at(1), in.at(2), a.scalar("beta", 1), a.scalar("alpha", 1))};
+       }},
+      {"einsum", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::einsum(a.text("equation", ""), in)};
+       }},
+  };
+  return table;
+}
+
+#undef EMBER_UNARY
+#undef EMBER_BINARY
+
+// ---------------------------------------------------------------------------------------
+// Tensors in the reference format, and comparing against them.
+
+// Element type names of the format: float64 (any float), int64, bool.
+enum class Kind { Float, Int, Bool };
+
+Kind kind_of(const json& t) {
+  const std::string d = t.at("dtype").get<std::string>();
+  if (d == "int64") return Kind::Int;
+  if (d == "bool") return Kind::Bool;
+  if (d == "float64" || d == "float32") return Kind::Float;
+  throw std::runtime_error("unknown dtype '" + d + "' in the case");
+}
+
+Kind kind_of(ember::Dtype d) {
+  return ember::is_floating_point(d) ? Kind::Float : d == ember::kBool ? Kind::Bool : Kind::Int;
+}
+
+// A reference tensor as an ember tensor; float data in `float_dtype`.
+Tensor make_tensor(const json& t, ember::Dtype float_dtype) {
+  const std::vector<int64_t> shape = t.at("shape").get<std::vector<int64_t>>();
+  const json& data = t.at("data");
+  switch (kind_of(t)) {
+    case Kind::Float: return ember::tensor(data.get<std::vector<double>>(), shape, float_dtype);
+    case Kind::Int: return ember::tensor(data.get<std::vector<int64_t>>(), shape, ember::kInt64);
+    case Kind::Bool: {
+      std::vector<int64_t> v;
+      for (const json& b : data) v.push_back(b.get<bool>() ? 1 : 0);
+      return ember::tensor(v, shape, ember::kInt64).to(ember::kBool);
+    }
+  }
+  return Tensor();
+}
+
+struct Tolerance {
+  double rtol, atol;
+};
+
+// "[1, 2]" for the element at flat index i of a row-major tensor of this shape.
+std::string multi_index(int64_t flat, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    idx[d] = shape[d] ? flat % shape[d] : 0;
+    flat = shape[d] ? flat / shape[d] : 0;
+  }
+  return fmt::format("[{}]", fmt::join(idx, ", "));
+}
+
+const char* kind_name(Kind k) { return k == Kind::Float ? "float" : k == Kind::Int ? "int64" : "bool"; }
+
+// Compares an ember result with a reference tensor; returns why they differ, or nothing.
+// An undefined `actual` stands for zeros (a gradient that never arrived).
+std::optional<std::string> compare(const Tensor& actual, const json& expected, ember::Dtype float_dtype,
+                                   Tolerance tol) {
+  const Kind want = kind_of(expected);
+  const std::vector<int64_t> shape = expected.at("shape").get<std::vector<int64_t>>();
+  std::vector<double> got;
+  if (actual.defined()) {
+    const ember::Dtype dt = actual.dtype();
+    if (kind_of(dt) != want) return fmt::format("dtype {}, expected {}", ember::dtype_name(dt), kind_name(want));
+    if (want == Kind::Float && dt != float_dtype)
+      return fmt::format("dtype {}, expected {}", ember::dtype_name(dt), ember::dtype_name(float_dtype));
+    if (!actual.sizes().equals(shape))
+      return fmt::format("shape [{}], expected [{}]", fmt::join(actual.sizes().vec(), ", "), fmt::join(shape, ", "));
+    if (want == Kind::Float) {
+      got = actual.tolist<double>();
+    } else {
+      for (int64_t v : actual.tolist<int64_t>()) got.push_back(static_cast<double>(v));
+    }
+  } else {
+    int64_t n = 1;
+    for (int64_t s : shape) n *= s;
+    got.assign(static_cast<std::size_t>(n), 0.0);
+  }
+
+  std::vector<double> want_values;
+  for (const json& v : expected.at("data")) want_values.push_back(v.is_boolean() ? (v.get<bool>() ? 1 : 0) : v.get<double>());
+  if (want_values.size() != got.size())
+    return fmt::format("{} elements, expected {}", got.size(), want_values.size());
+
+  // Exact for integers and bools; |got - want| <= atol + rtol * |want| for floats.
+  double max_err = 0;
+  int64_t first_bad = -1;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double g = got[i], w = want_values[i];
+    bool ok;
+    if (want != Kind::Float) {
+      ok = g == w;
+    } else if (std::isnan(w) || std::isinf(w)) {
+      ok = std::isnan(w) ? std::isnan(g) : g == w;
+    } else {
+      ok = std::fabs(g - w) <= tol.atol + tol.rtol * std::fabs(w);  // false for a NaN result
+    }
+    double err = std::fabs(g - w);
+    if (std::isnan(err) && !ok) err = INFINITY;
+    if (!ok) {
+      max_err = std::max(max_err, err);
+      if (first_bad < 0) first_bad = static_cast<int64_t>(i);
+    }
+  }
+  if (first_bad < 0) return std::nullopt;
+  const std::size_t b = static_cast<std::size_t>(first_bad);
+  return fmt::format("{}max abs error {:.3g}; first mismatch at {}: got {:.12g}, expected {:.12g}",
+                     actual.defined() ? "" : "no gradient (zeros); ", max_err, multi_index(first_bad, shape), got[b],
+                     want_values[b]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Running one case.
+
+struct Settings {
+  ember::Dtype dtype = ember::kFloat64;
+  Tolerance outputs{1e-9, 1e-12};
+  Tolerance grads{1e-7, 1e-10};
+};
+
+// A reason the case failed; thrown from deep inside a case and caught per case.
+struct CaseFailure {
+  std::string reason;
+};
+
+// Gradients of sum_i <outputs[i], grad_outputs[i]> with respect to `inputs`; an input the
+// outputs do not reach gets an undefined tensor (read as zeros). Outputs that carry no
+// gradient (integer results, or no path to an input) are left out.
+TensorList gradients(const TensorList& outputs, const TensorList& grad_outputs, const TensorList& inputs,
+                     bool create_graph = false) {
+  TensorList outs, gos;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].defined() || !grad_outputs[i].defined() || !outputs[i].requires_grad()) continue;
+    outs.push_back(outputs[i]);
+    gos.push_back(grad_outputs[i]);
+  }
+  if (outs.empty() || inputs.empty()) return TensorList(inputs.size());
+  return ember::autograd::grad(outs, inputs, gos, std::nullopt, create_graph, /*allow_unused=*/true);
+}
+
+void check(const std::optional<std::string>& mismatch, const std::string& what) {
+  if (mismatch) throw CaseFailure{what + ": " + *mismatch};
+}
+
+// Runs `fn`, turning an exception into a failure that says at which step it came.
+template <class F>
+auto step(const char* what, F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const ember::Error& e) {
+    throw CaseFailure{fmt::format("{} threw ember::Error: {}", what, e.what())};
+  } catch (const CaseFailure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw CaseFailure{fmt::format("{} threw {}", what, e.what())};
+  }
+}
+
+// First-order cases: the op's outputs, then the gradient of every input.
+void run_first_order(const json& c, const OpFn& op, const Settings& s) {
+  const json& in = c.at("inputs");
+  const json& grads = c.at("grads");
+  TensorList inputs;
+  for (const json& t : in) {
+    Tensor x = make_tensor(t, s.dtype);
+    if (x.is_floating_point()) x.requires_grad_(true);
+    inputs.push_back(x);
+  }
+  const Args args(c.at("args"));
+  TensorList outputs = step("the op", [&] { return op(inputs, args); });
+
+  const json& expected = c.at("outputs");
+  if (outputs.size() != expected.size())
+    throw CaseFailure{fmt::format("{} outputs, expected {}", outputs.size(), expected.size())};
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    check(compare(outputs[i], expected[i], s.dtype, s.outputs), fmt::format("output {}", i));
+
+  // Backward only when some input has an expected gradient (not for comparisons).
+  TensorList wrt;
+  std::vector<std::size_t> wrt_index;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (grads.at(i).is_null() || !inputs[i].requires_grad()) continue;
+    wrt.push_back(inputs[i]);
+    wrt_index.push_back(i);
+  }
+  if (wrt.empty()) return;
+  TensorList grad_outputs;
+  for (const json& g : c.at("grad_outputs")) grad_outputs.push_back(g.is_null() ? Tensor() : make_tensor(g, s.dtype));
+  grad_outputs.resize(outputs.size());
+  TensorList got = step("backward", [&] { return gradients(outputs, grad_outputs, wrt); });
+  for (std::size_t k = 0; k < wrt.size(); ++k)
+    check(compare(got[k], grads.at(wrt_index[k]), s.dtype, s.grads), fmt::format("grad of input {}", wrt_index[k]));
+}
+
+// double_backward/<op>: inputs x0, ..., w. g = d/dx0 sum(op(x0, ...) * w) with
+// create_graph; then the gradient of sum(g * r) with respect to every input, w included.
+void run_second_order(const json& c, const OpFn& op, const Settings& s) {
+  TensorList inputs;
+  for (const json& t : c.at("inputs")) {
+    Tensor x = make_tensor(t, s.dtype);
+    if (x.is_floating_point()) x.requires_grad_(true);
+    inputs.push_back(x);
+  }
+  if (inputs.size() < 2) throw CaseFailure{"a double_backward case needs the op's inputs and w"};
+  const Tensor w = inputs.back();
+  const TensorList xs(inputs.begin(), inputs.end() - 1);
+  const Args args(c.at("args"));
+
+  Tensor y = step("the op", [&] { return op(xs, args).at(0); });
+  Tensor g = step("first backward", [&] {
+    Tensor loss = ember::sum(ember::mul(y, w));
+    Tensor gx =
+        ember::autograd::grad({loss}, {xs[0]}, {}, std::nullopt, /*create_graph=*/true, /*allow_unused=*/true).at(0);
+    return gx.defined() ? gx : ember::zeros_like(xs[0]);
+  });
+  check(compare(g, c.at("outputs").at(0), s.dtype, s.outputs), "g (the first-order gradient)");
+
+  const Tensor r = make_tensor(c.at("grad_outputs").at(0), s.dtype);
+  TensorList got = step("second backward", [&] {
+    if (!g.requires_grad()) return TensorList(inputs.size());  // g is constant: all zeros
+    Tensor loss = ember::sum(ember::mul(g, r));
+    return ember::autograd::grad({loss}, inputs, {}, std::nullopt, false, /*allow_unused=*/true);
+  });
+  const json& grads = c.at("grads");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (grads.at(i).is_null()) continue;
+    check(compare(got[i], grads.at(i), s.dtype, s.grads), fmt::format("second-order grad of input {}", i));
+  }
+}
+
+enum class Result { Passed, Failed, Skipped };
+
+const std::string kSecondOrder = "double_backward/";
+
+Result run_case(const json& c, const Settings& s, std::string& reason, std::string& op_name) {
+  op_name = c.at("op").get<std::string>();
+  const bool second_order = op_name.rfind(kSecondOrder, 0) == 0;
+  const std::string base = second_order ? op_name.substr(kSecondOrder.size()) : op_name;
+  auto it = op_table().find(base);
+  if (it == op_table().end()) return Result::Skipped;
+  try {
+    if (second_order)
+      run_second_order(c, it->second, s);
+    else
+      run_first_order(c, it->second, s);
+  } catch (const CaseFailure& f) {
+    reason = f.reason;
+    return Result::Failed;
+  } catch (const std::exception& e) {  // a malformed case
+    reason = fmt::format("cannot run the case: {}", e.what());
+    return Result::Failed;
+  }
+  return Result::Passed;
+}
+
+// ---------------------------------------------------------------------------------------
+
+int usage(const char* argv0) {
+  std::fprintf(stderr, "usage: %s FILE [--dtype float32|float64] [--ops PREFIX] [--verbose]\n", argv0);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path, prefix;
+  bool verbose = false;
+  Settings s;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--dtype" && i + 1 < argc) {
+      const std::string d = argv[++i];
+      if (d == "float64") {
+        s = Settings{};
+      } else if (d == "float32") {
+        s.dtype = ember::kFloat32;
+        s.outputs = s.grads = Tolerance{1e-4, 1e-5};
+      } else {
+        return usage(argv[0]);
+      }
+    } else if (a == "--ops" && i + 1 < argc) {
+      prefix = argv[++i];
+    } else if (a == "--verbose" || a == "-v") {
+      verbose = true;
+    } else if (!a.empty() && a[0] != '-' && path.empty()) {
+      path = a;
+    } else {
+      return usage(argv[0]);
+    }
+  }
+  if (path.empty()) return usage(argv[0]);
+
+  std::ifstream file(path);
+  if (!file) {
+    std::fprintf(stderr, "ember-reference-check: cannot open %s\n", path.c_str());
+    return 2;
+  }
+
+  int passed = 0, failed = 0, skipped = 0;
+  std::map<std::string, int> skipped_ops;
+  std::string line;
+  for (int line_no = 1; std::getline(file, line); ++line_no) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json c;
+    try {
+      c = json::parse(line);
+    } catch (const json::exception& e) {
+      std::printf("FAIL line %d: not a JSON case: %s\n", line_no, e.what());
+      ++failed;
+      continue;
+    }
+    const std::string id = c.value("id", fmt::format("line {}", line_no));
+    // Ids start with the op name, so a prefix selects an op, a family or one case.
+    if (!prefix.empty() && id.rfind(prefix, 0) != 0) continue;
+
+    std::string reason, op;
+    switch (run_case(c, s, reason, op)) {
+      case Result::Passed:
+        ++passed;
+        if (verbose) std::printf("ok   %s\n", id.c_str());
+        break;
+      case Result::Failed:
+        ++failed;
+        std::printf("FAIL %s: %s\n", id.c_str(), reason.c_str());
+        break;
+      case Result::Skipped:
+        ++skipped;
+        ++skipped_ops[op];
+        if (verbose) std::printf("skip %s: ember has no '%s' in the reference table\n", id.c_str(), op.c_str());
+        break;
+    }
+  }
+
+  if (!skipped_ops.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [op, n] : skipped_ops) names.push_back(fmt::format("{} ({})", op, n));
+    std::printf("skipped ops not in the table: %s\n", fmt::format("{}", fmt::join(names, ", ")).c_str());
+  }
+  std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed ? 1 : 0;
+}

@@ -11,6 +11,7 @@
 //   ember::Tensor c = ember::from_xtensor_copy(x * 2.0);  // owns its data
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,7 @@ using xtensor_buffer = xt::xbuffer_adaptor<T*, xt::no_ownership, std::shared_ptr
 template <class T>
 using xtensor_flat = xt::xtensor_adaptor<xtensor_buffer<T>, 1, xt::layout_type::row_major>;
 
+// T may be const, for a read-only view.
 template <class T>
 auto as_xtensor_impl(const Tensor& t) {
   using Elem = std::remove_const_t<T>;
@@ -67,10 +69,10 @@ auto as_xtensor_impl(const Tensor& t) {
     if (n > 1) (strides[d] < 0 ? low : high) += strides[d] * static_cast<std::ptrdiff_t>(n - 1);
   }
   const std::size_t span = t.numel() == 0 ? 0 : static_cast<std::size_t>(high - low + 1);
-  Elem* base = static_cast<Elem*>(t.data_ptr()) + low;
+  T* base = static_cast<T*>(t.data_ptr()) + low;
 
-  xtensor_buffer<Elem> buffer(base, span, std::make_shared<const Tensor>(t));
-  xtensor_flat<Elem> flat(std::move(buffer), std::array<std::size_t, 1>{span});
+  xtensor_buffer<T> buffer(base, span, std::make_shared<const Tensor>(t));
+  xtensor_flat<T> flat(std::move(buffer), std::array<std::size_t, 1>{span});
   // A row-major contiguous tensor gets the static layout, which lets xtensor use its
   // linear (SIMD) paths; any other view is walked through its strides.
   xt::layout_type layout = t.is_contiguous() ? xt::layout_type::row_major : xt::layout_type::dynamic;
@@ -91,7 +93,7 @@ template <class T>
 auto as_xtensor(const Tensor& t) {
   static_assert(detail::is_xtensor_element<std::remove_const_t<T>>,
                 "as_xtensor: T must be float, double, int64_t or bool");
-  return detail::as_xtensor_impl<std::remove_const_t<T>>(t);
+  return detail::as_xtensor_impl<T>(t);
 }
 
 // The type as_xtensor<T> returns, for declaring members and parameters.
@@ -102,20 +104,26 @@ using xtensor_view = decltype(as_xtensor<T>(std::declval<const Tensor&>()));
 // memory) as a Tensor WITHOUT copying: the tensor reads and writes the container's
 // memory. The container must outlive the tensor and every view of it, and must not be
 // resized while they live; use from_xtensor_copy when that is not certain.
-// Row-major and column-major layouts both work (the strides carry them).
+// Row-major and column-major layouts both work (the strides carry them). Options may
+// ask for requires_grad; a dtype other than the container's is an error.
 template <class D>
 Tensor from_xtensor(xt::xcontainer<D>& container, const TensorOptions& options = {}) {
   using Elem = std::remove_const_t<typename D::value_type>;
   static_assert(detail::is_xtensor_element<Elem>, "from_xtensor: the element type must be float, double, int64_t or bool");
-  D& c = container.derived_cast();
-  std::vector<int64_t> sizes(c.shape().begin(), c.shape().end());
-  std::vector<int64_t> strides(c.strides().begin(), c.strides().end());
-  return from_blob(static_cast<void*>(c.data() + c.data_offset()), sizes, strides,
-                   options.dtype(DtypeOf<Elem>::value));
+  constexpr Dtype dtype = DtypeOf<Elem>::value;
+  if (options.has_dtype() && options.dtype() != dtype) {
+    throw Error(std::string("from_xtensor: the container holds ") + dtype_name(dtype) +
+                " and a view cannot change that to " + dtype_name(options.dtype()) + "; use from_xtensor_copy");
+  }
+  std::vector<int64_t> sizes(container.shape().begin(), container.shape().end());
+  std::vector<int64_t> strides(container.strides().begin(), container.strides().end());
+  return from_blob(static_cast<void*>(container.data() + container.data_offset()), sizes, strides,
+                   options.dtype(dtype));
 }
 
 // A new tensor holding a copy of any xtensor expression's values. Integer element types
-// other than int64 are converted to int64, as PyTorch's torch.tensor does for Python ints.
+// other than int64 are converted to int64, as PyTorch's torch.tensor does for Python ints;
+// options may name another dtype to convert to, and requires_grad.
 template <class E>
 Tensor from_xtensor_copy(const xt::xexpression<E>& expression, const TensorOptions& options = {}) {
   using Value = std::decay_t<typename E::value_type>;
@@ -127,8 +135,11 @@ Tensor from_xtensor_copy(const xt::xexpression<E>& expression, const TensorOptio
   // Evaluate once into row-major order, then copy into the tensor's own storage.
   xt::xarray<Elem, xt::layout_type::row_major> values = expression.derived_cast();
   std::vector<int64_t> sizes(values.shape().begin(), values.shape().end());
-  Tensor t = empty(sizes, options.dtype(DtypeOf<Elem>::value));
+  Tensor t = empty(sizes, DtypeOf<Elem>::value);
   std::copy(values.storage().begin(), values.storage().end(), static_cast<Elem*>(t.data_ptr()));
+  // The options may ask for another dtype (converted) and for requires_grad.
+  if (options.has_dtype()) t = t.to(options.dtype());
+  if (options.requires_grad()) t.requires_grad_(true);
   return t;
 }
 
