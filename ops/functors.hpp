@@ -186,6 +186,9 @@ struct ContigReduce {
   static inline void (*accumulate)(T*, const T*, int64_t) = nullptr;
   static inline T (*max)(const T*, int64_t) = nullptr;
   static inline T (*min)(const T*, int64_t) = nullptr;
+  // Sum of a contiguous run in short blocks whose results are added separately: as fast
+  // as `sum`, with far less rounding error on long runs.
+  static inline T (*sum_blocked)(const T*, int64_t) = nullptr;
 };
 
 // Picks the best loops for this CPU; runs once, before the first kernel.

@@ -76,6 +76,41 @@ T sum_contig(const T* x, int64_t n) {
   return xsimd::hadd((s0 + s1) + (s2 + s3));
 }
 
+// Like sum_contig, but each block of 16 loads per accumulator is summed on its own and
+// added into a second accumulator, so no lane adds more than a few dozen values in a row.
+template <class Arch, class T>
+T sum_blocked_contig(const T* x, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  constexpr int64_t kBlock = 4 * W * 16;
+  B total(T(0));
+  int64_t i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    const T* p = x + i;
+    B s0 = B::load_unaligned(p), s1 = B::load_unaligned(p + W);
+    B s2 = B::load_unaligned(p + 2 * W), s3 = B::load_unaligned(p + 3 * W);
+    for (int64_t j = 4 * W; j < kBlock; j += 4 * W) {
+      s0 += B::load_unaligned(p + j);
+      s1 += B::load_unaligned(p + j + W);
+      s2 += B::load_unaligned(p + j + 2 * W);
+      s3 += B::load_unaligned(p + j + 3 * W);
+    }
+    total += (s0 + s1) + (s2 + s3);
+  }
+  B r0(T(0)), r1(T(0)), r2(T(0)), r3(T(0));
+  for (; i + 4 * W <= n; i += 4 * W) {
+    r0 += B::load_unaligned(x + i);
+    r1 += B::load_unaligned(x + i + W);
+    r2 += B::load_unaligned(x + i + 2 * W);
+    r3 += B::load_unaligned(x + i + 3 * W);
+  }
+  for (; i + W <= n; i += W) r0 += B::load_unaligned(x + i);
+  alignas(64) T buf[W] = {};
+  for (int64_t k = 0; k < n - i; ++k) buf[k] = x[i + k];
+  r1 += B::load_aligned(buf);
+  return xsimd::hadd(total + ((r0 + r1) + (r2 + r3)));
+}
+
 template <class Arch, class T>
 void accumulate_contig(T* y, const T* x, int64_t n) {
   using B = xsimd::batch<T, Arch>;
@@ -129,6 +164,8 @@ void register_all() {
 #undef EMBER_REG_BINARY
   ContigReduce<float>::sum = &sum_contig<Arch, float>;
   ContigReduce<double>::sum = &sum_contig<Arch, double>;
+  ContigReduce<float>::sum_blocked = &sum_blocked_contig<Arch, float>;
+  ContigReduce<double>::sum_blocked = &sum_blocked_contig<Arch, double>;
   ContigReduce<float>::accumulate = &accumulate_contig<Arch, float>;
   ContigReduce<double>::accumulate = &accumulate_contig<Arch, double>;
   ContigReduce<float>::max = &extreme_contig<Arch, float, true>;

@@ -1,0 +1,82 @@
+// The benchmark workloads of BENCHMARKS.md on ember, through its public API only.
+// Prints one JSON line per figure (see common.hpp); bench/run.sh compares them with
+// torch-bench's.
+#include <ember/ember.hpp>
+
+#include "bench/common.hpp"
+
+namespace {
+
+using ember::Tensor;
+using namespace bench;
+
+void overhead_add(int threads) {
+  Tensor a = ember::randn({kSmall}), b = ember::randn({kSmall}), c;
+  overhead_add_figure(threads, [&] {
+    for (int64_t i = 0; i < kOverheadAddIters; ++i) c = a + b;
+  });
+}
+
+void overhead_autograd(int threads) {
+  Tensor a = ember::randn({kSmall}, ember::requires_grad()), b = ember::randn({kSmall}, ember::requires_grad());
+  overhead_autograd_figure(threads, [&] {
+    for (int64_t r = 0; r < kOverheadAutogradReps; ++r) {
+      Tensor x = a;
+      for (int64_t s = 0; s < kOverheadAutogradSteps; ++s) x = x * b + a;
+      x.sum().backward();
+    }
+  });
+}
+
+void elementwise(int threads) {
+  Tensor a = ember::randn({kElementwiseN}), b = ember::randn({kElementwiseN});
+  Tensor work = ember::empty({kElementwiseN}), scratch = ember::empty({kElementwiseN}), c;
+  const float* src = a.data_ptr<float>();
+  float* inplace_buf = work.data_ptr<float>();
+  float* other_buf = scratch.data_ptr<float>();
+  // A new output every call (the previous one is freed as c is replaced).
+  std::vector<ElementwiseOp> fresh = {
+      {"add/new", 2, [&] { c = a + b; }},        {"mul/new", 2, [&] { c = a * b; }},
+      {"exp/new", 1, [&] { c = ember::exp(a); }}, {"tanh/new", 1, [&] { c = ember::tanh(a); }},
+      {"relu/new", 1, [&] { c = ember::relu(a); }}, {"sigmoid/new", 1, [&] { c = ember::sigmoid(a); }},
+  };
+  // Into existing memory: ember's public API writes into an existing tensor through the
+  // in-place forms; `work` is refilled from `a` by the memcpy round before each call.
+  std::vector<ElementwiseOp> inplace = {
+      {"add/inplace", 2, [&] { work.add_(b); }},  {"mul/inplace", 2, [&] { work.mul_(b); }},
+      {"exp/inplace", 1, [&] { work.exp_(); }},   {"tanh/inplace", 1, [&] { work.tanh_(); }},
+      {"relu/inplace", 1, [&] { work.relu_(); }}, {"sigmoid/inplace", 1, [&] { work.sigmoid_(); }},
+  };
+  for (const auto& op : fresh) elementwise_vs_memcpy(op, src, other_buf, threads);
+  for (const auto& op : inplace) elementwise_vs_memcpy(op, src, inplace_buf, threads);
+}
+
+void reduce(int threads) {
+  Tensor x = ember::randn({kElementwiseN});
+  Tensor m = ember::randn({kReduceRows, kReduceCols});
+  Tensor r;
+  reduce_figure("sum/all", double(kElementwiseN) * sizeof(float), threads, [&] { r = x.sum(); });
+  reduce_figure("sum/dim1", double(kReduceRows) * kReduceCols * sizeof(float), threads, [&] { r = m.sum({1}); });
+}
+
+void matmul(int threads) {
+  for (int64_t n : kMatmulSizes) {
+    Tensor a = ember::randn({n, n}), b = ember::randn({n, n}), c = ember::empty({n, n}), y;
+    matmul_vs_sgemm(n, a.data_ptr<float>(), b.data_ptr<float>(), c.data_ptr<float>(), threads,
+                    [&] { y = ember::matmul(a, b); });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse_options(argc, argv, "ember-bench");
+  ember::set_num_threads(o.threads);
+  ember::manual_seed(0);
+  if (o.wants("overhead_add")) overhead_add(o.threads);
+  if (o.wants("overhead_autograd")) overhead_autograd(o.threads);
+  if (o.wants("elementwise")) elementwise(o.threads);
+  if (o.wants("reduce")) reduce(o.threads);
+  if (o.wants("matmul")) matmul(o.threads);
+  return 0;
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs ember-bench and torch-bench (built beforehand; this script builds nothing) at 1 and
+# 2 threads and prints the figures side by side with each ember/LibTorch ratio.
+#
+#   bench/run.sh [--build DIR] [--repeat N] [--only w1,w2] [--threads "1 2"] [--out DIR]
+#
+# --build   the CMake build directory holding bench/ember-bench (default: ./build)
+# --repeat  run every program N times, alternating them, and report per-figure medians
+#           (the machines this runs on are shared and noisy; default 1)
+# --only    a comma-separated subset of the workloads
+# --out     where the raw JSON lines go (default: a new temporary directory)
+#
+# Each run sets ember's thread count (--threads), OMP_NUM_THREADS and
+# OPENBLAS_NUM_THREADS to the same number. At more than one thread LibTorch runs twice,
+# as is and with OMP_WAIT_POLICY=PASSIVE (its OpenMP pool otherwise spins against
+# OpenBLAS's threads), and the table compares against the better of the two.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+build="build"
+repeat=1
+only=""
+threads="1 2"
+out=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --only) only="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+ember_bin="$build/bench/ember-bench"
+torch_bin="$build/bench/torch-bench"
+if [[ ! -x "$ember_bin" ]]; then
+  echo "run.sh: $ember_bin not found; build first: cmake --build $build --target ember-bench torch-bench" >&2
+  exit 1
+fi
+if [[ ! -x "$torch_bin" ]]; then
+  echo "run.sh: $torch_bin not found (LibTorch missing?); showing ember alone" >&2
+  torch_bin=""
+fi
+[[ -n "$out" ]] || out="$(mktemp -d -t ember-bench.XXXXXX)"
+mkdir -p "$out"
+args=()
+[[ -n "$only" ]] && args+=(--only "$only")
+
+# run LABEL THREADS BINARY [ENV=VALUE...]: one program run, its JSON lines into $out.
+run() {
+  local label="$1" t="$2" bin="$3"
+  shift 3
+  echo "  $label, $t thread(s), pass $pass" >&2
+  env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$@" "$bin" --threads "$t" "${args[@]}" \
+    > "$out/$label-$t-$pass.jsonl"
+}
+
+for ((pass = 1; pass <= repeat; ++pass)); do
+  for t in $threads; do
+    run ember "$t" "$ember_bin"
+    if [[ -n "$torch_bin" ]]; then
+      run torch "$t" "$torch_bin"
+      if [[ "$t" -gt 1 ]]; then
+        run torch-passive "$t" "$torch_bin" OMP_WAIT_POLICY=PASSIVE
+      fi
+    fi
+  done
+done
+
+echo "raw figures: $out" >&2
+python3 "$here/compare.py" "$out"

@@ -1,0 +1,88 @@
+// The benchmark workloads of BENCHMARKS.md on LibTorch, written as a LibTorch user
+// would, timed exactly as ember-bench times ember (see common.hpp).
+#include <torch/torch.h>
+
+#include "bench/common.hpp"
+
+namespace {
+
+using torch::Tensor;
+using namespace bench;
+
+void overhead_add(int threads) {
+  Tensor a = torch::randn({kSmall}), b = torch::randn({kSmall}), c;
+  overhead_add_figure(threads, [&] {
+    for (int64_t i = 0; i < kOverheadAddIters; ++i) c = a + b;
+  });
+}
+
+void overhead_autograd(int threads) {
+  Tensor a = torch::randn({kSmall}, torch::requires_grad()), b = torch::randn({kSmall}, torch::requires_grad());
+  overhead_autograd_figure(threads, [&] {
+    for (int64_t r = 0; r < kOverheadAutogradReps; ++r) {
+      Tensor x = a;
+      for (int64_t s = 0; s < kOverheadAutogradSteps; ++s) x = x * b + a;
+      x.sum().backward();
+    }
+  });
+}
+
+void elementwise(int threads) {
+  Tensor a = torch::randn({kElementwiseN}), b = torch::randn({kElementwiseN});
+  Tensor work = torch::empty({kElementwiseN}), out = torch::empty({kElementwiseN}), c;
+  const float* src = a.data_ptr<float>();
+  float* inplace_buf = work.data_ptr<float>();
+  float* other_buf = out.data_ptr<float>();
+  std::vector<ElementwiseOp> fresh = {
+      {"add/new", 2, [&] { c = a + b; }},        {"mul/new", 2, [&] { c = a * b; }},
+      {"exp/new", 1, [&] { c = torch::exp(a); }}, {"tanh/new", 1, [&] { c = torch::tanh(a); }},
+      {"relu/new", 1, [&] { c = torch::relu(a); }}, {"sigmoid/new", 1, [&] { c = torch::sigmoid(a); }},
+  };
+  // Into an existing output through the *_out functions; `out` doubles as memcpy's
+  // destination, which the op then overwrites.
+  std::vector<ElementwiseOp> into = {
+      {"add/out", 2, [&] { torch::add_out(out, a, b); }},   {"mul/out", 2, [&] { torch::mul_out(out, a, b); }},
+      {"exp/out", 1, [&] { torch::exp_out(out, a); }},      {"tanh/out", 1, [&] { torch::tanh_out(out, a); }},
+      {"relu/out", 1, [&] { torch::relu_out(out, a); }},    {"sigmoid/out", 1, [&] { torch::sigmoid_out(out, a); }},
+  };
+  // In place, like ember's form: `work` is refilled from `a` by the memcpy round.
+  std::vector<ElementwiseOp> inplace = {
+      {"add/inplace", 2, [&] { work.add_(b); }},  {"mul/inplace", 2, [&] { work.mul_(b); }},
+      {"exp/inplace", 1, [&] { work.exp_(); }},   {"tanh/inplace", 1, [&] { work.tanh_(); }},
+      {"relu/inplace", 1, [&] { work.relu_(); }}, {"sigmoid/inplace", 1, [&] { work.sigmoid_(); }},
+  };
+  for (const auto& op : fresh) elementwise_vs_memcpy(op, src, other_buf, threads);
+  for (const auto& op : into) elementwise_vs_memcpy(op, src, other_buf, threads);
+  for (const auto& op : inplace) elementwise_vs_memcpy(op, src, inplace_buf, threads);
+}
+
+void reduce(int threads) {
+  Tensor x = torch::randn({kElementwiseN});
+  Tensor m = torch::randn({kReduceRows, kReduceCols});
+  Tensor r;
+  reduce_figure("sum/all", double(kElementwiseN) * sizeof(float), threads, [&] { r = x.sum(); });
+  reduce_figure("sum/dim1", double(kReduceRows) * kReduceCols * sizeof(float), threads, [&] { r = m.sum({1}); });
+}
+
+void matmul(int threads) {
+  for (int64_t n : kMatmulSizes) {
+    Tensor a = torch::randn({n, n}), b = torch::randn({n, n}), c = torch::empty({n, n}), y;
+    matmul_vs_sgemm(n, a.data_ptr<float>(), b.data_ptr<float>(), c.data_ptr<float>(), threads,
+                    [&] { y = torch::matmul(a, b); });
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o = parse_options(argc, argv, "torch-bench");
+  // torch::set_num_threads leaves OpenBLAS alone: run.sh sets OPENBLAS_NUM_THREADS too.
+  torch::set_num_threads(o.threads);
+  torch::manual_seed(0);
+  if (o.wants("overhead_add")) overhead_add(o.threads);
+  if (o.wants("overhead_autograd")) overhead_autograd(o.threads);
+  if (o.wants("elementwise")) elementwise(o.threads);
+  if (o.wants("reduce")) reduce(o.threads);
+  if (o.wants("matmul")) matmul(o.threads);
+  return 0;
+}

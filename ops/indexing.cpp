@@ -1,0 +1,351 @@
+#include "ops/indexing.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ops/elementwise.hpp"
+#include "ops/loops.hpp"
+#include "ops/shape.hpp"
+#include "src/check.hpp"
+#include "src/parallel.hpp"
+#include "src/shape.hpp"
+
+namespace ember {
+namespace kernels {
+namespace {
+
+using detail::empty_tensor;
+
+std::size_t u(int64_t i) { return static_cast<std::size_t>(i); }
+
+// f(T{}) with T the C++ type of dt.
+template <class F>
+void dispatch_all(Dtype dt, F&& f) {
+  switch (dt) {
+    case Dtype::Float32: return f(float());
+    case Dtype::Float64: return f(double());
+    case Dtype::Int64: return f(int64_t());
+    case Dtype::Bool: return f(bool());
+  }
+}
+// f(E{}) with E an unsigned integer as wide as one element: moving data needs no types.
+template <class F>
+void dispatch_bytes(int64_t element_size, F&& f) {
+  switch (element_size) {
+    case 1: return f(uint8_t());
+    case 4: return f(uint32_t());
+    default: return f(uint64_t());
+  }
+}
+
+template <class T>
+void accumulate_into(T& dst, T v) {
+  if constexpr (std::is_same<T, bool>::value)
+    dst = dst || v;
+  else
+    dst += v;
+}
+
+void check_index_dtype(const Tensor& index, const char* op) {
+  EMBER_CHECK(index.dtype() == Dtype::Int64, "{}: tensors used as indices must be int64 (or bool masks), got {} of shape {}",
+              op, index.dtype(), index.sizes());
+}
+
+// The element offsets of a row-major walk over dims of the given sizes and strides.
+std::vector<int64_t> offsets_of(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  int64_t n = 1;
+  for (int64_t s : sizes) n *= s;
+  std::vector<int64_t> out(u(n));
+  const int64_t nd = static_cast<int64_t>(sizes.size());
+  std::vector<int64_t> idx(sizes.size(), 0);
+  int64_t off = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    out[u(k)] = off;
+    for (int64_t d = nd - 1; d >= 0; --d) {
+      ++idx[u(d)];
+      off += strides[u(d)];
+      if (idx[u(d)] < sizes[u(d)]) break;
+      off -= idx[u(d)] * strides[u(d)];
+      idx[u(d)] = 0;
+    }
+  }
+  return out;
+}
+
+// Advanced indexing reduced to three lists of element offsets into the indexed tensor:
+// result element (o, b, i) in row-major order reads offset outer[o] + mid[b] + inner[i],
+// where b runs over the broadcast index shape and o, i over the dims not indexed that
+// come before and after it in the result.
+struct Plan {
+  Shape out_sizes;
+  std::vector<int64_t> outer, mid, inner;
+};
+
+Plan make_plan(IntArrayRef sizes, IntArrayRef strides, const AdvancedIndex& ai, const char* op) {
+  const int64_t n = static_cast<int64_t>(sizes.size());
+  EMBER_CHECK(static_cast<int64_t>(ai.indices.size()) <= n, "{}: {} indices for a tensor with {} dims (shape {})", op,
+              ai.indices.size(), n, sizes);
+  auto error_dim = [&](int64_t d) { return u(d) < ai.error_dims.size() ? ai.error_dims[u(d)] : d; };
+
+  std::vector<int64_t> dims;
+  Shape bshape;
+  for (std::size_t d = 0; d < ai.indices.size(); ++d) {
+    const Tensor& t = ai.indices[d];
+    if (!t.defined()) continue;
+    check_index_dtype(t, op);
+    if (dims.empty()) {
+      bshape = t.sizes().shape();
+    } else {
+      IntArrayRef prev = bshape;
+      std::size_t nb = std::max(prev.size(), t.sizes().size());
+      Shape next(nb);
+      for (std::size_t i = 0; i < nb; ++i) {
+        int64_t a = i < nb - prev.size() ? 1 : prev[i - (nb - prev.size())];
+        int64_t b = i < nb - t.sizes().size() ? 1 : t.sizes()[i - (nb - t.sizes().size())];
+        EMBER_CHECK(a == b || a == 1 || b == 1,
+                    "{}: the index tensors cannot be broadcast together: shape {} (indexing dim {}) against {}", op,
+                    t.sizes(), error_dim(static_cast<int64_t>(d)), prev);
+        next[i] = a == 1 ? b : a;
+      }
+      bshape = std::move(next);
+    }
+    dims.push_back(static_cast<int64_t>(d));
+  }
+  EMBER_CHECK(!dims.empty(), "{}: no index tensor given", op);
+
+  Plan p;
+  const int64_t nb = detail::numel_of(bshape);
+  p.mid.assign(u(nb), 0);
+  for (int64_t d : dims) {
+    const int64_t size = sizes[u(d)], stride = strides[u(d)];
+    Tensor idx = contiguous_as(expand(ai.indices[u(d)], bshape, op), Dtype::Int64);
+    const int64_t* v = idx.data_ptr<int64_t>();
+    for (int64_t b = 0; b < nb; ++b) {
+      int64_t i = v[b];
+      if (i < 0 && ai.wrap_negative) i += size;
+      EMBER_CHECK(i >= 0 && i < size, "{}: index {} is out of bounds for dim {} with size {}", op, v[b],
+                  error_dim(d), size);
+      p.mid[u(b)] += i * stride;
+    }
+  }
+
+  // Adjacent index tensors put the broadcast dims where they were; otherwise in front.
+  const bool adjacent = dims.back() - dims.front() + 1 == static_cast<int64_t>(dims.size());
+  std::vector<int64_t> os, ost, is, ist;
+  for (int64_t d = 0; d < n; ++d) {
+    bool indexed = u(d) < ai.indices.size() && ai.indices[u(d)].defined();
+    if (indexed) continue;
+    bool before = adjacent && d < dims.front();
+    (before ? os : is).push_back(sizes[u(d)]);
+    (before ? ost : ist).push_back(strides[u(d)]);
+  }
+  for (int64_t s : os) p.out_sizes.push_back(s);
+  for (int64_t s : bshape) p.out_sizes.push_back(s);
+  for (int64_t s : is) p.out_sizes.push_back(s);
+  p.outer = offsets_of(os, ost);
+  p.inner = offsets_of(is, ist);
+  return p;
+}
+
+// Reads the values of a (small) int64 tensor in row-major order.
+std::vector<int64_t> int_values(const Tensor& t) {
+  Tensor c = t.is_contiguous() ? t : contiguous_as(t, Dtype::Int64);
+  const int64_t* p = c.data_ptr<int64_t>();
+  return std::vector<int64_t>(p, p + c.numel());
+}
+
+void check_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  if (index.numel() == 0) return;
+  for (int64_t v : int_values(index))
+    EMBER_CHECK(v >= 0 && v < size, "{}: index {} is out of bounds for dim {} with size {}", op, v, dim, size);
+}
+
+// A 0-dim tensor as a 1-D one of one element: gather and scatter_add treat them alike.
+Tensor at_least_1d(const Tensor& t) { return t.dim() == 0 ? reshape(t, {1}) : t; }
+
+}  // namespace
+
+Shape index_shape(const Tensor& x, const AdvancedIndex& ai, const char* op) {
+  detail::check_defined(x, op);
+  return make_plan(x.sizes(), x.strides(), ai, op).out_sizes;
+}
+
+Tensor index(const Tensor& x, const AdvancedIndex& ai, const char* op) {
+  detail::check_defined(x, op);
+  Plan p = make_plan(x.sizes(), x.strides(), ai, op);
+  Tensor out = empty_tensor(p.out_sizes, x.dtype());
+  if (out.numel() == 0) return out;
+  const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
+  const int64_t rows = static_cast<int64_t>(p.outer.size()) * nb;
+  dispatch_bytes(x.element_size(), [&](auto tag) {
+    using E = decltype(tag);
+    const E* src = static_cast<const E*>(x.data_ptr());
+    E* dst = static_cast<E*>(out.data_ptr());
+    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / ni), [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const E* s = src + p.outer[u(r / nb)] + p.mid[u(r % nb)];
+        E* d = dst + r * ni;
+        for (int64_t i = 0; i < ni; ++i) d[i] = s[p.inner[u(i)]];
+      }
+    });
+  });
+  return out;
+}
+
+void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool accumulate, const char* op) {
+  detail::check_defined(dst, op);
+  detail::check_defined(value, op, "value");
+  Plan p = make_plan(dst.sizes(), dst.strides(), ai, op);
+  IntArrayRef target = p.out_sizes;
+  // Leading size-1 dims of the value beyond the result's rank are dropped, as in PyTorch.
+  Tensor v = value;
+  while (v.dim() > static_cast<int64_t>(target.size()) && v.size(0) == 1) v = squeeze(v, 0);
+  bool fits = v.dim() <= static_cast<int64_t>(target.size());
+  for (int64_t i = 0; fits && i < v.dim(); ++i) {
+    int64_t vs = v.size(-1 - i), ts = target[target.size() - 1 - u(i)];
+    fits = vs == ts || vs == 1;
+  }
+  EMBER_CHECK(fits, "{}: shape mismatch: a value of shape {} cannot be broadcast to the indexed shape {}", op,
+              value.sizes(), target);
+  const int64_t total = detail::numel_of(target);
+  if (total == 0) return;
+  // A private contiguous copy, so the value may alias dst without harm.
+  const bool single = v.numel() == 1;
+  Tensor src = contiguous_as(single ? v : expand(v, target, op), dst.dtype());
+  const int64_t step = single ? 0 : 1;
+  const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
+  const int64_t rows = static_cast<int64_t>(p.outer.size()) * nb;
+  // Serial on purpose: repeated indices must add up (and write in a fixed order).
+  dispatch_all(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* d = static_cast<T*>(dst.data_ptr());
+    const T* s = static_cast<const T*>(src.data_ptr());
+    int64_t pos = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      T* base = d + p.outer[u(r / nb)] + p.mid[u(r % nb)];
+      for (int64_t i = 0; i < ni; ++i, ++pos) {
+        T val = s[pos * step];
+        if (accumulate)
+          accumulate_into(base[p.inner[u(i)]], val);
+        else
+          base[p.inner[u(i)]] = val;
+      }
+    }
+  });
+}
+
+Tensor gather(const Tensor& x_in, int64_t dim, const Tensor& index_in) {
+  detail::check_defined(x_in, "gather");
+  detail::check_defined(index_in, "gather", "index");
+  EMBER_CHECK(index_in.dtype() == Dtype::Int64, "gather: the index must be an int64 tensor, got {} (shape {})",
+              index_in.dtype(), index_in.sizes());
+  Tensor x = at_least_1d(x_in), index = at_least_1d(index_in);
+  EMBER_CHECK(index.dim() == x.dim(),
+              "gather: the index must have as many dims as the input: index shape {}, input shape {}",
+              index_in.sizes(), x_in.sizes());
+  const int64_t d = detail::wrap_dim(dim, x.dim(), "gather");
+  for (int64_t k = 0; k < x.dim(); ++k)
+    EMBER_CHECK(k == d || index.size(k) <= x.size(k),
+                "gather: index shape {} is larger than input shape {} at dim {} (only dim {} may differ)",
+                index_in.sizes(), x_in.sizes(), k, d);
+  check_range(index, x.size(d), d, "gather");
+  Tensor out = empty_tensor(index.sizes(), x.dtype());
+  if (out.numel() > 0) {
+    const int64_t es = x.element_size();
+    int64_t st[3][kMaxLoopDims];
+    for (int64_t k = 0; k < x.dim(); ++k) {
+      st[0][k] = out.stride(k) * es;
+      st[1][k] = index.stride(k) * 8;
+      st[2][k] = k == d ? 0 : x.stride(k) * es;
+    }
+    const int64_t dim_stride = x.stride(d);
+    Loop<3> L = make_loop<3>(index.sizes(), st);
+    dispatch_bytes(es, [&](auto tag) {
+      using E = decltype(tag);
+      run<3>(L, {static_cast<char*>(out.data_ptr()), static_cast<char*>(index.data_ptr()),
+                 static_cast<char*>(x.data_ptr())},
+             [&](char** p, const int64_t* s, int64_t n) {
+               for (int64_t i = 0; i < n; ++i) {
+                 int64_t v = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
+                 *reinterpret_cast<E*>(p[0] + i * s[0]) = reinterpret_cast<const E*>(p[2] + i * s[2])[v * dim_stride];
+               }
+             });
+    });
+  }
+  return index_in.dim() == 0 ? reshape(out, {}) : out;
+}
+
+Tensor scatter_add(const Tensor& x_in, int64_t dim, const Tensor& index_in, const Tensor& src_in) {
+  detail::check_defined(x_in, "scatter_add");
+  detail::check_defined(index_in, "scatter_add", "index");
+  detail::check_defined(src_in, "scatter_add", "src");
+  EMBER_CHECK(index_in.dtype() == Dtype::Int64, "scatter_add: the index must be an int64 tensor, got {} (shape {})",
+              index_in.dtype(), index_in.sizes());
+  EMBER_CHECK(src_in.dtype() == x_in.dtype(), "scatter_add: src ({}, shape {}) must have the input's dtype {}",
+              src_in.dtype(), src_in.sizes(), x_in.dtype());
+  Tensor x = at_least_1d(x_in), index = at_least_1d(index_in), src = at_least_1d(src_in);
+  EMBER_CHECK(index.dim() == x.dim() && src.dim() == x.dim(),
+              "scatter_add: input, index and src must have the same number of dims: shapes {}, {} and {}",
+              x_in.sizes(), index_in.sizes(), src_in.sizes());
+  const int64_t d = detail::wrap_dim(dim, x.dim(), "scatter_add");
+  for (int64_t k = 0; k < x.dim(); ++k) {
+    EMBER_CHECK(index.size(k) <= src.size(k), "scatter_add: index shape {} is larger than src shape {} at dim {}",
+                index_in.sizes(), src_in.sizes(), k);
+    EMBER_CHECK(k == d || index.size(k) <= x.size(k),
+                "scatter_add: index shape {} is larger than input shape {} at dim {} (only dim {} may differ)",
+                index_in.sizes(), x_in.sizes(), k, d);
+  }
+  check_range(index, x.size(d), d, "scatter_add");
+  Tensor out = contiguous_as(x, x.dtype());
+  if (index.numel() > 0) {
+    const int64_t es = x.element_size();
+    int64_t st[3][kMaxLoopDims];
+    for (int64_t k = 0; k < x.dim(); ++k) {
+      st[0][k] = k == d ? 0 : out.stride(k) * es;
+      st[1][k] = index.stride(k) * 8;
+      st[2][k] = src.stride(k) * es;
+    }
+    const int64_t dim_stride = out.stride(d);
+    Loop<3> L = make_loop<3>(index.sizes(), st);
+    dispatch_all(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      // Serial: several source elements may land on one output element.
+      run_range<3>(L,
+                   {static_cast<char*>(out.data_ptr()), static_cast<char*>(index.data_ptr()),
+                    static_cast<char*>(src.data_ptr())},
+                   0, L.numel, [&](char** p, const int64_t* s, int64_t n) {
+                     for (int64_t i = 0; i < n; ++i) {
+                       int64_t v = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
+                       T* o = reinterpret_cast<T*>(p[0] + i * s[0]) + v * dim_stride;
+                       accumulate_into(*o, *reinterpret_cast<const T*>(p[2] + i * s[2]));
+                     }
+                   });
+    });
+  }
+  return x_in.dim() == 0 ? reshape(out, {}) : out;
+}
+
+Tensor nonzero(const Tensor& x) {
+  detail::check_defined(x, "nonzero");
+  Tensor b = contiguous_as(x, Dtype::Bool);
+  const bool* v = b.data_ptr<bool>();
+  const int64_t n = b.numel(), nd = x.dim();
+  int64_t count = 0;
+  for (int64_t k = 0; k < n; ++k) count += v[k] ? 1 : 0;
+  Tensor out = empty_tensor({count, nd}, Dtype::Int64);
+  int64_t* o = out.data_ptr<int64_t>();
+  std::vector<int64_t> idx(u(nd), 0);
+  for (int64_t k = 0; k < n; ++k) {
+    if (v[k]) {
+      for (int64_t d = 0; d < nd; ++d) *o++ = idx[u(d)];
+    }
+    for (int64_t d = nd - 1; d >= 0; --d) {
+      if (++idx[u(d)] < x.size(d)) break;
+      idx[u(d)] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace kernels
+}  // namespace ember

@@ -1,0 +1,41 @@
+// Indexing kernels: gathers and scatters driven by int64 index tensors, and nonzero.
+// No autograd here; the differentiable wrappers live in autograd/indexing.cpp.
+#pragma once
+#include <vector>
+
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace kernels {
+
+// Advanced indexing (NumPy / PyTorch rules). `indices` holds one entry per dim of x,
+// an int64 tensor or undefined (the dim is taken whole); missing trailing entries are
+// undefined too. The index tensors broadcast together to a shape B. When the indexed
+// dims are adjacent B takes their place in the result, otherwise it comes first.
+struct AdvancedIndex {
+  std::vector<Tensor> indices;
+  // The dim of the user's tensor each entry indexes, for error messages (empty: the
+  // position in `indices`).
+  std::vector<int64_t> error_dims;
+  // Whether -1 means the last element (indexing) or is an error (index_select).
+  bool wrap_negative = true;
+};
+
+// The shape of x[indices].
+Shape index_shape(const Tensor& x, const AdvancedIndex& index, const char* op);
+// x[indices], a new contiguous tensor.
+Tensor index(const Tensor& x, const AdvancedIndex& index, const char* op);
+// dst[indices] = value (or += with accumulate; repeated indices then add up). dst may
+// be any strided tensor, a view included; value broadcasts to the shape of dst[indices]
+// and is converted to dst's dtype.
+void index_put_(Tensor& dst, const AdvancedIndex& index, const Tensor& value, bool accumulate, const char* op);
+
+// out[i][j][k] = x[index[i][j][k]][j][k] for dim 0, and so on.
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// A copy of x with out[index[i][j][k]][j][k] += src[i][j][k] for dim 0, and so on.
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// The indices of the nonzero elements of x, int64 of shape [n, x.dim()], row-major order.
+Tensor nonzero(const Tensor& x);
+
+}  // namespace kernels
+}  // namespace ember

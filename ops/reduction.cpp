@@ -1,0 +1,776 @@
+// Reduction kernels. One engine serves sum, prod, amax/amin and all/any: it splits the
+// input's dims into kept and reduced ones, merges dims that step through memory as one,
+// and picks a loop:
+//   inner  - the innermost reduced dim is contiguous: each output folds contiguous runs
+//            (SIMD sum/max per run);
+//   outer  - the innermost kept dim is contiguous: whole rows are accumulated into a
+//            block of outputs at once (SIMD row accumulation);
+//   strided fallback otherwise.
+// Long runs are cut into fixed segments whose partial results are combined in a fixed
+// order, so a result never depends on the number of threads.
+#include "ops/reduction.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "ops/elementwise.hpp"
+#include "ops/functors.hpp"
+#include "src/check.hpp"
+#include "src/parallel.hpp"
+#include "src/shape.hpp"
+
+namespace ember {
+namespace kernels {
+namespace {
+
+using detail::empty_tensor;
+
+constexpr int kMaxDims = 64;
+// Contiguous runs are folded in segments of this many elements.
+constexpr int64_t kSegment = 16384;
+// Outer reductions accumulate this many outputs at a time in a stack buffer...
+constexpr int64_t kColumnBlock = 1024;
+// ...and fold every kRowChunk rows into a wider accumulator (for accuracy).
+constexpr int64_t kRowChunk = 1024;
+
+// ---- small helpers ----
+bool has_dim(uint64_t mask, int64_t d) { return (mask >> d) & 1; }
+
+Tensor as_contiguous(const Tensor& x, Dtype dtype) {
+  return x.is_contiguous() && x.dtype() == dtype ? x : contiguous_as(x, dtype);
+}
+
+// The result of a reduction as computed (keepdim shape) reshaped to the caller's wish;
+// dropping size-1 dims of a contiguous tensor never moves data.
+Tensor finish_shape(const Tensor& r, IntArrayRef in_sizes, uint64_t mask, bool keepdim) {
+  if (keepdim) return r;
+  Shape sizes = detail::reduced_shape(in_sizes, mask, false);
+  return detail::make_view(r, sizes, detail::contiguous_strides(sizes), r.storage_offset());
+}
+
+int64_t reduced_numel(IntArrayRef sizes, uint64_t mask) {
+  int64_t n = 1;
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    if (has_dim(mask, static_cast<int64_t>(i))) n *= sizes[i];
+  return n;
+}
+
+// Ops without an identity (max, min) refuse empty reductions, as PyTorch does.
+void check_nonempty(const Tensor& x, uint64_t mask, const char* op) {
+  for (int64_t d = 0; d < x.dim(); ++d)
+    EMBER_CHECK(!has_dim(mask, d) || x.size(d) != 0,
+                "{}: cannot reduce over dim {} of size 0 (input shape {}): the operation has no identity", op, d,
+                x.sizes());
+}
+
+// ---- geometry ----
+struct Dims {
+  int n = 0;
+  int64_t size[kMaxDims];
+  int64_t stride[kMaxDims];   // input stride, in elements
+  int64_t ostride[kMaxDims];  // output stride (kept dims only)
+};
+
+struct Geometry {
+  Dims kept;     // output order
+  Dims reduced;  // smallest input stride last
+  int64_t outputs = 1;
+  int64_t rnumel = 1;
+};
+
+Geometry make_geometry(const Tensor& x, uint64_t mask) {
+  Geometry g;
+  IntArrayRef sz = x.sizes(), st = x.strides();
+  int nd = static_cast<int>(x.dim());
+  int64_t ost[kMaxDims];
+  int64_t s = 1;
+  for (int i = nd - 1; i >= 0; --i)
+    if (!has_dim(mask, i)) {
+      ost[i] = s;
+      s *= sz[i];
+    }
+  for (int i = 0; i < nd; ++i) {
+    int64_t n = sz[i];
+    if (has_dim(mask, i)) {
+      g.rnumel *= n;
+      if (n == 1) continue;
+      Dims& r = g.reduced;
+      r.size[r.n] = n;
+      r.stride[r.n] = st[i];
+      ++r.n;
+    } else {
+      g.outputs *= n;
+      if (n == 1) continue;
+      Dims& k = g.kept;
+      if (k.n > 0 && k.stride[k.n - 1] == st[i] * n && k.ostride[k.n - 1] == ost[i] * n) {
+        k.size[k.n - 1] *= n;
+        k.stride[k.n - 1] = st[i];
+        k.ostride[k.n - 1] = ost[i];
+        continue;
+      }
+      k.size[k.n] = n;
+      k.stride[k.n] = st[i];
+      k.ostride[k.n] = ost[i];
+      ++k.n;
+    }
+  }
+  // Order reduced dims by decreasing stride (the order of a sum is free), then merge.
+  Dims& r = g.reduced;
+  for (int i = 1; i < r.n; ++i)
+    for (int j = i; j > 0 && r.stride[j - 1] < r.stride[j]; --j) {
+      std::swap(r.size[j - 1], r.size[j]);
+      std::swap(r.stride[j - 1], r.stride[j]);
+    }
+  int m = 0;
+  for (int i = 0; i < r.n; ++i) {
+    if (m > 0 && r.stride[m - 1] == r.stride[i] * r.size[i]) {
+      r.size[m - 1] *= r.size[i];
+      r.stride[m - 1] = r.stride[i];
+      continue;
+    }
+    r.size[m] = r.size[i];
+    r.stride[m] = r.stride[i];
+    ++m;
+  }
+  r.n = m;
+  return g;
+}
+
+// Walks a multi-index over the first n dims of d, keeping the input offset.
+struct Walker {
+  const Dims& d;
+  int n;
+  int64_t idx[kMaxDims];
+  int64_t off = 0;
+  Walker(const Dims& dims, int ndims, int64_t start = 0) : d(dims), n(ndims) {
+    for (int i = n - 1; i >= 0; --i) {
+      idx[i] = start % d.size[i];
+      start /= d.size[i];
+      off += idx[i] * d.stride[i];
+    }
+  }
+  void next() {
+    for (int i = n - 1; i >= 0; --i) {
+      off += d.stride[i];
+      if (++idx[i] < d.size[i]) return;
+      off -= d.stride[i] * d.size[i];
+      idx[i] = 0;
+    }
+  }
+};
+
+// ---- the folds ----
+// Each fold: Acc (the accumulator), init, step (one element), merge (two partials), run
+// (a contiguous run, n >= 1), rows (acc[i] op= x[i] on T), finish.
+template <class T>
+using wide_t = std::conditional_t<std::is_floating_point<T>::value, double, T>;
+
+template <class T>
+struct SumFold {
+  using Acc = wide_t<T>;
+  static Acc init() { return Acc(0); }
+  static Acc step(Acc a, T v) { return a + v; }
+  static Acc merge(Acc a, Acc b) { return a + b; }
+  static Acc run(const T* p, int64_t n) {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (auto f = ContigReduce<T>::sum_blocked) return f(p, n);
+    }
+    T a = 0;
+    for (int64_t i = 0; i < n; ++i) a += p[i];
+    return a;
+  }
+  static void rows(T* acc, const T* x, int64_t n) {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (auto f = ContigReduce<T>::accumulate) return f(acc, x, n);
+    }
+    for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
+  }
+  static T finish(Acc a) { return static_cast<T>(a); }
+};
+
+template <class T>
+struct ProdFold {
+  using Acc = wide_t<T>;
+  static Acc init() { return Acc(1); }
+  static Acc step(Acc a, T v) { return a * v; }
+  static Acc merge(Acc a, Acc b) { return a * b; }
+  static Acc run(const T* p, int64_t n) {
+    Acc a = 1;
+    for (int64_t i = 0; i < n; ++i) a *= p[i];
+    return a;
+  }
+  static void rows(T* acc, const T* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] *= x[i];
+  }
+  static T finish(Acc a) { return static_cast<T>(a); }
+};
+
+template <class T, bool IsMax>
+struct ExtremeFold {
+  using Acc = T;
+  static Acc init() {
+    if constexpr (std::is_same<T, bool>::value) return !IsMax;
+    if constexpr (std::is_floating_point<T>::value)
+      return IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
+    return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  }
+  // NaN wins: once the accumulator is NaN it stays NaN.
+  static Acc step(Acc a, T v) { return (v != v || (IsMax ? v > a : v < a)) ? v : a; }
+  static Acc merge(Acc a, Acc b) { return step(a, b); }
+  static Acc run(const T* p, int64_t n) {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (auto f = IsMax ? ContigReduce<T>::max : ContigReduce<T>::min) return f(p, n);
+    }
+    Acc a = p[0];
+    for (int64_t i = 1; i < n; ++i) a = step(a, p[i]);
+    return a;
+  }
+  static void rows(T* acc, const T* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
+  }
+  static T finish(Acc a) { return a; }
+};
+
+template <bool IsAll>
+struct LogicalFold {
+  using T = bool;
+  using Acc = bool;
+  static Acc init() { return IsAll; }
+  static Acc step(Acc a, T v) { return IsAll ? (a && v) : (a || v); }
+  static Acc merge(Acc a, Acc b) { return step(a, b); }
+  static Acc run(const T* p, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      if (p[i] != IsAll) return !IsAll;
+    return IsAll;
+  }
+  static void rows(T* acc, const T* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
+  }
+  static T finish(Acc a) { return a; }
+};
+
+// ---- the engine ----
+template <class T, class F>
+void reduce_inner(const Geometry& g, const T* base, T* out) {
+  using Acc = typename F::Acc;
+  const Dims& R = g.reduced;
+  const int outer_n = R.n - 1;  // reduced dims walked around the contiguous runs
+  const int64_t n0 = R.size[R.n - 1];
+  const int64_t runs = g.rnumel / n0;
+  const int64_t segs = (n0 + kSegment - 1) / kSegment;
+  const int64_t total = runs * segs;
+  auto segment = [&](int64_t in_off, int64_t s) -> Acc {
+    int64_t b = s * kSegment;
+    return F::run(base + in_off + b, std::min(kSegment, n0 - b));
+  };
+  if (g.outputs < get_num_threads() && total > 1 && g.rnumel > kGrainSize) {
+    // Few outputs, long reductions: split each output's segments across threads.
+    std::vector<Acc> part(static_cast<std::size_t>(total));
+    Walker k(g.kept, g.kept.n);
+    for (int64_t o = 0; o < g.outputs; ++o, k.next()) {
+      int64_t in_off = k.off;
+      parallel_for(0, total, std::max<int64_t>(1, kGrainSize / std::min(n0, kSegment)), [&](int64_t b, int64_t e) {
+        Walker r(R, outer_n, b / segs);
+        int64_t s = b % segs;
+        for (int64_t q = b; q < e; ++q) {
+          part[static_cast<std::size_t>(q)] = segment(in_off + r.off, s);
+          if (++s == segs) {
+            s = 0;
+            r.next();
+          }
+        }
+      });
+      Acc a = F::init();
+      for (Acc p : part) a = F::merge(a, p);
+      out[o] = F::finish(a);
+    }
+    return;
+  }
+  parallel_for(0, g.outputs, std::max<int64_t>(1, kGrainSize / g.rnumel), [&](int64_t b, int64_t e) {
+    Walker k(g.kept, g.kept.n, b);
+    for (int64_t o = b; o < e; ++o, k.next()) {
+      Acc a = F::init();
+      Walker r(R, outer_n);
+      for (int64_t j = 0; j < runs; ++j, r.next())
+        for (int64_t s = 0; s < segs; ++s) a = F::merge(a, segment(k.off + r.off, s));
+      out[o] = F::finish(a);
+    }
+  });
+}
+
+template <class T, class F>
+void reduce_outer(const Geometry& g, const T* base, T* out) {
+  using Acc = typename F::Acc;
+  const Dims& K = g.kept;
+  const int64_t M = K.size[K.n - 1];  // contiguous in the input and in the output
+  const int64_t outer = g.outputs / M;
+  const int64_t blocks = (M + kColumnBlock - 1) / kColumnBlock;
+  const int64_t units = outer * blocks;
+  const int64_t work = g.rnumel * std::min(M, kColumnBlock);
+  parallel_for(0, units, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
+    T tmp[kColumnBlock];
+    Acc acc[kColumnBlock];
+    for (int64_t u = b; u < e; ++u) {
+      int64_t ko = u / blocks, c0 = (u % blocks) * kColumnBlock;
+      int64_t cn = std::min(kColumnBlock, M - c0);
+      Walker k(K, K.n - 1, ko);
+      const T* src = base + k.off + c0;
+      for (int64_t i = 0; i < cn; ++i) acc[i] = F::init();
+      Walker r(g.reduced, g.reduced.n);
+      for (int64_t j0 = 0; j0 < g.rnumel; j0 += kRowChunk) {
+        int64_t j1 = std::min(g.rnumel, j0 + kRowChunk);
+        for (int64_t i = 0; i < cn; ++i) tmp[i] = static_cast<T>(F::init());
+        for (int64_t j = j0; j < j1; ++j, r.next()) F::rows(tmp, src + r.off, cn);
+        for (int64_t i = 0; i < cn; ++i) acc[i] = F::merge(acc[i], tmp[i]);
+      }
+      T* dst = out + ko * M + c0;
+      for (int64_t i = 0; i < cn; ++i) dst[i] = F::finish(acc[i]);
+    }
+  });
+}
+
+template <class T, class F>
+void reduce_strided(const Geometry& g, const T* base, T* out) {
+  using Acc = typename F::Acc;
+  parallel_for(0, g.outputs, std::max<int64_t>(1, kGrainSize / g.rnumel), [&](int64_t b, int64_t e) {
+    Walker k(g.kept, g.kept.n, b);
+    for (int64_t o = b; o < e; ++o, k.next()) {
+      Acc a = F::init();
+      Walker r(g.reduced, g.reduced.n);
+      for (int64_t j = 0; j < g.rnumel; ++j, r.next()) a = F::step(a, base[k.off + r.off]);
+      out[o] = F::finish(a);
+    }
+  });
+}
+
+// Reduces x (dtype T) over mask into a new tensor of the keepdim shape.
+template <class T, class F>
+Tensor reduce(const Tensor& x_in, uint64_t mask) {
+  Tensor x = x_in;
+  Tensor out = empty_tensor(detail::reduced_shape(x.sizes(), mask, true), x.dtype());
+  T* o = static_cast<T*>(out.data_ptr());
+  Geometry g = make_geometry(x, mask);
+  if (g.outputs == 0) return out;
+  if (g.rnumel == 0) {
+    T v = F::finish(F::init());
+    for (int64_t i = 0; i < g.outputs; ++i) o[i] = v;
+    return out;
+  }
+  bool inner = g.reduced.n > 0 && g.reduced.stride[g.reduced.n - 1] == 1;
+  bool outer = !inner && g.reduced.n > 0 && g.kept.n > 0 && g.kept.stride[g.kept.n - 1] == 1 &&
+               g.kept.size[g.kept.n - 1] >= 16;
+  if (!inner && !outer && !x.is_contiguous() && g.outputs < 16 && g.rnumel >= 2 * kGrainSize) {
+    // A long strided reduction into few outputs: one parallel copy makes it contiguous.
+    x = contiguous_as(x, x.dtype());
+    return reduce<T, F>(x, mask);
+  }
+  const T* base = static_cast<const T*>(x.data_ptr());
+  if (inner)
+    reduce_inner<T, F>(g, base, o);
+  else if (outer)
+    reduce_outer<T, F>(g, base, o);
+  else
+    reduce_strided<T, F>(g, base, o);
+  return out;
+}
+
+// ---- dispatch ----
+template <template <class> class Fold>
+Tensor reduce_numeric(const Tensor& x, uint64_t mask) {
+  switch (x.dtype()) {
+    case Dtype::Float32: return reduce<float, Fold<float>>(x, mask);
+    case Dtype::Float64: return reduce<double, Fold<double>>(x, mask);
+    case Dtype::Int64: return reduce<int64_t, Fold<int64_t>>(x, mask);
+    default: return reduce<int64_t, Fold<int64_t>>(contiguous_as(x, Dtype::Int64), mask);
+  }
+}
+template <class T>
+using MaxFold = ExtremeFold<T, true>;
+template <class T>
+using MinFold = ExtremeFold<T, false>;
+
+template <bool IsMax>
+Tensor extreme(const Tensor& x, uint64_t mask) {
+  switch (x.dtype()) {
+    case Dtype::Float32: return reduce<float, ExtremeFold<float, IsMax>>(x, mask);
+    case Dtype::Float64: return reduce<double, ExtremeFold<double, IsMax>>(x, mask);
+    case Dtype::Int64: return reduce<int64_t, ExtremeFold<int64_t, IsMax>>(x, mask);
+    default: return reduce<bool, ExtremeFold<bool, IsMax>>(x, mask);
+  }
+}
+
+// Computes in `dtype`; a bool result of sum/prod is computed in int64 and converted.
+Tensor in_dtype(const Tensor& x, Dtype dtype) {
+  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
+  return x.dtype() == compute ? x : contiguous_as(x, compute);
+}
+Tensor to_dtype(const Tensor& r, Dtype dtype) { return r.dtype() == dtype ? r : contiguous_as(r, dtype); }
+
+// ---- index reductions ----
+template <class T, bool IsMax>
+bool better(T v, T best) {
+  return IsMax ? (v > best || (v != v && best == best)) : (v < best || (v != v && best == best));
+}
+
+// x viewed as [outer, n, inner] (contiguous); writes values and indices [outer, inner].
+template <class T, bool IsMax>
+void arg_extreme(const T* x, T* val, int64_t* idx, int64_t outer, int64_t n, int64_t inner) {
+  if (inner == 1) {
+    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        const T* p = x + o * n;
+        T best = p[0];
+        int64_t bi = 0;
+        for (int64_t j = 1; j < n; ++j)
+          if (better<T, IsMax>(p[j], best)) {
+            best = p[j];
+            bi = j;
+          }
+        val[o] = best;
+        idx[o] = bi;
+      }
+    });
+    return;
+  }
+  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
+  const int64_t work = n * std::min(inner, kColumnBlock);
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
+    for (int64_t u = b; u < e; ++u) {
+      int64_t o = u / blocks, c0 = (u % blocks) * kColumnBlock;
+      int64_t cn = std::min(kColumnBlock, inner - c0);
+      const T* p = x + o * n * inner + c0;
+      T* v = val + o * inner + c0;
+      int64_t* ix = idx + o * inner + c0;
+      for (int64_t i = 0; i < cn; ++i) {
+        v[i] = p[i];
+        ix[i] = 0;
+      }
+      for (int64_t j = 1; j < n; ++j) {
+        const T* row = p + j * inner;
+        for (int64_t i = 0; i < cn; ++i)
+          if (better<T, IsMax>(row[i], v[i])) {
+            v[i] = row[i];
+            ix[i] = j;
+          }
+      }
+    }
+  });
+}
+
+template <bool IsMax>
+std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keepdim, const char* op) {
+  detail::check_defined(x_in, op);
+  int64_t nd = x_in.dim();
+  dim = detail::wrap_dim(dim, nd, op);
+  uint64_t mask = nd == 0 ? 0 : uint64_t(1) << dim;
+  int64_t n = nd == 0 ? 1 : x_in.size(dim);
+  EMBER_CHECK(n != 0, "{}: cannot reduce over dim {} of size 0 (input shape {}): the operation has no identity", op,
+              dim, x_in.sizes());
+  Tensor x = as_contiguous(x_in, x_in.dtype());
+  Shape keep = detail::reduced_shape(x.sizes(), mask, true);
+  Tensor val = empty_tensor(keep, x.dtype());
+  Tensor idx = empty_tensor(keep, Dtype::Int64);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < nd; ++d) {
+    if (d < dim) outer *= x.size(d);
+    if (d > dim) inner *= x.size(d);
+  }
+  if (outer * inner > 0) {
+    int64_t* ip = idx.data_ptr<int64_t>();
+    switch (x.dtype()) {
+      case Dtype::Float32:
+        arg_extreme<float, IsMax>(x.data_ptr<float>(), val.data_ptr<float>(), ip, outer, n, inner);
+        break;
+      case Dtype::Float64:
+        arg_extreme<double, IsMax>(x.data_ptr<double>(), val.data_ptr<double>(), ip, outer, n, inner);
+        break;
+      case Dtype::Int64:
+        arg_extreme<int64_t, IsMax>(x.data_ptr<int64_t>(), val.data_ptr<int64_t>(), ip, outer, n, inner);
+        break;
+      case Dtype::Bool:
+        arg_extreme<bool, IsMax>(x.data_ptr<bool>(), val.data_ptr<bool>(), ip, outer, n, inner);
+        break;
+    }
+  }
+  return {finish_shape(val, x.sizes(), mask, keepdim), finish_shape(idx, x.sizes(), mask, keepdim)};
+}
+
+template <bool IsMax>
+Tensor arg_flat(const Tensor& x, const char* op) {
+  detail::check_defined(x, op);
+  EMBER_CHECK(x.numel() != 0, "{}: cannot take the index of the extreme of an empty tensor of shape {}", op,
+              x.sizes());
+  Tensor c = as_contiguous(x, x.dtype());
+  Shape flat{c.numel()};
+  Tensor v = detail::make_view(c, flat, Shape{1}, c.storage_offset());
+  Tensor idx = extreme_dim<IsMax>(v, 0, false, op).second;
+  return idx;
+}
+
+// ---- scans and row-wise kernels ----
+template <class T>
+void cumsum_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  using Acc = wide_t<T>;
+  if (inner == 1) {
+    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) {
+        Acc a = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          a += x[o * n + j];
+          y[o * n + j] = static_cast<T>(a);
+        }
+      }
+    });
+    return;
+  }
+  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
+  const int64_t work = std::max<int64_t>(1, n * std::min(inner, kColumnBlock));
+  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
+    Acc acc[kColumnBlock];
+    for (int64_t u = b; u < e; ++u) {
+      int64_t o = u / blocks, c0 = (u % blocks) * kColumnBlock;
+      int64_t cn = std::min(kColumnBlock, inner - c0);
+      for (int64_t i = 0; i < cn; ++i) acc[i] = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        int64_t at = (o * n + j) * inner + c0;
+        for (int64_t i = 0; i < cn; ++i) {
+          acc[i] += x[at + i];
+          y[at + i] = static_cast<T>(acc[i]);
+        }
+      }
+    }
+  });
+}
+
+// y = a * x + b over a contiguous run, through the SIMD loop when there is one.
+template <class T>
+void affine_run(const T* x, T* y, int64_t n, T a, T b) {
+  AffineOp<T> op{a, b};
+  if (auto f = Contig<AffineOp<T>, T>::unary) return f(op, x, y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+}
+template <class T>
+void exp_run(const T* x, T* y, int64_t n) {
+  ExpOp<T> op;
+  if (auto f = Contig<ExpOp<T>, T>::unary) return f(op, x, y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+}
+
+// Softmax over the last dim of a contiguous [rows, n] block, fused: max, exp and sum,
+// scale, per row.
+template <class T>
+void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const T* p = x + r * n;
+      T* q = y + r * n;
+      T m = ExtremeFold<T, true>::run(p, n);
+      affine_run<T>(p, q, n, T(1), -m);
+      exp_run<T>(q, q, n);
+      double s = 0;
+      for (int64_t i = 0; i < n; i += kSegment) s += SumFold<T>::run(q + i, std::min(kSegment, n - i));
+      if (log)
+        affine_run<T>(p, q, n, T(1), static_cast<T>(-(m + std::log(s))));
+      else
+        affine_run<T>(q, q, n, static_cast<T>(1.0 / s), T(0));
+    }
+  });
+}
+
+// For loops over a floating tensor's elements: T is float or double.
+#define EMBER_RED_FLOAT(DT, ...)       \
+  [&] {                                \
+    if ((DT) == Dtype::Float32) {      \
+      using T = float;                 \
+      return __VA_ARGS__();            \
+    } else {                           \
+      using T = double;                \
+      return __VA_ARGS__();            \
+    }                                  \
+  }()
+
+void check_float(const Tensor& x, const char* op) {
+  EMBER_CHECK(is_floating_point(x.dtype()), "{}: expected a floating point input, got {} (shape {})", op, x.dtype(),
+              x.sizes());
+}
+
+}  // namespace
+
+// ---- public kernels ----
+Tensor sum(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
+  Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask);
+  return finish_shape(to_dtype(r, dtype), x.sizes(), mask, keepdim);
+}
+
+Tensor prod(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
+  Tensor r = reduce_numeric<ProdFold>(in_dtype(x, dtype), mask);
+  return finish_shape(to_dtype(r, dtype), x.sizes(), mask, keepdim);
+}
+
+Tensor mean(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
+  Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask);
+  double n = static_cast<double>(reduced_numel(x.sizes(), mask));
+  EMBER_RED_FLOAT(r.dtype(), [&] {
+    T* p = static_cast<T*>(r.data_ptr());
+    for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / n);
+  });
+  return finish_shape(r, x.sizes(), mask, keepdim);
+}
+
+Tensor amax(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
+  check_nonempty(x, mask, op);
+  return finish_shape(extreme<true>(x, mask), x.sizes(), mask, keepdim);
+}
+Tensor amin(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
+  check_nonempty(x, mask, op);
+  return finish_shape(extreme<false>(x, mask), x.sizes(), mask, keepdim);
+}
+
+Tensor all(const Tensor& x, uint64_t mask, bool keepdim) {
+  Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
+  return finish_shape(reduce<bool, LogicalFold<true>>(b, mask), x.sizes(), mask, keepdim);
+}
+Tensor any(const Tensor& x, uint64_t mask, bool keepdim) {
+  Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
+  return finish_shape(reduce<bool, LogicalFold<false>>(b, mask), x.sizes(), mask, keepdim);
+}
+
+std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
+  return extreme_dim<true>(x, dim, keepdim, op);
+}
+std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
+  return extreme_dim<false>(x, dim, keepdim, op);
+}
+Tensor argmax_flat(const Tensor& x, const char* op) { return arg_flat<true>(x, op); }
+Tensor argmin_flat(const Tensor& x, const char* op) { return arg_flat<false>(x, op); }
+
+Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
+  check_float(x, "var");
+  double n = static_cast<double>(reduced_numel(x.sizes(), mask));
+  Tensor m = mean(x, mask, true, x.dtype());
+  Tensor d = binary(Binary::Sub, x, m);
+  square_out(d, d);
+  Tensor r = sum(d, mask, true, x.dtype());
+  double denom = std::max(0.0, n - correction);
+  EMBER_RED_FLOAT(r.dtype(), [&] {
+    T* p = static_cast<T*>(r.data_ptr());
+    for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / denom);
+  });
+  return finish_shape(r, x.sizes(), mask, keepdim);
+}
+
+Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
+  check_float(x, "logsumexp");
+  Shape keep = detail::reduced_shape(x.sizes(), mask, true);
+  Tensor r;
+  if (reduced_numel(x.sizes(), mask) == 0) {
+    r = empty_tensor(keep, x.dtype());
+    fill(r, -std::numeric_limits<double>::infinity());
+    return finish_shape(r, x.sizes(), mask, keepdim);
+  }
+  // Shift by the maximum, except where it is infinite (an all -inf slice must give -inf,
+  // and +inf gives +inf), so that exp never overflows.
+  Tensor m = extreme<true>(x, mask);
+  EMBER_RED_FLOAT(m.dtype(), [&] {
+    T* p = static_cast<T*>(m.data_ptr());
+    for (int64_t i = 0; i < m.numel(); ++i)
+      if (std::isinf(p[i])) p[i] = 0;
+  });
+  Tensor e = binary(Binary::Sub, x, m);
+  exp_out(e, e);
+  r = sum(e, mask, true, x.dtype());
+  EMBER_RED_FLOAT(r.dtype(), [&] {
+    T* p = static_cast<T*>(r.data_ptr());
+    const T* mp = static_cast<const T*>(m.data_ptr());
+    for (int64_t i = 0; i < r.numel(); ++i) p[i] = std::log(p[i]) + mp[i];
+  });
+  return finish_shape(r, x.sizes(), mask, keepdim);
+}
+
+Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim) {
+  check_float(x, "norm");
+  if (std::isinf(p)) {
+    // An empty max-norm is 0, as PyTorch's vector_norm gives.
+    if (reduced_numel(x.sizes(), mask) == 0) {
+      Tensor r = empty_tensor(detail::reduced_shape(x.sizes(), mask, keepdim), x.dtype());
+      fill(r, 0);
+      return r;
+    }
+    return p > 0 ? amax(kernels::abs(x), mask, keepdim, "norm") : amin(kernels::abs(x), mask, keepdim, "norm");
+  }
+  if (p == 0) return sum(compare(Compare::Ne, x, 0), mask, keepdim, x.dtype());
+  if (p == 1) return sum(kernels::abs(x), mask, keepdim, x.dtype());
+  if (p == 2) {
+    Tensor r = sum(kernels::square(x), mask, keepdim, x.dtype());
+    sqrt_out(r, r);
+    return r;
+  }
+  Tensor r = sum(pow_scalar(kernels::abs(x), p), mask, keepdim, x.dtype());
+  return pow_scalar(r, 1.0 / p);
+}
+
+Tensor cumsum(const Tensor& x, int64_t dim, Dtype dtype) {
+  detail::check_defined(x, "cumsum");
+  int64_t nd = x.dim();
+  dim = detail::wrap_dim(dim, nd, "cumsum");
+  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
+  Tensor c = as_contiguous(x, compute);
+  Tensor y = empty_tensor(x.sizes(), compute);
+  int64_t outer = 1, inner = 1, n = nd == 0 ? 1 : x.size(dim);
+  for (int64_t d = 0; d < nd; ++d) {
+    if (d < dim) outer *= x.size(d);
+    if (d > dim) inner *= x.size(d);
+  }
+  if (x.numel() > 0) {
+    switch (compute) {
+      case Dtype::Float32: cumsum_kernel<float>(c.data_ptr<float>(), y.data_ptr<float>(), outer, n, inner); break;
+      case Dtype::Float64: cumsum_kernel<double>(c.data_ptr<double>(), y.data_ptr<double>(), outer, n, inner); break;
+      default: cumsum_kernel<int64_t>(c.data_ptr<int64_t>(), y.data_ptr<int64_t>(), outer, n, inner); break;
+    }
+  }
+  return to_dtype(y, dtype);
+}
+
+namespace {
+Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
+  detail::check_defined(x, op);
+  check_float(x, op);
+  int64_t nd = x.dim();
+  dim = detail::wrap_dim(dim, nd, op);
+  if (x.numel() == 0) return empty_tensor(x.sizes(), x.dtype());
+  int64_t n = nd == 0 ? 1 : x.size(dim);
+  bool last = true;
+  for (int64_t d = dim + 1; d < nd; ++d) last = last && x.size(d) == 1;
+  if (last) {
+    Tensor c = as_contiguous(x, x.dtype());
+    Tensor y = empty_tensor(x.sizes(), x.dtype());
+    EMBER_RED_FLOAT(x.dtype(), [&] {
+      softmax_rows<T>(static_cast<const T*>(c.data_ptr()), static_cast<T*>(y.data_ptr()), x.numel() / n, n, log);
+    });
+    return y;
+  }
+  // Another dim: the same steps as whole-tensor kernels.
+  uint64_t mask = uint64_t(1) << dim;
+  Tensor m = extreme<true>(x, mask);
+  Tensor y = binary(Binary::Sub, x, m);
+  Tensor e = log ? kernels::exp(y) : y;
+  if (!log) exp_out(y, y);
+  Tensor s = sum(e, mask, true, x.dtype());
+  if (log) {
+    log_out(s, s);
+    binary_out(y, Binary::Sub, y, s);
+  } else {
+    binary_out(y, Binary::Div, y, s);
+  }
+  return y;
+}
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false, "softmax"); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true, "log_softmax"); }
+
+}  // namespace kernels
+}  // namespace ember
