@@ -4,10 +4,8 @@
 // two private views (size-1 dims put back, then a stride-0 expansion), so this family
 // needs nothing from the shape family.
 #include <cmath>
-#include <limits>
 
 #include "autograd/record.hpp"
-#include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/elementwise.hpp"

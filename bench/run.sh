@@ -8,12 +8,17 @@
 # --repeat  run every program N times, alternating them, and report per-figure medians
 #           (the machines this runs on are shared and noisy; default 1)
 # --only    a comma-separated subset of the workloads
-# --out     where the raw JSON lines go (default: a new temporary directory)
+# --out     where the raw JSON lines go (default: a new temporary directory); its
+#           *.jsonl files are replaced
 #
+# The programs alternate workload by workload so that both libraries' figures for a
+# workload are taken close together in time, under the same background load.
 # Each run sets ember's thread count (--threads), OMP_NUM_THREADS and
 # OPENBLAS_NUM_THREADS to the same number. At more than one thread LibTorch runs twice,
 # as is and with OMP_WAIT_POLICY=PASSIVE (its OpenMP pool otherwise spins against
-# OpenBLAS's threads), and the table compares against the better of the two.
+# OpenBLAS's threads), and the table compares against the better of the two. ember runs
+# both ways too, since on a loaded machine spinning OpenMP threads cost it as much: the
+# table's ember/torch ratio takes ember as is, and a second ratio ember's better figure.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +34,7 @@ while [[ $# -gt 0 ]]; do
     --only) only="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -46,27 +51,33 @@ if [[ ! -x "$torch_bin" ]]; then
 fi
 [[ -n "$out" ]] || out="$(mktemp -d -t ember-bench.XXXXXX)"
 mkdir -p "$out"
-args=()
-[[ -n "$only" ]] && args+=(--only "$only")
+workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul}"
 
-# run LABEL THREADS BINARY [ENV=VALUE...]: one program run, its JSON lines into $out.
+# run LABEL THREADS WORKLOAD BINARY [ENV=VALUE...]: one program run, its JSON lines
+# appended to $out/LABEL-THREADS-PASS.jsonl.
 run() {
-  local label="$1" t="$2" bin="$3"
-  shift 3
-  echo "  $label, $t thread(s), pass $pass" >&2
-  env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$@" "$bin" --threads "$t" "${args[@]}" \
-    > "$out/$label-$t-$pass.jsonl"
+  local label="$1" t="$2" w="$3" bin="$4"
+  shift 4
+  echo "  pass $pass, $t thread(s): $label $w" >&2
+  env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$@" "$bin" --threads "$t" --only "$w" \
+    >> "$out/$label-$t-$pass.jsonl"
 }
 
+rm -f "$out"/*.jsonl
 for ((pass = 1; pass <= repeat; ++pass)); do
   for t in $threads; do
-    run ember "$t" "$ember_bin"
-    if [[ -n "$torch_bin" ]]; then
-      run torch "$t" "$torch_bin"
+    for w in ${workloads//,/ }; do
+      run ember "$t" "$w" "$ember_bin"
       if [[ "$t" -gt 1 ]]; then
-        run torch-passive "$t" "$torch_bin" OMP_WAIT_POLICY=PASSIVE
+        run ember-passive "$t" "$w" "$ember_bin" OMP_WAIT_POLICY=PASSIVE
       fi
-    fi
+      if [[ -n "$torch_bin" ]]; then
+        run torch "$t" "$w" "$torch_bin"
+        if [[ "$t" -gt 1 ]]; then
+          run torch-passive "$t" "$w" "$torch_bin" OMP_WAIT_POLICY=PASSIVE
+        fi
+      fi
+    done
   done
 done
 

@@ -189,6 +189,8 @@ struct ContigReduce {
   // Sum of a contiguous run in short blocks whose results are added separately: as fast
   // as `sum`, with far less rounding error on long runs.
   static inline T (*sum_blocked)(const T*, int64_t) = nullptr;
+  // y[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]): four rows per pass over y.
+  static inline void (*accumulate4)(T*, const T*, const T*, const T*, const T*, int64_t) = nullptr;
 };
 
 // Picks the best loops for this CPU; runs once, before the first kernel.

@@ -177,15 +177,26 @@ Tensor index(const Tensor& x, const AdvancedIndex& ai, const char* op) {
   if (out.numel() == 0) return out;
   const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
   const int64_t rows = static_cast<int64_t>(p.outer.size()) * nb;
+  // Dims after the indexed ones that are contiguous in x copy as one block.
+  bool block = true;
+  for (int64_t i = 0; i < ni && block; ++i) block = p.inner[u(i)] == i;
   dispatch_bytes(x.element_size(), [&](auto tag) {
     using E = decltype(tag);
     const E* src = static_cast<const E*>(x.data_ptr());
     E* dst = static_cast<E*>(out.data_ptr());
     parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / ni), [&](int64_t begin, int64_t end) {
+      int64_t o = begin / nb, b = begin % nb;
       for (int64_t r = begin; r < end; ++r) {
-        const E* s = src + p.outer[u(r / nb)] + p.mid[u(r % nb)];
+        const E* s = src + p.outer[u(o)] + p.mid[u(b)];
         E* d = dst + r * ni;
-        for (int64_t i = 0; i < ni; ++i) d[i] = s[p.inner[u(i)]];
+        if (block)
+          std::copy(s, s + ni, d);
+        else
+          for (int64_t i = 0; i < ni; ++i) d[i] = s[p.inner[u(i)]];
+        if (++b == nb) {
+          b = 0;
+          ++o;
+        }
       }
     });
   });
@@ -214,21 +225,22 @@ void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool 
   Tensor src = contiguous_as(single ? v : expand(v, target, op), dst.dtype());
   const int64_t step = single ? 0 : 1;
   const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
-  const int64_t rows = static_cast<int64_t>(p.outer.size()) * nb;
   // Serial on purpose: repeated indices must add up (and write in a fixed order).
   dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* d = static_cast<T*>(dst.data_ptr());
     const T* s = static_cast<const T*>(src.data_ptr());
     int64_t pos = 0;
-    for (int64_t r = 0; r < rows; ++r) {
-      T* base = d + p.outer[u(r / nb)] + p.mid[u(r % nb)];
-      for (int64_t i = 0; i < ni; ++i, ++pos) {
-        T val = s[pos * step];
-        if (accumulate)
-          accumulate_into(base[p.inner[u(i)]], val);
-        else
-          base[p.inner[u(i)]] = val;
+    for (int64_t o = 0; o < static_cast<int64_t>(p.outer.size()); ++o) {
+      for (int64_t b = 0; b < nb; ++b) {
+        T* base = d + p.outer[u(o)] + p.mid[u(b)];
+        for (int64_t i = 0; i < ni; ++i, ++pos) {
+          T val = s[pos * step];
+          if (accumulate)
+            accumulate_into(base[p.inner[u(i)]], val);
+          else
+            base[p.inner[u(i)]] = val;
+        }
       }
     }
   });
@@ -331,20 +343,25 @@ Tensor nonzero(const Tensor& x) {
   const bool* v = b.data_ptr<bool>();
   const int64_t n = b.numel(), nd = x.dim();
   int64_t count = 0;
-  for (int64_t k = 0; k < n; ++k) count += v[k] ? 1 : 0;
-  Tensor out = empty_tensor({count, nd}, Dtype::Int64);
-  int64_t* o = out.data_ptr<int64_t>();
-  std::vector<int64_t> idx(u(nd), 0);
-  for (int64_t k = 0; k < n; ++k) {
-    if (v[k]) {
-      for (int64_t d = 0; d < nd; ++d) *o++ = idx[u(d)];
+  for (int64_t k = 0; k < n; ++k) count += v[k];
+  // One spare row: every element writes its index and only nonzero ones advance, which
+  // avoids a hard-to-predict branch per element.
+  Tensor buf = empty_tensor({count + 1, nd}, Dtype::Int64);
+  int64_t* o = buf.data_ptr<int64_t>();
+  const int64_t inner = nd > 0 ? x.size(-1) : 1;
+  std::vector<int64_t> idx(u(nd), 0);  // the index of the current row's first element
+  for (int64_t k = 0; k < n; k += inner) {
+    for (int64_t j = 0; j < inner; ++j) {
+      for (int64_t d = 0; d + 1 < nd; ++d) o[d] = idx[u(d)];
+      if (nd > 0) o[nd - 1] = j;
+      o += v[k + j] ? nd : 0;
     }
-    for (int64_t d = nd - 1; d >= 0; --d) {
+    for (int64_t d = nd - 2; d >= 0; --d) {
       if (++idx[u(d)] < x.size(d)) break;
       idx[u(d)] = 0;
     }
   }
-  return out;
+  return detail::make_view(buf, {count, nd}, {nd, 1}, 0);
 }
 
 }  // namespace kernels

@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <type_traits>
-#include <vector>
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
@@ -31,8 +31,9 @@ using detail::empty_tensor;
 constexpr int kMaxDims = 64;
 // Contiguous runs are folded in segments of this many elements.
 constexpr int64_t kSegment = 16384;
-// Outer reductions accumulate this many outputs at a time in a stack buffer...
-constexpr int64_t kColumnBlock = 1024;
+// Outer reductions accumulate this many outputs at a time in a stack buffer (a whole row
+// of a 4096-wide matrix, so that it is read as one stream)...
+constexpr int64_t kColumnBlock = 4096;
 // ...and fold every kRowChunk rows into a wider accumulator (for accuracy).
 constexpr int64_t kRowChunk = 1024;
 
@@ -41,14 +42,6 @@ bool has_dim(uint64_t mask, int64_t d) { return (mask >> d) & 1; }
 
 Tensor as_contiguous(const Tensor& x, Dtype dtype) {
   return x.is_contiguous() && x.dtype() == dtype ? x : contiguous_as(x, dtype);
-}
-
-// The result of a reduction as computed (keepdim shape) reshaped to the caller's wish;
-// dropping size-1 dims of a contiguous tensor never moves data.
-Tensor finish_shape(const Tensor& r, IntArrayRef in_sizes, uint64_t mask, bool keepdim) {
-  if (keepdim) return r;
-  Shape sizes = detail::reduced_shape(in_sizes, mask, false);
-  return detail::make_view(r, sizes, detail::contiguous_strides(sizes), r.storage_offset());
 }
 
 int64_t reduced_numel(IntArrayRef sizes, uint64_t mask) {
@@ -117,10 +110,12 @@ Geometry make_geometry(const Tensor& x, uint64_t mask) {
       ++k.n;
     }
   }
-  // Order reduced dims by decreasing stride (the order of a sum is free), then merge.
+  // Order reduced dims by decreasing stride (the order of a sum is free), broadcast
+  // (stride 0) dims outermost, then merge.
   Dims& r = g.reduced;
+  auto key = [](int64_t stride) { return stride == 0 ? std::numeric_limits<int64_t>::max() : stride; };
   for (int i = 1; i < r.n; ++i)
-    for (int j = i; j > 0 && r.stride[j - 1] < r.stride[j]; --j) {
+    for (int j = i; j > 0 && key(r.stride[j - 1]) < key(r.stride[j]); --j) {
       std::swap(r.size[j - 1], r.size[j]);
       std::swap(r.stride[j - 1], r.stride[j]);
     }
@@ -164,7 +159,8 @@ struct Walker {
 
 // ---- the folds ----
 // Each fold: Acc (the accumulator), init, step (one element), merge (two partials), run
-// (a contiguous run, n >= 1), rows (acc[i] op= x[i] on T), finish.
+// (a contiguous run, n >= 1), rows (acc[i] op= x[i] on T), rows4 (the same for four rows
+// at once), finish.
 template <class T>
 using wide_t = std::conditional_t<std::is_floating_point<T>::value, double, T>;
 
@@ -188,6 +184,12 @@ struct SumFold {
     }
     for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
   }
+  static void rows4(T* acc, const T* const* x, int64_t n) {
+    if constexpr (std::is_floating_point<T>::value) {
+      if (auto f = ContigReduce<T>::accumulate4) return f(acc, x[0], x[1], x[2], x[3], n);
+    }
+    for (int64_t i = 0; i < n; ++i) acc[i] += (x[0][i] + x[1][i]) + (x[2][i] + x[3][i]);
+  }
   static T finish(Acc a) { return static_cast<T>(a); }
 };
 
@@ -204,6 +206,9 @@ struct ProdFold {
   }
   static void rows(T* acc, const T* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) acc[i] *= x[i];
+  }
+  static void rows4(T* acc, const T* const* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] *= (x[0][i] * x[1][i]) * (x[2][i] * x[3][i]);
   }
   static T finish(Acc a) { return static_cast<T>(a); }
 };
@@ -231,6 +236,9 @@ struct ExtremeFold {
   static void rows(T* acc, const T* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
   }
+  static void rows4(T* acc, const T* const* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] = step(step(step(step(acc[i], x[0][i]), x[1][i]), x[2][i]), x[3][i]);
+  }
   static T finish(Acc a) { return a; }
 };
 
@@ -248,6 +256,9 @@ struct LogicalFold {
   }
   static void rows(T* acc, const T* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
+  }
+  static void rows4(T* acc, const T* const* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) acc[i] = step(step(step(step(acc[i], x[0][i]), x[1][i]), x[2][i]), x[3][i]);
   }
   static T finish(Acc a) { return a; }
 };
@@ -268,7 +279,7 @@ void reduce_inner(const Geometry& g, const T* base, T* out) {
   };
   if (g.outputs < get_num_threads() && total > 1 && g.rnumel > kGrainSize) {
     // Few outputs, long reductions: split each output's segments across threads.
-    std::vector<Acc> part(static_cast<std::size_t>(total));
+    std::unique_ptr<Acc[]> part(new Acc[static_cast<std::size_t>(total)]);  // not vector<bool>: threads write it
     Walker k(g.kept, g.kept.n);
     for (int64_t o = 0; o < g.outputs; ++o, k.next()) {
       int64_t in_off = k.off;
@@ -284,7 +295,7 @@ void reduce_inner(const Geometry& g, const T* base, T* out) {
         }
       });
       Acc a = F::init();
-      for (Acc p : part) a = F::merge(a, p);
+      for (int64_t q = 0; q < total; ++q) a = F::merge(a, part[static_cast<std::size_t>(q)]);
       out[o] = F::finish(a);
     }
     return;
@@ -308,28 +319,72 @@ void reduce_outer(const Geometry& g, const T* base, T* out) {
   const int64_t M = K.size[K.n - 1];  // contiguous in the input and in the output
   const int64_t outer = g.outputs / M;
   const int64_t blocks = (M + kColumnBlock - 1) / kColumnBlock;
-  const int64_t units = outer * blocks;
-  const int64_t work = g.rnumel * std::min(M, kColumnBlock);
-  parallel_for(0, units, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
-    T tmp[kColumnBlock];
-    Acc acc[kColumnBlock];
-    for (int64_t u = b; u < e; ++u) {
-      int64_t ko = u / blocks, c0 = (u % blocks) * kColumnBlock;
-      int64_t cn = std::min(kColumnBlock, M - c0);
-      Walker k(K, K.n - 1, ko);
-      const T* src = base + k.off + c0;
-      for (int64_t i = 0; i < cn; ++i) acc[i] = F::init();
-      Walker r(g.reduced, g.reduced.n);
-      for (int64_t j0 = 0; j0 < g.rnumel; j0 += kRowChunk) {
-        int64_t j1 = std::min(g.rnumel, j0 + kRowChunk);
-        for (int64_t i = 0; i < cn; ++i) tmp[i] = static_cast<T>(F::init());
-        for (int64_t j = j0; j < j1; ++j, r.next()) F::rows(tmp, src + r.off, cn);
-        for (int64_t i = 0; i < cn; ++i) acc[i] = F::merge(acc[i], tmp[i]);
+  const int64_t units = outer * blocks;  // (kept index, column block) pairs
+  const int64_t chunks = (g.rnumel + kRowChunk - 1) / kRowChunk;
+  auto source = [&](int64_t u, int64_t* cn) {
+    int64_t c0 = (u % blocks) * kColumnBlock;
+    *cn = std::min(kColumnBlock, M - c0);
+    return base + Walker(K, K.n - 1, u / blocks).off + c0;
+  };
+  // Folds the rows of chunk c into dst (cn columns), four rows per pass.
+  auto chunk = [&](const T* src, int64_t c, T* dst, int64_t cn) {
+    int64_t j = c * kRowChunk, j1 = std::min(g.rnumel, j + kRowChunk);
+    for (int64_t i = 0; i < cn; ++i) dst[i] = static_cast<T>(F::init());
+    Walker r(g.reduced, g.reduced.n, j);
+    for (; j + 4 <= j1; j += 4) {
+      const T* p[4];
+      for (auto& q : p) {
+        q = src + r.off;
+        r.next();
       }
-      T* dst = out + ko * M + c0;
-      for (int64_t i = 0; i < cn; ++i) dst[i] = F::finish(acc[i]);
+      F::rows4(dst, p, cn);
     }
-  });
+    for (; j < j1; ++j, r.next()) F::rows(dst, src + r.off, cn);
+  };
+  auto merge = [](Acc* acc, const T* part, int64_t cn) {
+    for (int64_t i = 0; i < cn; ++i) acc[i] = F::merge(acc[i], part[i]);
+  };
+  auto finish = [&](int64_t u, const Acc* acc, int64_t cn) {
+    T* dst = out + (u / blocks) * M + (u % blocks) * kColumnBlock;
+    for (int64_t i = 0; i < cn; ++i) dst[i] = F::finish(acc[i]);
+  };
+  if (units >= get_num_threads() || chunks == 1) {
+    const int64_t work = g.rnumel * std::min(M, kColumnBlock);
+    parallel_for(0, units, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
+      T tmp[kColumnBlock];
+      Acc acc[kColumnBlock];
+      for (int64_t u = b; u < e; ++u) {
+        int64_t cn;
+        const T* src = source(u, &cn);
+        for (int64_t i = 0; i < cn; ++i) acc[i] = F::init();
+        for (int64_t c = 0; c < chunks; ++c) {
+          chunk(src, c, tmp, cn);
+          merge(acc, tmp, cn);
+        }
+        finish(u, acc, cn);
+      }
+    });
+    return;
+  }
+  // Few column blocks, many rows: the row chunks of a block go to the threads, a wave at
+  // a time, and their partial rows are merged in chunk order as above.
+  constexpr int64_t kWave = 64;
+  const int64_t width = std::min(M, kColumnBlock);
+  std::unique_ptr<Acc[]> acc(new Acc[static_cast<std::size_t>(width)]);
+  std::unique_ptr<T[]> part(new T[static_cast<std::size_t>(std::min(chunks, kWave) * width)]);
+  for (int64_t u = 0; u < units; ++u) {
+    int64_t cn;
+    const T* src = source(u, &cn);
+    for (int64_t i = 0; i < cn; ++i) acc[static_cast<std::size_t>(i)] = F::init();
+    for (int64_t w = 0; w < chunks; w += kWave) {
+      int64_t wn = std::min(kWave, chunks - w);
+      parallel_for(0, wn, 1, [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) chunk(src, w + c, part.get() + c * cn, cn);
+      });
+      for (int64_t c = 0; c < wn; ++c) merge(acc.get(), part.get() + c * cn, cn);
+    }
+    finish(u, acc.get(), cn);
+  }
 }
 
 template <class T, class F>
@@ -346,11 +401,12 @@ void reduce_strided(const Geometry& g, const T* base, T* out) {
   });
 }
 
-// Reduces x (dtype T) over mask into a new tensor of the keepdim shape.
+// Reduces x (dtype T) over mask into a new tensor (the outputs in the same order
+// whichever way keepdim goes).
 template <class T, class F>
-Tensor reduce(const Tensor& x_in, uint64_t mask) {
+Tensor reduce(const Tensor& x_in, uint64_t mask, bool keepdim) {
   Tensor x = x_in;
-  Tensor out = empty_tensor(detail::reduced_shape(x.sizes(), mask, true), x.dtype());
+  Tensor out = empty_tensor(detail::reduced_shape(x.sizes(), mask, keepdim), x.dtype());
   T* o = static_cast<T*>(out.data_ptr());
   Geometry g = make_geometry(x, mask);
   if (g.outputs == 0) return out;
@@ -362,10 +418,12 @@ Tensor reduce(const Tensor& x_in, uint64_t mask) {
   bool inner = g.reduced.n > 0 && g.reduced.stride[g.reduced.n - 1] == 1;
   bool outer = !inner && g.reduced.n > 0 && g.kept.n > 0 && g.kept.stride[g.kept.n - 1] == 1 &&
                g.kept.size[g.kept.n - 1] >= 16;
-  if (!inner && !outer && !x.is_contiguous() && g.outputs < 16 && g.rnumel >= 2 * kGrainSize) {
-    // A long strided reduction into few outputs: one parallel copy makes it contiguous.
+  bool expanded = g.reduced.n > 0 && g.reduced.stride[g.reduced.n - 1] == 0;
+  if (!inner && !outer && !expanded && !x.is_contiguous() && g.outputs < 16 && g.rnumel >= 2 * kGrainSize) {
+    // A long strided reduction into few outputs: one parallel copy makes it contiguous
+    // (not for a broadcast view, whose copy would be far larger than its data).
     x = contiguous_as(x, x.dtype());
-    return reduce<T, F>(x, mask);
+    return reduce<T, F>(x, mask, keepdim);
   }
   const T* base = static_cast<const T*>(x.data_ptr());
   if (inner)
@@ -379,26 +437,22 @@ Tensor reduce(const Tensor& x_in, uint64_t mask) {
 
 // ---- dispatch ----
 template <template <class> class Fold>
-Tensor reduce_numeric(const Tensor& x, uint64_t mask) {
+Tensor reduce_numeric(const Tensor& x, uint64_t mask, bool keepdim) {
   switch (x.dtype()) {
-    case Dtype::Float32: return reduce<float, Fold<float>>(x, mask);
-    case Dtype::Float64: return reduce<double, Fold<double>>(x, mask);
-    case Dtype::Int64: return reduce<int64_t, Fold<int64_t>>(x, mask);
-    default: return reduce<int64_t, Fold<int64_t>>(contiguous_as(x, Dtype::Int64), mask);
+    case Dtype::Float32: return reduce<float, Fold<float>>(x, mask, keepdim);
+    case Dtype::Float64: return reduce<double, Fold<double>>(x, mask, keepdim);
+    case Dtype::Int64: return reduce<int64_t, Fold<int64_t>>(x, mask, keepdim);
+    default: return reduce<int64_t, Fold<int64_t>>(contiguous_as(x, Dtype::Int64), mask, keepdim);
   }
 }
-template <class T>
-using MaxFold = ExtremeFold<T, true>;
-template <class T>
-using MinFold = ExtremeFold<T, false>;
 
 template <bool IsMax>
-Tensor extreme(const Tensor& x, uint64_t mask) {
+Tensor extreme(const Tensor& x, uint64_t mask, bool keepdim) {
   switch (x.dtype()) {
-    case Dtype::Float32: return reduce<float, ExtremeFold<float, IsMax>>(x, mask);
-    case Dtype::Float64: return reduce<double, ExtremeFold<double, IsMax>>(x, mask);
-    case Dtype::Int64: return reduce<int64_t, ExtremeFold<int64_t, IsMax>>(x, mask);
-    default: return reduce<bool, ExtremeFold<bool, IsMax>>(x, mask);
+    case Dtype::Float32: return reduce<float, ExtremeFold<float, IsMax>>(x, mask, keepdim);
+    case Dtype::Float64: return reduce<double, ExtremeFold<double, IsMax>>(x, mask, keepdim);
+    case Dtype::Int64: return reduce<int64_t, ExtremeFold<int64_t, IsMax>>(x, mask, keepdim);
+    default: return reduce<bool, ExtremeFold<bool, IsMax>>(x, mask, keepdim);
   }
 }
 
@@ -470,9 +524,9 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keep
   EMBER_CHECK(n != 0, "{}: cannot reduce over dim {} of size 0 (input shape {}): the operation has no identity", op,
               dim, x_in.sizes());
   Tensor x = as_contiguous(x_in, x_in.dtype());
-  Shape keep = detail::reduced_shape(x.sizes(), mask, true);
-  Tensor val = empty_tensor(keep, x.dtype());
-  Tensor idx = empty_tensor(keep, Dtype::Int64);
+  Shape out_sizes = detail::reduced_shape(x.sizes(), mask, keepdim);
+  Tensor val = empty_tensor(out_sizes, x.dtype());
+  Tensor idx = empty_tensor(out_sizes, Dtype::Int64);
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < nd; ++d) {
     if (d < dim) outer *= x.size(d);
@@ -495,7 +549,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keep
         break;
     }
   }
-  return {finish_shape(val, x.sizes(), mask, keepdim), finish_shape(idx, x.sizes(), mask, keepdim)};
+  return {val, idx};
 }
 
 template <bool IsMax>
@@ -601,41 +655,41 @@ void check_float(const Tensor& x, const char* op) {
 
 // ---- public kernels ----
 Tensor sum(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
-  Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask);
-  return finish_shape(to_dtype(r, dtype), x.sizes(), mask, keepdim);
+  return to_dtype(reduce_numeric<SumFold>(in_dtype(x, dtype), mask, keepdim), dtype);
 }
 
 Tensor prod(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
-  Tensor r = reduce_numeric<ProdFold>(in_dtype(x, dtype), mask);
-  return finish_shape(to_dtype(r, dtype), x.sizes(), mask, keepdim);
+  return to_dtype(reduce_numeric<ProdFold>(in_dtype(x, dtype), mask, keepdim), dtype);
 }
 
 Tensor mean(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
-  Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask);
+  EMBER_CHECK(is_floating_point(dtype), "mean: expected a floating point dtype, got {} (input shape {})", dtype,
+              x.sizes());
+  Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask, keepdim);
   double n = static_cast<double>(reduced_numel(x.sizes(), mask));
   EMBER_RED_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / n);
   });
-  return finish_shape(r, x.sizes(), mask, keepdim);
+  return r;
 }
 
 Tensor amax(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
   check_nonempty(x, mask, op);
-  return finish_shape(extreme<true>(x, mask), x.sizes(), mask, keepdim);
+  return extreme<true>(x, mask, keepdim);
 }
 Tensor amin(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
   check_nonempty(x, mask, op);
-  return finish_shape(extreme<false>(x, mask), x.sizes(), mask, keepdim);
+  return extreme<false>(x, mask, keepdim);
 }
 
 Tensor all(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return finish_shape(reduce<bool, LogicalFold<true>>(b, mask), x.sizes(), mask, keepdim);
+  return reduce<bool, LogicalFold<true>>(b, mask, keepdim);
 }
 Tensor any(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return finish_shape(reduce<bool, LogicalFold<false>>(b, mask), x.sizes(), mask, keepdim);
+  return reduce<bool, LogicalFold<false>>(b, mask, keepdim);
 }
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
@@ -653,27 +707,25 @@ Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
   Tensor m = mean(x, mask, true, x.dtype());
   Tensor d = binary(Binary::Sub, x, m);
   square_out(d, d);
-  Tensor r = sum(d, mask, true, x.dtype());
+  Tensor r = sum(d, mask, keepdim, x.dtype());
   double denom = std::max(0.0, n - correction);
   EMBER_RED_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / denom);
   });
-  return finish_shape(r, x.sizes(), mask, keepdim);
+  return r;
 }
 
 Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
   check_float(x, "logsumexp");
-  Shape keep = detail::reduced_shape(x.sizes(), mask, true);
-  Tensor r;
   if (reduced_numel(x.sizes(), mask) == 0) {
-    r = empty_tensor(keep, x.dtype());
+    Tensor r = empty_tensor(detail::reduced_shape(x.sizes(), mask, keepdim), x.dtype());
     fill(r, -std::numeric_limits<double>::infinity());
-    return finish_shape(r, x.sizes(), mask, keepdim);
+    return r;
   }
   // Shift by the maximum, except where it is infinite (an all -inf slice must give -inf,
   // and +inf gives +inf), so that exp never overflows.
-  Tensor m = extreme<true>(x, mask);
+  Tensor m = extreme<true>(x, mask, true);
   EMBER_RED_FLOAT(m.dtype(), [&] {
     T* p = static_cast<T*>(m.data_ptr());
     for (int64_t i = 0; i < m.numel(); ++i)
@@ -681,13 +733,13 @@ Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
   });
   Tensor e = binary(Binary::Sub, x, m);
   exp_out(e, e);
-  r = sum(e, mask, true, x.dtype());
+  Tensor r = sum(e, mask, keepdim, x.dtype());  // the same order of outputs as m
   EMBER_RED_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     const T* mp = static_cast<const T*>(m.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = std::log(p[i]) + mp[i];
   });
-  return finish_shape(r, x.sizes(), mask, keepdim);
+  return r;
 }
 
 Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim) {
@@ -754,7 +806,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   }
   // Another dim: the same steps as whole-tensor kernels.
   uint64_t mask = uint64_t(1) << dim;
-  Tensor m = extreme<true>(x, mask);
+  Tensor m = extreme<true>(x, mask, true);
   Tensor y = binary(Binary::Sub, x, m);
   Tensor e = log ? kernels::exp(y) : y;
   if (!log) exp_out(y, y);

@@ -662,6 +662,30 @@ TEST_CASE("non-contiguous inputs give the same results as contiguous copies", "[
   }
 }
 
+TEST_CASE("reductions of shape-op views (transpose, narrow, expand)", "[reduction]") {
+  ember::manual_seed(15);
+  Tensor x = randn64({6, 5, 4});
+  Tensor t = x.transpose(0, 2);  // [4, 5, 6]
+  Tensor n = x.narrow(1, 1, 3);  // [6, 3, 4]
+  Tensor e = x.select(1, 0).unsqueeze(1).expand({6, 7, 4});
+  for (const Tensor& v : {t, n, e}) {
+    Tensor c = v.contiguous();
+    for (int64_t d = 0; d < 3; ++d) {
+      std::vector<int64_t> dl = {d};
+      REQUIRE(mismatch(values(ember::sum(v, dl)), values(ember::sum(c, dl))) == "");
+      REQUIRE(values(ember::amax(v, dl, true)) == values(ember::amax(c, dl, true)));
+      REQUIRE(values(ember::argmax(v, d)) == values(ember::argmax(c, d)));
+      REQUIRE(mismatch(values(ember::softmax(v, d)), values(ember::softmax(c, d))) == "");
+      REQUIRE(mismatch(values(ember::cumsum(v, d)), values(ember::cumsum(c, d))) == "");
+    }
+    REQUIRE(mismatch(values(ember::mean(v)), values(ember::mean(c))) == "");
+  }
+  using V = const std::vector<Tensor>&;
+  Tensor l = leaf({4, 5});
+  CHECK(ember::autograd::gradcheck([](V in) { return ember::sum(in[0].t(), {1}); }, {l}, testing::second_order()));
+  CHECK(ember::autograd::gradcheck([](V in) { return ember::softmax(in[0].narrow(1, 1, 3), 0); }, {l}));
+}
+
 TEST_CASE("large inputs through every kernel path match a double reference", "[reduction]") {
   ember::manual_seed(11);
   // [9, 70000]: inner path with several segments per row; dim 0: outer path with
@@ -673,7 +697,7 @@ TEST_CASE("large inputs through every kernel path match a double reference", "[r
   };
   std::vector<Case> cases = {{{9, 70000}, {1}},    {{9, 70000}, {0}}, {{3000, 1100}, {0}}, {{3000, 1100}, {1}},
                              {{1 << 21}, {}},      {{64, 33, 97}, {0, 2}}, {{5, 3, 20000}, {0, 2}},
-                             {{2000, 3, 7}, {0}}};
+                             {{2000, 3, 7}, {0}},  {{6, 7, 5, 40}, {0, 2}}, {{70000, 17}, {0}}};
   for (const Case& c : cases) {
     Tensor x = ember::rand(c.shape) - 0.25;
     std::vector<double> xv = values(x);
@@ -700,6 +724,7 @@ TEST_CASE("reduction results do not depend on the thread count", "[reduction]") 
   Tensor big = ember::randn({1 << 21});
   Tensor mat = ember::randn({700, 900});
   Tensor tall = ember::randn({20000, 40});
+  Tensor taller = ember::randn({70000, 17}, ember::kFloat64);
   Strided tr = transposed(600, 500, ember::kFloat32);
   auto run = [&] {
     std::vector<std::vector<double>> r;
@@ -708,9 +733,14 @@ TEST_CASE("reduction results do not depend on the thread count", "[reduction]") 
     r.push_back(values(ember::sum(mat, {1})));
     r.push_back(values(ember::sum(mat, {0})));
     r.push_back(values(ember::sum(tall, {0})));
+    r.push_back(values(ember::sum(taller, {0})));
+    r.push_back(values(ember::amax(taller, {0})));
     r.push_back(values(ember::sum(tr.view)));
     r.push_back(values(ember::sum(tr.view, {0})));
     r.push_back(values(ember::amax(big)));
+    r.push_back(values(ember::any(ember::gt(big, 4.0))));
+    r.push_back(values(ember::all(ember::lt(big, 4.0))));
+    r.push_back(values(ember::prod(ember::gt(big, -3.0).to(ember::kFloat32), 0)));
     r.push_back(values(ember::argmax(big)));
     r.push_back(values(std::get<1>(ember::max(mat, 0))));
     r.push_back(values(ember::var(mat, std::vector<int64_t>{1})));

@@ -120,6 +120,19 @@ void accumulate_contig(T* y, const T* x, int64_t n) {
   for (; i < n; ++i) y[i] += x[i];
 }
 
+template <class Arch, class T>
+void accumulate4_contig(T* y, const T* x0, const T* x1, const T* x2, const T* x3, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  int64_t i = 0;
+  for (; i + W <= n; i += W) {
+    B a = B::load_unaligned(x0 + i) + B::load_unaligned(x1 + i);
+    B b = B::load_unaligned(x2 + i) + B::load_unaligned(x3 + i);
+    (B::load_unaligned(y + i) + (a + b)).store_unaligned(y + i);
+  }
+  for (; i < n; ++i) y[i] += (x0[i] + x1[i]) + (x2[i] + x3[i]);
+}
+
 template <class Arch, class T, bool IsMax>
 T extreme_contig(const T* x, int64_t n) {  // n >= 1; NaN propagates
   using B = xsimd::batch<T, Arch>;
@@ -166,6 +179,8 @@ void register_all() {
   ContigReduce<double>::sum = &sum_contig<Arch, double>;
   ContigReduce<float>::sum_blocked = &sum_blocked_contig<Arch, float>;
   ContigReduce<double>::sum_blocked = &sum_blocked_contig<Arch, double>;
+  ContigReduce<float>::accumulate4 = &accumulate4_contig<Arch, float>;
+  ContigReduce<double>::accumulate4 = &accumulate4_contig<Arch, double>;
   ContigReduce<float>::accumulate = &accumulate_contig<Arch, float>;
   ContigReduce<double>::accumulate = &accumulate_contig<Arch, double>;
   ContigReduce<float>::max = &extreme_contig<Arch, float, true>;
