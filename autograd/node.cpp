@@ -192,7 +192,7 @@ void attach_impl(FunctionNodeBase* node, std::shared_ptr<Node> shared, const Inp
   for (const Tensor& t : inputs) {
     if (t.defined()) {
       Edge e = gradient_edge(t);
-      if (e.fn && is_floating_point(t.dtype())) node->needs |= bit;
+      if (e.fn && is_floating_point(t.dtype()) && bit) node->needs |= bit;
       node->inputs.push_back({t.sizes().shape(), t.dtype()});
       node->next.push_back(std::move(e));
     } else {

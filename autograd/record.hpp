@@ -30,7 +30,8 @@ class Ctx {
   // Saved tensor i, version-checked.
   Tensor saved(std::size_t i) { return node_->unpack(i); }
   // Whether input i needs a gradient at all (skip computing the others).
-  bool needs(std::size_t i) const { return (needs_ >> i) & 1; }
+  // Inputs past the 64th are always reported as needing a gradient.
+  bool needs(std::size_t i) const { return i >= 64 || ((needs_ >> i) & 1); }
 
  private:
   Node* node_;

@@ -21,9 +21,11 @@ namespace k = kernels;
 
 // ---- metadata and access ----
 int64_t Tensor::size(int64_t d) const {
+  EMBER_CHECK(dim() > 0, "size: dim {} is out of range for a 0-dim tensor", d);
   return sizes()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "size"))];
 }
 int64_t Tensor::stride(int64_t d) const {
+  EMBER_CHECK(dim() > 0, "stride: dim {} is out of range for a 0-dim tensor", d);
   return strides()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "stride"))];
 }
 bool Tensor::is_alias_of(const Tensor& o) const {

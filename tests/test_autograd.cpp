@@ -150,6 +150,9 @@ TEST_CASE("create_graph gives higher-order derivatives", "[autograd]") {
   auto gg = ember::autograd::grad({g}, {t}, {ember::ones({1})});
   double th = std::tanh(0.7);
   REQUIRE(values(gg[0])[0] == Approx(-2 * th * (1 - th * th)));
+  // As in PyTorch, a .grad built with create_graph refers back to the leaf through its
+  // graph: clearing it breaks that cycle.
+  t.mutable_grad() = Tensor();
 }
 
 TEST_CASE("tensor hooks see and may replace gradients", "[autograd]") {

@@ -25,6 +25,7 @@ class Slice {
       : stop_(stop), step_(step) {}
   Slice(std::optional<int64_t> start, NoneType, std::optional<int64_t> step = std::nullopt)
       : start_(start), step_(step) {}
+  Slice(NoneType, NoneType, std::optional<int64_t> step = std::nullopt) : step_(step) {}
   Slice(int start, int stop) : start_(start), stop_(stop) {}
   Slice(int start, int stop, int step) : start_(start), stop_(stop), step_(step) {}
   std::optional<int64_t> start() const { return start_; }
