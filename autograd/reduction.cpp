@@ -366,14 +366,14 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_impl("argmin", false, x, dim, keepdim);
 }
 
-Tensor var(const Tensor& x, bool unbiased) { return var_impl("var", false, x, std::nullopt, unbiased ? 1 : 0, false); }
+Tensor var_unbiased(const Tensor& x, bool unbiased) { return var_impl("var", false, x, std::nullopt, unbiased ? 1 : 0, false); }
 Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var_impl("var", false, x, dim, unbiased ? 1 : 0, keepdim);
 }
 Tensor var(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) {
   return var_impl("var", false, x, dim, correction, keepdim);
 }
-Tensor std(const Tensor& x, bool unbiased) { return var_impl("std", true, x, std::nullopt, unbiased ? 1 : 0, false); }
+Tensor std_unbiased(const Tensor& x, bool unbiased) { return var_impl("std", true, x, std::nullopt, unbiased ? 1 : 0, false); }
 Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var_impl("std", true, x, dim, unbiased ? 1 : 0, keepdim);
 }

@@ -301,12 +301,12 @@ Tensor Tensor::min() const { return ember::min(*this); }
 std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool k) const { return ember::min(*this, dim, k); }
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool k) const { return ember::argmax(*this, dim, k); }
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool k) const { return ember::argmin(*this, dim, k); }
-Tensor Tensor::var(bool u) const { return ember::var(*this, u); }
+Tensor Tensor::var_unbiased(bool u) const { return ember::var_unbiased(*this, u); }
 Tensor Tensor::var(IntArrayRef dim, bool u, bool k) const { return ember::var(*this, dim, u, k); }
 Tensor Tensor::var(std::optional<IntArrayRef> dim, std::optional<int64_t> c, bool k) const {
   return ember::var(*this, dim, c, k);
 }
-Tensor Tensor::std(bool u) const { return ember::std(*this, u); }
+Tensor Tensor::std_unbiased(bool u) const { return ember::std_unbiased(*this, u); }
 Tensor Tensor::std(IntArrayRef dim, bool u, bool k) const { return ember::std(*this, dim, u, k); }
 Tensor Tensor::std(std::optional<IntArrayRef> dim, std::optional<int64_t> c, bool k) const {
   return ember::std(*this, dim, c, k);

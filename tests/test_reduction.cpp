@@ -1017,3 +1017,15 @@ TEST_CASE("gradients at the edges: zero norm, shifted logsumexp, integer outputs
   REQUIRE(!ember::all(ember::gt(x, 0)).requires_grad());
   REQUIRE(ember::sum(x).requires_grad());
 }
+
+TEST_CASE("var and std take a braced dim list as dims, not as the unbiased flag", "[reduction]") {
+  ember::Tensor x = ember::tensor({{1.0, 2.0, 3.0}, {2.0, 4.0, 9.0}});
+  ember::Tensor v = ember::var(x, {1});
+  REQUIRE(v.sizes().equals({2}));
+  REQUIRE(v.tolist<double>()[0] == Approx(1.0));  // sample variance of 1, 2, 3
+  REQUIRE(ember::std(x, {0}).sizes().equals({3}));
+  REQUIRE(x.var({1}).sizes().equals({2}));
+  REQUIRE(ember::var(x).dim() == 0);
+  REQUIRE(ember::var(x, false).item<double>() == Approx(115.0 / 6 - std::pow(21.0 / 6, 2)).epsilon(1e-6));
+  REQUIRE(x.std(false).dim() == 0);
+}

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "ember/tensor.hpp"
@@ -93,10 +94,22 @@ Tensor min(const Tensor& x);
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor var(const Tensor& x, bool unbiased = true);
+// var(x) and var(x, false); a template so that var(x, {1}) means dims, never `unbiased`.
+Tensor var_unbiased(const Tensor& x, bool unbiased);
+inline Tensor var(const Tensor& x) { return var_unbiased(x, true); }
+template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+Tensor var(const Tensor& x, B unbiased) {
+  return var_unbiased(x, unbiased);
+}
 Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 Tensor var(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim);
-Tensor std(const Tensor& x, bool unbiased = true);
+// std(x) and std(x, false); a template so that std(x, {1}) means dims, never `unbiased`.
+Tensor std_unbiased(const Tensor& x, bool unbiased);
+inline Tensor std(const Tensor& x) { return std_unbiased(x, true); }
+template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+Tensor std(const Tensor& x, B unbiased) {
+  return std_unbiased(x, unbiased);
+}
 Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
 Tensor std(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim);
 Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim = false);

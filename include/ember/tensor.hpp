@@ -251,10 +251,20 @@ class Tensor {
   std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor var(bool unbiased = true) const;
+  Tensor var() const { return var_unbiased(true); }
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+  Tensor var(B unbiased) const {
+    return var_unbiased(unbiased);
+  }
+  Tensor var_unbiased(bool unbiased) const;
   Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
   Tensor var(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const;
-  Tensor std(bool unbiased = true) const;
+  Tensor std() const { return std_unbiased(true); }
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+  Tensor std(B unbiased) const {
+    return std_unbiased(unbiased);
+  }
+  Tensor std_unbiased(bool unbiased) const;
   Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
   Tensor std(std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) const;
   Tensor logsumexp(IntArrayRef dim, bool keepdim = false) const;
