@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "ops/dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/check.hpp"
@@ -37,38 +38,6 @@ void add_scalar(ResultState& st, Scalar s) {
 
 Tensor as_dtype(const Tensor& t, Dtype d) { return t.dtype() == d ? t : contiguous_as(t, d); }
 Dtype float_of(Dtype d) { return is_floating_point(d) ? d : get_default_dtype(); }
-
-#define EMBER_DISPATCH_FLOAT(DT, ...)           \
-  [&] {                                         \
-    if ((DT) == Dtype::Float32) {               \
-      using T = float;                          \
-      return __VA_ARGS__();                     \
-    } else {                                    \
-      using T = double;                         \
-      return __VA_ARGS__();                     \
-    }                                           \
-  }()
-#define EMBER_DISPATCH_ALL(DT, ...)                    \
-  [&] {                                                \
-    switch (DT) {                                      \
-      case Dtype::Float32: {                           \
-        using T = float;                               \
-        return __VA_ARGS__();                          \
-      }                                                \
-      case Dtype::Float64: {                           \
-        using T = double;                              \
-        return __VA_ARGS__();                          \
-      }                                                \
-      case Dtype::Int64: {                             \
-        using T = int64_t;                             \
-        return __VA_ARGS__();                          \
-      }                                                \
-      default: {                                       \
-        using T = bool;                                \
-        return __VA_ARGS__();                          \
-      }                                                \
-    }                                                  \
-  }()
 
 // ---- unary ----
 template <class T, class Op>

@@ -10,6 +10,8 @@
 // order, so a result never depends on the number of threads.
 #include "ops/reduction.hpp"
 
+#include "ops/dispatch.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -634,17 +636,6 @@ void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
   });
 }
 
-// For loops over a floating tensor's elements: T is float or double.
-#define EMBER_RED_FLOAT(DT, ...)       \
-  [&] {                                \
-    if ((DT) == Dtype::Float32) {      \
-      using T = float;                 \
-      return __VA_ARGS__();            \
-    } else {                           \
-      using T = double;                \
-      return __VA_ARGS__();            \
-    }                                  \
-  }()
 
 void check_float(const Tensor& x, const char* op) {
   EMBER_CHECK(is_floating_point(x.dtype()), "{}: expected a floating point input, got {} (shape {})", op, x.dtype(),
@@ -667,7 +658,7 @@ Tensor mean(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
               x.sizes());
   Tensor r = reduce_numeric<SumFold>(in_dtype(x, dtype), mask, keepdim);
   double n = static_cast<double>(reduced_numel(x.sizes(), mask));
-  EMBER_RED_FLOAT(r.dtype(), [&] {
+  EMBER_DISPATCH_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / n);
   });
@@ -709,7 +700,7 @@ Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
   square_out(d, d);
   Tensor r = sum(d, mask, keepdim, x.dtype());
   double denom = std::max(0.0, n - correction);
-  EMBER_RED_FLOAT(r.dtype(), [&] {
+  EMBER_DISPATCH_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / denom);
   });
@@ -726,7 +717,7 @@ Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
   // Shift by the maximum, except where it is infinite (an all -inf slice must give -inf,
   // and +inf gives +inf), so that exp never overflows.
   Tensor m = extreme<true>(x, mask, true);
-  EMBER_RED_FLOAT(m.dtype(), [&] {
+  EMBER_DISPATCH_FLOAT(m.dtype(), [&] {
     T* p = static_cast<T*>(m.data_ptr());
     for (int64_t i = 0; i < m.numel(); ++i)
       if (std::isinf(p[i])) p[i] = 0;
@@ -734,7 +725,7 @@ Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor e = binary(Binary::Sub, x, m);
   exp_out(e, e);
   Tensor r = sum(e, mask, keepdim, x.dtype());  // the same order of outputs as m
-  EMBER_RED_FLOAT(r.dtype(), [&] {
+  EMBER_DISPATCH_FLOAT(r.dtype(), [&] {
     T* p = static_cast<T*>(r.data_ptr());
     const T* mp = static_cast<const T*>(m.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = std::log(p[i]) + mp[i];
@@ -799,7 +790,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   if (last) {
     Tensor c = as_contiguous(x, x.dtype());
     Tensor y = empty_tensor(x.sizes(), x.dtype());
-    EMBER_RED_FLOAT(x.dtype(), [&] {
+    EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
       softmax_rows<T>(static_cast<const T*>(c.data_ptr()), static_cast<T*>(y.data_ptr()), x.numel() / n, n, log);
     });
     return y;
