@@ -9,6 +9,7 @@
 // compared. Cases of ops not in the table are counted as skipped. The last line reads
 // "N passed, N failed, N skipped"; the exit status is non-zero when any case failed.
 #include <ember/ember.hpp>
+#include <ember/nn/functional.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@ using json = nlohmann::json;
 using ember::Scalar;
 using ember::Tensor;
 using TensorList = std::vector<Tensor>;
+namespace F = ember::nn::functional;
 
 // ---------------------------------------------------------------------------------------
 // An op's keyword arguments, PyTorch names; an absent one means PyTorch's default.
@@ -44,6 +46,7 @@ class Args {
   std::optional<int64_t> maybe_integer(const char* key) const {
     return has(key) ? std::optional<int64_t>(integer(key)) : std::nullopt;
   }
+  double number(const char* key, double fallback) const { return has(key) ? j_.at(key).get<double>() : fallback; }
   bool flag(const char* key, bool fallback = false) const { return has(key) ? j_.at(key).get<bool>() : fallback; }
   std::string text(const char* key, const std::string& fallback) const {
     return has(key) ? j_.at(key).get<std::string>() : fallback;
@@ -77,7 +80,7 @@ class Args {
 
 // ---------------------------------------------------------------------------------------
 // The op table: reference op name -> the ember call. The "Neural-network functions" of
-// ops.md join here as ember implements them; until then their cases are skipped.
+// ops.md are called through ember::nn::functional.
 
 using OpFn = std::function<TensorList(const TensorList& in, const Args& a)>;
 
@@ -255,6 +258,72 @@ const std::map<std::string, OpFn>& op_table() {
        }},
       {"einsum", [](const TensorList& in, const Args& a) {
          return TensorList{ember::einsum(a.text("equation", ""), in)};
+       }},
+
+      // ---- neural-network functions (ember::nn::functional) ----
+      {"linear", [](const TensorList& in, const Args&) { return TensorList{F::linear(in.at(0), in.at(1), in.at(2))}; }},
+      {"conv1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv1d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                     a.ints("dilation"), a.integer("groups", 1))};
+       }},
+      {"conv2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv2d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                     a.ints("dilation"), a.integer("groups", 1))};
+       }},
+      {"conv_transpose2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv_transpose2d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                               a.ints("output_padding"), a.integer("groups", 1))};
+       }},
+      {"max_pool2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::max_pool2d(in.at(0), a.ints("kernel_size"), a.ints("stride"), a.ints("padding"))};
+       }},
+      {"avg_pool2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::avg_pool2d(in.at(0), a.ints("kernel_size"), a.ints("stride"), a.ints("padding"))};
+       }},
+      {"adaptive_avg_pool2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_avg_pool2d(in.at(0), a.ints("output_size"))};
+       }},
+      {"cross_entropy", [](const TensorList& in, const Args& a) {
+         return TensorList{F::cross_entropy(in.at(0), in.at(1), Tensor(), a.integer("ignore_index", -100),
+                                            a.text("reduction", "mean"), a.number("label_smoothing", 0.0))};
+       }},
+      {"nll_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::nll_loss(in.at(0), in.at(1), Tensor(), a.integer("ignore_index", -100),
+                                       a.text("reduction", "mean"))};
+       }},
+      {"mse_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::mse_loss(in.at(0), in.at(1), a.text("reduction", "mean"))};
+       }},
+      {"l1_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::l1_loss(in.at(0), in.at(1), a.text("reduction", "mean"))};
+       }},
+      {"smooth_l1_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::smooth_l1_loss(in.at(0), in.at(1), a.text("reduction", "mean"), a.number("beta", 1.0))};
+       }},
+      {"binary_cross_entropy_with_logits", [](const TensorList& in, const Args& a) {
+         return TensorList{F::binary_cross_entropy_with_logits(in.at(0), in.at(1), Tensor(), a.text("reduction", "mean"))};
+       }},
+      {"embedding", [](const TensorList& in, const Args&) { return TensorList{F::embedding(in.at(0), in.at(1))}; }},
+      {"layer_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::layer_norm(in.at(0), a.ints("normalized_shape"), in.at(1), in.at(2), a.number("eps", 1e-5))};
+       }},
+      {"batch_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::batch_norm(in.at(0), Tensor(), Tensor(), in.at(1), in.at(2), /*training=*/true, 0.1,
+                                         a.number("eps", 1e-5))};
+       }},
+      {"group_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::group_norm(in.at(0), a.integer("num_groups"), in.at(1), in.at(2), a.number("eps", 1e-5))};
+       }},
+      {"lstm_cell", [](const TensorList& in, const Args&) {
+         auto [h, c] = F::lstm_cell(in.at(0), in.at(1), in.at(2), in.at(3), in.at(4), in.at(5), in.at(6));
+         return TensorList{h, c};
+       }},
+      {"gru_cell", [](const TensorList& in, const Args&) {
+         return TensorList{F::gru_cell(in.at(0), in.at(1), in.at(2), in.at(3), in.at(4), in.at(5))};
+       }},
+      {"scaled_dot_product_attention", [](const TensorList& in, const Args& a) {
+         return TensorList{F::scaled_dot_product_attention(in.at(0), in.at(1), in.at(2), Tensor(), 0.0,
+                                                           a.flag("is_causal"))};
        }},
   };
   return table;

@@ -1,0 +1,3 @@
+// torch.utils.data in C++: datasets and the DataLoader.
+#pragma once
+#include "ember/tensor.hpp"

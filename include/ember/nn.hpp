@@ -1,0 +1,3 @@
+// torch.nn in C++: modules, initialisers and the functional ops.
+#pragma once
+#include "ember/nn/functional.hpp"

@@ -1,0 +1,3 @@
+// torch.optim in C++: optimizers, learning-rate schedulers, gradient clipping.
+#pragma once
+#include "ember/ordered_dict.hpp"
