@@ -1,3 +1,5 @@
 // torch.nn in C++: modules, initialisers and the functional ops.
 #pragma once
 #include "ember/nn/functional.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/nn/init.hpp"

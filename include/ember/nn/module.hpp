@@ -1,0 +1,218 @@
+// torch.nn.Module in C++, in LibTorch's idiom: a module registers its parameters,
+// buffers and submodules by name; the rest (listing, train/eval, state_dict, printing)
+// follows from the registry.
+//
+//   struct Net : ember::nn::Module {
+//     ember::nn::Linear fc1{nullptr}, fc2{nullptr};
+//     Net() : Module("Net") {
+//       fc1 = register_module("fc1", ember::nn::Linear(784, 256));
+//       fc2 = register_module("fc2", ember::nn::Linear(256, 10));
+//     }
+//     ember::Tensor forward(const ember::Tensor& x) override { return fc2(ember::relu(fc1(x))); }
+//   };
+//   auto net = std::make_shared<Net>();
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/dtype.hpp"
+#include "ember/error.hpp"
+#include "ember/ordered_dict.hpp"
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace nn {
+
+// What a non-strict load_state_dict leaves out (torch's _IncompatibleKeys).
+template <class Impl>
+class ModuleHolder;
+
+struct LoadStateDictResult {
+  std::vector<std::string> missing_keys;     // in the module, absent from the dict
+  std::vector<std::string> unexpected_keys;  // in the dict, absent from the module
+};
+
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  // type_name is what printing shows: "Linear", "Net".
+  explicit Module(std::string type_name = "Module");
+  virtual ~Module();
+
+  // The single-tensor forward that Sequential calls; modules with one input override it.
+  // The default throws ember::Error("<TypeName>: forward(Tensor) is not defined").
+  virtual Tensor forward(const Tensor& input);
+
+  // Defined parameters, depth-first from this module, each tensor once (as PyTorch).
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  OrderedDict<Tensor> named_parameters(bool recurse = true) const;  // "0.weight", "encoder.1.bias"
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  OrderedDict<Tensor> named_buffers(bool recurse = true) const;
+  std::vector<std::shared_ptr<Module>> children() const;
+  OrderedDict<std::shared_ptr<Module>> named_children() const;
+  // This module first, then depth-first; each module once. Needs this module to be
+  // owned by a shared_ptr (make_shared or a ModuleHolder).
+  std::vector<std::shared_ptr<Module>> modules() const;
+  OrderedDict<std::shared_ptr<Module>> named_modules() const;  // "" names this module
+  // Calls fn on every submodule (depth-first, children before their parent, as PyTorch).
+  void apply(const std::function<void(Module&)>& fn);
+
+  virtual void train(bool on = true);  // this module and all submodules
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Drops the gradients (set_to_none, PyTorch's default) or zeroes them.
+  void zero_grad(bool set_to_none = true);
+  // Converts the floating-point parameters and buffers in place: the Tensor handles the
+  // module and its users hold keep their identity and see the new dtype. Gradients are
+  // dropped.
+  void to(Dtype dtype);
+
+  // Parameters then buffers of each module, depth-first, under their dotted names.
+  // The tensors are shared with the module (detached from autograd).
+  StateDict state_dict() const;
+  // Copies the dict's values into the module's tensors (without recording autograd).
+  // strict: missing and unexpected keys are an error. Size mismatches are always an
+  // error (as PyTorch); every problem is listed in one ember::Error, in PyTorch's words.
+  // Non-strict returns the keys it did not use.
+  LoadStateDictResult load_state_dict(const StateDict& dict, bool strict = true);
+
+  const std::string& type_name() const { return type_name_; }
+  // The text between the parentheses of this module's one-line form, PyTorch's
+  // extra_repr: "in_features=784, out_features=256, bias=True". Empty by default.
+  virtual std::string extra_repr() const;
+  // One line, "Linear(in_features=784, out_features=256, bias=True)": type_name(),
+  // then extra_repr() in parentheses. operator<< prints the nested structure.
+  virtual void pretty_print(std::ostream& os) const;
+
+  // Registration. Names may not be empty nor contain '.', and are unique across a
+  // module's parameters, buffers and children. The returned reference points into the
+  // registry and is invalidated by the next registration: copy it into a member.
+  // An undefined tensor reserves the name (an optional bias) and is listed nowhere.
+  Tensor& register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
+  Tensor& register_buffer(const std::string& name, Tensor t);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    register_module_impl(name, m);
+    return m;
+  }
+  template <class M>
+  ModuleHolder<M> register_module(const std::string& name, ModuleHolder<M> m);
+  // Swaps a registered submodule for another one (LibTorch's replace_module).
+  void replace_module(const std::string& name, std::shared_ptr<Module> m);
+  void unregister_module(const std::string& name);
+
+  // This module's own entries (not recursive), registration order.
+  const OrderedDict<Tensor>& own_parameters() const { return parameters_; }
+  const OrderedDict<Tensor>& own_buffers() const { return buffers_; }
+  const OrderedDict<std::shared_ptr<Module>>& own_children() const { return children_; }
+
+ private:
+  void register_module_impl(const std::string& name, std::shared_ptr<Module> m);
+  void check_new_name(const char* what, const std::string& name) const;
+  void collect_named_modules(const std::string& prefix, OrderedDict<std::shared_ptr<Module>>& out,
+                             std::vector<const Module*>& seen) const;
+
+  std::string type_name_;
+  bool training_ = true;
+  OrderedDict<Tensor> parameters_;
+  OrderedDict<Tensor> buffers_;
+  OrderedDict<std::shared_ptr<Module>> children_;
+};
+
+// PyTorch's nested print:
+//   Net(
+//     (fc1): Linear(in_features=784, out_features=256, bias=True)
+//     (seq): Sequential(
+//       (0): ReLU()
+//     )
+//   )
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+namespace detail {
+[[noreturn]] void throw_empty_holder();
+}
+
+// LibTorch's holder idiom: nn::Linear holds a shared_ptr<nn::LinearImpl>.
+//   nn::Linear fc(784, 256);  fc->weight;  fc(x);  nn::Linear empty{nullptr};
+template <class Impl>
+class ModuleHolder {
+ public:
+  using ContainedType = Impl;
+
+  // Default-constructs the module where it has a default constructor (nn::ReLU relu;).
+  template <class I = Impl, std::enable_if_t<std::is_default_constructible<I>::value, int> = 0>
+  ModuleHolder() : impl_(std::make_shared<Impl>()) {}
+  // An empty holder, to be assigned later.
+  ModuleHolder(std::nullptr_t) {}
+  ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  // Builds the module from its constructor's arguments: nn::Linear(784, 256).
+  template <class Head, class... Tail,
+            std::enable_if_t<std::is_constructible<Impl, Head&&, Tail&&...>::value &&
+                                 !std::is_base_of<ModuleHolder, std::decay_t<Head>>::value,
+                             int> = 0>
+  explicit ModuleHolder(Head&& head, Tail&&... tail)
+      : impl_(std::make_shared<Impl>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
+
+  Impl* operator->() const { return get(); }
+  Impl& operator*() const { return *get(); }
+  Impl* get() const {
+    if (!impl_) detail::throw_empty_holder();
+    return impl_.get();
+  }
+  const std::shared_ptr<Impl>& ptr() const { return impl_; }
+  bool is_empty() const { return impl_ == nullptr; }
+  explicit operator bool() const { return impl_ != nullptr; }
+  // Usable wherever a shared_ptr to the module (or a base such as Module) is expected.
+  template <class T, std::enable_if_t<std::is_convertible<Impl*, T*>::value, int> = 0>
+  operator std::shared_ptr<T>() const {
+    return impl_;
+  }
+
+  // Calls the module's forward.
+  template <class... Args>
+  decltype(auto) operator()(Args&&... args) const {
+    return get()->forward(std::forward<Args>(args)...);
+  }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+template <class M>
+ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M> m) {
+  register_module_impl(name, m.ptr());
+  return m;
+}
+
+// A module's options: `LinearOptions(784, 256).bias(false)`. Declares a chainable
+// setter, a getter and the member `name_`.
+#define EMBER_ARG(T, name)                      \
+ public:                                        \
+  auto name(const T& new_##name)->decltype(*this) { \
+    this->name##_ = new_##name;                 \
+    return *this;                               \
+  }                                             \
+  const T& name() const noexcept { return this->name##_; } \
+  T& name() noexcept { return this->name##_; }  \
+                                                \
+ private:                                       \
+  T name##_
+
+// Declares nn::Name as a holder of nn::NameImpl.
+#define EMBER_MODULE(Name)                                                      \
+  class Name : public ::ember::nn::ModuleHolder<Name##Impl> {                   \
+   public:                                                                      \
+    using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder;                  \
+    Name() = default;                                                           \
+    Name(const ::ember::nn::ModuleHolder<Name##Impl>& h)                        \
+        : ::ember::nn::ModuleHolder<Name##Impl>(h) {}                           \
+  }
+
+}  // namespace nn
+}  // namespace ember

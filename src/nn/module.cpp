@@ -1,0 +1,280 @@
+// The Module registry and everything derived from it: listings, train/eval, dtype
+// conversion, state_dict loading and PyTorch's nested printing.
+#include "ember/nn/module.hpp"
+
+#include <ostream>
+#include <sstream>
+#include <unordered_set>
+
+#include "ember/autograd.hpp"
+#include "src/nn/repr.hpp"
+
+namespace ember {
+namespace nn {
+
+namespace detail {
+void throw_empty_holder() {
+  throw Error("ModuleHolder: the module is empty (constructed from nullptr and never assigned)");
+}
+}  // namespace detail
+
+namespace {
+
+std::string join_name(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+// Points dst's TensorImpl at src's data, dtype and layout, so that every handle sharing
+// dst's impl (a module member, an optimizer's list) sees the converted tensor.
+void set_data(Tensor& dst, const Tensor& src) {
+  ember::detail::TensorImpl* d = dst.unsafeGetTensorImpl();
+  const ember::detail::TensorImpl* s = src.unsafeGetTensorImpl();
+  s->storage->retain();
+  d->storage->release();
+  d->storage = s->storage;
+  d->dtype = s->dtype;
+  d->offset = s->offset;
+  d->sizes = s->sizes;
+  d->strides = s->strides;
+  d->refresh();
+}
+
+}  // namespace
+
+Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
+Module::~Module() = default;
+
+Tensor Module::forward(const Tensor&) { throw Error(type_name_ + ": forward(Tensor) is not defined"); }
+
+// ---- registration ----
+
+void Module::check_new_name(const char* what, const std::string& name) const {
+  if (name.empty()) throw Error(type_name_ + ": " + what + ": the name must not be empty");
+  if (name.find('.') != std::string::npos)
+    throw Error(type_name_ + ": " + what + ": name '" + name + "' must not contain '.'");
+  const char* kind = parameters_.contains(name) ? "a parameter"
+                     : buffers_.contains(name)  ? "a buffer"
+                     : children_.contains(name) ? "a submodule"
+                                                : nullptr;
+  if (kind) throw Error(type_name_ + ": " + what + ": '" + name + "' is already registered as " + kind);
+}
+
+Tensor& Module::register_parameter(const std::string& name, Tensor t, bool requires_grad) {
+  check_new_name("register_parameter", name);
+  if (t.defined()) {
+    // A parameter is a leaf of its own, as torch.nn.Parameter(data) is.
+    if (!t.is_leaf()) t = t.detach();
+    if (requires_grad && !t.is_floating_point())
+      throw Error(type_name_ + ": register_parameter: '" + name + "' must be floating point to require grad, got " +
+                  dtype_name(t.dtype()));
+    t.requires_grad_(requires_grad);
+  }
+  return parameters_.insert(name, std::move(t));
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor t) {
+  check_new_name("register_buffer", name);
+  return buffers_.insert(name, std::move(t));
+}
+
+void Module::register_module_impl(const std::string& name, std::shared_ptr<Module> m) {
+  check_new_name("register_module", name);
+  if (!m) throw Error(type_name_ + ": register_module: submodule '" + name + "' is empty (nullptr)");
+  children_.insert(name, std::move(m));
+}
+
+void Module::replace_module(const std::string& name, std::shared_ptr<Module> m) {
+  if (!children_.contains(name)) throw Error(type_name_ + ": replace_module: no submodule named '" + name + "'");
+  if (!m) throw Error(type_name_ + ": replace_module: submodule '" + name + "' is empty (nullptr)");
+  children_.set(name, std::move(m));
+}
+
+void Module::unregister_module(const std::string& name) {
+  if (!children_.erase(name)) throw Error(type_name_ + ": unregister_module: no submodule named '" + name + "'");
+}
+
+// ---- listings ----
+
+void Module::collect_named_modules(const std::string& prefix, OrderedDict<std::shared_ptr<Module>>& out,
+                                   std::vector<const Module*>& seen) const {
+  for (const auto& item : children_) {
+    const Module* child = item.second.get();
+    bool dup = false;
+    for (const Module* s : seen) dup = dup || s == child;
+    if (dup) continue;
+    seen.push_back(child);
+    std::string name = join_name(prefix, item.first);
+    out.insert(name, item.second);
+    child->collect_named_modules(name, out, seen);
+  }
+}
+
+OrderedDict<std::shared_ptr<Module>> Module::named_modules() const {
+  OrderedDict<std::shared_ptr<Module>> out;
+  // Self is listed too; a module not owned by a shared_ptr gets a non-owning pointer.
+  std::shared_ptr<Module> self = std::const_pointer_cast<Module>(weak_from_this().lock());
+  if (!self) self = std::shared_ptr<Module>(std::shared_ptr<Module>(), const_cast<Module*>(this));
+  out.insert("", self);
+  std::vector<const Module*> seen{this};
+  collect_named_modules("", out, seen);
+  return out;
+}
+
+std::vector<std::shared_ptr<Module>> Module::modules() const { return named_modules().values(); }
+
+OrderedDict<std::shared_ptr<Module>> Module::named_children() const { return children_; }
+
+std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
+
+namespace {
+// Defined tensors of every module (or only this one), each TensorImpl once.
+OrderedDict<Tensor> collect_tensors(const Module& root, bool recurse, bool params) {
+  OrderedDict<Tensor> out;
+  std::unordered_set<const void*> seen;
+  auto add_own = [&](const std::string& prefix, const Module& m) {
+    for (const auto& item : params ? m.own_parameters() : m.own_buffers()) {
+      if (!item.second.defined() || !seen.insert(item.second.unsafeGetTensorImpl()).second) continue;
+      out.insert(join_name(prefix, item.first), item.second);
+    }
+  };
+  if (!recurse) {
+    add_own("", root);
+    return out;
+  }
+  for (const auto& item : root.named_modules()) add_own(item.first, *item.second);
+  return out;
+}
+}  // namespace
+
+OrderedDict<Tensor> Module::named_parameters(bool recurse) const { return collect_tensors(*this, recurse, true); }
+std::vector<Tensor> Module::parameters(bool recurse) const { return named_parameters(recurse).values(); }
+OrderedDict<Tensor> Module::named_buffers(bool recurse) const { return collect_tensors(*this, recurse, false); }
+std::vector<Tensor> Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+  for (const auto& item : children_) item.second->apply(fn);
+  fn(*this);
+}
+
+// ---- modes and conversions ----
+
+void Module::train(bool on) {
+  training_ = on;
+  for (const auto& item : children_) item.second->train(on);
+}
+
+void Module::zero_grad(bool set_to_none) {
+  for (Tensor& p : parameters()) p.zero_grad(set_to_none);
+}
+
+void Module::to(Dtype dtype) {
+  if (!is_floating_point(dtype))
+    throw Error(type_name_ + ": to: only floating-point dtypes are accepted, got " + dtype_name(dtype));
+  NoGradGuard guard;
+  auto convert = [&](Tensor t) {
+    if (!t.is_floating_point() || t.dtype() == dtype) return;
+    // A gradient of the old dtype would no longer match its tensor.
+    if (t.requires_grad()) t.mutable_grad() = Tensor();
+    set_data(t, t.to(dtype).contiguous());
+  };
+  for (Tensor& p : parameters()) convert(p);
+  for (Tensor& b : buffers()) convert(b);
+}
+
+// ---- state_dict ----
+
+namespace {
+void collect_state(const Module& m, const std::string& prefix, StateDict& out) {
+  for (const auto& item : m.own_parameters())
+    if (item.second.defined()) out.set(join_name(prefix, item.first), item.second.detach());
+  for (const auto& item : m.own_buffers())
+    if (item.second.defined()) out.set(join_name(prefix, item.first), item.second.detach());
+  for (const auto& item : m.named_children()) collect_state(*item.second, join_name(prefix, item.first), out);
+}
+
+std::string quoted_list(const std::vector<std::string>& keys) {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i) out += (i ? ", \"" : "\"") + keys[i] + "\"";
+  return out;
+}
+}  // namespace
+
+StateDict Module::state_dict() const {
+  StateDict out;
+  collect_state(*this, "", out);
+  return out;
+}
+
+LoadStateDictResult Module::load_state_dict(const StateDict& dict, bool strict) {
+  StateDict own = state_dict();
+  LoadStateDictResult result;
+  std::vector<std::string> mismatches;
+  for (const auto& item : own) {
+    const Tensor* src = dict.find(item.first);
+    if (!src) {
+      result.missing_keys.push_back(item.first);
+    } else if (!src->defined() || !src->sizes().equals(item.second.sizes())) {
+      mismatches.push_back("size mismatch for " + item.first + ": copying a param with shape " +
+                           (src->defined() ? repr::shape_str(src->sizes()) : std::string("(undefined)")) +
+                           " from checkpoint, the shape in current model is " +
+                           repr::shape_str(item.second.sizes()) + ".");
+    }
+  }
+  for (const auto& item : dict)
+    if (!own.contains(item.first)) result.unexpected_keys.push_back(item.first);
+
+  // PyTorch's message and order: missing, unexpected (when strict), then size mismatches.
+  std::vector<std::string> errors;
+  if (strict && !result.missing_keys.empty())
+    errors.push_back("Missing key(s) in state_dict: " + quoted_list(result.missing_keys) + ". ");
+  if (strict && !result.unexpected_keys.empty())
+    errors.push_back("Unexpected key(s) in state_dict: " + quoted_list(result.unexpected_keys) + ". ");
+  errors.insert(errors.end(), mismatches.begin(), mismatches.end());
+  if (!errors.empty()) {
+    // Nothing is copied when anything is wrong, so a failed load leaves the module as it was.
+    std::string msg = "Error(s) in loading state_dict for " + type_name_ + ":";
+    for (const std::string& e : errors) msg += "\n\t" + e;
+    throw Error(msg);
+  }
+
+  NoGradGuard guard;
+  for (auto& item : own) {
+    const Tensor* src = dict.find(item.first);
+    if (src) item.second.copy_(*src);
+  }
+  return result;
+}
+
+// ---- printing ----
+
+std::string Module::extra_repr() const { return ""; }
+
+void Module::pretty_print(std::ostream& os) const { os << type_name_ << "(" << extra_repr() << ")"; }
+
+namespace {
+void print_nested(std::ostream& os, const Module& m, int indent) {
+  auto kids = m.named_children();
+  if (kids.empty()) {
+    m.pretty_print(os);
+    return;
+  }
+  std::string pad(static_cast<std::size_t>(indent) + 2, ' ');
+  os << m.type_name() << "(\n";
+  std::istringstream extra(m.extra_repr());
+  for (std::string line; std::getline(extra, line);) os << pad << line << "\n";
+  for (const auto& item : kids) {
+    os << pad << "(" << item.first << "): ";
+    print_nested(os, *item.second, indent + 2);
+    os << "\n";
+  }
+  os << std::string(static_cast<std::size_t>(indent), ' ') << ")";
+}
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Module& m) {
+  print_nested(os, m, 0);
+  return os;
+}
+
+}  // namespace nn
+}  // namespace ember
