@@ -1,0 +1,161 @@
+// Adam and AdamW share one update; AdamW only decouples the weight decay.
+#include "ember/optim/adam.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "ember/creation.hpp"
+#include "ember/functions.hpp"
+#include "src/optim/common.hpp"
+#include "src/parallel.hpp"
+
+namespace ember {
+namespace optim {
+
+using internal::format_double;
+
+template <class Self>
+void AdamFamilyOptions<Self>::validate() const {
+  const std::string who = this->optimizer_name();
+  if (!(lr() >= 0)) throw Error(who + ": invalid learning rate: " + format_double(lr()));
+  if (!(eps() >= 0)) throw Error(who + ": invalid epsilon value: " + format_double(eps()));
+  double b0 = std::get<0>(betas()), b1 = std::get<1>(betas());
+  if (!(b0 >= 0 && b0 < 1)) throw Error(who + ": invalid beta parameter at index 0: " + format_double(b0));
+  if (!(b1 >= 0 && b1 < 1)) throw Error(who + ": invalid beta parameter at index 1: " + format_double(b1));
+  if (!(weight_decay() >= 0)) throw Error(who + ": invalid weight_decay value: " + format_double(weight_decay()));
+}
+template class AdamFamilyOptions<AdamOptions>;
+template class AdamFamilyOptions<AdamWOptions>;
+
+namespace {
+
+// The scalars of one step of one parameter, computed once in double.
+struct AdamStep {
+  double beta1, beta2, eps, weight_decay;
+  double decay;        // AdamW: param *= decay (1 - lr * weight_decay)
+  double step_size;    // lr / (1 - beta1^step)
+  double bc2_sqrt;     // sqrt(1 - beta2^step)
+  bool decoupled, amsgrad, maximize;
+};
+
+// The whole update in one pass over contiguous memory: Adam is memory-bound, and the
+// composed form below reads and writes parameter-sized buffers about ten times.
+template <class T>
+void adam_fused(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
+  const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
+  const T wd = a.decoupled ? T(0) : T(a.weight_decay), decay = T(a.decay);
+  const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
+  const bool decoupled = a.decoupled, maximize = a.maximize;
+  parallel_for(0, n, kGrainSize, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      T grad = maximize ? -g[i] : g[i];
+      if (decoupled) p[i] *= decay;
+      if (wd != 0) grad += wd * p[i];
+      m[i] = m[i] * b1 + c1 * grad;
+      v[i] = v[i] * b2 + c2 * grad * grad;
+      T vhat = v[i];
+      if (vmax) vhat = vmax[i] = std::max(vmax[i], v[i]);
+      p[i] += neg_step * (m[i] / (std::sqrt(vhat) / bc2 + eps));
+    }
+  });
+}
+
+// The same with ember's in-place ops, for non-contiguous parameters.
+void adam_composed(Tensor& p, const Tensor& grad_in, AdamParamState& s, const AdamStep& a) {
+  Tensor grad = a.maximize ? grad_in.neg() : grad_in;
+  if (a.decoupled)
+    p.mul_(a.decay);
+  else if (a.weight_decay != 0)
+    grad = grad.add(p, a.weight_decay);
+  s.exp_avg.mul_(a.beta1).add_(grad, 1 - a.beta1);
+  s.exp_avg_sq.mul_(a.beta2).add_(grad * grad, 1 - a.beta2);
+  const Tensor* vhat = &s.exp_avg_sq;
+  if (a.amsgrad) {
+    s.max_exp_avg_sq.copy_(maximum(s.max_exp_avg_sq, s.exp_avg_sq));
+    vhat = &s.max_exp_avg_sq;
+  }
+  Tensor denom = vhat->sqrt().div_(a.bc2_sqrt).add_(a.eps);
+  p.add_(s.exp_avg / denom, -a.step_size);
+}
+
+template <class O>
+void adam_update(ParamGroup& group, const O& o, bool decoupled,
+                 const std::function<AdamParamState&(const Tensor&)>& state_of) {
+  for (Tensor& p : group.params()) {
+    if (!p.grad().defined()) continue;
+    AdamParamState& s = state_of(p);
+    if (o.amsgrad() && !s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);  // amsgrad switched on later
+    s.step += 1;
+    const double step = static_cast<double>(s.step);
+    AdamStep a;
+    a.beta1 = std::get<0>(o.betas());
+    a.beta2 = std::get<1>(o.betas());
+    a.eps = o.eps();
+    a.weight_decay = o.weight_decay();
+    a.decay = 1 - o.lr() * o.weight_decay();
+    a.step_size = o.lr() / (1 - std::pow(a.beta1, step));
+    a.bc2_sqrt = std::sqrt(1 - std::pow(a.beta2, step));
+    a.decoupled = decoupled;
+    a.amsgrad = o.amsgrad();
+    a.maximize = o.maximize();
+
+    Tensor grad = p.grad().contiguous();
+    Tensor* vmax = a.amsgrad ? &s.max_exp_avg_sq : nullptr;
+    if (internal::fusable(p, {&grad, &s.exp_avg, &s.exp_avg_sq, vmax ? vmax : &s.exp_avg})) {
+      if (p.dtype() == kFloat32)
+        adam_fused(p.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
+                   s.exp_avg_sq.data_ptr<float>(), vmax ? vmax->data_ptr<float>() : nullptr, p.numel(), a);
+      else
+        adam_fused(p.data_ptr<double>(), grad.data_ptr<double>(), s.exp_avg.data_ptr<double>(),
+                   s.exp_avg_sq.data_ptr<double>(), vmax ? vmax->data_ptr<double>() : nullptr, p.numel(), a);
+      internal::bump_version(p);
+      internal::bump_version(s.exp_avg);
+      internal::bump_version(s.exp_avg_sq);
+      if (vmax) internal::bump_version(*vmax);
+    } else {
+      adam_composed(p, grad, s, a);
+    }
+  }
+}
+
+std::unique_ptr<ParamState> make_adam_state(const Tensor& p, bool amsgrad) {
+  auto s = std::make_unique<AdamParamState>();
+  s->exp_avg = zeros_like(p);
+  s->exp_avg_sq = zeros_like(p);
+  if (amsgrad) s->max_exp_avg_sq = zeros_like(p);
+  return s;
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& defaults)
+    : Optimizer({ParamGroup(std::move(params))}, defaults.clone()) {}
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults)
+    : Optimizer(std::move(groups), defaults.clone()) {}
+
+std::unique_ptr<ParamState> Adam::make_state(const Tensor& p, const OptimizerOptions& options) const {
+  return make_adam_state(p, static_cast<const AdamOptions&>(options).amsgrad());
+}
+
+void Adam::update(ParamGroup& group) {
+  const auto& o = static_cast<const AdamOptions&>(group.options());
+  adam_update(group, o, false, [&](const Tensor& p) -> AdamParamState& { return state_for<AdamParamState>(p, o); });
+}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& defaults)
+    : Optimizer({ParamGroup(std::move(params))}, defaults.clone()) {}
+AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults)
+    : Optimizer(std::move(groups), defaults.clone()) {}
+
+std::unique_ptr<ParamState> AdamW::make_state(const Tensor& p, const OptimizerOptions& options) const {
+  return make_adam_state(p, static_cast<const AdamWOptions&>(options).amsgrad());
+}
+
+void AdamW::update(ParamGroup& group) {
+  const auto& o = static_cast<const AdamWOptions&>(group.options());
+  adam_update(group, o, true, [&](const Tensor& p) -> AdamParamState& { return state_for<AdamParamState>(p, o); });
+}
+
+}  // namespace optim
+}  // namespace ember
