@@ -1,3 +1,7 @@
-// torch.utils.data in C++: datasets and the DataLoader.
+// torch.utils.data in C++: datasets, the DataLoader, and readers for MNIST-format
+// files and word lists.
 #pragma once
-#include "ember/tensor.hpp"
+#include "ember/data/dataloader.hpp"
+#include "ember/data/dataset.hpp"
+#include "ember/data/mnist.hpp"
+#include "ember/data/wordlist.hpp"

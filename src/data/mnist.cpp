@@ -1,0 +1,191 @@
+// IDX files (the MNIST format) and the MNIST / Fashion-MNIST datasets.
+//
+// An IDX file is: two zero bytes, a type byte, a dim count byte, then each dim as a
+// big-endian uint32, then the elements big-endian in row-major order. zlib's gzread
+// reads gzip-compressed and plain files alike. The header is never trusted for an
+// allocation: data is read in chunks into a buffer that grows only as bytes arrive,
+// and the tensor is made once the byte count is known to match.
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "ember/creation.hpp"
+#include "ember/data/mnist.hpp"
+#include "src/check.hpp"
+
+namespace ember {
+namespace data {
+namespace {
+
+struct GzFile {
+  gzFile f = nullptr;
+  ~GzFile() {
+    if (f) gzclose(f);
+  }
+};
+
+struct IdxData {
+  int type = 0;                  // the IDX type byte
+  std::vector<int64_t> dims;
+  std::vector<unsigned char> bytes;  // the elements, as in the file
+};
+
+int element_bytes(int type) {
+  switch (type) {
+    case 0x08: case 0x09: return 1;  // unsigned / signed byte
+    case 0x0B: return 2;             // short
+    case 0x0C: case 0x0D: return 4;  // int, float
+    case 0x0E: return 8;             // double
+    default: return 0;
+  }
+}
+
+// Reads up to n bytes; returns how many were read, throwing on a decompression error.
+std::size_t read_some(GzFile& gz, const std::string& path, unsigned char* out, std::size_t n) {
+  std::size_t got = 0;
+  while (got < n) {
+    unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - got, std::size_t(1) << 24));
+    int r = gzread(gz.f, out + got, chunk);
+    if (r < 0) {
+      int code = 0;
+      const char* msg = gzerror(gz.f, &code);
+      detail::fail(fmt::format("read_idx: {}: cannot decompress: {}", path, msg ? msg : "zlib error"));
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+IdxData read_idx_data(const std::string& path) {
+  GzFile gz;
+  gz.f = gzopen(path.c_str(), "rb");
+  EMBER_CHECK(gz.f != nullptr, "read_idx: cannot open {}: {}", path, std::strerror(errno));
+  unsigned char head[4];
+  std::size_t got = read_some(gz, path, head, 4);
+  EMBER_CHECK(got == 4, "read_idx: {}: file is truncated: {} bytes, shorter than the 4-byte magic number", path, got);
+  IdxData d;
+  d.type = head[2];
+  const int ndim = head[3];
+  EMBER_CHECK(head[0] == 0 && head[1] == 0 && element_bytes(d.type) != 0,
+              "read_idx: {}: bad magic number 0x{:02x}{:02x}{:02x}{:02x} (expected 0x0000TTDD with type TT one of "
+              "08, 09, 0B, 0C, 0D, 0E)",
+              path, head[0], head[1], head[2], head[3]);
+  EMBER_CHECK(ndim >= 1, "read_idx: {}: the header says 0 dims", path);
+  std::vector<unsigned char> dimbytes(static_cast<std::size_t>(4 * ndim));
+  got = read_some(gz, path, dimbytes.data(), dimbytes.size());
+  EMBER_CHECK(got == dimbytes.size(), "read_idx: {}: file is truncated inside the header ({} dims need {} bytes, got {})",
+              path, ndim, dimbytes.size(), got);
+  // The element count must fit in memory terms; the bytes must then actually be there.
+  const uint64_t limit = uint64_t(1) << 46;
+  uint64_t count = 1;
+  for (int k = 0; k < ndim; ++k) {
+    const unsigned char* p = &dimbytes[static_cast<std::size_t>(4 * k)];
+    uint64_t v = (uint64_t(p[0]) << 24) | (uint64_t(p[1]) << 16) | (uint64_t(p[2]) << 8) | uint64_t(p[3]);
+    d.dims.push_back(static_cast<int64_t>(v));
+    if (count != 0) count = (v != 0 && count > limit / v) ? limit + 1 : count * v;
+  }
+  const uint64_t want = count * static_cast<uint64_t>(element_bytes(d.type));
+  EMBER_CHECK(count <= limit && want <= limit, "read_idx: {}: dims {} give an impossibly large tensor", path,
+              IntArrayRef(d.dims));
+  // Grow as data arrives; read one byte past the end to detect trailing bytes.
+  std::size_t have = 0;
+  while (true) {
+    std::size_t room = std::min<std::size_t>(static_cast<std::size_t>(want) + 1 - have,
+                                             std::max<std::size_t>(have, std::size_t(1) << 20));
+    d.bytes.resize(have + room);
+    std::size_t r = read_some(gz, path, d.bytes.data() + have, room);
+    have += r;
+    if (r < room || have == want + 1) break;
+  }
+  EMBER_CHECK(have >= want, "read_idx: {}: file is truncated: dims {} need {} bytes of data, got {}", path,
+              IntArrayRef(d.dims), want, have);
+  EMBER_CHECK(have == want, "read_idx: {}: file has bytes after the data the header describes (dims {}, {} bytes)",
+              path, IntArrayRef(d.dims), want);
+  d.bytes.resize(static_cast<std::size_t>(want));
+  return d;
+}
+
+template <class T, class U>
+void decode_be(const unsigned char* in, std::size_t count, T* out) {
+  for (std::size_t i = 0; i < count; ++i, in += sizeof(U)) {
+    unsigned char b[sizeof(U)];
+    for (std::size_t k = 0; k < sizeof(U); ++k) b[k] = in[sizeof(U) - 1 - k];
+    U v;
+    std::memcpy(&v, b, sizeof(U));
+    out[i] = static_cast<T>(v);
+  }
+}
+
+std::string find_file(const std::string& root, const std::string& name, const char* who) {
+  for (const std::string& p : {root + "/" + name + ".gz", root + "/" + name}) {
+    if (std::FILE* f = std::fopen(p.c_str(), "rb")) {
+      std::fclose(f);
+      return p;
+    }
+  }
+  detail::fail(fmt::format("{}: cannot find {}/{}.gz or {}/{}", who, root, name, root, name));
+}
+
+}  // namespace
+
+Tensor read_idx(const std::string& path) {
+  IdxData d = read_idx_data(path);
+  const std::size_t count = d.bytes.size() / static_cast<std::size_t>(element_bytes(d.type));
+  const unsigned char* in = d.bytes.data();
+  if (d.type == 0x0D) {
+    Tensor t = empty(d.dims, kFloat32);
+    decode_be<float, float>(in, count, t.data_ptr<float>());
+    return t;
+  }
+  if (d.type == 0x0E) {
+    Tensor t = empty(d.dims, kFloat64);
+    decode_be<double, double>(in, count, t.data_ptr<double>());
+    return t;
+  }
+  Tensor t = empty(d.dims, kInt64);
+  int64_t* out = t.data_ptr<int64_t>();
+  switch (d.type) {
+    case 0x08: decode_be<int64_t, uint8_t>(in, count, out); break;
+    case 0x09: decode_be<int64_t, int8_t>(in, count, out); break;
+    case 0x0B: decode_be<int64_t, int16_t>(in, count, out); break;
+    default: decode_be<int64_t, int32_t>(in, count, out); break;
+  }
+  return t;
+}
+
+MNIST::MNIST(const std::string& root, bool train) : MNIST(root, train, "MNIST") {}
+
+MNIST::MNIST(const std::string& root, bool train, const char* name) : root_(root), train_(train) {
+  const std::string prefix = train ? "train" : "t10k";
+  const std::string image_path = find_file(root, prefix + "-images-idx3-ubyte", name);
+  const std::string label_path = find_file(root, prefix + "-labels-idx1-ubyte", name);
+  IdxData im = read_idx_data(image_path);
+  EMBER_CHECK(im.type == 0x08 && im.dims.size() == 3 && im.dims[1] == 28 && im.dims[2] == 28,
+              "{}: {}: expected unsigned bytes of dims [N, 28, 28], got type 0x{:02x} dims {}", name, image_path,
+              im.type, IntArrayRef(im.dims));
+  IdxData lb = read_idx_data(label_path);
+  EMBER_CHECK(lb.type == 0x08 && lb.dims.size() == 1, "{}: {}: expected unsigned bytes of dims [N], got type 0x{:02x} dims {}",
+              name, label_path, lb.type, IntArrayRef(lb.dims));
+  EMBER_CHECK(lb.dims[0] == im.dims[0], "{}: {} has {} images but {} has {} labels", name, image_path, im.dims[0],
+              label_path, lb.dims[0]);
+  const int64_t n = im.dims[0];
+  Tensor images = empty({n, 1, 28, 28}, kFloat32);
+  float* px = images.data_ptr<float>();
+  for (std::size_t i = 0; i < im.bytes.size(); ++i) px[i] = static_cast<float>(im.bytes[i]) / 255.0f;
+  Tensor labels = empty({n}, kInt64);
+  int64_t* lab = labels.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    lab[i] = lb.bytes[static_cast<std::size_t>(i)];
+    EMBER_CHECK(lab[i] <= 9, "{}: {}: label {} of sample {} is outside 0..9", name, label_path, lab[i], i);
+  }
+  set_tensors({images, labels}, name);
+}
+
+FashionMNIST::FashionMNIST(const std::string& root, bool train) : MNIST(root, train, "FashionMNIST") {}
+
+}  // namespace data
+}  // namespace ember
