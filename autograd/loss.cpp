@@ -256,7 +256,12 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
               "{}: label_smoothing must be between 0.0 and 1.0, got {}", op, label_smoothing);
   detail::check_defined(input, op);
   detail::check_defined(target, op);
-  if (target.is_floating_point()) return cross_entropy_probs(input, target, weight, red, label_smoothing);
+  if (target.is_floating_point()) {
+    EMBER_CHECK(ignore_index == -100,
+                "{}: ignore_index ({}) is not supported for class-probability targets (target {} of shape {})", op,
+                ignore_index, target.dtype(), target.sizes());
+    return cross_entropy_probs(input, target, weight, red, label_smoothing);
+  }
 
   bool ignored = check_class_targets(op, input, target, ignore_index);
   bool unbatched = input.dim() == 1;

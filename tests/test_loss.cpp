@@ -160,6 +160,30 @@ TEST_CASE("cross_entropy: class-probability targets (PyTorch values)", "[loss]")
               values(F::cross_entropy(logits4x3(), t))));
 }
 
+TEST_CASE("cross_entropy: the fused 2-D path agrees with log_softmax + nll_loss", "[loss]") {
+  Tensor t = i64({3, 0, 4, 4, 1, 2}, {6});
+  for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64}) {
+    double tol = dt == ember::kFloat32 ? 1e-5 : 1e-12;
+    Tensor w = ember::rand({5}, dt) + 0.5;
+    for (bool weighted : {false, true}) {
+      for (std::string red : {"mean", "sum"}) {
+        INFO(ember::dtype_name(dt) << " " << weighted << " " << red);
+        // A transposed (non-contiguous) input.
+        Tensor base = ember::randn({5, 6}, dt);
+        Tensor a = base.t().requires_grad_(true);
+        Tensor b = base.t().contiguous().requires_grad_(true);
+        Tensor wt = weighted ? w : Tensor();
+        Tensor la = F::cross_entropy(a, t, wt, -100, red);
+        Tensor lb = F::nll_loss(ember::log_softmax(b, 1), t, wt, -100, red);
+        CHECK(close(values(la), values(lb), tol));
+        (la * 1.7).backward();
+        (lb * 1.7).backward();
+        CHECK(close(values(a.grad()), values(b.grad()), tol));
+      }
+    }
+  }
+}
+
 TEST_CASE("cross_entropy and nll_loss: gradcheck of every option", "[loss]") {
   Tensor t = i64({0, 1, 2, 1}, {4});
   Tensor w = f64({0.5, 1.0, 2.0}, {3});
@@ -213,6 +237,8 @@ TEST_CASE("cross_entropy and nll_loss: errors", "[loss]") {
                       Contains("cross_entropy") && Contains("label_smoothing") && Contains("1.5"));
   REQUIRE_THROWS_WITH(F::cross_entropy(x, ember::zeros({4, 2}, ember::kFloat64)),
                       Contains("cross_entropy") && Contains("[4, 3]") && Contains("[4, 2]"));
+  REQUIRE_THROWS_WITH(F::cross_entropy(x, ember::zeros({4, 3}, ember::kFloat64), Tensor(), 1),
+                      Contains("cross_entropy") && Contains("ignore_index (1)") && Contains("probability"));
   REQUIRE_THROWS_WITH(F::nll_loss(x, t.to(ember::kBool)), Contains("nll_loss") && Contains("int64"));
   REQUIRE_THROWS_WITH(F::nll_loss(ember::tensor(1.0), i64({0}, {1}).reshape({})), Contains("nll_loss") && Contains("0-dim"));
 }
