@@ -184,6 +184,41 @@ TEST_CASE("max_pool2d sends each gradient to its window's maximum", "[pool]") {
   Tensor n = ember::tensor({1.0, std::nan(""), 3.0, 4.0}).reshape({1, 1, 2, 2});
   CHECK(std::isnan(F::max_pool2d(n, 2).item<float>()));
   CHECK(std::isnan(F::max_pool2d(n, 2, 1, 0, 1, false).item<float>()));
+
+  // The same in the 2x2 kernel's four-wide loop and its tail (W = 22: 11 outputs a row):
+  // a window with a NaN gives NaN and sends its gradient to the NaN (the last one, as
+  // PyTorch's "greater or NaN" scan does); the others match a naive maximum.
+  for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64}) {
+    Tensor x = ember::randn({2, 4, 22}, dt);
+    std::vector<std::pair<int64_t, int64_t>> nans = {{0, 1}, {1, 8}, {0, 13}, {1, 13}, {1, 21}, {3, 0}};
+    for (auto [h, w] : nans) x.index_put_({int64_t{0}, h, w}, std::nan(""));
+    x.requires_grad_(true);
+    Tensor y = F::max_pool2d(x, 2);
+    y.backward(ember::ones_like(y));
+    std::vector<double> got = values(y), grad = values(x.grad()), xs = values(x.detach());
+    REQUIRE(got.size() == 2 * 2 * 11);
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t i = 0; i < 2; ++i)
+        for (int64_t j = 0; j < 11; ++j) {
+          INFO("dtype " << (dt == ember::kFloat32 ? "float32" : "float64") << " plane " << c << " out " << i << "," << j);
+          double m = -std::numeric_limits<double>::infinity();
+          int64_t last_nan = -1, arg = -1;
+          for (int64_t a = 0; a < 2; ++a)
+            for (int64_t b = 0; b < 2; ++b) {
+              int64_t k = (c * 4 + 2 * i + a) * 22 + 2 * j + b;
+              if (std::isnan(xs[k])) last_nan = k;
+              else if (xs[k] > m) m = xs[k], arg = k;
+            }
+          double v = got[(c * 2 + i) * 11 + j];
+          if (last_nan >= 0) {
+            CHECK(std::isnan(v));
+            CHECK(grad[last_nan] == 1.0);
+          } else {
+            CHECK(v == m);
+            CHECK(grad[arg] == 1.0);
+          }
+        }
+  }
 }
 
 TEST_CASE("avg_pool2d matches a naive mean", "[pool]") {
