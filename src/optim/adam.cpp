@@ -39,26 +39,64 @@ struct AdamStep {
   bool decoupled, amsgrad, maximize;
 };
 
-// The whole update in one pass over contiguous memory: Adam is memory-bound, and the
-// composed form below reads and writes parameter-sized buffers about ten times.
-template <class T>
-void adam_fused(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
+// The update in three passes over contiguous memory instead of the ten or so that the
+// composed form below makes (Adam is memory-bound): one raw loop updates the moments,
+// ember's vectorized sqrt takes the root (a raw loop with std::sqrt would not vectorize
+// under -fmath-errno), and a second raw loop applies the step. The flags are template
+// parameters so that each loop is branch-free and vectorizes.
+template <class T, bool kWeightDecay, bool kAmsgrad>
+void adam_moments(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
+  const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
   const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
-  const T wd = a.decoupled ? T(0) : T(a.weight_decay), decay = T(a.decay);
-  const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
-  const bool decoupled = a.decoupled, maximize = a.maximize;
-  parallel_for(0, n, kGrainSize, [&](int64_t begin, int64_t end) {
+  parallel_for(0, n, kGrainSize, [=](int64_t begin, int64_t end) {
+    const T* __restrict pp = p;
+    const T* __restrict gg = g;
+    T* __restrict mm = m;
+    T* __restrict vv = v;
+    T* __restrict vm = vmax;
     for (int64_t i = begin; i < end; ++i) {
-      T grad = maximize ? -g[i] : g[i];
-      if (decoupled) p[i] *= decay;
-      if (wd != 0) grad += wd * p[i];
-      m[i] = m[i] * b1 + c1 * grad;
-      v[i] = v[i] * b2 + c2 * grad * grad;
-      T vhat = v[i];
-      if (vmax) vhat = vmax[i] = std::max(vmax[i], v[i]);
-      p[i] += neg_step * (m[i] / (std::sqrt(vhat) / bc2 + eps));
+      T grad = sign * gg[i];
+      if (kWeightDecay) grad += wd * pp[i];
+      T mi = mm[i] * b1 + c1 * grad;
+      T vi = vv[i] * b2 + c2 * grad * grad;
+      mm[i] = mi;
+      vv[i] = vi;
+      if (kAmsgrad) vm[i] = vm[i] < vi ? vi : vm[i];
     }
   });
+}
+
+template <class T>
+void adam_apply(T* p, const T* m, const T* root, int64_t n, const AdamStep& a) {
+  const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
+  parallel_for(0, n, kGrainSize, [=](int64_t begin, int64_t end) {
+    T* __restrict pp = p;
+    const T* __restrict mm = m;
+    const T* __restrict rr = root;
+    for (int64_t i = begin; i < end; ++i) pp[i] += neg_step * (mm[i] / (rr[i] / bc2 + eps));
+  });
+}
+
+template <class T>
+void adam_fused(Tensor& p, const Tensor& grad, AdamParamState& s, const AdamStep& a) {
+  if (a.decoupled) p.mul_(a.decay);
+  const bool wd = !a.decoupled && a.weight_decay != 0;
+  T* pp = p.data_ptr<T>();
+  const T* g = grad.data_ptr<T>();
+  T* m = s.exp_avg.data_ptr<T>();
+  T* v = s.exp_avg_sq.data_ptr<T>();
+  T* vmax = a.amsgrad ? s.max_exp_avg_sq.data_ptr<T>() : nullptr;
+  const int64_t n = p.numel();
+  if (wd && a.amsgrad) adam_moments<T, true, true>(pp, g, m, v, vmax, n, a);
+  if (wd && !a.amsgrad) adam_moments<T, true, false>(pp, g, m, v, vmax, n, a);
+  if (!wd && a.amsgrad) adam_moments<T, false, true>(pp, g, m, v, vmax, n, a);
+  if (!wd && !a.amsgrad) adam_moments<T, false, false>(pp, g, m, v, vmax, n, a);
+  internal::bump_version(s.exp_avg);
+  internal::bump_version(s.exp_avg_sq);
+  if (a.amsgrad) internal::bump_version(s.max_exp_avg_sq);
+  Tensor root = (a.amsgrad ? s.max_exp_avg_sq : s.exp_avg_sq).sqrt();
+  adam_apply<T>(pp, m, root.data_ptr<T>(), n, a);
+  internal::bump_version(p);
 }
 
 // The same with ember's in-place ops, for non-contiguous parameters.
@@ -101,18 +139,12 @@ void adam_update(ParamGroup& group, const O& o, bool decoupled,
     a.maximize = o.maximize();
 
     Tensor grad = p.grad().contiguous();
-    Tensor* vmax = a.amsgrad ? &s.max_exp_avg_sq : nullptr;
-    if (internal::fusable(p, {&grad, &s.exp_avg, &s.exp_avg_sq, vmax ? vmax : &s.exp_avg})) {
+    const Tensor* vmax = a.amsgrad ? &s.max_exp_avg_sq : &s.exp_avg;
+    if (internal::fusable(p, {&grad, &s.exp_avg, &s.exp_avg_sq, vmax})) {
       if (p.dtype() == kFloat32)
-        adam_fused(p.data_ptr<float>(), grad.data_ptr<float>(), s.exp_avg.data_ptr<float>(),
-                   s.exp_avg_sq.data_ptr<float>(), vmax ? vmax->data_ptr<float>() : nullptr, p.numel(), a);
+        adam_fused<float>(p, grad, s, a);
       else
-        adam_fused(p.data_ptr<double>(), grad.data_ptr<double>(), s.exp_avg.data_ptr<double>(),
-                   s.exp_avg_sq.data_ptr<double>(), vmax ? vmax->data_ptr<double>() : nullptr, p.numel(), a);
-      internal::bump_version(p);
-      internal::bump_version(s.exp_avg);
-      internal::bump_version(s.exp_avg_sq);
-      if (vmax) internal::bump_version(*vmax);
+        adam_fused<double>(p, grad, s, a);
     } else {
       adam_composed(p, grad, s, a);
     }
