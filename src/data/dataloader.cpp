@@ -3,14 +3,25 @@
 // The worker makes batches in order and hands them over through a queue bounded by
 // `prefetch`; the consumer takes them in order. Each epoch has its own worker thread,
 // started by begin() and joined before the next epoch starts or the loader goes away.
+//
+// Tensors do not cross between the threads. ember's caching allocator keeps freed
+// blocks in the freeing thread's cache, so tensors made by the worker and freed by the
+// consumer would pile up in the consumer's cache (measured: RSS grew by ~1 GiB, the
+// cache's bound, over 5 epochs of 60000x784 floats) while the worker kept taking fresh
+// memory. Instead the worker copies each finished batch into plain malloc'd buffers
+// (glibc returns a buffer freed on another thread to its own arena) and frees its own
+// tensors itself; the consumer wraps the buffers as tensors with from_blob.
 #include "ember/data/dataloader.hpp"
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <new>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -21,6 +32,53 @@
 
 namespace ember {
 namespace data {
+
+namespace {
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
+
+// One field of a batch in transit: contiguous bytes, shape and dtype.
+struct RawTensor {
+  std::unique_ptr<void, FreeDeleter> data;
+  std::vector<int64_t> sizes;
+  Dtype dtype = kFloat32;
+};
+using RawBatch = std::vector<RawTensor>;
+
+RawBatch to_raw(const Example& batch) {
+  RawBatch out;
+  out.reserve(batch.size());
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    EMBER_CHECK(batch[k].defined(), "DataLoader: field {} of a batch is an undefined tensor", k);
+    Tensor t = batch[k].contiguous();
+    RawTensor r;
+    r.sizes = t.sizes().vec();
+    r.dtype = t.dtype();
+    const std::size_t n = static_cast<std::size_t>(t.nbytes());
+    if (n) {
+      r.data.reset(std::aligned_alloc(64, (n + 63) / 64 * 64));
+      if (!r.data) throw std::bad_alloc();
+      std::memcpy(r.data.get(), t.data_ptr(), n);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Example from_raw(RawBatch& raw) {
+  Example out;
+  out.reserve(raw.size());
+  for (RawTensor& r : raw) {
+    Tensor t = from_blob(r.data.get(), r.sizes, [](void* p) { std::free(p); }, TensorOptions(r.dtype));
+    r.data.release();  // the tensor owns it now
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
 
 struct DataLoader::Impl {
   std::shared_ptr<const Dataset> dataset;
@@ -36,7 +94,7 @@ struct DataLoader::Impl {
   std::mutex mutex;
   std::condition_variable space;  // the worker waits for room in the queue
   std::condition_variable ready;  // the consumer waits for a batch
-  std::deque<Example> queue;
+  std::deque<RawBatch> queue;
   std::exception_ptr error;  // from the batch after the queued ones
   bool finished = false;     // the worker has made its last batch (or failed)
   bool stop = false;         // the consumer wants the worker gone
@@ -56,9 +114,9 @@ struct DataLoader::Impl {
 
   void run_worker() {
     for (int64_t b = 0; b < batches; ++b) {
-      Example batch;
+      RawBatch batch;
       try {
-        batch = make_batch(b);
+        batch = to_raw(make_batch(b));
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex);
         error = std::current_exception();
@@ -113,9 +171,11 @@ struct DataLoader::Impl {
     std::unique_lock<std::mutex> lock(mutex);
     ready.wait(lock, [&] { return !queue.empty() || finished; });
     if (!queue.empty()) {
-      out = std::move(queue.front());
+      RawBatch raw = std::move(queue.front());
       queue.pop_front();
       space.notify_one();
+      lock.unlock();
+      out = from_raw(raw);
       return true;
     }
     std::exception_ptr e = error;
