@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ember builds and tests with (run as root).
 set -euo pipefail
-packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev libfmt-dev catch2 nlohmann-json3-dev)
+packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev libfmt-dev catch2 nlohmann-json3-dev
+  python3-torch)  # python3-torch: the checkpoint interop test (io_torch_interop)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
