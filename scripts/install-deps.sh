@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ember builds and tests with (run as root).
 set -euo pipefail
-packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev libfmt-dev catch2 nlohmann-json3-dev zlib1g-dev)
+packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev libfmt-dev catch2 nlohmann-json3-dev
+  zlib1g-dev            # gzip-compressed IDX datasets
+  dataset-fashion-mnist # the training examples and their tests
+  wamerican             # /usr/share/dict/words for words_lstm
+  python3-torch)        # the checkpoint interop test (io_torch_interop)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

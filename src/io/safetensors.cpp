@@ -61,26 +61,28 @@ class HeaderParser {
     std::unordered_set<std::string> seen;
     bool has_meta = false;
     expect('{');
-    if (!peek('}')) {
-      do {
-        std::string key = string();
-        expect(':');
-        if (key == "__metadata__") {
-          EMBER_CHECK(!has_meta, "{}: safetensors header has \"__metadata__\" twice", what_);
-          has_meta = true;
-          string_map(metadata);
-        } else {
-          EMBER_CHECK(seen.insert(key).second, "{}: safetensors header names tensor '{}' twice", what_, key);
-          entries.push_back(tensor_entry(std::move(key)));
-        }
-      } while (peek(','));
-    }
+    if (peek('}')) return finish();
+    do {
+      std::string key = string();
+      expect(':');
+      if (key == "__metadata__") {
+        EMBER_CHECK(!has_meta, "{}: safetensors header has \"__metadata__\" twice", what_);
+        has_meta = true;
+        string_map(metadata);
+      } else {
+        EMBER_CHECK(seen.insert(key).second, "{}: safetensors header names tensor '{}' twice", what_, key);
+        entries.push_back(tensor_entry(std::move(key)));
+      }
+    } while (peek(','));
     expect('}');
-    ws();
-    EMBER_CHECK(pos_ == n_, "{}: safetensors header has trailing bytes at {}", what_, pos_);
+    finish();
   }
 
  private:
+  void finish() {
+    ws();
+    EMBER_CHECK(pos_ == n_, "{}: safetensors header has trailing bytes at {}", what_, pos_);
+  }
   [[noreturn]] void bad(const char* expected) {
     detail::fail(fmt::format("{}: safetensors header is not valid JSON: expected {} at byte {}", what_, expected,
                              pos_));
@@ -238,8 +240,8 @@ class HeaderParser {
                                    e.name, field));
         }
       } while (peek(','));
+      expect('}');
     }
-    expect('}');
     EMBER_CHECK(has_dtype && has_shape && has_offsets,
                 "{}: safetensors tensor '{}' needs \"dtype\", \"shape\" and \"data_offsets\"", what_, e.name);
     return e;

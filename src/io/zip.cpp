@@ -1,7 +1,5 @@
 #include "src/io/zip.hpp"
 
-#include <unordered_set>
-
 #include "src/check.hpp"
 #include "src/io/bytes.hpp"
 #include "src/io/crc32.hpp"
@@ -117,7 +115,6 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
               "{}: zip central directory [{}, +{}) lies outside the archive", what, cd_offset, cd_size);
   EMBER_CHECK(count <= cd_size / kCentralSize, "{}: zip central directory of {} bytes cannot hold {} entries",
               what, cd_size, count);
-  std::unordered_set<std::string> names;
   std::size_t p = static_cast<std::size_t>(cd_offset);
   const std::size_t cd_end = static_cast<std::size_t>(cd_offset + cd_size);
   for (uint64_t i = 0; i < count; ++i) {
@@ -136,7 +133,7 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
     EMBER_CHECK(method == 0 && csize == usize,
                 "{}: zip entry '{}' is compressed (method {}); only stored entries are supported", what, name,
                 method);
-    EMBER_CHECK(names.insert(name).second, "{}: zip entry '{}' appears twice", what, name);
+    EMBER_CHECK(index_.emplace(name, entries_.size()).second, "{}: zip entry '{}' appears twice", what, name);
     // The local header repeats the name; its sizes may be zero (data descriptor), so
     // the central directory's are the ones used.
     EMBER_CHECK(local <= cd_offset && kLocalSize <= cd_offset - local && get_le(b + local, 4) == kLocalSig,
@@ -155,9 +152,8 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
 }
 
 const ZipReader::Entry* ZipReader::find(const std::string& name) const {
-  for (const Entry& e : entries_)
-    if (e.name == name) return &e;
-  return nullptr;
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 }  // namespace io

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ember {
@@ -45,6 +46,7 @@ class ZipReader {
  private:
   const std::string& bytes_;
   std::vector<Entry> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // name -> position in entries_
 };
 
 }  // namespace io
