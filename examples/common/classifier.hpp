@@ -96,11 +96,12 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags) {
       progress.update(batch[0].size(0), loss.item<double>());
     }
     const double mean_loss = progress.finish();
-    seconds += progress.seconds();
+    const double epoch_seconds = progress.seconds(), epoch_rate = progress.throughput();
+    seconds += epoch_seconds;
     images += train->size();
     accuracy = evaluate(model, *test);
     std::printf("epoch %lld: mean loss %.4f, test accuracy %.4f, %.0f images/s\n", epoch + 1, mean_loss, accuracy,
-                progress.throughput());
+                epoch_rate);
     if (!checkpoint.empty()) {
       ember::StateDict state = ember::with_prefix(model.state_dict(), "model.");
       for (auto& [key, value] : ember::with_prefix(optimizer.state_dict(), "optimizer.")) state.insert(key, value);
