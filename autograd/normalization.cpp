@@ -1,19 +1,139 @@
-// Normalization: layer_norm, batch_norm, group_norm.
-// Placeholder: each function throws until its implementation lands.
-#include "ember/error.hpp"
+// Normalization: layer_norm, batch_norm, group_norm, composed of differentiable ops
+// (mean, biased var, rsqrt), so every gradient order comes from those ops.
+#include <string>
+
+#include "ember/autograd.hpp"
+#include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
+#include "src/check.hpp"
+#include "src/shape.hpp"
 
 namespace ember {
 namespace nn {
 namespace functional {
 namespace {
-[[noreturn]] void not_yet(const char* op) { throw Error(std::string(op) + ": not implemented yet"); }
+
+void check_float(const char* op, const char* what, const Tensor& t) {
+  EMBER_CHECK(t.is_floating_point(), "{}: expected a floating-point {}, got {} of shape {}", op, what, t.dtype(),
+              t.sizes());
+}
+
+// An optional per-channel tensor (weight, bias, running stats) must be [C].
+void check_channel_vector(const char* op, const char* what, const Tensor& t, int64_t C, const Tensor& input) {
+  if (!t.defined()) return;
+  check_float(op, what, t);
+  EMBER_CHECK(t.dim() == 1 && t.size(0) == C, "{}: expected {} of shape [{}] (one per channel of input {}), got {}",
+              op, what, C, input.sizes(), t.sizes());
+}
+
+// (x - mean) / sqrt(var + eps) with the statistics over `dims` (biased variance).
+Tensor standardize(const Tensor& x, IntArrayRef dims, double eps) {
+  Tensor mean = x.mean(dims, /*keepdim=*/true);
+  Tensor var = x.var(dims, /*unbiased=*/false, /*keepdim=*/true);
+  return (x - mean) * ember::rsqrt(var + eps);
+}
+
+// y * weight + bias, each reshaped to broadcast along dim 1 of an input of `nd` dims.
+Tensor channel_affine(Tensor y, const Tensor& weight, const Tensor& bias, int64_t nd, int64_t C) {
+  Shape s(static_cast<std::size_t>(nd), 1);
+  s[1] = C;
+  if (weight.defined()) y = y * weight.reshape(s);
+  if (bias.defined()) y = y + bias.reshape(s);
+  return y;
+}
+
 }  // namespace
 
+Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  const char* op = "layer_norm";
+  detail::check_defined(input, op);
+  check_float(op, "input", input);
+  int64_t k = static_cast<int64_t>(normalized_shape.size());
+  EMBER_CHECK(k >= 1, "{}: normalized_shape must have at least one dim, got {}", op, normalized_shape);
+  bool ok = input.dim() >= k;
+  for (int64_t i = 0; ok && i < k; ++i) ok = input.size(input.dim() - k + i) == normalized_shape[static_cast<std::size_t>(i)];
+  EMBER_CHECK(ok, "{}: normalized_shape {} must match the last dims of the input, got input of shape {}", op,
+              normalized_shape, input.sizes());
+  for (const Tensor* t : {&weight, &bias}) {
+    if (!t->defined()) continue;
+    const char* what = t == &weight ? "weight" : "bias";
+    check_float(op, what, *t);
+    EMBER_CHECK(t->sizes().equals(normalized_shape), "{}: expected {} of shape {} (normalized_shape), got {}", op,
+                what, normalized_shape, t->sizes());
+  }
+  Shape dims;
+  for (int64_t i = input.dim() - k; i < input.dim(); ++i) dims.push_back(i);
+  Tensor y = standardize(input, dims, eps);
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
+}
 
-Tensor layer_norm(const Tensor&, IntArrayRef, const Tensor&, const Tensor&, double) { not_yet("layer_norm"); }
-Tensor batch_norm(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&, bool, double, double) { not_yet("batch_norm"); }
-Tensor group_norm(const Tensor&, int64_t, const Tensor&, const Tensor&, double) { not_yet("group_norm"); }
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, double momentum, double eps) {
+  const char* op = "batch_norm";
+  detail::check_defined(input, op);
+  check_float(op, "input", input);
+  EMBER_CHECK(input.dim() >= 2, "{}: expected input of shape [N, C, ...] (at least 2 dims), got {}", op,
+              input.sizes());
+  int64_t nd = input.dim(), C = input.size(1);
+  check_channel_vector(op, "running_mean", running_mean, C, input);
+  check_channel_vector(op, "running_var", running_var, C, input);
+  check_channel_vector(op, "weight", weight, C, input);
+  check_channel_vector(op, "bias", bias, C, input);
+  Shape cs(static_cast<std::size_t>(nd), 1);
+  cs[1] = C;
+  Tensor y;
+  if (training) {
+    int64_t n = C == 0 ? 0 : input.numel() / C;  // values per channel
+    EMBER_CHECK(n != 1, "{}: expected more than 1 value per channel when training, got input of shape {}", op,
+                input.sizes());
+    Shape dims{0};
+    for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
+    Tensor mean = input.mean(dims, true);
+    Tensor var = input.var(dims, /*unbiased=*/false, /*keepdim=*/true);
+    y = (input - mean) * ember::rsqrt(var + eps);
+    if (running_mean.defined() || running_var.defined()) {
+      // The running statistics are state, not part of the graph: updated in place, the
+      // variance unbiased (n / (n - 1)) as PyTorch does.
+      NoGradGuard no_grad;
+      if (running_mean.defined()) {
+        Tensor rm = running_mean;
+        rm.mul_(1 - momentum).add_(mean.reshape({C}).to(rm.dtype()), momentum);
+      }
+      if (running_var.defined()) {
+        Tensor rv = running_var;
+        double unbias = n > 1 ? static_cast<double>(n) / static_cast<double>(n - 1) : 1.0;
+        rv.mul_(1 - momentum).add_(var.reshape({C}).to(rv.dtype()), momentum * unbias);
+      }
+    }
+  } else {
+    EMBER_CHECK(running_mean.defined() && running_var.defined(),
+                "{}: running_mean and running_var must be given when not training (input shape {})", op,
+                input.sizes());
+    y = (input - running_mean.reshape(cs)) * ember::rsqrt(running_var.reshape(cs) + eps);
+  }
+  return channel_affine(y, weight, bias, nd, C);
+}
+
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+  const char* op = "group_norm";
+  detail::check_defined(input, op);
+  check_float(op, "input", input);
+  EMBER_CHECK(input.dim() >= 2, "{}: expected input of shape [N, C, ...] (at least 2 dims), got {}", op,
+              input.sizes());
+  int64_t N = input.size(0), C = input.size(1);
+  EMBER_CHECK(num_groups > 0 && C % num_groups == 0,
+              "{}: the number of channels {} must be divisible by num_groups {} (input shape {})", op, C, num_groups,
+              input.sizes());
+  check_channel_vector(op, "weight", weight, C, input);
+  check_channel_vector(op, "bias", bias, C, input);
+  int64_t per_group = C / num_groups;
+  for (int64_t d = 2; d < input.dim(); ++d) per_group *= input.size(d);
+  Tensor y = standardize(input.reshape({N, num_groups, per_group}), {2}, eps).reshape(input.sizes());
+  return channel_affine(y, weight, bias, input.dim(), C);
+}
 
 }  // namespace functional
 }  // namespace nn

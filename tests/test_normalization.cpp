@@ -1,0 +1,165 @@
+// Normalization: layer_norm, batch_norm (training statistics, running-stat updates,
+// eval mode), group_norm against naive loops written here; gradcheck; errors.
+#include <cmath>
+#include <vector>
+
+#include "helpers.hpp"
+
+namespace F = ember::nn::functional;
+using ember::Tensor;
+using testing::leaf;
+using testing::values;
+
+namespace {
+
+bool close(const std::vector<double>& a, const std::vector<double>& b, double tol = 1e-9) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(std::fabs(a[i] - b[i]) <= tol * (1 + std::fabs(b[i])))) return false;
+  return true;
+}
+
+// Standardizes each of `groups` consecutive blocks of `v` (biased variance).
+std::vector<double> naive_standardize_blocks(const std::vector<double>& v, std::size_t block, double eps) {
+  std::vector<double> out(v.size());
+  for (std::size_t s = 0; s < v.size(); s += block) {
+    double m = 0, var = 0;
+    for (std::size_t i = 0; i < block; ++i) m += v[s + i];
+    m /= static_cast<double>(block);
+    for (std::size_t i = 0; i < block; ++i) var += (v[s + i] - m) * (v[s + i] - m);
+    var /= static_cast<double>(block);
+    for (std::size_t i = 0; i < block; ++i) out[s + i] = (v[s + i] - m) / std::sqrt(var + eps);
+  }
+  return out;
+}
+
+bool check(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& in,
+           bool second = false) {
+  return ember::autograd::gradcheck(f, in, second ? testing::second_order() : ember::autograd::GradcheckOptions{});
+}
+
+}  // namespace
+
+TEST_CASE("layer_norm against a naive loop", "[norm]") {
+  Tensor x = ember::randn({2, 3, 4}, ember::kFloat64);
+  Tensor w = ember::randn({4}, ember::kFloat64), b = ember::randn({4}, ember::kFloat64);
+  std::vector<double> s = naive_standardize_blocks(values(x), 4, 1e-5);
+  std::vector<double> wv = values(w), bv = values(b), expect(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) expect[i] = s[i] * wv[i % 4] + bv[i % 4];
+  CHECK(close(values(F::layer_norm(x, {4}, w, b)), expect));
+  CHECK(close(values(F::layer_norm(x, {4})), s));
+  // Over the last two dims, eps visible on a near-constant input.
+  CHECK(close(values(F::layer_norm(x, {3, 4}, Tensor(), Tensor(), 0.1)), naive_standardize_blocks(values(x), 12, 0.1)));
+  Tensor flat = ember::full({5}, 2.0, ember::kFloat64);
+  CHECK(close(values(F::layer_norm(flat, {5})), std::vector<double>(5, 0.0)));
+  CHECK(close(values(F::layer_norm(x.to(ember::kFloat32), {4}, w.to(ember::kFloat32), b.to(ember::kFloat32))), expect,
+              1e-5));
+}
+
+TEST_CASE("layer_norm: gradcheck and errors", "[norm]") {
+  CHECK(check([](const std::vector<Tensor>& in) { return F::layer_norm(in[0], {4}, in[1], in[2]); },
+              {leaf({2, 3, 4}), leaf({4}), leaf({4})}, true));
+  CHECK(check([](const std::vector<Tensor>& in) { return F::layer_norm(in[0], {3, 4}, in[1], Tensor(), 1e-3); },
+              {leaf({2, 3, 4}), leaf({3, 4})}));
+  CHECK(check([](const std::vector<Tensor>& in) { return F::layer_norm(in[0], {5}); }, {leaf({5})}));
+  using Catch::Contains;
+  Tensor x = ember::randn({2, 3});
+  REQUIRE_THROWS_WITH(F::layer_norm(x, {2}), Contains("layer_norm") && Contains("[2]") && Contains("[2, 3]"));
+  REQUIRE_THROWS_WITH(F::layer_norm(x, {3}, ember::ones({2})), Contains("layer_norm") && Contains("weight"));
+  REQUIRE_THROWS_WITH(F::layer_norm(x, {3}, Tensor(), ember::ones({3, 1})), Contains("bias") && Contains("[3, 1]"));
+  REQUIRE_THROWS_WITH(F::layer_norm(x, {2, 3, 1}), Contains("layer_norm"));
+}
+
+TEST_CASE("batch_norm: training statistics and running-stat updates", "[norm]") {
+  // [N=3, C=2, L=2]: each channel's 6 values normalized together.
+  Tensor x = ember::randn({3, 2, 2}, ember::kFloat64) * 2 + 1;
+  std::vector<double> xv = values(x);
+  std::vector<double> expect(xv.size()), mean(2, 0), var(2, 0);
+  for (std::size_t c = 0; c < 2; ++c) {
+    std::vector<double> vals;
+    for (std::size_t n = 0; n < 3; ++n)
+      for (std::size_t l = 0; l < 2; ++l) vals.push_back(xv[n * 4 + c * 2 + l]);
+    std::vector<double> s = naive_standardize_blocks(vals, 6, 1e-5);
+    for (double v : vals) mean[c] += v / 6;
+    for (double v : vals) var[c] += (v - mean[c]) * (v - mean[c]) / 6;
+    std::size_t k = 0;
+    for (std::size_t n = 0; n < 3; ++n)
+      for (std::size_t l = 0; l < 2; ++l) expect[n * 4 + c * 2 + l] = s[k++] * (c + 1.0) - 0.5;
+  }
+  Tensor rm = ember::tensor({0.5, -1.0}, ember::kFloat64), rv = ember::tensor({2.0, 0.5}, ember::kFloat64);
+  Tensor w = ember::tensor({1.0, 2.0}, ember::kFloat64), b = ember::full({2}, -0.5, ember::kFloat64);
+  CHECK(close(values(F::batch_norm(x, rm, rv, w, b, /*training=*/true, /*momentum=*/0.2)), expect));
+  // running = 0.8 * running + 0.2 * batch, with the unbiased (n / (n - 1)) variance.
+  CHECK(close(values(rm), {0.8 * 0.5 + 0.2 * mean[0], 0.8 * -1.0 + 0.2 * mean[1]}));
+  CHECK(close(values(rv), {0.8 * 2.0 + 0.2 * var[0] * 6 / 5, 0.8 * 0.5 + 0.2 * var[1] * 6 / 5}));
+  CHECK(!rm.requires_grad());
+
+  // Eval mode uses the running statistics.
+  std::vector<double> e;
+  std::vector<double> rmv = values(rm), rvv = values(rv);
+  for (std::size_t i = 0; i < xv.size(); ++i) {
+    std::size_t c = (i / 2) % 2;
+    e.push_back((xv[i] - rmv[c]) / std::sqrt(rvv[c] + 1e-3));
+  }
+  CHECK(close(values(F::batch_norm(x, rm, rv, Tensor(), Tensor(), false, 0.1, 1e-3)), e));
+  CHECK(close(values(rm), rmv));  // untouched in eval mode
+
+  // Training without running stats, on [N, C] and [N, C, H, W].
+  Tensor x2 = ember::randn({4, 3}, ember::kFloat64);
+  Tensor y2 = F::batch_norm(x2, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 0.0);
+  CHECK(close(values(y2.mean({0})), {0, 0, 0}, 1e-9));
+  CHECK(close(values(y2.var({0}, false)), {1, 1, 1}, 1e-9));
+  Tensor x4 = ember::randn({2, 3, 2, 2}, ember::kFloat64);
+  Tensor y4 = F::batch_norm(x4, Tensor(), Tensor(), Tensor(), Tensor(), true, 0.1, 0.0);
+  CHECK(close(values(y4.mean({0, 2, 3})), {0, 0, 0}, 1e-9));
+  CHECK(close(values(y4.var({0, 2, 3}, false)), {1, 1, 1}, 1e-9));
+}
+
+TEST_CASE("batch_norm: gradcheck and errors", "[norm]") {
+  for (bool training : {true, false}) {
+    INFO(training);
+    Tensor rm = ember::randn({3}, ember::kFloat64), rv = ember::rand({3}, ember::kFloat64) + 0.5;
+    CHECK(check([&](const std::vector<Tensor>& in) {
+      return F::batch_norm(in[0], training ? Tensor() : rm, training ? Tensor() : rv, in[1], in[2], training);
+    }, {leaf({4, 3, 2}), leaf({3}), leaf({3})}, true));
+    CHECK(check([&](const std::vector<Tensor>& in) {
+      return F::batch_norm(in[0], training ? Tensor() : rm, training ? Tensor() : rv, Tensor(), Tensor(), training);
+    }, {leaf({2, 3})}));
+  }
+  using Catch::Contains;
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({1, 3}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+                      Contains("batch_norm") && Contains("more than 1 value per channel") && Contains("[1, 3]"));
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({1, 3, 1, 1}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+                      Contains("[1, 3, 1, 1]"));
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({4, 3}), Tensor(), Tensor()),
+                      Contains("batch_norm") && Contains("running_mean and running_var"));
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({4, 3}), ember::zeros({2}), ember::ones({3})),
+                      Contains("running_mean") && Contains("[2]") && Contains("[3]"));
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({4}), Tensor(), Tensor(), Tensor(), Tensor(), true),
+                      Contains("batch_norm") && Contains("[4]"));
+  REQUIRE_THROWS_WITH(F::batch_norm(ember::randn({4, 3}), Tensor(), Tensor(), ember::ones({4}), Tensor(), true),
+                      Contains("weight") && Contains("[4]"));
+}
+
+TEST_CASE("group_norm against a naive loop; gradcheck; errors", "[norm]") {
+  // [N=2, C=4, L=3], 2 groups: each group is 2 channels x 3 positions, contiguous.
+  Tensor x = ember::randn({2, 4, 3}, ember::kFloat64);
+  Tensor w = ember::randn({4}, ember::kFloat64), b = ember::randn({4}, ember::kFloat64);
+  std::vector<double> s = naive_standardize_blocks(values(x), 6, 1e-5);
+  std::vector<double> wv = values(w), bv = values(b), expect(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) expect[i] = s[i] * wv[(i / 3) % 4] + bv[(i / 3) % 4];
+  CHECK(close(values(F::group_norm(x, 2, w, b)), expect));
+  CHECK(close(values(F::group_norm(x, 4)), naive_standardize_blocks(values(x), 3, 1e-5)));
+  CHECK(close(values(F::group_norm(x, 1)), naive_standardize_blocks(values(x), 12, 1e-5)));
+  CHECK(F::group_norm(ember::randn({2, 6, 2, 2}), 3).sizes().vec() == std::vector<int64_t>{2, 6, 2, 2});
+
+  CHECK(check([](const std::vector<Tensor>& in) { return F::group_norm(in[0], 2, in[1], in[2]); },
+              {leaf({2, 4, 3}), leaf({4}), leaf({4})}, true));
+  CHECK(check([](const std::vector<Tensor>& in) { return F::group_norm(in[0], 3, Tensor(), Tensor(), 1e-3); },
+              {leaf({2, 6, 2, 1})}));
+  using Catch::Contains;
+  REQUIRE_THROWS_WITH(F::group_norm(x, 3), Contains("group_norm") && Contains("divisible") && Contains("[2, 4, 3]"));
+  REQUIRE_THROWS_WITH(F::group_norm(x, 0), Contains("group_norm"));
+  REQUIRE_THROWS_WITH(F::group_norm(x, 2, ember::ones({2})), Contains("weight") && Contains("[2]"));
+  REQUIRE_THROWS_WITH(F::group_norm(ember::randn({4}), 2), Contains("group_norm") && Contains("[4]"));
+}
