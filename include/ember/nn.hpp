@@ -1,5 +1,7 @@
 // torch.nn in C++: modules, initialisers and the functional ops.
 #pragma once
+#include "ember/nn/container.hpp"
 #include "ember/nn/functional.hpp"
-#include "ember/nn/module.hpp"
 #include "ember/nn/init.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/nn/modules.hpp"

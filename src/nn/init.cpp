@@ -52,17 +52,21 @@ std::pair<int64_t, int64_t> _calculate_fan_in_and_fan_out(const Tensor& tensor) 
   return {tensor.size(1) * receptive, tensor.size(0) * receptive};
 }
 
+// Tensor::uniform_/normal_ refuse a leaf that requires grad even under NoGradGuard, so
+// the values are drawn into a fresh tensor and copied in.
 Tensor uniform_(Tensor tensor, double a, double b) {
   check_defined(tensor, "uniform_");
+  if (b < a) throw Error("nn::init::uniform_: a (" + std::to_string(a) + ") must not exceed b (" + std::to_string(b) + ")");
   NoGradGuard guard;
-  tensor.uniform_(a, b);
+  tensor.copy_(empty_like(tensor).uniform_(a, b));
   return tensor;
 }
 
 Tensor normal_(Tensor tensor, double mean, double std) {
   check_defined(tensor, "normal_");
+  if (std < 0) throw Error("nn::init::normal_: std must be non-negative, got " + std::to_string(std));
   NoGradGuard guard;
-  tensor.normal_(mean, std);
+  tensor.copy_(empty_like(tensor).normal_(mean, std));
   return tensor;
 }
 

@@ -174,6 +174,11 @@ class ModuleHolder {
     return impl_;
   }
 
+  // Indexes a container module: seq[0], dict["key"].
+  template <class Arg>
+  decltype(auto) operator[](Arg&& arg) const {
+    return (*get())[std::forward<Arg>(arg)];
+  }
   // Calls the module's forward.
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {

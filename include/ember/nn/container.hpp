@@ -1,0 +1,146 @@
+// torch.nn containers: Sequential, ModuleList, ModuleDict. Their submodules are
+// registered children, named "0", "1", ... (or by key), so parameters, state_dict and
+// printing see them as PyTorch does.
+//
+//   nn::Sequential mlp(nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 10));
+//   Tensor y = mlp(x);  mlp[0];  mlp->at<nn::LinearImpl>(0).weight;
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/nn/module.hpp"
+
+namespace ember {
+namespace nn {
+
+// Walks a container's submodules in order, giving shared_ptr<Module>.
+class ModuleIterator {
+ public:
+  using Base = std::vector<std::pair<std::string, std::shared_ptr<Module>>>::const_iterator;
+  explicit ModuleIterator(Base it) : it_(it) {}
+  const std::shared_ptr<Module>& operator*() const { return it_->second; }
+  const std::shared_ptr<Module>* operator->() const { return &it_->second; }
+  ModuleIterator& operator++() {
+    ++it_;
+    return *this;
+  }
+  bool operator==(const ModuleIterator& o) const { return it_ == o.it_; }
+  bool operator!=(const ModuleIterator& o) const { return it_ != o.it_; }
+
+ private:
+  Base it_;
+};
+
+namespace detail {
+// What Sequential and ModuleList share: a numbered list of children.
+class ModuleListBase : public Module {
+ public:
+  std::size_t size() const { return own_children().size(); }
+  bool is_empty() const { return own_children().empty(); }
+  // Python indexing: negative counts from the end; out of range is an ember::Error.
+  const std::shared_ptr<Module>& operator[](int64_t index) const;
+  const std::shared_ptr<Module>& ptr(int64_t index) const { return (*this)[index]; }
+  // The module at index as its concrete type; an ember::Error if it is another type.
+  template <class T>
+  T& at(int64_t index) const {
+    T* p = dynamic_cast<T*>((*this)[index].get());
+    if (!p) throw_wrong_type(index);
+    return *p;
+  }
+  ModuleIterator begin() const { return ModuleIterator(own_children().items().begin()); }
+  ModuleIterator end() const { return ModuleIterator(own_children().items().end()); }
+
+  void push_back(std::shared_ptr<Module> module);
+  template <class M>
+  void push_back(const ModuleHolder<M>& module) {
+    push_back(std::shared_ptr<Module>(module.ptr()));
+  }
+
+ protected:
+  using Module::Module;
+  [[noreturn]] void throw_wrong_type(int64_t index) const;
+};
+}  // namespace detail
+
+// Chains its modules' forward(Tensor); an empty Sequential returns its input.
+class SequentialImpl : public detail::ModuleListBase {
+ public:
+  SequentialImpl() : ModuleListBase("Sequential") {}
+  template <class M, class... Ms,
+            std::enable_if_t<!std::is_base_of<SequentialImpl, std::decay_t<M>>::value &&
+                                 !std::is_same<std::decay_t<M>, OrderedDict<std::shared_ptr<Module>>>::value,
+                             int> = 0>
+  explicit SequentialImpl(M&& first, Ms&&... rest) : ModuleListBase("Sequential") {
+    push_back(std::forward<M>(first));
+    (push_back(std::forward<Ms>(rest)), ...);
+  }
+  // Named submodules, as Sequential(OrderedDict([...])) in PyTorch.
+  explicit SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named);
+
+  using ModuleListBase::push_back;
+  void push_back(const std::string& name, std::shared_ptr<Module> module);
+  template <class M>
+  void push_back(const std::string& name, const ModuleHolder<M>& module) {
+    push_back(name, std::shared_ptr<Module>(module.ptr()));
+  }
+  Tensor forward(const Tensor& input) override;
+};
+EMBER_MODULE(Sequential);
+
+// A list of modules with no forward of its own.
+class ModuleListImpl : public detail::ModuleListBase {
+ public:
+  ModuleListImpl() : ModuleListBase("ModuleList") {}
+  explicit ModuleListImpl(const std::vector<std::shared_ptr<Module>>& modules);
+  // Inserts before index (Python's list.insert), renumbering the ones after it.
+  void insert(int64_t index, std::shared_ptr<Module> module);
+  void extend(const std::vector<std::shared_ptr<Module>>& modules);
+};
+EMBER_MODULE(ModuleList);
+
+// Modules by name, in insertion order.
+class ModuleDictImpl : public Module {
+ public:
+  ModuleDictImpl() : Module("ModuleDict") {}
+  explicit ModuleDictImpl(const OrderedDict<std::shared_ptr<Module>>& modules);
+  explicit ModuleDictImpl(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules);
+
+  std::size_t size() const { return own_children().size(); }
+  bool is_empty() const { return own_children().empty(); }
+  bool contains(const std::string& key) const { return own_children().contains(key); }
+  // An ember::Error naming the key when absent.
+  const std::shared_ptr<Module>& operator[](const std::string& key) const;
+  template <class T>
+  T& at(const std::string& key) const {
+    T* p = dynamic_cast<T*>((*this)[key].get());
+    if (!p) throw_wrong_type(key);
+    return *p;
+  }
+  std::vector<std::string> keys() const { return own_children().keys(); }
+  std::vector<std::shared_ptr<Module>> values() const { return own_children().values(); }
+  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& items() const {
+    return own_children().items();
+  }
+  // Adds the key, or replaces its module when present (Python's d[key] = module).
+  void insert(const std::string& key, std::shared_ptr<Module> module);
+  template <class M>
+  void insert(const std::string& key, const ModuleHolder<M>& module) {
+    insert(key, std::shared_ptr<Module>(module.ptr()));
+  }
+  void update(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules);
+  // Removes the key and returns its module.
+  std::shared_ptr<Module> pop(const std::string& key);
+  void clear();
+
+ private:
+  [[noreturn]] void throw_wrong_type(const std::string& key) const;
+};
+EMBER_MODULE(ModuleDict);
+
+}  // namespace nn
+}  // namespace ember

@@ -1,0 +1,435 @@
+// The torch.nn layers: each NameImpl is the module, nn::Name its holder (LibTorch's
+// idiom), NameOptions its arguments with PyTorch's defaults. Parameters start as
+// PyTorch initialises them, and printing gives PyTorch's repr.
+//
+//   nn::Linear fc(784, 256);                               // or LinearOptions(784, 256).bias(false)
+//   nn::Conv2d conv(nn::Conv2dOptions(3, 16, 3).stride(2).padding(1));
+//   nn::BatchNorm2d bn(16);
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/nn/module.hpp"
+
+namespace ember {
+namespace nn {
+
+// A size argument: one number for every spatial dim, or one per dim: `3` or `{3, 5}`.
+class IntOrTuple {
+ public:
+  IntOrTuple() = default;  // "not given" (a pooling stride that defaults to the kernel size)
+  IntOrTuple(int64_t v) : values_{v} {}
+  IntOrTuple(std::initializer_list<int64_t> v) : values_(v) {}
+  IntOrTuple(std::vector<int64_t> v) : values_(std::move(v)) {}
+  const std::vector<int64_t>& values() const { return values_; }
+  bool empty() const { return values_.empty(); }
+  // The n values: the single one repeated, or the n given; otherwise an ember::Error
+  // naming the module and the argument.
+  std::vector<int64_t> expand(std::size_t n, const char* module, const char* arg) const;
+
+ private:
+  std::vector<int64_t> values_;
+};
+
+// ---------------------------------------------------------------- Linear
+struct LinearOptions {
+  LinearOptions(int64_t in_features, int64_t out_features) : in_features_(in_features), out_features_(out_features) {}
+  EMBER_ARG(int64_t, in_features);
+  EMBER_ARG(int64_t, out_features);
+  EMBER_ARG(bool, bias) = true;
+};
+
+// y = x W^T + b over the last dim. weight [out, in] ~ kaiming_uniform_(a=sqrt(5)),
+// bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)).
+class LinearImpl : public Module {
+ public:
+  explicit LinearImpl(const LinearOptions& options);
+  LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
+  Tensor forward(const Tensor& input) override;
+  void reset_parameters();
+  std::string extra_repr() const override;
+
+  LinearOptions options;
+  Tensor weight, bias;
+};
+EMBER_MODULE(Linear);
+
+// ---------------------------------------------------------------- convolutions
+struct ConvOptions {
+  ConvOptions(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(int64_t, in_channels);
+  EMBER_ARG(int64_t, out_channels);
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, stride) = 1;
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(IntOrTuple, dilation) = 1;
+  EMBER_ARG(int64_t, groups) = 1;
+  EMBER_ARG(bool, bias) = true;
+};
+using Conv1dOptions = ConvOptions;
+using Conv2dOptions = ConvOptions;
+
+struct ConvTransposeOptions {
+  ConvTransposeOptions(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(int64_t, in_channels);
+  EMBER_ARG(int64_t, out_channels);
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, stride) = 1;
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(IntOrTuple, output_padding) = 0;
+  EMBER_ARG(int64_t, groups) = 1;
+  EMBER_ARG(bool, bias) = true;
+  EMBER_ARG(IntOrTuple, dilation) = 1;
+};
+using ConvTranspose2dOptions = ConvTransposeOptions;
+
+namespace detail {
+// What the convolutions share: the sizes expanded to one per spatial dim, the weight
+// ([out, in/groups, k...], or [in, out/groups, k...] when transposed) and bias, PyTorch's
+// initialisation and repr.
+class ConvBase : public Module {
+ public:
+  Tensor weight, bias;
+  void reset_parameters();
+  std::string extra_repr() const override;
+
+  int64_t in_channels, out_channels, groups;
+  std::vector<int64_t> kernel_size, stride, padding, dilation, output_padding;
+
+ protected:
+  ConvBase(const char* name, std::size_t dims, bool transposed, int64_t in, int64_t out, const IntOrTuple& kernel,
+           const IntOrTuple& stride, const IntOrTuple& padding, const IntOrTuple& dilation,
+           const IntOrTuple& output_padding, int64_t groups, bool bias);
+  // "Conv2d: expected input of 3 or 4 dims ..." unless input.dim() is dims+1 or dims+2.
+  void check_input(const Tensor& input) const;
+  bool transposed_;
+};
+}  // namespace detail
+
+// input [N, C_in, L] or [C_in, L].
+class Conv1dImpl : public detail::ConvBase {
+ public:
+  explicit Conv1dImpl(const Conv1dOptions& options);
+  Conv1dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
+      : Conv1dImpl(Conv1dOptions(in_channels, out_channels, std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  Conv1dOptions options;
+};
+EMBER_MODULE(Conv1d);
+
+// input [N, C_in, H, W] or [C_in, H, W].
+class Conv2dImpl : public detail::ConvBase {
+ public:
+  explicit Conv2dImpl(const Conv2dOptions& options);
+  Conv2dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
+      : Conv2dImpl(Conv2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  Conv2dOptions options;
+};
+EMBER_MODULE(Conv2d);
+
+class ConvTranspose2dImpl : public detail::ConvBase {
+ public:
+  explicit ConvTranspose2dImpl(const ConvTranspose2dOptions& options);
+  ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
+      : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  ConvTranspose2dOptions options;
+};
+EMBER_MODULE(ConvTranspose2d);
+
+// ---------------------------------------------------------------- pooling
+struct MaxPool2dOptions {
+  MaxPool2dOptions(IntOrTuple kernel_size) : kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, stride);  // not given: kernel_size
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(IntOrTuple, dilation) = 1;
+  EMBER_ARG(bool, ceil_mode) = false;
+};
+
+class MaxPool2dImpl : public Module {
+ public:
+  explicit MaxPool2dImpl(const MaxPool2dOptions& options);
+  MaxPool2dImpl(IntOrTuple kernel_size) : MaxPool2dImpl(MaxPool2dOptions(std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  MaxPool2dOptions options;
+};
+EMBER_MODULE(MaxPool2d);
+
+struct AvgPool2dOptions {
+  AvgPool2dOptions(IntOrTuple kernel_size) : kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, stride);  // not given: kernel_size
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(bool, ceil_mode) = false;
+  EMBER_ARG(bool, count_include_pad) = true;
+};
+
+class AvgPool2dImpl : public Module {
+ public:
+  explicit AvgPool2dImpl(const AvgPool2dOptions& options);
+  AvgPool2dImpl(IntOrTuple kernel_size) : AvgPool2dImpl(AvgPool2dOptions(std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  AvgPool2dOptions options;
+};
+EMBER_MODULE(AvgPool2d);
+
+struct AdaptiveAvgPool2dOptions {
+  AdaptiveAvgPool2dOptions(IntOrTuple output_size) : output_size_(std::move(output_size)) {}
+  EMBER_ARG(IntOrTuple, output_size);
+};
+
+class AdaptiveAvgPool2dImpl : public Module {
+ public:
+  explicit AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options);
+  AdaptiveAvgPool2dImpl(IntOrTuple output_size) : AdaptiveAvgPool2dImpl(AdaptiveAvgPool2dOptions(std::move(output_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  AdaptiveAvgPool2dOptions options;
+};
+EMBER_MODULE(AdaptiveAvgPool2d);
+
+// ---------------------------------------------------------------- dropout
+struct DropoutOptions {
+  DropoutOptions(double p = 0.5) : p_(p) {}
+  EMBER_ARG(double, p);
+  EMBER_ARG(bool, inplace) = false;
+};
+
+// Zeroes elements with probability p and scales the rest by 1/(1-p) in training mode;
+// the identity in eval mode.
+class DropoutImpl : public Module {
+ public:
+  explicit DropoutImpl(const DropoutOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  DropoutOptions options;
+};
+EMBER_MODULE(Dropout);
+
+// ---------------------------------------------------------------- embedding
+struct EmbeddingOptions {
+  EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  EMBER_ARG(int64_t, num_embeddings);
+  EMBER_ARG(int64_t, embedding_dim);
+  // A negative index counts from the end; that row starts at zero and gets no gradient.
+  EMBER_ARG(std::optional<int64_t>, padding_idx);
+};
+
+// A lookup table: weight [num_embeddings, embedding_dim] ~ N(0, 1); int64 indices of
+// any shape pick rows.
+class EmbeddingImpl : public Module {
+ public:
+  explicit EmbeddingImpl(const EmbeddingOptions& options);
+  EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingImpl(EmbeddingOptions(num_embeddings, embedding_dim)) {}
+  Tensor forward(const Tensor& input) override;
+  void reset_parameters();
+  std::string extra_repr() const override;
+  // A module over a copy of embeddings [num, dim]; freeze: the weight does not require grad.
+  static std::shared_ptr<EmbeddingImpl> from_pretrained(const Tensor& embeddings, bool freeze = true,
+                                                        std::optional<int64_t> padding_idx = std::nullopt);
+
+  EmbeddingOptions options;  // padding_idx made non-negative
+  Tensor weight;
+};
+EMBER_MODULE(Embedding);
+
+// ---------------------------------------------------------------- normalization
+struct LayerNormOptions {
+  LayerNormOptions(IntOrTuple normalized_shape) : normalized_shape_(std::move(normalized_shape)) {}
+  EMBER_ARG(IntOrTuple, normalized_shape);
+  EMBER_ARG(double, eps) = 1e-5;
+  EMBER_ARG(bool, elementwise_affine) = true;
+};
+
+// Normalizes over the trailing normalized_shape dims; weight ones, bias zeros.
+class LayerNormImpl : public Module {
+ public:
+  explicit LayerNormImpl(const LayerNormOptions& options);
+  LayerNormImpl(IntOrTuple normalized_shape) : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
+  Tensor forward(const Tensor& input) override;
+  void reset_parameters();
+  std::string extra_repr() const override;
+  LayerNormOptions options;
+  Tensor weight, bias;
+};
+EMBER_MODULE(LayerNorm);
+
+struct BatchNormOptions {
+  BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
+  EMBER_ARG(int64_t, num_features);
+  EMBER_ARG(double, eps) = 1e-5;
+  // None: the running statistics are a cumulative average.
+  EMBER_ARG(std::optional<double>, momentum) = 0.1;
+  EMBER_ARG(bool, affine) = true;
+  EMBER_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+using BatchNorm2dOptions = BatchNormOptions;
+
+namespace detail {
+// Batch normalization over dim 1. Buffers running_mean (zeros), running_var (ones) and
+// num_batches_tracked (int64 0) exist when track_running_stats; training mode normalizes
+// with the batch statistics and updates the running ones, eval mode uses the running ones.
+class BatchNormBase : public Module {
+ public:
+  Tensor forward(const Tensor& input) override;
+  void reset_running_stats();
+  void reset_parameters();
+  std::string extra_repr() const override;
+  BatchNormOptions options;
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+
+ protected:
+  BatchNormBase(const char* name, const BatchNormOptions& options);
+  virtual void check_input_dim(const Tensor& input) const = 0;
+};
+}  // namespace detail
+
+// input [N, C] or [N, C, L].
+class BatchNorm1dImpl : public detail::BatchNormBase {
+ public:
+  explicit BatchNorm1dImpl(const BatchNorm1dOptions& options) : BatchNormBase("BatchNorm1d", options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+EMBER_MODULE(BatchNorm1d);
+
+// input [N, C, H, W].
+class BatchNorm2dImpl : public detail::BatchNormBase {
+ public:
+  explicit BatchNorm2dImpl(const BatchNorm2dOptions& options) : BatchNormBase("BatchNorm2d", options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+EMBER_MODULE(BatchNorm2d);
+
+struct GroupNormOptions {
+  GroupNormOptions(int64_t num_groups, int64_t num_channels) : num_groups_(num_groups), num_channels_(num_channels) {}
+  EMBER_ARG(int64_t, num_groups);
+  EMBER_ARG(int64_t, num_channels);
+  EMBER_ARG(double, eps) = 1e-5;
+  EMBER_ARG(bool, affine) = true;
+};
+
+class GroupNormImpl : public Module {
+ public:
+  explicit GroupNormImpl(const GroupNormOptions& options);
+  GroupNormImpl(int64_t num_groups, int64_t num_channels)
+      : GroupNormImpl(GroupNormOptions(num_groups, num_channels)) {}
+  Tensor forward(const Tensor& input) override;
+  void reset_parameters();
+  std::string extra_repr() const override;
+  GroupNormOptions options;
+  Tensor weight, bias;
+};
+EMBER_MODULE(GroupNorm);
+
+// ---------------------------------------------------------------- activations and shape
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}
+  EMBER_ARG(bool, inplace);
+};
+class ReLUImpl : public Module {
+ public:
+  explicit ReLUImpl(const ReLUOptions& options = {}) : Module("ReLU"), options(options) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  ReLUOptions options;
+};
+EMBER_MODULE(ReLU);
+
+struct LeakyReLUOptions {
+  EMBER_ARG(double, negative_slope) = 0.01;
+  EMBER_ARG(bool, inplace) = false;
+};
+class LeakyReLUImpl : public Module {
+ public:
+  explicit LeakyReLUImpl(const LeakyReLUOptions& options = {}) : Module("LeakyReLU"), options(options) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  LeakyReLUOptions options;
+};
+EMBER_MODULE(LeakyReLU);
+
+struct GELUOptions {
+  // "none" (the exact erf form) or "tanh".
+  EMBER_ARG(std::string, approximate) = "none";
+};
+class GELUImpl : public Module {
+ public:
+  explicit GELUImpl(const GELUOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  GELUOptions options;
+};
+EMBER_MODULE(GELU);
+
+class SiLUImpl : public Module {
+ public:
+  SiLUImpl() : Module("SiLU") {}
+  Tensor forward(const Tensor& input) override;
+};
+EMBER_MODULE(SiLU);
+
+class TanhImpl : public Module {
+ public:
+  TanhImpl() : Module("Tanh") {}
+  Tensor forward(const Tensor& input) override;
+};
+EMBER_MODULE(Tanh);
+
+class SigmoidImpl : public Module {
+ public:
+  SigmoidImpl() : Module("Sigmoid") {}
+  Tensor forward(const Tensor& input) override;
+};
+EMBER_MODULE(Sigmoid);
+
+struct SoftmaxOptions {
+  SoftmaxOptions(int64_t dim) : dim_(dim) {}
+  EMBER_ARG(int64_t, dim);
+};
+class SoftmaxImpl : public Module {
+ public:
+  explicit SoftmaxImpl(const SoftmaxOptions& options) : Module("Softmax"), options(options) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  SoftmaxOptions options;
+};
+EMBER_MODULE(Softmax);
+
+struct FlattenOptions {
+  EMBER_ARG(int64_t, start_dim) = 1;
+  EMBER_ARG(int64_t, end_dim) = -1;
+};
+class FlattenImpl : public Module {
+ public:
+  explicit FlattenImpl(const FlattenOptions& options = {}) : Module("Flatten"), options(options) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  FlattenOptions options;
+};
+EMBER_MODULE(Flatten);
+
+class IdentityImpl : public Module {
+ public:
+  IdentityImpl() : Module("Identity") {}
+  Tensor forward(const Tensor& input) override { return input; }
+};
+EMBER_MODULE(Identity);
+
+}  // namespace nn
+}  // namespace ember
