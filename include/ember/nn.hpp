@@ -5,3 +5,5 @@
 #include "ember/nn/init.hpp"
 #include "ember/nn/module.hpp"
 #include "ember/nn/modules.hpp"
+#include "ember/nn/attention.hpp"
+#include "ember/nn/rnn.hpp"
