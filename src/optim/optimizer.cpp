@@ -101,8 +101,8 @@ void OptimizerOptions::set(const std::string& name, const std::vector<double>& v
 
 void OptimizerOptions::fill_unset_from(const OptimizerOptions& defaults) {
   if (typeid(*this) != typeid(defaults))
-    throw Error(std::string("ParamGroup: options of ") + optimizer_name() + " given to a " +
-                defaults.optimizer_name() + " optimizer");
+    throw Error(std::string("ParamGroup: options of ") + optimizer_name() + " given to optimizer " +
+                defaults.optimizer_name());
   std::vector<std::vector<double>> values;
   for_each_option(defaults, [&](const char*, auto& o) { values.push_back(values_of(o)); });
   std::size_t i = 0;
