@@ -344,6 +344,12 @@ TEST_CASE("DataLoader: without a seed, ember::manual_seed decides the order", "[
   std::vector<int64_t> sorted = a;
   std::sort(sorted.begin(), sorted.end());
   CHECK(sorted != a);
+  // A sequential loader does not touch the global generator.
+  ember::manual_seed(5);
+  double r1 = ember::rand({1}).item<double>();
+  ember::manual_seed(5);
+  DataLoader sequential(numbered(5), DataLoaderOptions().batch_size(2));
+  CHECK(ember::rand({1}).item<double>() == r1);
 }
 
 TEST_CASE("DataLoader: option errors", "[data]") {

@@ -197,9 +197,12 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   EMBER_CHECK(options.prefetch() >= 1, "DataLoader: prefetch must be at least 1, got {}", options.prefetch());
   const int64_t n = dataset->size();
   EMBER_CHECK(n >= 0, "DataLoader: dataset size is negative ({})", n);
-  uint64_t seed = options.seed()
-                      ? *options.seed()
-                      : static_cast<uint64_t>(randint(0, std::numeric_limits<int64_t>::max(), {1}).item<int64_t>());
+  // A seed is drawn from ember's generator only when it is needed, so a sequential
+  // loader leaves the global random stream alone.
+  uint64_t seed = 0;
+  if (options.seed()) seed = *options.seed();
+  else if (options.shuffle())
+    seed = static_cast<uint64_t>(randint(0, std::numeric_limits<int64_t>::max(), {1}).item<int64_t>());
   impl_->rng.seed(seed);
   const int64_t bs = options.batch_size();
   impl_->batches = options.drop_last() ? n / bs : (n + bs - 1) / bs;

@@ -25,8 +25,9 @@ struct DataLoaderOptions {
   // Reorder the samples every epoch.
   DataLoaderOptions& shuffle(bool v) { shuffle_ = v; return *this; }
   bool shuffle() const { return shuffle_; }
-  // Seed of the shuffling generator. Without one, a seed is drawn from ember's global
-  // generator when the loader is made (so ember::manual_seed decides it, as in PyTorch).
+  // Seed of the shuffling generator. Without one, a shuffling loader draws a seed from
+  // ember's global generator when it is made (so ember::manual_seed decides the order,
+  // as in PyTorch); a sequential loader draws nothing.
   DataLoaderOptions& seed(uint64_t v) { seed_ = v; return *this; }
   std::optional<uint64_t> seed() const { return seed_; }
   // Leave out the last batch when it would be smaller than batch_size.
