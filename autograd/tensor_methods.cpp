@@ -198,15 +198,23 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
       [&] { k::copy(*this, k::where(mask, ember::scalar_tensor(value, dtype()), *this)); },
       [&](const Tensor& old) { return ember::masked_fill(old, mask, value); });
 }
+// Random fills have no gradient: under NoGradGuard (initialisers) they may overwrite any
+// tensor; while autograd records, only tensors that do not require grad.
+static void check_random_fill_allowed(const char* op, const Tensor& self) {
+  EMBER_CHECK(!(autograd::grad_mode_enabled() && self.requires_grad()),
+              "{}: a tensor that requires grad (shape {}) cannot be refilled while autograd records; "
+              "use NoGradGuard (as nn::init does)", op, self.sizes());
+}
+
 Tensor& Tensor::uniform_(double from, double to) {
-  autograd::check_inplace_allowed("uniform_", *this);
+  check_random_fill_allowed("uniform_", *this);
   NoGradGuard g;
   detail::fill_uniform(*this, from, to);
   autograd::bump_version(*this);
   return *this;
 }
 Tensor& Tensor::normal_(double mean, double std) {
-  autograd::check_inplace_allowed("normal_", *this);
+  check_random_fill_allowed("normal_", *this);
   NoGradGuard g;
   detail::fill_normal(*this, mean, std);
   autograd::bump_version(*this);

@@ -23,7 +23,7 @@ case "$2" in
     "$bin" "${common[@]}" --epochs 2 --checkpoint resumed.safetensors --resume > part2.log
     grep -q "resumed from resumed.safetensors after epoch 1" part2.log || fail "the resumed run did not resume"
     # The per-epoch mean loss of the second epoch is below the first's.
-    read -r e1 e2 < <(grep -o 'mean loss [0-9.]*' straight.log | awk '{printf "%s ", $3}')
+    read -r e1 e2 < <(grep -o 'mean loss [0-9.]*' straight.log | awk '{printf "%s ", $3} END {print ""}')
     awk -v a="$e1" -v b="$e2" 'BEGIN{exit !(b < a)}' || fail "loss did not fall: epoch 1 $e1, epoch 2 $e2"
     ;;
   words_lstm)

@@ -147,6 +147,15 @@ TEST_CASE("manual_seed makes random tensors repeatable; distributions look right
   Tensor w = ember::empty({2, 2});
   w.uniform_(-1, 1);
   for (double v : values(w)) REQUIRE(std::fabs(v) <= 1);
+  // A parameter may be refilled under NoGradGuard (initialisers), not while recording.
+  Tensor param = ember::zeros({2, 2}, ember::requires_grad());
+  REQUIRE_THROWS_WITH(param.uniform_(-1, 1), Catch::Contains("uniform_") && Catch::Contains("NoGradGuard"));
+  REQUIRE_THROWS_WITH(param.normal_(0, 1), Catch::Contains("normal_") && Catch::Contains("[2, 2]"));
+  {
+    ember::NoGradGuard no_grad;
+    param.uniform_(2, 3);
+  }
+  for (double v : values(param)) REQUIRE((v >= 2 && v <= 3));
 }
 
 TEST_CASE("results do not depend on the thread count", "[tensor][threads]") {
