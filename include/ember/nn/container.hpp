@@ -58,7 +58,7 @@ class ModuleListBase : public Module {
   void push_back(std::shared_ptr<Module> module);
   template <class M>
   void push_back(const ModuleHolder<M>& module) {
-    push_back(std::shared_ptr<Module>(module.ptr()));
+    push_back(module.module_ptr());
   }
 
  protected:
@@ -86,7 +86,7 @@ class SequentialImpl : public detail::ModuleListBase {
   void push_back(const std::string& name, std::shared_ptr<Module> module);
   template <class M>
   void push_back(const std::string& name, const ModuleHolder<M>& module) {
-    push_back(name, std::shared_ptr<Module>(module.ptr()));
+    push_back(name, module.module_ptr());
   }
   Tensor forward(const Tensor& input) override;
 };
@@ -130,7 +130,7 @@ class ModuleDictImpl : public Module {
   void insert(const std::string& key, std::shared_ptr<Module> module);
   template <class M>
   void insert(const std::string& key, const ModuleHolder<M>& module) {
-    insert(key, std::shared_ptr<Module>(module.ptr()));
+    insert(key, module.module_ptr());
   }
   void update(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules);
   // Removes the key and returns its module.

@@ -136,10 +136,13 @@ std::ostream& operator<<(std::ostream& os, const Module& m);
 
 namespace detail {
 [[noreturn]] void throw_empty_holder();
+struct HolderCopyTag {};
 }
 
-// LibTorch's holder idiom: nn::Linear holds a shared_ptr<nn::LinearImpl>.
+// LibTorch's holder idiom: nn::Linear holds a shared_ptr to an nn::LinearImpl.
 //   nn::Linear fc(784, 256);  fc->weight;  fc(x);  nn::Linear empty{nullptr};
+// The pointer is stored as shared_ptr<Module>: a shared_ptr<Impl> member per module type
+// would be instantiated in every user TU and is a measurable part of its compile time.
 template <class Impl>
 class ModuleHolder {
  public:
@@ -151,10 +154,11 @@ class ModuleHolder {
   // An empty holder, to be assigned later.
   ModuleHolder(std::nullptr_t) {}
   ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-  // Builds the module from its constructor's arguments: nn::Linear(784, 256).
+  // Builds the module from its constructor's arguments: nn::Linear(784, 256). The holder
+  // test comes first so that copying a holder never asks whether Impl is constructible.
   template <class Head, class... Tail,
-            std::enable_if_t<std::is_constructible<Impl, Head&&, Tail&&...>::value &&
-                                 !std::is_base_of<ModuleHolder, std::decay_t<Head>>::value,
+            std::enable_if_t<std::conjunction<std::negation<std::is_base_of<ModuleHolder, std::decay_t<Head>>>,
+                                              std::is_constructible<Impl, Head&&, Tail&&...>>::value,
                              int> = 0>
   explicit ModuleHolder(Head&& head, Tail&&... tail)
       : impl_(std::make_shared<Impl>(std::forward<Head>(head), std::forward<Tail>(tail)...)) {}
@@ -163,15 +167,17 @@ class ModuleHolder {
   Impl& operator*() const { return *get(); }
   Impl* get() const {
     if (!impl_) detail::throw_empty_holder();
-    return impl_.get();
+    return static_cast<Impl*>(impl_.get());
   }
-  const std::shared_ptr<Impl>& ptr() const { return impl_; }
+  std::shared_ptr<Impl> ptr() const { return std::static_pointer_cast<Impl>(impl_); }
+  // The module as a Module, without a cast.
+  const std::shared_ptr<Module>& module_ptr() const { return impl_; }
   bool is_empty() const { return impl_ == nullptr; }
   explicit operator bool() const { return impl_ != nullptr; }
   // Usable wherever a shared_ptr to the module (or a base such as Module) is expected.
   template <class T, std::enable_if_t<std::is_convertible<Impl*, T*>::value, int> = 0>
   operator std::shared_ptr<T>() const {
-    return impl_;
+    return std::static_pointer_cast<T>(impl_);
   }
 
   // Indexes a container module: seq[0], dict["key"].
@@ -185,13 +191,18 @@ class ModuleHolder {
     return get()->forward(std::forward<Args>(args)...);
   }
 
+ protected:
+  // For EMBER_MODULE's conversion from the base holder: a tagged constructor keeps that
+  // overload resolution from looking at shared_ptr<Impl>'s constructors (compile time).
+  ModuleHolder(detail::HolderCopyTag, const std::shared_ptr<Module>& impl) : impl_(impl) {}
+
  private:
-  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<Module> impl_;
 };
 
 template <class M>
 ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M> m) {
-  register_module_impl(name, m.ptr());
+  register_module_impl(name, m.module_ptr());
   return m;
 }
 
@@ -203,8 +214,8 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
     this->name##_ = new_##name;                 \
     return *this;                               \
   }                                             \
-  const T& name() const noexcept { return this->name##_; } \
-  T& name() noexcept { return this->name##_; }  \
+  const T& name() const { return this->name##_; } \
+  T& name() { return this->name##_; }  \
                                                 \
  private:                                       \
   T name##_
@@ -216,7 +227,7 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
     using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder;                  \
     Name() = default;                                                           \
     Name(const ::ember::nn::ModuleHolder<Name##Impl>& h)                        \
-        : ::ember::nn::ModuleHolder<Name##Impl>(h) {}                           \
+        : ::ember::nn::ModuleHolder<Name##Impl>(::ember::nn::detail::HolderCopyTag{}, h.module_ptr()) {} \
   }
 
 }  // namespace nn
