@@ -88,7 +88,7 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed) {
   return order;
 }
 
-WordSplit load_words(const std::string& path) {
+WordSplit load_words(const std::string& path, uint64_t seed) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path);
   std::vector<std::string> all;
@@ -97,13 +97,11 @@ WordSplit load_words(const std::string& path) {
     if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
       all.push_back(w);
   }
-  if (int64_t(all.size()) < 2 * kHeldOutWords) throw std::runtime_error(path + ": too few lower-case words");
+  const int64_t n = int64_t(all.size());
+  if (n < 2 * kHeldOutWords) throw std::runtime_error(path + ": too few lower-case words");
+  std::vector<int64_t> order = epoch_order(n, seed);
   WordSplit s;
-  const int64_t stride = int64_t(all.size()) / kHeldOutWords;
-  for (int64_t i = 0; i < int64_t(all.size()); ++i) {
-    bool held = i % stride == 0 && int64_t(s.held_out.size()) < kHeldOutWords;
-    (held ? s.held_out : s.train).push_back(all[i]);
-  }
+  for (int64_t i = 0; i < n; ++i) (i < n - kHeldOutWords ? s.train : s.held_out).push_back(all[order[i]]);
   return s;
 }
 

@@ -17,6 +17,7 @@ constexpr int64_t kEvalBatch = 1000;      // test accuracy and held-out loss are
 constexpr double kLearningRate = 1e-3;    // Adam
 constexpr uint64_t kDataSeed = 2024;      // std::mt19937_64 seed of the epoch order and the word batches
 constexpr uint64_t kModelSeed = 0;        // each library's manual_seed before building a model
+constexpr uint64_t kWordSplitSeed = 0;   // the held-out split of the word list (WordList's default)
 constexpr int64_t kWordBatch = 32;        // lstm_words
 constexpr int64_t kWordSteps = 300;       // batches of training
 constexpr int64_t kHeldOutWords = 2000;
@@ -48,13 +49,14 @@ ImageSet load_fashion_mnist(bool train, const std::string& dir = kFashionMnistDi
 // The order of one epoch: 0..n-1 shuffled by std::shuffle with std::mt19937_64(seed).
 std::vector<int64_t> epoch_order(int64_t n, uint64_t seed = data_seed());
 
-// The words of the list made of lower-case a-z only, in file order, split into training
-// words and kHeldOutWords held-out ones: every (n / kHeldOutWords)-th word is held out,
-// starting at the first, until there are kHeldOutWords of them.
+// The words of the list made only of 'a'..'z', in file order, split as ember's
+// data::WordList documents (so that ember-bench can use WordList itself): positions
+// 0..n-1 shuffled by std::shuffle with std::mt19937_64(seed); the last kHeldOutWords of
+// that order are held out, the rest are the training words, both in shuffled order.
 struct WordSplit {
   std::vector<std::string> train, held_out;
 };
-WordSplit load_words(const std::string& path = kWordsFile);
+WordSplit load_words(const std::string& path = kWordsFile, uint64_t seed = kWordSplitSeed);
 
 // Draws batch indices into the training words with replacement:
 // std::uniform_int_distribution<int64_t>(0, n - 1) on the given engine.
