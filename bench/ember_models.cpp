@@ -5,6 +5,7 @@
 // std::mt19937_64 seeded once, which is exactly epoch_order(), and WordList documents
 // its held-out split the way load_words() makes it.
 #include <ember/ember.hpp>
+#include <ember/nn/rnn.hpp>  // the recurrent modules, in case the umbrella header leaves them out
 
 #include "bench/common.hpp"
 #include "bench/datasets.hpp"
