@@ -26,6 +26,15 @@ constexpr int64_t kSmall = 8;
 constexpr int64_t kElementwiseN = int64_t(1) << 24;
 constexpr int64_t kReduceRows = 4096, kReduceCols = 4096;
 const std::vector<int64_t> kMatmulSizes = {128, 512, 1024, 2048};
+// conv2d: input [N, C_in, H, W], weight [C_out, C_in, K, K], stride 1, padding 1, no bias.
+constexpr int64_t kConvN = 64, kConvCin = 32, kConvHW = 28, kConvCout = 64, kConvK = 3;
+// The training workloads' sizes are in datasets.hpp.
+
+// Variant names, shared so that the two programs' figures line up in compare.py.
+constexpr const char* kConvVariant = "64x32x28x28,k=3";
+constexpr const char* kMlpVariant = "784-256-128-10,batch=64";
+constexpr const char* kCnnVariant = "conv32-conv64-fc128,batch=64";
+constexpr const char* kLstmVariant = "emb32-lstm128,batch=32x300";
 
 // Timed figures are medians of this many repetitions, after one warm-up.
 constexpr int kReps = 7;
@@ -57,7 +66,9 @@ inline Options parse_options(int argc, char** argv, const char* program) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--only w1,w2,...]\n"
-                   "workloads: overhead_add overhead_autograd elementwise reduce matmul\n",
+                   "workloads: overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist\n"
+                   "           cnn_fmnist lstm_words\n"
+                   "run each training workload in a process of its own (--only) for a meaningful peak RSS\n",
                    program);
       std::exit(a == "--help" || a == "-h" ? 0 : 2);
     }
@@ -190,6 +201,35 @@ inline void matmul_vs_sgemm(int64_t n, const float* a, const float* b, float* c,
   emit("matmul", v, threads, "gflops", median(lib_gf));
   emit("matmul", v, threads, "sgemm_gflops", median(blas_gf));
   emit("matmul", v, threads, "ratio_to_sgemm", median(ratio));
+}
+
+// ---- the model workloads ----
+
+// conv2d: `forward` and `forward_backward` each run one iteration; both are timed as
+// the median of kReps after a warm-up and printed in milliseconds.
+inline void conv2d_figures(int threads, const std::function<void()>& forward,
+                           const std::function<void()>& forward_backward) {
+  emit("conv2d", std::string(kConvVariant) + "/fwd", threads, "ms", median_seconds(forward) * 1e3);
+  emit("conv2d", std::string(kConvVariant) + "/fwd+bwd", threads, "ms", median_seconds(forward_backward) * 1e3);
+}
+
+// What a training workload reports: its throughput (images or words per second of
+// training), the quality reached (test accuracy or held-out loss per character), the
+// process's peak resident memory (run.sh runs every workload in a process of its own,
+// so this is the whole footprint of that workload: library, data, model and training),
+// and how much the peak grew from the resident size at the workload's start (the same
+// figure when the workloads share a process).
+struct TrainingResult {
+  double items_per_second = 0;
+  double quality = 0;
+  double rss_at_start_mib = 0;
+};
+inline void training_figures(const char* workload, const char* variant, int threads, const char* items_metric,
+                             const char* quality_metric, const TrainingResult& r, double peak_rss_mib) {
+  emit(workload, variant, threads, items_metric, r.items_per_second);
+  emit(workload, variant, threads, quality_metric, r.quality);
+  emit(workload, variant, threads, "peak_rss_mib", peak_rss_mib);
+  emit(workload, variant, threads, "rss_growth_mib", peak_rss_mib - r.rss_at_start_mib);
 }
 
 }  // namespace bench

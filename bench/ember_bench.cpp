@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include "bench/common.hpp"
+#include "bench/models.hpp"
 
 namespace {
 
@@ -78,5 +79,14 @@ int main(int argc, char** argv) {
   if (o.wants("elementwise")) elementwise(o.threads);
   if (o.wants("reduce")) reduce(o.threads);
   if (o.wants("matmul")) matmul(o.threads);
+#if EMBER_BENCH_MODELS
+  if (o.wants("conv2d")) bench::models::conv2d(o.threads);
+  if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);
+  if (o.wants("cnn_fmnist")) bench::models::cnn_fmnist(o.threads);
+  if (o.wants("lstm_words")) bench::models::lstm_words(o.threads);
+#else
+  for (const char* w : {"conv2d", "mlp_fmnist", "cnn_fmnist", "lstm_words"})
+    if (!o.only.empty() && o.wants(w)) std::fprintf(stderr, "ember-bench: built without nn modules; %s skipped\n", w);
+#endif
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bench/common.hpp"
+#include "bench/models.hpp"
 
 namespace {
 
@@ -84,5 +85,9 @@ int main(int argc, char** argv) {
   if (o.wants("elementwise")) elementwise(o.threads);
   if (o.wants("reduce")) reduce(o.threads);
   if (o.wants("matmul")) matmul(o.threads);
+  if (o.wants("conv2d")) bench::models::conv2d(o.threads);
+  if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);
+  if (o.wants("cnn_fmnist")) bench::models::cnn_fmnist(o.threads);
+  if (o.wants("lstm_words")) bench::models::lstm_words(o.threads);
   return 0;
 }
