@@ -1,7 +1,13 @@
 // linear, dropout, embedding, recurrent cells, attention, one_hot, normalize.
 //
-// All are composed of differentiable ops except embedding, whose node scatters the
-// gradient into a zero weight-shaped tensor and leaves the padding row out.
+// All are composed of differentiable ops except:
+//   - embedding, whose node scatters the gradient into a zero weight-shaped tensor and
+//     leaves the padding row out;
+//   - lstm_cell and gru_cell, which run fused kernels (ops/rnn.hpp) and record one node
+//     each with a hand-written backward: a language model runs them dozens of times per
+//     batch on small matrices, where a dozen recorded ops per step cost more than the
+//     GEMMs. Under create_graph their backward is composed of differentiable ops
+//     instead, so higher-order gradients stay right.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -11,6 +17,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
+#include "ops/rnn.hpp"
 #include "src/check.hpp"
 #include "src/shape.hpp"
 
@@ -93,6 +100,89 @@ Tensor simple_cell(const char* op, bool relu, const Tensor& input, const Tensor&
   CellInputs c = check_cell(op, 1, input, hx, w_ih, w_hh, b_ih, b_hh);
   Tensor pre = linear(c.x, w_ih, b_ih) + linear(c.h, w_hh, b_hh);
   return unbatch(relu ? ember::relu(pre) : ember::tanh(pre), c.unbatched);
+}
+
+// Whether every defined tensor has dtype dt (the fused kernels take one dtype).
+bool same_dtype(Dtype dt, std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && t->dtype() != dt) return false;
+  return true;
+}
+
+// Which of a cell node's inputs need a gradient: x, h, (c,) w_ih, w_hh, b_ih, b_hh.
+kernels::CellNeeds cell_needs(const Ctx& ctx, bool has_cx = true) {
+  std::size_t k = 0;
+  kernels::CellNeeds n;
+  n.input = ctx.needs(k++);
+  n.hx = ctx.needs(k++);
+  n.cx = has_cx && ctx.needs(k++);
+  n.w_ih = ctx.needs(k++);
+  n.w_hh = ctx.needs(k++);
+  n.b_ih = ctx.needs(k++);
+  n.b_hh = ctx.needs(k++);
+  return n;
+}
+
+// The cells composed of differentiable ops, on batched operands: the forward for
+// operands of mixed dtypes (which the kernels do not take), and, differentiated by hand
+// below, the backward under create_graph.
+std::tuple<Tensor, Tensor> lstm_composed(const Tensor& x, const Tensor& h, const Tensor& cell, const Tensor& w_ih,
+                                         const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  Tensor gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh);
+  std::vector<Tensor> q = gates.chunk(4, 1);  // i, f, g, o
+  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
+  Tensor cy = f * cell + i * g;
+  Tensor hy = o * ember::tanh(cy);
+  return {hy, cy};
+}
+
+Tensor gru_composed(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                    const Tensor& b_hh) {
+  std::vector<Tensor> gi = linear(x, w_ih, b_ih).chunk(3, 1);  // r, z, n
+  std::vector<Tensor> gh = linear(h, w_hh, b_hh).chunk(3, 1);
+  Tensor r = ember::sigmoid(gi[0] + gh[0]);
+  Tensor z = ember::sigmoid(gi[1] + gh[1]);
+  Tensor n = ember::tanh(gi[2] + r * gh[2]);
+  return n + z * (h - n);  // (1 - z) * n + z * h
+}
+
+// The gradients of the fused LSTM node written with differentiable ops, recomputing the
+// gates from the saved inputs so that the result is a function of them (create_graph).
+Grads lstm_backward_composed(const Tensor& gh, const Tensor& gc, const Tensor& x, const Tensor& h, const Tensor& cell,
+                             const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
+                             const Ctx& ctx) {
+  Tensor gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh);
+  std::vector<Tensor> q = gates.chunk(4, 1);
+  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
+  Tensor tc = ember::tanh(f * cell + i * g);
+  Tensor dc = gc + gh * o * ember::rsub(tc.square(), 1);
+  Tensor dgates = ember::cat({dc * g * i * ember::rsub(i, 1), dc * cell * f * ember::rsub(f, 1),
+                              dc * i * ember::rsub(g.square(), 1), gh * tc * o * ember::rsub(o, 1)},
+                             1);
+  kernels::CellNeeds n = cell_needs(ctx);
+  Tensor dgt = dgates.t();
+  return Grads{n.input ? ember::mm(dgates, w_ih) : Tensor(), n.hx ? ember::mm(dgates, w_hh) : Tensor(),
+               n.cx ? dc * f : Tensor(),
+               n.w_ih ? ember::mm(dgt, x) : Tensor(), n.w_hh ? ember::mm(dgt, h) : Tensor(),
+               n.b_ih ? dgates.sum({0}) : Tensor(), n.b_hh ? dgates.sum({0}) : Tensor()};
+}
+
+Grads gru_backward_composed(const Tensor& gy, const Tensor& x, const Tensor& h, const Tensor& w_ih,
+                            const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh, const Ctx& ctx) {
+  std::vector<Tensor> gi = linear(x, w_ih, b_ih).chunk(3, 1);
+  std::vector<Tensor> gh = linear(h, w_hh, b_hh).chunk(3, 1);
+  Tensor r = ember::sigmoid(gi[0] + gh[0]);
+  Tensor z = ember::sigmoid(gi[1] + gh[1]);
+  Tensor n = ember::tanh(gi[2] + r * gh[2]);
+  Tensor dn = gy * ember::rsub(z, 1) * ember::rsub(n.square(), 1);
+  Tensor dz = gy * (h - n) * z * ember::rsub(z, 1);
+  Tensor dr = dn * gh[2] * r * ember::rsub(r, 1);
+  Tensor d_ih = ember::cat({dr, dz, dn}, 1);
+  Tensor d_hh = ember::cat({dr, dz, dn * r}, 1);
+  kernels::CellNeeds k = cell_needs(ctx, /*has_cx=*/false);
+  return Grads{k.input ? ember::mm(d_ih, w_ih) : Tensor(), k.hx ? gy * z + ember::mm(d_hh, w_hh) : Tensor(),
+               k.w_ih ? ember::mm(d_ih.t(), x) : Tensor(), k.w_hh ? ember::mm(d_hh.t(), h) : Tensor(),
+               k.b_ih ? d_ih.sum({0}) : Tensor(), k.b_hh ? d_hh.sum({0}) : Tensor()};
 }
 
 }  // namespace
@@ -203,24 +293,46 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, cons
   } else {
     cell = ember::zeros(c.h.sizes(), input.dtype());
   }
-  Tensor gates = linear(c.x, w_ih, b_ih) + linear(c.h, w_hh, b_hh);
-  std::vector<Tensor> q = gates.chunk(4, 1);  // i, f, g, o
-  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
-  Tensor cy = f * cell + i * g;
-  Tensor hy = o * ember::tanh(cy);
+  if (!same_dtype(input.dtype(), {&c.h, &cell, &w_ih, &w_hh, &b_ih, &b_hh})) {
+    auto [hy, cy] = lstm_composed(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+    return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
+  }
+  kernels::LstmCellForward f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+  Tensor hy = f.hy, cy = f.cy;
+  if (needs_grad(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh))
+    record(op, {c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh}, {&hy, &cy},
+           {save(c.x), save(c.h), save(cell), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
+           [](const Grads& g, Ctx& ctx) {
+             Tensor x = ctx.saved(0), h = ctx.saved(1), cs = ctx.saved(2), wi = ctx.saved(3), wh = ctx.saved(4);
+             if (is_grad_enabled())
+               return lstm_backward_composed(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), ctx);
+             kernels::CellGrads r =
+                 kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), cell_needs(ctx));
+             return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+           });
   return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
 }
 
 Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
                 const Tensor& b_hh) {
-  CellInputs c = check_cell("gru_cell", 3, input, hx, w_ih, w_hh, b_ih, b_hh);
-  std::vector<Tensor> gi = linear(c.x, w_ih, b_ih).chunk(3, 1);  // r, z, n
-  std::vector<Tensor> gh = linear(c.h, w_hh, b_hh).chunk(3, 1);
-  Tensor r = ember::sigmoid(gi[0] + gh[0]);
-  Tensor z = ember::sigmoid(gi[1] + gh[1]);
-  Tensor n = ember::tanh(gi[2] + r * gh[2]);
-  // (1 - z) * n + z * h
-  return unbatch(n + z * (c.h - n), c.unbatched);
+  const char* op = "gru_cell";
+  CellInputs c = check_cell(op, 3, input, hx, w_ih, w_hh, b_ih, b_hh);
+  if (!same_dtype(input.dtype(), {&c.h, &w_ih, &w_hh, &b_ih, &b_hh}))
+    return unbatch(gru_composed(c.x, c.h, w_ih, w_hh, b_ih, b_hh), c.unbatched);
+  kernels::GruCellForward f = kernels::gru_cell_forward(c.x, c.h, w_ih, w_hh, b_ih, b_hh);
+  Tensor hy = f.hy;
+  if (needs_grad(c.x, c.h, w_ih, w_hh, b_ih, b_hh))
+    record(op, {c.x, c.h, w_ih, w_hh, b_ih, b_hh}, {&hy},
+           {save(c.x), save(c.h), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
+           [](const Grads& g, Ctx& ctx) {
+             Tensor x = ctx.saved(0), h = ctx.saved(1), wi = ctx.saved(2), wh = ctx.saved(3);
+             if (is_grad_enabled())
+               return gru_backward_composed(g[0], x, h, wi, wh, ctx.saved(4), ctx.saved(5), ctx);
+             kernels::CellNeeds needs = cell_needs(ctx, /*has_cx=*/false);
+             kernels::CellGrads r = kernels::gru_cell_backward(g[0], x, h, wi, wh, ctx.saved(6), needs);
+             return Grads{r.input, r.hx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+           });
+  return unbatch(hy, c.unbatched);
 }
 
 Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
