@@ -207,7 +207,26 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
                 input.dtype());
   }
   Tensor wt = weight.t();
-  if (input.dim() == 2) return bias.defined() ? ember::addmm(bias, input, wt) : ember::mm(input, wt);
+  if (input.dim() == 2) {
+    // One node instead of addmm's view-of-weight chain, so that the weight's gradient is
+    // computed as gy^T x straight into a contiguous [out, in] buffer: through addmm it
+    // arrived as a transposed view, and the leaf's accumulator copied it every step.
+    Tensor y;
+    {
+      NoGradGuard no_grad;
+      y = bias.defined() ? ember::addmm(bias, input, wt) : ember::mm(input, wt);
+    }
+    if (needs_grad(input, weight) || (bias.defined() && needs_grad(bias)))
+      record(op, {input, weight, bias}, {&y}, {save(input), save(weight)},
+             [has_bias = bias.defined()](const Grads& g, Ctx& c) {
+               const Tensor& gy = g[0];
+               Tensor gx = c.needs(0) ? ember::mm(gy, c.saved(1)) : Tensor();
+               Tensor gw = c.needs(1) ? ember::mm(gy.t(), c.saved(0)) : Tensor();
+               Tensor gb = has_bias && c.needs(2) ? ember::sum(gy, {0}) : Tensor();
+               return Grads{gx, gw, gb};
+             });
+    return y;
+  }
   if (input.dim() == 1) {
     Tensor y = ember::matmul(input, wt);
     return bias.defined() ? y + bias : y;

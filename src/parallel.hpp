@@ -1,4 +1,4 @@
-// Splitting loops across ember's threads (OpenMP). Small loops run inline: threads only
+// Splitting loops across ember's threads (its own pool, see parallel.cpp). Small loops run inline: threads only
 // pay above a grain size.
 #pragma once
 #include <cstdint>

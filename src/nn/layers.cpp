@@ -55,10 +55,7 @@ Tensor LinearImpl::forward(const Tensor& input) {
   if (input.dim() == 0 || input.size(-1) != options.in_features())
     throw Error("Linear: expected input with last dim " + std::to_string(options.in_features()) +
                 " (in_features), got " + repr::shape_str(input.sizes()));
-  // Core ops rather than F::linear: addmm fuses the bias for the common 2-dim batch.
-  if (input.dim() == 2 && bias.defined()) return addmm(bias, input, weight.t());
-  Tensor y = matmul(input, weight.t());
-  return bias.defined() ? y + bias : y;
+  return functional::linear(input, weight, bias);
 }
 
 std::string LinearImpl::extra_repr() const {

@@ -39,41 +39,39 @@ struct AdamStep {
   bool decoupled, amsgrad, maximize;
 };
 
-// The update in three passes over contiguous memory instead of the ten or so that the
-// composed form below makes (Adam is memory-bound): one raw loop updates the moments,
-// ember's vectorized sqrt takes the root (a raw loop with std::sqrt would not vectorize
-// under -fmath-errno), and a second raw loop applies the step. The flags are template
-// parameters so that each loop is branch-free and vectorizes.
+// The whole update in one pass over contiguous memory instead of the ten or so that the
+// composed form below makes (Adam is memory-bound). The flags are template parameters so
+// that the loop is branch-free, and the library is built with -fno-math-errno so that
+// std::sqrt vectorizes.
+// Restrict-qualified parameters (GCC ignores __restrict on local copies) and constants
+// passed by value, so that the loop vectorizes.
 template <class T, bool kWeightDecay, bool kAmsgrad>
-void adam_moments(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
-  const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
-  const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
-  parallel_for(0, n, kGrainSize, [=](int64_t begin, int64_t end) {
-    const T* __restrict pp = p;
-    const T* __restrict gg = g;
-    T* __restrict mm = m;
-    T* __restrict vv = v;
-    T* __restrict vm = vmax;
-    for (int64_t i = begin; i < end; ++i) {
-      T grad = sign * gg[i];
-      if (kWeightDecay) grad += wd * pp[i];
-      T mi = mm[i] * b1 + c1 * grad;
-      T vi = vv[i] * b2 + c2 * grad * grad;
-      mm[i] = mi;
-      vv[i] = vi;
-      if (kAmsgrad) vm[i] = vm[i] < vi ? vi : vm[i];
+void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
+                int64_t n, T sign, T wd, T b1, T b2, T c1, T c2, T bc2, T eps, T neg_step) {
+  for (int64_t i = 0; i < n; ++i) {
+    T grad = sign * g[i];
+    if (kWeightDecay) grad += wd * p[i];
+    const T mi = m[i] * b1 + c1 * grad;
+    const T vi = v[i] * b2 + c2 * grad * grad;
+    m[i] = mi;
+    v[i] = vi;
+    T vhat = vi;
+    if (kAmsgrad) {
+      vhat = vmax[i] < vi ? vi : vmax[i];
+      vmax[i] = vhat;
     }
-  });
+    p[i] += neg_step * (mi / (std::sqrt(vhat) / bc2 + eps));
+  }
 }
 
-template <class T>
-void adam_apply(T* p, const T* m, const T* root, int64_t n, const AdamStep& a) {
+template <class T, bool kWeightDecay, bool kAmsgrad>
+void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
+  const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
+  const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
   const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
   parallel_for(0, n, kGrainSize, [=](int64_t begin, int64_t end) {
-    T* __restrict pp = p;
-    const T* __restrict mm = m;
-    const T* __restrict rr = root;
-    for (int64_t i = begin; i < end; ++i) pp[i] += neg_step * (mm[i] / (rr[i] / bc2 + eps));
+    adam_range<T, kWeightDecay, kAmsgrad>(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr,
+                                          end - begin, sign, wd, b1, b2, c1, c2, bc2, eps, neg_step);
   });
 }
 
@@ -87,15 +85,13 @@ void adam_fused(Tensor& p, const Tensor& grad, AdamParamState& s, const AdamStep
   T* v = s.exp_avg_sq.data_ptr<T>();
   T* vmax = a.amsgrad ? s.max_exp_avg_sq.data_ptr<T>() : nullptr;
   const int64_t n = p.numel();
-  if (wd && a.amsgrad) adam_moments<T, true, true>(pp, g, m, v, vmax, n, a);
-  if (wd && !a.amsgrad) adam_moments<T, true, false>(pp, g, m, v, vmax, n, a);
-  if (!wd && a.amsgrad) adam_moments<T, false, true>(pp, g, m, v, vmax, n, a);
-  if (!wd && !a.amsgrad) adam_moments<T, false, false>(pp, g, m, v, vmax, n, a);
+  if (wd && a.amsgrad) adam_loop<T, true, true>(pp, g, m, v, vmax, n, a);
+  if (wd && !a.amsgrad) adam_loop<T, true, false>(pp, g, m, v, vmax, n, a);
+  if (!wd && a.amsgrad) adam_loop<T, false, true>(pp, g, m, v, vmax, n, a);
+  if (!wd && !a.amsgrad) adam_loop<T, false, false>(pp, g, m, v, vmax, n, a);
   internal::bump_version(s.exp_avg);
   internal::bump_version(s.exp_avg_sq);
   if (a.amsgrad) internal::bump_version(s.max_exp_avg_sq);
-  Tensor root = (a.amsgrad ? s.max_exp_avg_sq : s.exp_avg_sq).sqrt();
-  adam_apply<T>(pp, m, root.data_ptr<T>(), n, a);
   internal::bump_version(p);
 }
 
