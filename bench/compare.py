@@ -98,8 +98,19 @@ def print_rows(rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
+# The speed each model workload must reach, in "times as fast as LibTorch" (the speed
+# column); at 2 threads against LibTorch's better run.
+MODEL_MARKS = {
+    ("mlp_fmnist", "images_per_s"): 1.2,
+    ("lstm_words", "words_per_s"): 1.5,
+    ("cnn_fmnist", "images_per_s"): 0.8,
+    ("conv2d", "ms"): 0.8,
+    ("build", "seconds"): 5.0,
+}
+
+
 def model_table(medians, order, t):
-    """The model workloads at t threads; returns how many quality figures differ."""
+    """The model workloads at t threads; returns (quality figures that differ, speed marks missed)."""
     runs = {name: medians.get((name, t), {}) for name in ("ember", "ember-passive", "torch", "torch-passive")}
     passive = bool(runs["ember-passive"] or runs["torch-passive"])
 
@@ -114,9 +125,10 @@ def model_table(medians, order, t):
 
     head = ["workload", "variant", "metric", "ember"] + (["ember-P"] if passive else []) + \
            ["torch", "speed"] + (["speed best"] if passive else []) + \
-           ["quality", "ember", "torch", "", "rss MiB ember", "torch"]
+           ["mark", "", "quality", "ember", "torch", "", "rss MiB ember", "torch"]
     rows = [head]
     differ = 0
+    missed = 0
     for workload, variant in order:
         if workload not in MODEL_WORKLOADS:
             continue
@@ -148,13 +160,19 @@ def model_table(medians, order, t):
             if metric in ("images_per_s", "words_per_s"):
                 rss = [fmt(e_run.get((workload, variant, "peak_rss_mib"))),
                        fmt(t_run.get((workload, variant, "peak_rss_mib")) if t_run else None)]
+            mark = MODEL_MARKS.get((workload, metric))
+            markcols = ["", ""]
+            if mark is not None and speed(e) is not None:
+                ok = speed(e) >= mark
+                missed += 0 if ok else 1
+                markcols = [f">={mark}", "ok" if ok else "MISS"]
             rows.append([workload, variant, metric, fmt(e)] + ([fmt(ep)] if passive else []) +
-                        [fmt(tv), fmt(speed(e))] + ([fmt(speed(eb))] if passive else []) + qcols + rss)
+                        [fmt(tv), fmt(speed(e))] + ([fmt(speed(eb))] if passive else []) + markcols + qcols + rss)
     if len(rows) > 1:
         print("\nmodel workloads: speed = how many times faster ember is (ember/torch for a throughput,"
               " torch/ember for a time or size)")
         print_rows(rows)
-    return differ
+    return differ, missed
 
 
 def main(directory):
@@ -209,7 +227,9 @@ def main(directory):
             rows.append(row)
         if len(rows) > 1:
             print_rows(rows)
-        differ += model_table(medians, order, t)
+        model_differ, model_missed = model_table(medians, order, t)
+        differ += model_differ
+        misses += model_missed
     print(f"\n{misses} figure(s) miss their mark (ember as is)" if misses else "\nevery figure meets its mark")
     if differ:
         print(f"{differ} training workload(s) reach a different quality on the two sides")
