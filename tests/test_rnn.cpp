@@ -9,51 +9,18 @@
 #include <string>
 
 #include "ember/nn/rnn.hpp"
-#include "helpers.hpp"
+#include "nn_test_values.hpp"
 
 using ember::Tensor;
 using Catch::Matchers::Contains;
 namespace nn = ember::nn;
 namespace R = ember::nn::utils::rnn;
 
+using testing::fill_params;
+using testing::require_close;
+using testing::seq;
+
 namespace {
-
-// Fills parameter j of a module (registration order = PyTorch's state_dict order), flat
-// element i, with 0.5 * sin(0.7 i + 1.3 j + seed); the PyTorch script below does the same.
-void fill_params(nn::Module& m, double seed) {
-  ember::NoGradGuard no_grad;
-  int j = 0;
-  for (auto& item : m.named_parameters()) {
-    Tensor& p = item.second;
-    std::vector<double> v(static_cast<std::size_t>(p.numel()));
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.5 * std::sin(0.7 * double(i) + 1.3 * j + seed);
-    p.copy_(ember::tensor(v, p.sizes(), ember::kFloat64));
-    ++j;
-  }
-}
-
-// cos(a i + b) over the flat elements, float64.
-Tensor seq(ember::IntArrayRef shape, double a, double b) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  std::vector<double> v(static_cast<std::size_t>(n));
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::cos(a * double(i) + b);
-  return ember::tensor(v, shape, ember::kFloat64);
-}
-
-void require_close(const Tensor& got, const std::vector<double>& want, double tol = 1e-9) {
-  std::vector<double> g = testing::values(got);
-  REQUIRE(g.size() == want.size());
-  for (std::size_t i = 0; i < g.size(); ++i) {
-    INFO("element " << i);
-    REQUIRE(g[i] == Approx(want[i]).margin(tol));
-  }
-}
-
-void require_close(const Tensor& got, const Tensor& want, double tol = 1e-9) {
-  REQUIRE(got.sizes().vec() == want.sizes().vec());
-  require_close(got, testing::values(want), tol);
-}
 
 // ---- the reference: one sequence, one step at a time, with core ops only ----
 Tensor lin(const Tensor& x, const Tensor& w, const Tensor& b) {
