@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +35,17 @@ int initial_threads() {
 int g_threads = initial_threads();
 __attribute__((tls_model("initial-exec"))) thread_local bool t_in_parallel = false;
 
+// One parallel loop. Each run gets its own Job, so a worker still finishing the loop
+// before can never claim a piece of the next one with stale bounds.
+struct Job {
+  void (*fn)(void*, int64_t, int64_t);
+  void* ctx;
+  int64_t begin, end, chunks, per;
+  std::atomic<int64_t> next{0}, pending{0};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+};
+
 class Pool {
  public:
   explicit Pool(int workers) {
@@ -52,45 +64,45 @@ class Pool {
   // Runs fn over `chunks` equal pieces of [begin, end); the caller takes pieces too.
   void run(int64_t begin, int64_t end, int64_t chunks, void (*fn)(void*, int64_t, int64_t), void* ctx) {
     std::lock_guard<std::mutex> one_job(job_mutex_);  // callers from several threads take turns
+    auto job = std::make_shared<Job>();
+    job->fn = fn;
+    job->ctx = ctx;
+    job->begin = begin;
+    job->end = end;
+    job->chunks = chunks;
+    job->per = (end - begin + chunks - 1) / chunks;
+    job->pending.store(chunks);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = fn;
-      ctx_ = ctx;
-      begin_ = begin;
-      end_ = end;
-      chunks_ = chunks;
-      next_.store(0);
-      pending_.store(chunks);
-      error_ = nullptr;
+      job_ = job;
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
-    take_chunks();
+    run_pieces(*job);
     // Wait for the workers' pieces: a short yielding spin, then sleep.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
-    while (pending_.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline)
+    while (job->pending.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::yield();
-    if (pending_.load(std::memory_order_acquire) > 0) {
+    if (job->pending.load(std::memory_order_acquire) > 0) {
       std::unique_lock<std::mutex> lock(mutex_);
-      done_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+      done_.wait(lock, [&] { return job->pending.load(std::memory_order_acquire) == 0; });
     }
-    if (error_) std::rethrow_exception(error_);
+    if (job->error) std::rethrow_exception(job->error);
   }
 
  private:
-  void take_chunks() {
-    const int64_t per = (end_ - begin_ + chunks_ - 1) / chunks_;
-    for (int64_t c; (c = next_.fetch_add(1)) < chunks_;) {
-      const int64_t b = begin_ + c * per, e = std::min(end_, b + per);
+  void run_pieces(Job& job) {
+    for (int64_t c; (c = job.next.fetch_add(1)) < job.chunks;) {
+      const int64_t b = job.begin + c * job.per, e = std::min(job.end, b + job.per);
       t_in_parallel = true;
       try {
-        if (b < e) fn_(ctx_, b, e);
+        if (b < e) job.fn(job.ctx, b, e);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!error_) error_ = std::current_exception();
+        std::lock_guard<std::mutex> lock(job.error_mutex);
+        if (!job.error) job.error = std::current_exception();
       }
       t_in_parallel = false;
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (job.pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         std::lock_guard<std::mutex> lock(mutex_);
         done_.notify_all();
       }
@@ -103,13 +115,15 @@ class Pool {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
       while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < deadline)
         std::this_thread::yield();
-      if (generation_.load(std::memory_order_acquire) == seen) {
+      std::shared_ptr<Job> job;
+      {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
         if (stop_) return;
+        seen = generation_.load(std::memory_order_acquire);
+        job = job_;
       }
-      seen = generation_.load(std::memory_order_acquire);
-      take_chunks();
+      run_pieces(*job);
     }
   }
 
@@ -117,12 +131,8 @@ class Pool {
   std::mutex job_mutex_, mutex_;
   std::condition_variable wake_, done_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int64_t> next_{0}, pending_{0};
+  std::shared_ptr<Job> job_;  // the latest job; guarded by mutex_
   bool stop_ = false;
-  void (*fn_)(void*, int64_t, int64_t) = nullptr;
-  void* ctx_ = nullptr;
-  int64_t begin_ = 0, end_ = 0, chunks_ = 1;
-  std::exception_ptr error_;
 };
 
 std::mutex g_pool_mutex;

@@ -185,3 +185,16 @@ TEST_CASE("tensors can be made and freed on several threads at once", "[tensor][
   for (auto& th : pool) th.join();
   for (int t = 0; t < 4; ++t) REQUIRE(sums[static_cast<std::size_t>(t)] == 200.0 * t);
 }
+
+TEST_CASE("back-to-back parallel loops each cover their whole range", "[tensor][threads]") {
+  // Many large ops in a row: a worker still leaving one loop must never take a piece of
+  // the next (every element of every sum has to be counted exactly once).
+  int before = ember::get_num_threads();
+  ember::set_num_threads(2);
+  Tensor ones = ember::ones({(1 << 17) + 5}, ember::kFloat64);
+  for (int i = 0; i < 2000; ++i) {
+    Tensor scaled = ones * static_cast<double>(i % 7 + 1);
+    REQUIRE(ember::sum(scaled).item<double>() == static_cast<double>(((1 << 17) + 5) * (i % 7 + 1)));
+  }
+  ember::set_num_threads(before);
+}
