@@ -2,7 +2,9 @@
 #pragma once
 #include <catch2/catch.hpp>
 #include <ember/ember.hpp>
+#include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "src/shape.hpp"
@@ -37,6 +39,22 @@ inline ember::autograd::GradcheckOptions second_order() {
   ember::autograd::GradcheckOptions o;
   o.check_second_order = true;
   return o;
+}
+
+// First- and second-order gradcheck of f at the inputs.
+inline bool gradcheck2(const std::function<ember::Tensor(const std::vector<ember::Tensor>&)>& f,
+                       const std::vector<ember::Tensor>& inputs) {
+  return ember::autograd::gradcheck(f, inputs, second_order());
+}
+
+// The message of the ember::Error that f throws, or "no error".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ember::Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 }  // namespace testing

@@ -10,6 +10,8 @@
 
 using ember::Tensor;
 using testing::leaf;
+using testing::error_of;
+using testing::gradcheck2;
 using testing::values;
 namespace F = ember::nn::functional;
 
@@ -96,20 +98,7 @@ void check_close(const Tensor& got, const std::vector<int64_t>& shape, const std
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ember::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-bool gradcheck2(const Fn& f, const std::vector<Tensor>& inputs) {
-  return ember::autograd::gradcheck(f, inputs, testing::second_order());
-}
 
 // A float64 leaf with the given shape whose last two dims are stored transposed.
 Tensor transposed_4d(int64_t n, int64_t c, int64_t h, int64_t w) {

@@ -13,6 +13,8 @@
 
 using ember::Tensor;
 using testing::leaf;
+using testing::error_of;
+using testing::gradcheck2;
 using testing::values;
 namespace F = ember::nn::functional;
 
@@ -103,20 +105,7 @@ void check_values(const Tensor& got, const std::vector<double>& want, double tol
   }
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ember::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-bool gradcheck2(const Fn& f, const std::vector<Tensor>& inputs) {
-  return ember::autograd::gradcheck(f, inputs, testing::second_order());
-}
 
 // (i * 7 mod 11) - 5 over [1, 1, 6, 6]: the input of the PyTorch-computed cases below.
 Tensor pattern6x6() {
