@@ -74,12 +74,17 @@ constexpr ClassTable g_classes;
 // cache when the thread exits; after that, blocks go straight back to the system.
 __attribute__((tls_model("initial-exec"))) thread_local ThreadCache* t_cache = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local bool t_cache_gone = false;
+// The cache itself lives on the heap: the whole TLS segment of a library with
+// initial-exec variables must fit in the few hundred bytes glibc keeps for libraries
+// loaded with dlopen (as a C++ interpreter loads libember), or dlopen fails with
+// "cannot allocate memory in static TLS block".
 struct CacheOwner {
-  ThreadCache cache;
-  CacheOwner() { t_cache = &cache; }
+  ThreadCache* cache = new ThreadCache;
+  CacheOwner() { t_cache = cache; }
   ~CacheOwner() {
     t_cache = nullptr;
     t_cache_gone = true;
+    delete cache;
   }
 };
 

@@ -225,7 +225,9 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
   class Name : public ::ember::nn::ModuleHolder<Name##Impl> {                   \
    public:                                                                      \
     using ::ember::nn::ModuleHolder<Name##Impl>::ModuleHolder;                  \
-    Name() = default;                                                           \
+    template <class I = Name##Impl,                                             \
+              std::enable_if_t<std::is_default_constructible<I>::value, int> = 0> \
+    Name() : ::ember::nn::ModuleHolder<Name##Impl>(std::make_shared<I>()) {}    \
     Name(const ::ember::nn::ModuleHolder<Name##Impl>& h)                        \
         : ::ember::nn::ModuleHolder<Name##Impl>(::ember::nn::detail::HolderCopyTag{}, h.module_ptr()) {} \
   }
