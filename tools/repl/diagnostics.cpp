@@ -1,0 +1,75 @@
+// Built with -fno-rtti: the consumer derives from a class of LLVM's, which is built
+// without run-time type information.
+#include "diagnostics.hpp"
+
+#include <clang/Basic/Diagnostic.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/TextDiagnosticPrinter.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace ember_repl {
+namespace {
+
+class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsControl {
+ public:
+  ReplDiagnostics(clang::DiagnosticOptions* opts) : stream_(buffer_), printer_(stream_, opts) {}
+
+  void BeginSourceFile(const clang::LangOptions& lang, const clang::Preprocessor* pp) override {
+    printer_.BeginSourceFile(lang, pp);
+  }
+  void EndSourceFile() override { printer_.EndSourceFile(); }
+
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level level, const clang::Diagnostic& info) override {
+    DiagnosticConsumer::HandleDiagnostic(level, info);
+    if (level >= clang::DiagnosticsEngine::Error) ++errors_;
+    printer_.HandleDiagnostic(level, info);
+    stream_.flush();
+    if (!muted_) emit();
+    buffer_.clear();
+  }
+
+  unsigned errors() const override { return errors_; }
+  void reset() override { errors_ = 0; }
+  void set_muted(bool muted) override { muted_ = muted; }
+
+ private:
+  // Writes the buffered text to stderr, dropping the include-stack lines that point at
+  // the interpreter's virtual main file.
+  void emit() {
+    std::cout.flush();  // keep program output and diagnostics in order
+    std::string out;
+    std::size_t start = 0;
+    while (start < buffer_.size()) {
+      std::size_t end = buffer_.find('\n', start);
+      if (end == std::string::npos) end = buffer_.size() - 1;
+      std::string line = buffer_.substr(start, end - start + 1);
+      if (line.rfind("In file included from <<< inputs >>>", 0) != 0) out += line;
+      start = end + 1;
+    }
+    std::fputs(out.c_str(), stderr);
+    std::fflush(stderr);
+  }
+
+  std::string buffer_;
+  llvm::raw_string_ostream stream_;
+  clang::TextDiagnosticPrinter printer_;
+  unsigned errors_ = 0;
+  bool muted_ = false;
+};
+
+}  // namespace
+
+DiagnosticsControl* install_diagnostics(clang::CompilerInstance& ci) {
+  clang::DiagnosticsEngine& engine = ci.getDiagnostics();
+  auto* diags = new ReplDiagnostics(&engine.getDiagnosticOptions());
+  engine.setClient(diags, /*ShouldOwnClient=*/true);
+  // The interpreter has already begun its (only) source file with the old client.
+  diags->BeginSourceFile(ci.getLangOpts(), &ci.getPreprocessor());
+  return diags;
+}
+
+}  // namespace ember_repl

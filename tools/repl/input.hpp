@@ -1,0 +1,42 @@
+// Reading inputs: lines from a terminal (with editing and history) or from a file or
+// pipe, joined until they make a complete input.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace llvm {
+class LineEditor;
+}
+
+namespace ember_repl {
+
+// Whether `text` is a complete input: every (, [ and { closed, no string, character
+// literal or /* comment left open, and no trailing backslash. An input with more
+// closing than opening brackets is complete (the compiler will say what is wrong).
+bool input_is_complete(const std::string& text);
+
+class LineReader {
+ public:
+  // interactive: prompts, line editing and history (kept in history_path if not empty).
+  // echo: print the prompt and each line read, for transcripts of piped sessions.
+  LineReader(bool interactive, bool echo, const std::string& history_path);
+  ~LineReader();
+
+  // The next complete input, without its final newline; nullopt at end of input.
+  // Blank inputs are skipped.
+  std::optional<std::string> read_input();
+  int line_number() const { return line_number_; }  // of the input's first line
+
+ private:
+  std::optional<std::string> read_line(bool continuation);
+
+  bool interactive_;
+  bool echo_;
+  int line_number_ = 0;
+  int lines_read_ = 0;
+  std::unique_ptr<llvm::LineEditor> editor_;
+};
+
+}  // namespace ember_repl

@@ -1,0 +1,330 @@
+#include "session.hpp"
+
+#include <clang/AST/ASTContext.h>
+#include <clang/AST/Decl.h>
+#include <clang/AST/QualTypeNames.h>
+#include <clang/AST/Type.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Interpreter/Interpreter.h>
+#include <clang/Interpreter/Value.h>
+#include <clang/Lex/HeaderSearch.h>
+#include <clang/Lex/Preprocessor.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/TargetSelect.h>
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "diagnostics.hpp"
+#include "exceptions.hpp"
+
+namespace ember_repl {
+namespace {
+
+void report(const std::string& text) {
+  std::cout.flush();
+  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fflush(stderr);
+}
+
+template <class F>
+std::string float_text(F v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, r.ptr);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+std::string quoted(const char* s) {
+  std::string out = "\"";
+  for (; *s; ++s) {
+    if (*s == '\n') out += "\\n";
+    else if (*s == '"' || *s == '\\') out += std::string("\\") + *s;
+    else out += *s;
+  }
+  return out + "\"";
+}
+
+std::string address(const void* p) {
+  std::ostringstream os;
+  os << p;
+  return os.str();
+}
+
+}  // namespace
+
+Session::Session(const SessionOptions& options) {
+  static bool targets_ready = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)targets_ready;
+
+  // Owned strings first: the builder keeps only the pointers.
+  std::vector<std::string> args = {"-std=c++17"};
+  if (!options.resource_dir.empty()) {
+    args.push_back("-resource-dir");
+    args.push_back(options.resource_dir);
+  }
+  for (const std::string& dir : options.include_dirs) args.push_back("-I" + dir);
+  for (const std::string& a : options.compiler_args) args.push_back(a);
+  if (isatty(STDERR_FILENO)) args.push_back("-fcolor-diagnostics");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+
+  clang::IncrementalCompilerBuilder builder;
+  builder.SetCompilerArgs(argv);
+  auto ci = builder.CreateCpp();
+  if (!ci) throw std::runtime_error("cannot set up the compiler: " + llvm::toString(ci.takeError()));
+  // With constructor aliases on, clang lets a complete-object destructor stand for the
+  // base-object one inside an input and never emits it, and a later input that needs
+  // it fails to link (std::vector<int64_t>{1, 2} after <ember/ember.hpp>).
+  (*ci)->getCodeGenOpts().CXXCtorDtorAliases = false;
+  auto interp = clang::Interpreter::create(std::move(*ci));
+  if (!interp) throw std::runtime_error("cannot start the interpreter: " + llvm::toString(interp.takeError()));
+  interp_ = std::move(*interp);
+  diags_ = install_diagnostics(*interp_->getCompilerInstance());
+  include_dirs_ = options.include_dirs;
+
+  if (options.prelude) {
+    // <iostream> because std::cout is the first thing people type.
+    const char* prelude =
+        "#include <ember/ember.hpp>\n"
+        "#include <ember/detail/repl_show.hpp>\n"
+        "#include <iostream>\n";
+    if (execute(prelude, nullptr) != Outcome::ok)
+      throw std::runtime_error("cannot include <ember/ember.hpp> (is the include path right?)");
+  }
+  input_sizes_.clear();  // the prelude cannot be undone
+}
+
+Session::~Session() = default;
+
+Outcome Session::execute(const std::string& code, clang::Value* value) {
+  diags_->reset();
+  try {
+    if (llvm::Error err = interp_->ParseAndExecute(code, value)) {
+      std::string message = llvm::toString(std::move(err));
+      // Clang has printed why and dropped the input itself.
+      if (diags_->errors() > 0) return Outcome::compile_error;
+      // It compiled but did not link or run (say, a function declared and never
+      // defined): take the input back so that later inputs do not trip over it.
+      report("error: " + message);
+      if (llvm::Error undo_err = interp_->Undo(1)) llvm::consumeError(std::move(undo_err));
+      return Outcome::compile_error;
+    }
+  } catch (...) {
+    // What the user typed threw: report it and take the input back, so the session
+    // continues as if it had not been typed (a declaration that threw does not exist).
+    report(describe_current_exception());
+    if (llvm::Error undo_err = interp_->Undo(1)) llvm::consumeError(std::move(undo_err));
+    undid_run_code_ = true;
+    return Outcome::exception;
+  }
+  return Outcome::ok;
+}
+
+Outcome Session::run(const std::string& code) {
+  clang::Value value;
+  Outcome outcome = execute(code, &value);
+  if (outcome != Outcome::ok) return outcome;
+  input_sizes_.push_back(1);
+  if (value.isValid() && !value.isVoid()) {
+    try {
+      print_value(value);
+    } catch (...) {
+      report(describe_current_exception());
+      return Outcome::exception;
+    }
+  }
+  return Outcome::ok;
+}
+
+void Session::print_value(clang::Value& value) {
+  clang::ASTContext& ctx = value.getASTContext();
+  clang::QualType qt = value.getType().getNonReferenceType();
+  clang::PrintingPolicy policy(ctx.getLangOpts());
+  policy.SuppressScope = false;
+  policy.AnonymousTagLocations = false;
+  std::string type = clang::TypeName::getFullyQualifiedName(qt, ctx, policy);
+  std::string text;
+
+  using K = clang::Value::Kind;
+  switch (value.getKind()) {
+    case K::K_Bool: text = value.getBool() ? "true" : "false"; break;
+    case K::K_Char_S: text = std::string("'") + value.getChar_S() + "'"; break;
+    case K::K_SChar: text = std::to_string(value.getSChar()); break;
+    case K::K_UChar: text = std::to_string(value.getUChar()); break;
+    case K::K_Short: text = std::to_string(value.getShort()); break;
+    case K::K_UShort: text = std::to_string(value.getUShort()); break;
+    case K::K_Int: text = std::to_string(value.getInt()); break;
+    case K::K_UInt: text = std::to_string(value.getUInt()); break;
+    case K::K_Long: text = std::to_string(value.getLong()); break;
+    case K::K_ULong: text = std::to_string(value.getULong()); break;
+    case K::K_LongLong: text = std::to_string(value.getLongLong()); break;
+    case K::K_ULongLong: text = std::to_string(value.getULongLong()); break;
+    case K::K_Float: text = float_text(value.getFloat()); break;
+    case K::K_Double: text = float_text(value.getDouble()); break;
+    case K::K_LongDouble: text = float_text(static_cast<double>(value.getLongDouble())); break;
+    default: break;
+  }
+
+  if (text.empty() && qt->isPointerType()) {
+    const void* p = value.getPtr();
+    clang::QualType pointee = qt->getPointeeType().getUnqualifiedType();
+    text = p && pointee->isCharType() ? quoted(static_cast<const char*>(p)) : (p ? address(p) : "nullptr");
+  } else if (text.empty() && qt->isNullPtrType()) {
+    text = "nullptr";
+  }
+
+  if (!text.empty() && !qt->isEnumeralType()) {
+    std::cout << "(" << type << ") " << text << std::endl;
+    return;
+  }
+
+  // Everything else is printed by ember::detail::repl::show, instantiated for this type
+  // in the session. Enums go there too, to use their operator<< when they have one.
+  std::string shown;
+  bool self_describing = false;
+  std::ostringstream code;
+  code << "::ember::detail::repl::show(";
+  if (qt->isEnumeralType())
+    code << "static_cast<" << type << ">(" << value.convertTo<long long>() << "LL)";
+  else
+    code << "*static_cast<std::add_pointer_t<" << type << ">>((void*)" << value.getPtr() << ")";
+  code << ", *(std::string*)" << static_cast<void*>(&shown) << ", *(bool*)" << static_cast<void*>(&self_describing)
+       << ");";
+  diags_->set_muted(true);
+  Outcome outcome = execute(code.str(), nullptr);
+  diags_->set_muted(false);
+  if (outcome == Outcome::ok) {
+    ++input_sizes_.back();
+  } else if (outcome == Outcome::compile_error) {
+    shown = "@" + address(value.getPtr());  // not printable: say where it is, like cling
+  } else {
+    return;  // its operator<< threw; already reported
+  }
+  if (self_describing)
+    std::cout << shown << std::endl;
+  else
+    std::cout << "(" << type << ") " << shown << std::endl;
+}
+
+Outcome Session::run_file(const std::string& path, const std::vector<std::string>& args, int* main_status) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    report("error: cannot read " + path);
+    return Outcome::compile_error;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  // A "#!" first line lets the file run as a script; the #line keeps diagnostics
+  // pointing at the file's own lines.
+  if (text.rfind("#!", 0) == 0) text.erase(0, text.find('\n'));
+  std::string escaped;
+  for (char c : path) escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  Outcome outcome = run("#line 1 \"" + escaped + "\"\n" + text);
+  if (outcome != Outcome::ok || !main_status) return outcome;
+  try {
+    if (!call_main(args, main_status)) *main_status = 0;
+  } catch (...) {
+    report(describe_current_exception());
+    return Outcome::exception;
+  }
+  return Outcome::ok;
+}
+
+bool Session::call_main(const std::vector<std::string>& args, int* status) {
+  clang::ASTContext& ctx = interp_->getASTContext();
+  clang::FunctionDecl* main_fn = nullptr;
+  for (clang::NamedDecl* d : ctx.getTranslationUnitDecl()->lookup(&ctx.Idents.get("main")))
+    if (auto* fd = llvm::dyn_cast<clang::FunctionDecl>(d))
+      if (fd->hasBody()) main_fn = fd;
+  if (!main_fn) return false;
+  auto addr = interp_->getSymbolAddress(clang::GlobalDecl(main_fn));
+  if (!addr) {
+    report("error: " + llvm::toString(addr.takeError()));
+    *status = 1;
+    return true;
+  }
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  if (main_fn->getNumParams() == 0)
+    *status = addr->toPtr<int (*)()>()();
+  else
+    *status = addr->toPtr<int (*)(int, char**)>()(static_cast<int>(args.size()), argv.data());
+  return true;
+}
+
+void Session::add_include_dir(const std::string& dir) {
+  clang::CompilerInstance& ci = *interp_->getCompilerInstance();
+  auto entry = ci.getFileManager().getOptionalDirectoryRef(dir);
+  if (!entry) {
+    report("error: no such directory: " + dir);
+    return;
+  }
+  // Angled, like -I: found by both #include <...> and #include "...".
+  ci.getPreprocessor().getHeaderSearchInfo().AddSearchPath(
+      clang::DirectoryLookup(*entry, clang::SrcMgr::C_User, /*isFramework=*/false), /*isAngled=*/true);
+  include_dirs_.push_back(dir);
+}
+
+bool Session::load_library(const std::string& name) {
+  // dlopen with RTLD_GLOBAL rather than the interpreter's own loader: the symbols join
+  // the process's global scope, where the interpreter looks them up. (Looking them up
+  // in the library's own scope would find libstdc++'s uninitialised copy of std::cout
+  // instead of the one this program uses.)
+  std::vector<std::string> candidates = {name};
+  if (name.find('/') == std::string::npos) {
+    if (name.find(".so") == std::string::npos) candidates.push_back("lib" + name + ".so");
+  }
+  std::string last_error;
+  for (const std::string& c : candidates) {
+    if (dlopen(c.c_str(), RTLD_NOW | RTLD_GLOBAL)) return true;
+    const char* e = dlerror();
+    last_error = e ? e : "unknown error";
+  }
+  report("error: cannot load " + name + ": " + last_error);
+  return false;
+}
+
+unsigned Session::undo(unsigned n) {
+  unsigned done = 0;
+  while (done < n && !input_sizes_.empty()) {
+    if (llvm::Error err = interp_->Undo(input_sizes_.back())) {
+      report("error: " + llvm::toString(std::move(err)));
+      break;
+    }
+    input_sizes_.pop_back();
+    undid_run_code_ = true;
+    ++done;
+  }
+  return done;
+}
+
+void Session::exit(int status) {
+  std::cout.flush();
+  // Destroying the interpreter runs the destructors of the objects the session made
+  // (a std::ofstream flushes its file). But an input that ran and was then undone may
+  // have registered a destructor whose code is gone, so after such an undo the
+  // interpreter is left alone and the process ends without those destructors.
+  if (undid_run_code_)
+    (void)interp_.release();
+  else
+    interp_.reset();
+  std::fflush(nullptr);
+  std::exit(status);
+}
+
+}  // namespace ember_repl

@@ -1,0 +1,73 @@
+// One interpreter session: clang's incremental compiler with ember loaded, plus what a
+// prompt needs on top of it (surviving exceptions, printing values, undo).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace clang {
+class Interpreter;
+class Value;
+}  // namespace clang
+
+namespace ember_repl {
+
+class DiagnosticsControl;
+
+struct SessionOptions {
+  std::string resource_dir;                // clang's own headers (stddef.h, ...)
+  std::vector<std::string> include_dirs;   // -I, in order
+  std::vector<std::string> compiler_args;  // anything else for clang: -D, -O, -std
+  bool prelude = true;                     // include <ember/ember.hpp> and friends
+};
+
+enum class Outcome {
+  ok,
+  compile_error,  // did not compile or link; nothing ran, nothing was kept
+  exception,      // ran and threw; the input was undone
+};
+
+class Session {
+ public:
+  // Throws std::runtime_error when the compiler cannot be set up.
+  explicit Session(const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Compiles and runs one input. An expression without a trailing semicolon prints its
+  // value to stdout. Errors are reported on stderr.
+  Outcome run(const std::string& code);
+
+  // Runs the file's text as one input; if it defines `int main(int, char**)` (or
+  // `int main()`), calls it with `args` and stores its result in *main_status.
+  Outcome run_file(const std::string& path, const std::vector<std::string>& args, int* main_status);
+
+  void add_include_dir(const std::string& dir);
+  const std::vector<std::string>& include_dirs() const { return include_dirs_; }
+  // Loads a shared library with its symbols visible to later inputs. Reports and
+  // returns false on failure.
+  bool load_library(const std::string& name);
+  // Forgets the last n inputs (declarations and all). Returns how many were undone.
+  unsigned undo(unsigned n);
+
+  // Ends the process, running the destructors of objects the session made when that
+  // is safe (see the comment in the implementation).
+  [[noreturn]] void exit(int status);
+
+ private:
+  Outcome execute(const std::string& code, clang::Value* value);
+  void print_value(clang::Value& value);
+  bool call_main(const std::vector<std::string>& args, int* status);
+
+  std::unique_ptr<clang::Interpreter> interp_;
+  DiagnosticsControl* diags_ = nullptr;
+  std::vector<std::string> include_dirs_;
+  // For each user input still in the session, how many compiler inputs it made (its
+  // own, plus one per printed value), so that undo takes back whole user inputs.
+  std::vector<unsigned> input_sizes_;
+  bool undid_run_code_ = false;  // an input that ran (and threw) was undone
+};
+
+}  // namespace ember_repl
