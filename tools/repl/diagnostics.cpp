@@ -37,8 +37,8 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
   void set_muted(bool muted) override { muted_ = muted; }
 
  private:
-  // Writes the buffered text to stderr, dropping the include-stack lines that point at
-  // the interpreter's virtual main file.
+  // Writes the buffered text to stderr, dropping the lines that point at the
+  // interpreter's virtual main file (include stacks, "included multiple times" notes).
   void emit() {
     std::cout.flush();  // keep program output and diagnostics in order
     std::string out;
@@ -47,7 +47,7 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
       std::size_t end = buffer_.find('\n', start);
       if (end == std::string::npos) end = buffer_.size() - 1;
       std::string line = buffer_.substr(start, end - start + 1);
-      if (line.rfind("In file included from <<< inputs >>>", 0) != 0) out += line;
+      if (line.find("<<< inputs >>>") == std::string::npos) out += line;
       start = end + 1;
     }
     std::fputs(out.c_str(), stderr);

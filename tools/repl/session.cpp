@@ -59,6 +59,36 @@ std::string address(const void* p) {
   return os.str();
 }
 
+// How the type is spelled in code the REPL generates: canonical and fully qualified,
+// which is always valid C++ (unlike some sugared spellings of library types).
+std::string code_type_name(clang::QualType qt, const clang::ASTContext& ctx) {
+  clang::PrintingPolicy policy(ctx.getLangOpts());
+  policy.FullyQualifiedName = true;
+  policy.SuppressScope = false;
+  policy.SuppressUnwrittenScope = true;
+  policy.PrintCanonicalTypes = true;
+  policy.SuppressDefaultTemplateArgs = false;
+  return qt.getCanonicalType().getAsString(policy);
+}
+
+// The type as the user would write it: the spelling they used (std::vector<int64_t>)
+// unless it shows library internals, then the canonical type with std::string restored.
+std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) {
+  clang::PrintingPolicy policy(ctx.getLangOpts());
+  policy.AnonymousTagLocations = false;
+  std::string name = clang::TypeName::getFullyQualifiedName(qt, ctx, policy);
+  if (name.find("__") == std::string::npos && name.find("typename ") == std::string::npos) return name;
+  policy.FullyQualifiedName = true;
+  policy.SuppressUnwrittenScope = true;
+  policy.PrintCanonicalTypes = true;
+  name = qt.getCanonicalType().getAsString(policy);
+  for (const std::string long_string : {"std::basic_string<char, std::char_traits<char>, std::allocator<char>>",
+                                        "std::basic_string<char>"})
+    for (std::size_t at; (at = name.find(long_string)) != std::string::npos;)
+      name.replace(at, long_string.size(), "std::string");
+  return name;
+}
+
 }  // namespace
 
 Session::Session(const SessionOptions& options) {
@@ -96,11 +126,14 @@ Session::Session(const SessionOptions& options) {
   include_dirs_ = options.include_dirs;
 
   if (options.prelude) {
-    // <iostream> because std::cout is the first thing people type.
+    // A few standard headers people reach for at a prompt (std::cout first of all).
     const char* prelude =
         "#include <ember/ember.hpp>\n"
         "#include <ember/detail/repl_show.hpp>\n"
-        "#include <iostream>\n";
+        "#include <cmath>\n"
+        "#include <iostream>\n"
+        "#include <map>\n"
+        "#include <memory>\n";
     if (execute(prelude, nullptr) != Outcome::ok)
       throw std::runtime_error("cannot include <ember/ember.hpp> (is the include path right?)");
   }
@@ -152,10 +185,7 @@ Outcome Session::run(const std::string& code) {
 void Session::print_value(clang::Value& value) {
   clang::ASTContext& ctx = value.getASTContext();
   clang::QualType qt = value.getType().getNonReferenceType();
-  clang::PrintingPolicy policy(ctx.getLangOpts());
-  policy.SuppressScope = false;
-  policy.AnonymousTagLocations = false;
-  std::string type = clang::TypeName::getFullyQualifiedName(qt, ctx, policy);
+  std::string type = display_type_name(qt, ctx);
   std::string text;
 
   using K = clang::Value::Kind;
@@ -198,9 +228,9 @@ void Session::print_value(clang::Value& value) {
   std::ostringstream code;
   code << "::ember::detail::repl::show(";
   if (qt->isEnumeralType())
-    code << "static_cast<" << type << ">(" << value.convertTo<long long>() << "LL)";
+    code << "static_cast<" << code_type_name(qt, ctx) << ">(" << value.convertTo<long long>() << "LL)";
   else
-    code << "*static_cast<std::add_pointer_t<" << type << ">>((void*)" << value.getPtr() << ")";
+    code << "*static_cast<std::add_pointer_t<" << code_type_name(qt, ctx) << ">>((void*)" << value.getPtr() << ")";
   code << ", *(std::string*)" << static_cast<void*>(&shown) << ", *(bool*)" << static_cast<void*>(&self_describing)
        << ");";
   diags_->set_muted(true);
@@ -215,6 +245,8 @@ void Session::print_value(clang::Value& value) {
   }
   if (self_describing)
     std::cout << shown << std::endl;
+  else if (type.rfind("(", 0) == 0)  // "(lambda)"
+    std::cout << type << " " << shown << std::endl;
   else
     std::cout << "(" << type << ") " << shown << std::endl;
 }
