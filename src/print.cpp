@@ -19,6 +19,7 @@
 
 #include "autograd/node.hpp"
 #include "ember/tensor.hpp"
+#include "src/print_detail.hpp"
 
 namespace ember {
 namespace {
@@ -61,12 +62,8 @@ struct View {
   const char* step(const char* p, int64_t dim, int64_t i) const { return p + i * strides[dim] * item_size; }
 };
 
-// The indices of a dim that get printed: all of them, or the edges of a summarised one.
-// `gap` is where "..." goes (-1: nowhere).
-struct Shown {
-  std::vector<int64_t> index;
-  std::ptrdiff_t gap = -1;
-};
+// The indices of a dim that get printed (declared in print_detail.hpp for repr_html).
+using Shown = detail::PrintedIndices;
 Shown shown(int64_t n, bool summarize) {
   Shown s;
   if (summarize && n > 2 * kEdgeItems) {
@@ -127,7 +124,7 @@ class Formatter {
     return s.size() < width_ ? std::string(width_ - s.size(), ' ') + s : s;
   }
 
- private:
+  // The element at p in the common number format, unpadded.
   std::string text(const char* p) const {
     switch (view_.dtype) {
       case Dtype::Bool: return *reinterpret_cast<const bool*>(p) ? "True" : "False";
@@ -140,6 +137,7 @@ class Formatter {
     return fixed(x);
   }
 
+ private:
   const View& view_;
   bool int_mode_ = true;
   bool sci_mode_ = false;
@@ -230,6 +228,10 @@ std::string add_suffixes(std::string text, const std::vector<std::string>& suffi
   return text + ")";
 }
 
+View view_of(const Tensor& t) {
+  return View{static_cast<const char*>(t.data_ptr()), t.dtype(), t.element_size(), t.sizes(), t.strides()};
+}
+
 std::string tensor_text(const Tensor& t) {
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());
@@ -248,18 +250,16 @@ std::string tensor_text(const Tensor& t) {
     // Integers and bools show their dtype in how they print; floats other than the
     // default one are named.
     if (dt != get_default_dtype() && dt != Dtype::Int64 && dt != Dtype::Bool) suffixes.push_back(dtype_suffix);
-    View v{static_cast<const char*>(t.data_ptr()), dt, t.element_size(), t.sizes(), t.strides()};
-    bool summarize = t.numel() > kThreshold;
+    View v = view_of(t);
+    bool summarize = detail::print_summarizes(t);
     std::vector<const char*> elements;
     collect(v, v.data, 0, summarize, elements);
     Formatter f(v, elements);
     contents = body(v, f, v.data, 0, indent, summarize);
   }
 
-  if (auto fn = t.grad_fn())
-    suffixes.push_back("grad_fn=<" + backward_name(fn->name()) + ">");
-  else if (t.requires_grad())
-    suffixes.push_back("requires_grad=True");
+  std::string grad = detail::grad_text(t);
+  if (!grad.empty()) suffixes.push_back(grad);
   return add_suffixes(prefix + contents, suffixes, indent);
 }
 
@@ -274,6 +274,34 @@ const char* tensor_type_name(Dtype d) {
 }
 
 }  // namespace
+
+namespace detail {
+
+PrintedIndices printed_indices(int64_t n, bool summarize) { return shown(n, summarize); }
+
+bool print_summarizes(const Tensor& t) { return t.numel() > kThreshold; }
+
+std::vector<std::string> printed_elements(const Tensor& t) {
+  std::vector<std::string> out;
+  if (t.numel() == 0) return out;
+  View v = view_of(t);
+  std::vector<const char*> elements;
+  collect(v, v.data, 0, print_summarizes(t), elements);
+  Formatter f(v, elements);
+  out.reserve(elements.size());
+  for (const char* p : elements) out.push_back(f.text(p));
+  return out;
+}
+
+std::string grad_text(const Tensor& t) {
+  if (auto fn = t.grad_fn()) return "grad_fn=<" + backward_name(fn->name()) + ">";
+  if (t.requires_grad()) return "requires_grad=True";
+  return "";
+}
+
+std::string sizes_text(IntArrayRef sizes) { return tuple_text(sizes); }
+
+}  // namespace detail
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "[ Tensor (undefined) ]";

@@ -8,6 +8,7 @@
 #include "ember/dtype.hpp"
 #include "ember/error.hpp"
 #include "ember/functions.hpp"
+#include "ember/html.hpp"
 #include "ember/indexing.hpp"
 #include "ember/io.hpp"
 #include "ember/nn.hpp"
