@@ -77,7 +77,11 @@ std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) 
   clang::PrintingPolicy policy(ctx.getLangOpts());
   policy.AnonymousTagLocations = false;
   std::string name = clang::TypeName::getFullyQualifiedName(qt, ctx, policy);
-  if (name.find("__") == std::string::npos && name.find("typename ") == std::string::npos) return name;
+  // Library internals (__detail), dependent names, or a member type of a template
+  // (std::vector<long>::size_type) read better as the type they stand for.
+  if (name.find("__") == std::string::npos && name.find("typename ") == std::string::npos &&
+      name.find(">::") == std::string::npos)
+    return name;
   policy.FullyQualifiedName = true;
   policy.SuppressUnwrittenScope = true;
   policy.PrintCanonicalTypes = true;
@@ -87,6 +91,11 @@ std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) 
     for (std::size_t at; (at = name.find(long_string)) != std::string::npos;)
       name.replace(at, long_string.size(), "std::string");
   return name;
+}
+
+std::vector<clang::Value>& never_destroyed() {
+  static auto* values = new std::vector<clang::Value>;
+  return *values;
 }
 
 }  // namespace
@@ -108,6 +117,8 @@ Session::Session(const SessionOptions& options) {
   for (const std::string& dir : options.include_dirs) args.push_back("-I" + dir);
   for (const std::string& a : options.compiler_args) args.push_back(a);
   if (isatty(STDERR_FILENO)) args.push_back("-fcolor-diagnostics");
+  // An expression typed to see its value is not an unused result.
+  for (const char* w : {"-Wno-unused-value", "-Wno-unused-comparison", "-Wno-unused-result"}) args.push_back(w);
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
 
@@ -159,7 +170,19 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
     // What the user typed threw: report it and take the input back, so the session
     // continues as if it had not been typed (a declaration that threw does not exist).
     report(describe_current_exception());
-    if (llvm::Error undo_err = interp_->Undo(1)) llvm::consumeError(std::move(undo_err));
+    unsigned to_undo = 1;
+    if (value) {
+      // An expression of class type is built in storage the interpreter allocated
+      // before evaluating it; when the evaluation throws, the interpreter still holds
+      // that storage as its last value, with no object in it. Take it out (an empty
+      // input hands it over) and keep a reference to it forever, so that no destructor
+      // ever runs on the object that was never made.
+      clang::Value stale;
+      if (llvm::Error err = interp_->ParseAndExecute("", &stale)) llvm::consumeError(std::move(err));
+      else ++to_undo;
+      if (stale.isValid()) never_destroyed().push_back(stale);
+    }
+    if (llvm::Error undo_err = interp_->Undo(to_undo)) llvm::consumeError(std::move(undo_err));
     undid_run_code_ = true;
     return Outcome::exception;
   }
