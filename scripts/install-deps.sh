@@ -5,7 +5,8 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   zlib1g-dev            # gzip-compressed IDX datasets
   dataset-fashion-mnist # the training examples and their tests
   wamerican             # /usr/share/dict/words for words_lstm
-  python3-torch)        # the checkpoint interop test (io_torch_interop)
+  python3-torch         # the checkpoint interop test (io_torch_interop)
+  libclang-19-dev libclang-cpp19-dev llvm-19-dev)  # ember-repl (clang's Interpreter library)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

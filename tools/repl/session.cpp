@@ -79,13 +79,13 @@ std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) 
   std::string name = clang::TypeName::getFullyQualifiedName(qt, ctx, policy);
   // Library internals (__detail), dependent names, or a member type of a template
   // (std::vector<long>::size_type) read better as the type they stand for.
-  if (name.find("__") == std::string::npos && name.find("typename ") == std::string::npos &&
-      name.find(">::") == std::string::npos)
-    return name;
-  policy.FullyQualifiedName = true;
-  policy.SuppressUnwrittenScope = true;
-  policy.PrintCanonicalTypes = true;
-  name = qt.getCanonicalType().getAsString(policy);
+  if (name.find("__") != std::string::npos || name.find("typename ") != std::string::npos ||
+      name.find(">::") != std::string::npos) {
+    policy.FullyQualifiedName = true;
+    policy.SuppressUnwrittenScope = true;
+    policy.PrintCanonicalTypes = true;
+    name = qt.getCanonicalType().getAsString(policy);
+  }
   for (const std::string long_string : {"std::basic_string<char, std::char_traits<char>, std::allocator<char>>",
                                         "std::basic_string<char>"})
     for (std::size_t at; (at = name.find(long_string)) != std::string::npos;)
