@@ -1,6 +1,8 @@
 // Fits a small two-layer network to y = sin(3x) with raw autograd: tensors that
 // require grad, a forward pass, backward(), and a hand-written SGD step. The loss
 // printed every 100 steps falls as the network learns the curve.
+//
+// Runs without a build file too, compiled once and cached: ember-run examples/fit_curve.cpp
 #include <ember/ember.hpp>
 #include <cmath>
 #include <cstdio>

@@ -4,6 +4,7 @@
 //
 //   ./fmnist_mlp --epochs 1 --checkpoint mlp.safetensors
 //   ./fmnist_mlp --epochs 3 --checkpoint mlp.safetensors --resume   # two more epochs
+//   ember-run examples/fmnist_mlp.cpp --epochs 1   # compiled from this file, then cached
 #include <ember/ember.hpp>
 
 #include "common/classifier.hpp"

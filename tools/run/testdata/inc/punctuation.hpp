@@ -1,0 +1,6 @@
+#pragma once
+#ifdef EXCLAIM
+#define EXCLAMATION "!"
+#else
+#define EXCLAMATION ""
+#endif
