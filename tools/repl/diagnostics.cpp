@@ -35,6 +35,11 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
   unsigned errors() const override { return errors_; }
   void reset() override { errors_ = 0; }
   void set_muted(bool muted) override { muted_ = muted; }
+  void hold() override { holding_ = true; }
+  std::string take_held() override {
+    holding_ = false;
+    return std::move(held_);
+  }
 
  private:
   // Writes the buffered text to stderr, dropping the lines that point at the
@@ -50,6 +55,10 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
       if (line.find("<<< inputs >>>") == std::string::npos) out += line;
       start = end + 1;
     }
+    if (holding_) {
+      held_ += out;
+      return;
+    }
     std::fputs(out.c_str(), stderr);
     std::fflush(stderr);
   }
@@ -59,6 +68,8 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
   clang::TextDiagnosticPrinter printer_;
   unsigned errors_ = 0;
   bool muted_ = false;
+  bool holding_ = false;
+  std::string held_;
 };
 
 }  // namespace

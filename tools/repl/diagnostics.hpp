@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 namespace clang {
 class CompilerInstance;
@@ -19,6 +20,9 @@ class DiagnosticsControl {
   virtual void reset() = 0;
   // While muted, diagnostics are counted but not printed.
   virtual void set_muted(bool muted) = 0;
+  // While held, diagnostics are kept; take_held() returns them and stops holding.
+  virtual void hold() = 0;
+  virtual std::string take_held() = 0;
 };
 
 // Replaces the compiler's diagnostic printer; the returned control stays valid as long

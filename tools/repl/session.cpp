@@ -28,6 +28,12 @@
 namespace ember_repl {
 namespace {
 
+void print_diagnostics(const std::string& text) {
+  std::cout.flush();
+  std::fputs(text.c_str(), stderr);
+  std::fflush(stderr);
+}
+
 void report(const std::string& text) {
   std::cout.flush();
   std::fprintf(stderr, "%s\n", text.c_str());
@@ -191,7 +197,19 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
 
 Outcome Session::run(const std::string& code) {
   clang::Value value;
+  // A declaration typed without its semicolon (auto y = x.sum(), as one would in
+  // Python) is taken as if it had one; so its diagnostics wait until that is known.
+  std::size_t last = code.find_last_not_of(" \t\r\n");
+  bool may_lack_semicolon = last != std::string::npos && code[last] != ';' && code[last] != '}';
+  if (may_lack_semicolon) diags_->hold();
   Outcome outcome = execute(code, &value);
+  if (may_lack_semicolon) {
+    std::string held = diags_->take_held();
+    if (outcome == Outcome::compile_error && held.find("expected ';' after top level declarator") != std::string::npos)
+      outcome = execute(code + ";", &value);
+    else if (!held.empty())
+      print_diagnostics(held);
+  }
   if (outcome != Outcome::ok) return outcome;
   input_sizes_.push_back(1);
   if (value.isValid() && !value.isVoid()) {
