@@ -9,12 +9,16 @@
 #include <clang/Interpreter/Value.h>
 #include <clang/Lex/HeaderSearch.h>
 #include <clang/Lex/Preprocessor.h>
+#include <clang/Interpreter/PartialTranslationUnit.h>
+#include <llvm/Demangle/Demangle.h>
+#include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
 
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -159,39 +163,111 @@ Session::Session(const SessionOptions& options) {
 
 Session::~Session() = default;
 
+bool Session::parse(const std::string& code, clang::PartialTranslationUnit** ptu) {
+  auto parsed = interp_->Parse(code);
+  if (!parsed) {
+    llvm::consumeError(parsed.takeError());  // clang has printed why and dropped it
+    return false;
+  }
+  ++compiler_inputs_;
+  *ptu = &*parsed;
+  return true;
+}
+
+void Session::take_back(unsigned n) {
+  if (n == 0) return;
+  if (llvm::Error err = interp_->Undo(n))
+    llvm::consumeError(std::move(err));
+  else
+    compiler_inputs_ -= n;
+}
+
+void Session::take_last_value(clang::Value* value) {
+  // The interpreter hands over the value of the last expression only at the end of
+  // ParseAndExecute; an empty input does that without running anything.
+  if (llvm::Error err = interp_->ParseAndExecute("", value))
+    llvm::consumeError(std::move(err));
+  else
+    ++compiler_inputs_;
+}
+
+std::vector<std::string> Session::undefined_symbols(const llvm::Module& module) {
+  std::vector<std::string> missing;
+  auto add = [&](const std::string& name) {
+    std::string readable = llvm::demangle(name);
+    if (std::find(missing.begin(), missing.end(), readable) == missing.end()) missing.push_back(readable);
+  };
+  for (const llvm::GlobalValue& g : module.global_values()) {
+    // Only what the code uses: a declaration nothing refers to is never linked.
+    if (!g.isDeclaration() || g.use_empty() || g.hasExternalWeakLinkage() || g.getName().starts_with("llvm."))
+      continue;
+    auto addr = interp_->getSymbolAddressFromLinkerName(g.getName());
+    if (addr) continue;
+    // The JIT names what is really missing, which may be something the symbol's own
+    // code calls: "Symbols not found: [ _Z1gv ]".
+    std::string message = llvm::toString(addr.takeError());
+    std::size_t open = message.find("Symbols not found: [");
+    std::size_t close = open == std::string::npos ? open : message.find(']', open);
+    if (close == std::string::npos) {
+      // It exists, but code it needs does not (the JIT has just said what is missing).
+      add(llvm::demangle(g.getName().str()) + " (or something it calls)");
+      continue;
+    }
+    std::istringstream names(message.substr(open + 20, close - open - 20));
+    for (std::string name; names >> name;) add(name);
+  }
+  return missing;
+}
+
 Outcome Session::execute(const std::string& code, clang::Value* value) {
   diags_->reset();
+  clang::PartialTranslationUnit* ptu = nullptr;
+  if (!parse(code, &ptu)) return Outcome::compile_error;
+  if (!ptu->TheModule) {
+    if (value) take_last_value(value);
+    return Outcome::ok;
+  }
+  // Everything an input's code calls must exist before the code runs: the JIT would
+  // run code that calls a function declared and never defined, and crash. An input
+  // that only defines things is not checked, so that a function may call one that a
+  // later input defines.
+  bool runs_code = ptu->TheModule->getNamedGlobal("llvm.global_ctors") != nullptr;
+  std::vector<std::string> missing = runs_code ? undefined_symbols(*ptu->TheModule) : std::vector<std::string>{};
+  if (!missing.empty()) {
+    std::string names;
+    for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
+    report("error: no definition of " + names);
+    take_back(1);
+    return Outcome::compile_error;
+  }
   try {
-    if (llvm::Error err = interp_->ParseAndExecute(code, value)) {
-      std::string message = llvm::toString(std::move(err));
-      // Clang has printed why and dropped the input itself.
-      if (diags_->errors() > 0) return Outcome::compile_error;
-      // It compiled but did not link or run (say, a function declared and never
-      // defined): take the input back so that later inputs do not trip over it.
-      report("error: " + message);
-      if (llvm::Error undo_err = interp_->Undo(1)) llvm::consumeError(std::move(undo_err));
+    if (llvm::Error err = interp_->Execute(*ptu)) {
+      report("error: " + llvm::toString(std::move(err)));
+      take_back(1);
       return Outcome::compile_error;
     }
   } catch (...) {
     // What the user typed threw: report it and take the input back, so the session
     // continues as if it had not been typed (a declaration that threw does not exist).
     report(describe_current_exception());
-    unsigned to_undo = 1;
+    unsigned made = 1;
     if (value) {
       // An expression of class type is built in storage the interpreter allocated
       // before evaluating it; when the evaluation throws, the interpreter still holds
-      // that storage as its last value, with no object in it. Take it out (an empty
-      // input hands it over) and keep a reference to it forever, so that no destructor
-      // ever runs on the object that was never made.
+      // that storage as its last value, with no object in it. Take it out and keep a
+      // reference to it forever, so that no destructor ever runs on the object that
+      // was never made.
       clang::Value stale;
-      if (llvm::Error err = interp_->ParseAndExecute("", &stale)) llvm::consumeError(std::move(err));
-      else ++to_undo;
+      std::size_t before = compiler_inputs_;
+      take_last_value(&stale);
+      made += static_cast<unsigned>(compiler_inputs_ - before);
       if (stale.isValid()) never_destroyed().push_back(stale);
     }
-    if (llvm::Error undo_err = interp_->Undo(to_undo)) llvm::consumeError(std::move(undo_err));
+    take_back(made);
     undid_run_code_ = true;
     return Outcome::exception;
   }
+  if (value) take_last_value(value);
   return Outcome::ok;
 }
 
@@ -202,6 +278,7 @@ Outcome Session::run(const std::string& code) {
   std::size_t last = code.find_last_not_of(" \t\r\n");
   bool may_lack_semicolon = last != std::string::npos && code[last] != ';' && code[last] != '}';
   if (may_lack_semicolon) diags_->hold();
+  std::size_t before = compiler_inputs_;
   Outcome outcome = execute(code, &value);
   if (may_lack_semicolon) {
     std::string held = diags_->take_held();
@@ -211,16 +288,16 @@ Outcome Session::run(const std::string& code) {
       print_diagnostics(held);
   }
   if (outcome != Outcome::ok) return outcome;
-  input_sizes_.push_back(1);
   if (value.isValid() && !value.isVoid()) {
     try {
       print_value(value);
     } catch (...) {
       report(describe_current_exception());
-      return Outcome::exception;
+      outcome = Outcome::exception;
     }
   }
-  return Outcome::ok;
+  input_sizes_.push_back(static_cast<unsigned>(compiler_inputs_ - before));
+  return outcome;
 }
 
 void Session::print_value(clang::Value& value) {
@@ -277,11 +354,9 @@ void Session::print_value(clang::Value& value) {
   diags_->set_muted(true);
   Outcome outcome = execute(code.str(), nullptr);
   diags_->set_muted(false);
-  if (outcome == Outcome::ok) {
-    ++input_sizes_.back();
-  } else if (outcome == Outcome::compile_error) {
+  if (outcome == Outcome::compile_error) {
     shown = "@" + address(value.getPtr());  // not printable: say where it is, like cling
-  } else {
+  } else if (outcome == Outcome::exception) {
     return;  // its operator<< threw; already reported
   }
   if (self_describing)
@@ -375,9 +450,12 @@ bool Session::load_library(const std::string& name) {
 unsigned Session::undo(unsigned n) {
   unsigned done = 0;
   while (done < n && !input_sizes_.empty()) {
-    if (llvm::Error err = interp_->Undo(input_sizes_.back())) {
-      report("error: " + llvm::toString(std::move(err)));
-      break;
+    if (input_sizes_.back() > 0) {
+      if (llvm::Error err = interp_->Undo(input_sizes_.back())) {
+        report("error: " + llvm::toString(std::move(err)));
+        break;
+      }
+      compiler_inputs_ -= input_sizes_.back();
     }
     input_sizes_.pop_back();
     undid_run_code_ = true;

@@ -9,7 +9,11 @@
 namespace clang {
 class Interpreter;
 class Value;
+struct PartialTranslationUnit;
 }  // namespace clang
+namespace llvm {
+class Module;
+}
 
 namespace ember_repl {
 
@@ -57,7 +61,13 @@ class Session {
   [[noreturn]] void exit(int status);
 
  private:
+  // Compiles and runs code; the value of a last expression without a semicolon goes
+  // to *value when value is given.
   Outcome execute(const std::string& code, clang::Value* value);
+  bool parse(const std::string& code, clang::PartialTranslationUnit** ptu);
+  void take_back(unsigned n);  // undo the last n compiler inputs
+  void take_last_value(clang::Value* value);
+  std::vector<std::string> undefined_symbols(const llvm::Module& module);
   void print_value(clang::Value& value);
   bool call_main(const std::vector<std::string>& args, int* status);
 
@@ -67,6 +77,7 @@ class Session {
   // For each user input still in the session, how many compiler inputs it made (its
   // own, plus one per printed value), so that undo takes back whole user inputs.
   std::vector<unsigned> input_sizes_;
+  std::size_t compiler_inputs_ = 0;  // made since the session started
   bool undid_run_code_ = false;  // an input that ran (and threw) was undone
 };
 
