@@ -2,6 +2,10 @@
 
 #include <llvm/LineEditor/LineEditor.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <iostream>
 #include <vector>
 
@@ -10,6 +14,33 @@ namespace ember_repl {
 namespace {
 const char* const kPrompt = "ember> ";
 const char* const kContinuation = "   ...> ";
+
+volatile std::sig_atomic_t g_interrupted = 0;  // Ctrl-C at the prompt
+volatile std::sig_atomic_t g_running = 0;      // an input is running
+volatile std::sig_atomic_t g_running_interrupts = 0;
+
+void on_sigint(int) {
+  if (!g_running) {
+    g_interrupted = 1;
+    return;
+  }
+  if (++g_running_interrupts == 1) {
+    const char message[] = "\n(still running: press Ctrl-C again to end the session)\n";
+    ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)ignored;
+    return;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::raise(SIGINT);
+}
+
+void install_sigint_handler() {
+  struct sigaction action = {};
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the line editor's read must return
+  sigaction(SIGINT, &action, nullptr);
+}
 }  // namespace
 
 bool input_is_complete(const std::string& text) {
@@ -66,17 +97,27 @@ LineReader::LineReader(bool interactive, bool echo, const std::string& history_p
   if (interactive_) {
     editor_ = std::make_unique<llvm::LineEditor>("ember-repl", history_path);
     editor_->setPrompt(kPrompt);
+    install_sigint_handler();
   }
 }
 
 LineReader::~LineReader() = default;
+
+void LineReader::begin_running() {
+  g_running_interrupts = 0;
+  g_running = 1;
+}
+
+void LineReader::end_running() { g_running = 0; }
 
 std::optional<std::string> LineReader::read_line(bool continuation) {
   const char* prompt = continuation ? kContinuation : kPrompt;
   std::optional<std::string> line;
   if (editor_) {
     editor_->setPrompt(prompt);
+    g_interrupted = 0;
     line = editor_->readLine();
+    if (!line && g_interrupted) return std::string("\x03");  // Ctrl-C: see read_input
   } else {
     std::string text;
     if (std::getline(std::cin, text)) line = std::move(text);
@@ -90,17 +131,28 @@ std::optional<std::string> LineReader::read_input() {
   for (;;) {
     std::optional<std::string> first = read_line(false);
     if (!first) return std::nullopt;
+    if (*first == "\x03") {
+      std::cout << std::endl;  // Ctrl-C: drop the line, new prompt
+      continue;
+    }
     if (first->find_first_not_of(" \t\r") == std::string::npos) continue;
     line_number_ = lines_read_;
     std::string input = *first;
     // Commands (.help, %lib) are always one line.
     bool command = input.find_first_not_of(" \t") != std::string::npos &&
                    (input[input.find_first_not_of(" \t")] == '.' || input[input.find_first_not_of(" \t")] == '%');
+    bool dropped = false;
     while (!command && !input_is_complete(input)) {
       std::optional<std::string> more = read_line(true);
       if (!more) break;  // end of input inside a block: hand over what there is
+      if (*more == "\x03") {  // Ctrl-C drops the whole multi-line input
+        std::cout << std::endl;
+        dropped = true;
+        break;
+      }
       input += "\n" + *more;
     }
+    if (dropped) continue;
     if (editor_) editor_->saveHistory();
     return input;
   }

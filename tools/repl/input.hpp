@@ -29,6 +29,13 @@ class LineReader {
   std::optional<std::string> read_input();
   int line_number() const { return line_number_; }  // of the input's first line
 
+  // Interactive sessions: Ctrl-C at the prompt drops the line being typed (as in a
+  // shell or Python) instead of ending the session. While an input runs, the first
+  // Ctrl-C only says so and the second ends the session: compiled code cannot be
+  // stopped halfway safely.
+  void begin_running();
+  void end_running();
+
  private:
   std::optional<std::string> read_line(bool continuation);
 

@@ -130,11 +130,13 @@ int main(int argc, char** argv) {
   if (const char* home = std::getenv("HOME")) history = std::string(home) + "/.ember_repl_history";
   ember_repl::LineReader reader(interactive, options.echo, interactive ? history : "");
   while (auto input = reader.read_input()) {
+    reader.begin_running();
     ember_repl::CommandResult command = ember_repl::run_command(*session, *input);
+    if (command == ember_repl::CommandResult::not_a_command && session->run(*input) != ember_repl::Outcome::ok)
+      failed = true;
+    reader.end_running();
     if (command == ember_repl::CommandResult::quit) break;
     if (command == ember_repl::CommandResult::failed) failed = true;
-    if (command != ember_repl::CommandResult::not_a_command) continue;
-    if (session->run(*input) != ember_repl::Outcome::ok) failed = true;
   }
   if (interactive) std::cout << std::endl;
   session->exit(failed && !interactive ? 1 : 0);
