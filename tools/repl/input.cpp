@@ -110,6 +110,15 @@ void LineReader::begin_running() {
 
 void LineReader::end_running() { g_running = 0; }
 
+void LineReader::set_completer(Completer completer) {
+  if (!editor_) return;
+  editor_->setListCompleter([completer](llvm::StringRef buffer, std::size_t pos) {
+    std::vector<llvm::LineEditor::Completion> out;
+    for (auto& [insert, show] : completer(buffer.str(), pos)) out.emplace_back(insert, show);
+    return out;
+  });
+}
+
 std::optional<std::string> LineReader::read_line(bool continuation) {
   const char* prompt = continuation ? kContinuation : kPrompt;
   std::optional<std::string> line;

@@ -2,9 +2,12 @@
 // pipe, joined until they make a complete input.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace llvm {
 class LineEditor;
@@ -35,6 +38,10 @@ class LineReader {
   // stopped halfway safely.
   void begin_running();
   void end_running();
+
+  // Tab completion for interactive sessions: (text to insert, text to show) pairs.
+  using Completer = std::function<std::vector<std::pair<std::string, std::string>>(const std::string&, std::size_t)>;
+  void set_completer(Completer completer);
 
  private:
   std::optional<std::string> read_line(bool continuation);

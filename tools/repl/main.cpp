@@ -129,6 +129,8 @@ int main(int argc, char** argv) {
   std::string history;
   if (const char* home = std::getenv("HOME")) history = std::string(home) + "/.ember_repl_history";
   ember_repl::LineReader reader(interactive, options.echo, interactive ? history : "");
+  ember_repl::Session* s = session.get();
+  reader.set_completer([s](const std::string& buffer, std::size_t pos) { return s->complete(buffer, pos); });
   while (auto input = reader.read_input()) {
     reader.begin_running();
     ember_repl::CommandResult command = ember_repl::run_command(*session, *input);

@@ -5,6 +5,7 @@
 #include <clang/AST/QualTypeNames.h>
 #include <clang/AST/Type.h>
 #include <clang/Frontend/CompilerInstance.h>
+#include <clang/Interpreter/CodeCompletion.h>
 #include <clang/Interpreter/Interpreter.h>
 #include <clang/Interpreter/Value.h>
 #include <clang/Lex/HeaderSearch.h>
@@ -129,6 +130,7 @@ Session::Session(const SessionOptions& options) {
   if (isatty(STDERR_FILENO)) args.push_back("-fcolor-diagnostics");
   // An expression typed to see its value is not an unused result.
   for (const char* w : {"-Wno-unused-value", "-Wno-unused-comparison", "-Wno-unused-result"}) args.push_back(w);
+  compiler_args_ = args;
   std::vector<const char*> argv;
   for (const std::string& a : args) argv.push_back(a.c_str());
 
@@ -413,6 +415,39 @@ bool Session::call_main(const std::vector<std::string>& args, int* status) {
   else
     *status = addr->toPtr<int (*)(int, char**)>()(static_cast<int>(args.size()), argv.data());
   return true;
+}
+
+std::vector<std::pair<std::string, std::string>> Session::complete(const std::string& buffer, std::size_t pos) {
+  // Clang completes in a compiler instance of its own that looks declarations up in
+  // the session's; it is made afresh for each request, as clang-repl does.
+  std::vector<const char*> argv;
+  for (const std::string& a : compiler_args_) argv.push_back(a.c_str());
+  clang::IncrementalCompilerBuilder builder;
+  builder.SetCompilerArgs(argv);
+  auto ci = builder.CreateCpp();
+  if (!ci) {
+    llvm::consumeError(ci.takeError());
+    return {};
+  }
+  auto completer_interp = clang::Interpreter::create(std::move(*ci));
+  if (!completer_interp) {
+    llvm::consumeError(completer_interp.takeError());
+    return {};
+  }
+  std::string text = buffer.substr(0, pos);
+  unsigned line = 1 + static_cast<unsigned>(std::count(text.begin(), text.end(), '\n'));
+  unsigned column = static_cast<unsigned>(pos - (text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1)) + 1;
+  clang::ReplCodeCompleter completer;
+  std::vector<std::string> results;
+  completer.codeComplete((*completer_interp)->getCompilerInstance(), buffer, line, column,
+                         interp_->getCompilerInstance(), results);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& r : results)
+    if (r.rfind(completer.Prefix, 0) == 0 && r.size() > completer.Prefix.size())
+      out.emplace_back(r.substr(completer.Prefix.size()), r);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 void Session::add_include_dir(const std::string& dir) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ class Session {
   // `int main()`), calls it with `args` and stores its result in *main_status.
   Outcome run_file(const std::string& path, const std::vector<std::string>& args, int* main_status);
 
+  // Tab completion: the ways to continue `buffer` at `pos` (what to insert, what to
+  // show), from clang's code completion against everything declared so far.
+  std::vector<std::pair<std::string, std::string>> complete(const std::string& buffer, std::size_t pos);
+
   void add_include_dir(const std::string& dir);
   const std::vector<std::string>& include_dirs() const { return include_dirs_; }
   // Loads a shared library with its symbols visible to later inputs. Reports and
@@ -72,6 +77,7 @@ class Session {
   bool call_main(const std::vector<std::string>& args, int* status);
 
   std::unique_ptr<clang::Interpreter> interp_;
+  std::vector<std::string> compiler_args_;  // as given to clang, for completion
   DiagnosticsControl* diags_ = nullptr;
   std::vector<std::string> include_dirs_;
   // For each user input still in the session, how many compiler inputs it made (its

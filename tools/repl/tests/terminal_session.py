@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Drives ember-repl on a pseudo-terminal, as a person at a keyboard would.
+
+Checks what only a terminal session has: the banner and prompts, Ctrl-C dropping the
+line being typed, Tab completing a name declared in the session, the history file,
+and Ctrl-D ending the session with status 0.
+
+usage: terminal_session.py EMBER_REPL WORK_DIR
+"""
+import os
+import pty
+import select
+import shutil
+import sys
+import time
+
+
+class Terminal:
+    def __init__(self, argv, home):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.environ["HOME"] = home
+            os.environ["TERM"] = "xterm"
+            os.execv(argv[0], argv)
+        self.out = b""
+
+    def read_until(self, text, timeout=60):
+        """Reads until `text` appears after what was already consumed."""
+        end = time.time() + timeout
+        while time.time() < end:
+            at = self.out.find(text.encode(), self.mark)
+            if at >= 0:
+                self.mark = at + len(text)
+                return True
+            r, _, _ = select.select([self.fd], [], [], 0.1)
+            if r:
+                try:
+                    self.out += os.read(self.fd, 65536)
+                except OSError:
+                    break
+        return False
+
+    mark = 0
+
+    def send(self, data):
+        os.write(self.fd, data.encode())
+
+
+def main():
+    repl, work = sys.argv[1], sys.argv[2]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    term = Terminal([repl], work)
+    problems = []
+
+    def expect(text, what):
+        if not term.read_until(text):
+            problems.append(f"{what}: did not see {text!r}")
+
+    expect("interactive C++", "banner")
+    expect("ember> ", "first prompt")
+    term.send("auto weights_total = ember::ones({3}).sum();\r")
+    expect("ember> ", "prompt after a declaration")
+    # Ctrl-C drops the half-typed line; the session goes on.
+    term.send("this line is dropped")
+    time.sleep(0.3)
+    term.send("\x03")
+    expect("ember> ", "prompt after Ctrl-C")
+    # Tab completes a name declared in the session.
+    term.send("weights_to\t")
+    expect("tal", "Tab completion of weights_to")
+    term.send("\r")
+    expect("tensor(3.)", "the completed name's value")
+    # A multi-line input shows the continuation prompt.
+    term.send("if (true) {\r")
+    expect("...> ", "continuation prompt")
+    term.send("  std::cout << \"inside\" << std::endl;\r}\r")
+    expect("inside", "multi-line input ran")
+    expect("ember> ", "prompt after multi-line input")
+    term.send("\x04")  # Ctrl-D
+    _, status = os.waitpid(term.pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        problems.append(f"Ctrl-D: exit status {status}, expected a normal exit with 0")
+    history = os.path.join(work, ".ember_repl_history")
+    if not os.path.exists(history) or "weights_total" not in open(history).read():
+        problems.append("the history file does not hold the session's lines")
+    if "this line is dropped" in open(history).read() if os.path.exists(history) else False:
+        problems.append("the line dropped with Ctrl-C went into the history")
+    if problems:
+        print(term.out.decode(errors="replace"))
+        print("\n".join(problems))
+        return 1
+    print("ok: terminal session")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
