@@ -52,15 +52,38 @@ def main():
     os.makedirs(work)
     term = Terminal([repl], work)
     problems = []
+    try:
+        drive(term, problems, work)
+    except RuntimeError:
+        os.kill(term.pid, 9)
+        os.waitpid(term.pid, 0)
+    if problems:
+        print(term.out.decode(errors="replace"))
+        print("\n".join(problems))
+        return 1
+    print("ok: terminal session")
+    return 0
+
+
+def drive(term, problems, work):
 
     def expect(text, what):
         if not term.read_until(text):
             problems.append(f"{what}: did not see {text!r}")
+            raise RuntimeError(what)
+
+    # Each input prints a marker computed when it runs ("42ready" for 6 * 7), which
+    # the echo of the typed text cannot contain, so the next keys are sent only once
+    # the input has run and the prompt is back.
+    def run(line, marker, what):
+        term.send(line + "\r")
+        expect(marker, what)
+        expect("ember> ", "prompt after " + what)
 
     expect("interactive C++", "banner")
     expect("ember> ", "first prompt")
-    term.send("auto weights_total = ember::ones({3}).sum();\r")
-    expect("ember> ", "prompt after a declaration")
+    run('auto weights_total = ember::ones({3}).sum(); std::cout << 6 * 7 << "ready" << std::endl;', "42ready",
+        "a declaration")
     # Ctrl-C drops the half-typed line; the session goes on.
     term.send("this line is dropped")
     time.sleep(0.3)
@@ -71,27 +94,31 @@ def main():
     expect("tal", "Tab completion of weights_to")
     term.send("\r")
     expect("tensor(3.)", "the completed name's value")
+    expect("ember> ", "prompt after the completed input")
     # A multi-line input shows the continuation prompt.
     term.send("if (true) {\r")
     expect("...> ", "continuation prompt")
-    term.send("  std::cout << \"inside\" << std::endl;\r}\r")
-    expect("inside", "multi-line input ran")
-    expect("ember> ", "prompt after multi-line input")
+    run('  std::cout << 6 * 8 << "inside" << std::endl;\r}', "48inside", "a multi-line input")
     term.send("\x04")  # Ctrl-D
-    _, status = os.waitpid(term.pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+    status = None
+    end = time.time() + 30
+    while time.time() < end:
+        term.read_until("\0", timeout=0.2)  # keep the terminal drained
+        pid, st = os.waitpid(term.pid, os.WNOHANG)
+        if pid:
+            status = st
+            break
+    if status is None:
+        os.kill(term.pid, 9)
+        os.waitpid(term.pid, 0)
+        problems.append("Ctrl-D did not end the session within 30 s")
+    elif not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         problems.append(f"Ctrl-D: exit status {status}, expected a normal exit with 0")
     history = os.path.join(work, ".ember_repl_history")
     if not os.path.exists(history) or "weights_total" not in open(history).read():
         problems.append("the history file does not hold the session's lines")
     if "this line is dropped" in open(history).read() if os.path.exists(history) else False:
         problems.append("the line dropped with Ctrl-C went into the history")
-    if problems:
-        print(term.out.decode(errors="replace"))
-        print("\n".join(problems))
-        return 1
-    print("ok: terminal session")
-    return 0
 
 
 if __name__ == "__main__":
