@@ -73,6 +73,8 @@ class Session {
   void take_back(unsigned n);  // undo the last n compiler inputs
   void take_last_value(clang::Value* value);
   std::vector<std::string> undefined_symbols(const llvm::Module& module);
+  // Names that continue `a::b::pre` or `var.pre`/`var->pre` at the end of text.
+  std::vector<std::string> scoped_completions(const std::string& text, std::string* prefix);
   void print_value(clang::Value& value);
   bool call_main(const std::vector<std::string>& args, int* status);
 

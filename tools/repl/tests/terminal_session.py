@@ -2,8 +2,8 @@
 """Drives ember-repl on a pseudo-terminal, as a person at a keyboard would.
 
 Checks what only a terminal session has: the banner and prompts, Ctrl-C dropping the
-line being typed, Tab completing a name declared in the session, the history file,
-and Ctrl-D ending the session with status 0.
+line being typed, Tab completing names (declared in the session, in a namespace, members),
+the history file, and Ctrl-D ending the session with status 0.
 
 usage: terminal_session.py EMBER_REPL WORK_DIR
 """
@@ -95,6 +95,14 @@ def drive(term, problems, work):
     term.send("\r")
     expect("tensor(3.)", "the completed name's value")
     expect("ember> ", "prompt after the completed input")
+    # Tab completes namespace-qualified names and members of ember's classes too.
+    term.send("ember::zeros_l\t")
+    expect("ike", "Tab completion of ember::zeros_l")
+    term.send("(weights_total.resh\t")
+    expect("ape", "Tab completion of a member")
+    term.send("({1})).sum().item<int>() + 40\r")
+    expect("(int) 40", "the completed names' value")
+    expect("ember> ", "prompt after the completed members")
     # A multi-line input shows the continuation prompt.
     term.send("if (true) {\r")
     expect("...> ", "continuation prompt")
