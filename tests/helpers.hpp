@@ -4,12 +4,20 @@
 #include <ember/ember.hpp>
 #include <functional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "src/shape.hpp"
 
 namespace testing {
+
+// What operator<< prints for t.
+inline std::string str(const ember::Tensor& t) {
+  std::ostringstream os;
+  os << t;
+  return os.str();
+}
 
 inline std::mt19937_64& rng() {
   static std::mt19937_64 g(1234);

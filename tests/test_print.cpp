@@ -12,13 +12,9 @@
 
 using ember::Tensor;
 
-namespace {
+using testing::str;
 
-std::string str(const Tensor& t) {
-  std::ostringstream os;
-  os << t;
-  return os.str();
-}
+namespace {
 
 // 0, 1, ..., n-1 as float32 with the given shape.
 Tensor iota(int64_t n, ember::IntArrayRef shape, ember::Dtype dtype = ember::kFloat32) {

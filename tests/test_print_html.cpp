@@ -10,13 +10,9 @@
 
 using ember::Tensor;
 
-namespace {
+using testing::str;
 
-std::string str(const Tensor& t) {
-  std::ostringstream os;
-  os << t;
-  return os.str();
-}
+namespace {
 
 std::size_t count(const std::string& s, const std::string& what) {
   std::size_t n = 0;

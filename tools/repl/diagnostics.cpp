@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <utility>
 
 namespace ember_repl {
 namespace {
@@ -28,17 +29,16 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
     if (level >= clang::DiagnosticsEngine::Error) ++errors_;
     printer_.HandleDiagnostic(level, info);
     stream_.flush();
-    if (!muted_) emit();
+    emit();
     buffer_.clear();
   }
 
   unsigned errors() const override { return errors_; }
   void reset() override { errors_ = 0; }
-  void set_muted(bool muted) override { muted_ = muted; }
   void hold() override { holding_ = true; }
   std::string take_held() override {
     holding_ = false;
-    return std::move(held_);
+    return std::exchange(held_, {});
   }
 
  private:
@@ -67,7 +67,6 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
   llvm::raw_string_ostream stream_;
   clang::TextDiagnosticPrinter printer_;
   unsigned errors_ = 0;
-  bool muted_ = false;
   bool holding_ = false;
   std::string held_;
 };

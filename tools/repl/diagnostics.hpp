@@ -1,6 +1,6 @@
 // Compiler diagnostics for the prompt: clang's own text (message, source line, caret),
 // without the "In file included from <<< inputs >>>" lines every input would otherwise
-// carry, and with a switch to keep quiet while the REPL compiles code of its own.
+// carry, and with a way to hold them back (to drop or print later).
 #pragma once
 
 #include <memory>
@@ -18,8 +18,6 @@ class DiagnosticsControl {
   // Errors reported since the last reset().
   virtual unsigned errors() const = 0;
   virtual void reset() = 0;
-  // While muted, diagnostics are counted but not printed.
-  virtual void set_muted(bool muted) = 0;
   // While held, diagnostics are kept; take_held() returns them and stops holding.
   virtual void hold() = 0;
   virtual std::string take_held() = 0;

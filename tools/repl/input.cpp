@@ -132,7 +132,6 @@ std::optional<std::string> LineReader::read_line(bool continuation) {
     if (std::getline(std::cin, text)) line = std::move(text);
     if (line && echo_) std::cout << prompt << *line << std::endl;
   }
-  if (line) ++lines_read_;
   return line;
 }
 
@@ -145,7 +144,6 @@ std::optional<std::string> LineReader::read_input() {
       continue;
     }
     if (first->find_first_not_of(" \t\r") == std::string::npos) continue;
-    line_number_ = lines_read_;
     std::string input = *first;
     // Commands (.help, %lib) are always one line.
     bool command = input.find_first_not_of(" \t") != std::string::npos &&

@@ -30,7 +30,6 @@ class LineReader {
   // The next complete input, without its final newline; nullopt at end of input.
   // Blank inputs are skipped.
   std::optional<std::string> read_input();
-  int line_number() const { return line_number_; }  // of the input's first line
 
   // Interactive sessions: Ctrl-C at the prompt drops the line being typed (as in a
   // shell or Python) instead of ending the session. While an input runs, the first
@@ -48,8 +47,6 @@ class LineReader {
 
   bool interactive_;
   bool echo_;
-  int line_number_ = 0;
-  int lines_read_ = 0;
   std::unique_ptr<llvm::LineEditor> editor_;
 };
 

@@ -150,18 +150,16 @@ Session::Session(const SessionOptions& options) {
   diags_ = install_diagnostics(*interp_->getCompilerInstance());
   include_dirs_ = options.include_dirs;
 
-  if (options.prelude) {
-    // A few standard headers people reach for at a prompt (std::cout first of all).
-    const char* prelude =
-        "#include <ember/ember.hpp>\n"
-        "#include <ember/detail/repl_show.hpp>\n"
-        "#include <cmath>\n"
-        "#include <iostream>\n"
-        "#include <map>\n"
-        "#include <memory>\n";
-    if (execute(prelude, nullptr) != Outcome::ok)
-      throw std::runtime_error("cannot include <ember/ember.hpp> (is the include path right?)");
-  }
+  // A few standard headers people reach for at a prompt (std::cout first of all).
+  const char* prelude =
+      "#include <ember/ember.hpp>\n"
+      "#include <ember/detail/repl_show.hpp>\n"
+      "#include <cmath>\n"
+      "#include <iostream>\n"
+      "#include <map>\n"
+      "#include <memory>\n";
+  if (execute(prelude, nullptr) != Outcome::ok)
+    throw std::runtime_error("cannot include <ember/ember.hpp> (is the include path right?)");
   input_sizes_.clear();  // the prelude cannot be undone
 }
 
@@ -227,16 +225,21 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
   diags_->reset();
   clang::PartialTranslationUnit* ptu = nullptr;
   if (!parse(code, &ptu)) return Outcome::compile_error;
-  if (!ptu->TheModule) {
-    if (value) take_last_value(value);
-    return Outcome::ok;
+  if (ptu->TheModule) {
+    Outcome outcome = run_module(*ptu, value);
+    if (outcome != Outcome::ok) return outcome;
   }
+  if (value) take_last_value(value);
+  return Outcome::ok;
+}
+
+Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* value) {
   // Everything an input's code calls must exist before the code runs: the JIT would
   // run code that calls a function declared and never defined, and crash. An input
   // that only defines things is not checked, so that a function may call one that a
   // later input defines.
-  bool runs_code = ptu->TheModule->getNamedGlobal("llvm.global_ctors") != nullptr;
-  std::vector<std::string> missing = runs_code ? undefined_symbols(*ptu->TheModule) : std::vector<std::string>{};
+  bool runs_code = ptu.TheModule->getNamedGlobal("llvm.global_ctors") != nullptr;
+  std::vector<std::string> missing = runs_code ? undefined_symbols(*ptu.TheModule) : std::vector<std::string>{};
   if (!missing.empty()) {
     std::string names;
     for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
@@ -245,7 +248,7 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
     return Outcome::compile_error;
   }
   try {
-    if (llvm::Error err = interp_->Execute(*ptu)) {
+    if (llvm::Error err = interp_->Execute(ptu)) {
       report("error: " + llvm::toString(std::move(err)));
       take_back(1);
       return Outcome::compile_error;
@@ -271,7 +274,6 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
     undid_run_code_ = true;
     return Outcome::exception;
   }
-  if (value) take_last_value(value);
   return Outcome::ok;
 }
 
@@ -355,9 +357,9 @@ void Session::print_value(clang::Value& value) {
     code << "*static_cast<std::add_pointer_t<" << code_type_name(qt, ctx) << ">>((void*)" << value.getPtr() << ")";
   code << ", *(std::string*)" << static_cast<void*>(&shown) << ", *(bool*)" << static_cast<void*>(&self_describing)
        << ");";
-  diags_->set_muted(true);
+  diags_->hold();  // a type show() cannot print is not the user's error: drop what clang says
   Outcome outcome = execute(code.str(), nullptr);
-  diags_->set_muted(false);
+  diags_->take_held();
   if (outcome == Outcome::compile_error) {
     shown = "@" + address(value.getPtr());  // not printable: say where it is, like cling
   } else if (outcome == Outcome::exception) {

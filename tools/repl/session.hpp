@@ -24,7 +24,6 @@ struct SessionOptions {
   std::string resource_dir;                // clang's own headers (stddef.h, ...)
   std::vector<std::string> include_dirs;   // -I, in order
   std::vector<std::string> compiler_args;  // anything else for clang: -D, -O, -std
-  bool prelude = true;                     // include <ember/ember.hpp> and friends
 };
 
 enum class Outcome {
@@ -70,6 +69,8 @@ class Session {
   // to *value when value is given.
   Outcome execute(const std::string& code, clang::Value* value);
   bool parse(const std::string& code, clang::PartialTranslationUnit** ptu);
+  // Checks and runs a parsed input's code; on failure the input is taken back.
+  Outcome run_module(clang::PartialTranslationUnit& ptu, clang::Value* value);
   void take_back(unsigned n);  // undo the last n compiler inputs
   void take_last_value(clang::Value* value);
   std::vector<std::string> undefined_symbols(const llvm::Module& module);
