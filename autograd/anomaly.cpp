@@ -13,9 +13,11 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <execinfo.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -62,7 +64,11 @@ struct Frame {
 // Whether a symbolized frame is code of ember's headers or the standard library that
 // was compiled into the caller (templates, inline functions), not the user's own code.
 bool is_library_code(const Frame& f) {
-  if (f.location.find("include/ember/") != std::string::npos) return true;
+  // With line information the file decides (the name addr2line prints for the innermost
+  // inlined frame may be that of the function it was inlined into).
+  if (!f.location.empty())
+    return f.location.find("include/ember/") != std::string::npos || f.location.rfind("/usr/include/", 0) == 0 ||
+           f.location.find("/include/c++/") != std::string::npos;
   std::string name = f.function.substr(0, f.function.find('('));
   // Drop a leading return type ("ember::Tensor ember::foo<...>"): the last space at
   // template depth 0 separates it.
@@ -114,8 +120,11 @@ std::vector<std::vector<Frame>> addr2line(const std::string& module, const std::
 
 std::string module_path_of(const Dl_info& info) {
   std::string name = info.dli_fname ? info.dli_fname : "";
-  if (name.empty() || name[0] != '/') return "/proc/self/exe";  // the main program
-  return name;
+  if (!name.empty() && name[0] == '/') return name;
+  // The main program: resolve /proc/self/exe here, since addr2line runs as another process.
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : name;
 }
 
 bool position_independent(const void* base) {
@@ -156,7 +165,10 @@ std::string CallSite::describe() const {
         if (is_library_code(f)) continue;
         if (f.location.empty())
           return fmt::format("{} (no line information: build with -g)", f.function.empty() ? "??" : f.function);
-        return fmt::format("{} (in {})", f.location, f.function);
+        // The file as addr2line found it, with "dir/../" folded away.
+        std::size_t colon = f.location.rfind(':');
+        return std::filesystem::path(f.location.substr(0, colon)).lexically_normal().string() +
+               f.location.substr(colon);
       }
     }
     // Nothing symbolized (no addr2line, stripped binary): module and offset.
@@ -278,6 +290,29 @@ const char* non_finite_kind(const Tensor& g) {
   n = d.numel();
   return scan(static_cast<const double*>(d.data_ptr()));
 }
+// Where non-finite values the node saved came from: a NaN in the forward pass (log of a
+// negative number) often shows up only in the backward of a later op.
+std::string saved_sources(const Node& node) {
+  std::string out;
+  for (std::size_t k = 0; k < node.saved.size(); ++k) {
+    const SavedTensor& s = node.saved[k];
+    const char* bad = non_finite_kind(s.data);
+    if (!bad) continue;
+    std::shared_ptr<Node> maker = s.is_output ? s.owner.lock() : s.grad_fn;
+    if (maker && maker.get() != &node)
+      out += fmt::format("\n  saved tensor {} of {} holds {}; it was made by {}", k, node.name(), bad,
+                         describe_node(*maker));
+    else
+      out += fmt::format("\n  saved tensor {} of {} holds {}", k, node.name(), bad);
+  }
+  // And which ops made its inputs: a non-finite value often travels in from there.
+  for (std::size_t k = 0; k < node.next.size(); ++k) {
+    const Node* in = node.next[k].fn.get();
+    if (in && !in->is_accumulator())
+      out += fmt::format("\n  input {} of {} came from {}", k, node.name(), describe_node(*in));
+  }
+  return out;
+}
 }  // namespace
 
 TensorList apply_with_anomaly_checks(Node& node, TensorList&& grads) {
@@ -302,8 +337,8 @@ TensorList apply_with_anomaly_checks(Node& node, TensorList&& grads) {
       incoming += fmt::format("{}{}", k ? ", " : "", grad_shapes[k]);
     ember::detail::fail(fmt::format(
         "anomaly detection: the backward of {} returned {} values in its output {} (the gradient of shape {} for "
-        "input {} of {}; incoming gradients of shape [{}])\n  {}",
-        node.name(), bad, i, out[i].sizes(), i, node.name(), incoming, describe_node(node)));
+        "input {} of {}; incoming gradients of shapes {})\n  {}{}",
+        node.name(), bad, i, out[i].sizes(), i, node.name(), incoming, describe_node(node), saved_sources(node)));
   }
   return out;
 }
