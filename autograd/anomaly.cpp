@@ -41,8 +41,10 @@ struct ThreadState {
   std::string running_name;
 };
 ThreadState& thread_state() {
-  static thread_local ThreadState s;
-  return s;
+  // A pointer keeps libember's static TLS block small (see tests/dlopen_check.cpp).
+  static thread_local std::unique_ptr<ThreadState> s;
+  if (!s) s = std::make_unique<ThreadState>();
+  return *s;
 }
 
 // --- symbolizing -----------------------------------------------------------------

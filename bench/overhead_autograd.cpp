@@ -1,12 +1,14 @@
 // overhead_autograd: the cost of recording small ops. a and b have shape {8} and
 // require grad; 50 steps of x = x * b + a, then x.sum().backward(), repeated 2000
 // times. Prints nanoseconds per recorded op (100 per step group + sum), median of 5 runs.
-// Usage: overhead_autograd [anomaly]   ("anomaly" turns anomaly detection on)
+// Usage: overhead_autograd [anomaly|off] [repeats]   ("anomaly" turns anomaly detection on;
+// fewer repeats suit instruction counting under valgrind)
 // Build: c++ -O2 -std=c++17 -DEMBER_HAS_ANOMALY -Iinclude bench/overhead_autograd.cpp -Lbuild -lember
 // (without -DEMBER_HAS_ANOMALY it also builds against versions before anomaly detection).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -21,7 +23,7 @@ int main(int argc, char** argv) {
 #endif
   ember::Tensor a = ember::randn({8}, ember::requires_grad());
   ember::Tensor b = ember::randn({8}, ember::requires_grad());
-  const int steps = 50, reps = 2000;
+  const int steps = 50, reps = argc > 2 ? std::atoi(argv[2]) : 2000;
   const double ops_per_rep = 2 * steps + 1;  // mul and add per step, then sum
   std::vector<double> runs;
   for (int run = 0; run < 5; ++run) {
