@@ -54,6 +54,10 @@ struct CustomFunctionAccess {
   static variable_list& to_save(AutogradContext& c) { return c.to_save_; }
   static const variable_list& dirty(AutogradContext& c) { return c.dirty_; }
   static const variable_list& non_differentiable(AutogradContext& c) { return c.non_differentiable_; }
+  static void clear_marks(AutogradContext& c) {
+    c.dirty_.clear();
+    c.non_differentiable_.clear();
+  }
   static bool materialize(const AutogradContext& c) { return c.materialize_grads_; }
   static Node*& node(AutogradContext& c) { return c.node_; }
   static Node* node(const AutogradContext& c) { return c.node_; }
@@ -215,7 +219,9 @@ void wrap_custom_outputs(const std::shared_ptr<Node>& shared, variable_list& out
       saved.push_back(save(t));
     }
   }
+  // The context must not keep the outputs alive: they hold this node (a cycle).
   Access::to_save(ctx).clear();
+  Access::clear_marks(ctx);
   node->saved = std::move(saved);
   if (node->is_executable) {
     node->seq = next_sequence_nr();

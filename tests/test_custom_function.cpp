@@ -353,3 +353,24 @@ TEST_CASE("IValue holds the usual saved_data types and names a wrong request", "
   REQUIRE(msg.find("expected Int") != std::string::npos);
   REQUIRE(msg.find("String") != std::string::npos);
 }
+
+TEST_CASE("Function: the graph is freed with its outputs (no cycle through the context)",
+          "[autograd][custom_function]") {
+  std::weak_ptr<ember::autograd::Node> dirty_node, exp_node, max_node;
+  {
+    Tensor a = ember::tensor({1.0, 2.0}, ember::requires_grad());
+    Tensor x = a * 1;
+    Tensor y = DoubleInPlace::apply(x);
+    Tensor e = Exp::apply(a);
+    variable_list m = MaxWithIndex::apply(a);
+    dirty_node = y.grad_fn();
+    exp_node = e.grad_fn();
+    max_node = m[0].grad_fn();
+    REQUIRE(!dirty_node.expired());
+    REQUIRE(!exp_node.expired());
+    REQUIRE(!max_node.expired());
+  }
+  REQUIRE(dirty_node.expired());
+  REQUIRE(exp_node.expired());
+  REQUIRE(max_node.expired());
+}
