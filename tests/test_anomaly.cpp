@@ -122,6 +122,14 @@ TEST_CASE("anomaly: log backward of NaN input names log and the module path", "[
   REQUIRE(contains(msg, "inside module Net.scale"));
 }
 
+TEST_CASE("anomaly: module paths run through Sequential", "[autograd][anomaly]") {
+  ember::nn::Sequential seq(ember::nn::Linear(2, 2), std::make_shared<Scaler>());
+  Tensor x = ember::tensor({{std::nan(""), 1.0}}, ember::requires_grad());
+  std::string msg = anomaly_error_of([&] { seq(x).sum().backward(); });
+  INFO(msg);
+  REQUIRE(contains(msg, "inside module Sequential.1"));
+}
+
 TEST_CASE("anomaly: the in-place error names the saving op and the in-place op, with their lines",
           "[autograd][anomaly]") {
   Tensor a = ember::tensor({1.0, 2.0}, ember::requires_grad());
