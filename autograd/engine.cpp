@@ -4,6 +4,7 @@
 // gradients to their accumulators.
 #include <algorithm>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
@@ -77,7 +78,8 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
       }
     }
     if (n->is_accumulator() && (!accumulate || is_capture)) continue;
-    TensorList in_grads = n->apply(std::move(buf));
+    TensorList in_grads =
+        anomaly_enabled() ? apply_with_anomaly_checks(*n, std::move(buf)) : n->apply(std::move(buf));
     buf.clear();
     if (!keep_graph) n->release_saved();
     for (std::size_t i = 0; i < in_grads.size() && i < n->next.size(); ++i) {
