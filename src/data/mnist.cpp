@@ -90,13 +90,16 @@ IdxData read_idx_data(const std::string& path) {
   // one memory could hold; the bytes must then actually be in the file.
   const uint64_t esize = static_cast<uint64_t>(element_bytes(d.type));
   EMBER_CHECK(io::extent_fits(d.dims, esize),
-              "read_idx: {}: IDX dims {} of {}-byte elements: the strides or byte count overflow int64", path,
-              IntArrayRef(d.dims), esize);
+              "read_idx: {}: IDX dims {} give an impossibly large tensor: with {}-byte elements the strides or "
+              "byte count overflow int64",
+              path, IntArrayRef(d.dims), esize);
   const uint64_t limit = uint64_t(1) << 46;
   uint64_t count = 1, want = 0;
   for (int64_t v : d.dims) count *= static_cast<uint64_t>(v);  // cannot overflow: extent_fits
   EMBER_CHECK(io::mul_within(count, esize, limit, &want),
-              "read_idx: {}: IDX dims {} of {}-byte elements need {} bytes, over the {} byte limit", path,
+              "read_idx: {}: IDX dims {} give an impossibly large tensor: {}-byte elements need {} bytes, over "
+              "the {} byte limit",
+              path,
               IntArrayRef(d.dims), esize, static_cast<double>(count) * static_cast<double>(esize), limit);
   // Grow as data arrives; read one byte past the end to detect trailing bytes.
   std::size_t have = 0;
