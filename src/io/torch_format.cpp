@@ -224,19 +224,22 @@ class Loader {
     if (offset == 0 && strides == contiguous_strides(sizes)) {
       out = tensor_from_bytes(dtype, sizes, base);
     } else {
-      // Gathers a view (a slice or transpose sharing a storage) into fresh memory.
-      std::string buf(static_cast<std::size_t>(nbytes), '\0');
+      // Gathers a view (a slice or transpose sharing a storage) straight into the new
+      // tensor's memory.
+      out = empty(sizes, TensorOptions(dtype));
+      char* dst = static_cast<char*>(out.data_ptr());
       std::vector<int64_t> index(sizes.size(), 0);
       for (uint64_t k = 0; k < numel; ++k) {
         uint64_t src = offset;
         for (std::size_t d = 0; d < sizes.size(); ++d) src += static_cast<uint64_t>(index[d] * strides[d]);
-        std::memcpy(&buf[k * isz], base + src * isz, isz);
+        std::memcpy(dst + k * isz, base + src * isz, isz);
         for (std::size_t d = sizes.size(); d-- > 0;) {
           if (++index[d] < sizes[d]) break;
           index[d] = 0;
         }
       }
-      out = tensor_from_bytes(dtype, sizes, buf.data());
+      if (dtype == Dtype::Bool)  // as tensor_from_bytes does: only 0 and 1 are valid bools
+        for (uint64_t k = 0; k < numel; ++k) dst[k] = dst[k] != 0;
     }
     if (flag(args.items[4], key) && out.is_floating_point()) out.requires_grad_(true);
     return out;
