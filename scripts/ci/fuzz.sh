@@ -23,12 +23,13 @@ jobs="${FUZZ_BUILD_JOBS:-$(nproc)}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(safetensors torch pickle idx wordlist)
 
+mkdir -p "$build"
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEMBER_BUILD_FUZZERS=ON -DEMBER_SANITIZE=ON -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_EXAMPLES=OFF \
-  -DEMBER_BUILD_BENCH=OFF -DEMBER_BUILD_REPL=OFF > "$build.configure.log" \
-  || { cat "$build.configure.log"; exit 1; }
+  -DEMBER_BUILD_BENCH=OFF -DEMBER_BUILD_REPL=OFF > "$build/configure.log" \
+  || { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target ember_fuzzers
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
@@ -52,7 +53,7 @@ for t in "${targets[@]}"; do
     tail -n 60 "$build/fuzz_$t.log"
     echo "fuzz_$t FAILED: crashing input(s) in $artifacts/"
   fi
-  grep -E "^#[0-9]+ +DONE|^Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" || true
+  grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb" "$build/fuzz_$t.log" || true
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
