@@ -232,3 +232,15 @@ TEST_CASE("broadcast index tensors whose shape passes int64 are refused", "[chec
   REQUIRE_THROWS_WITH(x.index({rows, cols}),
                       Contains("index: the shape [4294967296, 4294967296] has 2^63 or more elements"));
 }
+
+TEST_CASE("conv and pooling refuse paddings and dilations that overflow their sizes", "[checked_sizes]") {
+  namespace F = ember::nn::functional;
+  Tensor x = ember::arange(25.0).reshape({1, 1, 5, 5});
+  Tensor w = ember::ones({1, 1, 3, 3});
+  // PyTorch 1.13 wraps these and returns a wrong output (conv2d(padding=2**63-1) gives one zero).
+  REQUIRE_THROWS_WITH(F::conv2d(x, w, {}, 1, kMax), Contains("conv2d: padding [9223372036854775807]"));
+  REQUIRE_THROWS_WITH(F::conv2d(x, w, {}, 1, 0, kMax), Contains("give sizes beyond int64"));
+  REQUIRE_THROWS_WITH(F::conv_transpose2d(x, w, {}, kMax), Contains("conv_transpose2d: the output size does not fit"));
+  // 5 - 2 * (2^63 - 1) - 1 is far below zero: an empty output, reported as such.
+  REQUIRE_THROWS_WITH(F::max_pool2d(x, {3}, {}, 0, kMax), Contains("max_pool2d: the output size"));
+}
