@@ -143,13 +143,17 @@ Checked check_conv(const char* op, int64_t spatial, bool transposed, const Tenso
 
   int64_t cdim = r.batched ? 1 : 0;
   int64_t channels = input.size(cdim);
+  // weight.size(1) * groups: groups divides weight.size(0), which says nothing when that is 0.
+  int64_t grouped = 0;
+  EMBER_CHECK(detail::mul_fits(weight.size(1), groups, grouped),
+              "{}: weight {} with groups = {} gives 2^63 or more channels", op, weight.sizes(), groups);
   if (!transposed) {
     EMBER_CHECK(weight.size(0) % groups == 0,
                 "{}: weight {} has {} output channels, which groups = {} does not divide", op, weight.sizes(),
                 weight.size(0), groups);
-    EMBER_CHECK(channels == weight.size(1) * groups,
+    EMBER_CHECK(channels == grouped,
                 "{}: input {} has {} channels, but weight {} with groups = {} expects {} (weight is {})", op,
-                input.sizes(), channels, weight.sizes(), groups, weight.size(1) * groups, wlayout);
+                input.sizes(), channels, weight.sizes(), groups, grouped, wlayout);
   } else {
     EMBER_CHECK(weight.size(0) % groups == 0,
                 "{}: weight {} has {} input channels, which groups = {} does not divide", op, weight.sizes(),
@@ -157,7 +161,7 @@ Checked check_conv(const char* op, int64_t spatial, bool transposed, const Tenso
     EMBER_CHECK(channels == weight.size(0), "{}: input {} has {} channels, but weight {} expects {} (weight is {})",
                 op, input.sizes(), channels, weight.sizes(), weight.size(0), wlayout);
   }
-  int64_t out_channels = transposed ? weight.size(1) * groups : weight.size(0);
+  int64_t out_channels = transposed ? grouped : weight.size(0);
   if (bias.defined())
     EMBER_CHECK(bias.dim() == 1 && bias.size(0) == out_channels, "{}: expected bias of shape [{}], got {}", op,
                 out_channels, bias.sizes());
@@ -172,8 +176,11 @@ Checked check_conv(const char* op, int64_t spatial, bool transposed, const Tenso
     std::array<int64_t, 2> eff{}, padded{};
     bool fits = true;
     for (int d = 0; d < 2; ++d) {
-      eff[d] = r.p.dilation[d] * (k[d] - 1) + 1;
-      padded[d] = in[d] + 2 * r.p.padding[d];
+      // Huge paddings or dilations (user input) must not wrap these around.
+      bool in_range = detail::mul_fits(r.p.dilation[d], k[d] - 1, eff[d]) && detail::add_fits(eff[d], 1, eff[d]) &&
+                      detail::mul_fits(2, r.p.padding[d], padded[d]) && detail::add_fits(padded[d], in[d], padded[d]);
+      EMBER_CHECK(in_range, "{}: padding {} and dilation {} with kernel {} and input {} give sizes beyond int64", op,
+                  padding, dilation, tail(k, spatial), input.sizes());
       fits = fits && eff[d] <= padded[d];
     }
     EMBER_CHECK(fits, "{}: kernel {} (dilated: {}) is larger than the padded input {} (input {}, padding {})", op,
@@ -188,8 +195,15 @@ Checked check_conv(const char* op, int64_t spatial, bool transposed, const Tenso
     std::array<int64_t, 2> out{};
     bool positive = true;
     for (int d = 0; d < 2; ++d) {
-      out[d] = (in[d] - 1) * r.p.stride[d] - 2 * r.p.padding[d] + r.p.dilation[d] * (k[d] - 1) +
-               r.output_padding[d] + 1;
+      // (in - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1, each step checked.
+      int64_t grown = 0, pads = 0, reach = 0;
+      bool in_range = detail::mul_fits(in[d] - 1, r.p.stride[d], grown) &&
+                      detail::mul_fits(2, r.p.padding[d], pads) && detail::add_fits(grown, -pads, out[d]) &&
+                      detail::mul_fits(r.p.dilation[d], k[d] - 1, reach) && detail::add_fits(out[d], reach, out[d]) &&
+                      detail::add_fits(out[d], r.output_padding[d], out[d]) && detail::add_fits(out[d], 1, out[d]);
+      EMBER_CHECK(in_range,
+                  "{}: the output size does not fit in int64 (input {}, weight {}, stride {}, padding {}, dilation {})",
+                  op, input.sizes(), weight.sizes(), stride, padding, dilation);
       positive = positive && out[d] > 0;
     }
     EMBER_CHECK(positive, "{}: the output size {} is too small (input {}, weight {}, stride {}, padding {})", op,

@@ -204,7 +204,7 @@ IndexPlan plan_index(const Tensor& x, const std::vector<TensorIndex>& indices, c
         int64_t step = s.step().value_or(1);
         EMBER_CHECK(step > 0, "{}: slice step must be positive, got {}", op, step);
         k::SliceRange r = k::slice_range(sizes[u(cur)], s.start(), s.stop(), step);
-        p.steps.push_back({Step::Slice, cur, r.start, r.start + r.length * step, step});
+        p.steps.push_back({Step::Slice, cur, r.start, r.stop(step), step});
         sizes[u(cur)] = r.length;
         ++cur;
         break;

@@ -143,7 +143,9 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
     if (d < s || d > e) {
       shape.push_back(x.size(d));
     } else {
-      merged *= x.size(d);
+      // A tensor with a zero size can have others whose product passes int64.
+      EMBER_CHECK(detail::mul_fits(merged, x.size(d), merged),
+                  "flatten: merging dims {} to {} of shape {} gives a size of 2^63 or more", s, e, x.sizes());
       if (d == e) shape.push_back(merged);
     }
   }
@@ -185,8 +187,7 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
       // Every step-th element: write the gradient into zeros through the same slice.
       Shape in = x.sizes().shape();
       std::vector<indexing::TensorIndex> at(u(d), indexing::Slice());
-      at.emplace_back(indexing::Slice(std::optional<int64_t>(r.start),
-                                         std::optional<int64_t>(r.start + r.length * step),
+      at.emplace_back(indexing::Slice(std::optional<int64_t>(r.start), std::optional<int64_t>(r.stop(step)),
                                          std::optional<int64_t>(step)));
       record_view("slice", x, &y, {}, [in, at](const Grads& g, Ctx&) {
         return Grads{ember::index_put(ember::zeros(in, g[0].dtype()), at, g[0])};
@@ -221,8 +222,15 @@ Tensor repeat(const Tensor& x, IntArrayRef repeats) {
     int64_t s = j < 0 ? 1 : x.size(j);
     split_shape.insert(split_shape.end(), {1, s});
     expanded.insert(expanded.end(), {r, s});
-    out.push_back(r * s);
+    int64_t size = 0;
+    EMBER_CHECK(detail::mul_fits(r, s, size), "repeat: repeating dim {} of size {} {} times gives a size of 2^63 or more",
+                i, s, r);
+    out.push_back(size);
   }
+  // The result's element count and strides must fit too (a zero size empties it, but
+  // its strides still multiply the others).
+  detail::numel_of(out, "repeat");
+  detail::contiguous_strides(out, "repeat");
   Tensor y = reshape(expand(reshape(x, split_shape), expanded), out);
   // A repeat is always a new tensor, even when no element was copied.
   return y.is_alias_of(x) ? y.clone() : y;
@@ -284,8 +292,12 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t dim) {
     out.push_back(narrow(x, d, 0, 0));
     return out;
   }
-  for (int64_t start = 0; start < size; start += split_size)
-    out.push_back(narrow(x, d, start, std::min(split_size, size - start)));
+  // start + split_size can pass int64; start + the piece's length cannot.
+  for (int64_t start = 0; start < size;) {
+    int64_t length = std::min(split_size, size - start);
+    out.push_back(narrow(x, d, start, length));
+    start += length;
+  }
   return out;
 }
 
@@ -296,7 +308,7 @@ std::vector<Tensor> split(const Tensor& x, IntArrayRef split_sizes, int64_t dim)
   int64_t total = 0;
   for (int64_t s : split_sizes) {
     EMBER_CHECK(s >= 0, "split: split sizes must be non-negative, got {}", split_sizes);
-    total += s;
+    EMBER_CHECK(detail::add_fits(total, s, total), "split: split sizes {} add up to 2^63 or more", split_sizes);
   }
   EMBER_CHECK(total == x.size(d), "split: split sizes {} add up to {} but dim {} has size {} (shape {})",
               split_sizes, total, d, x.size(d), x.sizes());
@@ -317,7 +329,7 @@ std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
   int64_t size = x.size(d);
   // An empty dim still gives the number of chunks asked for, all empty.
   if (size == 0) return split(x, std::vector<int64_t>(u(chunks), 0), d);
-  return split(x, (size + chunks - 1) / chunks, d);
+  return split(x, size / chunks + (size % chunks != 0), d);  // ceil without size + chunks - 1
 }
 
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {

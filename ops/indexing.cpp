@@ -114,7 +114,7 @@ Plan make_plan(IntArrayRef sizes, IntArrayRef strides, const AdvancedIndex& ai, 
   EMBER_CHECK(!dims.empty(), "{}: no index tensor given", op);
 
   Plan p;
-  const int64_t nb = detail::numel_of(bshape);
+  const int64_t nb = detail::numel_of(bshape, op);
   p.mid.assign(u(nb), 0);
   for (int64_t d : dims) {
     const int64_t size = sizes[u(d)], stride = strides[u(d)];
@@ -173,7 +173,7 @@ Shape index_shape(const Tensor& x, const AdvancedIndex& ai, const char* op) {
 Tensor index(const Tensor& x, const AdvancedIndex& ai, const char* op) {
   detail::check_defined(x, op);
   Plan p = make_plan(x.sizes(), x.strides(), ai, op);
-  Tensor out = empty_tensor(p.out_sizes, x.dtype());
+  Tensor out = empty_tensor(p.out_sizes, x.dtype(), op);
   if (out.numel() == 0) return out;
   const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
   const int64_t rows = static_cast<int64_t>(p.outer.size()) * nb;
@@ -218,7 +218,7 @@ void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool 
   }
   EMBER_CHECK(fits, "{}: shape mismatch: a value of shape {} cannot be broadcast to the indexed shape {}", op,
               value.sizes(), target);
-  const int64_t total = detail::numel_of(target);
+  const int64_t total = detail::numel_of(target, op);
   if (total == 0) return;
   // A private contiguous copy, so the value may alias dst without harm.
   const bool single = v.numel() == 1;

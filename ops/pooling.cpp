@@ -162,10 +162,15 @@ void max_pool_plane(const T* x, T* y, int64_t* idx, int64_t H, int64_t W, int64_
 
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation,
                          bool ceil_mode) {
-  int64_t num = in + 2 * padding - dilation * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0);
-  int64_t out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
-  if (ceil_mode && (out - 1) * stride >= in + padding) --out;
-  return out;
+  // In 128 bits: kernel, stride, padding and dilation are user input, and their products
+  // and sums can pass int64. A size beyond int64 comes back as INT64_MAX, which the
+  // output's allocation then refuses.
+  using wide = __int128;
+  wide num = wide(in) + 2 * wide(padding) - wide(dilation) * (wide(kernel) - 1) - 1 + (ceil_mode ? wide(stride) - 1 : 0);
+  wide out = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
+  if (ceil_mode && (out - 1) * stride >= wide(in) + padding) --out;
+  const wide limit = std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(out > limit ? limit : (out < -limit ? -limit : out));
 }
 
 std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x_, const Pool2dParams& p) {

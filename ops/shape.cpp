@@ -18,19 +18,24 @@ std::size_t u(int64_t i) { return static_cast<std::size_t>(i); }
 }  // namespace
 
 Shape infer_size(IntArrayRef shape, IntArrayRef input_sizes, const char* op) {
-  int64_t numel = detail::numel_of(input_sizes);
+  int64_t numel = detail::numel_of(input_sizes, op);
   Shape out(shape.begin(), shape.end());
   int64_t infer = -1;
   int64_t known = 1;
+  bool fits = true, empty = false;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       EMBER_CHECK(infer < 0, "{}: only one dimension can be inferred (-1), got shape {}", op, shape);
       infer = static_cast<int64_t>(i);
     } else {
       EMBER_CHECK(shape[i] >= 0, "{}: invalid size {} in shape {}", op, shape[i], shape);
-      known *= shape[i];
+      fits &= detail::mul_fits(known, shape[i], known);
+      empty |= shape[i] == 0;
     }
   }
+  // A product that wrapped could land on the input's element count.
+  if (empty) known = 0;
+  EMBER_CHECK(fits || empty, "{}: the shape {} has 2^63 or more elements (input shape {})", op, shape, input_sizes);
   if (infer >= 0) {
     // With a zero among the other sizes any value would do: PyTorch refuses, so do we.
     EMBER_CHECK(known != 0 && numel % known == 0,
@@ -59,18 +64,23 @@ std::optional<Shape> view_strides(IntArrayRef sizes, IntArrayRef strides, IntArr
     // No element is ever read: keep the strides when the shape is unchanged, else
     // use contiguous ones.
     if (sizes.equals(new_sizes)) return Shape(strides.begin(), strides.end());
-    return detail::contiguous_strides(new_sizes);
+    return detail::contiguous_strides(new_sizes, "view");
   }
   int64_t view_d = nv - 1;
   int64_t chunk_base_stride = strides.back();
   int64_t tensor_numel = 1;
   int64_t view_numel = 1;
+  // The element counts stay within numel. A chunk's full span (count * base stride) can
+  // pass int64 for a strided view (from_blob): such a span is no stride of the tensor,
+  // and a new dim that would get it has size 1, where any stride does.
   for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
     tensor_numel *= sizes[u(d)];
-    bool chunk_ends = d == 0 || (sizes[u(d - 1)] != 1 && strides[u(d - 1)] != tensor_numel * chunk_base_stride);
+    int64_t span = 0;
+    bool chunk_ends = d == 0 || (sizes[u(d - 1)] != 1 && (!detail::mul_fits(tensor_numel, chunk_base_stride, span) ||
+                                                          strides[u(d - 1)] != span));
     if (!chunk_ends) continue;
     while (view_d >= 0 && (view_numel < tensor_numel || new_sizes[u(view_d)] == 1)) {
-      out[u(view_d)] = view_numel * chunk_base_stride;
+      if (!detail::mul_fits(view_numel, chunk_base_stride, out[u(view_d)])) out[u(view_d)] = 1;
       view_numel *= new_sizes[u(view_d)];
       --view_d;
     }
@@ -103,7 +113,7 @@ Tensor reshape(const Tensor& x, IntArrayRef shape) {
   if (std::optional<Shape> st = view_strides(x.sizes(), x.strides(), sizes))
     return make_view(x, std::move(sizes), std::move(*st), x.storage_offset());
   Tensor c = contiguous_as(x, x.dtype());
-  Shape st = detail::contiguous_strides(sizes);
+  Shape st = detail::contiguous_strides(sizes, "reshape");
   return make_view(c, std::move(sizes), std::move(st), 0);
 }
 
@@ -167,6 +177,7 @@ Tensor expand(const Tensor& x, IntArrayRef size, const char* op) {
       strides[u(i)] = 0;
     }
   }
+  detail::numel_of(sizes, op);  // throws, naming op, when the new sizes multiply past int64
   return make_view(x, std::move(sizes), std::move(strides), x.storage_offset());
 }
 
@@ -197,8 +208,10 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   int64_t n = x.dim();
   int64_t d = wrap_dim(dim, n + 1, "unsqueeze");
   Shape sizes = x.sizes().shape(), strides = x.strides().shape();
-  // The stride a contiguous tensor would have there, so contiguity is kept.
-  int64_t st = d < n ? sizes[u(d)] * strides[u(d)] : 1;
+  // The stride a contiguous tensor would have there, so contiguity is kept. A strided
+  // view's size * stride can pass int64; any stride does for a size-1 dim then.
+  int64_t st = 1;
+  if (d < n && !detail::mul_fits(sizes[u(d)], strides[u(d)], st)) st = 1;
   sizes.insert(sizes.begin() + d, 1);
   strides.insert(strides.begin() + d, st);
   return make_view(x, std::move(sizes), std::move(strides), x.storage_offset());
@@ -213,7 +226,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
               start, d, size, x.sizes());
   if (start < 0) start += size;
   EMBER_CHECK(length >= 0, "narrow: length must be non-negative, got {}", length);
-  EMBER_CHECK(start + length <= size, "narrow: start ({}) + length ({}) exceeds the size {} of dim {} (shape {})",
+  // length > size - start, not start + length > size: the sum can pass int64.
+  EMBER_CHECK(length <= size - start, "narrow: start ({}) + length ({}) exceeds the size {} of dim {} (shape {})",
               start, length, size, d, x.sizes());
   Shape sizes = x.sizes().shape();
   sizes[u(d)] = length;
@@ -243,7 +257,9 @@ SliceRange slice_range(int64_t size, std::optional<int64_t> start, std::optional
   int64_t s = start ? clamp(*start) : 0;
   int64_t e = end ? clamp(*end) : size;
   if (e < s) e = s;
-  return {s, (e - s + step - 1) / step};
+  // ceil((e - s) / step) without forming e - s + step - 1, which passes int64 for a huge
+  // step (PyTorch 1.13 overflows there; Python's list slicing gives the elements below).
+  return {s, e == s ? 0 : (e - s - 1) / step + 1};
 }
 
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) {
@@ -253,9 +269,15 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
   int64_t d = wrap_dim(dim, x.dim(), "slice");
   SliceRange r = slice_range(x.sizes()[u(d)], start, end, step);
   Shape sizes = x.sizes().shape(), strides = x.strides().shape();
-  int64_t offset = x.storage_offset() + r.start * strides[u(d)];
+  // With two or more elements taken both products lie inside x's memory. Otherwise they
+  // can pass int64 (a start at the end of a strided view, a huge step), and then the
+  // offset of a range with no element and the stride of a size-1 dim do not matter.
+  int64_t offset = 0, stride = 0;
+  if (!detail::mul_fits(r.start, strides[u(d)], offset) || !detail::add_fits(offset, x.storage_offset(), offset))
+    offset = x.storage_offset();
+  if (!detail::mul_fits(strides[u(d)], step, stride)) stride = strides[u(d)];
   sizes[u(d)] = r.length;
-  strides[u(d)] *= step;
+  strides[u(d)] = stride;
   return make_view(x, std::move(sizes), std::move(strides), offset);
 }
 
@@ -305,9 +327,10 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                   "cat: sizes of tensors must match except in dim {}: tensor {} has shape {} but tensor {} has shape "
                   "{}",
                   d, ref_i, ref->sizes(), i, t.sizes());
-    out_sizes[u(d)] += t.sizes()[u(d)];
+    EMBER_CHECK(detail::add_fits(out_sizes[u(d)], t.sizes()[u(d)], out_sizes[u(d)]),
+                "cat: the sizes along dim {} add up to 2^63 or more (tensor {} has shape {})", d, i, t.sizes());
   }
-  Tensor out = empty_tensor(out_sizes, dt);
+  Tensor out = empty_tensor(out_sizes, dt, "cat");
   int64_t offset = 0;
   for (const Tensor& t : tensors) {
     if (cat_skips(t)) continue;
@@ -332,22 +355,27 @@ Tensor pad(const Tensor& x, IntArrayRef pad, Scalar value) {
   for (int64_t i = 0; i < pairs; ++i) {
     int64_t d = n - 1 - i;
     int64_t lo = pad[u(2 * i)], hi = pad[u(2 * i + 1)];
-    int64_t size = out_sizes[u(d)] + lo + hi;
+    int64_t size = 0;
+    EMBER_CHECK(detail::add_fits(out_sizes[u(d)], lo, size) && detail::add_fits(size, hi, size),
+                "pad: padding ({}, {}) of dim {} (size {}) gives a size beyond int64 (input shape {})", lo, hi, d,
+                x.sizes()[u(d)], x.sizes());
     EMBER_CHECK(size >= 0, "pad: padding ({}, {}) of dim {} (size {}) gives a negative size {} (input shape {})", lo,
                 hi, d, x.sizes()[u(d)], size, x.sizes());
     out_sizes[u(d)] = size;
   }
-  Tensor out = empty_tensor(out_sizes, x.dtype());
+  Tensor out = empty_tensor(out_sizes, x.dtype(), "pad");
   if (out.numel() == 0) return out;
   fill(out, value);
   // The part of x that survives the cropping goes into the middle of out.
   Tensor src = x, dst = out;
+  // How much a negative padding crops, at most the whole size (-p can pass int64).
+  auto cropped = [](int64_t p, int64_t size) { return p >= 0 ? 0 : (p <= -size ? size : -p); };
   for (int64_t i = 0; i < pairs; ++i) {
     int64_t d = n - 1 - i;
     int64_t lo = pad[u(2 * i)], hi = pad[u(2 * i + 1)];
     int64_t size = x.sizes()[u(d)];
-    int64_t src_start = std::max<int64_t>(0, -lo);
-    int64_t len = size - std::max<int64_t>(0, -hi) - src_start;
+    int64_t src_start = cropped(lo, size);
+    int64_t len = size - cropped(hi, size) - src_start;
     if (len <= 0) return out;  // everything was cropped away
     src = narrow(src, d, src_start, len);
     dst = narrow(dst, d, std::max<int64_t>(0, lo), len);

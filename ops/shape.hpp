@@ -37,6 +37,9 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
 struct SliceRange {
   int64_t start;
   int64_t length;
+  // An end bound that gives the same range again: one past the last element taken, so it
+  // never exceeds the size (start + length * step can pass int64 for a huge step).
+  int64_t stop(int64_t step) const { return length == 0 ? start : start + (length - 1) * step + 1; }
 };
 SliceRange slice_range(int64_t size, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step);
 

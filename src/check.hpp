@@ -3,6 +3,7 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <string>
 
 #include "ember/dtype.hpp"
@@ -12,7 +13,13 @@
 namespace ember {
 namespace detail {
 [[noreturn]] void fail(std::string message);
-}
+
+// Sizes, strides, storage offsets and byte counts are computed from user input, so a
+// product or sum of them can wrap. These do the arithmetic and say whether the result
+// fits in int64 (one instruction and a flag test: cheap enough for every op).
+inline bool mul_fits(int64_t a, int64_t b, int64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
+inline bool add_fits(int64_t a, int64_t b, int64_t& out) { return !__builtin_add_overflow(a, b, &out); }
+}  // namespace detail
 }  // namespace ember
 
 // EMBER_CHECK(cond, "matmul: cannot multiply {} by {}", a.sizes(), b.sizes());

@@ -43,6 +43,13 @@ void walk(const detail::NestedData& d, std::size_t depth, Shape& shape, std::vec
   for (const auto& c : d.list()) walk(c, depth + 1, shape, values, first_leaf, leaf_depth);
 }
 
+// Converting a double outside int64's range (or NaN) to int64 is undefined: an integer
+// arange or linspace checks its end values first, as PyTorch does.
+void check_int64_value(double v, const char* op) {
+  constexpr double two_63 = 9223372036854775808.0;
+  EMBER_CHECK(v >= -two_63 && v < two_63, "{}: the value {} cannot be converted to int64 without overflow", op, v);
+}
+
 Dtype like_dtype(const Tensor& like, const TensorOptions& o) {
   detail::check_defined(like, "*_like");
   return o.has_dtype() ? o.dtype() : like.dtype();
@@ -65,7 +72,7 @@ Tensor tensor(detail::NestedData data, const TensorOptions& o) {
   }
   if (!any) inferred = get_default_dtype();
   Dtype dt = o.has_dtype() ? o.dtype() : inferred;
-  Tensor t = empty_tensor(shape, dt);
+  Tensor t = empty_tensor(shape, dt, "tensor");
   for (std::size_t i = 0; i < values.size(); ++i) {
     const Scalar& s = values[i];
     switch (dt) {
@@ -79,9 +86,10 @@ Tensor tensor(detail::NestedData data, const TensorOptions& o) {
 }
 
 Tensor tensor_from_data(const void* data, Dtype dtype, int64_t count, IntArrayRef shape, const TensorOptions& o) {
-  int64_t n = detail::numel_of(shape);
+  for (int64_t s : shape) EMBER_CHECK(s >= 0, "tensor: negative size {} in the shape {}", s, shape);
+  int64_t n = detail::numel_of(shape, "tensor");
   EMBER_CHECK(n == count, "tensor: {} values do not fill shape {} ({} elements)", count, shape, n);
-  Tensor t = empty_tensor(shape, dtype);
+  Tensor t = empty_tensor(shape, dtype, "tensor");
   if (n) std::memcpy(t.data_ptr(), data, static_cast<std::size_t>(n * element_size(dtype)));
   if (o.has_dtype() && o.dtype() != t.dtype()) t = kernels::contiguous_as(t, o.dtype());
   return finish(t, o);
@@ -89,27 +97,34 @@ Tensor tensor_from_data(const void* data, Dtype dtype, int64_t count, IntArrayRe
 
 Tensor scalar_tensor(Scalar v, const TensorOptions& o) {
   Dtype dt = o.has_dtype() ? o.dtype() : (v.is_floating_point() ? get_default_dtype() : v.is_integral() ? kInt64 : kBool);
-  Tensor t = empty_tensor({}, dt);
+  Tensor t = empty_tensor({}, dt, "scalar_tensor");
   kernels::fill(t, v);
   return finish(t, o);
 }
 
 Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& o) {
-  EMBER_CHECK(data != nullptr || detail::numel_of(sizes) == 0, "from_blob: data is null for shape {}", sizes);
   EMBER_CHECK(sizes.size() == strides.size(), "from_blob: {} sizes {} but {} strides {}", sizes.size(), sizes,
               strides.size(), strides);
-  Dtype dt = o.dtype();
-  int64_t extent = 1;
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
+  for (std::size_t i = 0; i < sizes.size(); ++i)
     EMBER_CHECK(sizes[i] >= 0 && strides[i] >= 0, "from_blob: negative size or stride in {} / {}", sizes, strides);
-    if (sizes[i] == 0) extent = 0;
-    if (extent) extent += (sizes[i] - 1) * strides[i];
+  const int64_t n = detail::numel_of(sizes, "from_blob");
+  EMBER_CHECK(data != nullptr || n == 0, "from_blob: data is null for shape {}", sizes);
+  // The memory the view reaches: 1 + sum (size - 1) * stride elements, or none at all.
+  Dtype dt = o.dtype();
+  int64_t extent = n == 0 ? 0 : 1, nbytes = 0;
+  bool fits = true;
+  for (std::size_t i = 0; i < sizes.size() && n > 0; ++i) {
+    int64_t reach = 0;
+    fits &= detail::mul_fits(sizes[i] - 1, strides[i], reach) && detail::add_fits(extent, reach, extent);
   }
-  auto* st = detail::Storage::wrap(data, static_cast<std::size_t>(extent * element_size(dt)), nullptr, nullptr);
+  fits &= detail::mul_fits(extent, element_size(dt), nbytes);
+  EMBER_CHECK(fits, "from_blob: sizes {} with strides {} reach 2^63 or more bytes of {}", sizes, strides, dt);
+  auto* st = detail::Storage::wrap(data, static_cast<std::size_t>(nbytes), nullptr, nullptr);
   return finish(Tensor(detail::TensorImpl::make(st, dt, sizes.shape(), strides.shape(), 0)), o);
 }
 Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& o) {
-  return from_blob(data, sizes, detail::contiguous_strides(sizes), o);
+  for (int64_t s : sizes) EMBER_CHECK(s >= 0, "from_blob: negative size {} in the shape {}", s, sizes);
+  return from_blob(data, sizes, detail::contiguous_strides(sizes, "from_blob"), o);
 }
 Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter, const TensorOptions& o) {
   Tensor t = from_blob(data, sizes, o);
@@ -123,15 +138,15 @@ Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> delet
   return t;
 }
 
-Tensor empty(IntArrayRef size, const TensorOptions& o) { return finish(empty_tensor(size, o.dtype()), o); }
+Tensor empty(IntArrayRef size, const TensorOptions& o) { return finish(empty_tensor(size, o.dtype(), "empty"), o); }
 Tensor full(IntArrayRef size, Scalar v, const TensorOptions& o) {
   Dtype dt = o.has_dtype() ? o.dtype() : (v.is_floating_point() ? get_default_dtype() : v.is_integral() ? kInt64 : kBool);
-  Tensor t = empty_tensor(size, dt);
+  Tensor t = empty_tensor(size, dt, "full");
   kernels::fill(t, v);
   return finish(t, o);
 }
 Tensor zeros(IntArrayRef size, const TensorOptions& o) {
-  Tensor t = empty_tensor(size, o.dtype());
+  Tensor t = empty_tensor(size, o.dtype(), "zeros");
   if (t.numel()) std::memset(t.data_ptr(), 0, static_cast<std::size_t>(t.nbytes()));
   return finish(t, o);
 }
@@ -139,7 +154,8 @@ Tensor ones(IntArrayRef size, const TensorOptions& o) { return full(size, 1, o.d
 Tensor eye(int64_t n, const TensorOptions& o) { return eye(n, n, o); }
 Tensor eye(int64_t n, int64_t m, const TensorOptions& o) {
   EMBER_CHECK(n >= 0 && m >= 0, "eye: sizes must be non-negative, got {} and {}", n, m);
-  Tensor t = zeros({n, m}, o.dtype());
+  Tensor t = empty_tensor({n, m}, o.dtype(), "eye");
+  if (t.numel()) std::memset(t.data_ptr(), 0, static_cast<std::size_t>(t.nbytes()));
   for (int64_t i = 0; i < n && i < m; ++i) {
     Tensor e = detail::make_view(t, {}, {}, i * m + i);
     kernels::fill(e, 1);
@@ -153,25 +169,49 @@ Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& o) {
   bool any_float = start.is_floating_point() || end.is_floating_point() || step.is_floating_point();
   Dtype dt = o.has_dtype() ? o.dtype() : (any_float ? get_default_dtype() : kInt64);
   double s = start.to_double(), e = end.to_double(), st = step.to_double();
-  EMBER_CHECK(st != 0, "arange: step must be nonzero");
+  // PyTorch's wording; an infinite bound would make the length infinity cast to int64.
+  EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "arange: unsupported range: {} -> {}", start.to_double(),
+              end.to_double());
+  EMBER_CHECK(st != 0 && !std::isnan(st), "arange: step must be nonzero");
   EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
               "arange: upper bound {} and lower bound {} are inconsistent with step sign {}", e, s, st);
-  int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
-  Tensor t = empty_tensor({n}, dt);
+  // (e - s) / st is finite and >= 0 here; a length of 2^63 or more has no int64.
+  double length = std::ceil((e - s) / st);
+  EMBER_CHECK(length < 9223372036854775808.0,
+              "arange: the range {} -> {} with step {} has {} elements, 2^63 or more", s, e, st, length);
+  int64_t n = static_cast<int64_t>(length);
+  const bool integer_values = !(any_float || is_floating_point(dt));
+  if (dt == Dtype::Int64 && !integer_values && n > 0) {
+    check_int64_value(s, "arange");
+    check_int64_value(s + static_cast<double>(n - 1) * st, "arange");
+  }
+  Tensor t = empty_tensor({n}, dt, "arange");
+  const int64_t first = integer_values ? start.to_int() : 0, stride = integer_values ? step.to_int() : 0;
   for (int64_t i = 0; i < n; ++i) {
     Tensor v = detail::make_view(t, {}, {}, i);
-    if (any_float || is_floating_point(dt))
+    if (!integer_values) {
       kernels::fill(v, s + static_cast<double>(i) * st);
-    else
-      kernels::fill(v, start.to_int() + i * step.to_int());
+      continue;
+    }
+    // The length comes from doubles, which can round it up past the last int64 value.
+    int64_t value = 0;
+    EMBER_CHECK(detail::mul_fits(i, stride, value) && detail::add_fits(first, value, value),
+                "arange: element {} of {} -> {} with step {} does not fit in int64", i, first, end.to_int(), stride);
+    kernels::fill(v, value);
   }
   return finish(t, o);
 }
 
 Tensor linspace(Scalar start, Scalar end, int64_t steps, const TensorOptions& o) {
   EMBER_CHECK(steps >= 0, "linspace: number of steps must be non-negative, got {}", steps);
-  Tensor t = empty_tensor({steps}, o.dtype());
+  Tensor t = empty_tensor({steps}, o.dtype(), "linspace");
   double s = start.to_double(), e = end.to_double();
+  // Non-finite bounds give NaNs in a floating tensor, as in PyTorch; an integer one
+  // refuses them (and bounds beyond int64) instead of converting them.
+  if (o.dtype() == Dtype::Int64 && steps > 0) {
+    check_int64_value(s, "linspace");
+    if (steps > 1) check_int64_value(e, "linspace");
+  }
   double step = steps > 1 ? (e - s) / static_cast<double>(steps - 1) : 0.0;
   for (int64_t i = 0; i < steps; ++i) {
     // PyTorch fills the second half backwards from the end for symmetry.
@@ -183,18 +223,18 @@ Tensor linspace(Scalar start, Scalar end, int64_t steps, const TensorOptions& o)
 }
 
 Tensor rand(IntArrayRef size, const TensorOptions& o) {
-  Tensor t = empty_tensor(size, o.dtype());
+  Tensor t = empty_tensor(size, o.dtype(), "rand");
   detail::fill_uniform(t, 0, 1);
   return finish(t, o);
 }
 Tensor randn(IntArrayRef size, const TensorOptions& o) {
-  Tensor t = empty_tensor(size, o.dtype());
+  Tensor t = empty_tensor(size, o.dtype(), "randn");
   detail::fill_normal(t, 0, 1);
   return finish(t, o);
 }
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& o) { return randint(0, high, size, o); }
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& o) {
-  Tensor t = empty_tensor(size, o.dtype());
+  Tensor t = empty_tensor(size, o.dtype(), "randint");
   detail::fill_randint(t, low, high);
   return finish(t, o);
 }

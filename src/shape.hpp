@@ -8,17 +8,24 @@
 namespace ember {
 namespace detail {
 
-Shape contiguous_strides(IntArrayRef sizes);
-int64_t numel_of(IntArrayRef sizes);
+// Row-major strides for sizes; throws an Error naming op when one does not fit in int64
+// (possible even with no element: [0, 2^62, 4]).
+Shape contiguous_strides(IntArrayRef sizes, const char* op = "contiguous_strides");
+// The product of the sizes; throws an Error naming op when it does not fit in int64
+// (a zero size makes it 0 whatever the other sizes are).
+int64_t numel_of(IntArrayRef sizes, const char* op = "numel");
 // Turns a possibly negative dim into [0, ndim); throws an Error naming op otherwise.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 // A bitmask of the dims a dim list names (empty list: all dims); throws on repeats.
 uint64_t dim_mask(IntArrayRef dims, int64_t ndim, const char* op);
 // The sizes after reducing the dims in mask, keeping them as size 1 or dropping them.
 Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim);
-// A new contiguous tensor with uninitialised memory from the caching allocator.
-Tensor empty_tensor(IntArrayRef sizes, Dtype dtype);
-// A view: new metadata over the same storage.
+// A new contiguous tensor with uninitialised memory from the caching allocator. Sizes
+// must be non-negative, and the element count, the strides and the byte count must fit
+// in int64; otherwise an Error names op and the shape.
+Tensor empty_tensor(IntArrayRef sizes, Dtype dtype, const char* op = "empty");
+// A view: new metadata over the same storage. The op computing sizes, strides and
+// offset keeps them within base's memory; an element count beyond int64 still throws.
 Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset);
 // Checks that t is defined, naming the op and the argument in the error.
 void check_defined(const Tensor& t, const char* op, const char* arg = "input");

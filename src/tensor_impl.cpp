@@ -11,28 +11,45 @@ void delete_autograd_meta(AutogradMeta* meta);
 }  // namespace autograd
 namespace detail {
 
-void TensorImpl::refresh() {
+namespace {
+// The element count of a view's sizes. Ops keep views inside their base's memory, so
+// this fails only where an op let a size through unchecked: it throws rather than wrap.
+int64_t view_numel(const Shape& sizes) {
   int64_t n = 1;
-  for (int64_t s : sizes) n *= s;
-  numel = n;
-  bool c = true;
+  bool fits = true, empty = false;
+  for (int64_t s : sizes) {
+    fits &= mul_fits(n, s, n);
+    empty |= s == 0;
+  }
+  if (empty) return 0;
+  if (!fits) fail(fmt::format("view: the shape {} has 2^63 or more elements", sizes));
+  return n;
+}
+
+// Whether the layout is row-major contiguous. With numel elements (> 0, fitting in
+// int64) the running product stays below numel and cannot wrap.
+bool is_contiguous_layout(const Shape& sizes, const Shape& strides, int64_t numel) {
+  if (numel == 0) return true;
   int64_t expected = 1;
   for (std::size_t i = sizes.size(); i-- > 0;) {
     if (sizes[i] == 1) continue;
-    if (strides[i] != expected) {
-      c = false;
-      break;
-    }
+    if (strides[i] != expected) return false;
     expected *= sizes[i];
   }
-  contiguous = c || n == 0;
+  return true;
+}
+}  // namespace
+
+void TensorImpl::refresh() {
+  numel = view_numel(sizes);
+  contiguous = is_contiguous_layout(sizes, strides, numel);
 }
 
 // TensorImpls come from the caching allocator too: a small op makes and frees one.
 void* cached_alloc(std::size_t nbytes);
 void cached_free(void* p, std::size_t nbytes);
 
-TensorImpl* TensorImpl::make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes) {
+TensorImpl* TensorImpl::make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes, int64_t numel) {
   TensorImpl* t = new (cached_alloc(sizeof(TensorImpl))) TensorImpl;
   t->storage = storage;
   t->dtype = dtype;
@@ -43,23 +60,24 @@ TensorImpl* TensorImpl::make_contiguous(Storage* storage, Dtype dtype, IntArrayR
   for (std::size_t i = nd; i-- > 0;) {
     t->sizes[i] = sizes[i];
     t->strides[i] = s;
-    s *= sizes[i] > 1 ? sizes[i] : 1;
+    // The caller checked that every stride fits; the outermost size enters none.
+    if (i > 0) s *= sizes[i] > 1 ? sizes[i] : 1;
   }
-  int64_t n = 1;
-  for (int64_t v : sizes) n *= v;
-  t->numel = n;
+  t->numel = numel;
   t->contiguous = true;
   return t;
 }
 
 TensorImpl* TensorImpl::make(Storage* storage, Dtype dtype, Shape sizes, Shape strides, int64_t offset) {
+  int64_t n = view_numel(sizes);  // before anything is allocated, as it may throw
   TensorImpl* t = new (cached_alloc(sizeof(TensorImpl))) TensorImpl;
   t->storage = storage;
   t->dtype = dtype;
+  t->contiguous = is_contiguous_layout(sizes, strides, n);
   t->sizes = std::move(sizes);
   t->strides = std::move(strides);
   t->offset = offset;
-  t->refresh();
+  t->numel = n;
   return t;
 }
 

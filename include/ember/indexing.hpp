@@ -28,8 +28,10 @@ class Slice {
   Slice(std::optional<int64_t> start, NoneType, std::optional<int64_t> step = std::nullopt)
       : start_(start), step_(step) {}
   Slice(NoneType, NoneType, std::optional<int64_t> step = std::nullopt) : step_(step) {}
-  Slice(int start, int stop) : start_(start), stop_(stop) {}
-  Slice(int start, int stop, int step) : start_(start), stop_(stop), step_(step) {}
+  // Plain integers pick these over the optional overloads. int64_t, not int: an int
+  // overload would take Slice(2, INT64_MAX, INT64_MAX) too and truncate it to (2, -1, -1).
+  Slice(int64_t start, int64_t stop) : start_(start), stop_(stop) {}
+  Slice(int64_t start, int64_t stop, int64_t step) : start_(start), stop_(stop), step_(step) {}
   std::optional<int64_t> start() const { return start_; }
   std::optional<int64_t> stop() const { return stop_; }
   std::optional<int64_t> step() const { return step_; }

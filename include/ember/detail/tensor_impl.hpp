@@ -54,9 +54,12 @@ struct TensorImpl {
   // Recomputes numel and the contiguity flag after sizes or strides change.
   void refresh();
 
+  // Throws ember::Error when the sizes multiply to 2^63 or more elements (then the
+  // caller keeps its storage reference).
   static TensorImpl* make(Storage* storage, Dtype dtype, Shape sizes, Shape strides, int64_t offset);
   // A contiguous tensor over a fresh storage (the common case, kept short).
-  static TensorImpl* make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes);
+  // The caller has checked that numel, the strides and the byte count fit in int64.
+  static TensorImpl* make_contiguous(Storage* storage, Dtype dtype, IntArrayRef sizes, int64_t numel);
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
   void release() {
     if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
