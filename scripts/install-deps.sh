@@ -8,7 +8,8 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   dataset-fashion-mnist # the training examples and their tests
   wamerican             # /usr/share/dict/words for words_lstm
   python3-torch         # the checkpoint interop test (io_torch_interop)
-  libclang-19-dev libclang-cpp19-dev llvm-19-dev)  # ember-repl (clang's Interpreter library)
+  libclang-19-dev libclang-cpp19-dev llvm-19-dev  # ember-repl (clang's Interpreter library)
+  clang-19 libclang-rt-19-dev)  # the libFuzzer targets (scripts/ci/fuzz.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

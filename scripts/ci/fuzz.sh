@@ -3,8 +3,8 @@
 # and runs each one for FUZZ_SECONDS (default 30), starting from the committed seeds
 # and every input that ever crashed a parser. Fails on any crash, sanitizer report,
 # leak, timeout (FUZZ_TIMEOUT seconds for one input, default 10) or input that needs
-# more than FUZZ_RSS_MB of memory (default 2048). Needs: clang-19, libclang-rt-19-dev,
-# libomp-19-dev (plus ember's own build dependencies). Installs nothing.
+# more than FUZZ_RSS_MB of memory (default 2048). Needs: clang-19 and libclang-rt-19-dev
+# (plus ember's own build dependencies). Installs nothing.
 #
 #   scripts/ci/fuzz.sh                     # every target
 #   FUZZ_SECONDS=600 scripts/ci/fuzz.sh torch pickle
