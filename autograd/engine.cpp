@@ -14,11 +14,55 @@ namespace ember {
 namespace autograd {
 namespace {
 
-std::atomic<uint64_t> g_run_ids{1};
+// The nodes one backward call reaches, each with its index into that call's gradient
+// buffers. The table belongs to the call rather than marks kept on the nodes, because
+// several threads may run backward at once through graphs that share nodes (the
+// accumulator of a parameter used by all of them). Open addressing, kept at most half
+// full; a graph of a few hundred nodes needs one allocation.
+class VisitTable {
+ public:
+  VisitTable() : slots_(64) {}
+  // n's index; added with the next free index when n is new (then `added` is true).
+  uint32_t insert(Node* n, bool& added) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    Entry& e = find(n);
+    added = e.node == nullptr;
+    if (added) e = {n, count_++};
+    return e.index;
+  }
+  uint32_t at(Node* n) { return find(n).index; }  // n must be present
+  uint32_t size() const { return count_; }
+
+ private:
+  struct Entry {
+    Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  Entry& find(Node* n) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = (reinterpret_cast<std::uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull >> 32 & mask;
+    while (slots_[i].node != nullptr && slots_[i].node != n) i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void grow() {
+    CachedVector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Entry& e : old)
+      if (e.node) find(e.node) = e;
+  }
+  CachedVector<Entry> slots_;
+  uint32_t count_ = 0;
+};
 
 struct Capture {
   Node* fn;
   uint32_t slot;
+};
+
+// A node to run, with its index into the call's buffers.
+struct Visit {
+  Node* node;
+  uint32_t index;
 };
 
 // Runs backward from roots. With captures (autograd::grad), returns the gradient that
@@ -26,32 +70,28 @@ struct Capture {
 TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, bool keep_graph, bool create_graph,
                         const std::vector<Capture>& captures, bool accumulate) {
   GradModeScope mode(create_graph);
-  uint64_t run = g_run_ids.fetch_add(1);
-  std::vector<Node*> order;
-  std::vector<Node*> stack;
-  for (const Edge& e : roots) {
-    if (e.fn && e.fn->run_id != run) {
-      e.fn->run_id = run;
-      stack.push_back(e.fn.get());
-    }
-  }
+  VisitTable visited;
+  std::vector<Visit> order;
+  std::vector<Visit> stack;
+  auto reach = [&](Node* n) {
+    bool added;
+    uint32_t index = visited.insert(n, added);
+    if (added) stack.push_back({n, index});
+  };
+  for (const Edge& e : roots)
+    if (e.fn) reach(e.fn.get());
   while (!stack.empty()) {
-    Node* n = stack.back();
+    Visit v = stack.back();
     stack.pop_back();
-    order.push_back(n);
-    for (const Edge& e : n->next) {
-      if (e.fn && e.fn->run_id != run) {
-        e.fn->run_id = run;
-        stack.push_back(e.fn.get());
-      }
-    }
+    order.push_back(v);
+    for (const Edge& e : v.node->next)
+      if (e.fn) reach(e.fn.get());
   }
-  std::sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->seq > b->seq; });
-  for (std::size_t i = 0; i < order.size(); ++i) order[i]->slot = static_cast<int64_t>(i);
+  std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) { return a.node->seq > b.node->seq; });
 
-  std::vector<TensorList> buffers(order.size());
+  std::vector<TensorList> buffers(visited.size());
   auto add_to = [&](Node* fn, uint32_t input_nr, Tensor g) {
-    TensorList& buf = buffers[static_cast<std::size_t>(fn->slot)];
+    TensorList& buf = buffers[visited.at(fn)];
     if (buf.empty()) buf.resize(fn->num_outputs);
     Tensor& cur = buf[input_nr];
     cur = cur.defined() ? cur + g : std::move(g);
@@ -60,8 +100,9 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
     if (roots[i].fn) add_to(roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
 
   TensorList captured(captures.size());
-  for (Node* n : order) {
-    TensorList& buf = buffers[static_cast<std::size_t>(n->slot)];
+  for (const Visit& v : order) {
+    Node* n = v.node;
+    TensorList& buf = buffers[v.index];
     if (buf.empty()) continue;
     for (auto& h : n->pre_hooks) {
       Tensor& g = buf[h.first];

@@ -13,7 +13,9 @@
 namespace ember {
 namespace autograd {
 
-inline void bump_version(const Tensor& t) { ++t.unsafeGetTensorImpl()->storage->version; }
+inline void bump_version(const Tensor& t) {
+  t.unsafeGetTensorImpl()->storage->version.fetch_add(1, std::memory_order_relaxed);
+}
 
 void check_inplace_allowed(const char* op, const Tensor& self);
 // Writes result into self and moves result's history onto self.
