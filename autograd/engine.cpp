@@ -21,7 +21,7 @@ namespace {
 // full; a graph of a few hundred nodes needs one allocation.
 class VisitTable {
  public:
-  VisitTable() : slots_(64) {}
+  VisitTable() : slots_(128) {}
   // n's index; added with the next free index when n is new (then `added` is true).
   uint32_t insert(Node* n, bool& added) {
     if (2 * (count_ + 1) > slots_.size()) grow();
@@ -59,10 +59,12 @@ struct Capture {
   uint32_t slot;
 };
 
-// A node to run, with its index into the call's buffers.
+// A node to run, with its index into the call's buffers and where the indices of the
+// nodes its edges lead to start in the call's `targets` (found once, while collecting).
 struct Visit {
   Node* node;
   uint32_t index;
+  uint32_t first_target;
 };
 
 // Runs backward from roots. With captures (autograd::grad), returns the gradient that
@@ -73,31 +75,33 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
   VisitTable visited;
   std::vector<Visit> order;
   std::vector<Visit> stack;
+  CachedVector<uint32_t> targets;  // per visited node, the index of each edge's node
   auto reach = [&](Node* n) {
     bool added;
     uint32_t index = visited.insert(n, added);
-    if (added) stack.push_back({n, index});
+    if (added) stack.push_back({n, index, 0});
+    return index;
   };
   for (const Edge& e : roots)
     if (e.fn) reach(e.fn.get());
   while (!stack.empty()) {
     Visit v = stack.back();
     stack.pop_back();
+    v.first_target = static_cast<uint32_t>(targets.size());
+    for (const Edge& e : v.node->next) targets.push_back(e.fn ? reach(e.fn.get()) : 0);
     order.push_back(v);
-    for (const Edge& e : v.node->next)
-      if (e.fn) reach(e.fn.get());
   }
   std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) { return a.node->seq > b.node->seq; });
 
   std::vector<TensorList> buffers(visited.size());
-  auto add_to = [&](Node* fn, uint32_t input_nr, Tensor g) {
-    TensorList& buf = buffers[visited.at(fn)];
+  auto add_to = [&](uint32_t index, Node* fn, uint32_t input_nr, Tensor g) {
+    TensorList& buf = buffers[index];
     if (buf.empty()) buf.resize(fn->num_outputs);
     Tensor& cur = buf[input_nr];
     cur = cur.defined() ? cur + g : std::move(g);
   };
   for (std::size_t i = 0; i < roots.size(); ++i)
-    if (roots[i].fn) add_to(roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
+    if (roots[i].fn) add_to(visited.at(roots[i].fn.get()), roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
 
   TensorList captured(captures.size());
   for (const Visit& v : order) {
@@ -123,7 +127,8 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
     if (!keep_graph) n->release_saved();
     for (std::size_t i = 0; i < in_grads.size() && i < n->next.size(); ++i) {
       const Edge& e = n->next[i];
-      if (e.fn && in_grads[i].defined()) add_to(e.fn.get(), e.input_nr, std::move(in_grads[i]));
+      if (e.fn && in_grads[i].defined())
+        add_to(targets[v.first_target + i], e.fn.get(), e.input_nr, std::move(in_grads[i]));
     }
   }
   return captured;
