@@ -76,6 +76,8 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
   std::vector<Visit> order;
   std::vector<Visit> stack;
   CachedVector<uint32_t> targets;  // per visited node, the index of each edge's node
+  order.reserve(64);
+  targets.reserve(128);
   auto reach = [&](Node* n) {
     bool added;
     uint32_t index = visited.insert(n, added);
