@@ -15,11 +15,57 @@ namespace ember {
 namespace autograd {
 namespace {
 
-std::atomic<uint64_t> g_run_ids{1};
+// The nodes one backward call reaches, each with its index into that call's gradient
+// buffers. The table belongs to the call rather than marks kept on the nodes, because
+// several threads may run backward at once through graphs that share nodes (the
+// accumulator of a parameter used by all of them). Open addressing, kept at most half
+// full; a graph of a few hundred nodes needs one allocation.
+class VisitTable {
+ public:
+  VisitTable() : slots_(128) {}
+  // n's index; added with the next free index when n is new (then `added` is true).
+  uint32_t insert(Node* n, bool& added) {
+    if (2 * (count_ + 1) > slots_.size()) grow();
+    Entry& e = find(n);
+    added = e.node == nullptr;
+    if (added) e = {n, count_++};
+    return e.index;
+  }
+  uint32_t at(Node* n) { return find(n).index; }  // n must be present
+  uint32_t size() const { return count_; }
+
+ private:
+  struct Entry {
+    Node* node = nullptr;
+    uint32_t index = 0;
+  };
+  Entry& find(Node* n) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = (reinterpret_cast<std::uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull >> 32 & mask;
+    while (slots_[i].node != nullptr && slots_[i].node != n) i = (i + 1) & mask;
+    return slots_[i];
+  }
+  void grow() {
+    CachedVector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Entry& e : old)
+      if (e.node) find(e.node) = e;
+  }
+  CachedVector<Entry> slots_;
+  uint32_t count_ = 0;
+};
 
 struct Capture {
   Node* fn;
   uint32_t slot;
+};
+
+// A node to run, with its index into the call's buffers and where the indices of the
+// nodes its edges lead to start in the call's `targets` (found once, while collecting).
+struct Visit {
+  Node* node;
+  uint32_t index;
+  uint32_t first_target;
 };
 
 // Runs backward from roots. With captures (autograd::grad), returns the gradient that
@@ -27,42 +73,43 @@ struct Capture {
 TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, bool keep_graph, bool create_graph,
                         const std::vector<Capture>& captures, bool accumulate) {
   GradModeScope mode(create_graph);
-  uint64_t run = g_run_ids.fetch_add(1);
-  std::vector<Node*> order;
-  std::vector<Node*> stack;
-  for (const Edge& e : roots) {
-    if (e.fn && e.fn->run_id != run) {
-      e.fn->run_id = run;
-      stack.push_back(e.fn.get());
-    }
-  }
+  VisitTable visited;
+  std::vector<Visit> order;
+  std::vector<Visit> stack;
+  CachedVector<uint32_t> targets;  // per visited node, the index of each edge's node
+  order.reserve(64);
+  targets.reserve(128);
+  auto reach = [&](Node* n) {
+    bool added;
+    uint32_t index = visited.insert(n, added);
+    if (added) stack.push_back({n, index, 0});
+    return index;
+  };
+  for (const Edge& e : roots)
+    if (e.fn) reach(e.fn.get());
   while (!stack.empty()) {
-    Node* n = stack.back();
+    Visit v = stack.back();
     stack.pop_back();
-    order.push_back(n);
-    for (const Edge& e : n->next) {
-      if (e.fn && e.fn->run_id != run) {
-        e.fn->run_id = run;
-        stack.push_back(e.fn.get());
-      }
-    }
+    v.first_target = static_cast<uint32_t>(targets.size());
+    for (const Edge& e : v.node->next) targets.push_back(e.fn ? reach(e.fn.get()) : 0);
+    order.push_back(v);
   }
-  std::sort(order.begin(), order.end(), [](Node* a, Node* b) { return a->seq > b->seq; });
-  for (std::size_t i = 0; i < order.size(); ++i) order[i]->slot = static_cast<int64_t>(i);
+  std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) { return a.node->seq > b.node->seq; });
 
-  std::vector<TensorList> buffers(order.size());
-  auto add_to = [&](Node* fn, uint32_t input_nr, Tensor g) {
-    TensorList& buf = buffers[static_cast<std::size_t>(fn->slot)];
+  std::vector<TensorList> buffers(visited.size());
+  auto add_to = [&](uint32_t index, Node* fn, uint32_t input_nr, Tensor g) {
+    TensorList& buf = buffers[index];
     if (buf.empty()) buf.resize(fn->num_outputs);
     Tensor& cur = buf[input_nr];
     cur = cur.defined() ? cur + g : std::move(g);
   };
   for (std::size_t i = 0; i < roots.size(); ++i)
-    if (roots[i].fn) add_to(roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
+    if (roots[i].fn) add_to(visited.at(roots[i].fn.get()), roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
 
   TensorList captured(captures.size());
-  for (Node* n : order) {
-    TensorList& buf = buffers[static_cast<std::size_t>(n->slot)];
+  for (const Visit& v : order) {
+    Node* n = v.node;
+    TensorList& buf = buffers[v.index];
     if (buf.empty()) continue;
     for (auto& h : n->pre_hooks) {
       Tensor& g = buf[h.first];
@@ -84,7 +131,8 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
     if (!keep_graph) n->release_saved();
     for (std::size_t i = 0; i < in_grads.size() && i < n->next.size(); ++i) {
       const Edge& e = n->next[i];
-      if (e.fn && in_grads[i].defined()) add_to(e.fn.get(), e.input_nr, std::move(in_grads[i]));
+      if (e.fn && in_grads[i].defined())
+        add_to(targets[v.first_target + i], e.fn.get(), e.input_nr, std::move(in_grads[i]));
     }
   }
   return captured;

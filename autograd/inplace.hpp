@@ -16,7 +16,7 @@ namespace autograd {
 
 // op names the in-place op for anomaly detection's report.
 inline void bump_version(const Tensor& t, const char* op = nullptr) {
-  ++t.unsafeGetTensorImpl()->storage->version;
+  t.unsafeGetTensorImpl()->storage->version.fetch_add(1, std::memory_order_relaxed);
   if (anomaly_enabled()) note_inplace(t, op);
 }
 

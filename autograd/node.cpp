@@ -89,6 +89,8 @@ Edge gradient_edge(const Tensor& t) {
   if (!m) return {};
   if (m->grad_fn) return {m->grad_fn, m->output_nr};
   if (!m->requires_grad) return {};
+  // A leaf (a parameter, say) may be used by ops on several threads at once.
+  std::lock_guard<SpinLock> lock(m->accumulator_lock);
   std::shared_ptr<Node> acc = m->grad_accumulator.lock();
   if (!acc) {
     acc = std::allocate_shared<AccumulateGrad>(ember::detail::CachedAllocator<char>(), t);
@@ -129,6 +131,10 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
     if (r.defined()) g = std::move(r);
   }
   if (!g.defined()) return {};
+  // Backward calls on several threads may reach this leaf at once (as in PyTorch, their
+  // gradients add up); the hooks above run outside the lock, since they may record ops
+  // on this very leaf.
+  std::lock_guard<SpinLock> lock(m.grad_lock);
   if (!m.grad.defined()) {
     if (grad_mode_enabled()) {
       m.grad = g;  // create_graph: keep the gradient's own history

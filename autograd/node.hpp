@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,12 +42,28 @@ struct SavedTensor {
   bool output_requires_grad = false;
 };
 
+// A one-byte lock for the short sections that guard a leaf's autograd block against
+// several threads at once. Uncontended it costs one atomic exchange, which keeps ops on
+// leaves (every op on a parameter) cheap; a waiter yields its core.
+class SpinLock {
+ public:
+  void lock() {
+    while (locked_.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
+  }
+  void unlock() { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
 // The autograd block of a tensor; exists only for tensors that take part in autograd.
 struct AutogradMeta {
   static void* operator new(std::size_t n) { return ember::detail::cached_alloc(n); }
   static void operator delete(void* p, std::size_t n) { ember::detail::cached_free(p, n); }
   bool requires_grad = false;  // set on leaves by the user
   bool is_view = false;        // a view of a tensor that requires grad
+  SpinLock accumulator_lock;   // guards grad_accumulator (ops on several threads use a leaf)
+  SpinLock grad_lock;          // guards adding into grad (backward on several threads)
   Tensor grad;
   std::shared_ptr<Node> grad_fn;
   uint32_t output_nr = 0;
@@ -61,9 +79,6 @@ struct Node : std::enable_shared_from_this<Node> {
   CachedVector<SavedTensor> saved;
   std::vector<std::pair<uint32_t, std::pair<unsigned, Hook>>> pre_hooks;  // (output_nr, (id, hook))
   bool released = false;
-  // Engine scratch: the run that visited this node last, and its slot there.
-  uint64_t run_id = 0;
-  int64_t slot = -1;
   // Where the node was created; set only while anomaly detection is on.
   std::shared_ptr<const AnomalyInfo> anomaly;
 

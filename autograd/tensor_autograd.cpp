@@ -77,7 +77,9 @@ void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, 
                                                retain_graph, create_graph, true);
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (!grads[i].defined()) continue;
-      Tensor& g = meta_of(inputs[i]).grad;
+      autograd::AutogradMeta& m = meta_of(inputs[i]);
+      std::lock_guard<autograd::SpinLock> lock(m.grad_lock);  // as AccumulateGrad does
+      Tensor& g = m.grad;
       g = g.defined() ? (create_graph ? g + grads[i] : g.add_(grads[i])) : grads[i];
     }
     return;

@@ -21,6 +21,11 @@ extern "C" void openblas_set_num_threads(int);
 // before the program starts), and on a machine with as many busy threads as cores that
 // spinning starves OpenBLAS's threads and the next region's. These workers spin briefly,
 // yielding the core, then sleep on a condition variable.
+//
+// Several threads may call into the pool at once (each takes its turn), and any thread
+// may change the thread count meanwhile: the count is atomic, and a pool is shared by
+// reference count, so a caller still running loops on the old pool keeps it alive until
+// it is done; the next loop after a change makes a pool of the new size.
 namespace ember {
 namespace {
 
@@ -32,7 +37,7 @@ int initial_threads() {
   }
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
-int g_threads = initial_threads();
+std::atomic<int> g_threads{initial_threads()};
 __attribute__((tls_model("initial-exec"))) thread_local bool t_in_parallel = false;
 
 // One parallel loop. Each run gets its own Job, so a worker still finishing the loop
@@ -135,37 +140,51 @@ class Pool {
   bool stop_ = false;
 };
 
+// The current pool: made on first use, replaced when the thread count changes. Callers
+// hold their own reference while they run, so a replaced pool goes away (joining its
+// idle workers) when its last caller finishes. The holder itself is never destroyed, so
+// no pool is torn down during static destruction under a thread still using it.
 std::mutex g_pool_mutex;
-Pool* g_pool = nullptr;  // made on first use; replaced when the thread count changes
-
-Pool& pool_for(int threads) {
-  std::lock_guard<std::mutex> lock(g_pool_mutex);
-  if (!g_pool || g_pool->workers() != threads - 1) {
-    delete g_pool;
-    g_pool = new Pool(threads - 1);
-  }
-  return *g_pool;
+std::shared_ptr<Pool>& current_pool() {
+  static auto* pool = new std::shared_ptr<Pool>();
+  return *pool;
 }
+
+std::shared_ptr<Pool> pool_for(int threads) {
+  std::shared_ptr<Pool> replaced;  // destroyed after the lock is released: it joins threads
+  std::lock_guard<std::mutex> lock(g_pool_mutex);
+  std::shared_ptr<Pool>& pool = current_pool();
+  if (!pool || pool->workers() != threads - 1) {
+    replaced = std::move(pool);
+    pool = std::make_shared<Pool>(threads - 1);
+  }
+  return pool;
+}
+
+// OpenBLAS's thread count is a process-wide setting; changes are made one at a time.
+std::mutex g_blas_threads_mutex;
 
 }  // namespace
 
 void set_num_threads(int n) {
   EMBER_CHECK(n >= 1, "set_num_threads: expected a positive number of threads, got {}", n);
-  g_threads = n;
+  std::lock_guard<std::mutex> lock(g_blas_threads_mutex);
+  g_threads.store(n, std::memory_order_relaxed);
   openblas_set_num_threads(n);
 }
 
-int get_num_threads() { return g_threads; }
+int get_num_threads() { return g_threads.load(std::memory_order_relaxed); }
 bool in_parallel_region() { return t_in_parallel; }
 
 namespace detail {
 void parallel_run(int64_t begin, int64_t end, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx) {
-  const int64_t chunks = std::min<int64_t>(g_threads, (end - begin + grain - 1) / grain);
+  const int threads = get_num_threads();  // read once: another thread may change it
+  const int64_t chunks = std::min<int64_t>(threads, (end - begin + grain - 1) / grain);
   if (chunks <= 1) {
     fn(ctx, begin, end);
     return;
   }
-  pool_for(g_threads).run(begin, end, chunks, fn, ctx);
+  pool_for(threads)->run(begin, end, chunks, fn, ctx);
 }
 }  // namespace detail
 }  // namespace ember

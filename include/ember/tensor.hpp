@@ -85,7 +85,7 @@ class Tensor {
   // True when both tensors view the same storage.
   bool is_alias_of(const Tensor& o) const;
   // The number of in-place writes to this tensor's storage so far.
-  uint32_t _version() const { return impl().storage->version; }
+  uint32_t _version() const { return impl().storage->version.load(std::memory_order_relaxed); }
 
   template <class T>
   T* data_ptr() const;

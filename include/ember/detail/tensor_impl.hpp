@@ -18,7 +18,7 @@ namespace detail {
 // the version counter that in-place ops bump and autograd checks.
 struct Storage {
   std::atomic<int32_t> refs{1};
-  uint32_t version = 0;
+  std::atomic<uint32_t> version{0};  // atomic: tensors may be read and changed on several threads
   void* data = nullptr;
   std::size_t nbytes = 0;
   // How the memory goes back: the caching allocator's size class, or a user deleter.
