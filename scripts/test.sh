@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, part two: install what ember needs, build it, and run the whole test
 # suite twice: a normal release build, then everything under AddressSanitizer and
-# UndefinedBehaviorSanitizer (EMBER_SANITIZE=ON); then fuzzes every file parser for a
+# UndefinedBehaviorSanitizer (EMBER_SANITIZE=ON); then the multi-threaded cases under
+# ThreadSanitizer (scripts/ci/tsan.sh) and every file parser under libFuzzer for a
 # bounded time (scripts/ci/fuzz.sh, FUZZ_SECONDS per target).
 #
 # Every option is set explicitly whatever an earlier configure left in the cache, and
@@ -27,6 +28,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp"
 ctest --test-dir build-sanitize --output-on-failure --no-tests=error -j"$jobs"
+
+# ThreadSanitizer over the multi-threaded cases (thread pool, set_num_threads during
+# work, backward from several threads, the DataLoader, shared modules).
+bash scripts/ci/tsan.sh
 
 # Every file parser under libFuzzer with ASan and UBSan (clang-19), from the committed
 # seeds and past crashes; a longer run is in docs/FUZZING.md.
