@@ -4,6 +4,7 @@
 
 #include <clang/Basic/Diagnostic.h>
 #include <clang/Basic/DiagnosticParse.h>
+#include <clang/Basic/DiagnosticSema.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Frontend/CompilerInstance.h>
 #include <clang/Frontend/TextDiagnosticPrinter.h>
@@ -17,6 +18,7 @@
 namespace ember_repl {
 
 bool is_missing_final_semicolon(unsigned id);
+bool is_redefinition(unsigned id);
 
 namespace {
 
@@ -37,6 +39,9 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
     DiagnosticConsumer::HandleDiagnostic(level, info);
     if (level >= clang::DiagnosticsEngine::Error) ++errors_;
     printer_.HandleDiagnostic(level, info);
+    if (is_redefinition(info.getID()))
+      stream_ << "note: a name declared at the prompt stays for the whole session; assign to it (x = ...), "
+                 "choose another name, or take back the input that declared it with .undo\n";
     stream_.flush();
     emit();
     buffer_.clear();
@@ -102,6 +107,11 @@ class ReplDiagnostics : public clang::DiagnosticConsumer, public DiagnosticsCont
 };
 
 }  // namespace
+
+bool is_redefinition(unsigned id) {
+  return id == clang::diag::err_redefinition || id == clang::diag::err_redefinition_different_type ||
+         id == clang::diag::err_redefinition_different_kind;
+}
 
 bool is_missing_final_semicolon(unsigned id) {
   return id == clang::diag::err_invalid_token_after_toplevel_declarator ||  // auto y = x.sum()

@@ -31,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -102,6 +103,9 @@ std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) 
                                         "std::basic_string<char>"})
     for (std::size_t at; (at = name.find(long_string)) != std::string::npos;)
       name.replace(at, long_string.size(), "std::string");
+  // A template argument written std::vector<...> comes back as std::std::vector<...>
+  // from the fully qualified printer.
+  for (std::size_t at; (at = name.find("std::std::")) != std::string::npos;) name.erase(at, 5);
   return name;
 }
 
@@ -429,7 +433,12 @@ Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* va
 Outcome Session::run(const std::string& code) {
   clang::Value value;
   std::size_t before = compiler_inputs_;
-  Outcome outcome = execute(code, &value);
+  // clang takes a '-' or '+' that begins a top-level input for Objective-C and refuses
+  // it (`-x`, `-0.5 * y`); after a void operand of a comma the expression means the same.
+  std::size_t first = code.find_first_not_of(" \t\r\n");
+  bool sign_first = first != std::string::npos && (code[first] == '-' || code[first] == '+') &&
+                    code.compare(first, 2, "--") != 0 && code.compare(first, 2, "++") != 0;
+  Outcome outcome = execute(sign_first ? "(void)0, " + code : code, &value);
   if (outcome != Outcome::ok) return outcome;
   if (value.isValid() && !value.isVoid()) {
     try {
@@ -497,7 +506,14 @@ void Session::print_value(clang::Value& value) {
   diags_->hold();  // a type show() cannot print is not the user's error: drop what clang says
   Outcome outcome = execute(code.str(), nullptr);
   diags_->take_held();
-  if (outcome == Outcome::compile_error) {
+  if (qt->isEnumeralType() && outcome != Outcome::exception && (outcome == Outcome::compile_error || shown.rfind("@", 0) == 0)) {
+    // An enum without operator<<: its enumerator's name (Color::green), else its number.
+    long long n = value.convertTo<long long>();
+    shown = std::to_string(n);
+    if (const auto* et = qt->getAs<clang::EnumType>())
+      for (const clang::EnumConstantDecl* e : et->getDecl()->enumerators())
+        if (e->getInitVal().getSExtValue() == n) shown = display_type_name(qt.getUnqualifiedType(), ctx) + "::" + e->getNameAsString();
+  } else if (outcome == Outcome::compile_error) {
     shown = "@" + address(value.getPtr());  // not printable: say where it is, like cling
   } else if (outcome == Outcome::exception) {
     return;  // its operator<< threw; already reported
@@ -522,6 +538,11 @@ Outcome Session::run_file(const std::string& path, const std::vector<std::string
   // A "#!" first line lets the file run as a script; the #line keeps diagnostics
   // pointing at the file's own lines.
   if (text.rfind("#!", 0) == 0) text.erase(0, text.find('\n'));
+  // The text is compiled as an input, not included from a file: `#pragma once` means
+  // nothing there, and clang 19 crashes on it (it looks for the file's entry). The line
+  // is blanked, keeping the numbering.
+  static const std::regex pragma_once(R"(^[ \t]*#[ \t]*pragma[ \t]+once[ \t]*$)", std::regex::multiline);
+  text = std::regex_replace(text, pragma_once, "");
   std::string escaped;
   for (char c : path) escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
   Outcome outcome = run("#line 1 \"" + escaped + "\"\n" + text);
