@@ -8,6 +8,7 @@
 #include <clang/AST/QualTypeNames.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/AST/ASTConsumer.h>
+#include <clang/AST/ASTMutationListener.h>
 #include <clang/Lex/Lexer.h>
 #include <clang/AST/Type.h>
 #include <clang/Frontend/CompilerInstance.h>
@@ -18,6 +19,7 @@
 #include <clang/Lex/Preprocessor.h>
 #include <clang/Interpreter/PartialTranslationUnit.h>
 #include <llvm/Demangle/Demangle.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
@@ -116,6 +118,18 @@ std::vector<clang::Value>& never_destroyed() {
 
 }  // namespace
 
+// Records the functions each parse uses for the first time. When the parse fails,
+// clang drops the template instantiations it had queued for them, yet remembers them as
+// begun, and never instantiates them again; and the code generator ignored what was
+// instantiated. See Session::parse.
+class UsedFunctions : public clang::ASTMutationListener {
+ public:
+  void DeclarationMarkedUsed(const clang::Decl* d) override {
+    if (auto* fd = llvm::dyn_cast<clang::FunctionDecl>(d)) used.push_back(const_cast<clang::FunctionDecl*>(fd));
+  }
+  std::vector<clang::FunctionDecl*> used;
+};
+
 Session::Session(const SessionOptions& options) {
   static bool targets_ready = [] {
     llvm::InitializeNativeTarget();
@@ -151,6 +165,17 @@ Session::Session(const SessionOptions& options) {
   if (!interp) throw std::runtime_error("cannot start the interpreter: " + llvm::toString(interp.takeError()));
   interp_ = std::move(*interp);
   diags_ = install_diagnostics(*interp_->getCompilerInstance());
+  // What the JIT reports while it looks symbols up is kept for undefined_symbols()
+  // instead of printed.
+  if (auto jit = interp_->getExecutionEngine())
+    jit->getExecutionSession().setErrorReporter(
+        [this](llvm::Error err) { jit_errors_ += llvm::toString(std::move(err)) + "\n"; });
+  else
+    llvm::consumeError(jit.takeError());
+  if (!interp_->getASTContext().getASTMutationListener()) {
+    used_functions_ = std::make_unique<UsedFunctions>();
+    interp_->getASTContext().setASTMutationListener(used_functions_.get());
+  }
   include_dirs_ = options.include_dirs;
 
   // A few standard headers people reach for at a prompt (std::cout first of all).
@@ -169,9 +194,24 @@ Session::Session(const SessionOptions& options) {
 Session::~Session() = default;
 
 bool Session::parse(const std::string& code, clang::PartialTranslationUnit** ptu) {
+  if (used_functions_) used_functions_->used.clear();
   auto parsed = interp_->Parse(code);
   if (!parsed) {
     llvm::consumeError(parsed.takeError());  // clang has printed why and dropped it
+    if (used_functions_) {
+      for (clang::FunctionDecl* fd : used_functions_->used) {
+        if (!fd->isDefined() && fd->getTemplateSpecializationKind() == clang::TSK_ImplicitInstantiation) {
+          // Never instantiated: forget that it was begun, so a later use instantiates it.
+          if (auto* info = fd->getTemplateSpecializationInfo())
+            info->setPointOfInstantiation(clang::SourceLocation());
+          else if (auto* info = fd->getMemberSpecializationInfo())
+            info->setPointOfInstantiation(clang::SourceLocation());
+          fd->setInstantiationIsPending(false);
+        } else if (fd->isDefined()) {
+          failed_parse_functions_.push_back(fd);  // defined, never emitted: see emit_missing_definitions
+        }
+      }
+    }
     return false;
   }
   ++compiler_inputs_;
@@ -207,11 +247,13 @@ std::vector<Session::Missing> Session::undefined_symbols(const llvm::Module& mod
     // Only what the code uses: a declaration nothing refers to is never linked.
     if (!g.isDeclaration() || g.use_empty() || g.hasExternalWeakLinkage() || g.getName().starts_with("llvm."))
       continue;
+    jit_errors_.clear();
     auto addr = interp_->getSymbolAddressFromLinkerName(g.getName());
     if (addr) continue;
     // The JIT names what is really missing, which may be something the symbol's own
-    // code calls: "Symbols not found: [ _Z1gv ]".
-    std::string message = llvm::toString(addr.takeError());
+    // code calls: "Symbols not found: [ _Z1gv ]", in its answer or in what it
+    // reported while looking (see the constructor).
+    std::string message = llvm::toString(addr.takeError()) + "\n" + jit_errors_;
     std::size_t open = message.find("Symbols not found: [");
     std::size_t close = open == std::string::npos ? open : message.find(']', open);
     if (close == std::string::npos) {
@@ -249,7 +291,6 @@ class ReferencedFunctions : public clang::RecursiveASTVisitor<ReferencedFunction
     return it == by_name_.end() ? nullptr : it->second;
   }
 
- private:
   bool add(clang::Decl* d) {
     auto* fd = llvm::dyn_cast_or_null<clang::FunctionDecl>(d);
     if (!fd || fd->isDependentContext()) return true;
@@ -264,6 +305,7 @@ class ReferencedFunctions : public clang::RecursiveASTVisitor<ReferencedFunction
     }
     return true;
   }
+ private:
   void name(clang::GlobalDecl gd, clang::FunctionDecl* fd) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -290,6 +332,7 @@ unsigned Session::emit_missing_definitions(clang::PartialTranslationUnit& ptu, c
   clang::ASTContext& ctx = interp_->getASTContext();
   ReferencedFunctions referenced(ctx);
   for (clang::Decl* d : ptu.TUPart->decls()) referenced.TraverseDecl(d);
+  for (clang::FunctionDecl* fd : failed_parse_functions_) referenced.add(fd);
   std::vector<clang::FunctionDecl*> definable;
   for (const Missing& m : missing) {
     clang::FunctionDecl* fd = referenced.find(m.name);
@@ -297,6 +340,13 @@ unsigned Session::emit_missing_definitions(clang::PartialTranslationUnit& ptu, c
     if (fd && fd->hasBody(definition) && !definition->isDependentContext()) definable.push_back(fd);
   }
   if (definable.empty()) return 0;
+  // What failed inputs instantiated calls more of the same, which the JIT would only
+  // name once this input's fix-up had failed: all of it is emitted at once.
+  for (clang::FunctionDecl* fd : failed_parse_functions_) {
+    const clang::FunctionDecl* definition = nullptr;
+    if (fd->hasBody(definition) && !definition->isDependentContext()) definable.push_back(fd);
+  }
+  failed_parse_functions_.clear();
   clang::ASTConsumer& consumer = interp_->getCompilerInstance()->getASTConsumer();
   for (clang::FunctionDecl* fd : definable) {
     const clang::FunctionDecl* definition = nullptr;
@@ -389,9 +439,12 @@ Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* va
   bool runs_code = ptu.TheModule->getNamedGlobal("llvm.global_ctors") != nullptr;
   std::vector<Missing> missing = runs_code ? undefined_symbols(*ptu.TheModule) : std::vector<Missing>{};
   unsigned extra = 0;  // inputs made here, after ptu
-  if (!missing.empty()) {
-    extra = emit_missing_definitions(ptu, missing);
-    if (extra) missing = undefined_symbols(*ptu.TheModule);
+  // A function defined this way may need others in turn: a few rounds.
+  for (int round = 0; round < 4 && !missing.empty(); ++round) {
+    unsigned made = emit_missing_definitions(ptu, missing);
+    if (!made) break;
+    extra += made;
+    missing = undefined_symbols(*ptu.TheModule);
   }
   if (!missing.empty()) {
     std::string names;

@@ -10,6 +10,7 @@
 namespace clang {
 class Interpreter;
 class Value;
+class FunctionDecl;
 struct PartialTranslationUnit;
 }  // namespace clang
 namespace llvm {
@@ -19,6 +20,7 @@ class Module;
 namespace ember_repl {
 
 class DiagnosticsControl;
+class UsedFunctions;
 
 struct SessionOptions {
   std::string resource_dir;                // clang's own headers (stddef.h, ...)
@@ -99,6 +101,11 @@ class Session {
   std::vector<unsigned> input_sizes_;
   std::size_t compiler_inputs_ = 0;  // made since the session started
   bool undid_run_code_ = false;  // an input that ran (and threw) was undone
+  std::unique_ptr<UsedFunctions> used_functions_;
+  // Functions defined while parsing inputs that then failed to compile, which the code
+  // generator therefore never saw.
+  std::vector<clang::FunctionDecl*> failed_parse_functions_;
+  std::string jit_errors_;  // reported by the JIT during the last lookup
 };
 
 }  // namespace ember_repl

@@ -97,11 +97,13 @@ def split_transcript(lines, inputs):
     return chunks
 
 
-def normalise(lines):
+def normalise(lines, semicolon_blind=False):
     out = []
     for line in lines:
         line = re.sub(r"input_line_\d+", "input_line_N", line)
         line = re.sub(r"0x[0-9a-f]+", "0x?", line)
+        if semicolon_blind and re.match(r"^\s*\d+ \| ", line):
+            line = line.rstrip().rstrip(";")  # a diagnostic quoting the toggled input
         out.append(line)
     return out
 
@@ -139,22 +141,24 @@ def check_transcript(inputs, expected_chunks, repl):
 
 
 def check_semicolons(inputs, expected_chunks, repl):
-    problems, raws = [], []
+    problems, raws, toggles = [], [], 0
     for parity in (0, 1):
         variant, kinds = [], []
         for k, text in enumerate(inputs):
             t = toggled(text) if k % 2 == parity else None
             variant.append(t if t is not None else text)
             kinds.append("same" if t is None else ("added" if t.endswith(";") else "removed"))
+            toggles += t is not None
         chunks, raw = run_repl(repl, variant)
         raws.append(raw)
         for k, (got, want) in enumerate(zip(chunks, expected_chunks)):
-            got, want = normalise(got), normalise(want)
+            got, want = normalise(got, True), normalise(want, True)
             ok = (got == want or (kinds[k] == "removed" and got[:len(want)] == want) or
                   (kinds[k] == "added" and want[:len(got)] == got))
             if not ok:
                 problems.append(f"[{'even' if parity == 0 else 'odd'} inputs toggled] input {k + 1} "
                                 f"({kinds[k]}) {variant[k]!r}:\n  expected {want}\n  got      {got}")
+    print(f"{toggles} of {len(inputs)} inputs run with their semicolon toggled")
     return problems, "\n".join(raws)
 
 
@@ -167,6 +171,11 @@ def is_namespace_scope(text):
         return True
     head = s.split("(", 1)[0]
     return bool(FUNCTION_DEFINITION.match(s)) and "=" not in head and not CONTROL.match(s)
+
+
+def prints_value(text, expected):
+    """Whether the input is an expression whose value the prompt printed."""
+    return bool(expected) and not text.endswith(";") and not CONTROL.match(text) and not text.startswith("{")
 
 
 def strip_type(lines):
@@ -194,10 +203,10 @@ def to_program(inputs, expected_chunks, session_dir):
             top.append(s)
         else:
             body.append(f'  std::cout << "@@ {k}" << std::endl;')
-            if not s.endswith(";") and not s.endswith("}") and expected_chunks[k]:
+            if prints_value(s, expected_chunks[k]):
                 body.append(f"  corpus_print({s});")
             else:
-                body.append("  " + s + ("" if s.endswith(";") or s.endswith("}") else ";"))
+                body.append("  " + s + ("" if s.endswith(";") else ";"))
     return "\n".join([
         "// Made from a notebook session of ember-repl's corpus by check_corpus.py.",
         "#include <ember/ember.hpp>",
@@ -232,10 +241,13 @@ def check_program(inputs, expected_chunks, ember_run, workdir, session_dir, name
         elif current is not None:
             got[current].append(line)
     problems = []
+    print(f"{len(got)} inputs of the program printed what the prompt printed" if len(got) else "no input ran")
+    if not got:
+        problems.append("the program printed no input markers")
     for k, lines in sorted(got.items()):
         s = inputs[k].strip()
         want = expected_chunks[k]
-        if not s.endswith(";") and not s.endswith("}") and want:
+        if prints_value(s, want):
             want = strip_type(want)
         if normalise(lines) != normalise(want):
             problems.append(f"input {k + 1} {inputs[k]!r}:\n  the prompt printed {want}\n  the program printed {lines}")
