@@ -344,7 +344,8 @@ unsigned Session::emit_missing_definitions(clang::PartialTranslationUnit& ptu, c
   // name once this input's fix-up had failed: all of it is emitted at once.
   for (clang::FunctionDecl* fd : failed_parse_functions_) {
     const clang::FunctionDecl* definition = nullptr;
-    if (fd->hasBody(definition) && !definition->isDependentContext()) definable.push_back(fd);
+    if (fd->hasBody(definition) && !definition->isDependentContext() && !definition->isInvalidDecl())
+      definable.push_back(fd);
   }
   failed_parse_functions_.clear();
   clang::ASTConsumer& consumer = interp_->getCompilerInstance()->getASTConsumer();
