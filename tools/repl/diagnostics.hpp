@@ -25,6 +25,13 @@ class DiagnosticsControl {
 
 // Replaces the compiler's diagnostic printer; the returned control stays valid as long
 // as the compiler instance lives.
+//
+// It also lets an input end without the semicolon a declaration needs (auto y = x.sum(),
+// as one types in Python): the "expected ';'" errors that end a declaration are made
+// remarks, dropped when nothing but blanks and comments follows them in the input, and
+// reported as the errors they are anywhere else. The declaration is thus parsed once,
+// as written; a failed parse followed by a second one with the semicolon added would
+// leave behind the templates the first one began to instantiate, never finished.
 DiagnosticsControl* install_diagnostics(clang::CompilerInstance& ci);
 
 }  // namespace ember_repl

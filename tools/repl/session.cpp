@@ -4,7 +4,12 @@
 #include <clang/AST/Decl.h>
 #include <clang/AST/DeclCXX.h>
 #include <clang/AST/DeclLookups.h>
+#include <clang/AST/Mangle.h>
 #include <clang/AST/QualTypeNames.h>
+#include <clang/AST/RecursiveASTVisitor.h>
+#include <clang/AST/ASTConsumer.h>
+#include <clang/AST/ASTMutationListener.h>
+#include <clang/Lex/Lexer.h>
 #include <clang/AST/Type.h>
 #include <clang/Frontend/CompilerInstance.h>
 #include <clang/Interpreter/CodeCompletion.h>
@@ -14,6 +19,7 @@
 #include <clang/Lex/Preprocessor.h>
 #include <clang/Interpreter/PartialTranslationUnit.h>
 #include <llvm/Demangle/Demangle.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
@@ -26,6 +32,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -34,12 +42,6 @@
 
 namespace ember_repl {
 namespace {
-
-void print_diagnostics(const std::string& text) {
-  std::cout.flush();
-  std::fputs(text.c_str(), stderr);
-  std::fflush(stderr);
-}
 
 void report(const std::string& text) {
   std::cout.flush();
@@ -103,6 +105,9 @@ std::string display_type_name(clang::QualType qt, const clang::ASTContext& ctx) 
                                         "std::basic_string<char>"})
     for (std::size_t at; (at = name.find(long_string)) != std::string::npos;)
       name.replace(at, long_string.size(), "std::string");
+  // A template argument written std::vector<...> comes back as std::std::vector<...>
+  // from the fully qualified printer.
+  for (std::size_t at; (at = name.find("std::std::")) != std::string::npos;) name.erase(at, 5);
   return name;
 }
 
@@ -112,6 +117,18 @@ std::vector<clang::Value>& never_destroyed() {
 }
 
 }  // namespace
+
+// Records the functions each parse uses for the first time. When the parse fails,
+// clang drops the template instantiations it had queued for them, yet remembers them as
+// begun, and never instantiates them again; and the code generator ignored what was
+// instantiated. See Session::parse.
+class UsedFunctions : public clang::ASTMutationListener {
+ public:
+  void DeclarationMarkedUsed(const clang::Decl* d) override {
+    if (auto* fd = llvm::dyn_cast<clang::FunctionDecl>(d)) used.push_back(const_cast<clang::FunctionDecl*>(fd));
+  }
+  std::vector<clang::FunctionDecl*> used;
+};
 
 Session::Session(const SessionOptions& options) {
   static bool targets_ready = [] {
@@ -148,6 +165,17 @@ Session::Session(const SessionOptions& options) {
   if (!interp) throw std::runtime_error("cannot start the interpreter: " + llvm::toString(interp.takeError()));
   interp_ = std::move(*interp);
   diags_ = install_diagnostics(*interp_->getCompilerInstance());
+  // What the JIT reports while it looks symbols up is kept for undefined_symbols()
+  // instead of printed.
+  if (auto jit = interp_->getExecutionEngine())
+    jit->getExecutionSession().setErrorReporter(
+        [this](llvm::Error err) { jit_errors_ += llvm::toString(std::move(err)) + "\n"; });
+  else
+    llvm::consumeError(jit.takeError());
+  if (!interp_->getASTContext().getASTMutationListener()) {
+    used_functions_ = std::make_unique<UsedFunctions>();
+    interp_->getASTContext().setASTMutationListener(used_functions_.get());
+  }
   include_dirs_ = options.include_dirs;
 
   // A few standard headers people reach for at a prompt (std::cout first of all).
@@ -166,9 +194,24 @@ Session::Session(const SessionOptions& options) {
 Session::~Session() = default;
 
 bool Session::parse(const std::string& code, clang::PartialTranslationUnit** ptu) {
+  if (used_functions_) used_functions_->used.clear();
   auto parsed = interp_->Parse(code);
   if (!parsed) {
     llvm::consumeError(parsed.takeError());  // clang has printed why and dropped it
+    if (used_functions_) {
+      for (clang::FunctionDecl* fd : used_functions_->used) {
+        if (!fd->isDefined() && fd->getTemplateSpecializationKind() == clang::TSK_ImplicitInstantiation) {
+          // Never instantiated: forget that it was begun, so a later use instantiates it.
+          if (auto* info = fd->getTemplateSpecializationInfo())
+            info->setPointOfInstantiation(clang::SourceLocation());
+          else if (auto* info = fd->getMemberSpecializationInfo())
+            info->setPointOfInstantiation(clang::SourceLocation());
+          fd->setInstantiationIsPending(false);
+        } else if (fd->isDefined()) {
+          failed_parse_functions_.push_back(fd);  // defined, never emitted: see emit_missing_definitions
+        }
+      }
+    }
     return false;
   }
   ++compiler_inputs_;
@@ -193,71 +236,235 @@ void Session::take_last_value(clang::Value* value) {
     ++compiler_inputs_;
 }
 
-std::vector<std::string> Session::undefined_symbols(const llvm::Module& module) {
-  std::vector<std::string> missing;
-  auto add = [&](const std::string& name) {
-    std::string readable = llvm::demangle(name);
-    if (std::find(missing.begin(), missing.end(), readable) == missing.end()) missing.push_back(readable);
+std::vector<Session::Missing> Session::undefined_symbols(const llvm::Module& module) {
+  std::vector<Missing> missing;
+  auto add = [&](const std::string& name, const std::string& readable) {
+    for (const Missing& m : missing)
+      if (m.readable == readable) return;
+    missing.push_back({name, readable});
   };
   for (const llvm::GlobalValue& g : module.global_values()) {
     // Only what the code uses: a declaration nothing refers to is never linked.
     if (!g.isDeclaration() || g.use_empty() || g.hasExternalWeakLinkage() || g.getName().starts_with("llvm."))
       continue;
+    jit_errors_.clear();
     auto addr = interp_->getSymbolAddressFromLinkerName(g.getName());
     if (addr) continue;
     // The JIT names what is really missing, which may be something the symbol's own
-    // code calls: "Symbols not found: [ _Z1gv ]".
-    std::string message = llvm::toString(addr.takeError());
+    // code calls: "Symbols not found: [ _Z1gv ]", in its answer or in what it
+    // reported while looking (see the constructor).
+    std::string message = llvm::toString(addr.takeError()) + "\n" + jit_errors_;
     std::size_t open = message.find("Symbols not found: [");
     std::size_t close = open == std::string::npos ? open : message.find(']', open);
     if (close == std::string::npos) {
       // It exists, but code it needs does not (the JIT has just said what is missing).
-      add(llvm::demangle(g.getName().str()) + " (or something it calls)");
+      add(g.getName().str(), llvm::demangle(g.getName().str()) + " (or something it calls)");
       continue;
     }
     std::istringstream names(message.substr(open + 20, close - open - 20));
-    for (std::string name; names >> name;) add(name);
+    for (std::string name; names >> name;) add(name, llvm::demangle(name));
   }
   return missing;
+}
+
+namespace {
+
+// The functions an input's code refers to, by mangled name.
+class ReferencedFunctions : public clang::RecursiveASTVisitor<ReferencedFunctions> {
+ public:
+  explicit ReferencedFunctions(clang::ASTContext& ctx) : mangler_(ctx.createMangleContext()) {}
+  bool shouldVisitImplicitCode() const { return true; }
+
+  bool VisitDeclRefExpr(clang::DeclRefExpr* e) { return add(e->getDecl()); }
+  bool VisitMemberExpr(clang::MemberExpr* e) { return add(e->getMemberDecl()); }
+  bool VisitCXXConstructExpr(clang::CXXConstructExpr* e) { return add(e->getConstructor()); }
+  bool VisitCXXBindTemporaryExpr(clang::CXXBindTemporaryExpr* e) { return add(const_cast<clang::CXXDestructorDecl*>(e->getTemporary()->getDestructor())); }
+  bool VisitCXXNewExpr(clang::CXXNewExpr* e) { return add(e->getOperatorNew()) && add(e->getOperatorDelete()); }
+  bool VisitCXXDeleteExpr(clang::CXXDeleteExpr* e) { return add(e->getOperatorDelete()); }
+  bool VisitVarDecl(clang::VarDecl* d) {
+    if (auto* rd = d->getType()->getAsCXXRecordDecl(); rd && rd->hasDefinition()) add(rd->getDestructor());
+    return true;
+  }
+
+  clang::FunctionDecl* find(const std::string& mangled) const {
+    auto it = by_name_.find(mangled);
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+  bool add(clang::Decl* d) {
+    auto* fd = llvm::dyn_cast_or_null<clang::FunctionDecl>(d);
+    if (!fd || fd->isDependentContext()) return true;
+    if (auto* ctor = llvm::dyn_cast<clang::CXXConstructorDecl>(fd)) {
+      name(clang::GlobalDecl(ctor, clang::Ctor_Complete), fd);
+      name(clang::GlobalDecl(ctor, clang::Ctor_Base), fd);
+    } else if (auto* dtor = llvm::dyn_cast<clang::CXXDestructorDecl>(fd)) {
+      name(clang::GlobalDecl(dtor, clang::Dtor_Complete), fd);
+      name(clang::GlobalDecl(dtor, clang::Dtor_Base), fd);
+    } else {
+      name(clang::GlobalDecl(fd), fd);
+    }
+    return true;
+  }
+ private:
+  void name(clang::GlobalDecl gd, clang::FunctionDecl* fd) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (mangler_->shouldMangleDeclName(fd))
+      mangler_->mangleName(gd, os);
+    else
+      os << fd->getName();
+    by_name_.emplace(os.str(), fd);
+  }
+
+  std::unique_ptr<clang::MangleContext> mangler_;
+  std::map<std::string, clang::FunctionDecl*> by_name_;
+};
+
+}  // namespace
+
+unsigned Session::emit_missing_definitions(clang::PartialTranslationUnit& ptu, const std::vector<Missing>& missing) {
+  // clang emits the cleanups of a top-level statement's temporaries (and of the value
+  // a printed expression builds) after the functions the input needs, so a destructor
+  // first needed there is declared and never defined: ~Tensor() for
+  // `net.forward(x).sizes()` in a session that had not destroyed a tensor yet. Such a
+  // function is defined in the session's AST, so it is handed to the code generator
+  // again, marked used so that it is emitted, in an input of its own run first.
+  clang::ASTContext& ctx = interp_->getASTContext();
+  ReferencedFunctions referenced(ctx);
+  for (clang::Decl* d : ptu.TUPart->decls()) referenced.TraverseDecl(d);
+  for (clang::FunctionDecl* fd : failed_parse_functions_) referenced.add(fd);
+  std::vector<clang::FunctionDecl*> definable;
+  for (const Missing& m : missing) {
+    clang::FunctionDecl* fd = referenced.find(m.name);
+    const clang::FunctionDecl* definition = nullptr;
+    if (fd && fd->hasBody(definition) && !definition->isDependentContext()) definable.push_back(fd);
+  }
+  if (definable.empty()) return 0;
+  // What failed inputs instantiated calls more of the same, which the JIT would only
+  // name once this input's fix-up had failed: all of it is emitted at once.
+  for (clang::FunctionDecl* fd : failed_parse_functions_) {
+    const clang::FunctionDecl* definition = nullptr;
+    if (fd->hasBody(definition) && !definition->isDependentContext() && !definition->isInvalidDecl())
+      definable.push_back(fd);
+  }
+  failed_parse_functions_.clear();
+  clang::ASTConsumer& consumer = interp_->getCompilerInstance()->getASTConsumer();
+  for (clang::FunctionDecl* fd : definable) {
+    const clang::FunctionDecl* definition = nullptr;
+    fd->hasBody(definition);
+    auto* def = const_cast<clang::FunctionDecl*>(definition);
+    if (!def->hasAttr<clang::UsedAttr>()) def->addAttr(clang::UsedAttr::CreateImplicit(ctx));
+    consumer.HandleTopLevelDecl(clang::DeclGroupRef(def));
+  }
+  clang::PartialTranslationUnit* definitions = nullptr;
+  if (!parse("", &definitions)) return 0;
+  if (definitions->TheModule) {
+    if (llvm::Error err = interp_->Execute(*definitions)) {
+      llvm::consumeError(std::move(err));
+      take_back(1);
+      return 0;
+    }
+  }
+  return 1;
 }
 
 Outcome Session::execute(const std::string& code, clang::Value* value) {
   diags_->reset();
   clang::PartialTranslationUnit* ptu = nullptr;
   if (!parse(code, &ptu)) return Outcome::compile_error;
+  if (diags_->errors() > 0) {  // a missing ';' in the middle of the input (see diagnostics.hpp)
+    take_back(1);
+    return Outcome::compile_error;
+  }
+  std::string void_tail = value ? void_statement_text(*ptu) : std::string();
   if (ptu->TheModule) {
     Outcome outcome = run_module(*ptu, value);
     if (outcome != Outcome::ok) return outcome;
   }
+  if (!void_tail.empty()) {
+    // Its diagnostics were shown with the whole input.
+    diags_->hold();
+    Outcome outcome = execute(void_tail + "\n;", nullptr);
+    diags_->take_held();
+    if (outcome != Outcome::ok) {
+      take_back(1);  // the rest of the input ran: take it back with the statement
+      undid_run_code_ = true;
+      return outcome;
+    }
+  }
   if (value) take_last_value(value);
   return Outcome::ok;
+}
+
+// clang 19 turns a last expression without a semicolon into a call that records its
+// value, and when the expression is void it records "void" and drops the expression
+// itself: `f.backward()` would never run. That call is recognised here (the only one
+// with no value argument) and the statement's own text returned, to be run on its own
+// after the rest of the input. Empty when the input does not end that way.
+std::string Session::void_statement_text(clang::PartialTranslationUnit& ptu) {
+  clang::TopLevelStmtDecl* statement = nullptr;
+  for (clang::Decl* d : ptu.TUPart->decls())
+    if (auto* s = llvm::dyn_cast<clang::TopLevelStmtDecl>(d); s && s->isSemiMissing()) statement = s;
+  if (!statement) return {};
+  auto* call = llvm::dyn_cast_or_null<clang::CallExpr>(statement->getStmt());
+  const clang::FunctionDecl* callee = call ? call->getDirectCallee() : nullptr;
+  if (!callee || !callee->getIdentifier() || callee->getName() != "__clang_Interpreter_SetValueNoAlloc" ||
+      call->getNumArgs() != 3)
+    return {};
+  clang::ASTContext& ctx = interp_->getASTContext();
+  const clang::SourceManager& sm = ctx.getSourceManager();
+  auto end_of = [&](clang::SourceLocation loc) {
+    return sm.getDecomposedLoc(clang::Lexer::getLocForEndOfToken(sm.getFileLoc(loc), 0, sm, ctx.getLangOpts()));
+  };
+  // The expression ends where the recording call's closing parenthesis was put.
+  auto [file, end] = end_of(call->getRParenLoc());
+  if (file.isInvalid()) return {};
+  // It begins after everything the input declared before it (a leading ';' of the
+  // statement before is an empty declaration, harmless).
+  unsigned begin = 0;
+  for (clang::Decl* d : ptu.TUPart->decls()) {
+    if (d == statement) break;
+    auto [f, e] = end_of(d->getEndLoc());
+    if (f == file && e <= end) begin = std::max(begin, e);
+  }
+  return sm.getBufferData(file).substr(begin, end - begin).str();
 }
 
 Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* value) {
   // Everything an input's code calls must exist before the code runs: the JIT would
   // run code that calls a function declared and never defined, and crash. An input
   // that only defines things is not checked, so that a function may call one that a
-  // later input defines.
+  // later input defines. What the session can define (inline functions, template
+  // instantiations, implicit members) is defined first; what is left has no
+  // definition anywhere.
   bool runs_code = ptu.TheModule->getNamedGlobal("llvm.global_ctors") != nullptr;
-  std::vector<std::string> missing = runs_code ? undefined_symbols(*ptu.TheModule) : std::vector<std::string>{};
+  std::vector<Missing> missing = runs_code ? undefined_symbols(*ptu.TheModule) : std::vector<Missing>{};
+  unsigned extra = 0;  // inputs made here, after ptu
+  // A function defined this way may need others in turn: a few rounds.
+  for (int round = 0; round < 4 && !missing.empty(); ++round) {
+    unsigned made = emit_missing_definitions(ptu, missing);
+    if (!made) break;
+    extra += made;
+    missing = undefined_symbols(*ptu.TheModule);
+  }
   if (!missing.empty()) {
     std::string names;
-    for (const std::string& m : missing) names += (names.empty() ? "" : ", ") + m;
+    for (const Missing& m : missing) names += (names.empty() ? "" : ", ") + m.readable;
     report("error: no definition of " + names);
-    take_back(1);
+    take_back(1 + extra);
     return Outcome::compile_error;
   }
   try {
     if (llvm::Error err = interp_->Execute(ptu)) {
       report("error: " + llvm::toString(std::move(err)));
-      take_back(1);
+      take_back(1 + extra);
       return Outcome::compile_error;
     }
   } catch (...) {
     // What the user typed threw: report it and take the input back, so the session
     // continues as if it had not been typed (a declaration that threw does not exist).
     report(describe_current_exception());
-    unsigned made = 1;
+    unsigned made = 1 + extra;
     if (value) {
       // An expression of class type is built in storage the interpreter allocated
       // before evaluating it; when the evaluation throws, the interpreter still holds
@@ -279,20 +486,13 @@ Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* va
 
 Outcome Session::run(const std::string& code) {
   clang::Value value;
-  // A declaration typed without its semicolon (auto y = x.sum(), as one would in
-  // Python) is taken as if it had one; so its diagnostics wait until that is known.
-  std::size_t last = code.find_last_not_of(" \t\r\n");
-  bool may_lack_semicolon = last != std::string::npos && code[last] != ';' && code[last] != '}';
-  if (may_lack_semicolon) diags_->hold();
   std::size_t before = compiler_inputs_;
-  Outcome outcome = execute(code, &value);
-  if (may_lack_semicolon) {
-    std::string held = diags_->take_held();
-    if (outcome == Outcome::compile_error && held.find("expected ';' after top level declarator") != std::string::npos)
-      outcome = execute(code + ";", &value);
-    else if (!held.empty())
-      print_diagnostics(held);
-  }
+  // clang takes a '-' or '+' that begins a top-level input for Objective-C and refuses
+  // it (`-x`, `-0.5 * y`); after a void operand of a comma the expression means the same.
+  std::size_t first = code.find_first_not_of(" \t\r\n");
+  bool sign_first = first != std::string::npos && (code[first] == '-' || code[first] == '+') &&
+                    code.compare(first, 2, "--") != 0 && code.compare(first, 2, "++") != 0;
+  Outcome outcome = execute(sign_first ? "(void)0, " + code : code, &value);
   if (outcome != Outcome::ok) return outcome;
   if (value.isValid() && !value.isVoid()) {
     try {
@@ -360,7 +560,14 @@ void Session::print_value(clang::Value& value) {
   diags_->hold();  // a type show() cannot print is not the user's error: drop what clang says
   Outcome outcome = execute(code.str(), nullptr);
   diags_->take_held();
-  if (outcome == Outcome::compile_error) {
+  if (qt->isEnumeralType() && outcome != Outcome::exception && (outcome == Outcome::compile_error || shown.rfind("@", 0) == 0)) {
+    // An enum without operator<<: its enumerator's name (Color::green), else its number.
+    long long n = value.convertTo<long long>();
+    shown = std::to_string(n);
+    if (const auto* et = qt->getAs<clang::EnumType>())
+      for (const clang::EnumConstantDecl* e : et->getDecl()->enumerators())
+        if (e->getInitVal().getSExtValue() == n) shown = display_type_name(qt.getUnqualifiedType(), ctx) + "::" + e->getNameAsString();
+  } else if (outcome == Outcome::compile_error) {
     shown = "@" + address(value.getPtr());  // not printable: say where it is, like cling
   } else if (outcome == Outcome::exception) {
     return;  // its operator<< threw; already reported
@@ -385,6 +592,11 @@ Outcome Session::run_file(const std::string& path, const std::vector<std::string
   // A "#!" first line lets the file run as a script; the #line keeps diagnostics
   // pointing at the file's own lines.
   if (text.rfind("#!", 0) == 0) text.erase(0, text.find('\n'));
+  // The text is compiled as an input, not included from a file: `#pragma once` means
+  // nothing there, and clang 19 crashes on it (it looks for the file's entry). The line
+  // is blanked, keeping the numbering.
+  static const std::regex pragma_once(R"(^[ \t]*#[ \t]*pragma[ \t]+once[ \t]*$)", std::regex::multiline);
+  text = std::regex_replace(text, pragma_once, "");
   std::string escaped;
   for (char c : path) escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
   Outcome outcome = run("#line 1 \"" + escaped + "\"\n" + text);

@@ -10,6 +10,7 @@
 namespace clang {
 class Interpreter;
 class Value;
+class FunctionDecl;
 struct PartialTranslationUnit;
 }  // namespace clang
 namespace llvm {
@@ -19,6 +20,7 @@ class Module;
 namespace ember_repl {
 
 class DiagnosticsControl;
+class UsedFunctions;
 
 struct SessionOptions {
   std::string resource_dir;                // clang's own headers (stddef.h, ...)
@@ -73,7 +75,18 @@ class Session {
   Outcome run_module(clang::PartialTranslationUnit& ptu, clang::Value* value);
   void take_back(unsigned n);  // undo the last n compiler inputs
   void take_last_value(clang::Value* value);
-  std::vector<std::string> undefined_symbols(const llvm::Module& module);
+  struct Missing {
+    std::string name;      // as the linker knows it
+    std::string readable;  // as the user wrote it
+  };
+  // What the module's code calls that the JIT cannot find.
+  std::vector<Missing> undefined_symbols(const llvm::Module& module);
+  // Emits, in an input of its own that it runs, the missing functions the session can
+  // define; returns how many inputs it made (0 or 1).
+  unsigned emit_missing_definitions(clang::PartialTranslationUnit& ptu, const std::vector<Missing>& missing);
+  // The text of a void expression that ends the input without a semicolon, which
+  // clang would drop; empty when the input does not end with one.
+  std::string void_statement_text(clang::PartialTranslationUnit& ptu);
   // Names that continue `a::b::pre` or `var.pre`/`var->pre` at the end of text.
   std::vector<std::string> scoped_completions(const std::string& text, std::string* prefix);
   void print_value(clang::Value& value);
@@ -88,6 +101,11 @@ class Session {
   std::vector<unsigned> input_sizes_;
   std::size_t compiler_inputs_ = 0;  // made since the session started
   bool undid_run_code_ = false;  // an input that ran (and threw) was undone
+  std::unique_ptr<UsedFunctions> used_functions_;
+  // Functions defined while parsing inputs that then failed to compile, which the code
+  // generator therefore never saw.
+  std::vector<clang::FunctionDecl*> failed_parse_functions_;
+  std::string jit_errors_;  // reported by the JIT during the last lookup
 };
 
 }  // namespace ember_repl
