@@ -59,7 +59,7 @@ Tensor empty_tensor(IntArrayRef sizes, Dtype dtype) {
     EMBER_CHECK(s >= 0, "empty: negative size {} in {}", s, sizes);
     n *= s;
   }
-  Storage* st = Storage::allocate(static_cast<std::size_t>(n) * element_size(dtype));
+  Storage* st = Storage::allocate(static_cast<std::size_t>(n) * element_size(dtype), sizes, dtype);
   return Tensor(TensorImpl::make_contiguous(st, dtype, sizes));
 }
 
