@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <utility>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -94,13 +95,6 @@ constexpr bool kCaching = true;
 
 void*& next_of(void* block) { return *static_cast<void**>(block); }
 
-// Counters other threads read (memory_stats) but only the owner writes: relaxed loads
-// and stores, which cost what plain ones do.
-template <class T>
-void bump(std::atomic<T>& a, T by) {
-  a.store(a.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
-}
-
 void raise_peak(std::atomic<std::size_t>& peak, std::size_t v) {
   std::size_t p = peak.load(std::memory_order_relaxed);
   while (v > p && !peak.compare_exchange_weak(p, v, std::memory_order_relaxed)) {
@@ -118,11 +112,10 @@ struct ThreadCache;
 
 struct Global {
   PoolClass pool[kClasses];
-  std::atomic<std::size_t> pool_bytes{0};
+  std::atomic<std::size_t> pool_bytes{0}, pool_blocks{0};
   std::atomic<std::size_t> limit{kDefaultCacheLimit};
   std::atomic<std::size_t> reserved{0}, peak_reserved{0};
   std::atomic<std::size_t> allocated{0}, peak_allocated{0};  // plus what the threads still hold
-  std::atomic<uint64_t> allocs{0}, frees{0};                 // likewise
   std::atomic<uint64_t> system_allocs{0}, system_frees{0};
   std::mutex threads_mutex;  // guards the list of live thread caches
   ThreadCache* threads = nullptr;
@@ -171,6 +164,7 @@ void pool_put(int c, void* first, void* last, std::size_t n) {
     next_of(last) = pc.head;
     pc.head = first;
     g.pool_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    g.pool_blocks.fetch_add(n, std::memory_order_relaxed);
     return;
   }
   next_of(last) = nullptr;
@@ -193,6 +187,7 @@ std::size_t pool_take(int c, std::size_t want, void** head) {
   pc.head = next_of(last);
   next_of(last) = nullptr;
   g.pool_bytes.fetch_sub(n * g_classes.bytes[c], std::memory_order_relaxed);
+  g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
   *head = first;
   return n;
 }
@@ -209,6 +204,7 @@ void release_pool() {
       std::size_t n = 0;
       for (void* p = head; p; p = next_of(p)) ++n;
       g.pool_bytes.fetch_sub(n * g_classes.bytes[c], std::memory_order_relaxed);
+      g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
     }
     system_free_chain(head, g_classes.bytes[c]);
   }
@@ -216,17 +212,19 @@ void release_pool() {
 
 // ---- the thread caches ----
 
+// A thread's list of free blocks of one class, threaded through the blocks themselves
+// (a block's first word points to the next). `count` is read by memory_stats on other
+// threads, hence atomic; relaxed loads and stores cost what plain ones do.
 struct FreeList {
   void* head = nullptr;
-  uint32_t count = 0;
+  std::atomic<uint32_t> count{0};
 };
 
 struct ThreadCache {
   FreeList lists[kThreadClasses];
-  std::atomic<std::size_t> cached{0};        // bytes on the lists
-  std::atomic<int64_t> allocated{0};         // bytes taken minus given on this thread, not yet in Global
-  std::atomic<uint64_t> allocs{0}, frees{0}; // likewise, counts
-  ThreadCache* prev = nullptr;
+  // Bytes taken minus bytes given on this thread, not yet folded into Global::allocated.
+  std::atomic<int64_t> allocated{0};
+  ThreadCache* prev = nullptr;  // the list of live thread caches
   ThreadCache* next = nullptr;
 
   ThreadCache() {
@@ -236,14 +234,12 @@ struct ThreadCache {
     if (next) next->prev = this;
     g.threads = this;
   }
-  // The thread ends: its blocks go to the pool and its counts to the global ones.
+  // The thread ends: its blocks go to the pool and its count to the global one.
   ~ThreadCache() {
     Global& g = global();
     std::lock_guard<std::mutex> lock(g.threads_mutex);
     flush_lists(/*to_system=*/false);
     publish();
-    g.allocs.fetch_add(allocs.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    g.frees.fetch_add(frees.load(std::memory_order_relaxed), std::memory_order_relaxed);
     if (prev) prev->next = next;
     else g.threads = next;
     if (next) next->prev = prev;
@@ -253,16 +249,28 @@ struct ThreadCache {
     for (int c = 0; c < kThreadClasses; ++c) {
       FreeList& fl = lists[c];
       if (!fl.head) continue;
+      const uint32_t n = fl.count.load(std::memory_order_relaxed);
       if (to_system) {
         system_free_chain(fl.head, g_classes.bytes[c]);
       } else {
         void* last = fl.head;
         while (next_of(last)) last = next_of(last);
-        pool_put(c, fl.head, last, fl.count);
+        pool_put(c, fl.head, last, n);
       }
-      bump(cached, std::size_t(0) - fl.count * g_classes.bytes[c]);
-      fl = FreeList();
+      fl.head = nullptr;
+      fl.count.store(0, std::memory_order_relaxed);
     }
+  }
+
+  // Bytes and blocks on the lists (memory_stats).
+  std::pair<std::size_t, std::size_t> cached() const {
+    std::size_t bytes = 0, blocks = 0;
+    for (int c = 0; c < kThreadClasses; ++c) {
+      const std::size_t n = lists[c].count.load(std::memory_order_relaxed);
+      bytes += n * g_classes.bytes[c];
+      blocks += n;
+    }
+    return {bytes, blocks};
   }
 
   // Folds this thread's allocated-bytes count into the global one and moves the peak.
@@ -273,19 +281,6 @@ struct ThreadCache {
     std::size_t now = g.allocated.fetch_add(static_cast<std::size_t>(d), std::memory_order_relaxed) +
                       static_cast<std::size_t>(d);
     if (d > 0) raise_peak(g.peak_allocated, now);
-  }
-
-  void note_alloc(std::size_t bytes) {
-    bump(allocs, uint64_t(1));
-    int64_t a = allocated.load(std::memory_order_relaxed) + static_cast<int64_t>(bytes);
-    allocated.store(a, std::memory_order_relaxed);
-    if (a > kPublishBytes) publish();
-  }
-  void note_free(std::size_t bytes) {
-    bump(frees, uint64_t(1));
-    int64_t a = allocated.load(std::memory_order_relaxed) - static_cast<int64_t>(bytes);
-    allocated.store(a, std::memory_order_relaxed);
-    if (a < -kPublishBytes) publish();
   }
 };
 
@@ -309,12 +304,6 @@ struct CacheOwner {
   }
 };
 
-ThreadCache* cache() {
-  if (t_cache || t_cache_gone) return t_cache;
-  thread_local CacheOwner owner;
-  return t_cache;
-}
-
 [[noreturn]] void throw_out_of_memory(std::size_t bytes, const std::string& what) {
   throw OutOfMemoryError(fmt::format("out of memory: could not allocate {} bytes{}", bytes, what));
 }
@@ -332,90 +321,108 @@ void* system_alloc_or_retry(int c) {
   return p;
 }
 
-// Slow paths: nullptr when the system has no memory left (the caller adds context).
-void* refill(ThreadCache& tc, int c) {
+// ---- slow paths, kept out of line so that the fast paths stay small ----
+
+ThreadCache* cache_slow() {
+  if (t_cache_gone) return nullptr;
+  thread_local CacheOwner owner;
+  return t_cache;
+}
+
+// An empty list: a batch from the pool, else a block from the system. nullptr when
+// the system has no memory left (the caller adds context).
+__attribute__((noinline)) void* refill(ThreadCache& tc, int c) {
   void* head = nullptr;
   std::size_t n = pool_take(c, g_classes.cap[c] / 2, &head);
-  if (n == 0) return system_alloc_or_retry(c);
-  FreeList& fl = tc.lists[c];
-  fl.head = next_of(head);
-  fl.count = static_cast<uint32_t>(n - 1);
-  bump(tc.cached, (n - 1) * g_classes.bytes[c]);
+  if (n == 0) {
+    head = system_alloc_or_retry(c);
+    if (!head) return nullptr;
+  } else {
+    FreeList& fl = tc.lists[c];
+    fl.head = next_of(head);
+    fl.count.store(static_cast<uint32_t>(n - 1), std::memory_order_relaxed);
+  }
   return head;
 }
 
-// Moves the list's older half to the pool.
+// A list over its cap moves its older half to the pool.
 void spill(ThreadCache& tc, int c) {
   FreeList& fl = tc.lists[c];
+  const uint32_t count = fl.count.load(std::memory_order_relaxed);
   const uint32_t keep = g_classes.cap[c] / 2;
   void* last_kept = fl.head;
   for (uint32_t i = 1; i < keep; ++i) last_kept = next_of(last_kept);
   void* first = next_of(last_kept);
   void* last = first;
-  std::size_t n = 1;
-  while (next_of(last)) {
-    last = next_of(last);
-    ++n;
-  }
+  while (next_of(last)) last = next_of(last);
   next_of(last_kept) = nullptr;
-  fl.count = keep;
-  bump(tc.cached, std::size_t(0) - n * g_classes.bytes[c]);
-  pool_put(c, first, last, n);
+  fl.count.store(keep, std::memory_order_relaxed);
+  pool_put(c, first, last, count - keep);
 }
+
+// After a give: spill a full list, publish a large count.
+__attribute__((noinline)) void after_give(ThreadCache& tc, int c) {
+  if (tc.lists[c].count.load(std::memory_order_relaxed) > g_classes.cap[c]) spill(tc, c);
+  if (tc.allocated.load(std::memory_order_relaxed) < -kPublishBytes) tc.publish();
+}
+
+__attribute__((noinline)) void publish_slow(ThreadCache& tc) { tc.publish(); }
 
 // Blocks without a thread list (big ones, or on a thread whose cache is gone), and
 // every block when caching is off: the pool and the global counters directly.
-void* take_shared(int c) {
+__attribute__((noinline)) void* take_shared(int c) {
   const std::size_t bytes = g_classes.bytes[c];
   void* p = nullptr;
   if (!kCaching || pool_take(c, 1, &p) == 0) p = kCaching ? system_alloc_or_retry(c) : system_alloc(bytes);
   if (!p) return nullptr;
   Global& g = global();
   raise_peak(g.peak_allocated, g.allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes);
-  g.allocs.fetch_add(1, std::memory_order_relaxed);
   return p;
 }
 
-void give_shared(void* p, int c) {
+__attribute__((noinline)) void give_shared(void* p, int c) {
   const std::size_t bytes = g_classes.bytes[c];
-  Global& g = global();
-  g.allocated.fetch_sub(bytes, std::memory_order_relaxed);
-  g.frees.fetch_add(1, std::memory_order_relaxed);
+  global().allocated.fetch_sub(bytes, std::memory_order_relaxed);
   if (kCaching) pool_put(c, p, p, 1);
   else system_free(p, bytes);
 }
 
-void* take_block(int c) {
+// ---- fast paths: a thread list's head, a count and the thread's byte count ----
+
+inline void* take_block(int c) {
   if (kCaching && c < kThreadClasses) {
-    ThreadCache* tc = t_cache ? t_cache : cache();
+    ThreadCache* tc = t_cache ? t_cache : cache_slow();
     if (tc) {
       FreeList& fl = tc->lists[c];
       void* p = fl.head;
-      if (p) {
+      if (__builtin_expect(p != nullptr, 1)) {
         fl.head = next_of(p);
-        --fl.count;
-        bump(tc->cached, std::size_t(0) - g_classes.bytes[c]);
+        fl.count.store(fl.count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
       } else {
         p = refill(*tc, c);
         if (!p) return nullptr;
       }
-      tc->note_alloc(g_classes.bytes[c]);
+      const int64_t a = tc->allocated.load(std::memory_order_relaxed) + static_cast<int64_t>(g_classes.bytes[c]);
+      tc->allocated.store(a, std::memory_order_relaxed);
+      if (__builtin_expect(a > kPublishBytes, 0)) publish_slow(*tc);
       return p;
     }
   }
   return take_shared(c);
 }
 
-void give_block(void* p, int c) {
+inline void give_block(void* p, int c) {
   if (kCaching && c < kThreadClasses) {
-    ThreadCache* tc = t_cache ? t_cache : cache();
+    ThreadCache* tc = t_cache ? t_cache : cache_slow();
     if (tc) {
       FreeList& fl = tc->lists[c];
       next_of(p) = fl.head;
       fl.head = p;
-      bump(tc->cached, g_classes.bytes[c]);
-      tc->note_free(g_classes.bytes[c]);
-      if (++fl.count > g_classes.cap[c]) spill(*tc, c);
+      const uint32_t n = fl.count.load(std::memory_order_relaxed) + 1;
+      fl.count.store(n, std::memory_order_relaxed);
+      const int64_t a = tc->allocated.load(std::memory_order_relaxed) - static_cast<int64_t>(g_classes.bytes[c]);
+      tc->allocated.store(a, std::memory_order_relaxed);
+      if (__builtin_expect(n > g_classes.cap[c] || a < -kPublishBytes, 0)) after_give(*tc, c);
       return;
     }
   }
@@ -484,31 +491,29 @@ MemoryStats memory_stats() {
   Global& g = global();
   MemoryStats s;
   int64_t allocated = 0;
-  uint64_t allocs = 0, frees = 0;
-  std::size_t cached = 0;
+  std::size_t cached = 0, cached_blocks = 0;
   {
     std::lock_guard<std::mutex> lock(g.threads_mutex);
     for (ThreadCache* tc = g.threads; tc; tc = tc->next) {
       allocated += tc->allocated.load(std::memory_order_relaxed);
-      allocs += tc->allocs.load(std::memory_order_relaxed);
-      frees += tc->frees.load(std::memory_order_relaxed);
-      cached += tc->cached.load(std::memory_order_relaxed);
+      std::pair<std::size_t, std::size_t> c = tc->cached();
+      cached += c.first;
+      cached_blocks += c.second;
     }
     allocated += static_cast<int64_t>(g.allocated.load(std::memory_order_relaxed));
-    allocs += g.allocs.load(std::memory_order_relaxed);
-    frees += g.frees.load(std::memory_order_relaxed);
   }
   s.allocated_bytes = allocated > 0 ? static_cast<std::size_t>(allocated) : 0;
   raise_peak(g.peak_allocated, s.allocated_bytes);
   s.cached_bytes = cached + g.pool_bytes.load(std::memory_order_relaxed);
+  cached_blocks += g.pool_blocks.load(std::memory_order_relaxed);
   s.reserved_bytes = g.reserved.load(std::memory_order_relaxed);
   s.peak_allocated_bytes = g.peak_allocated.load(std::memory_order_relaxed);
   s.peak_reserved_bytes = g.peak_reserved.load(std::memory_order_relaxed);
-  s.num_allocs = allocs;
-  s.num_frees = frees;
-  s.allocations = allocs - frees;
   s.num_system_allocs = g.system_allocs.load(std::memory_order_relaxed);
   s.num_system_frees = g.system_frees.load(std::memory_order_relaxed);
+  // Every block the system gave and did not get back is in use or cached.
+  const uint64_t held = s.num_system_allocs - s.num_system_frees;
+  s.allocations = held > cached_blocks ? held - cached_blocks : 0;
   s.cache_limit = g.limit.load(std::memory_order_relaxed);
   return s;
 }

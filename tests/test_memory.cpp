@@ -56,12 +56,10 @@ TEST_CASE("memory_stats counts a tensor's block while it lives", "[memory]") {
   CHECK(during.allocated_bytes >= before.allocated_bytes + 3 * kMiB);
   CHECK(during.allocated_bytes <= before.allocated_bytes + 3 * kMiB * 5 / 4 + 4096);
   CHECK(during.allocations == before.allocations + 2);
-  CHECK(during.num_allocs == before.num_allocs + 2);
   t = Tensor();
   ember::MemoryStats after = ember::memory_stats();
   CHECK(after.allocated_bytes == before.allocated_bytes);
   CHECK(after.allocations == before.allocations);
-  CHECK(after.num_frees == before.num_frees + 2);
   // Every block the allocator holds is either in use or cached.
   CHECK(after.reserved_bytes == after.allocated_bytes + after.cached_bytes);
   CHECK(during.reserved_bytes == during.allocated_bytes + during.cached_bytes);

@@ -27,10 +27,8 @@ struct MemoryStats {
   std::size_t peak_allocated_bytes = 0;  // since the start or reset_peak_memory_stats (to within 64 KiB a thread)
   std::size_t peak_reserved_bytes = 0;
   std::uint64_t allocations = 0;        // blocks in use now
-  std::uint64_t num_allocs = 0;         // blocks handed out since the start
-  std::uint64_t num_frees = 0;          // blocks given back since the start
-  std::uint64_t num_system_allocs = 0;  // blocks the system had to provide (malloc)
-  std::uint64_t num_system_frees = 0;   // blocks returned to the system (free)
+  std::uint64_t num_system_allocs = 0;  // blocks the system had to provide (malloc), since the start
+  std::uint64_t num_system_frees = 0;   // blocks returned to the system (free), since the start
   std::size_t cache_limit = 0;          // the shared pool's bound; see set_cache_limit
 };
 
