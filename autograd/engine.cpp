@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
@@ -21,7 +22,7 @@ std::atomic<uint64_t> g_run_ids{1};
 // Runs a node's backward; running out of memory there says which op's backward it was.
 TensorList apply_naming_oom(Node& n, TensorList&& grads) {
   try {
-    return n.apply(std::move(grads));
+    return anomaly_enabled() ? apply_with_anomaly_checks(n, std::move(grads)) : n.apply(std::move(grads));
   } catch (const OutOfMemoryError& e) {
     throw OutOfMemoryError(fmt::format("{}, in the backward of {}", e.what(), n.name()));
   } catch (const std::bad_alloc&) {

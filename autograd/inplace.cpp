@@ -26,7 +26,7 @@ void take_over(const char* op, Tensor& self, const Tensor& result) {
     GradModeScope off(false);
     kernels::copy(self, result);
   }
-  bump_version(self);
+  bump_version(self, op);
   AutogradMeta& m = meta_of(self);
   AutogradMeta* rm = result.autograd_meta();
   m.grad_fn = rm ? rm->grad_fn : nullptr;

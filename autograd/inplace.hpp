@@ -5,6 +5,7 @@
 // Either way the storage's version goes up, which is how autograd notices that a
 // tensor saved for backward has changed.
 #pragma once
+#include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
 #include "ops/elementwise.hpp"
 #include "src/check.hpp"
@@ -13,7 +14,11 @@
 namespace ember {
 namespace autograd {
 
-inline void bump_version(const Tensor& t) { ++t.unsafeGetTensorImpl()->storage->version; }
+// op names the in-place op for anomaly detection's report.
+inline void bump_version(const Tensor& t, const char* op = nullptr) {
+  ++t.unsafeGetTensorImpl()->storage->version;
+  if (anomaly_enabled()) note_inplace(t, op);
+}
 
 void check_inplace_allowed(const char* op, const Tensor& self);
 // Writes result into self and moves result's history onto self.
@@ -25,7 +30,7 @@ Tensor& inplace(const char* op, Tensor& self, bool others_require_grad, Kernel&&
   ember::detail::check_defined(self, op);
   if (!(grad_mode_enabled() && (requires_grad(self) || others_require_grad))) {
     kernel();
-    bump_version(self);
+    bump_version(self, op);
     return self;
   }
   check_inplace_allowed(op, self);

@@ -1,5 +1,6 @@
 #include "autograd/node.hpp"
 
+#include "autograd/anomaly.hpp"
 #include "autograd/record.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
@@ -62,8 +63,8 @@ Tensor Node::unpack(std::size_t i) {
   uint32_t now = s.data._version();
   EMBER_CHECK(now == s.version,
               "backward: one of the tensors needed for gradient computation has been modified by an in-place "
-              "operation: {} saved a tensor of shape {} at version {}, and it is now at version {}",
-              name(), s.data.sizes(), s.version, now);
+              "operation: {} saved a tensor of shape {} at version {}, and it is now at version {}{}",
+              name(), s.data.sizes(), s.version, now, version_error_note(*this, s.data));
   if (!grad_mode_enabled()) return s.data;
   // create_graph: hand out the saved tensor connected to its history.
   std::shared_ptr<Node> fn;
@@ -235,6 +236,7 @@ void attach_impl(FunctionNodeBase* node, std::shared_ptr<Node> shared, const Inp
     }
     ++k;
   }
+  note_creation(*node);
 }
 }  // namespace
 

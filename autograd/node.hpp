@@ -15,6 +15,7 @@ namespace ember {
 namespace autograd {
 
 struct Node;
+struct AnomalyInfo;  // autograd/anomaly.hpp
 template <class T>
 using CachedVector = std::vector<T, ember::detail::CachedAllocator<T>>;
 using TensorList = CachedVector<Tensor>;
@@ -63,6 +64,8 @@ struct Node : std::enable_shared_from_this<Node> {
   // Engine scratch: the run that visited this node last, and its slot there.
   uint64_t run_id = 0;
   int64_t slot = -1;
+  // Where the node was created; set only while anomaly detection is on.
+  std::shared_ptr<const AnomalyInfo> anomaly;
 
   Node();  // counts itself among the live nodes (live_nodes())
   Node(const Node&) = delete;

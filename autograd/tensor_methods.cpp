@@ -210,14 +210,14 @@ Tensor& Tensor::uniform_(double from, double to) {
   check_random_fill_allowed("uniform_", *this);
   NoGradGuard g;
   detail::fill_uniform(*this, from, to);
-  autograd::bump_version(*this);
+  autograd::bump_version(*this, "uniform_");
   return *this;
 }
 Tensor& Tensor::normal_(double mean, double std) {
   check_random_fill_allowed("normal_", *this);
   NoGradGuard g;
   detail::fill_normal(*this, mean, std);
-  autograd::bump_version(*this);
+  autograd::bump_version(*this, "normal_");
   return *this;
 }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> i, const Tensor& v) {

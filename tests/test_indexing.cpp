@@ -361,3 +361,15 @@ TEST_CASE("0-dim tensors in gather, scatter_add and index_select", "[indexing]")
   CHECK(gradcheck2([i0](const auto& x) { return x[0].scatter_add(0, i0, x[1]); }, {randn_leaf({3}), randn_leaf({1})}));
   CHECK(gradcheck2([](const auto& x) { return x[0].index_select(0, ints({0, 0})); }, {randn_leaf({})}));
 }
+
+TEST_CASE("\"...\" is an ellipsis index and other strings are errors", "[indexing][errors]") {
+  // x[..., [0, 2]] of arange(9).view(3, 3) in PyTorch: shape [3, 2], columns 0 and 2.
+  ember::Tensor x = ember::arange(0, 9).view({3, 3});
+  ember::Tensor columns = ember::tensor(std::vector<int64_t>{0, 2});
+  ember::Tensor y = x.index({"...", columns});
+  CHECK(y.sizes() == std::vector<int64_t>{3, 2});
+  CHECK(y.tolist<int64_t>() == std::vector<int64_t>{0, 2, 3, 5, 6, 8});
+  CHECK(ember::equal(x.index({"...", 1}), x.index({ember::Ellipsis, 1})));
+  CHECK_THAT(testing::error_of([&] { x.index({"abc"}); }),
+             Catch::Matchers::Contains("index: a string index must be \"...\" (an ellipsis), got \"abc\""));
+}

@@ -198,3 +198,13 @@ TEST_CASE("back-to-back parallel loops each cover their whole range", "[tensor][
   }
   ember::set_num_threads(before);
 }
+
+TEST_CASE("sizes compare equal to a std::vector, as in LibTorch", "[tensor]") {
+  ember::Tensor x = ember::zeros({2, 3});
+  CHECK(x.sizes() == std::vector<int64_t>{2, 3});
+  CHECK(std::vector<int64_t>{2, 3} == x.sizes());
+  CHECK(x.sizes() != std::vector<int64_t>{3, 2});
+  CHECK(x.sizes() != std::vector<int64_t>{2, 3, 1});
+  CHECK(x.strides() == std::vector<int64_t>{3, 1});
+  CHECK(x.sizes() == ember::zeros({2, 3}).sizes());
+}

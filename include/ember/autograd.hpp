@@ -2,8 +2,10 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "ember/autograd/function.hpp"
 #include "ember/tensor.hpp"
 
 namespace ember {
@@ -69,6 +71,40 @@ bool gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, cons
 // gradcheck of the first-order gradients themselves (second derivatives).
 bool gradgradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& fn, const std::vector<Tensor>& inputs,
                    const GradcheckOptions& options = {});
+
+// Anomaly detection (torch::autograd::DetectAnomalyGuard). While on, every recorded op
+// keeps where it was created (the user's file and line, and the nn::Module path), a
+// backward that produces NaN or Inf throws ember::Error naming the op, the output, the
+// shapes and the creation site, and errors in backward (such as a saved tensor changed in
+// place) name the sites involved. Off, it costs nothing measurable. The setting is
+// global, as in PyTorch. check_nan=false keeps the sites but skips the NaN/Inf check.
+void set_detect_anomaly(bool enabled, bool check_nan = true);
+bool is_anomaly_enabled();
+bool is_anomaly_check_nan_enabled();
+
+// Turns anomaly detection on for a scope and restores the previous setting after.
+class DetectAnomalyGuard {
+ public:
+  explicit DetectAnomalyGuard(bool check_nan = true)
+      : prev_enabled_(is_anomaly_enabled()), prev_check_nan_(is_anomaly_check_nan_enabled()) {
+    set_detect_anomaly(true, check_nan);
+  }
+  ~DetectAnomalyGuard() { set_detect_anomaly(prev_enabled_, prev_check_nan_); }
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+ private:
+  bool prev_enabled_;
+  bool prev_check_nan_;
+};
+
+namespace internal {
+// The module path stack that anomaly detection reports (pushed by nn::ModuleHolder).
+const void* current_module_key();
+std::string current_module_path();
+void push_module_path(const void* key, std::string path);
+void pop_module_path();
+}  // namespace internal
 
 }  // namespace autograd
 }  // namespace ember

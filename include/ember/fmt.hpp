@@ -1,8 +1,8 @@
 // fmt support for ember tensors: `fmt::print("{}\n", t)` prints the same text as
 // `std::cout << t` (PyTorch's layout). Opt-in, since ember.hpp stays free of fmt:
 //
-//   #include <ember/ember.hpp>
-//   #include <ember/fmt.hpp>
+//     #include <ember/ember.hpp>
+//     #include <ember/fmt.hpp>
 //
 // The usual string format specs apply to the whole text: `fmt::format("{:>40}", t)`.
 #pragma once

@@ -15,11 +15,11 @@ class Module;
 // as one cell, a 1-d tensor as one row, a 2-d tensor as a table, and a tensor of more
 // dims as one table per leading index, captioned as PyTorch spells the slice
 // ("[0, :, :]"). An empty tensor has the header alone. An undefined tensor gives
-// operator<<'s text in a <pre>.
+// operator<<'s text in a `<pre>`.
 std::string repr_html(const Tensor& t);
 
 namespace nn {
-// The module's printed structure (operator<<) in a <pre>.
+// The module's printed structure (operator<<) in a `<pre>`.
 std::string repr_html(const Module& m);
 }  // namespace nn
 

@@ -3,8 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "ember/error.hpp"
 #include "ember/tensor.hpp"
 
 namespace ember {
@@ -45,6 +47,12 @@ class TensorIndex {
   TensorIndex(long v) : kind_(Kind::Integer), integer_(v) {}
   TensorIndex(long long v) : kind_(Kind::Integer), integer_(v) {}
   TensorIndex(bool v) : kind_(Kind::Boolean), boolean_(v) {}
+  // "..." is an ellipsis, as in LibTorch (`x.index({"...", 0})`). Without this a string
+  // would convert to bool and silently index with `true`.
+  TensorIndex(const char* text) : kind_(Kind::Ellipsis) {
+    if (text == nullptr || std::string(text) != "...")
+      throw Error("index: a string index must be \"...\" (an ellipsis), got \"" + std::string(text ? text : "") + "\"");
+  }
   TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}
   // An int64 index tensor or a bool mask.
   TensorIndex(Tensor t) : kind_(Kind::Tensor), tensor_(std::move(t)) {}

@@ -178,6 +178,9 @@ class IntArrayRef {
       if (data_[i] != o.data_[i]) return false;
     return true;
   }
+  // As in LibTorch: `x.sizes() == std::vector<int64_t>{2, 3}` compares the values.
+  friend bool operator==(IntArrayRef a, IntArrayRef b) { return a.equals(b); }
+  friend bool operator!=(IntArrayRef a, IntArrayRef b) { return !a.equals(b); }
 
  private:
   const int64_t* data_ = nullptr;

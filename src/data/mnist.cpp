@@ -15,6 +15,7 @@
 #include "ember/creation.hpp"
 #include "ember/data/mnist.hpp"
 #include "src/check.hpp"
+#include "src/io/bytes.hpp"
 
 namespace ember {
 namespace data {
@@ -79,18 +80,27 @@ IdxData read_idx_data(const std::string& path) {
   got = read_some(gz, path, dimbytes.data(), dimbytes.size());
   EMBER_CHECK(got == dimbytes.size(), "read_idx: {}: file is truncated inside the header ({} dims need {} bytes, got {})",
               path, ndim, dimbytes.size(), got);
-  // The element count must fit in memory terms; the bytes must then actually be there.
-  const uint64_t limit = uint64_t(1) << 46;
-  uint64_t count = 1;
   for (int k = 0; k < ndim; ++k) {
     const unsigned char* p = &dimbytes[static_cast<std::size_t>(4 * k)];
     uint64_t v = (uint64_t(p[0]) << 24) | (uint64_t(p[1]) << 16) | (uint64_t(p[2]) << 8) | uint64_t(p[3]);
     d.dims.push_back(static_cast<int64_t>(v));
-    if (count != 0) count = (v != 0 && count > limit / v) ? limit + 1 : count * v;
   }
-  const uint64_t want = count * static_cast<uint64_t>(element_bytes(d.type));
-  EMBER_CHECK(count <= limit && want <= limit, "read_idx: {}: dims {} give an impossibly large tensor", path,
-              IntArrayRef(d.dims));
+  // Checked before any allocation: the strides and the byte count must fit in int64
+  // (a zero dim does not make huge other dims harmless), and the byte count must be
+  // one memory could hold; the bytes must then actually be in the file.
+  const uint64_t esize = static_cast<uint64_t>(element_bytes(d.type));
+  EMBER_CHECK(io::extent_fits(d.dims, esize),
+              "read_idx: {}: IDX dims {} give an impossibly large tensor: with {}-byte elements the strides or "
+              "byte count overflow int64",
+              path, IntArrayRef(d.dims), esize);
+  const uint64_t limit = uint64_t(1) << 46;
+  uint64_t count = 1, want = 0;
+  for (int64_t v : d.dims) count *= static_cast<uint64_t>(v);  // cannot overflow: extent_fits
+  EMBER_CHECK(io::mul_within(count, esize, limit, &want),
+              "read_idx: {}: IDX dims {} give an impossibly large tensor: {}-byte elements need {} bytes, over "
+              "the {} byte limit",
+              path,
+              IntArrayRef(d.dims), esize, static_cast<double>(count) * static_cast<double>(esize), limit);
   // Grow as data arrives; read one byte past the end to detect trailing bytes.
   std::size_t have = 0;
   while (true) {

@@ -1,4 +1,7 @@
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +28,61 @@ std::string directory_of(const std::string& path) {
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
+}
+std::string base_name(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+constexpr int kRandomDigits = 16;
+
+// The pid in "<base>.tmp-<pid>-<16 hex digits>", or 0 when `name` is not exactly that.
+long temp_owner(const std::string& name, const std::string& base) {
+  const std::string head = base + ".tmp-";
+  if (name.size() <= head.size() || name.compare(0, head.size(), head) != 0) return 0;
+  std::size_t p = head.size();
+  long pid = 0;
+  std::size_t digits = 0;
+  while (p < name.size() && name[p] >= '0' && name[p] <= '9' && digits < 9) {
+    pid = pid * 10 + (name[p++] - '0');
+    ++digits;
+  }
+  if (digits == 0 || name[head.size()] == '0' || p >= name.size() || name[p++] != '-') return 0;
+  if (name.size() - p != kRandomDigits) return 0;
+  for (; p < name.size(); ++p)
+    if (!((name[p] >= '0' && name[p] <= '9') || (name[p] >= 'a' && name[p] <= 'f'))) return 0;
+  return pid;
+}
+
+// Removes the temporaries that saves to `path` left behind when their process died
+// (SIGKILL, a crash, a power cut): without this a crash-looping job would leave one
+// checkpoint-sized file per attempt. A temporary is stale only when its process is
+// gone (kill(pid, 0) fails with ESRCH) and no one holds the lock every writer keeps
+// on its temporary: the lock also covers writers on other machines or in other pid
+// namespaces sharing the directory, whose pids mean nothing here. Best effort: it
+// never throws, and a file it cannot judge stays.
+void remove_stale_temps(const std::string& path) {
+  const std::string dir = directory_of(path), base = base_name(path);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  DIR* d = ::fdopendir(dfd);
+  if (d == nullptr) {
+    ::close(dfd);
+    return;
+  }
+  while (const dirent* ent = ::readdir(d)) {
+    const std::string name = ent->d_name;
+    const long pid = temp_owner(name, base);
+    if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    int fd = ::openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0)
+      ::unlinkat(dfd, name.c_str(), 0);
+    ::close(fd);
+  }
+  ::closedir(d);  // closes dfd
 }
 }  // namespace
 
@@ -56,15 +114,19 @@ std::string read_file(const std::string& path, const char* what) {
 }
 
 AtomicFile::AtomicFile(const std::string& path, const char* what) : path_(path), what_(what) {
+  remove_stale_temps(path);
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
   char suffix[64];
-  std::snprintf(suffix, sizeof suffix, ".tmp-%ld-%016llx", static_cast<long>(::getpid()),
+  std::snprintf(suffix, sizeof suffix, ".tmp-%ld-%0*llx", static_cast<long>(::getpid()), kRandomDigits,
                 static_cast<unsigned long long>(gen()));
   temp_ = path + suffix;
   fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0)
     throw Error(std::string(what_) + ": cannot create '" + temp_ + "' to write '" + path_ + "': " + errno_text());
+  // Held until the descriptor closes (or the process dies): tells remove_stale_temps
+  // that this temporary is in use. Where locks are unsupported the pid check remains.
+  ::flock(fd_, LOCK_EX | LOCK_NB);
 }
 
 AtomicFile::~AtomicFile() {

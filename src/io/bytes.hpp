@@ -29,5 +29,19 @@ inline bool add_within(uint64_t a, uint64_t b, uint64_t limit, uint64_t* out) {
   return true;
 }
 
+// Whether a tensor of these (non-negative) sizes can exist: its contiguous strides and
+// its byte count must fit in int64. A zero size makes the element count 0 but leaves
+// the other dims' strides as large as ever, so zeros count as 1 here: [0, 2^40, 2^40]
+// is refused although it holds no element.
+template <class Sizes>
+bool extent_fits(const Sizes& sizes, uint64_t element_size) {
+  uint64_t span = element_size;
+  for (auto s : sizes) {
+    uint64_t d = static_cast<uint64_t>(s);
+    if (!mul_within(span, d > 1 ? d : 1, uint64_t(INT64_MAX), &span)) return false;
+  }
+  return true;
+}
+
 }  // namespace io
 }  // namespace ember

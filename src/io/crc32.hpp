@@ -1,4 +1,4 @@
-// CRC-32 (the zip / IEEE 802.3 polynomial), for the torch.save archive.
+// CRC-32 (the zip / IEEE 802.3 polynomial), for the torch.save archive; zlib computes it.
 #pragma once
 #include <cstddef>
 #include <cstdint>

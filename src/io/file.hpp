@@ -13,7 +13,10 @@ std::string read_file(const std::string& path, const char* what);
 // Writes "<path>.tmp-<pid>-<random>" in the target's directory, and on commit() fsyncs
 // it and renames it over the target (then fsyncs the directory). Destroyed without
 // commit(), or on any failure, it removes the temporary file, so an existing file at
-// `path` is either replaced whole or left as it was.
+// `path` is either replaced whole or left as it was. A process killed mid-write cannot
+// clean up, so the constructor first removes such leftovers for the same `path`:
+// files named exactly "<name>.tmp-<pid>-<16 hex digits>" whose process no longer
+// exists and which no writer holds locked.
 class AtomicFile {
  public:
   AtomicFile(const std::string& path, const char* what);

@@ -336,12 +336,17 @@ StateDict load_safetensors(const std::string& bytes, const std::string& path, Me
     const auto& e = entries[k];
     EMBER_CHECK(parse_dtype(e.dtype, &dtypes[k]),
                 "{}: tensor '{}' has dtype '{}'; supported are F32, F64, I64 and BOOL", what, e.name, e.dtype);
+    // (every size is at most 2^63 - 1: number() refuses larger ones)
+    const IntArrayRef shape(reinterpret_cast<const int64_t*>(e.shape.data()), e.shape.size());
+    EMBER_CHECK(extent_fits(e.shape, static_cast<uint64_t>(element_size(dtypes[k]))),
+                "{}: safetensors tensor '{}' of shape {} and dtype {}: its strides or byte count overflow int64",
+                what, e.name, shape, e.dtype);
     uint64_t numel = 1, nbytes = 0;
     for (uint64_t d : e.shape)
-      EMBER_CHECK(mul_within(numel, d, buffer_size, &numel), "{}: tensor '{}' of shape {} is larger than the file",
-                  what, e.name, IntArrayRef(reinterpret_cast<const int64_t*>(e.shape.data()), e.shape.size()));
+      EMBER_CHECK(mul_within(numel, d, buffer_size, &numel),
+                  "{}: safetensors tensor '{}' of shape {} is larger than the file", what, e.name, shape);
     EMBER_CHECK(mul_within(numel, static_cast<uint64_t>(element_size(dtypes[k])), buffer_size, &nbytes),
-                "{}: tensor '{}' of {} elements is larger than the file", what, e.name, numel);
+                "{}: safetensors tensor '{}' of {} elements is larger than the file", what, e.name, numel);
     EMBER_CHECK(e.begin <= e.end && e.end <= buffer_size,
                 "{}: tensor '{}' has data_offsets [{}, {}] outside the {} byte buffer", what, e.name, e.begin,
                 e.end, buffer_size);

@@ -89,9 +89,10 @@ bool allowed_global(const std::string& module, const std::string& name) {
 // Turns the unpickled values into tensors, reading storages from the archive.
 class Loader {
  public:
+  // `budget` caps the bytes of tensor copies, `name_budget` the bytes of flattened names.
   Loader(const pickle::Pickle& pk, const ZipReader& zip, const std::string& prefix, uint64_t budget,
-         const char* what)
-      : pk_(pk), zip_(zip), prefix_(prefix), budget_(budget), what_(what),
+         uint64_t name_budget, const char* what)
+      : pk_(pk), zip_(zip), prefix_(prefix), budget_(budget), name_budget_(name_budget), what_(what),
         visits_(2 * static_cast<int64_t>(pk.values.size()) + 64) {}
 
   bool is_tensor(uint32_t id) const { return pk_[id].kind == Kind::Call; }
@@ -107,7 +108,8 @@ class Loader {
 
   // dict -> flat names; numbers -> 0-dim tensors.
   void flatten(uint32_t id, const std::string& name, StateDict& out, int depth) {
-    EMBER_CHECK(depth < 32, "{}: '{}': dicts nested more than 32 deep", what_, name);
+    EMBER_CHECK(depth < kMaxDepth, "{}: dicts nested more than {} deep (at '{}')", what_, kMaxDepth,
+                name.substr(0, 200));
     // Shared sub-dicts could otherwise multiply the work exponentially.
     EMBER_CHECK(visits_-- > 0, "{}: pickle refers to its values too many times", what_);
     const Value& v = pk_[id];
@@ -120,9 +122,20 @@ class Loader {
         for (const auto& e : v.entries) {
           const Value& k = pk_[e.first];
           std::string key;
+          EMBER_CHECK(k.kind != Kind::Str || k.s.size() <= name_budget_,
+                      "{}: flattened key names exceed {} bytes (limit proportional to the pickle's size)", what_,
+                      name_limit_);
           if (k.kind == Kind::Str) key = k.s;
           else if (k.kind == Kind::Int) key = std::to_string(k.i);
           else detail::fail(fmt::format("{}: '{}': dict key is a {}; only str and int keys can be loaded", what_, name, kind_name(k.kind)));
+          // A memoised key can be referenced by every entry of every nested dict: each
+          // name is paid for before it is built, so a small file cannot make us build
+          // gigabytes of names.
+          const uint64_t cost = name.size() + 1 + key.size();
+          EMBER_CHECK(cost <= name_budget_,
+                      "{}: flattened key names exceed {} bytes (limit proportional to the pickle's size)", what_,
+                      name_limit_);
+          name_budget_ -= cost;
           flatten(e.second, name.empty() ? key : name + "." + key, out, depth + 1);
         }
         return;
@@ -179,6 +192,8 @@ class Loader {
     uint64_t offset = static_cast<uint64_t>(pk_[args.items[1]].i);
     EMBER_CHECK(sizes.size() == strides.size(), "{}: '{}': size {} and stride {} differ in length", what_, key,
                 IntArrayRef(sizes), IntArrayRef(strides));
+    EMBER_CHECK(extent_fits(sizes, isz), "{}: '{}': tensor of size {} and dtype {}: its strides or byte count "
+                "overflow int64", what_, key, IntArrayRef(sizes), dtype);
     // Every element must lie inside the storage; the copy is bounded by the budget.
     uint64_t numel = 1, last = offset;
     const uint64_t limit = uint64_t(INT64_MAX);
@@ -209,19 +224,22 @@ class Loader {
     if (offset == 0 && strides == contiguous_strides(sizes)) {
       out = tensor_from_bytes(dtype, sizes, base);
     } else {
-      // Gathers a view (a slice or transpose sharing a storage) into fresh memory.
-      std::string buf(static_cast<std::size_t>(nbytes), '\0');
+      // Gathers a view (a slice or transpose sharing a storage) straight into the new
+      // tensor's memory.
+      out = empty(sizes, TensorOptions(dtype));
+      char* dst = static_cast<char*>(out.data_ptr());
       std::vector<int64_t> index(sizes.size(), 0);
       for (uint64_t k = 0; k < numel; ++k) {
         uint64_t src = offset;
         for (std::size_t d = 0; d < sizes.size(); ++d) src += static_cast<uint64_t>(index[d] * strides[d]);
-        std::memcpy(&buf[k * isz], base + src * isz, isz);
+        std::memcpy(dst + k * isz, base + src * isz, isz);
         for (std::size_t d = sizes.size(); d-- > 0;) {
           if (++index[d] < sizes[d]) break;
           index[d] = 0;
         }
       }
-      out = tensor_from_bytes(dtype, sizes, buf.data());
+      if (dtype == Dtype::Bool)  // as tensor_from_bytes does: only 0 and 1 are valid bools
+        for (uint64_t k = 0; k < numel; ++k) dst[k] = dst[k] != 0;
     }
     if (flag(args.items[4], key) && out.is_floating_point()) out.requires_grad_(true);
     return out;
@@ -253,7 +271,9 @@ class Loader {
   const pickle::Pickle& pk_;
   const ZipReader& zip_;
   const std::string& prefix_;
-  uint64_t budget_;
+  static constexpr int kMaxDepth = 32;
+  uint64_t budget_, name_budget_;
+  const uint64_t name_limit_ = name_budget_;
   const char* what_;
   std::unordered_map<uint32_t, Tensor> cache_;
   int64_t visits_;
@@ -326,7 +346,11 @@ StateDict load_torch(const std::string& bytes, const std::string& path, bool* ba
   // Views may repeat storages, and expanded tensors may be larger than their storage;
   // the copies are still capped, so a hostile file cannot make us allocate without bound.
   const uint64_t budget = 16 * static_cast<uint64_t>(bytes.size()) + (uint64_t(64) << 20);
-  Loader loader(pk, zip, prefix, budget, what);
+  // Flattened names (each the path of keys to a leaf) may repeat their prefixes, and
+  // memoised keys appear once in the pickle however often they are used; 32 bytes of
+  // names per pickle byte is far above what real checkpoints need.
+  const uint64_t name_budget = 32 * static_cast<uint64_t>(pkl->size) + (uint64_t(1) << 20);
+  Loader loader(pk, zip, prefix, budget, name_budget, what);
   StateDict out;
   const Value& root = pk[pk.root];
   *bare_tensor = root.kind == Kind::Call;

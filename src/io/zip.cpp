@@ -1,5 +1,7 @@
 #include "src/io/zip.hpp"
 
+#include <algorithm>
+
 #include "src/check.hpp"
 #include "src/io/bytes.hpp"
 #include "src/io/crc32.hpp"
@@ -115,6 +117,15 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
               "{}: zip central directory [{}, +{}) lies outside the archive", what, cd_offset, cd_size);
   EMBER_CHECK(count <= cd_size / kCentralSize, "{}: zip central directory of {} bytes cannot hold {} entries",
               what, cd_size, count);
+  // First the directory and each local header (constant work per entry), then the
+  // ranges, then the data: every entry must own its bytes, so hostile archives whose
+  // entries share or overlap data cannot make the CRC checks cost more than one pass
+  // over the file.
+  struct Span {
+    uint64_t local, end, crc;  // [local header, end of data)
+    std::size_t entry;
+  };
+  std::vector<Span> spans;
   std::size_t p = static_cast<std::size_t>(cd_offset);
   const std::size_t cd_end = static_cast<std::size_t>(cd_offset + cd_size);
   for (uint64_t i = 0; i < count; ++i) {
@@ -142,12 +153,23 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
     uint64_t data = local + kLocalSize + lname + lextra;
     EMBER_CHECK(get_le(b + local + 8, 2) == 0 && lname == name_len && data <= cd_offset && usize <= cd_offset - data &&
                     name.compare(0, std::string::npos, b + local + kLocalSize, static_cast<std::size_t>(lname)) == 0,
-                "{}: zip entry '{}': local header or data [{}, +{}) is damaged", what, name, data, usize);
-    uint32_t actual = crc32(b + data, static_cast<std::size_t>(usize));
-    EMBER_CHECK(actual == crc, "{}: zip entry '{}' is corrupt: CRC-32 {:08x}, expected {:08x}", what, name, actual,
-                crc);
+                "{}: zip entry '{}': local header or data [{}, +{}) is damaged or runs into the central directory",
+                what, name, data, usize);
+    spans.push_back({local, data + usize, crc, entries_.size()});
     entries_.push_back({std::move(name), static_cast<std::size_t>(data), static_cast<std::size_t>(usize)});
     p += static_cast<std::size_t>(kCentralSize + name_len + extra_len + comment_len);
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.local < y.local; });
+  for (std::size_t k = 1; k < spans.size(); ++k) {
+    const Span &prev = spans[k - 1], &next = spans[k];
+    EMBER_CHECK(prev.end <= next.local, "{}: zip entries '{}' [{}, {}) and '{}' [{}, {}) overlap", what,
+                entries_[prev.entry].name, prev.local, prev.end, entries_[next.entry].name, next.local, next.end);
+  }
+  for (const Span& s : spans) {
+    const Entry& e = entries_[s.entry];
+    uint32_t actual = crc32(b + e.offset, e.size);
+    EMBER_CHECK(actual == s.crc, "{}: zip entry '{}' is corrupt: CRC-32 {:08x}, expected {:08x}", what, e.name,
+                actual, s.crc);
   }
 }
 

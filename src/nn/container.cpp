@@ -38,7 +38,10 @@ void SequentialImpl::push_back(const std::string& name, std::shared_ptr<Module> 
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& item : own_children()) x = item.second->forward(x);
+  for (const auto& item : own_children()) {
+    detail::ModuleCallScope scope(*item.second);  // "Net.layers.0" in anomaly reports
+    x = item.second->forward(x);
+  }
   return x;
 }
 

@@ -44,6 +44,23 @@ void set_data(Tensor& dst, const Tensor& src) {
 Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
 Module::~Module() = default;
 
+namespace detail {
+bool ModuleCallScope::enter(const Module& m) {
+  if (!autograd::is_anomaly_enabled()) return false;
+  // Inside a parent's forward, name the module by its attribute name in the parent.
+  std::string path = m.type_name();
+  if (const auto* parent = static_cast<const Module*>(autograd::internal::current_module_key())) {
+    std::string attr = m.type_name();
+    for (const auto& item : parent->own_children())
+      if (item.second.get() == &m) attr = item.first;
+    path = autograd::internal::current_module_path() + "." + attr;
+  }
+  autograd::internal::push_module_path(&m, std::move(path));
+  return true;
+}
+void ModuleCallScope::leave() { autograd::internal::pop_module_path(); }
+}  // namespace detail
+
 Tensor Module::forward(const Tensor&) { throw Error(type_name_ + ": forward(Tensor) is not defined"); }
 
 // ---- registration ----

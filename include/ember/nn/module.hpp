@@ -137,6 +137,22 @@ std::ostream& operator<<(std::ostream& os, const Module& m);
 namespace detail {
 [[noreturn]] void throw_empty_holder();
 struct HolderCopyTag {};
+// Names the module whose forward runs, for anomaly detection's reports ("Net.fc1");
+// does nothing while anomaly detection is off.
+class ModuleCallScope {
+ public:
+  explicit ModuleCallScope(const Module& m) : active_(enter(m)) {}
+  ~ModuleCallScope() {
+    if (active_) leave();
+  }
+  ModuleCallScope(const ModuleCallScope&) = delete;
+  ModuleCallScope& operator=(const ModuleCallScope&) = delete;
+
+ private:
+  static bool enter(const Module& m);
+  static void leave();
+  bool active_;
+};
 }
 
 // LibTorch's holder idiom: nn::Linear holds a shared_ptr to an nn::LinearImpl.
@@ -188,6 +204,7 @@ class ModuleHolder {
   // Calls the module's forward.
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
+    detail::ModuleCallScope scope(*get());
     return get()->forward(std::forward<Args>(args)...);
   }
 

@@ -161,10 +161,10 @@ class Optimizer {
   ParamState* state(const Tensor& param);
 
   // Flat keys following PyTorch's optimizer.state_dict():
-  //   state.<i>.step (int64), state.<i>.exp_avg, ...   for parameter i (counted over all
-  //                                                    groups) that has state
-  //   param_groups.<g>.lr (float64), .betas (1-D float64), .amsgrad (bool), ...,
-  //   param_groups.<g>.params (1-D int64 parameter indices)
+  //   state.I.step (int64), state.I.exp_avg, ...  for parameter I (counted over all
+  //                                                groups) that has state
+  //   param_groups.G.lr (float64), .betas (1-D float64), .amsgrad (bool), ...,
+  //   param_groups.G.params (1-D int64 parameter indices)
   // Like PyTorch, state tensors are the live buffers: clone them to keep a snapshot
   // while training goes on.
   StateDict state_dict() const;
