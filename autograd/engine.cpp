@@ -3,12 +3,14 @@
 // were always made before it), sum the gradients that meet at a node, and hand leaves'
 // gradients to their accumulators.
 #include <algorithm>
+#include <new>
 
 #include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
+#include "ember/memory.hpp"
 #include "src/check.hpp"
 
 namespace ember {
@@ -54,6 +56,17 @@ class VisitTable {
   CachedVector<Entry> slots_;
   uint32_t count_ = 0;
 };
+
+// Runs a node's backward; running out of memory there says which op's backward it was.
+TensorList apply_naming_oom(Node& n, TensorList&& grads) {
+  try {
+    return anomaly_enabled() ? apply_with_anomaly_checks(n, std::move(grads)) : n.apply(std::move(grads));
+  } catch (const OutOfMemoryError& e) {
+    throw OutOfMemoryError(fmt::format("{}, in the backward of {}", e.what(), n.name()));
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemoryError(fmt::format("out of memory in the backward of {}", n.name()));
+  }
+}
 
 struct Capture {
   Node* fn;
@@ -125,8 +138,7 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
       }
     }
     if (n->is_accumulator() && (!accumulate || is_capture)) continue;
-    TensorList in_grads =
-        anomaly_enabled() ? apply_with_anomaly_checks(*n, std::move(buf)) : n->apply(std::move(buf));
+    TensorList in_grads = apply_naming_oom(*n, std::move(buf));
     buf.clear();
     if (!keep_graph) n->release_saved();
     for (std::size_t i = 0; i < in_grads.size() && i < n->next.size(); ++i) {

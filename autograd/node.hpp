@@ -82,7 +82,7 @@ struct Node : std::enable_shared_from_this<Node> {
   // Where the node was created; set only while anomaly detection is on.
   std::shared_ptr<const AnomalyInfo> anomaly;
 
-  Node() = default;
+  Node();  // counts itself among the live nodes (live_nodes())
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
   virtual ~Node();
@@ -98,6 +98,9 @@ struct Node : std::enable_shared_from_this<Node> {
 };
 
 uint64_t next_sequence_nr();
+// Graph nodes alive now, in all threads: a leak check (a finished backward, or dropped
+// outputs, must bring it back down).
+int64_t live_nodes();
 bool grad_mode_enabled();
 
 AutogradMeta& meta_of(const Tensor& t);  // creates the block if missing

@@ -94,7 +94,8 @@ Tensor empty_tensor(IntArrayRef sizes, Dtype dtype, const char* op) {
   if (empty) n = 0;
   fits &= mul_fits(n, element_size(dtype), nbytes);
   if (!fits) fail_shape(sizes, dtype, op);
-  Storage* st = Storage::allocate(static_cast<std::size_t>(nbytes));
+  // The sizes and dtype name the tensor in an out-of-memory error.
+  Storage* st = Storage::allocate(static_cast<std::size_t>(nbytes), sizes, dtype);
   return Tensor(TensorImpl::make_contiguous(st, dtype, sizes, n));
 }
 

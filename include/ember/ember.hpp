@@ -11,6 +11,7 @@
 #include "ember/html.hpp"
 #include "ember/indexing.hpp"
 #include "ember/io.hpp"
+#include "ember/memory.hpp"
 #include "ember/nn.hpp"
 #include "ember/optim.hpp"
 #include "ember/ordered_dict.hpp"

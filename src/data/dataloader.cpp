@@ -4,13 +4,11 @@
 // `prefetch`; the consumer takes them in order. Each epoch has its own worker thread,
 // started by begin() and joined before the next epoch starts or the loader goes away.
 //
-// Tensors do not cross between the threads. ember's caching allocator keeps freed
-// blocks in the freeing thread's cache, so tensors made by the worker and freed by the
-// consumer would pile up in the consumer's cache (measured: RSS grew by ~1 GiB, the
-// cache's bound, over 5 epochs of 60000x784 floats) while the worker kept taking fresh
-// memory. Instead the worker copies each finished batch into plain malloc'd buffers
-// (glibc returns a buffer freed on another thread to its own arena) and frees its own
-// tensors itself; the consumer wraps the buffers as tensors with from_blob.
+// Tensors do not cross between the threads: the worker copies each finished batch
+// into plain malloc'd buffers and frees its own tensors itself; the consumer wraps the
+// buffers as tensors with from_blob. A batch thus never shares memory with the
+// dataset's tensors. (Tensors could cross too: the caching allocator returns blocks
+// freed on another thread to a shared pool.)
 #include "ember/data/dataloader.hpp"
 
 #include <algorithm>

@@ -27,6 +27,8 @@ struct Storage {
   void* deleter_ctx = nullptr;
 
   static Storage* allocate(std::size_t nbytes);  // from the caching allocator
+  // The same, naming the tensor's dtype and shape if memory runs out.
+  static Storage* allocate(std::size_t nbytes, IntArrayRef sizes, Dtype dtype);
   static Storage* wrap(void* data, std::size_t nbytes, void (*deleter)(void*, void*), void* ctx);
   void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
   void release() {
