@@ -31,7 +31,7 @@ struct Net : ember::nn::Module {
 };
 }  // namespace
 
-TEST_CASE("anomaly mode is off by default; the guard turns it on and restores it", "[autograd][anomaly]") {
+TEST_CASE("anomaly mode is off by default, the guard turns it on and restores it", "[autograd][anomaly]") {
   REQUIRE(!ember::autograd::is_anomaly_enabled());
   {
     ember::autograd::DetectAnomalyGuard guard;

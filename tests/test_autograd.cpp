@@ -26,7 +26,7 @@ TEST_CASE("gradients accumulate on leaves across backward calls", "[autograd]") 
   REQUIRE(!x.grad().defined());
 }
 
-TEST_CASE("a tensor used twice sums its gradients; diamond graphs work", "[autograd]") {
+TEST_CASE("a tensor used twice sums its gradients, diamond graphs work", "[autograd]") {
   Tensor x = ember::tensor({2.0}, ember::requires_grad());
   Tensor a = x * 3;
   Tensor b = ember::exp(x);
@@ -44,7 +44,7 @@ TEST_CASE("backward from a non-scalar needs a gradient", "[autograd][errors]") {
   REQUIRE_THROWS_WITH(y.backward(ember::ones({3})), Catch::Contains("[3]") && Catch::Contains("[2, 3]"));
 }
 
-TEST_CASE("backward twice through a freed graph is an error; retain_graph allows it", "[autograd][errors]") {
+TEST_CASE("backward twice through a freed graph is an error, retain_graph allows it", "[autograd][errors]") {
   Tensor x = ember::tensor({0.5}, ember::requires_grad());
   Tensor y = ember::tanh(x);
   y.backward(ember::ones({1}), true);
@@ -70,7 +70,7 @@ TEST_CASE("a saved tensor changed in place is caught by its version", "[autograd
                                                          Catch::Contains("version"));
 }
 
-TEST_CASE("integer tensors cannot require grad; leaves that require grad cannot change in place",
+TEST_CASE("integer tensors cannot require grad, leaves that require grad cannot change in place",
           "[autograd][errors]") {
   REQUIRE_THROWS_WITH(ember::tensor({1, 2}).requires_grad_(), Catch::Contains("int64") && Catch::Contains("[2]"));
   REQUIRE_THROWS_AS(ember::zeros({2}, ember::dtype(ember::kInt64).requires_grad(true)), ember::Error);
@@ -214,7 +214,7 @@ TEST_CASE("a 10,000-step chain back-propagates and frees without deep recursion"
   REQUIRE(node.expired());
 }
 
-TEST_CASE("requires_grad follows from inputs; outputs of int ops do not require grad", "[autograd]") {
+TEST_CASE("requires_grad follows from inputs, outputs of int ops do not require grad", "[autograd]") {
   Tensor x = ember::ones({2}, ember::requires_grad());
   Tensor c = ember::ones({2});
   REQUIRE((x + c).requires_grad());

@@ -134,7 +134,7 @@ std::vector<unsigned char> gzip_stored(const std::vector<unsigned char>& data) {
 
 // ---------------------------------------------------------------- datasets
 
-TEST_CASE("TensorDataset: samples are rows; batches gather rows", "[data]") {
+TEST_CASE("TensorDataset: samples are rows, batches gather rows", "[data]") {
   auto ds = numbered(5);
   REQUIRE(ds.size() == 5);
   Example s = ds.get(3);
@@ -166,7 +166,7 @@ TEST_CASE("TensorDataset: errors", "[data]") {
   REQUIRE_THROWS_WITH(ds.get_batch({0, 7}), Contains("index 7 is out of range for a dataset of size 3"));
 }
 
-TEST_CASE("default_collate stacks fields; the base get_batch uses it", "[data]") {
+TEST_CASE("default_collate stacks fields, the base get_batch uses it", "[data]") {
   std::vector<Example> samples = {{ember::tensor({1.0, 2.0}), ember::scalar_tensor(int64_t(7))},
                                   {ember::tensor({3.0, 4.0}), ember::scalar_tensor(int64_t(8))}};
   Example b = ember::data::default_collate(samples);

@@ -141,7 +141,7 @@ TEST_CASE("batch_norm: gradcheck and errors", "[norm]") {
                       Contains("weight") && Contains("[4]"));
 }
 
-TEST_CASE("group_norm against a naive loop; gradcheck; errors", "[norm]") {
+TEST_CASE("group_norm against a naive loop, gradcheck, errors", "[norm]") {
   // [N=2, C=4, L=3], 2 groups: each group is 2 channels x 3 positions, contiguous.
   Tensor x = ember::randn({2, 4, 3}, ember::kFloat64);
   Tensor w = ember::randn({4}, ember::kFloat64), b = ember::randn({4}, ember::kFloat64);

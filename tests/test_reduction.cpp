@@ -337,7 +337,7 @@ TEST_CASE("amax, amin, max and min match plain loops, NaN propagates", "[reducti
   REQUIRE(values(ember::amin(bools, {0})) == std::vector<double>{0, 0});
 }
 
-TEST_CASE("max(dim) and min(dim) give values and first indices; argmax and argmin", "[reduction]") {
+TEST_CASE("max(dim) and min(dim) give values and first indices, argmax and argmin", "[reduction]") {
   ember::manual_seed(4);
   std::vector<int64_t> s = {4, 3, 5};
   Tensor x = randn64(s);

@@ -115,7 +115,7 @@ TEST_CASE("conversion, clone, contiguous and item", "[tensor]") {
   REQUIRE(values(x.grad()) == std::vector<double>{3, 3});
 }
 
-TEST_CASE("manual_seed makes random tensors repeatable; distributions look right", "[tensor]") {
+TEST_CASE("manual_seed makes random tensors repeatable, distributions look right", "[tensor]") {
   ember::manual_seed(7);
   Tensor a = ember::randn({1000});
   ember::manual_seed(7);

@@ -40,7 +40,7 @@ constexpr int64_t kLarge = 6 * ember::kGrainSize + 123;
 
 }  // namespace
 
-TEST_CASE("threads: several calling threads share the pool; every index is visited once", "[threads]") {
+TEST_CASE("threads: several calling threads share the pool, every index is visited once", "[threads]") {
   ThreadCountScope threads(4);
   const int callers = 4;
   const int64_t n = 8 * ember::kGrainSize + 17;

@@ -84,7 +84,7 @@ TEST_CASE("xtensor: views follow strides and offsets", "[xtensor]") {
   }
 }
 
-TEST_CASE("xtensor: dtypes must match; other element types and ranks", "[xtensor]") {
+TEST_CASE("xtensor: dtypes must match, other element types and ranks", "[xtensor]") {
   CHECK_THROWS_AS(ember::as_xtensor<double>(ember::zeros({2})), ember::Error);
   CHECK_THROWS_AS(ember::as_xtensor<int64_t>(ember::zeros({2})), ember::Error);
   CHECK_THROWS_AS(ember::as_xtensor<float>(Tensor()), ember::Error);

@@ -253,7 +253,7 @@ installed() {
   expect_err_has "-I$prefix/include " "installed: headers"
   expect_err_has "-Wl,-rpath,$libdir" "installed: library"
   local prog=${err##*compiled: }
-  readelf -d "$prog" | grep -q -F "[$libdir]" || fail "installed: the binary's runpath is not $libdir"
+  readelf -d "$prog" | grep -F "[$libdir]" > /dev/null || fail "installed: the binary's runpath is not $libdir"
   [[ $err != *"-I$source_dir/include "* && $err != *"-L$EMBER_BUILD_DIR "* ]] || fail "installed: the build tree is used"
   pass "the installed ember-run uses the installed headers and library"
 
