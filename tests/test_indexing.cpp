@@ -362,7 +362,7 @@ TEST_CASE("0-dim tensors in gather, scatter_add and index_select", "[indexing]")
   CHECK(gradcheck2([](const auto& x) { return x[0].index_select(0, ints({0, 0})); }, {randn_leaf({})}));
 }
 
-TEST_CASE("\"...\" is an ellipsis index and other strings are errors", "[indexing][errors]") {
+TEST_CASE("the string ... is an ellipsis index, other strings are errors", "[indexing][errors]") {
   // x[..., [0, 2]] of arange(9).view(3, 3) in PyTorch: shape [3, 2], columns 0 and 2.
   ember::Tensor x = ember::arange(0, 9).view({3, 3});
   ember::Tensor columns = ember::tensor(std::vector<int64_t>{0, 2});
