@@ -190,6 +190,8 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, std::optional<bool> retain_graph, bool create_graph,
                          bool allow_unused) {
+  // As PyTorch: an empty input list is a mistake (there is nothing to differentiate by).
+  EMBER_CHECK(!inputs.empty(), "autograd::grad: grad requires non-empty inputs");
   EMBER_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
               "autograd::grad: got {} grad_outputs for {} outputs", grad_outputs.size(), outputs.size());
   std::vector<Edge> roots;

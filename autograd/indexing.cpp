@@ -307,6 +307,9 @@ void check_mask(const Tensor& mask, const char* op) {
 
 Tensor index(const Tensor& x, const std::vector<TensorIndex>& indices) {
   detail::check_defined(x, "index");
+  // As LibTorch: x.index({}) is not x[()]; say so rather than return x itself.
+  EMBER_CHECK(!indices.empty(), "index: passing an empty index list to Tensor::index() is not valid syntax (tensor of shape {})",
+              x.sizes());
   return index_with(x, plan_index(x, indices, "index"));
 }
 

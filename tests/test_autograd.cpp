@@ -244,3 +244,10 @@ TEST_CASE("gradcheck reports a wrong backward", "[autograd][gradcheck]") {
   quiet.raise_exception = false;
   REQUIRE(!ember::autograd::gradcheck(bad, {x}, quiet));
 }
+
+TEST_CASE("autograd::grad with no inputs is an error, as in PyTorch", "[autograd][errors]") {
+  ember::Tensor w = ember::ones({2}, ember::requires_grad());
+  ember::Tensor y = (w * 2).sum();
+  CHECK_THAT(testing::error_of([&] { ember::autograd::grad({y}, {}); }),
+             Catch::Matchers::Contains("autograd::grad: grad requires non-empty inputs"));
+}

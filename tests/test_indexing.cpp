@@ -373,3 +373,11 @@ TEST_CASE("the string ... is an ellipsis index, other strings are errors", "[ind
   CHECK_THAT(testing::error_of([&] { x.index({"abc"}); }),
              Catch::Matchers::Contains("index: a string index must be \"...\" (an ellipsis), got \"abc\""));
 }
+
+TEST_CASE("an empty index list is an error, as in LibTorch", "[indexing][errors]") {
+  ember::Tensor x = ember::ones({2, 3});
+  CHECK_THAT(testing::error_of([&] { x.index({}); }),
+             Catch::Matchers::Contains("index: passing an empty index list to Tensor::index() is not valid syntax"));
+  CHECK_THAT(testing::error_of([&] { x.index(std::vector<ember::indexing::TensorIndex>{}); }),
+             Catch::Matchers::Contains("[2, 3]"));
+}
