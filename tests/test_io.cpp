@@ -16,6 +16,7 @@
 #include "src/io/file.hpp"
 #include "src/io/pickle.hpp"
 #include "src/io/zip.hpp"
+#include "torch_archive.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;
@@ -25,6 +26,7 @@ using ember::Tensor;
 using testing::values;
 
 namespace {
+using testing::torch_archive;
 
 // A fresh directory per test case, removed afterwards.
 struct TempDir {
@@ -125,18 +127,6 @@ bool loads_or_throws_error(const std::string& path) {
   }
 }
 
-// A torch-style archive with a hand-written pickle and storages, built with the
-// library's own zip writer, for feeding odd pickles to the loader.
-std::string torch_archive(const std::string& pkl, const std::vector<std::string>& storages = {}) {
-  std::string out;
-  ember::io::ZipWriter zip([&](const void* p, std::size_t n) { out.append(static_cast<const char*>(p), n); });
-  zip.add("archive/data.pkl", pkl.data(), pkl.size());
-  for (std::size_t k = 0; k < storages.size(); ++k)
-    zip.add("archive/data/" + std::to_string(k), storages[k].data(), storages[k].size());
-  zip.add("archive/version", "3\n", 2);
-  zip.finish();
-  return out;
-}
 
 std::string le32(uint32_t v) {
   std::string s(4, '\0');

@@ -21,6 +21,7 @@
 #include "src/io/crc32.hpp"
 #include "src/io/file.hpp"
 #include "src/io/zip.hpp"
+#include "torch_archive.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;
@@ -28,6 +29,7 @@ using ember::StateDict;
 using ember::Tensor;
 
 namespace {
+using testing::torch_archive;
 
 struct TempDir {
   fs::path dir;
@@ -79,18 +81,6 @@ std::string load_error(const TempDir& tmp, const std::string& name, const std::s
   return error_of([&] { ember::load(path); }, seconds);
 }
 
-// A torch.save-style archive around a hand-written pickle, built with the library's
-// own zip writer.
-std::string torch_archive(const std::string& pkl, const std::vector<std::string>& storages = {}) {
-  std::string out;
-  ember::io::ZipWriter zip([&](const void* p, std::size_t n) { out.append(static_cast<const char*>(p), n); });
-  zip.add("archive/data.pkl", pkl.data(), pkl.size());
-  for (std::size_t k = 0; k < storages.size(); ++k)
-    zip.add("archive/data/" + std::to_string(k), storages[k].data(), storages[k].size());
-  zip.add("archive/version", "3\n", 2);
-  zip.finish();
-  return out;
-}
 
 const std::string kProto = "\x80\x02";
 std::string unicode(const std::string& s) { return "X" + le(s.size(), 4) + s; }
