@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "ember/autograd.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace autograd {

@@ -13,8 +13,8 @@
 #include "ember/autograd.hpp"
 #include "ember/autograd/function.hpp"
 #include "ember/creation.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace autograd {

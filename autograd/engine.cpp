@@ -11,7 +11,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/memory.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace autograd {

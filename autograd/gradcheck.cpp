@@ -7,8 +7,8 @@
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace autograd {

@@ -19,8 +19,8 @@
 #include "ops/elementwise.hpp"
 #include "ops/indexing.hpp"
 #include "ops/shape.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using autograd::Ctx;

@@ -8,8 +8,8 @@
 #include "autograd/anomaly.hpp"
 #include "autograd/node.hpp"
 #include "ops/elementwise.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace autograd {

@@ -10,8 +10,8 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/linalg.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using autograd::Ctx;

@@ -21,8 +21,8 @@
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/loss.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace nn {

@@ -5,8 +5,8 @@
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace autograd {
@@ -16,7 +16,7 @@ void delete_autograd_meta(AutogradMeta* meta) { delete meta; }
 namespace {
 std::atomic<uint64_t> g_sequence{1};
 std::atomic<int64_t> g_live_nodes{0};
-// initial-exec: read by every op; see src/allocator.cpp for why.
+// initial-exec: read by every op; see src/core/allocator.cpp for why.
 __attribute__((tls_model("initial-exec"))) thread_local bool t_grad_enabled = true;
 }  // namespace
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "ember/tensor.hpp"
-#include "src/cached_allocator.hpp"
+#include "src/core/cached_allocator.hpp"
 
 namespace ember {
 namespace autograd {

@@ -5,8 +5,8 @@
 #include "ember/autograd.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace nn {

@@ -13,8 +13,8 @@
 #include "autograd/record.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/pooling.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace nn {

@@ -12,8 +12,8 @@
 #include "ember/functions.hpp"
 #include "ember/indexing.hpp"
 #include "ops/shape.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using autograd::Ctx;

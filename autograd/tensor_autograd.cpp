@@ -3,8 +3,8 @@
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/functions.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using autograd::AutogradMeta;

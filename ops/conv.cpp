@@ -9,9 +9,9 @@
 
 #include "ops/dispatch.hpp"
 #include "ops/elementwise.hpp"
-#include "src/check.hpp"
-#include "src/parallel.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/parallel.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

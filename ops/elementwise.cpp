@@ -7,9 +7,9 @@
 #include "ops/dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

@@ -6,9 +6,9 @@
 #include "ops/elementwise.hpp"
 #include "ops/loops.hpp"
 #include "ops/shape.hpp"
-#include "src/check.hpp"
-#include "src/parallel.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/parallel.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

@@ -6,8 +6,8 @@
 #include <climits>
 
 #include "ops/elementwise.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

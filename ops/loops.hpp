@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "ember/tensor.hpp"
-#include "src/parallel.hpp"
+#include "src/core/parallel.hpp"
 
 namespace ember {
 namespace kernels {

@@ -20,9 +20,9 @@
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
-#include "src/check.hpp"
-#include "src/parallel.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/parallel.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

@@ -12,7 +12,7 @@
 #include "ops/dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
-#include "src/shape.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "src/shape.hpp"
+#include "src/core/shape.hpp"
 
 namespace testing {
 

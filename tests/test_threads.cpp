@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "src/parallel.hpp"
+#include "src/core/parallel.hpp"
 
 using ember::Tensor;
 

@@ -26,7 +26,7 @@
 
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace data {

@@ -4,7 +4,7 @@
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace data {

@@ -14,7 +14,7 @@
 
 #include "ember/creation.hpp"
 #include "ember/data/mnist.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/bytes.hpp"
 
 namespace ember {

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "ember/creation.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace data {

@@ -2,7 +2,7 @@
 #include <cstring>
 
 #include "ember/creation.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/file.hpp"
 #include "src/io/formats.hpp"
 

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/bytes.hpp"
 
 namespace ember {

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <unordered_set>
 
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/bytes.hpp"
 #include "src/io/file.hpp"
 #include "src/io/formats.hpp"

@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 #include "ember/creation.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/file.hpp"
 #include "src/io/formats.hpp"
 #include "src/io/bytes.hpp"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/io/bytes.hpp"
 #include "src/io/crc32.hpp"
 

@@ -10,7 +10,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace nn {

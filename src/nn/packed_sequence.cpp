@@ -7,7 +7,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/rnn.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace nn {

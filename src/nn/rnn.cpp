@@ -9,7 +9,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 #include "src/nn/rnn_run.hpp"
 
 namespace ember {

@@ -8,7 +8,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "src/optim/common.hpp"
-#include "src/parallel.hpp"
+#include "src/core/parallel.hpp"
 
 namespace ember {
 namespace optim {

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace autograd {

@@ -10,7 +10,7 @@
 #include "ember/html.hpp"
 #include "ember/nn/module.hpp"
 #include "ember/tensor.hpp"
-#include "src/print_detail.hpp"
+#include "src/core/print_detail.hpp"
 
 namespace ember {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/parallel.hpp"
+#include "src/core/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "ember/threads.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 extern "C" void openblas_set_num_threads(int);
 

@@ -32,7 +32,7 @@
 
 #include "ember/detail/tensor_impl.hpp"
 #include "ember/memory.hpp"
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace detail {

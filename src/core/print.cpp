@@ -19,7 +19,7 @@
 
 #include "autograd/node.hpp"
 #include "ember/tensor.hpp"
-#include "src/print_detail.hpp"
+#include "src/core/print_detail.hpp"
 
 namespace ember {
 namespace {

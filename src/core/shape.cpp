@@ -1,6 +1,6 @@
-#include "src/shape.hpp"
+#include "src/core/shape.hpp"
 
-#include "src/check.hpp"
+#include "src/core/check.hpp"
 
 namespace ember {
 namespace detail {

@@ -1,12 +1,12 @@
-#include "src/random.hpp"
+#include "src/core/random.hpp"
 
 #include <cmath>
 #include <mutex>
 
 #include "ember/creation.hpp"
 #include "ops/elementwise.hpp"
-#include "src/check.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 namespace detail {

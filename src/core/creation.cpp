@@ -6,9 +6,9 @@
 
 #include "ember/autograd.hpp"
 #include "ops/elementwise.hpp"
-#include "src/check.hpp"
-#include "src/random.hpp"
-#include "src/shape.hpp"
+#include "src/core/check.hpp"
+#include "src/core/random.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using detail::empty_tensor;
