@@ -9,7 +9,7 @@
 #include "ember/functions.hpp"
 #include "ember/indexing.hpp"
 #include "ops/elementwise.hpp"
-#include "src/core/random.hpp"
+#include "ops/random.hpp"
 
 namespace ember {
 using autograd::Ctx;

@@ -7,7 +7,7 @@
 #include "ember/autograd.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
-#include "src/core/random.hpp"
+#include "ops/random.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

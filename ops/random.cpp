@@ -1,4 +1,4 @@
-#include "src/core/random.hpp"
+#include "ops/random.hpp"
 
 #include <cmath>
 #include <mutex>
