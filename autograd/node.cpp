@@ -11,20 +11,15 @@
 namespace ember {
 namespace autograd {
 
-void delete_autograd_meta(AutogradMeta* meta) { delete meta; }
-
 namespace {
 std::atomic<uint64_t> g_sequence{1};
 std::atomic<int64_t> g_live_nodes{0};
-// initial-exec: read by every op; see src/core/allocator.cpp for why.
-__attribute__((tls_model("initial-exec"))) thread_local bool t_grad_enabled = true;
 }  // namespace
 
 uint64_t next_sequence_nr() { return g_sequence.fetch_add(1, std::memory_order_relaxed); }
 int64_t live_nodes() { return g_live_nodes.load(std::memory_order_relaxed); }
 
 Node::Node() { g_live_nodes.fetch_add(1, std::memory_order_relaxed); }
-bool grad_mode_enabled() { return t_grad_enabled; }
 
 // Destroys the graph behind this node without recursion: children whose last owner is
 // this node are taken apart in a loop, so a 10,000-step unrolled RNN frees fine.
@@ -258,7 +253,5 @@ void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, const std::vec
 }  // namespace detail
 }  // namespace autograd
 
-bool is_grad_enabled() { return autograd::t_grad_enabled; }
-void set_grad_enabled(bool enabled) { autograd::t_grad_enabled = enabled; }
 
 }  // namespace ember

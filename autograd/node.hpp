@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/autograd.hpp"
 #include "ember/tensor.hpp"
 #include "src/core/cached_allocator.hpp"
 
@@ -101,7 +102,7 @@ uint64_t next_sequence_nr();
 // Graph nodes alive now, in all threads: a leak check (a finished backward, or dropped
 // outputs, must bring it back down).
 int64_t live_nodes();
-bool grad_mode_enabled();
+inline bool grad_mode_enabled() { return ember::is_grad_enabled(); }  // the flag lives in the core
 
 AutogradMeta& meta_of(const Tensor& t);  // creates the block if missing
 inline AutogradMeta* meta_if(const Tensor& t) { return t.autograd_meta(); }

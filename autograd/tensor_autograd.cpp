@@ -3,6 +3,7 @@
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/functions.hpp"
+#include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
 #include "src/core/shape.hpp"
 
@@ -12,6 +13,19 @@ using autograd::meta_of;
 
 namespace {
 std::atomic<unsigned> g_hook_ids{1};
+// The core reaches autograd only through these (see src/core/autograd_hooks.hpp).
+const bool g_hooks_installed = [] {
+  auto& h = detail::autograd_hooks();
+  h.delete_meta = [](AutogradMeta* m) { delete m; };
+  h.set_requires_grad = [](Tensor& t, bool r) { t.requires_grad_(r); };
+  h.grad_fn_name = [](const Tensor& t) {
+    auto fn = t.grad_fn();
+    return fn ? fn->name() : std::string();
+  };
+  h.requires_grad = [](const Tensor& t) { return t.requires_grad(); };
+  return true;
+}();
+
 const Tensor& undefined_tensor() {
   static const Tensor t;
   return t;

@@ -19,63 +19,6 @@ using autograd::needs_grad;
 using autograd::record;
 namespace k = kernels;
 
-// ---- metadata and access ----
-int64_t Tensor::size(int64_t d) const {
-  EMBER_CHECK(dim() > 0, "size: dim {} is out of range for a 0-dim tensor", d);
-  return sizes()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "size"))];
-}
-int64_t Tensor::stride(int64_t d) const {
-  EMBER_CHECK(dim() > 0, "stride: dim {} is out of range for a 0-dim tensor", d);
-  return strides()[static_cast<std::size_t>(detail::wrap_dim(d, dim(), "stride"))];
-}
-bool Tensor::is_alias_of(const Tensor& o) const {
-  return defined() && o.defined() && impl_->storage == o.impl_->storage;
-}
-
-namespace {
-void check_one_element(const Tensor& t) {
-  detail::check_defined(t, "item");
-  EMBER_CHECK(t.numel() == 1, "item: a tensor with {} elements (shape {}) cannot be converted to a number; it "
-                              "needs exactly one",
-              t.numel(), t.sizes());
-}
-}  // namespace
-
-template <class T>
-T Tensor::item() const {
-  check_one_element(*this);
-  switch (dtype()) {
-    case Dtype::Float32: return static_cast<T>(*static_cast<const float*>(data_ptr()));
-    case Dtype::Float64: return static_cast<T>(*static_cast<const double*>(data_ptr()));
-    case Dtype::Int64: return static_cast<T>(*static_cast<const int64_t*>(data_ptr()));
-    case Dtype::Bool: return static_cast<T>(*static_cast<const bool*>(data_ptr()));
-  }
-  return T();
-}
-template float Tensor::item<float>() const;
-template double Tensor::item<double>() const;
-template int64_t Tensor::item<int64_t>() const;
-template int Tensor::item<int>() const;
-template bool Tensor::item<bool>() const;
-
-Scalar Tensor::item() const {
-  check_one_element(*this);
-  if (is_floating_point()) return Scalar(item<double>());
-  if (dtype() == Dtype::Bool) return Scalar(item<bool>());
-  return Scalar(item<int64_t>());
-}
-
-template <class T>
-std::vector<T> Tensor::tolist() const {
-  detail::check_defined(*this, "tolist");
-  Tensor c = k::contiguous_as(*this, DtypeOf<T>::value);
-  const T* p = static_cast<const T*>(c.data_ptr());
-  return std::vector<T>(p, p + c.numel());
-}
-template std::vector<float> Tensor::tolist<float>() const;
-template std::vector<double> Tensor::tolist<double>() const;
-template std::vector<int64_t> Tensor::tolist<int64_t>() const;
-
 // `x[0] = y`: writes into the view.
 Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }
 Tensor& Tensor::operator=(Scalar value) && { return fill_(value); }
@@ -84,22 +27,20 @@ Tensor& Tensor::operator=(Scalar value) && { return fill_(value); }
 Tensor Tensor::to(Dtype d, bool copy) const {
   detail::check_defined(*this, "to");
   if (d == dtype() && !copy) return *this;
-  EMBER_CHECK(!(requires_grad() && autograd::grad_mode_enabled() && !ember::is_floating_point(d)),
-              "to: cannot convert a tensor that requires grad (shape {}) to {}; detach() it first", sizes(), d);
   Tensor y = k::contiguous_as(*this, d);
-  if (needs_grad(*this)) {
+  // Only a floating result carries a gradient: converting to an integer or bool dtype
+  // gives a plain tensor, as in PyTorch.
+  if (ember::is_floating_point(d) && needs_grad(*this)) {
     Dtype from = dtype();
     record("to", {*this}, {&y}, {}, [from](const Grads& g, Ctx&) { return Grads{g[0].to(from)}; });
   }
   return y;
 }
 Tensor Tensor::to(const TensorOptions& o, bool copy) const {
-  Tensor y = to(o.has_dtype() ? o.dtype() : dtype(), copy);
-  if (o.requires_grad()) {
-    if (y.is_same(*this)) y = detach();
-    y.requires_grad_(true);
-  }
-  return y;
+  // As LibTorch: the flag is set with requires_grad_(), never by a conversion.
+  EMBER_CHECK(!o.requires_grad(), "to(options) expects unset requires_grad flag, but got options.requires_grad set "
+              "as true (tensor of shape {}); call requires_grad_() on the result instead", sizes());
+  return to(o.has_dtype() ? o.dtype() : dtype(), copy);
 }
 Tensor Tensor::clone() const {
   detail::check_defined(*this, "clone");

@@ -269,7 +269,7 @@ Tensor conv2d(const Tensor& x_, const Tensor& w_, const Tensor& bias_, const Con
   Tensor y = empty_tensor({g.N, g.Co, Ho, Wo}, dt);
   if (y.numel() == 0) return y;
   if (g.K == 0) {  // no input channels: the output is the bias alone
-    y.zero_();
+    fill(y, 0);
     if (bias.defined()) EMBER_DISPATCH_FLOAT(dt, [&] {
         for (int64_t n = 0; n < g.N; ++n) add_bias(y.data_ptr<T>() + n * g.Co * g.L, bias.data_ptr<T>(), g.Co, g.L);
       });
@@ -292,7 +292,7 @@ Tensor conv2d_input_grad(const Tensor& gy_, const Tensor& w_, const Tensor& bias
   Tensor gx = empty_tensor({g.N, C, H, W}, dt);
   if (gx.numel() == 0) return gx;
   if (g.L == 0 || g.Cog == 0) {  // nothing flows back: zeros (plus the bias)
-    gx.zero_();
+    fill(gx, 0);
     if (bias.defined()) EMBER_DISPATCH_FLOAT(dt, [&] {
         for (int64_t n = 0; n < g.N; ++n) add_bias(gx.data_ptr<T>() + n * C * H * W, bias.data_ptr<T>(), C, H * W);
       });
@@ -313,7 +313,7 @@ Tensor conv2d_weight_grad(const Tensor& x_, const Tensor& gy_, int64_t kh, int64
   Tensor gw = empty_tensor({g.Co, g.Cg, kh, kw}, dt);
   if (gw.numel() == 0) return gw;
   if (g.N == 0 || g.L == 0) {
-    gw.zero_();
+    fill(gw, 0);
     return gw;
   }
   EMBER_DISPATCH_FLOAT(dt, [&] { conv_weight_grad_impl<T>(x.data_ptr<T>(), gy.data_ptr<T>(), gw.data_ptr<T>(), g, dt); });

@@ -6,8 +6,9 @@
 
 #include "ember/autograd.hpp"
 #include "ops/elementwise.hpp"
-#include "src/core/check.hpp"
 #include "ops/random.hpp"
+#include "src/core/autograd_hooks.hpp"
+#include "src/core/check.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
@@ -15,7 +16,7 @@ using detail::empty_tensor;
 
 namespace {
 Tensor finish(Tensor t, const TensorOptions& o) {
-  if (o.requires_grad()) t.requires_grad_(true);
+  if (o.requires_grad()) detail::set_requires_grad(t, true, "requires_grad");
   return t;
 }
 
@@ -253,7 +254,7 @@ Tensor bernoulli(const Tensor& p) {
   detail::check_defined(p, "bernoulli");
   NoGradGuard guard;
   Tensor u = rand(p.sizes(), p.dtype());
-  return kernels::compare(kernels::Compare::Lt, u, p).to(p.dtype());
+  return kernels::contiguous_as(kernels::compare(kernels::Compare::Lt, u, p), p.dtype());
 }
 
 Tensor empty_like(const Tensor& l, const TensorOptions& o) { return empty(l.sizes(), o.dtype(like_dtype(l, o))); }

@@ -527,7 +527,7 @@ Tensor logical(Logical op, const Tensor& a, const Tensor& b) {
   const char* name = op == Logical::And ? "logical_and" : op == Logical::Or ? "logical_or" : "logical_xor";
   detail::check_defined(a, name, "first argument");
   detail::check_defined(b, name, "second argument");
-  return bool_binary_tensors(name, a.to(Dtype::Bool), b, Dtype::Bool, [op](bool x, bool y) {
+  return bool_binary_tensors(name, as_dtype(a, Dtype::Bool), b, Dtype::Bool, [op](bool x, bool y) {
     return op == Logical::And ? (x && y) : op == Logical::Or ? (x || y) : (x != y);
   });
 }

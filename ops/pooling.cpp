@@ -278,7 +278,10 @@ Tensor avg_pool_run(const Tensor& in_, int64_t H, int64_t W, int64_t Ho, int64_t
   Tensor in = contiguous_of(in_);
   Tensor out = empty_tensor(with_plane(in.sizes(), backward ? H : Ho, backward ? W : Wo), in.dtype());
   if (out.numel() == 0) return out;
-  if (in.numel() == 0) return out.zero_();
+  if (in.numel() == 0) {
+    fill(out, 0);
+    return out;
+  }
   EMBER_DISPATCH_FLOAT(in.dtype(), [&] {
     average_planes<T>(
         in.data_ptr<T>(), out.data_ptr<T>(), planes_of(in.sizes()), H, W, Ho, Wo, backward,
@@ -295,7 +298,10 @@ Tensor adaptive_run(const Tensor& in_, int64_t H, int64_t W, int64_t Ho, int64_t
   Tensor in = contiguous_of(in_);
   Tensor out = empty_tensor(with_plane(in.sizes(), backward ? H : Ho, backward ? W : Wo), in.dtype());
   if (out.numel() == 0) return out;
-  if (in.numel() == 0) return out.zero_();
+  if (in.numel() == 0) {
+    fill(out, 0);
+    return out;
+  }
   EMBER_DISPATCH_FLOAT(in.dtype(), [&] {
     average_planes<T>(
         in.data_ptr<T>(), out.data_ptr<T>(), planes_of(in.sizes()), H, W, Ho, Wo, backward,

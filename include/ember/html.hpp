@@ -18,6 +18,9 @@ class Module;
 // operator<<'s text in a `<pre>`.
 std::string repr_html(const Tensor& t);
 
+// `s` with &, <, >, " and ' written as HTML entities.
+std::string html_escape(const std::string& s);
+
 namespace nn {
 // The module's printed structure (operator<<) in a `<pre>`.
 std::string repr_html(const Module& m);

@@ -84,6 +84,10 @@ class Tensor {
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   // True when both tensors view the same storage.
   bool is_alias_of(const Tensor& o) const;
+  // Points this tensor at new_data's storage, dtype and layout in place, so every handle
+  // sharing this tensor (a module's member, an optimizer's list) sees it; the autograd
+  // state (requires_grad, grad) stays (torch::Tensor::set_data).
+  void set_data(const Tensor& new_data) const;
   // The number of in-place writes to this tensor's storage so far.
   uint32_t _version() const { return impl().storage->version.load(std::memory_order_relaxed); }
 

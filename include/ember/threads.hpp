@@ -1,9 +1,32 @@
-// The number of threads ember's kernels and OpenBLAS use, together.
+// The number of threads ember's kernels and OpenBLAS use, together, and the loop
+// splitter they use (at::parallel_for in PyTorch), for code that writes its own loops
+// over tensor data.
 #pragma once
+#include <cstdint>
 
 namespace ember {
 
 void set_num_threads(int n);
 int get_num_threads();
+// Whether this thread is running a chunk of a parallel_for.
+bool in_parallel_region();
+
+namespace detail {
+void parallel_run(int64_t begin, int64_t end, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx);
+}
+
+// Calls f(b, e) on chunks of [begin, end) across ember's threads. A range of at most
+// `grain` elements, a call from inside another parallel_for, or one thread runs
+// f(begin, end) inline: threads only pay above a grain size, and loops never nest.
+template <class F>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
+  if (end - begin <= grain || in_parallel_region() || get_num_threads() == 1) {
+    if (begin < end) f(begin, end);
+    return;
+  }
+  detail::parallel_run(
+      begin, end, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); },
+      static_cast<void*>(&f));
+}
 
 }  // namespace ember

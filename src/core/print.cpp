@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "autograd/node.hpp"
 #include "ember/tensor.hpp"
+#include "src/core/autograd_hooks.hpp"
 #include "src/core/print_detail.hpp"
 
 namespace ember {
@@ -294,8 +294,10 @@ std::vector<std::string> printed_elements(const Tensor& t) {
 }
 
 std::string grad_text(const Tensor& t) {
-  if (auto fn = t.grad_fn()) return "grad_fn=<" + backward_name(fn->name()) + ">";
-  if (t.requires_grad()) return "requires_grad=True";
+  const AutogradHooks& hooks = autograd_hooks();
+  std::string op = hooks.grad_fn_name ? hooks.grad_fn_name(t) : std::string();
+  if (!op.empty()) return "grad_fn=<" + backward_name(op) + ">";
+  if (hooks.requires_grad && hooks.requires_grad(t)) return "requires_grad=True";
   return "";
 }
 

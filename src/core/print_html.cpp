@@ -1,4 +1,4 @@
-// repr_html: tensors and modules as HTML for notebooks. The element texts and the
+// repr_html: tensors as HTML for notebooks. The element texts and the
 // summary come from the text printer (print_detail.hpp), so a cell shows exactly what
 // operator<< shows for that element.
 #include <cstddef>
@@ -8,14 +8,12 @@
 #include <vector>
 
 #include "ember/html.hpp"
-#include "ember/nn/module.hpp"
 #include "ember/tensor.hpp"
 #include "src/core/print_detail.hpp"
 
 namespace ember {
-namespace {
 
-std::string escape(const std::string& s) {
+std::string html_escape(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -30,6 +28,9 @@ std::string escape(const std::string& s) {
   }
   return out;
 }
+
+namespace {
+std::string escape(const std::string& s) { return html_escape(s); }
 
 std::string cell(const std::string& text) { return "<td>" + escape(text) + "</td>"; }
 
@@ -135,12 +136,5 @@ std::string repr_html(const Tensor& t) {
   return out + "</div>\n";
 }
 
-namespace nn {
-std::string repr_html(const Module& m) {
-  std::ostringstream os;
-  os << m;
-  return "<pre>" + escape(os.str()) + "</pre>\n";
-}
-}  // namespace nn
 
 }  // namespace ember

@@ -2,13 +2,10 @@
 
 #include <new>
 
+#include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
 
 namespace ember {
-namespace autograd {
-// Defined by the autograd layer; the core only owns the pointer.
-void delete_autograd_meta(AutogradMeta* meta);
-}  // namespace autograd
 namespace detail {
 
 namespace {
@@ -82,7 +79,7 @@ TensorImpl* TensorImpl::make(Storage* storage, Dtype dtype, Shape sizes, Shape s
 }
 
 void TensorImpl::destroy() {
-  if (autograd) autograd::delete_autograd_meta(autograd);
+  if (autograd) autograd_hooks().delete_meta(autograd);  // only autograd makes one
   storage->release();
   this->~TensorImpl();
   cached_free(this, sizeof(TensorImpl));

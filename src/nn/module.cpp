@@ -24,21 +24,6 @@ std::string join_name(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
 
-// Points dst's TensorImpl at src's data, dtype and layout, so that every handle sharing
-// dst's impl (a module member, an optimizer's list) sees the converted tensor.
-void set_data(Tensor& dst, const Tensor& src) {
-  ember::detail::TensorImpl* d = dst.unsafeGetTensorImpl();
-  const ember::detail::TensorImpl* s = src.unsafeGetTensorImpl();
-  s->storage->retain();
-  d->storage->release();
-  d->storage = s->storage;
-  d->dtype = s->dtype;
-  d->offset = s->offset;
-  d->sizes = s->sizes;
-  d->strides = s->strides;
-  d->refresh();
-}
-
 }  // namespace
 
 Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
@@ -192,7 +177,7 @@ void Module::to(Dtype dtype) {
     if (!t.is_floating_point() || t.dtype() == dtype) return;
     // A gradient of the old dtype would no longer match its tensor.
     if (t.requires_grad()) t.mutable_grad() = Tensor();
-    set_data(t, t.to(dtype).contiguous());
+    t.set_data(t.to(dtype).contiguous());
   };
   for (Tensor& p : parameters()) convert(p);
   for (Tensor& b : buffers()) convert(b);

@@ -7,8 +7,8 @@
 
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
+#include "ember/threads.hpp"
 #include "src/optim/common.hpp"
-#include "src/core/parallel.hpp"
 
 namespace ember {
 namespace optim {
@@ -29,6 +29,8 @@ template class AdamFamilyOptions<AdamOptions>;
 template class AdamFamilyOptions<AdamWOptions>;
 
 namespace {
+// Elements per chunk when the update is split across threads (the kernels' grain).
+constexpr int64_t kAdamGrain = 32768;
 
 // The scalars of one step of one parameter, computed once in double.
 struct AdamStep {
@@ -69,7 +71,7 @@ void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep&
   const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
   const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
   const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
-  parallel_for(0, n, kGrainSize, [=](int64_t begin, int64_t end) {
+  parallel_for(0, n, kAdamGrain, [=](int64_t begin, int64_t end) {
     adam_range<T, kWeightDecay, kAmsgrad>(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr,
                                           end - begin, sign, wd, b1, b2, c1, c2, bc2, eps, neg_step);
   });
