@@ -6,6 +6,7 @@
 #include "ember/creation.hpp"
 #include "ember/data.hpp"
 #include "ember/dtype.hpp"
+#include "ember/enum.hpp"
 #include "ember/error.hpp"
 #include "ember/functions.hpp"
 #include "ember/html.hpp"

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 
+#include "ember/device.hpp"
 #include "ember/dtype.hpp"
 
 namespace ember {
@@ -22,6 +23,12 @@ class TensorOptions {
     o.requires_grad_ = r;
     return o;
   }
+  // Only the CPU is accepted (see <ember/device.hpp>); another device is an ember::Error here.
+  TensorOptions device(Device d) const {
+    detail::check_cpu(d, "TensorOptions::device");
+    return *this;
+  }
+  Device device() const { return Device(kCPU); }
   bool has_dtype() const { return dtype_.has_value(); }
   // The dtype asked for, or the default float dtype.
   Dtype dtype() const { return dtype_ ? *dtype_ : get_default_dtype(); }
@@ -35,5 +42,6 @@ class TensorOptions {
 
 inline TensorOptions dtype(Dtype d) { return TensorOptions().dtype(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
+inline TensorOptions device(Device d) { return TensorOptions().device(d); }
 
 }  // namespace ember

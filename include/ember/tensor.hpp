@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ember/detail/tensor_impl.hpp"
+#include "ember/device.hpp"
 #include "ember/dtype.hpp"
 #include "ember/error.hpp"
 #include "ember/options.hpp"
@@ -105,6 +106,13 @@ class Tensor {
   // ---- conversion and copies ----
   Tensor to(Dtype dtype, bool copy = false) const;
   Tensor to(const TensorOptions& options, bool copy = false) const;
+  // Devices (<ember/device.hpp>): every tensor is on the CPU; another device is an error.
+  Tensor to(Device device, bool non_blocking = false, bool copy = false) const;
+  Tensor to(Device device, Dtype dtype, bool non_blocking = false, bool copy = false) const;
+  Device device() const { return Device(kCPU); }
+  bool is_cpu() const { return true; }
+  bool is_cuda() const { return false; }
+  Tensor cpu() const { return *this; }
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor detach() const;

@@ -183,6 +183,12 @@ void Module::to(Dtype dtype) {
   for (Tensor& b : buffers()) convert(b);
 }
 
+void Module::to(Device device, bool /*non_blocking*/) { ember::detail::check_cpu(device, "Module::to"); }
+void Module::to(Device device, Dtype dtype, bool /*non_blocking*/) {
+  ember::detail::check_cpu(device, "Module::to");
+  to(dtype);
+}
+
 // ---- state_dict ----
 
 namespace {

@@ -21,7 +21,7 @@ namespace nn {
 // Walks a container's submodules in order, giving shared_ptr<Module>.
 class ModuleIterator {
  public:
-  using Base = std::vector<std::pair<std::string, std::shared_ptr<Module>>>::const_iterator;
+  using Base = std::vector<OrderedDictItem<std::shared_ptr<Module>>>::const_iterator;
   explicit ModuleIterator(Base it) : it_(it) {}
   const std::shared_ptr<Module>& operator*() const { return it_->second; }
   const std::shared_ptr<Module>* operator->() const { return &it_->second; }
@@ -123,7 +123,7 @@ class ModuleDictImpl : public Module {
   }
   std::vector<std::string> keys() const { return own_children().keys(); }
   std::vector<std::shared_ptr<Module>> values() const { return own_children().values(); }
-  const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& items() const {
+  const std::vector<OrderedDictItem<std::shared_ptr<Module>>>& items() const {
     return own_children().items();
   }
   // Adds the key, or replaces its module when present (Python's d[key] = module).

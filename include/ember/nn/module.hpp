@@ -72,6 +72,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // module and its users hold keep their identity and see the new dtype. Gradients are
   // dropped.
   void to(Dtype dtype);
+  // The CPU is ember's only device: to(kCPU) keeps the module as it is, another device
+  // is an ember::Error (LibTorch's module->to(device)).
+  void to(Device device, bool non_blocking = false);
+  void to(Device device, Dtype dtype, bool non_blocking = false);
 
   // Parameters then buffers of each module, depth-first, under their dotted names.
   // The tensors are shared with the module (detached from autograd).

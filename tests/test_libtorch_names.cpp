@@ -1,0 +1,110 @@
+// LibTorch's spellings that ember accepts beside its own: the OrderedDict interface
+// (items with key()/value(), position indexing, front/back, pop, update) and the mode
+// constants (ember::kMean, ember::kReLU, ...), which stand for PyTorch's mode strings.
+#include <sstream>
+
+#include "helpers.hpp"
+
+using Catch::Matchers::Contains;
+using ember::Tensor;
+
+TEST_CASE("OrderedDict has LibTorch's item and position interface", "[ordered_dict]") {
+  ember::OrderedDict<int> d;
+  d.insert("a", 1);
+  d.insert("b", 2);
+  d.insert("c", 3);
+  CHECK(d[1].key() == "b");
+  CHECK(d[1].value() == 2);
+  CHECK(*d[2] == 3);
+  CHECK(d.front().key() == "a");
+  CHECK(d.back().value() == 3);
+  d[0].value() = 10;
+  CHECK(d["a"] == 10);
+  // Python's and C++17's spellings still work on the same items.
+  int sum = 0;
+  for (const auto& [key, value] : d) sum += value + static_cast<int>(key.size());
+  CHECK(sum == 10 + 2 + 3 + 3);
+  CHECK(d.items()[2].first == "c");
+
+  CHECK(d.pop("b") == 2);
+  CHECK(d.keys() == std::vector<std::string>{"a", "c"});
+  CHECK_THROWS_WITH(d.pop("b"), Contains("no key 'b'"));
+  CHECK_THROWS_WITH(d[5], Contains("index 5 is out of range for a dict of 2 items"));
+
+  ember::OrderedDict<int> more;
+  more.insert("d", 4);
+  d.update(more);
+  CHECK(d.size() == 3);
+  CHECK(d.back().key() == "d");
+  CHECK_THROWS_WITH(d.update(more), Contains("'d' already present"));
+
+  ember::OrderedDict<int> empty("parameter");
+  CHECK(empty.is_empty());
+  CHECK(empty.key_description() == "parameter");
+  CHECK_THROWS_WITH(empty.front(), Contains("front"));
+  CHECK_THROWS_WITH(empty.at("w"), Contains("no parameter 'w'"));
+}
+
+TEST_CASE("a module's named_parameters items have key() and value()", "[ordered_dict][nn]") {
+  ember::nn::Linear fc(3, 2);
+  auto params = fc->named_parameters();
+  REQUIRE(params.size() == 2);
+  CHECK(params[0].key() == "weight");
+  CHECK(params[0].value().sizes() == std::vector<int64_t>{2, 3});
+  CHECK(params[1]->sizes() == std::vector<int64_t>{2});
+}
+
+TEST_CASE("mode constants stand for PyTorch's mode strings", "[enum]") {
+  Tensor x = ember::tensor({1.0, 2.0, 4.0}), y = ember::tensor({0.0, 0.0, 0.0});
+  namespace F = ember::nn::functional;
+  // mse of (1, 2, 4) against zeros: sum 21, mean 7 (by hand).
+  CHECK(F::mse_loss(x, y, ember::kSum).item<double>() == 21.0);
+  CHECK(F::mse_loss(x, y, ember::kMean).item<double>() == 7.0);
+  CHECK(F::mse_loss(x, y, ember::kNone).sizes() == std::vector<int64_t>{3});
+
+  std::string mode = ember::kFanOut;
+  CHECK(mode == "fan_out");
+  CHECK(ember::kReflect == std::string("reflect"));
+  CHECK(ember::enumtype::get_enum_name(ember::kBilinear) == "kBilinear");
+  std::ostringstream os;
+  os << ember::kReLU;
+  CHECK(os.str() == "kReLU");
+  // An init call with constants instead of strings gives the same gain: kaiming_normal_
+  // with fan_out and relu has std sqrt(2 / fan_out) (PyTorch's formula).
+  Tensor w = ember::empty({200, 100});
+  ember::manual_seed(0);
+  ember::nn::init::kaiming_normal_(w, 0, ember::kFanOut, ember::kReLU);
+  double std_dev = std::sqrt(ember::var_unbiased(w, true).item<double>());
+  CHECK(std::abs(std_dev - std::sqrt(2.0 / 200)) < 0.01);
+}
+
+TEST_CASE("the device model: everything is on the CPU, another device is an error", "[device]") {
+  Tensor x = ember::ones({2, 3});
+  CHECK(x.device() == ember::Device(ember::kCPU));
+  CHECK(x.device().is_cpu());
+  CHECK(x.is_cpu());
+  CHECK_FALSE(x.is_cuda());
+  CHECK(x.device().str() == "cpu");
+  CHECK(ember::Device("cuda:1").index() == 1);
+  CHECK(ember::Device("cuda:1").is_cuda());
+  CHECK_FALSE(ember::cuda::is_available());
+
+  // The usual LibTorch idiom picks the CPU here and runs.
+  ember::Device device = ember::cuda::is_available() ? ember::kCUDA : ember::kCPU;
+  Tensor y = x.to(device);
+  CHECK(y.is_same(x));
+  CHECK_FALSE(x.to(device, false, true).is_same(x));
+  CHECK(x.to(ember::kCPU, ember::kFloat64).dtype() == ember::kFloat64);
+  CHECK(ember::zeros({2}, ember::TensorOptions().device(ember::kCPU).dtype(ember::kInt64)).dtype() == ember::kInt64);
+  ember::nn::Linear fc(3, 2);
+  fc->to(device);
+  fc->to(ember::kCPU, ember::kFloat64);
+  CHECK(fc->weight.dtype() == ember::kFloat64);
+
+  CHECK_THROWS_WITH(x.to(ember::kCUDA), Contains("to: ember runs on the CPU only; device cuda is not available"));
+  CHECK_THROWS_WITH(ember::TensorOptions().device("cuda:0"), Contains("device cuda:0 is not available"));
+  CHECK_THROWS_WITH(fc->to(ember::Device("cuda")), Contains("Module::to"));
+  CHECK_THROWS_WITH(ember::Device("tpu"), Contains("\"tpu\""));
+  CHECK_THROWS_WITH(ember::Device("cuda:x"), Contains("invalid device index"));
+  CHECK_THROWS_WITH(ember::Device(ember::kCPU, 2), Contains("CPU device index must be -1 or zero, got 2"));
+}
