@@ -2,7 +2,9 @@
 // threw, running a file and its main, and undo.
 #include <clang/AST/ASTContext.h>
 #include <clang/AST/Decl.h>
+#include <clang/AST/DeclCXX.h>
 #include <clang/AST/Expr.h>
+#include <clang/AST/ExprCXX.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Interpreter/Interpreter.h>
 #include <clang/Interpreter/PartialTranslationUnit.h>
@@ -27,6 +29,51 @@ namespace {
 std::vector<clang::Value>& never_destroyed() {
   static auto* values = new std::vector<clang::Value>;
   return *values;
+}
+
+const clang::Expr* without_parens_and_casts(const clang::Expr* e) {
+  for (;;) {
+    if (auto* p = llvm::dyn_cast<clang::ParenExpr>(e)) e = p->getSubExpr();
+    else if (auto* c = llvm::dyn_cast<clang::CastExpr>(e)) e = c->getSubExpr();
+    else return e;
+  }
+}
+
+// Whether the value an input records for its last expression (written without a
+// semicolon) is a temporary of the input, gone by the time it would be printed. clang
+// records an lvalue of class type by its address; when the lvalue is what a method
+// returning a reference (`*this`) gives on a temporary, as in `x[0] = 100` or
+// `t.index({0}).add_(1)`, that address is dead once the statement has run.
+bool value_refers_to_temporary(clang::PartialTranslationUnit& ptu) {
+  clang::TopLevelStmtDecl* statement = nullptr;
+  for (clang::Decl* d : ptu.TUPart->decls())
+    if (auto* s = llvm::dyn_cast<clang::TopLevelStmtDecl>(d); s && s->isSemiMissing()) statement = s;
+  auto* full = statement ? llvm::dyn_cast_or_null<clang::Expr>(statement->getStmt()) : nullptr;
+  auto* call = full ? llvm::dyn_cast<clang::CallExpr>(full->IgnoreImplicit()) : nullptr;
+  const clang::FunctionDecl* callee = call ? call->getDirectCallee() : nullptr;
+  if (!callee || !callee->getIdentifier() || callee->getName() != "__clang_Interpreter_SetValueNoAlloc" ||
+      call->getNumArgs() != 4)
+    return false;
+  // A value recorded by address has (void*)&lvalue as its argument; others (numbers,
+  // pointers) are copied and live on.
+  auto* address = llvm::dyn_cast<clang::UnaryOperator>(without_parens_and_casts(call->getArg(3)));
+  if (!address || address->getOpcode() != clang::UO_AddrOf) return false;
+  const clang::Expr* e = without_parens_and_casts(address->getSubExpr());
+  // Follow calls of methods that return a reference to the object they were called on.
+  while (e->isLValue()) {
+    const clang::Expr* object = nullptr;
+    if (auto* member = llvm::dyn_cast<clang::CXXMemberCallExpr>(e))
+      object = member->getImplicitObjectArgument();
+    else if (auto* op = llvm::dyn_cast<clang::CXXOperatorCallExpr>(e);
+             op && op->getNumArgs() > 0 && llvm::isa_and_nonnull<clang::CXXMethodDecl>(op->getDirectCallee()))
+      object = op->getArg(0);
+    if (!object) return false;
+    object = without_parens_and_casts(object);
+    if (auto* temporary = llvm::dyn_cast<clang::MaterializeTemporaryExpr>(object))
+      return temporary->getExtendingDecl() == nullptr;
+    e = object;
+  }
+  return false;
 }
 
 }  // namespace
@@ -83,6 +130,7 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
     return Outcome::compile_error;
   }
   std::string void_tail = value ? void_statement_text(*ptu) : std::string();
+  bool value_dies = value && value_refers_to_temporary(*ptu);
   if (ptu->TheModule) {
     Outcome outcome = run_module(*ptu, value);
     if (outcome != Outcome::ok) return outcome;
@@ -99,6 +147,7 @@ Outcome Session::execute(const std::string& code, clang::Value* value) {
     }
   }
   if (value) take_last_value(value);
+  if (value_dies) *value = clang::Value();  // nothing left to print: as if it had a semicolon
   return Outcome::ok;
 }
 
