@@ -74,25 +74,31 @@ void Tensor::zero_grad(bool set_to_none) {
   }
 }
 
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  detail::check_defined(*this, "backward");
+  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
+                     retain_graph, create_graph);
+}
+
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
                       const std::vector<Tensor>& inputs) const {
   detail::check_defined(*this, "backward");
-  if (!inputs.empty()) {
-    // Accumulate only into the given inputs.
-    std::vector<Tensor> grads = autograd::grad({*this}, inputs, gradient.defined() ? std::vector<Tensor>{gradient}
-                                                                                    : std::vector<Tensor>{},
-                                               retain_graph, create_graph, true);
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      if (!grads[i].defined()) continue;
-      autograd::AutogradMeta& m = meta_of(inputs[i]);
-      std::lock_guard<autograd::SpinLock> lock(m.grad_lock);  // as AccumulateGrad does
-      Tensor& g = m.grad;
-      g = g.defined() ? (create_graph ? g + grads[i] : g.add_(grads[i])) : grads[i];
-    }
-    return;
+  // As PyTorch and LibTorch: a list given and empty is a mistake, not "every leaf".
+  EMBER_CHECK(!inputs.empty(),
+              "backward: 'inputs' argument to backward() cannot be empty. (output of shape {}; leave inputs out to "
+              "accumulate into every leaf)",
+              sizes());
+  // Accumulate only into the given inputs.
+  std::vector<Tensor> grads = autograd::grad({*this}, inputs, gradient.defined() ? std::vector<Tensor>{gradient}
+                                                                                  : std::vector<Tensor>{},
+                                             retain_graph, create_graph, true);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    autograd::AutogradMeta& m = meta_of(inputs[i]);
+    std::lock_guard<autograd::SpinLock> lock(m.grad_lock);  // as AccumulateGrad does
+    Tensor& g = m.grad;
+    g = g.defined() ? (create_graph ? g + grads[i] : g.add_(grads[i])) : grads[i];
   }
-  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
-                     retain_graph, create_graph);
 }
 
 void Tensor::retain_grad() const {

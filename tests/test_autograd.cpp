@@ -239,6 +239,32 @@ TEST_CASE("retain_grad keeps accumulating across an in-place op, other hooks sta
   REQUIRE(values(y.grad()) == std::vector<double>{72, 144});
 }
 
+TEST_CASE("backward with inputs accumulates only into them, an empty inputs list is an error",
+          "[autograd][errors]") {
+  // y = ones(2); w = ones(2); (y * 2 * w).sum().backward(inputs=[y])
+  // PyTorch: y.grad = [2, 2], w.grad is None.
+  Tensor y = ember::ones({2}, ember::requires_grad());
+  Tensor w = ember::ones({2}, ember::requires_grad());
+  (y * 2 * w).sum().backward(Tensor(), std::nullopt, false, {y});
+  REQUIRE(values(y.grad()) == std::vector<double>{2, 2});
+  REQUIRE(!w.grad().defined());
+
+  // PyTorch: z.backward(inputs=[]) raises "'inputs' argument to backward() cannot be empty."
+  // (LibTorch's Tensor::backward says the same); nothing is accumulated.
+  Tensor z = (y * 2 * w).sum();
+  std::string msg = testing::error_of([&] { z.backward(Tensor(), std::nullopt, false, std::vector<Tensor>{}); });
+  REQUIRE(msg.find("'inputs' argument to backward() cannot be empty") != std::string::npos);
+  REQUIRE(msg.find("[]") != std::string::npos);  // the output's shape (a scalar)
+  // `{}` in that place is an empty list too: the overload with inputs has no default.
+  REQUIRE_THROWS_AS(z.backward(Tensor(), std::nullopt, false, {}), ember::Error);
+  REQUIRE(values(y.grad()) == std::vector<double>{2, 2});
+  REQUIRE(!w.grad().defined());
+  // Without inputs, every leaf gets its gradient.
+  z.backward();
+  REQUIRE(values(y.grad()) == std::vector<double>{4, 4});
+  REQUIRE(values(w.grad()) == std::vector<double>{2, 2});
+}
+
 TEST_CASE("the graph is owned by its outputs and freed with them", "[autograd]") {
   std::weak_ptr<ember::autograd::Node> node;
   Tensor x = ember::ones({3}, ember::requires_grad());
