@@ -189,9 +189,7 @@ void wrap_custom_outputs(const std::shared_ptr<Node>& shared, variable_list& out
                   "supported",
                   node->fn_name, o.sizes());
       // The tensor keeps its identity and takes this function as its history.
-      AutogradMeta& mm = meta_of(o);
-      mm.grad_fn = differentiable ? shared : nullptr;
-      mm.output_nr = static_cast<uint32_t>(k);
+      rebase_history(meta_of(o), differentiable ? shared : nullptr, static_cast<uint32_t>(k));
       continue;
     }
     if (!differentiable) continue;

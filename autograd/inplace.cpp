@@ -29,8 +29,7 @@ void take_over(const char* op, Tensor& self, const Tensor& result) {
   bump_version(self, op);
   AutogradMeta& m = meta_of(self);
   AutogradMeta* rm = result.autograd_meta();
-  m.grad_fn = rm ? rm->grad_fn : nullptr;
-  m.output_nr = rm ? rm->output_nr : 0;
+  rebase_history(m, rm ? rm->grad_fn : nullptr, rm ? rm->output_nr : 0);
 }
 
 }  // namespace autograd

@@ -71,6 +71,7 @@ struct AutogradMeta {
   std::weak_ptr<Node> grad_accumulator;
   std::vector<std::pair<unsigned, Hook>> leaf_hooks;
   std::shared_ptr<Tensor> retained_grad;  // retain_grad() on a non-leaf
+  unsigned retain_grad_hook_id = 0;       // its pre-hook on grad_fn (see rebase_history)
 };
 
 struct Node : std::enable_shared_from_this<Node> {
@@ -113,6 +114,10 @@ inline bool requires_grad(const Tensor& t) {
 }
 // Where t's gradient goes: its grad_fn, or its leaf accumulator.
 Edge gradient_edge(const Tensor& t);
+// Gives a tensor changed in place its new history (fn, output output_nr). A gradient
+// retained with retain_grad() follows the tensor to its new version, as in PyTorch; the
+// other hooks stay with the old version.
+void rebase_history(AutogradMeta& m, std::shared_ptr<Node> fn, uint32_t output_nr);
 
 // Saves t for backward; save_output for a tensor the op itself produced.
 SavedTensor save(const Tensor& t);

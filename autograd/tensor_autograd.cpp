@@ -26,6 +26,14 @@ const bool g_hooks_installed = [] {
   return true;
 }();
 
+// Keeps what reaches the node for the tensor in *slot (adding to what is there).
+autograd::Hook retain_grad_hook(std::weak_ptr<Tensor> slot) {
+  return [slot](const Tensor& g) {
+    if (auto s = slot.lock()) *s = s->defined() ? *s + g : g.detach().clone();
+    return Tensor();
+  };
+}
+
 const Tensor& undefined_tensor() {
   static const Tensor t;
   return t;
@@ -81,25 +89,31 @@ void Tensor::zero_grad(bool set_to_none) {
   }
 }
 
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
+  detail::check_defined(*this, "backward");
+  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
+                     retain_graph, create_graph);
+}
+
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
                       const std::vector<Tensor>& inputs) const {
   detail::check_defined(*this, "backward");
-  if (!inputs.empty()) {
-    // Accumulate only into the given inputs.
-    std::vector<Tensor> grads = autograd::grad({*this}, inputs, gradient.defined() ? std::vector<Tensor>{gradient}
-                                                                                    : std::vector<Tensor>{},
-                                               retain_graph, create_graph, true);
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      if (!grads[i].defined()) continue;
-      autograd::AutogradMeta& m = meta_of(inputs[i]);
-      std::lock_guard<autograd::SpinLock> lock(m.grad_lock);  // as AccumulateGrad does
-      Tensor& g = m.grad;
-      g = g.defined() ? (create_graph ? g + grads[i] : g.add_(grads[i])) : grads[i];
-    }
-    return;
+  // As PyTorch and LibTorch: a list given and empty is a mistake, not "every leaf".
+  EMBER_CHECK(!inputs.empty(),
+              "backward: 'inputs' argument to backward() cannot be empty. (output of shape {}; leave inputs out to "
+              "accumulate into every leaf)",
+              sizes());
+  // Accumulate only into the given inputs.
+  std::vector<Tensor> grads = autograd::grad({*this}, inputs, gradient.defined() ? std::vector<Tensor>{gradient}
+                                                                                  : std::vector<Tensor>{},
+                                             retain_graph, create_graph, true);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!grads[i].defined()) continue;
+    autograd::AutogradMeta& m = meta_of(inputs[i]);
+    std::lock_guard<autograd::SpinLock> lock(m.grad_lock);  // as AccumulateGrad does
+    Tensor& g = m.grad;
+    g = g.defined() ? (create_graph ? g + grads[i] : g.add_(grads[i])) : grads[i];
   }
-  autograd::backward({*this}, gradient.defined() ? std::vector<Tensor>{gradient} : std::vector<Tensor>{},
-                     retain_graph, create_graph);
 }
 
 void Tensor::retain_grad() const {
@@ -108,14 +122,26 @@ void Tensor::retain_grad() const {
   AutogradMeta& m = meta_of(*this);
   if (!m.grad_fn || m.retained_grad) return;  // leaves keep their grad anyway
   m.retained_grad = std::make_shared<Tensor>();
-  std::weak_ptr<Tensor> slot = m.retained_grad;
-  m.grad_fn->pre_hooks.push_back({m.output_nr, {0, [slot](const Tensor& g) {
-                                                  if (auto s = slot.lock()) {
-                                                    *s = s->defined() ? *s + g : g.detach().clone();
-                                                  }
-                                                  return Tensor();
-                                                }}});
+  // An id of its own, so that rebase_history finds this tensor's hook and no other.
+  m.retain_grad_hook_id = g_hook_ids.fetch_add(1);
+  m.grad_fn->pre_hooks.push_back({m.output_nr, {m.retain_grad_hook_id, retain_grad_hook(m.retained_grad)}});
 }
+
+namespace autograd {
+
+void rebase_history(AutogradMeta& m, std::shared_ptr<Node> fn, uint32_t output_nr) {
+  if (m.retained_grad && m.grad_fn) {
+    // The old version's node no longer fills the retained grad; the new one does.
+    auto& pre = m.grad_fn->pre_hooks;
+    pre.erase(std::remove_if(pre.begin(), pre.end(), [&](auto& h) { return h.second.first == m.retain_grad_hook_id; }),
+              pre.end());
+    if (fn) fn->pre_hooks.push_back({output_nr, {m.retain_grad_hook_id, retain_grad_hook(m.retained_grad)}});
+  }
+  m.grad_fn = std::move(fn);
+  m.output_nr = output_nr;
+}
+
+}  // namespace autograd
 
 bool Tensor::retains_grad() const {
   AutogradMeta* m = autograd_meta();

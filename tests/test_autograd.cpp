@@ -184,6 +184,87 @@ TEST_CASE("retain_grad keeps a non-leaf gradient", "[autograd]") {
   REQUIRE(values(h.grad()) == std::vector<double>{4, 8});
 }
 
+// Expected values below are PyTorch 1.13's (python3-torch), for the same steps in Python.
+TEST_CASE("retain_grad follows the tensor through in-place ops", "[autograd][retain_grad]") {
+  // a = ones(2, 2).clone(); a.retain_grad(); a.mul_(2); (a + 1).sum().backward()
+  // PyTorch: a.grad is all 1 (the gradient of the newest version), not 2.
+  Tensor a = ember::ones({2, 2}, ember::requires_grad()).clone();
+  a.retain_grad();
+  a.mul_(2);
+  (a + 1).sum().backward();
+  REQUIRE(a.retains_grad());
+  REQUIRE(values(a.grad()) == std::vector<double>{1, 1, 1, 1});
+
+  // Two in-place ops: x = [1, 2, 3]; a = x * 1; a.mul_(3); a.add_(1); (a * a).sum()
+  // PyTorch: a.grad = [8, 14, 20] (2a with a = [4, 7, 10]), x.grad = [24, 42, 60].
+  Tensor x = ember::tensor({1.0, 2.0, 3.0}, ember::requires_grad());
+  Tensor b = x * 1;
+  b.retain_grad();
+  b.mul_(3);
+  b.add_(1);
+  (b * b).sum().backward();
+  REQUIRE(values(b.grad()) == std::vector<double>{8, 14, 20});
+  REQUIRE(values(x.grad()) == std::vector<double>{24, 42, 60});
+}
+
+TEST_CASE("retain_grad keeps accumulating across an in-place op, other hooks stay with the old version",
+          "[autograd][retain_grad]") {
+  // x = [1, 2]; a = x * 2; a.retain_grad(); (a * 5).sum().backward(retain_graph=True)
+  // PyTorch: a.grad = [5, 5]; then a.mul_(3); (a * a).sum().backward() adds 2a = [12, 24]:
+  // a.grad = [17, 29].
+  Tensor x = ember::tensor({1.0, 2.0}, ember::requires_grad());
+  Tensor a = x * 2;
+  a.retain_grad();
+  (a * 5).sum().backward(Tensor(), true);
+  REQUIRE(values(a.grad()) == std::vector<double>{5, 5});
+  a.mul_(3);
+  (a * a).sum().backward();
+  REQUIRE(values(a.grad()) == std::vector<double>{17, 29});
+
+  // x = [1, 2]; c = x * 2; c.retain_grad(); c.register_hook(h); c.mul_(3); (c * c).sum()
+  // PyTorch: the hook sees the old version's gradient [36, 72]; c.grad = [12, 24];
+  // x.grad = [72, 144].
+  Tensor y = ember::tensor({1.0, 2.0}, ember::requires_grad());
+  Tensor c = y * 2;
+  c.retain_grad();
+  std::vector<double> seen;
+  c.register_grad_hook([&](const Tensor& g) {
+    seen = values(g);
+    return Tensor();
+  });
+  c.mul_(3);
+  (c * c).sum().backward();
+  REQUIRE(seen == std::vector<double>{36, 72});
+  REQUIRE(values(c.grad()) == std::vector<double>{12, 24});
+  REQUIRE(values(y.grad()) == std::vector<double>{72, 144});
+}
+
+TEST_CASE("backward with inputs accumulates only into them, an empty inputs list is an error",
+          "[autograd][errors]") {
+  // y = ones(2); w = ones(2); (y * 2 * w).sum().backward(inputs=[y])
+  // PyTorch: y.grad = [2, 2], w.grad is None.
+  Tensor y = ember::ones({2}, ember::requires_grad());
+  Tensor w = ember::ones({2}, ember::requires_grad());
+  (y * 2 * w).sum().backward(Tensor(), std::nullopt, false, {y});
+  REQUIRE(values(y.grad()) == std::vector<double>{2, 2});
+  REQUIRE(!w.grad().defined());
+
+  // PyTorch: z.backward(inputs=[]) raises "'inputs' argument to backward() cannot be empty."
+  // (LibTorch's Tensor::backward says the same); nothing is accumulated.
+  Tensor z = (y * 2 * w).sum();
+  std::string msg = testing::error_of([&] { z.backward(Tensor(), std::nullopt, false, std::vector<Tensor>{}); });
+  REQUIRE(msg.find("'inputs' argument to backward() cannot be empty") != std::string::npos);
+  REQUIRE(msg.find("[]") != std::string::npos);  // the output's shape (a scalar)
+  // `{}` in that place is an empty list too: the overload with inputs has no default.
+  REQUIRE_THROWS_AS(z.backward(Tensor(), std::nullopt, false, {}), ember::Error);
+  REQUIRE(values(y.grad()) == std::vector<double>{2, 2});
+  REQUIRE(!w.grad().defined());
+  // Without inputs, every leaf gets its gradient.
+  z.backward();
+  REQUIRE(values(y.grad()) == std::vector<double>{4, 4});
+  REQUIRE(values(w.grad()) == std::vector<double>{2, 2});
+}
+
 TEST_CASE("the graph is owned by its outputs and freed with them", "[autograd]") {
   std::weak_ptr<ember::autograd::Node> node;
   Tensor x = ember::ones({3}, ember::requires_grad());

@@ -218,6 +218,19 @@ TEST_CASE("Function: needs_input_grad follows which inputs require grad", "[auto
   REQUIRE(values(a.grad()) == std::vector<double>{10, 14});
 }
 
+TEST_CASE("Function: a retained gradient follows a tensor marked dirty", "[autograd][custom_function]") {
+  // PyTorch 1.13 (python3-torch), the same function: x = [1, 2]; a = x * 1; a.retain_grad();
+  // b = DoubleInPlace.apply(a); (b * b).sum().backward() gives a.grad = [4, 8] (2b, the
+  // new version's gradient; the old version's would be [8, 16]) and x.grad = [8, 16].
+  Tensor x = ember::tensor({1.0, 2.0}, ember::requires_grad());
+  Tensor a = x * 1;
+  a.retain_grad();
+  Tensor b = DoubleInPlace::apply(a);
+  (b * b).sum().backward();
+  REQUIRE(values(a.grad()) == std::vector<double>{4, 8});
+  REQUIRE(values(x.grad()) == std::vector<double>{8, 16});
+}
+
 TEST_CASE("Function: mark_dirty on an in-place function", "[autograd][custom_function]") {
   Tensor a = ember::tensor({1.0, -3.0}, ember::requires_grad());
   Tensor x = a * 1;  // a non-leaf, so changing it in place is allowed

@@ -130,7 +130,11 @@ class Tensor {
   // Zeroes the gradient, or drops it when set_to_none (PyTorch's default).
   void zero_grad(bool set_to_none = true);
   void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false, const std::vector<Tensor>& inputs = {}) const;
+                bool create_graph = false) const;
+  // Accumulates only into `inputs` (PyTorch's inputs=). An empty list is an error, as in
+  // PyTorch; an overload rather than a default so that `{x}` and `{}` both stay a list.
+  void backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                const std::vector<Tensor>& inputs) const;
   // Keeps .grad() for a non-leaf tensor after backward.
   void retain_grad() const;
   bool retains_grad() const;

@@ -1,5 +1,8 @@
 // One interpreter session: clang's incremental compiler with ember loaded, plus what a
 // prompt needs on top of it (surviving exceptions, printing values, undo).
+// Implemented in session.cpp (set-up, include directories, libraries, exit),
+// execution.cpp (running inputs, undo), missing_definitions.cpp (what an input calls
+// that does not exist yet), value_printing.cpp and completion.cpp.
 #pragma once
 
 #include <memory>
