@@ -108,3 +108,26 @@ TEST_CASE("the device model: everything is on the CPU, another device is an erro
   CHECK_THROWS_WITH(ember::Device("cuda:x"), Contains("invalid device index"));
   CHECK_THROWS_WITH(ember::Device(ember::kCPU, 2), Contains("CPU device index must be -1 or zero, got 2"));
 }
+
+TEST_CASE("slices, indices and module holders print as in LibTorch", "[indexing][print]") {
+  using namespace ember::indexing;
+  auto text = [](const auto& v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  // LibTorch's Slice stores 0 / INT64_MAX / 1 for None (INT64_MAX / INT64_MIN when the
+  // step is negative) and prints start:stop:step.
+  CHECK(text(Slice()) == "0:9223372036854775807:1");
+  CHECK(text(Slice(1, 5, 2)) == "1:5:2");
+  CHECK(text(Slice(None, None, -1)) == "9223372036854775807:-9223372036854775808:-1");
+  CHECK(text(TensorIndex(None)) == "None");
+  CHECK(text(TensorIndex("...")) == "...");
+  CHECK(text(TensorIndex(3)) == "3");
+  CHECK(text(TensorIndex(false)) == "false");
+  CHECK(text(std::vector<TensorIndex>{None, Ellipsis, 1, Slice(None, 2)}) == "(None, ..., 1, 0:2:1)");
+
+  ember::nn::Linear fc(3, 2);
+  CHECK(text(fc) == text(*fc));
+  CHECK(text(fc).find("Linear(in_features=3, out_features=2") != std::string::npos);
+}

@@ -73,6 +73,13 @@ class TensorIndex {
   Tensor tensor_;
 };
 
+// As LibTorch prints them: a slice as start:stop:step with LibTorch's stand-ins for
+// None (0, INT64_MAX, 1), an index as None, ..., an integer, true/false, a slice or the
+// tensor, and a list of indices in parentheses: "(None, ..., 1, 0:9223372036854775807:2)".
+std::ostream& operator<<(std::ostream& os, const Slice& slice);
+std::ostream& operator<<(std::ostream& os, const TensorIndex& index);
+std::ostream& operator<<(std::ostream& os, const std::vector<TensorIndex>& indices);
+
 }  // namespace indexing
 
 // x.index({...}) and x.index_put_({...}, v) as free functions.

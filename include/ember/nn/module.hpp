@@ -221,6 +221,12 @@ class ModuleHolder {
   std::shared_ptr<Module> impl_;
 };
 
+// Prints the held module's structure, as operator<< of the module itself.
+template <class Impl>
+std::ostream& operator<<(std::ostream& os, const ModuleHolder<Impl>& holder) {
+  return os << static_cast<const Module&>(*holder);
+}
+
 template <class M>
 ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M> m) {
   register_module_impl(name, m.module_ptr());
