@@ -12,7 +12,7 @@ tests/data/reference/README.md.
     # one op's cases only (the others are kept as they are)
     /usr/bin/python3 scripts/reference/generate.py --op exp
     # a new elementwise op: default specs (1d, 2d, 3d, scalar, broadcast), then its cases
-    /usr/bin/python3 scripts/reference/generate.py --op tan --new unary --range -1.2,1.2
+    /usr/bin/python3 scripts/reference/generate.py --op tan --new unary --range=-1.2,1.2
 
 Values are drawn from a generator seeded by the case id, so one op's cases come out the
 same whether it is generated alone or with the others.
@@ -349,7 +349,7 @@ def main(argv=None):
                    help="only this op's cases (repeatable); the other cases in --out are kept")
     p.add_argument("--new", choices=sorted(DEFAULT_SHAPES),
                    help="add default specs for the --op (one op), which must have none yet")
-    p.add_argument("--range", default="-2,2", help="with --new: the inputs' range, LO,HI")
+    p.add_argument("--range", default="-2,2", help="with --new: the inputs' range, written --range=LO,HI")
     p.add_argument("--check", metavar="FILE",
                    help="recompute the cases of FILE from their own inputs and compare; write nothing")
     o = p.parse_args(argv)
