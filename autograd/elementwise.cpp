@@ -21,128 +21,62 @@ namespace {
 Tensor zero_like_scalar(const Tensor& g) { return ember::zeros({}, g.dtype()); }
 // Multiplies g by a 0/1 mask computed without autograd (its derivative is zero).
 Tensor masked(const Tensor& g, const Tensor& mask_bool) { return ember::where(mask_bool, g, zero_like_scalar(g)); }
+
+// The common shape of a one-input op: y = kernel(x) and, when x needs a gradient, a node
+// whose backward gets the incoming gradient and the one tensor it saved (x or y).
+enum class Saves { Input, Output, Nothing };
+template <class Backward>
+Tensor unary(const char* name, Tensor (*kernel)(const Tensor&), const Tensor& x, Saves saves, Backward backward) {
+  Tensor y = kernel(x);
+  if (!needs_grad(x)) return y;
+  if (saves == Saves::Nothing)
+    record(name, {x}, {&y}, {}, [backward](const Grads& g, Ctx&) { return Grads{backward(g[0], Tensor())}; });
+  else
+    record(name, {x}, {&y}, {saves == Saves::Input ? save(x) : save_output(y)},
+           [backward](const Grads& g, Ctx& c) { return Grads{backward(g[0], c.saved(0))}; });
+  return y;
+}
+using Ref = const Tensor&;  // the backward lambdas' argument type, for short rows
 }  // namespace
 
-// ---- one input ----
-Tensor neg(const Tensor& x) {
-  Tensor y = k::neg(x);
-  if (needs_grad(x)) record("neg", {x}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{-g[0]}; });
-  return y;
+// ---- one input: forward kernel, what backward keeps, and d(loss)/dx from g ----
+Tensor neg(Ref x) { return unary("neg", k::neg, x, Saves::Nothing, [](Ref g, Ref) { return -g; }); }
+Tensor abs(Ref x) { return unary("abs", k::abs, x, Saves::Input, [](Ref g, Ref x) { return g * k::sign(x); }); }
+Tensor exp(Ref x) { return unary("exp", k::exp, x, Saves::Output, [](Ref g, Ref y) { return g * y; }); }
+Tensor expm1(Ref x) { return unary("expm1", k::expm1, x, Saves::Output, [](Ref g, Ref y) { return g * (y + 1); }); }
+Tensor log(Ref x) { return unary("log", k::log, x, Saves::Input, [](Ref g, Ref x) { return g / x; }); }
+Tensor log1p(Ref x) { return unary("log1p", k::log1p, x, Saves::Input, [](Ref g, Ref x) { return g / (x + 1); }); }
+Tensor sqrt(Ref x) { return unary("sqrt", k::sqrt, x, Saves::Output, [](Ref g, Ref y) { return g / (y * 2); }); }
+Tensor rsqrt(Ref x) {
+  return unary("rsqrt", k::rsqrt, x, Saves::Output, [](Ref g, Ref y) { return g * (y * y * y) * -0.5; });
 }
-
-Tensor abs(const Tensor& x) {
-  Tensor y = k::abs(x);
-  if (needs_grad(x))
-    record("abs", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{g[0] * k::sign(c.saved(0))}; });
-  return y;
+Tensor reciprocal(Ref x) {
+  return unary("reciprocal", k::reciprocal, x, Saves::Output, [](Ref g, Ref y) { return -g * y * y; });
 }
-
-Tensor exp(const Tensor& x) {
-  Tensor y = k::exp(x);
-  if (needs_grad(x))
-    record("exp", {x}, {&y}, {save_output(y)}, [](const Grads& g, Ctx& c) { return Grads{g[0] * c.saved(0)}; });
-  return y;
+Tensor square(Ref x) { return unary("square", k::square, x, Saves::Input, [](Ref g, Ref x) { return g * x * 2; }); }
+Tensor sin(Ref x) { return unary("sin", k::sin, x, Saves::Input, [](Ref g, Ref x) { return g * ember::cos(x); }); }
+Tensor cos(Ref x) { return unary("cos", k::cos, x, Saves::Input, [](Ref g, Ref x) { return -g * ember::sin(x); }); }
+Tensor tanh(Ref x) { return unary("tanh", k::tanh, x, Saves::Output, [](Ref g, Ref y) { return g * (1 - y * y); }); }
+Tensor sigmoid(Ref x) {
+  return unary("sigmoid", k::sigmoid, x, Saves::Output, [](Ref g, Ref y) { return g * y * (1 - y); });
 }
-
-Tensor expm1(const Tensor& x) {
-  Tensor y = k::expm1(x);
-  if (needs_grad(x))
-    record("expm1", {x}, {&y}, {save_output(y)},
-           [](const Grads& g, Ctx& c) { return Grads{g[0] * (c.saved(0) + 1)}; });
-  return y;
+Tensor relu(Ref x) {
+  return unary("relu", k::relu, x, Saves::Output,
+               [](Ref g, Ref y) { return masked(g, k::compare(k::Compare::Gt, y, 0)); });
 }
-
-Tensor log(const Tensor& x) {
-  Tensor y = k::log(x);
-  if (needs_grad(x))
-    record("log", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{g[0] / c.saved(0)}; });
-  return y;
+Tensor silu(Ref x) {
+  return unary("silu", k::silu, x, Saves::Input, [](Ref g, Ref x) {
+    Tensor s = ember::sigmoid(x);
+    return g * s * (1 + x * (1 - s));
+  });
 }
-
-Tensor log1p(const Tensor& x) {
-  Tensor y = k::log1p(x);
-  if (needs_grad(x))
-    record("log1p", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{g[0] / (c.saved(0) + 1)}; });
-  return y;
+Tensor erf(Ref x) {
+  return unary("erf", k::erf, x, Saves::Input,
+               [](Ref g, Ref x) { return g * ember::exp(-(x * x)) * (2.0 / std::sqrt(M_PI)); });
 }
+Tensor sign(Ref x) { return unary("sign", k::sign, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
 
-Tensor sqrt(const Tensor& x) {
-  Tensor y = k::sqrt(x);
-  if (needs_grad(x))
-    record("sqrt", {x}, {&y}, {save_output(y)},
-           [](const Grads& g, Ctx& c) { return Grads{g[0] / (c.saved(0) * 2)}; });
-  return y;
-}
-
-Tensor rsqrt(const Tensor& x) {
-  Tensor y = k::rsqrt(x);
-  if (needs_grad(x))
-    record("rsqrt", {x}, {&y}, {save_output(y)}, [](const Grads& g, Ctx& c) {
-      Tensor y = c.saved(0);
-      return Grads{g[0] * (y * y * y) * -0.5};
-    });
-  return y;
-}
-
-Tensor reciprocal(const Tensor& x) {
-  Tensor y = k::reciprocal(x);
-  if (needs_grad(x))
-    record("reciprocal", {x}, {&y}, {save_output(y)}, [](const Grads& g, Ctx& c) {
-      Tensor y = c.saved(0);
-      return Grads{-g[0] * y * y};
-    });
-  return y;
-}
-
-Tensor square(const Tensor& x) {
-  Tensor y = k::square(x);
-  if (needs_grad(x))
-    record("square", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{g[0] * c.saved(0) * 2}; });
-  return y;
-}
-
-Tensor sin(const Tensor& x) {
-  Tensor y = k::sin(x);
-  if (needs_grad(x))
-    record("sin", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{g[0] * ember::cos(c.saved(0))}; });
-  return y;
-}
-
-Tensor cos(const Tensor& x) {
-  Tensor y = k::cos(x);
-  if (needs_grad(x))
-    record("cos", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) { return Grads{-g[0] * ember::sin(c.saved(0))}; });
-  return y;
-}
-
-Tensor tanh(const Tensor& x) {
-  Tensor y = k::tanh(x);
-  if (needs_grad(x))
-    record("tanh", {x}, {&y}, {save_output(y)}, [](const Grads& g, Ctx& c) {
-      Tensor y = c.saved(0);
-      return Grads{g[0] * (1 - y * y)};
-    });
-  return y;
-}
-
-Tensor sigmoid(const Tensor& x) {
-  Tensor y = k::sigmoid(x);
-  if (needs_grad(x))
-    record("sigmoid", {x}, {&y}, {save_output(y)}, [](const Grads& g, Ctx& c) {
-      Tensor y = c.saved(0);
-      return Grads{g[0] * y * (1 - y)};
-    });
-  return y;
-}
-
-Tensor relu(const Tensor& x) {
-  Tensor y = k::relu(x);
-  if (needs_grad(x))
-    record("relu", {x}, {&y}, {save_output(y)},
-           [](const Grads& g, Ctx& c) { return Grads{masked(g[0], k::compare(k::Compare::Gt, c.saved(0), 0))}; });
-  return y;
-}
-
+// ---- one input, with arguments ----
 Tensor gelu(const Tensor& x, const std::string& approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh",
               "gelu: approximate must be \"none\" or \"tanh\", got \"{}\" (input shape {})", approximate,
@@ -166,17 +100,6 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   return y;
 }
 
-Tensor silu(const Tensor& x) {
-  Tensor y = k::silu(x);
-  if (needs_grad(x))
-    record("silu", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) {
-      Tensor x = c.saved(0);
-      Tensor s = ember::sigmoid(x);
-      return Grads{g[0] * s * (1 + x * (1 - s))};
-    });
-  return y;
-}
-
 Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
   double b = beta.to_double(), th = threshold.to_double();
   Tensor y = k::softplus(x, b, th);
@@ -186,22 +109,6 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
       Tensor bx = x * b;
       return Grads{ember::where(k::compare(k::Compare::Gt, bx.detach(), th), g[0], g[0] * ember::sigmoid(bx))};
     });
-  return y;
-}
-
-Tensor erf(const Tensor& x) {
-  Tensor y = k::erf(x);
-  if (needs_grad(x))
-    record("erf", {x}, {&y}, {save(x)}, [](const Grads& g, Ctx& c) {
-      Tensor x = c.saved(0);
-      return Grads{g[0] * ember::exp(-(x * x)) * (2.0 / std::sqrt(M_PI))};
-    });
-  return y;
-}
-
-Tensor sign(const Tensor& x) {
-  Tensor y = k::sign(x);
-  if (needs_grad(x)) record("sign", {x}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{ember::zeros_like(g[0])}; });
   return y;
 }
 
@@ -389,17 +296,11 @@ Tensor where(const Tensor& condition, Scalar a, const Tensor& b) {
 Tensor logical_and(const Tensor& a, const Tensor& b) { return k::logical(k::Logical::And, a, b); }
 Tensor logical_or(const Tensor& a, const Tensor& b) { return k::logical(k::Logical::Or, a, b); }
 
-// ---- comparisons ----
-#define EMBER_COMPARE(NAME, OP)                                                          \
-  Tensor NAME(const Tensor& a, const Tensor& b) { return k::compare(k::Compare::OP, a, b); } \
-  Tensor NAME(const Tensor& a, Scalar b) { return k::compare(k::Compare::OP, a, b); }
-EMBER_COMPARE(eq, Eq)
-EMBER_COMPARE(ne, Ne)
-EMBER_COMPARE(lt, Lt)
-EMBER_COMPARE(le, Le)
-EMBER_COMPARE(gt, Gt)
-EMBER_COMPARE(ge, Ge)
-#undef EMBER_COMPARE
+// ---- comparisons: the table's EMBER_COMPARE_OP rows; no gradient ----
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR)                                                   \
+  Tensor NAME(const Tensor& a, const Tensor& b) { return k::compare(k::Compare::ENUM, a, b); } \
+  Tensor NAME(const Tensor& a, Scalar b) { return k::compare(k::Compare::ENUM, a, b); }
+#include "ember/detail/ops.def"
 
 bool equal(const Tensor& a, const Tensor& b) {
   ember::detail::check_defined(a, "equal", "first argument");

@@ -95,21 +95,6 @@ Tensor& Tensor::pow_(Scalar e) {
       [&](const Tensor& old) { return ember::pow(old, e); });
 }
 
-#define EMBER_INPLACE_UNARY(NAME, KERNEL_OUT, FN)                                                         \
-  Tensor& Tensor::NAME() {                                                                                \
-    return inplace(                                                                                       \
-        #NAME, *this, false, [&] { KERNEL_OUT(*this, *this); }, [](const Tensor& old) { return FN(old); }); \
-  }
-EMBER_INPLACE_UNARY(neg_, k::neg_out, ember::neg)
-EMBER_INPLACE_UNARY(abs_, k::abs_out, ember::abs)
-EMBER_INPLACE_UNARY(exp_, k::exp_out, ember::exp)
-EMBER_INPLACE_UNARY(log_, k::log_out, ember::log)
-EMBER_INPLACE_UNARY(sqrt_, k::sqrt_out, ember::sqrt)
-EMBER_INPLACE_UNARY(tanh_, k::tanh_out, ember::tanh)
-EMBER_INPLACE_UNARY(sigmoid_, k::sigmoid_out, ember::sigmoid)
-EMBER_INPLACE_UNARY(relu_, k::relu_out, ember::relu)
-#undef EMBER_INPLACE_UNARY
-
 Tensor& Tensor::zero_() { return fill_(0); }
 Tensor& Tensor::fill_(Scalar v) {
   return inplace(
@@ -185,65 +170,62 @@ Tensor Tensor::add(const Tensor& o, Scalar a) const { return ember::add(*this, o
 Tensor Tensor::add(Scalar o, Scalar a) const { return ember::add(*this, o, a); }
 Tensor Tensor::sub(const Tensor& o, Scalar a) const { return ember::sub(*this, o, a); }
 Tensor Tensor::sub(Scalar o, Scalar a) const { return ember::sub(*this, o, a); }
-Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
-Tensor Tensor::mul(Scalar o) const { return ember::mul(*this, o); }
-Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
-Tensor Tensor::div(Scalar o) const { return ember::div(*this, o); }
-Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
-Tensor Tensor::pow(Scalar e) const { return ember::pow(*this, e); }
-Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
-Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
-#define EMBER_FORWARD_UNARY(NAME) \
+// The methods of the op table's rows (ember/detail/ops.def): forward to the free
+// function; the in-place form runs the kernel into the tensor itself.
+#define EMBER_FORWARD_METHOD(NAME) \
   Tensor Tensor::NAME() const { return ember::NAME(*this); }
-EMBER_FORWARD_UNARY(neg)
-EMBER_FORWARD_UNARY(abs)
-EMBER_FORWARD_UNARY(exp)
-EMBER_FORWARD_UNARY(expm1)
-EMBER_FORWARD_UNARY(log)
-EMBER_FORWARD_UNARY(log1p)
-EMBER_FORWARD_UNARY(sqrt)
-EMBER_FORWARD_UNARY(rsqrt)
-EMBER_FORWARD_UNARY(reciprocal)
-EMBER_FORWARD_UNARY(square)
-EMBER_FORWARD_UNARY(sin)
-EMBER_FORWARD_UNARY(cos)
-EMBER_FORWARD_UNARY(tanh)
-EMBER_FORWARD_UNARY(sigmoid)
-EMBER_FORWARD_UNARY(relu)
-EMBER_FORWARD_UNARY(erf)
-EMBER_FORWARD_UNARY(sign)
+#define EMBER_FORWARD_UNARY_MethodInPlace(NAME)                                                        \
+  EMBER_FORWARD_METHOD(NAME)                                                                           \
+  Tensor& Tensor::NAME##_() {                                                                          \
+    return inplace(                                                                                    \
+        #NAME "_", *this, false, [&] { k::NAME##_out(*this, *this); },                                 \
+        [](const Tensor& old) { return ember::NAME(old); });                                           \
+  }
+#define EMBER_FORWARD_UNARY_Method EMBER_FORWARD_METHOD
+#define EMBER_FORWARD_UNARY_Function(NAME)
+#define EMBER_FORWARD_UNARY_CustomFunction(NAME)
+#define EMBER_FORWARD_UNARY_Internal(NAME)
+#define EMBER_FORWARD_BINARY_TensorOnly(NAME) \
+  Tensor Tensor::NAME(const Tensor& o) const { return ember::NAME(*this, o); }
+#define EMBER_FORWARD_BINARY_TensorScalar(NAME)                                  \
+  Tensor Tensor::NAME(const Tensor& o) const { return ember::NAME(*this, o); } \
+  Tensor Tensor::NAME(Scalar o) const { return ember::NAME(*this, o); }
+#define EMBER_FORWARD_BINARY_Custom(NAME)
+#define EMBER_FORWARD_REDUCTION_SumLike(NAME)                                                       \
+  Tensor Tensor::NAME(std::optional<Dtype> d) const { return ember::NAME(*this, d); }               \
+  Tensor Tensor::NAME(IntArrayRef dim, bool keepdim, std::optional<Dtype> d) const {                \
+    return ember::NAME(*this, dim, keepdim, d);                                                     \
+  }
+#define EMBER_FORWARD_REDUCTION_Dims(NAME) \
+  Tensor Tensor::NAME(IntArrayRef dim, bool keepdim) const { return ember::NAME(*this, dim, keepdim); }
+#define EMBER_FORWARD_REDUCTION_AllDimOrOne(NAME)                  \
+  EMBER_FORWARD_METHOD(NAME)                                       \
+  Tensor Tensor::NAME(int64_t dim, bool keepdim) const { return ember::NAME(*this, dim, keepdim); }
+#define EMBER_FORWARD_REDUCTION_Custom(NAME)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FORWARD_UNARY_##API(NAME)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FORWARD_BINARY_##API(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_FORWARD_BINARY_TensorScalar(NAME)
+#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_FORWARD_REDUCTION_##API(NAME)
+#include "ember/detail/ops.def"
+
+#define EMBER_FORWARD_UNARY(NAME) EMBER_FORWARD_METHOD(NAME)
 EMBER_FORWARD_UNARY(logical_not)
 EMBER_FORWARD_UNARY(t)
 EMBER_FORWARD_UNARY(squeeze)
 EMBER_FORWARD_UNARY(nonzero)
 #undef EMBER_FORWARD_UNARY
+#undef EMBER_FORWARD_METHOD
 Tensor Tensor::clamp(std::optional<Scalar> lo, std::optional<Scalar> hi) const { return ember::clamp(*this, lo, hi); }
 Tensor Tensor::clamp_min(Scalar lo) const { return ember::clamp_min(*this, lo); }
 Tensor Tensor::clamp_max(Scalar hi) const { return ember::clamp_max(*this, hi); }
 Tensor Tensor::where(const Tensor& c, const Tensor& o) const { return ember::where(c, *this, o); }
 Tensor Tensor::logical_and(const Tensor& o) const { return ember::logical_and(*this, o); }
 Tensor Tensor::logical_or(const Tensor& o) const { return ember::logical_or(*this, o); }
-#define EMBER_FORWARD_CMP(NAME)                                                  \
-  Tensor Tensor::NAME(const Tensor& o) const { return ember::NAME(*this, o); } \
-  Tensor Tensor::NAME(Scalar o) const { return ember::NAME(*this, o); }
-EMBER_FORWARD_CMP(eq)
-EMBER_FORWARD_CMP(ne)
-EMBER_FORWARD_CMP(lt)
-EMBER_FORWARD_CMP(le)
-EMBER_FORWARD_CMP(gt)
-EMBER_FORWARD_CMP(ge)
-#undef EMBER_FORWARD_CMP
 bool Tensor::equal(const Tensor& o) const { return ember::equal(*this, o); }
 bool Tensor::allclose(const Tensor& o, double r, double a, bool n) const { return ember::allclose(*this, o, r, a, n); }
 
-Tensor Tensor::sum(std::optional<Dtype> d) const { return ember::sum(*this, d); }
-Tensor Tensor::sum(IntArrayRef dim, bool k, std::optional<Dtype> d) const { return ember::sum(*this, dim, k, d); }
-Tensor Tensor::mean(std::optional<Dtype> d) const { return ember::mean(*this, d); }
-Tensor Tensor::mean(IntArrayRef dim, bool k, std::optional<Dtype> d) const { return ember::mean(*this, dim, k, d); }
 Tensor Tensor::prod(std::optional<Dtype> d) const { return ember::prod(*this, d); }
 Tensor Tensor::prod(int64_t dim, bool k, std::optional<Dtype> d) const { return ember::prod(*this, dim, k, d); }
-Tensor Tensor::amax(IntArrayRef dim, bool k) const { return ember::amax(*this, dim, k); }
-Tensor Tensor::amin(IntArrayRef dim, bool k) const { return ember::amin(*this, dim, k); }
 Tensor Tensor::max() const { return ember::max(*this); }
 std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool k) const { return ember::max(*this, dim, k); }
 Tensor Tensor::min() const { return ember::min(*this); }
@@ -264,10 +246,6 @@ Tensor Tensor::logsumexp(IntArrayRef dim, bool k) const { return ember::logsumex
 Tensor Tensor::norm(Scalar p) const { return ember::norm(*this, p); }
 Tensor Tensor::norm(std::optional<Scalar> p, IntArrayRef dim, bool k) const { return ember::norm(*this, p, dim, k); }
 Tensor Tensor::cumsum(int64_t dim, std::optional<Dtype> d) const { return ember::cumsum(*this, dim, d); }
-Tensor Tensor::all() const { return ember::all(*this); }
-Tensor Tensor::any() const { return ember::any(*this); }
-Tensor Tensor::all(int64_t dim, bool k) const { return ember::all(*this, dim, k); }
-Tensor Tensor::any(int64_t dim, bool k) const { return ember::any(*this, dim, k); }
 Tensor Tensor::softmax(int64_t dim) const { return ember::softmax(*this, dim); }
 Tensor Tensor::log_softmax(int64_t dim) const { return ember::log_softmax(*this, dim); }
 

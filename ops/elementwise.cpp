@@ -4,11 +4,11 @@
 #include <cstring>
 #include <limits>
 
+#include "ember/detail/op_table.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/core/check.hpp"
-#include "src/core/shape.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
@@ -38,6 +38,15 @@ void add_scalar(ResultState& st, Scalar s) {
 
 Tensor as_dtype(const Tensor& t, Dtype d) { return t.dtype() == d ? t : contiguous_as(t, d); }
 Dtype float_of(Dtype d) { return is_floating_point(d) ? d : get_default_dtype(); }
+
+const char* binary_name(Binary op) {
+  switch (op) {
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  case Binary::FUNCTOR: return #NAME;
+#include "ember/detail/ops.def"
+  }
+  return "binary";
+}
 
 // ---- unary ----
 template <class T, class Op>
@@ -140,50 +149,27 @@ void binary_loop(const Op& op, Tensor& out, const char* a_ptr, const int64_t* a_
          });
 }
 
+// Whether a binary row computes in floating point only (so never in int64).
+constexpr bool computes_in_float(Binary op) {
+  switch (op) {
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  case Binary::FUNCTOR: return detail::DtypeRule::DTYPE == detail::DtypeRule::PromoteFloat;
+#include "ember/detail/ops.def"
+  }
+  return false;
+}
+
 template <class T>
 void binary_dispatch(Binary op, Tensor& out, const char* a, const int64_t* as, const char* b, const int64_t* bs,
                      std::optional<double> alpha = std::nullopt) {
   if (alpha) return binary_loop<T>(AddAlphaOp<T>{static_cast<T>(*alpha)}, out, a, as, b, bs);
+  if (std::is_integral<T>::value && computes_in_float(op))
+    detail::fail(fmt::format("{}: computed in floating point, never in {}", binary_name(op), DtypeOf<T>::value));
   switch (op) {
-    case Binary::Add: return binary_loop<T>(AddOp<T>{}, out, a, as, b, bs);
-    case Binary::Sub: return binary_loop<T>(SubOp<T>{}, out, a, as, b, bs);
-    case Binary::Mul: return binary_loop<T>(MulOp<T>{}, out, a, as, b, bs);
-    case Binary::Div: return binary_loop<T>(DivOp<T>{}, out, a, as, b, bs);
-    case Binary::Pow: return binary_loop<T>(PowOp<T>{}, out, a, as, b, bs);
-    case Binary::Max: return binary_loop<T>(MaxOp<T>{}, out, a, as, b, bs);
-    case Binary::Min: return binary_loop<T>(MinOp<T>{}, out, a, as, b, bs);
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  case Binary::FUNCTOR: return binary_loop<T>(FUNCTOR##Op<T>{}, out, a, as, b, bs);
+#include "ember/detail/ops.def"
   }
-}
-
-template <>
-void binary_dispatch<int64_t>(Binary op, Tensor& out, const char* a, const int64_t* as, const char* b,
-                              const int64_t* bs, std::optional<double> alpha) {
-  using T = int64_t;
-  if (alpha) return binary_loop<T>(AddAlphaOp<T>{static_cast<T>(*alpha)}, out, a, as, b, bs);
-  switch (op) {
-    case Binary::Add: return binary_loop<T>(AddOp<T>{}, out, a, as, b, bs);
-    case Binary::Sub: return binary_loop<T>(SubOp<T>{}, out, a, as, b, bs);
-    case Binary::Mul: return binary_loop<T>(MulOp<T>{}, out, a, as, b, bs);
-    case Binary::Max: return binary_loop<T>(MaxOp<T>{}, out, a, as, b, bs);
-    case Binary::Min: return binary_loop<T>(MinOp<T>{}, out, a, as, b, bs);
-    case Binary::Pow: {
-      struct IPow {
-        int64_t operator()(int64_t x, int64_t y) const {
-          if (y < 0) return x == 1 ? 1 : (x == -1 ? (y % 2 ? -1 : 1) : 0);
-          int64_t r = 1;
-          while (y) {
-            if (y & 1) r *= x;
-            x *= x;
-            y >>= 1;
-          }
-          return r;
-        }
-      };
-      return binary_loop<T>(IPow{}, out, a, as, b, bs);
-    }
-    case Binary::Div: break;
-  }
-  detail::fail("binary op: integer division is computed in floating point");
 }
 
 // The small-tensor fast path: same dtype, same shape, both contiguous. Skips the
@@ -200,6 +186,10 @@ void contig_run(const T* a, const T* b, T* y, int64_t n, BinaryMode mode) {
       y[lo + i] = op(mode == BinaryMode::SV ? *a : ap[i], mode == BinaryMode::VS ? *b : bp[i]);
   });
 }
+// Which ops take the fast path: the arithmetic that small-tensor code (training loops,
+// the overhead benchmark) runs most. A policy, not a list of ops: an op left out runs
+// the general loop. Listing every binary row here cost 13 instructions per call in the
+// overhead_add benchmark (a bigger switch and prologue).
 template <class T>
 bool contig_binary(Binary op, const T* a, const T* b, T* y, int64_t n, BinaryMode mode) {
   switch (op) {
@@ -211,24 +201,10 @@ bool contig_binary(Binary op, const T* a, const T* b, T* y, int64_t n, BinaryMod
   }
 }
 
-const char* binary_name(Binary op) {
-  switch (op) {
-    case Binary::Add: return "add";
-    case Binary::Sub: return "sub";
-    case Binary::Mul: return "mul";
-    case Binary::Div: return "div";
-    case Binary::Pow: return "pow";
-    case Binary::Max: return "maximum";
-    case Binary::Min: return "minimum";
-  }
-  return "binary";
-}
-
-// The dtype a binary op computes in: promoted, bool arithmetic as int64, true division
-// and pow with float exponent in float.
+// The dtype a binary op computes in (its row's dtype rule): promoted, bool arithmetic
+// as int64; PromoteFloat rows (true division) in float.
 Dtype compute_dtype(Binary op, Dtype promoted) {
-  if (op == Binary::Div) return float_of(promoted);
-  if (promoted == Dtype::Bool && op != Binary::Max && op != Binary::Min) return Dtype::Int64;
+  if (computes_in_float(op)) return float_of(promoted);
   if (promoted == Dtype::Bool) return Dtype::Int64;
   return promoted;
 }
@@ -249,11 +225,6 @@ void binary_into(Tensor& out, Binary op, const Tensor& a, const Tensor& b, Dtype
   });
   if (!target.is_same(out)) copy(out, target);
 }
-
-template <class T>
-struct ScalarBox {
-  T value;
-};
 
 void binary_scalar_into(Tensor& out, Binary op, const Tensor& a, Scalar s, bool scalar_first, Dtype dt,
                         std::optional<double> alpha = std::nullopt) {
@@ -306,44 +277,23 @@ Dtype result_type(const Tensor& a, Scalar b) {
   return st.result();
 }
 
-// ---- unary entry points ----
-#define EMBER_FLOAT_UNARY(NAME, OP)                                  \
-  Tensor NAME(const Tensor& x) { return unary_float<OP>(x); }       \
+// ---- unary entry points: one pair per unary row of the table ----
+#define EMBER_UNARY_KERNEL_FloatOnly(NAME, OP)                 \
+  Tensor NAME(const Tensor& x) { return unary_float<OP>(x); } \
   void NAME##_out(Tensor& out, const Tensor& x) { unary_float_out<OP>(out, x); }
-#define EMBER_KEEP_UNARY(NAME, OP)                                   \
-  Tensor NAME(const Tensor& x) { return unary_keep<OP>(x); }        \
+#define EMBER_UNARY_KERNEL_KeepNumeric(NAME, OP)              \
+  Tensor NAME(const Tensor& x) { return unary_keep<OP>(x); } \
   void NAME##_out(Tensor& out, const Tensor& x) { unary_keep_out<OP>(out, x); }
-EMBER_KEEP_UNARY(neg, NegOp)
-EMBER_KEEP_UNARY(abs, AbsOp)
-EMBER_KEEP_UNARY(square, SquareOp)
-EMBER_KEEP_UNARY(relu, ReluOp)
-EMBER_KEEP_UNARY(sign, SignOp)
-EMBER_FLOAT_UNARY(exp, ExpOp)
-EMBER_FLOAT_UNARY(expm1, Expm1Op)
-EMBER_FLOAT_UNARY(log, LogOp)
-EMBER_FLOAT_UNARY(log1p, Log1pOp)
-EMBER_FLOAT_UNARY(sqrt, SqrtOp)
-EMBER_FLOAT_UNARY(rsqrt, RsqrtOp)
-EMBER_FLOAT_UNARY(reciprocal, ReciprocalOp)
-EMBER_FLOAT_UNARY(sin, SinOp)
-EMBER_FLOAT_UNARY(cos, CosOp)
-EMBER_FLOAT_UNARY(tanh, TanhOp)
-EMBER_FLOAT_UNARY(sigmoid, SigmoidOp)
-EMBER_FLOAT_UNARY(gelu, GeluOp)
-EMBER_FLOAT_UNARY(gelu_tanh, GeluTanhOp)
-EMBER_FLOAT_UNARY(silu, SiluOp)
-EMBER_FLOAT_UNARY(erf, ErfOp)
-EMBER_FLOAT_UNARY(sigmoid_grad, SigmoidGradOp)
-EMBER_FLOAT_UNARY(relu_mask, ReluMaskOp)
-#undef EMBER_FLOAT_UNARY
-#undef EMBER_KEEP_UNARY
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_UNARY_KERNEL_##DTYPE(NAME, FUNCTOR##Op)
+#include "ember/detail/ops.def"
+#undef EMBER_UNARY_KERNEL_FloatOnly
+#undef EMBER_UNARY_KERNEL_KeepNumeric
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
   return unary_float<SoftplusOp>(x, beta, threshold);
 }
 Tensor leaky_relu(const Tensor& x, double slope) { return unary_float<LeakyReluOp>(x, slope); }
 Tensor elu(const Tensor& x, double alpha) { return unary_float<EluOp>(x, alpha); }
-Tensor affine(const Tensor& x, double a, double b) { return unary_float<AffineOp>(x, a, b); }
 Tensor pow_scalar(const Tensor& x, Scalar e) {
   detail::check_defined(x, "pow");
   if (!is_floating_point(x.dtype()) && !e.is_floating_point()) return binary(Binary::Pow, x, e);
@@ -463,18 +413,19 @@ namespace {
 template <class T>
 bool cmp(Compare op, T a, T b) {
   switch (op) {
-    case Compare::Eq: return a == b;
-    case Compare::Ne: return a != b;
-    case Compare::Lt: return a < b;
-    case Compare::Le: return a <= b;
-    case Compare::Gt: return a > b;
-    case Compare::Ge: return a >= b;
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) \
+  case Compare::ENUM: return a OPERATOR b;
+#include "ember/detail/ops.def"
   }
   return false;
 }
 const char* compare_name(Compare op) {
-  static const char* names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
-  return names[static_cast<int>(op)];
+  switch (op) {
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) \
+  case Compare::ENUM: return #NAME;
+#include "ember/detail/ops.def"
+  }
+  return "compare";
 }
 // out (bool) = f(a, b) over broadcast a, b of dtype dt.
 template <class F>
@@ -524,11 +475,11 @@ Tensor compare(Compare op, const Tensor& a, Scalar b) {
   });
 }
 Tensor logical(Logical op, const Tensor& a, const Tensor& b) {
-  const char* name = op == Logical::And ? "logical_and" : op == Logical::Or ? "logical_or" : "logical_xor";
+  const char* name = op == Logical::And ? "logical_and" : "logical_or";
   detail::check_defined(a, name, "first argument");
   detail::check_defined(b, name, "second argument");
   return bool_binary_tensors(name, as_dtype(a, Dtype::Bool), b, Dtype::Bool, [op](bool x, bool y) {
-    return op == Logical::And ? (x && y) : op == Logical::Or ? (x || y) : (x != y);
+    return op == Logical::And ? (x && y) : (x || y);
   });
 }
 Tensor logical_not(const Tensor& x) {

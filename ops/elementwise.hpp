@@ -8,27 +8,27 @@
 namespace ember {
 namespace kernels {
 
-// One input. Integer inputs of the float-only ops compute in the default float dtype.
-#define EMBER_KERNEL_UNARY_LIST(X)                                                                        \
-  X(neg) X(abs) X(exp) X(expm1) X(log) X(log1p) X(sqrt) X(rsqrt) X(reciprocal) X(square) X(sin) X(cos) \
-      X(tanh) X(sigmoid) X(relu) X(gelu) X(gelu_tanh) X(silu) X(erf) X(sign) X(sigmoid_grad) X(relu_mask)
-#define EMBER_DECLARE_UNARY(NAME)   \
-  Tensor NAME(const Tensor& x);     \
+// One input: a kernel NAME and NAME_out per unary row of the table. Integer inputs of
+// the FloatOnly ops compute in the default float dtype.
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  Tensor NAME(const Tensor& x);                              \
   void NAME##_out(Tensor& out, const Tensor& x);
-EMBER_KERNEL_UNARY_LIST(EMBER_DECLARE_UNARY)
-#undef EMBER_DECLARE_UNARY
+#include "ember/detail/ops.def"
 
+// The parameterised rows (EMBER_UNARY_PARAM_OP).
 Tensor softplus(const Tensor& x, double beta, double threshold);
 Tensor leaky_relu(const Tensor& x, double slope);
 Tensor elu(const Tensor& x, double alpha);
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi);
 void clamp_out(Tensor& out, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi);
 Tensor pow_scalar(const Tensor& x, Scalar exponent);
-// a * x + b in one pass.
-Tensor affine(const Tensor& x, double a, double b);
 
-// Two inputs, broadcast. `Scalar` forms take the number without making a tensor.
-enum class Binary { Add, Sub, Mul, Div, Pow, Max, Min };
+// Two inputs, broadcast: one enumerator per binary row of the table. `Scalar` forms
+// take the number without making a tensor.
+enum class Binary {
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) FUNCTOR,
+#include "ember/detail/ops.def"
+};
 Tensor binary(Binary op, const Tensor& a, const Tensor& b);
 Tensor binary(Binary op, const Tensor& a, Scalar b);
 Tensor binary(Binary op, Scalar a, const Tensor& b);
@@ -38,10 +38,13 @@ void binary_out(Tensor& out, Binary op, const Tensor& a, Scalar b);
 Tensor add_scaled(const Tensor& a, const Tensor& b, Scalar alpha);
 void add_scaled_out(Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha);
 
-enum class Compare { Eq, Ne, Lt, Le, Gt, Ge };
+enum class Compare {
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) ENUM,
+#include "ember/detail/ops.def"
+};
 Tensor compare(Compare op, const Tensor& a, const Tensor& b);
 Tensor compare(Compare op, const Tensor& a, Scalar b);
-enum class Logical { And, Or, Xor };
+enum class Logical { And, Or };
 Tensor logical(Logical op, const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& x);
 Tensor isnan(const Tensor& x);

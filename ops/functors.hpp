@@ -40,43 +40,46 @@ struct elem<V, std::void_t<typename V::value_type>> {
 template <class V>
 using elem_t = typename elem<V>::type;
 
-#define EMBER_UNARY(NAME, EXPR)                    \
-  template <class T>                               \
-  struct NAME {                                    \
-    template <class V>                             \
-    V operator()(V x) const {                      \
-      using namespace vm;                          \
-      using E = elem_t<V>;                         \
-      (void)sizeof(E);                             \
-      return EXPR;                                 \
-    }                                              \
+// The functors of the table's elementwise rows (include/ember/detail/ops.def).
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  template <class T>                                        \
+  struct FUNCTOR##Op {                                      \
+    template <class V>                                      \
+    V operator()(V x) const {                               \
+      using namespace vm;                                   \
+      using E = elem_t<V>;                                  \
+      (void)sizeof(E);                                      \
+      return __VA_ARGS__;                                   \
+    }                                                       \
   };
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  template <class T>                                         \
+  struct FUNCTOR##Op {                                       \
+    template <class V>                                       \
+    V operator()(V a, V b) const {                           \
+      using namespace vm;                                    \
+      return __VA_ARGS__;                                    \
+    }                                                        \
+  };
+#include "ember/detail/ops.def"
 
-EMBER_UNARY(NegOp, -x)
-EMBER_UNARY(AbsOp, abs(x))
-EMBER_UNARY(ExpOp, exp(x))
-EMBER_UNARY(Expm1Op, expm1(x))
-EMBER_UNARY(LogOp, log(x))
-EMBER_UNARY(Log1pOp, log1p(x))
-EMBER_UNARY(SqrtOp, sqrt(x))
-EMBER_UNARY(RsqrtOp, V(E(1)) / sqrt(x))
-EMBER_UNARY(ReciprocalOp, V(E(1)) / x)
-EMBER_UNARY(SquareOp, x* x)
-EMBER_UNARY(SinOp, sin(x))
-EMBER_UNARY(CosOp, cos(x))
-EMBER_UNARY(TanhOp, tanh(x))
-EMBER_UNARY(SigmoidOp, V(E(1)) / (V(E(1)) + exp(-x)))
-EMBER_UNARY(ReluOp, select(x > V(E(0)), x, V(E(0))))
-EMBER_UNARY(GeluOp, V(E(0.5)) * x * (V(E(1)) + erf(x * V(E(0.70710678118654752440)))))
-EMBER_UNARY(GeluTanhOp, V(E(0.5)) * x * (V(E(1)) + tanh(V(E(0.79788456080286535588)) * (x + V(E(0.044715)) * x * x * x))))
-EMBER_UNARY(SiluOp, x / (V(E(1)) + exp(-x)))
-EMBER_UNARY(ErfOp, erf(x))
-EMBER_UNARY(SignOp, select(x > V(E(0)), V(E(1)), select(x < V(E(0)), V(E(-1)), V(E(0)))))
-// Backward helpers (gradient of the op given the input x), fused to one pass.
-EMBER_UNARY(SigmoidGradOp, (V(E(1)) / (V(E(1)) + exp(-x))) * (V(E(1)) - V(E(1)) / (V(E(1)) + exp(-x))))
-EMBER_UNARY(ReluMaskOp, select(x > V(E(0)), V(E(1)), V(E(0))))
-#undef EMBER_UNARY
+// Integer powers by squaring (std::pow would go through double); a negative exponent
+// truncates toward zero as PyTorch's integer pow does.
+template <>
+struct PowOp<int64_t> {
+  int64_t operator()(int64_t x, int64_t y) const {
+    if (y < 0) return x == 1 ? 1 : (x == -1 ? (y % 2 ? -1 : 1) : 0);
+    int64_t r = 1;
+    while (y) {
+      if (y & 1) r *= x;
+      x *= x;
+      y >>= 1;
+    }
+    return r;
+  }
+};
 
+// The parameterised functors of the table's EMBER_UNARY_PARAM_OP rows.
 template <class T>
 struct SoftplusOp {
   T beta, threshold;
@@ -133,24 +136,7 @@ struct AffineOp {  // a * x + b
   }
 };
 
-#define EMBER_BINARY(NAME, EXPR)            \
-  template <class T>                        \
-  struct NAME {                             \
-    template <class V>                      \
-    V operator()(V a, V b) const {          \
-      using namespace vm;                   \
-      return EXPR;                          \
-    }                                       \
-  };
-EMBER_BINARY(AddOp, a + b)
-EMBER_BINARY(SubOp, a - b)
-EMBER_BINARY(MulOp, a* b)
-EMBER_BINARY(DivOp, a / b)
-EMBER_BINARY(PowOp, pow(a, b))
-EMBER_BINARY(MaxOp, fmax_nan(a, b))
-EMBER_BINARY(MinOp, fmin_nan(a, b))
-#undef EMBER_BINARY
-
+// Not a row of the table: add's alpha form, a fused kernel for add(a, b, alpha).
 template <class T>
 struct AddAlphaOp {  // a + alpha * b
   T alpha;
@@ -160,14 +146,8 @@ struct AddAlphaOp {  // a + alpha * b
   }
 };
 
-// The ops that have SIMD loops, for the per-instruction-set kernel tables.
-#define EMBER_SIMD_UNARY_OPS(X)                                                                                   \
-  X(NegOp) X(AbsOp) X(ExpOp) X(Expm1Op) X(LogOp) X(Log1pOp) X(SqrtOp) X(RsqrtOp) X(ReciprocalOp) X(SquareOp)      \
-      X(SinOp) X(CosOp) X(TanhOp) X(SigmoidOp) X(ReluOp) X(GeluOp) X(GeluTanhOp) X(SiluOp) X(ErfOp) X(SignOp)     \
-          X(SigmoidGradOp) X(ReluMaskOp) X(SoftplusOp) X(LeakyReluOp) X(EluOp) X(ClampOp) X(PowScalarOp)          \
-              X(AffineOp)
-#define EMBER_SIMD_BINARY_OPS(X) X(AddOp) X(SubOp) X(MulOp) X(DivOp) X(PowOp) X(MaxOp) X(MinOp) X(AddAlphaOp)
-
+// Every elementwise row of the table and AddAlphaOp have SIMD loops, registered per
+// instruction set by ops/simd/loops.inl.
 // Function pointers to the contiguous SIMD loops of the best instruction set this CPU
 // has; null until registered (then the scalar loop runs).
 enum class BinaryMode : int { VV = 0, VS = 1, SV = 2 };  // vector-vector, vector-scalar, scalar-vector

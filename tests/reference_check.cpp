@@ -88,14 +88,26 @@ using OpFn = std::function<TensorList(const TensorList& in, const Args& a)>;
   {#NAME, [](const TensorList& in, const Args&) { return TensorList{ember::NAME(in.at(0))}; }}
 #define EMBER_BINARY(NAME) \
   {#NAME, [](const TensorList& in, const Args&) { return TensorList{ember::NAME(in.at(0), in.at(1))}; }}
+// Which rows of the op table get a generic entry: those whose public function takes
+// just the tensors; the others are written out below.
+#define EMBER_REF_UNARY_MethodInPlace(NAME) EMBER_UNARY(NAME),
+#define EMBER_REF_UNARY_Method(NAME) EMBER_UNARY(NAME),
+#define EMBER_REF_UNARY_Function(NAME) EMBER_UNARY(NAME),
+#define EMBER_REF_UNARY_CustomFunction(NAME)
+#define EMBER_REF_UNARY_Internal(NAME)
+#define EMBER_REF_BINARY_TensorScalar(NAME) EMBER_BINARY(NAME),
+#define EMBER_REF_BINARY_TensorOnly(NAME) EMBER_BINARY(NAME),
+#define EMBER_REF_BINARY_Custom(NAME)
 
 const std::map<std::string, OpFn>& op_table() {
   static const std::map<std::string, OpFn> table = {
-      // ---- elementwise, one input ----
-      EMBER_UNARY(neg), EMBER_UNARY(abs), EMBER_UNARY(exp), EMBER_UNARY(expm1), EMBER_UNARY(log),
-      EMBER_UNARY(log1p), EMBER_UNARY(sqrt), EMBER_UNARY(rsqrt), EMBER_UNARY(reciprocal), EMBER_UNARY(square),
-      EMBER_UNARY(sin), EMBER_UNARY(cos), EMBER_UNARY(tanh), EMBER_UNARY(sigmoid), EMBER_UNARY(relu),
-      EMBER_UNARY(silu), EMBER_UNARY(erf),
+      // ---- the op table's rows of the common shapes (include/ember/detail/ops.def) ----
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REF_UNARY_##API(NAME)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REF_BINARY_##API(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_BINARY(NAME),
+#include "ember/detail/ops.def"
+
+      // ---- elementwise, one input, with arguments ----
       {"gelu", [](const TensorList& in, const Args& a) {
          return TensorList{ember::gelu(in.at(0), a.text("approximate", "none"))};
        }},
@@ -122,11 +134,9 @@ const std::map<std::string, OpFn>& op_table() {
       {"sub", [](const TensorList& in, const Args& a) {
          return TensorList{ember::sub(in.at(0), in.at(1), a.scalar("alpha", 1))};
        }},
-      EMBER_BINARY(mul), EMBER_BINARY(div), EMBER_BINARY(pow), EMBER_BINARY(maximum), EMBER_BINARY(minimum),
       {"where", [](const TensorList& in, const Args&) {
          return TensorList{ember::where(in.at(0), in.at(1), in.at(2))};
        }},
-      EMBER_BINARY(eq), EMBER_BINARY(ne), EMBER_BINARY(lt), EMBER_BINARY(le), EMBER_BINARY(gt), EMBER_BINARY(ge),
 
       // ---- reductions; no dim means all dims ----
       {"sum", [](const TensorList& in, const Args& a) {

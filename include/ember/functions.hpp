@@ -10,28 +10,49 @@
 
 namespace ember {
 
-// ---- elementwise, one input ----
-Tensor neg(const Tensor& x);
-Tensor abs(const Tensor& x);
-Tensor exp(const Tensor& x);
-Tensor expm1(const Tensor& x);
-Tensor log(const Tensor& x);
-Tensor log1p(const Tensor& x);
-Tensor sqrt(const Tensor& x);
-Tensor rsqrt(const Tensor& x);
-Tensor reciprocal(const Tensor& x);
-Tensor square(const Tensor& x);
-Tensor sin(const Tensor& x);
-Tensor cos(const Tensor& x);
-Tensor tanh(const Tensor& x);
-Tensor sigmoid(const Tensor& x);
-Tensor relu(const Tensor& x);
+// ---- generated from the op table (ember/detail/ops.def): the ops of the common shapes ----
+#define EMBER_FN_UNARY(NAME) Tensor NAME(const Tensor& x);
+#define EMBER_FN_UNARY_MethodInPlace EMBER_FN_UNARY
+#define EMBER_FN_UNARY_Method EMBER_FN_UNARY
+#define EMBER_FN_UNARY_Function EMBER_FN_UNARY
+#define EMBER_FN_UNARY_CustomFunction(NAME)
+#define EMBER_FN_UNARY_Internal(NAME)
+#define EMBER_FN_BINARY_TensorOnly(NAME) Tensor NAME(const Tensor& a, const Tensor& b);
+#define EMBER_FN_BINARY_TensorScalar(NAME) \
+  Tensor NAME(const Tensor& a, const Tensor& b); \
+  Tensor NAME(const Tensor& a, Scalar b);
+#define EMBER_FN_BINARY_Custom(NAME)
+#define EMBER_FN_REDUCTION_SumLike(NAME)                                \
+  Tensor NAME(const Tensor& x, std::optional<Dtype> dtype = std::nullopt); \
+  Tensor NAME(const Tensor& x, IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+#define EMBER_FN_REDUCTION_Dims(NAME) Tensor NAME(const Tensor& x, IntArrayRef dim = {}, bool keepdim = false);
+#define EMBER_FN_REDUCTION_AllDimOrOne(NAME) \
+  Tensor NAME(const Tensor& x);               \
+  Tensor NAME(const Tensor& x, int64_t dim, bool keepdim = false);
+#define EMBER_FN_REDUCTION_Custom(NAME)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FN_UNARY_##API(NAME)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FN_BINARY_##API(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_FN_BINARY_TensorScalar(NAME)  // bool results, no gradient
+#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_FN_REDUCTION_##API(NAME)
+#include "ember/detail/ops.def"
+#undef EMBER_FN_UNARY
+#undef EMBER_FN_UNARY_MethodInPlace
+#undef EMBER_FN_UNARY_Method
+#undef EMBER_FN_UNARY_Function
+#undef EMBER_FN_UNARY_CustomFunction
+#undef EMBER_FN_UNARY_Internal
+#undef EMBER_FN_BINARY_TensorOnly
+#undef EMBER_FN_BINARY_TensorScalar
+#undef EMBER_FN_BINARY_Custom
+#undef EMBER_FN_REDUCTION_SumLike
+#undef EMBER_FN_REDUCTION_Dims
+#undef EMBER_FN_REDUCTION_AllDimOrOne
+#undef EMBER_FN_REDUCTION_Custom
+
+// ---- elementwise, one input, with arguments ----
 // approximate: "none" (the exact erf form, PyTorch's default) or "tanh".
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
-Tensor silu(const Tensor& x);
 Tensor softplus(const Tensor& x, Scalar beta = 1, Scalar threshold = 20);
-Tensor erf(const Tensor& x);
-Tensor sign(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, Scalar negative_slope = 0.01);
 Tensor elu(const Tensor& x, Scalar alpha = 1.0);
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
@@ -47,15 +68,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);
 Tensor sub(const Tensor& a, Scalar b, Scalar alpha = 1);
 Tensor rsub(const Tensor& a, Scalar b);  // b - a
 Tensor rdiv(const Tensor& a, Scalar b);  // b / a
-Tensor mul(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, Scalar b);
-Tensor div(const Tensor& a, const Tensor& b);
-Tensor div(const Tensor& a, Scalar b);
-Tensor pow(const Tensor& base, const Tensor& exponent);
-Tensor pow(const Tensor& base, Scalar exponent);
 Tensor pow(Scalar base, const Tensor& exponent);
-Tensor maximum(const Tensor& a, const Tensor& b);
-Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, Scalar b);
 Tensor where(const Tensor& condition, Scalar a, const Tensor& b);
@@ -63,31 +76,14 @@ Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
 
 // ---- comparisons (bool results, no gradient) ----
-Tensor eq(const Tensor& a, const Tensor& b);
-Tensor eq(const Tensor& a, Scalar b);
-Tensor ne(const Tensor& a, const Tensor& b);
-Tensor ne(const Tensor& a, Scalar b);
-Tensor lt(const Tensor& a, const Tensor& b);
-Tensor lt(const Tensor& a, Scalar b);
-Tensor le(const Tensor& a, const Tensor& b);
-Tensor le(const Tensor& a, Scalar b);
-Tensor gt(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, Scalar b);
-Tensor ge(const Tensor& a, const Tensor& b);
-Tensor ge(const Tensor& a, Scalar b);
 bool equal(const Tensor& a, const Tensor& b);
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 
-// ---- reductions; an empty dim list reduces over every dim ----
-Tensor sum(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
-Tensor sum(const Tensor& x, IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
-Tensor mean(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
-Tensor mean(const Tensor& x, IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+// ---- reductions; an empty dim list reduces over every dim (sum, mean, amax, amin,
+// all and any come from the op table above) ----
 Tensor prod(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
-Tensor amax(const Tensor& x, IntArrayRef dim = {}, bool keepdim = false);
-Tensor amin(const Tensor& x, IntArrayRef dim = {}, bool keepdim = false);
 Tensor max(const Tensor& x);
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor min(const Tensor& x);
@@ -116,10 +112,6 @@ Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim = false);
 Tensor norm(const Tensor& x, Scalar p = 2);
 Tensor norm(const Tensor& x, std::optional<Scalar> p, IntArrayRef dim, bool keepdim = false);
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
-Tensor all(const Tensor& x);
-Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
-Tensor any(const Tensor& x);
-Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 

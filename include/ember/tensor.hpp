@@ -159,36 +159,50 @@ class Tensor {
   // Internal, for autograd: the block that exists only for tensors in autograd.
   autograd::AutogradMeta* autograd_meta() const { return impl_ ? impl_->autograd : nullptr; }
 
-  // ---- elementwise ----
+  // ---- generated from the op table (ember/detail/ops.def): the ops of the common shapes ----
+#define EMBER_METHOD_UNARY_MethodInPlace(NAME) \
+  Tensor NAME() const;                         \
+  Tensor& NAME##_();
+#define EMBER_METHOD_UNARY_Method(NAME) Tensor NAME() const;
+#define EMBER_METHOD_UNARY_Function(NAME)
+#define EMBER_METHOD_UNARY_CustomFunction(NAME)
+#define EMBER_METHOD_UNARY_Internal(NAME)
+#define EMBER_METHOD_BINARY_TensorOnly(NAME) Tensor NAME(const Tensor& other) const;
+#define EMBER_METHOD_BINARY_TensorScalar(NAME) \
+  Tensor NAME(const Tensor& other) const;      \
+  Tensor NAME(Scalar other) const;
+#define EMBER_METHOD_BINARY_Custom(NAME)
+#define EMBER_METHOD_REDUCTION_SumLike(NAME)                         \
+  Tensor NAME(std::optional<Dtype> dtype = std::nullopt) const; \
+  Tensor NAME(IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
+#define EMBER_METHOD_REDUCTION_Dims(NAME) Tensor NAME(IntArrayRef dim = {}, bool keepdim = false) const;
+#define EMBER_METHOD_REDUCTION_AllDimOrOne(NAME) \
+  Tensor NAME() const;                           \
+  Tensor NAME(int64_t dim, bool keepdim = false) const;
+#define EMBER_METHOD_REDUCTION_Custom(NAME)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_METHOD_UNARY_##API(NAME)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_METHOD_BINARY_##API(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_METHOD_BINARY_TensorScalar(NAME)
+#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_METHOD_REDUCTION_##API(NAME)
+#include "ember/detail/ops.def"
+#undef EMBER_METHOD_UNARY_MethodInPlace
+#undef EMBER_METHOD_UNARY_Method
+#undef EMBER_METHOD_UNARY_Function
+#undef EMBER_METHOD_UNARY_CustomFunction
+#undef EMBER_METHOD_UNARY_Internal
+#undef EMBER_METHOD_BINARY_TensorOnly
+#undef EMBER_METHOD_BINARY_TensorScalar
+#undef EMBER_METHOD_BINARY_Custom
+#undef EMBER_METHOD_REDUCTION_SumLike
+#undef EMBER_METHOD_REDUCTION_Dims
+#undef EMBER_METHOD_REDUCTION_AllDimOrOne
+#undef EMBER_METHOD_REDUCTION_Custom
+
+  // ---- elementwise, hand-written ----
   Tensor add(const Tensor& other, Scalar alpha = 1) const;
   Tensor add(Scalar other, Scalar alpha = 1) const;
   Tensor sub(const Tensor& other, Scalar alpha = 1) const;
   Tensor sub(Scalar other, Scalar alpha = 1) const;
-  Tensor mul(const Tensor& other) const;
-  Tensor mul(Scalar other) const;
-  Tensor div(const Tensor& other) const;
-  Tensor div(Scalar other) const;
-  Tensor pow(const Tensor& exponent) const;
-  Tensor pow(Scalar exponent) const;
-  Tensor maximum(const Tensor& other) const;
-  Tensor minimum(const Tensor& other) const;
-  Tensor neg() const;
-  Tensor abs() const;
-  Tensor exp() const;
-  Tensor expm1() const;
-  Tensor log() const;
-  Tensor log1p() const;
-  Tensor sqrt() const;
-  Tensor rsqrt() const;
-  Tensor reciprocal() const;
-  Tensor square() const;
-  Tensor sin() const;
-  Tensor cos() const;
-  Tensor tanh() const;
-  Tensor sigmoid() const;
-  Tensor relu() const;
-  Tensor erf() const;
-  Tensor sign() const;
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(Scalar min) const;
   Tensor clamp_max(Scalar max) const;
@@ -196,23 +210,10 @@ class Tensor {
   Tensor logical_not() const;
   Tensor logical_and(const Tensor& other) const;
   Tensor logical_or(const Tensor& other) const;
-
-  Tensor eq(const Tensor& other) const;
-  Tensor eq(Scalar other) const;
-  Tensor ne(const Tensor& other) const;
-  Tensor ne(Scalar other) const;
-  Tensor lt(const Tensor& other) const;
-  Tensor lt(Scalar other) const;
-  Tensor le(const Tensor& other) const;
-  Tensor le(Scalar other) const;
-  Tensor gt(const Tensor& other) const;
-  Tensor gt(Scalar other) const;
-  Tensor ge(const Tensor& other) const;
-  Tensor ge(Scalar other) const;
   bool equal(const Tensor& other) const;
   bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false) const;
 
-  // ---- in place (bump the version counter) ----
+  // ---- in place (bump the version counter; the table's MethodInPlace rows add NAME_()) ----
   Tensor& add_(const Tensor& other, Scalar alpha = 1);
   Tensor& add_(Scalar other, Scalar alpha = 1);
   Tensor& sub_(const Tensor& other, Scalar alpha = 1);
@@ -222,14 +223,6 @@ class Tensor {
   Tensor& div_(const Tensor& other);
   Tensor& div_(Scalar other);
   Tensor& pow_(Scalar exponent);
-  Tensor& neg_();
-  Tensor& abs_();
-  Tensor& exp_();
-  Tensor& log_();
-  Tensor& sqrt_();
-  Tensor& tanh_();
-  Tensor& sigmoid_();
-  Tensor& relu_();
   Tensor& zero_();
   Tensor& fill_(Scalar value);
   Tensor& fill_(const Tensor& value);
@@ -252,15 +245,9 @@ class Tensor {
   Tensor& operator/=(const Tensor& o) { return div_(o); }
   Tensor& operator/=(Scalar o) { return div_(o); }
 
-  // ---- reductions ----
-  Tensor sum(std::optional<Dtype> dtype = std::nullopt) const;
-  Tensor sum(IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
-  Tensor mean(std::optional<Dtype> dtype = std::nullopt) const;
-  Tensor mean(IntArrayRef dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
+  // ---- reductions (sum, mean, amax, amin, all and any come from the op table) ----
   Tensor prod(std::optional<Dtype> dtype = std::nullopt) const;
   Tensor prod(int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
-  Tensor amax(IntArrayRef dim = {}, bool keepdim = false) const;
-  Tensor amin(IntArrayRef dim = {}, bool keepdim = false) const;
   Tensor max() const;
   std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
   Tensor min() const;
@@ -287,10 +274,6 @@ class Tensor {
   Tensor norm(Scalar p = 2) const;
   Tensor norm(std::optional<Scalar> p, IntArrayRef dim, bool keepdim = false) const;
   Tensor cumsum(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
-  Tensor all() const;
-  Tensor any() const;
-  Tensor all(int64_t dim, bool keepdim = false) const;
-  Tensor any(int64_t dim, bool keepdim = false) const;
   Tensor softmax(int64_t dim) const;
   Tensor log_softmax(int64_t dim) const;
 

@@ -176,14 +176,17 @@ T extreme_contig(const T* x, int64_t n) {  // n >= 1; NaN propagates
 
 template <class Arch>
 void register_all() {
-#define EMBER_REG_UNARY(OP)                                                        \
-  Contig<OP<float>, float>::unary = &unary_contig<Arch, OP<float>, float>;        \
+#define EMBER_REG_UNARY(OP)                                                 \
+  Contig<OP<float>, float>::unary = &unary_contig<Arch, OP<float>, float>; \
   Contig<OP<double>, double>::unary = &unary_contig<Arch, OP<double>, double>;
-#define EMBER_REG_BINARY(OP)                                                       \
-  Contig<OP<float>, float>::binary = &binary_contig<Arch, OP<float>, float>;      \
+#define EMBER_REG_BINARY(OP)                                                  \
+  Contig<OP<float>, float>::binary = &binary_contig<Arch, OP<float>, float>; \
   Contig<OP<double>, double>::binary = &binary_contig<Arch, OP<double>, double>;
-  EMBER_SIMD_UNARY_OPS(EMBER_REG_UNARY)
-  EMBER_SIMD_BINARY_OPS(EMBER_REG_BINARY)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REG_UNARY(FUNCTOR##Op)
+#define EMBER_UNARY_PARAM_OP(NAME, FUNCTOR, DTYPE, GRAD, API) EMBER_REG_UNARY(FUNCTOR##Op)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REG_BINARY(FUNCTOR##Op)
+#include "ember/detail/ops.def"
+  EMBER_REG_BINARY(AddAlphaOp)
 #undef EMBER_REG_UNARY
 #undef EMBER_REG_BINARY
   ContigReduce<float>::sum = &sum_contig<Arch, float>;

@@ -1,0 +1,72 @@
+// The op registry: one OpInfo per public row of ember/detail/ops.def, at compile time,
+// so that other code (a tracer, a graph exporter, tests) can enumerate the ops and read
+// what each row says about its op without repeating the list.
+//
+//   if (const auto* info = ember::detail::op_info("exp"))
+//     ... info->kind == OpKind::Unary, info->differentiable, info->dtype ...
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace ember {
+namespace detail {
+
+enum class OpKind : uint8_t { Unary, Binary, Ternary, Reduction };
+
+// How an op's result dtype follows from its inputs; see ops.def for each meaning.
+enum class DtypeRule : uint8_t { KeepNumeric, FloatOnly, Promote, PromoteFloat, BoolResult, Int64Result, SameAsInput };
+
+struct OpInfo {
+  std::string_view name;  // PyTorch's name
+  OpKind kind;
+  bool differentiable;
+  DtypeRule dtype;
+  bool tensor_method;  // also a `Tensor` method
+};
+
+namespace op_table_detail {
+constexpr bool is_method(std::string_view api) {
+  return api == "MethodInPlace" || api == "Method" || api == "TensorScalar" || api == "TensorOnly" ||
+         api == "SumLike" || api == "Dims" || api == "AllDimOrOne" || api == "Custom";
+  // Function and CustomFunction: a free function only.
+}
+}  // namespace op_table_detail
+
+// Every public op of the table, in table order. Internal kernels are not listed.
+inline constexpr OpInfo kOps[] = {
+#define EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API) \
+  {#NAME, OpKind::KIND, std::string_view(#GRAD) == "Grad", DtypeRule::DTYPE, op_table_detail::is_method(#API)},
+#define EMBER_OP_ROW_Internal(NAME, KIND, DTYPE, GRAD)
+#define EMBER_OP_ROW_MethodInPlace(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, MethodInPlace)
+#define EMBER_OP_ROW_Method(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Method)
+#define EMBER_OP_ROW_Function(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Function)
+#define EMBER_OP_ROW_Custom(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Custom)
+#define EMBER_OP_ROW_CustomFunction(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, CustomFunction)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD)
+#define EMBER_UNARY_PARAM_OP(NAME, FUNCTOR, DTYPE, GRAD, API) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_OP_ROW(NAME, Binary, DTYPE, GRAD, API)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_OP_ROW(NAME, Binary, BoolResult, NoGrad, TensorScalar)
+#define EMBER_OTHER_OP(NAME, KIND, DTYPE, GRAD, API) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API)
+#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_OP_ROW(NAME, Reduction, DTYPE, GRAD, API)
+#include "ember/detail/ops.def"
+#undef EMBER_OP_ROW
+#undef EMBER_OP_ROW_Internal
+#undef EMBER_OP_ROW_MethodInPlace
+#undef EMBER_OP_ROW_Method
+#undef EMBER_OP_ROW_Function
+#undef EMBER_OP_ROW_Custom
+#undef EMBER_OP_ROW_CustomFunction
+};
+
+inline constexpr std::size_t kNumOps = sizeof(kOps) / sizeof(kOps[0]);
+
+// The row of the op called `name` (PyTorch's name), or null when ember has none.
+constexpr const OpInfo* op_info(std::string_view name) {
+  for (const OpInfo& op : kOps)
+    if (op.name == name) return &op;
+  return nullptr;
+}
+
+}  // namespace detail
+}  // namespace ember
