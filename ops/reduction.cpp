@@ -29,6 +29,7 @@ namespace kernels {
 namespace {
 
 using detail::empty_tensor;
+using detail::reduced_numel;
 
 constexpr int kMaxDims = 64;
 // Contiguous runs are folded in segments of this many elements.
@@ -44,13 +45,6 @@ bool has_dim(uint64_t mask, int64_t d) { return (mask >> d) & 1; }
 
 Tensor as_contiguous(const Tensor& x, Dtype dtype) {
   return x.is_contiguous() && x.dtype() == dtype ? x : contiguous_as(x, dtype);
-}
-
-int64_t reduced_numel(IntArrayRef sizes, uint64_t mask) {
-  int64_t n = 1;
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    if (has_dim(mask, static_cast<int64_t>(i))) n *= sizes[i];
-  return n;
 }
 
 // Ops without an identity (max, min) refuse empty reductions, as PyTorch does.
@@ -520,8 +514,8 @@ template <bool IsMax>
 std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keepdim, const char* op) {
   detail::check_defined(x_in, op);
   int64_t nd = x_in.dim();
-  dim = detail::wrap_dim(dim, nd, op);
-  uint64_t mask = nd == 0 ? 0 : uint64_t(1) << dim;
+  dim = detail::wrap_dim(x_in, dim, op);
+  uint64_t mask = detail::dim_bit(dim, nd);
   int64_t n = nd == 0 ? 1 : x_in.size(dim);
   EMBER_CHECK(n != 0, "{}: cannot reduce over dim {} of size 0 (input shape {}): the operation has no identity", op,
               dim, x_in.sizes());
@@ -758,7 +752,7 @@ Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim) {
 Tensor cumsum(const Tensor& x, int64_t dim, Dtype dtype) {
   detail::check_defined(x, "cumsum");
   int64_t nd = x.dim();
-  dim = detail::wrap_dim(dim, nd, "cumsum");
+  dim = detail::wrap_dim(x, dim, "cumsum");
   Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
   Tensor c = as_contiguous(x, compute);
   Tensor y = empty_tensor(x.sizes(), compute);
@@ -782,7 +776,7 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   detail::check_defined(x, op);
   check_float(x, op);
   int64_t nd = x.dim();
-  dim = detail::wrap_dim(dim, nd, op);
+  dim = detail::wrap_dim(x, dim, op);
   if (x.numel() == 0) return empty_tensor(x.sizes(), x.dtype());
   int64_t n = nd == 0 ? 1 : x.size(dim);
   bool last = true;
