@@ -12,7 +12,7 @@
 #include <limits>
 #include <string>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -24,11 +24,6 @@
 namespace ember {
 namespace nn {
 namespace functional {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
 
 namespace {
 

@@ -5,7 +5,7 @@
 // needs nothing from the shape family.
 #include <cmath>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/elementwise.hpp"
@@ -14,14 +14,6 @@
 #include "src/core/shape.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::record_view;
-using autograd::save;
-using autograd::save_output;
-namespace k = kernels;
 
 namespace {
 
