@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +19,6 @@
 
 #include "ember/data/mnist.hpp"
 #include "helpers.hpp"
-#include "src/io/crc32.hpp"
 #include "src/io/file.hpp"
 #include "src/io/zip.hpp"
 #include "torch_archive.hpp"
@@ -108,7 +108,8 @@ std::string finish_zip(std::string file, const std::vector<RawEntry>& entries) {
   std::string cd;
   for (const RawEntry& e : entries) {
     // (clamped so that entries made to run past the data stay readable here)
-    uint32_t crc = ember::io::crc32(file.data() + e.data, std::min<uint64_t>(e.size, file.size() - e.data));
+    uint32_t crc = static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(file.data() + e.data),
+                                                 std::min<uint64_t>(e.size, file.size() - e.data)));
     cd += le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0x21, 2) + le(crc, 4) +
           le(e.size, 4) + le(e.size, 4) + le(e.name.size(), 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 2) +
           le(0, 4) + le(e.local, 4) + e.name;
