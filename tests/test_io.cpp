@@ -329,7 +329,7 @@ TEST_CASE("safetensors: every malformed header is an error that says what is wro
                Catch::Contains("unexpected or repeated field 'x'"));
   REQUIRE_THAT(err(file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}} x)", 4)),
                Catch::Contains("trailing bytes"));
-  REQUIRE_THAT(err(file(R"({"a\ud800":{}})", 0)), Catch::Contains("expected a low surrogate"));
+  REQUIRE_THAT(err(file(R"({"a\ud800":{}})", 0)), Catch::Contains("not valid JSON") && Catch::Contains("surrogate"));
   REQUIRE_THAT(err(std::string("abc")), Catch::Contains("neither a safetensors file nor a torch.save zip archive"));
   REQUIRE_THAT(err("\x80\x02}q\x00."s), Catch::Contains("legacy torch.save file"));
   REQUIRE_THAT(error_of([&] { ember::load(tmp / "missing.safetensors"); }), Catch::Contains("cannot open"));

@@ -205,6 +205,57 @@ TEST_CASE("hostile headers: a zero dim does not let huge dims overflow strides o
   REQUIRE(ember::data::read_idx(tmp / "ok.idx").sizes().vec() == std::vector<int64_t>{0, 0xFFFF, 7});
 }
 
+TEST_CASE("hostile headers: safetensors JSON outside the schema stops at once, whatever its size", "[io_hostile]") {
+  TempDir tmp;
+  auto st = [](const std::string& h) { return le(h.size(), 8) + h; };
+  auto tensor = [](const std::string& fields) { return R"({"t":{)" + fields + "}}"; };
+  const std::string dtype = R"("dtype":"F32",)", offsets = R"("data_offsets":[0,0])";
+  // Nesting, long lists and huge strings near the 100 MiB header limit: each is refused
+  // at the first event outside the schema, without building the rest.
+  double seconds = 0;
+  std::string deep = R"({"t":{"shape":)" + std::string(20 << 20, '[');
+  REQUIRE_THAT(load_error(tmp, "deep.safetensors", st(deep), &seconds),
+               Catch::Contains("expected a non-negative integer in tensor 't' field 'shape', found a list"));
+  CHECK(seconds < 1.0);
+  std::string zeros = R"({"t":{"shape":[0)";
+  for (int i = 0; i < (4 << 20); ++i) zeros += ",0";
+  REQUIRE_THAT(load_error(tmp, "long.safetensors", st(zeros + "]}}"), &seconds),
+               Catch::Contains("list of more than 64 numbers in tensor 't' field 'shape'"));
+  CHECK(seconds < 1.0);
+  REQUIRE_THAT(load_error(tmp, "top.safetensors", st(R"({"t":[)" + std::string(1 << 20, '[')), &seconds),
+               Catch::Contains("expected an object in tensor 't', found a list"));
+  // Values of the wrong kind, each named with where it is.
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(R"("dtype":7,"shape":[],)" + offsets))),
+               Catch::Contains("expected a string in tensor 't' field 'dtype', found a number"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[1.5],)" + offsets))),
+               Catch::Contains("expected a non-negative integer in tensor 't' field 'shape', found 1.5"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[null],)" + offsets))),
+               Catch::Contains("found null"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":true,)" + offsets))),
+               Catch::Contains("expected a list in tensor 't' field 'shape', found a boolean"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],"data_offsets":[0,0,0])"))),
+               Catch::Contains("list of more than 2 numbers"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],"data_offsets":[0])"))),
+               Catch::Contains("needs two data_offsets, got 1"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{"k":1}})")),
+               Catch::Contains(R"(expected a string in "__metadata__", found a number)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{"k":"a","k":"b"}})")),
+               Catch::Contains(R"("__metadata__" has key 'k' twice)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{},"__metadata__":{}})")),
+               Catch::Contains(R"(has "__metadata__" twice)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],)" + offsets + R"(,"dtype":"F32")"))),
+               Catch::Contains("unexpected or repeated field 'dtype'"));
+  // Not JSON at all: bytes that are not UTF-8, a cut-off header.
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st("{\"t\xff\":{}}")), Catch::Contains("not valid JSON"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"t":{"dtype":"F3)")), Catch::Contains("not valid JSON"));
+  // An empty header is a valid empty file.
+  write_bytes(tmp / "empty.safetensors", st("{}"));
+  REQUIRE(ember::load(tmp / "empty.safetensors").empty());
+  // Saving refuses a name that is not UTF-8 (it could not be read back as JSON).
+  REQUIRE_THROWS_WITH(ember::save(ember::StateDict{{"bad\xff", ember::ones({1})}}, tmp / "bad.safetensors"),
+                      Catch::Contains("safetensors header cannot be written"));
+}
+
 TEST_CASE("hostile archives: overlapping zip entries are refused before any CRC is computed", "[io_hostile]") {
   TempDir tmp;
   // 200 entries over a 512 KiB blob: hashing each in full would read 50 MiB.
