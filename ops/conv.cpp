@@ -8,8 +8,8 @@
 #include "ops/dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
-#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

@@ -8,6 +8,7 @@
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 #include "src/core/shape.hpp"
 

@@ -6,7 +6,7 @@
 #include "ops/dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace ember {
 namespace kernels {

@@ -21,6 +21,7 @@
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
 #include "src/core/shape.hpp"
 

@@ -11,7 +11,7 @@
 #include "ops/dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace ember {
 namespace kernels {

@@ -2,6 +2,7 @@
 // the reductions, their autograd wrappers and the shape ops agree on what is in range
 // and what is a repeat, and their errors name the op and the input's shape.
 #include "helpers.hpp"
+#include "src/core/shape.hpp"
 
 using Catch::Matchers::Contains;
 using ember::Tensor;

@@ -7,6 +7,7 @@
 #include "ember/autograd.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/random.hpp"
 #include "src/core/shape.hpp"
 

@@ -30,13 +30,6 @@ uint64_t dim_bit(int64_t wrapped, int64_t ndim);
 int64_t reduced_numel(IntArrayRef sizes, uint64_t mask);
 // The sizes after reducing the dims in mask, keeping them as size 1 or dropping them.
 Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim);
-// A new contiguous tensor with uninitialised memory from the caching allocator. Sizes
-// must be non-negative, and the element count, the strides and the byte count must fit
-// in int64; otherwise an Error names op and the shape.
-Tensor empty_tensor(IntArrayRef sizes, Dtype dtype, const char* op = "empty");
-// A view: new metadata over the same storage. The op computing sizes, strides and
-// offset keeps them within base's memory; an element count beyond int64 still throws.
-Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset);
 // Checks that t is defined, naming the op and the argument in the error.
 void check_defined(const Tensor& t, const char* op, const char* arg = "input");
 
