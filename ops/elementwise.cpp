@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/core/check.hpp"

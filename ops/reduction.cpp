@@ -10,7 +10,7 @@
 // order, so a result never depends on the number of threads.
 #include "ops/reduction.hpp"
 
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 
 #include <algorithm>
 #include <cmath>

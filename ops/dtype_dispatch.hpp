@@ -1,4 +1,5 @@
-// Runs a generic lambda body with T bound to the C++ type of a runtime dtype.
+// Dtype dispatch: runs a generic lambda body with T bound to the C++ type of a runtime
+// dtype. (The choice of SIMD instruction set is ops/simd/isa.cpp.)
 #pragma once
 #include <cstdint>
 
