@@ -12,7 +12,7 @@
 #include <array>
 #include <string>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/conv.hpp"
@@ -24,11 +24,6 @@ namespace nn {
 namespace functional {
 namespace {
 
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
 using kernels::Conv2dParams;
 
 Tensor conv2d_input_op(const Tensor& gy, const Tensor& w, const Tensor& bias, int64_t H, int64_t W,

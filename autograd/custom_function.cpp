@@ -14,6 +14,7 @@
 #include "ember/autograd/function.hpp"
 #include "ember/creation.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

@@ -11,7 +11,7 @@
 #include <algorithm>
 
 #include "autograd/inplace.hpp"
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -23,14 +23,8 @@
 #include "src/core/shape.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
 using autograd::SavedTensor;
 using indexing::TensorIndex;
-namespace k = kernels;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/linalg.hpp"
@@ -14,12 +14,6 @@
 #include "src/core/shape.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
-namespace k = kernels;
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <cmath>
 #include <string>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -27,11 +27,6 @@
 namespace ember {
 namespace nn {
 namespace functional {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
 
 namespace {
 

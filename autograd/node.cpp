@@ -6,7 +6,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "src/core/check.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace ember {
 namespace autograd {

@@ -10,7 +10,7 @@
 // The kernels pool the last two dims, so unbatched [C, H, W] inputs need no reshaping.
 #include <array>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/pooling.hpp"
 #include "src/core/check.hpp"
@@ -21,11 +21,6 @@ namespace nn {
 namespace functional {
 namespace {
 
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
 using kernels::Pool2dParams;
 
 // ---- max: the op, its scatter gradient, and the scatter's gather adjoint ----

@@ -5,60 +5,21 @@
 // needs nothing from the shape family.
 #include <cmath>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::record_view;
-using autograd::save;
-using autograd::save_output;
-namespace k = kernels;
 
 namespace {
 
-// ---- dims ----
+// ---- dims (wrapping and masks come from src/core/shape.hpp) ----
 uint64_t all_dims(const Tensor& x) { return detail::dim_mask({}, x.dim(), "reduction"); }
-
-// Wraps one dim, naming the op and the input's shape in the error.
-int64_t wrap(const char* op, const Tensor& x, int64_t dim) {
-  int64_t nd = x.dim();
-  int64_t n = nd > 0 ? nd : 1;  // a 0-dim tensor accepts dim 0 and -1
-  EMBER_CHECK(dim >= -n && dim < n,
-              "{}: dim {} is out of range for a tensor with {} dims (shape {}; expected a dim in [{}, {}])", op, dim,
-              nd, x.sizes(), -n, n - 1);
-  return dim < 0 ? dim + n : dim;
-}
-uint64_t dim_bit(const Tensor& x, int64_t wrapped) { return x.dim() == 0 ? 0 : uint64_t(1) << wrapped; }
-
-// The reduced dims of a dim list as a bitmask; an empty list means every dim.
-uint64_t reduce_mask(const char* op, const Tensor& x, IntArrayRef dims) {
-  detail::check_defined(x, op);
-  EMBER_CHECK(x.dim() <= 64, "{}: tensors with more than 64 dims are not supported (shape {})", op, x.sizes());
-  uint64_t seen = 0;
-  for (int64_t d : dims) {
-    int64_t w = wrap(op, x, d);
-    EMBER_CHECK(!((seen >> w) & 1), "{}: dim {} appears more than once in the dim list {} (input shape {})", op, w,
-                dims, x.sizes());
-    seen |= uint64_t(1) << w;
-  }
-  return dims.empty() ? all_dims(x) : (x.dim() == 0 ? 0 : seen);
-}
-
-int64_t reduced_count(IntArrayRef sizes, uint64_t mask) {
-  int64_t n = 1;
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    if ((mask >> i) & 1) n *= sizes[i];
-  return n;
-}
 
 // ---- the two views that carry a reduction's gradient back ----
 // A view of t with size-1 dims inserted or removed (the other sizes, in order, stay).
@@ -154,7 +115,7 @@ Tensor mean_impl(const Tensor& x, uint64_t mask, bool keepdim, std::optional<Dty
   Dtype out = dtype ? *dtype : x.dtype();
   Tensor y = k::mean(x, mask, keepdim, out);
   if (needs_grad(x)) {
-    double n = static_cast<double>(reduced_count(x.sizes(), mask));
+    double n = static_cast<double>(detail::reduced_numel(x.sizes(), mask));
     record("mean", {x}, {&y}, {}, [sizes = x.sizes().shape(), mask, keepdim, n](const Grads& g, Ctx&) {
       return Grads{spread(g[0] / n, sizes, mask, keepdim)};
     });
@@ -204,11 +165,11 @@ Tensor extreme_impl(const char* op, bool is_max, const Tensor& x, uint64_t mask,
 // max(dim)/min(dim): the gradient goes to the returned index only.
 std::tuple<Tensor, Tensor> extreme_dim_impl(const char* op, bool is_max, const Tensor& x, int64_t dim, bool keepdim) {
   detail::check_defined(x, op);
-  int64_t d = wrap(op, x, dim);
+  int64_t d = detail::wrap_dim(x, dim, op);
   auto r = is_max ? k::max_dim(x, d, keepdim, op) : k::min_dim(x, d, keepdim, op);
   Tensor values = r.first, indices = r.second;
   if (needs_grad(x)) {
-    uint64_t mask = dim_bit(x, d);
+    uint64_t mask = detail::dim_bit(d, x.dim());
     record(op, {x}, {&values}, {save(indices)},
            [sizes = x.sizes().shape(), d, mask, keepdim](const Grads& g, Ctx& c) {
              Tensor gk = keep_view(g[0], sizes, mask, keepdim);
@@ -228,7 +189,7 @@ Tensor arg_impl(const char* op, bool is_max, const Tensor& x, std::optional<int6
   EMBER_CHECK(x.dtype() != kBool, "{}: not implemented for bool inputs (shape {}); convert to int64 first", op,
               x.sizes());
   if (!dim) return is_max ? k::argmax_flat(x, op) : k::argmin_flat(x, op);
-  int64_t d = wrap(op, x, *dim);
+  int64_t d = detail::wrap_dim(x, *dim, op);
   return (is_max ? k::max_dim(x, d, keepdim, op) : k::min_dim(x, d, keepdim, op)).second;
 }
 
@@ -237,12 +198,12 @@ Tensor arg_impl(const char* op, bool is_max, const Tensor& x, std::optional<int6
 Tensor var_impl(const char* op, bool take_sqrt, const Tensor& x, std::optional<IntArrayRef> dim,
                 std::optional<int64_t> correction, bool keepdim) {
   check_floating(op, x);
-  uint64_t mask = reduce_mask(op, x, dim ? *dim : IntArrayRef());
+  uint64_t mask = detail::dim_mask(x, dim ? *dim : IntArrayRef(), op);
   double corr = correction ? static_cast<double>(*correction) : 1.0;
   Tensor y = k::var(x, mask, corr, keepdim);
   if (take_sqrt) k::sqrt_out(y, y);
   if (needs_grad(x)) {
-    double denom = std::max(0.0, static_cast<double>(reduced_count(x.sizes(), mask)) - corr);
+    double denom = std::max(0.0, static_cast<double>(detail::reduced_numel(x.sizes(), mask)) - corr);
     record(op, {x}, {&y}, {save(x), save_output(y)},
            [sizes = x.sizes().shape(), mask, keepdim, denom, take_sqrt](const Grads& g, Ctx& c) {
              Tensor x = c.saved(0);
@@ -302,7 +263,7 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, std::optional<Dtype> dtype) {
   Dtype out = accumulate_dtype(x, dtype);
   Tensor y = k::cumsum(x, d, out);
   if (needs_grad(x) && is_floating_point(out)) {
-    uint64_t mask = dim_bit(x, d);
+    uint64_t mask = detail::dim_bit(d, x.dim());
     // The reverse running sum, without flipping: sum(g) - cumsum(g) + g.
     record("cumsum", {x}, {&y}, {}, [d, mask](const Grads& g, Ctx&) {
       return Grads{sum_impl(g[0], mask, true, std::nullopt) - cumsum_impl(g[0], d, std::nullopt) + g[0]};
@@ -319,7 +280,7 @@ Tensor sum(const Tensor& x, std::optional<Dtype> dtype) {
   return sum_impl(x, all_dims(x), false, dtype);
 }
 Tensor sum(const Tensor& x, IntArrayRef dim, bool keepdim, std::optional<Dtype> dtype) {
-  return sum_impl(x, reduce_mask("sum", x, dim), keepdim, dtype);
+  return sum_impl(x, detail::dim_mask(x, dim, "sum"), keepdim, dtype);
 }
 
 Tensor mean(const Tensor& x, std::optional<Dtype> dtype) {
@@ -327,7 +288,7 @@ Tensor mean(const Tensor& x, std::optional<Dtype> dtype) {
   return mean_impl(x, all_dims(x), false, dtype);
 }
 Tensor mean(const Tensor& x, IntArrayRef dim, bool keepdim, std::optional<Dtype> dtype) {
-  return mean_impl(x, reduce_mask("mean", x, dim), keepdim, dtype);
+  return mean_impl(x, detail::dim_mask(x, dim, "mean"), keepdim, dtype);
 }
 
 Tensor prod(const Tensor& x, std::optional<Dtype> dtype) {
@@ -336,14 +297,14 @@ Tensor prod(const Tensor& x, std::optional<Dtype> dtype) {
 }
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<Dtype> dtype) {
   detail::check_defined(x, "prod");
-  return prod_impl(x, dim_bit(x, wrap("prod", x, dim)), keepdim, dtype);
+  return prod_impl(x, detail::dim_bit(detail::wrap_dim(x, dim, "prod"), x.dim()), keepdim, dtype);
 }
 
 Tensor amax(const Tensor& x, IntArrayRef dim, bool keepdim) {
-  return extreme_impl("amax", true, x, reduce_mask("amax", x, dim), keepdim);
+  return extreme_impl("amax", true, x, detail::dim_mask(x, dim, "amax"), keepdim);
 }
 Tensor amin(const Tensor& x, IntArrayRef dim, bool keepdim) {
-  return extreme_impl("amin", false, x, reduce_mask("amin", x, dim), keepdim);
+  return extreme_impl("amin", false, x, detail::dim_mask(x, dim, "amin"), keepdim);
 }
 Tensor max(const Tensor& x) {
   detail::check_defined(x, "max");
@@ -366,14 +327,18 @@ Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
   return arg_impl("argmin", false, x, dim, keepdim);
 }
 
-Tensor var_unbiased(const Tensor& x, bool unbiased) { return var_impl("var", false, x, std::nullopt, unbiased ? 1 : 0, false); }
+Tensor var_unbiased(const Tensor& x, bool unbiased) {
+  return var_impl("var", false, x, std::nullopt, unbiased ? 1 : 0, false);
+}
 Tensor var(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var_impl("var", false, x, dim, unbiased ? 1 : 0, keepdim);
 }
 Tensor var(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_t> correction, bool keepdim) {
   return var_impl("var", false, x, dim, correction, keepdim);
 }
-Tensor std_unbiased(const Tensor& x, bool unbiased) { return var_impl("std", true, x, std::nullopt, unbiased ? 1 : 0, false); }
+Tensor std_unbiased(const Tensor& x, bool unbiased) {
+  return var_impl("std", true, x, std::nullopt, unbiased ? 1 : 0, false);
+}
 Tensor std(const Tensor& x, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var_impl("std", true, x, dim, unbiased ? 1 : 0, keepdim);
 }
@@ -382,7 +347,7 @@ Tensor std(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_
 }
 
 Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim) {
-  return logsumexp_impl(x, reduce_mask("logsumexp", x, dim), keepdim);
+  return logsumexp_impl(x, detail::dim_mask(x, dim, "logsumexp"), keepdim);
 }
 
 Tensor norm(const Tensor& x, Scalar p) {
@@ -391,12 +356,12 @@ Tensor norm(const Tensor& x, Scalar p) {
 }
 Tensor norm(const Tensor& x, std::optional<Scalar> p, IntArrayRef dim, bool keepdim) {
   check_floating("norm", x);
-  return norm_impl(x, p ? p->to_double() : 2.0, reduce_mask("norm", x, dim), keepdim);
+  return norm_impl(x, p ? p->to_double() : 2.0, detail::dim_mask(x, dim, "norm"), keepdim);
 }
 
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype) {
   detail::check_defined(x, "cumsum");
-  return cumsum_impl(x, wrap("cumsum", x, dim), dtype);
+  return cumsum_impl(x, detail::wrap_dim(x, dim, "cumsum"), dtype);
 }
 
 Tensor all(const Tensor& x) {
@@ -405,7 +370,7 @@ Tensor all(const Tensor& x) {
 }
 Tensor all(const Tensor& x, int64_t dim, bool keepdim) {
   detail::check_defined(x, "all");
-  return k::all(x, dim_bit(x, wrap("all", x, dim)), keepdim);
+  return k::all(x, detail::dim_bit(detail::wrap_dim(x, dim, "all"), x.dim()), keepdim);
 }
 Tensor any(const Tensor& x) {
   detail::check_defined(x, "any");
@@ -413,15 +378,15 @@ Tensor any(const Tensor& x) {
 }
 Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
   detail::check_defined(x, "any");
-  return k::any(x, dim_bit(x, wrap("any", x, dim)), keepdim);
+  return k::any(x, detail::dim_bit(detail::wrap_dim(x, dim, "any"), x.dim()), keepdim);
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
   check_floating("softmax", x);
-  int64_t d = wrap("softmax", x, dim);
+  int64_t d = detail::wrap_dim(x, dim, "softmax");
   Tensor y = k::softmax(x, d);
   if (needs_grad(x))
-    record("softmax", {x}, {&y}, {save_output(y)}, [mask = dim_bit(x, d)](const Grads& g, Ctx& c) {
+    record("softmax", {x}, {&y}, {save_output(y)}, [mask = detail::dim_bit(d, x.dim())](const Grads& g, Ctx& c) {
       Tensor y = c.saved(0);
       return Grads{y * (g[0] - sum_impl(g[0] * y, mask, true, std::nullopt))};
     });
@@ -430,10 +395,10 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
   check_floating("log_softmax", x);
-  int64_t d = wrap("log_softmax", x, dim);
+  int64_t d = detail::wrap_dim(x, dim, "log_softmax");
   Tensor y = k::log_softmax(x, d);
   if (needs_grad(x))
-    record("log_softmax", {x}, {&y}, {save_output(y)}, [mask = dim_bit(x, d)](const Grads& g, Ctx& c) {
+    record("log_softmax", {x}, {&y}, {save_output(y)}, [mask = detail::dim_bit(d, x.dim())](const Grads& g, Ctx& c) {
       return Grads{g[0] - ember::exp(c.saved(0)) * sum_impl(g[0], mask, true, std::nullopt)};
     });
   return y;

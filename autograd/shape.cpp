@@ -6,7 +6,7 @@
 // tensor is built with pad (or index_put for strided slices).
 #include <algorithm>
 
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -16,12 +16,6 @@
 #include "src/core/shape.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::record_view;
-namespace k = kernels;
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include "ember/functions.hpp"
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

@@ -1,17 +1,15 @@
 #include "ops/conv.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <vector>
 
-#include "ops/dispatch.hpp"
+#include "ops/blas.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
-#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {
@@ -41,8 +39,8 @@ Geometry make_geometry(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, i
   g.L = Ho * Wo;
   g.direct = kh == 1 && kw == 1 && p.stride[0] == 1 && p.stride[1] == 1 && p.padding[0] == 0 &&
              p.padding[1] == 0;
-  auto fits = [](int64_t v) { return v <= INT_MAX; };
-  EMBER_CHECK(fits(g.K) && fits(g.L) && fits(g.Cog) && fits(int64_t(C) * kh * kw),
+  using blas::fits_int;
+  EMBER_CHECK(fits_int(g.K) && fits_int(g.L) && fits_int(g.Cog) && fits_int(int64_t(C) * kh * kw),
               "conv2d: a convolution of {} x {} per group with {} output positions is too large for BLAS", g.Cog,
               g.K, g.L);
   return g;
@@ -113,17 +111,6 @@ void col2im(const T* col, T* x, const Geometry& g) {
   });
 }
 
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-          int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n),
-              int(k), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
-}
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
-          int64_t ldb, double beta, double* c, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n),
-              int(k), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
-}
-
 // y[c, :] += bias[c] for a [channels, plane] block.
 template <class T>
 void add_bias(T* y, const T* bias, int64_t channels, int64_t plane) {
@@ -149,9 +136,9 @@ class BatchSplit {
       return;
     }
     struct Guard {
-      int saved = openblas_get_num_threads();
-      Guard() { openblas_set_num_threads(1); }
-      ~Guard() { openblas_set_num_threads(saved); }
+      int saved = blas::num_threads();
+      Guard() { blas::set_num_threads(1); }
+      ~Guard() { blas::set_num_threads(saved); }
     } guard;
     int64_t chunks = chunks_;
     parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
@@ -190,8 +177,8 @@ void conv_forward_impl(const T* x, const T* w, const T* bias, T* y, const Geomet
       if (bias)
         for (int64_t c = 0; c < g.Co; ++c) std::fill(yn + c * g.L, yn + (c + 1) * g.L, bias[c]);
       for (int64_t gr = 0; gr < g.G; ++gr)
-        gemm(false, false, g.Cog, g.L, g.K, w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L, T(bias ? 1 : 0),
-             yn + gr * g.Cog * g.L, g.L);
+        blas::gemm("conv2d", false, false, g.Cog, g.L, g.K, T(1), w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L,
+                   T(bias ? 1 : 0), yn + gr * g.Cog * g.L, g.L);
     }
   });
 }
@@ -207,8 +194,8 @@ void conv_input_grad_impl(const T* gy, const T* w, const T* bias, T* gx, const G
       T* xn = gx + n * g.C * g.H * g.W;
       T* cols = g.direct ? xn : col;
       for (int64_t gr = 0; gr < g.G; ++gr)
-        gemm(true, false, g.K, g.L, g.Cog, w + gr * g.Cog * g.K, g.K, gn + gr * g.Cog * g.L, g.L, T(0),
-             cols + gr * g.K * g.L, g.L);
+        blas::gemm("conv2d backward (input)", true, false, g.K, g.L, g.Cog, T(1), w + gr * g.Cog * g.K, g.K,
+                   gn + gr * g.Cog * g.L, g.L, T(0), cols + gr * g.K * g.L, g.L);
       if (!g.direct) {
         std::fill(xn, xn + g.C * g.H * g.W, T(0));
         col2im(col, xn, g);
@@ -240,8 +227,8 @@ void conv_weight_grad_impl(const T* x, const T* gy, T* gw, const Geometry& g, Dt
         cols = col;
       }
       for (int64_t gr = 0; gr < g.G; ++gr)
-        gemm(false, true, g.Cog, g.K, g.L, gn + gr * g.Cog * g.L, g.L, cols + gr * g.K * g.L, g.L, T(1),
-             acc + gr * g.Cog * g.K, g.K);
+        blas::gemm("conv2d backward (weight)", false, true, g.Cog, g.K, g.L, T(1), gn + gr * g.Cog * g.L, g.L,
+                   cols + gr * g.K * g.L, g.L, T(1), acc + gr * g.Cog * g.K, g.K);
     }
   });
   for (int64_t c = 1; c < split.chunks(); ++c) {

@@ -9,6 +9,7 @@
 #include "ops/random.hpp"
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

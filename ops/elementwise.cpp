@@ -5,10 +5,11 @@
 #include <limits>
 
 #include "ember/detail/op_table.hpp"
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

@@ -7,6 +7,7 @@
 #include "ops/loops.hpp"
 #include "ops/shape.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
 #include "src/core/shape.hpp"
 

@@ -1,18 +1,18 @@
 #include "ops/linalg.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
-#include <climits>
 
+#include "ops/blas.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {
 namespace {
 
+using blas::fits_int;
 using detail::empty_tensor;
 
 // ---- operands as BLAS sees them ----
@@ -70,8 +70,6 @@ Layout blas_layout(const Mat& m) {
   return {};
 }
 
-bool fits_int(int64_t v) { return v <= INT_MAX; }
-
 // The layout BLAS will use for m, copying m's tensor to contiguous memory only when BLAS
 // cannot read it as it is (a zero or otherwise irregular stride in the matrix dims).
 Layout readable_layout(Mat& m) {
@@ -95,17 +93,6 @@ Shape aligned_batch_strides(const Mat& m, IntArrayRef batch) {
 }
 
 // ---- the products ----
-
-void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
-          float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
-              b, ldb, beta, c, ldc);
-}
-void gemm(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
-          double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
-              b, ldb, beta, c, ldc);
-}
 
 // Calls f(a_offset, b_offset, batch_index) for every matrix of the broadcast batch,
 // offsets in elements.
@@ -155,24 +142,18 @@ int64_t stacked_row_pitch(const Mat& A, const Layout& la, IntArrayRef batch, con
 // C = alpha * A @ B + beta * C over the broadcast batch; C is contiguous
 // [batch..., A.rows, B.cols]. With beta == 0, C is not read.
 template <class T>
-void gemm_blas(Mat& A, Mat& B, T* C, IntArrayRef batch, T alpha, T beta) {
+void gemm_blas(Mat& A, Mat& B, T* C, IntArrayRef batch, T alpha, T beta, const char* op) {
   int64_t M = A.rows, N = B.cols, K = A.cols;
   Layout la = readable_layout(A), lb = readable_layout(B);
-  EMBER_CHECK(fits_int(M) && fits_int(N) && fits_int(K) && fits_int(la.ld) && fits_int(lb.ld),
-              "matmul: a matrix of {} x {} times {} x {} is too large for BLAS", M, K, K, N);
   Shape sa = aligned_batch_strides(A, batch), sb = aligned_batch_strides(B, batch);
   const T* a = reinterpret_cast<const T*>(A.data);
   const T* b = reinterpret_cast<const T*>(B.data);
-  int ldc = static_cast<int>(std::max<int64_t>(1, N));
   if (int64_t pitch = stacked_row_pitch(A, la, batch, sa, sb)) {
-    int rows = static_cast<int>(detail::numel_of(batch) * M);
-    gemm(false, lb.trans, rows, static_cast<int>(N), static_cast<int>(K), alpha, a, static_cast<int>(pitch), b,
-         static_cast<int>(lb.ld), beta, C, ldc);
+    blas::gemm(op, false, lb.trans, detail::numel_of(batch) * M, N, K, alpha, a, pitch, b, lb.ld, beta, C, N);
     return;
   }
   for_each_batch(batch, sa, sb, [&](int64_t oa, int64_t ob, int64_t i) {
-    gemm(la.trans, lb.trans, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, a + oa,
-         static_cast<int>(la.ld), b + ob, static_cast<int>(lb.ld), beta, C + i * M * N, ldc);
+    blas::gemm(op, la.trans, lb.trans, M, N, K, alpha, a + oa, la.ld, b + ob, lb.ld, beta, C + i * M * N, N);
   });
 }
 
@@ -195,26 +176,19 @@ void gemm_int(const Mat& A, const Mat& B, int64_t* C, IntArrayRef batch, int64_t
   });
 }
 
-// out = alpha * A @ B + beta * out, out contiguous with A.rows x B.cols matrices.
-void gemm_into(Tensor& out, Mat& A, Mat& B, IntArrayRef batch, Scalar alpha, Scalar beta) {
+// out = alpha * A @ B + beta * out, out contiguous with A.rows x B.cols matrices. Empty
+// sums (A.cols == 0) give beta * out, zeros when beta is 0 (out may be garbage then).
+void gemm_into(Tensor& out, Mat& A, Mat& B, IntArrayRef batch, Scalar alpha, Scalar beta, const char* op) {
   if (out.numel() == 0) return;
-  if (A.cols == 0) {
-    // Empty sums: the result is beta * out, and zeros when beta is 0 (out may be garbage).
-    if (beta.to_double() == 0.0)
-      fill(out, 0);
-    else if (beta.to_double() != 1.0)
-      binary_out(out, Binary::Mul, out, beta);
-    return;
-  }
   switch (out.dtype()) {
     case Dtype::Float32:
-      return gemm_blas<float>(A, B, out.data_ptr<float>(), batch, alpha.to<float>(), beta.to<float>());
+      return gemm_blas<float>(A, B, out.data_ptr<float>(), batch, alpha.to<float>(), beta.to<float>(), op);
     case Dtype::Float64:
-      return gemm_blas<double>(A, B, out.data_ptr<double>(), batch, alpha.to<double>(), beta.to<double>());
+      return gemm_blas<double>(A, B, out.data_ptr<double>(), batch, alpha.to<double>(), beta.to<double>(), op);
     case Dtype::Int64:
       return gemm_int(A, B, out.data_ptr<int64_t>(), batch, alpha.to<int64_t>(), beta.to<int64_t>());
     default:
-      detail::fail("matmul: bool tensors are not supported");
+      detail::fail(fmt::format("{}: bool tensors are not supported", op));
   }
 }
 
@@ -276,17 +250,16 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   check_inner(a, b, n, b.size(0), "dot");
   Tensor out = empty_tensor({}, a.dtype());
   int64_t sx = a.stride(0), sy = b.stride(0);
-  bool blas = fits_int(n) && blas_stride(sx) && blas_stride(sy);
-  int in = static_cast<int>(n), ix = static_cast<int>(sx), iy = static_cast<int>(sy);
+  bool use_blas = fits_int(n) && blas_stride(sx) && blas_stride(sy);
   switch (a.dtype()) {
     case Dtype::Float32: {
       const float *x = a.data_ptr<float>(), *y = b.data_ptr<float>();
-      *out.data_ptr<float>() = blas ? cblas_sdot(in, x, ix, y, iy) : dot_loop(n, x, sx, y, sy);
+      *out.data_ptr<float>() = use_blas ? blas::dot("dot", n, x, sx, y, sy) : dot_loop(n, x, sx, y, sy);
       break;
     }
     case Dtype::Float64: {
       const double *x = a.data_ptr<double>(), *y = b.data_ptr<double>();
-      *out.data_ptr<double>() = blas ? cblas_ddot(in, x, ix, y, iy) : dot_loop(n, x, sx, y, sy);
+      *out.data_ptr<double>() = use_blas ? blas::dot("dot", n, x, sx, y, sy) : dot_loop(n, x, sx, y, sy);
       break;
     }
     default:
@@ -311,7 +284,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const char* op) {
   if (a.dim() >= 2) shape.push_back(A.rows);
   if (b.dim() >= 2) shape.push_back(B.cols);
   Tensor out = empty_tensor(shape, a.dtype());
-  gemm_into(out, A, B, batch, 1, 0);
+  gemm_into(out, A, B, batch, 1, 0, op);
   return out;
 }
 
@@ -335,7 +308,7 @@ Tensor outer(const Tensor& a, const Tensor& b) {
   // a as an [m, 1] column times b as a [1, n] row: a gemm with k = 1.
   Mat A = as_mat(a, Side::Column), B = as_mat(b, Side::Row);
   Tensor out = empty_tensor({A.rows, B.cols}, a.dtype());
-  gemm_into(out, A, B, {}, 1, 0);
+  gemm_into(out, A, B, {}, 1, 0, "outer");
   return out;
 }
 
@@ -358,7 +331,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
   bool use_bias = beta.to_double() != 0.0;
   if (use_bias) copy(out, bias);
   Mat A = as_mat(a, Side::Row), B = as_mat(b, Side::Column);
-  gemm_into(out, A, B, {}, alpha, use_bias ? beta : Scalar(0));
+  gemm_into(out, A, B, {}, alpha, use_bias ? beta : Scalar(0), "addmm");
   return out;
 }
 

@@ -3,10 +3,10 @@
 // composed form. The backward reuses the saved log-probabilities.
 #include "ops/loss.hpp"
 
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace ember {
 namespace kernels {

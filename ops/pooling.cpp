@@ -9,10 +9,10 @@
 #include <limits>
 #include <utility>
 
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
-#include "src/core/shape.hpp"
 
 namespace ember {
 namespace kernels {

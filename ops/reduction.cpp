@@ -7,10 +7,12 @@
 //            block of outputs at once (SIMD row accumulation);
 //   strided fallback otherwise.
 // Long runs are cut into fixed segments whose partial results are combined in a fixed
-// order, so a result never depends on the number of threads.
+// order, so a result never depends on the number of threads. The folds are in
+// reduction_folds.hpp; the index reductions (max/min along a dim, argmax/argmin), cumsum
+// and softmax have files of their own.
 #include "ops/reduction.hpp"
 
-#include "ops/dispatch.hpp"
+#include "ops/dtype_dispatch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +22,10 @@
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
+#include "ops/reduction_common.hpp"
+#include "ops/reduction_folds.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
 #include "src/core/shape.hpp"
 
@@ -29,29 +34,20 @@ namespace kernels {
 namespace {
 
 using detail::empty_tensor;
+using reduction_common::as_contiguous;
+using reduction_common::check_float;
+using reduction_common::kColumnBlock;
+using reduction_common::to_dtype;
+using reduction_common::wide_t;
+using detail::reduced_numel;
 
 constexpr int kMaxDims = 64;
-// Contiguous runs are folded in segments of this many elements.
-constexpr int64_t kSegment = 16384;
-// Outer reductions accumulate this many outputs at a time in a stack buffer (a whole row
-// of a 4096-wide matrix, so that it is read as one stream)...
-constexpr int64_t kColumnBlock = 4096;
-// ...and fold every kRowChunk rows into a wider accumulator (for accuracy).
+// Outer reductions accumulate kColumnBlock (reduction_common.hpp) outputs at a time in a
+// stack buffer, and fold every kRowChunk rows into a wider accumulator (for accuracy).
 constexpr int64_t kRowChunk = 1024;
 
 // ---- small helpers ----
 bool has_dim(uint64_t mask, int64_t d) { return (mask >> d) & 1; }
-
-Tensor as_contiguous(const Tensor& x, Dtype dtype) {
-  return x.is_contiguous() && x.dtype() == dtype ? x : contiguous_as(x, dtype);
-}
-
-int64_t reduced_numel(IntArrayRef sizes, uint64_t mask) {
-  int64_t n = 1;
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    if (has_dim(mask, static_cast<int64_t>(i))) n *= sizes[i];
-  return n;
-}
 
 // Ops without an identity (max, min) refuse empty reductions, as PyTorch does.
 void check_nonempty(const Tensor& x, uint64_t mask, const char* op) {
@@ -157,112 +153,6 @@ struct Walker {
       idx[i] = 0;
     }
   }
-};
-
-// ---- the folds ----
-// Each fold: Acc (the accumulator), init, step (one element), merge (two partials), run
-// (a contiguous run, n >= 1), rows (acc[i] op= x[i] on T), rows4 (the same for four rows
-// at once), finish.
-template <class T>
-using wide_t = std::conditional_t<std::is_floating_point<T>::value, double, T>;
-
-template <class T>
-struct SumFold {
-  using Acc = wide_t<T>;
-  static Acc init() { return Acc(0); }
-  static Acc step(Acc a, T v) { return a + v; }
-  static Acc merge(Acc a, Acc b) { return a + b; }
-  static Acc run(const T* p, int64_t n) {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (auto f = ContigReduce<T>::sum_blocked) return f(p, n);
-    }
-    T a = 0;
-    for (int64_t i = 0; i < n; ++i) a += p[i];
-    return a;
-  }
-  static void rows(T* acc, const T* x, int64_t n) {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (auto f = ContigReduce<T>::accumulate) return f(acc, x, n);
-    }
-    for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
-  }
-  static void rows4(T* acc, const T* const* x, int64_t n) {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (auto f = ContigReduce<T>::accumulate4) return f(acc, x[0], x[1], x[2], x[3], n);
-    }
-    for (int64_t i = 0; i < n; ++i) acc[i] += (x[0][i] + x[1][i]) + (x[2][i] + x[3][i]);
-  }
-  static T finish(Acc a) { return static_cast<T>(a); }
-};
-
-template <class T>
-struct ProdFold {
-  using Acc = wide_t<T>;
-  static Acc init() { return Acc(1); }
-  static Acc step(Acc a, T v) { return a * v; }
-  static Acc merge(Acc a, Acc b) { return a * b; }
-  static Acc run(const T* p, int64_t n) {
-    Acc a = 1;
-    for (int64_t i = 0; i < n; ++i) a *= p[i];
-    return a;
-  }
-  static void rows(T* acc, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] *= x[i];
-  }
-  static void rows4(T* acc, const T* const* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] *= (x[0][i] * x[1][i]) * (x[2][i] * x[3][i]);
-  }
-  static T finish(Acc a) { return static_cast<T>(a); }
-};
-
-template <class T, bool IsMax>
-struct ExtremeFold {
-  using Acc = T;
-  static Acc init() {
-    if constexpr (std::is_same<T, bool>::value) return !IsMax;
-    if constexpr (std::is_floating_point<T>::value)
-      return IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-    return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-  }
-  // NaN wins: once the accumulator is NaN it stays NaN.
-  static Acc step(Acc a, T v) { return (v != v || (IsMax ? v > a : v < a)) ? v : a; }
-  static Acc merge(Acc a, Acc b) { return step(a, b); }
-  static Acc run(const T* p, int64_t n) {
-    if constexpr (std::is_floating_point<T>::value) {
-      if (auto f = IsMax ? ContigReduce<T>::max : ContigReduce<T>::min) return f(p, n);
-    }
-    Acc a = p[0];
-    for (int64_t i = 1; i < n; ++i) a = step(a, p[i]);
-    return a;
-  }
-  static void rows(T* acc, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
-  }
-  static void rows4(T* acc, const T* const* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] = step(step(step(step(acc[i], x[0][i]), x[1][i]), x[2][i]), x[3][i]);
-  }
-  static T finish(Acc a) { return a; }
-};
-
-template <bool IsAll>
-struct LogicalFold {
-  using T = bool;
-  using Acc = bool;
-  static Acc init() { return IsAll; }
-  static Acc step(Acc a, T v) { return IsAll ? (a && v) : (a || v); }
-  static Acc merge(Acc a, Acc b) { return step(a, b); }
-  static Acc run(const T* p, int64_t n) {
-    for (int64_t i = 0; i < n; ++i)
-      if (p[i] != IsAll) return !IsAll;
-    return IsAll;
-  }
-  static void rows(T* acc, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] = step(acc[i], x[i]);
-  }
-  static void rows4(T* acc, const T* const* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) acc[i] = step(step(step(step(acc[i], x[0][i]), x[1][i]), x[2][i]), x[3][i]);
-  }
-  static T finish(Acc a) { return a; }
 };
 
 // ---- the engine ----
@@ -463,184 +353,6 @@ Tensor in_dtype(const Tensor& x, Dtype dtype) {
   Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
   return x.dtype() == compute ? x : contiguous_as(x, compute);
 }
-Tensor to_dtype(const Tensor& r, Dtype dtype) { return r.dtype() == dtype ? r : contiguous_as(r, dtype); }
-
-// ---- index reductions ----
-template <class T, bool IsMax>
-bool better(T v, T best) {
-  return IsMax ? (v > best || (v != v && best == best)) : (v < best || (v != v && best == best));
-}
-
-// x viewed as [outer, n, inner] (contiguous); writes values and indices [outer, inner].
-template <class T, bool IsMax>
-void arg_extreme(const T* x, T* val, int64_t* idx, int64_t outer, int64_t n, int64_t inner) {
-  if (inner == 1) {
-    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) {
-        const T* p = x + o * n;
-        T best = p[0];
-        int64_t bi = 0;
-        for (int64_t j = 1; j < n; ++j)
-          if (better<T, IsMax>(p[j], best)) {
-            best = p[j];
-            bi = j;
-          }
-        val[o] = best;
-        idx[o] = bi;
-      }
-    });
-    return;
-  }
-  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
-  const int64_t work = n * std::min(inner, kColumnBlock);
-  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
-    for (int64_t u = b; u < e; ++u) {
-      int64_t o = u / blocks, c0 = (u % blocks) * kColumnBlock;
-      int64_t cn = std::min(kColumnBlock, inner - c0);
-      const T* p = x + o * n * inner + c0;
-      T* v = val + o * inner + c0;
-      int64_t* ix = idx + o * inner + c0;
-      for (int64_t i = 0; i < cn; ++i) {
-        v[i] = p[i];
-        ix[i] = 0;
-      }
-      for (int64_t j = 1; j < n; ++j) {
-        const T* row = p + j * inner;
-        for (int64_t i = 0; i < cn; ++i)
-          if (better<T, IsMax>(row[i], v[i])) {
-            v[i] = row[i];
-            ix[i] = j;
-          }
-      }
-    }
-  });
-}
-
-template <bool IsMax>
-std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keepdim, const char* op) {
-  detail::check_defined(x_in, op);
-  int64_t nd = x_in.dim();
-  dim = detail::wrap_dim(dim, nd, op);
-  uint64_t mask = nd == 0 ? 0 : uint64_t(1) << dim;
-  int64_t n = nd == 0 ? 1 : x_in.size(dim);
-  EMBER_CHECK(n != 0, "{}: cannot reduce over dim {} of size 0 (input shape {}): the operation has no identity", op,
-              dim, x_in.sizes());
-  Tensor x = as_contiguous(x_in, x_in.dtype());
-  Shape out_sizes = detail::reduced_shape(x.sizes(), mask, keepdim);
-  Tensor val = empty_tensor(out_sizes, x.dtype());
-  Tensor idx = empty_tensor(out_sizes, Dtype::Int64);
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < nd; ++d) {
-    if (d < dim) outer *= x.size(d);
-    if (d > dim) inner *= x.size(d);
-  }
-  if (outer * inner > 0) {
-    int64_t* ip = idx.data_ptr<int64_t>();
-    switch (x.dtype()) {
-      case Dtype::Float32:
-        arg_extreme<float, IsMax>(x.data_ptr<float>(), val.data_ptr<float>(), ip, outer, n, inner);
-        break;
-      case Dtype::Float64:
-        arg_extreme<double, IsMax>(x.data_ptr<double>(), val.data_ptr<double>(), ip, outer, n, inner);
-        break;
-      case Dtype::Int64:
-        arg_extreme<int64_t, IsMax>(x.data_ptr<int64_t>(), val.data_ptr<int64_t>(), ip, outer, n, inner);
-        break;
-      case Dtype::Bool:
-        arg_extreme<bool, IsMax>(x.data_ptr<bool>(), val.data_ptr<bool>(), ip, outer, n, inner);
-        break;
-    }
-  }
-  return {val, idx};
-}
-
-template <bool IsMax>
-Tensor arg_flat(const Tensor& x, const char* op) {
-  detail::check_defined(x, op);
-  EMBER_CHECK(x.numel() != 0, "{}: cannot take the index of the extreme of an empty tensor of shape {}", op,
-              x.sizes());
-  Tensor c = as_contiguous(x, x.dtype());
-  Shape flat{c.numel()};
-  Tensor v = detail::make_view(c, flat, Shape{1}, c.storage_offset());
-  Tensor idx = extreme_dim<IsMax>(v, 0, false, op).second;
-  return idx;
-}
-
-// ---- scans and row-wise kernels ----
-template <class T>
-void cumsum_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
-  using Acc = wide_t<T>;
-  if (inner == 1) {
-    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) {
-        Acc a = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          a += x[o * n + j];
-          y[o * n + j] = static_cast<T>(a);
-        }
-      }
-    });
-    return;
-  }
-  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
-  const int64_t work = std::max<int64_t>(1, n * std::min(inner, kColumnBlock));
-  parallel_for(0, outer * blocks, std::max<int64_t>(1, kGrainSize / work), [&](int64_t b, int64_t e) {
-    Acc acc[kColumnBlock];
-    for (int64_t u = b; u < e; ++u) {
-      int64_t o = u / blocks, c0 = (u % blocks) * kColumnBlock;
-      int64_t cn = std::min(kColumnBlock, inner - c0);
-      for (int64_t i = 0; i < cn; ++i) acc[i] = 0;
-      for (int64_t j = 0; j < n; ++j) {
-        int64_t at = (o * n + j) * inner + c0;
-        for (int64_t i = 0; i < cn; ++i) {
-          acc[i] += x[at + i];
-          y[at + i] = static_cast<T>(acc[i]);
-        }
-      }
-    }
-  });
-}
-
-// y = a * x + b over a contiguous run, through the SIMD loop when there is one.
-template <class T>
-void affine_run(const T* x, T* y, int64_t n, T a, T b) {
-  AffineOp<T> op{a, b};
-  if (auto f = Contig<AffineOp<T>, T>::unary) return f(op, x, y, n);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
-}
-template <class T>
-void exp_run(const T* x, T* y, int64_t n) {
-  ExpOp<T> op;
-  if (auto f = Contig<ExpOp<T>, T>::unary) return f(op, x, y, n);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
-}
-
-// Softmax over the last dim of a contiguous [rows, n] block, fused: max, exp and sum,
-// scale, per row.
-template <class T>
-void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
-  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const T* p = x + r * n;
-      T* q = y + r * n;
-      T m = ExtremeFold<T, true>::run(p, n);
-      affine_run<T>(p, q, n, T(1), -m);
-      exp_run<T>(q, q, n);
-      double s = 0;
-      for (int64_t i = 0; i < n; i += kSegment) s += SumFold<T>::run(q + i, std::min(kSegment, n - i));
-      if (log)
-        affine_run<T>(p, q, n, T(1), static_cast<T>(-(m + std::log(s))));
-      else
-        affine_run<T>(q, q, n, static_cast<T>(1.0 / s), T(0));
-    }
-  });
-}
-
-
-void check_float(const Tensor& x, const char* op) {
-  EMBER_CHECK(is_floating_point(x.dtype()), "{}: expected a floating point input, got {} (shape {})", op, x.dtype(),
-              x.sizes());
-}
 
 }  // namespace
 
@@ -682,15 +394,6 @@ Tensor any(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
   return reduce<bool, LogicalFold<false>>(b, mask, keepdim);
 }
-
-std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
-  return extreme_dim<true>(x, dim, keepdim, op);
-}
-std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
-  return extreme_dim<false>(x, dim, keepdim, op);
-}
-Tensor argmax_flat(const Tensor& x, const char* op) { return arg_flat<true>(x, op); }
-Tensor argmin_flat(const Tensor& x, const char* op) { return arg_flat<false>(x, op); }
 
 Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
   check_float(x, "var");
@@ -754,66 +457,6 @@ Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim) {
   Tensor r = sum(pow_scalar(kernels::abs(x), p), mask, keepdim, x.dtype());
   return pow_scalar(r, 1.0 / p);
 }
-
-Tensor cumsum(const Tensor& x, int64_t dim, Dtype dtype) {
-  detail::check_defined(x, "cumsum");
-  int64_t nd = x.dim();
-  dim = detail::wrap_dim(dim, nd, "cumsum");
-  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
-  Tensor c = as_contiguous(x, compute);
-  Tensor y = empty_tensor(x.sizes(), compute);
-  int64_t outer = 1, inner = 1, n = nd == 0 ? 1 : x.size(dim);
-  for (int64_t d = 0; d < nd; ++d) {
-    if (d < dim) outer *= x.size(d);
-    if (d > dim) inner *= x.size(d);
-  }
-  if (x.numel() > 0) {
-    switch (compute) {
-      case Dtype::Float32: cumsum_kernel<float>(c.data_ptr<float>(), y.data_ptr<float>(), outer, n, inner); break;
-      case Dtype::Float64: cumsum_kernel<double>(c.data_ptr<double>(), y.data_ptr<double>(), outer, n, inner); break;
-      default: cumsum_kernel<int64_t>(c.data_ptr<int64_t>(), y.data_ptr<int64_t>(), outer, n, inner); break;
-    }
-  }
-  return to_dtype(y, dtype);
-}
-
-namespace {
-Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
-  detail::check_defined(x, op);
-  check_float(x, op);
-  int64_t nd = x.dim();
-  dim = detail::wrap_dim(dim, nd, op);
-  if (x.numel() == 0) return empty_tensor(x.sizes(), x.dtype());
-  int64_t n = nd == 0 ? 1 : x.size(dim);
-  bool last = true;
-  for (int64_t d = dim + 1; d < nd; ++d) last = last && x.size(d) == 1;
-  if (last) {
-    Tensor c = as_contiguous(x, x.dtype());
-    Tensor y = empty_tensor(x.sizes(), x.dtype());
-    EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
-      softmax_rows<T>(static_cast<const T*>(c.data_ptr()), static_cast<T*>(y.data_ptr()), x.numel() / n, n, log);
-    });
-    return y;
-  }
-  // Another dim: the same steps as whole-tensor kernels.
-  uint64_t mask = uint64_t(1) << dim;
-  Tensor m = extreme<true>(x, mask, true);
-  Tensor y = binary(Binary::Sub, x, m);
-  Tensor e = log ? kernels::exp(y) : y;
-  if (!log) exp_out(y, y);
-  Tensor s = sum(e, mask, true, x.dtype());
-  if (log) {
-    log_out(s, s);
-    binary_out(y, Binary::Sub, y, s);
-  } else {
-    binary_out(y, Binary::Div, y, s);
-  }
-  return y;
-}
-}  // namespace
-
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false, "softmax"); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true, "log_softmax"); }
 
 }  // namespace kernels
 }  // namespace ember

@@ -4,15 +4,14 @@
 // backward is one pass per row for the gate gradients, then GEMMs for the rest.
 #include "ops/rnn.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
-#include "ops/dispatch.hpp"
+#include "ops/blas.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace ember {
 namespace kernels {
@@ -29,39 +28,6 @@ Tensor dense(const Tensor& t, Dtype dt) {
 template <class T>
 T* ptr(const Tensor& t) {
   return t.defined() ? static_cast<T*>(t.data_ptr()) : nullptr;
-}
-
-void blas(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
-          float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
-              b, ldb, beta, c, ldc);
-}
-void blas(bool ta, bool tb, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
-          double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda,
-              b, ldb, beta, c, ldc);
-}
-
-// C[m, n] (row pitch ldc) = op(A) op(B) + beta C, where op transposes when ta / tb. A is
-// stored [m, k] (or [k, m] when ta), B [k, n] (or [n, k] when tb), both row-major with
-// the given pitches. Empty products are handled here: BLAS may refuse them.
-template <class T>
-void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
-          T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  // OpenBLAS clears C for beta = 0 in a pass of its own that is slower than memset; on
-  // the weight gradients (a large C from a short k) clearing here and accumulating is
-  // 15-20 % faster.
-  if (beta == T(0)) {
-    if (ldc == n)
-      std::memset(c, 0, static_cast<std::size_t>(m * n) * sizeof(T));
-    else
-      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(T));
-  }
-  if (k == 0) return;
-  blas(ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), T(1), a,
-       static_cast<int>(std::max<int64_t>(1, lda)), b, static_cast<int>(std::max<int64_t>(1, ldb)), T(1), c,
-       static_cast<int>(std::max<int64_t>(1, ldc)));
 }
 
 // y = op(y) over n elements in place, with the SIMD loop of the running CPU when there is one.
@@ -134,19 +100,20 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
                    const Tensor& w_hh, bool hx_started) {
   if (needs.input) {
     g.input = empty_tensor({N, I}, dt);
-    gemm<T>(false, false, N, I, GH, dg_ih, ld, ptr<T>(w_ih), I, T(0), ptr<T>(g.input), I);
+    blas::gemm("rnn cell backward", false, false, N, I, GH, T(1), dg_ih, ld, ptr<T>(w_ih), I, T(0), ptr<T>(g.input), I);
   }
   if (needs.hx) {
     if (!hx_started) g.hx = empty_tensor({N, H}, dt);
-    gemm<T>(false, false, N, H, GH, dg_hh, ld, ptr<T>(w_hh), H, hx_started ? T(1) : T(0), ptr<T>(g.hx), H);
+    blas::gemm("rnn cell backward", false, false, N, H, GH, T(1), dg_hh, ld, ptr<T>(w_hh), H, hx_started ? T(1) : T(0),
+               ptr<T>(g.hx), H);
   }
   if (needs.w_ih) {
     g.w_ih = empty_tensor({GH, I}, dt);
-    gemm<T>(true, false, GH, I, N, dg_ih, ld, ptr<T>(x), I, T(0), ptr<T>(g.w_ih), I);
+    blas::gemm("rnn cell backward", true, false, GH, I, N, T(1), dg_ih, ld, ptr<T>(x), I, T(0), ptr<T>(g.w_ih), I);
   }
   if (needs.w_hh) {
     g.w_hh = empty_tensor({GH, H}, dt);
-    gemm<T>(true, false, GH, H, N, dg_hh, ld, ptr<T>(h), H, T(0), ptr<T>(g.w_hh), H);
+    blas::gemm("rnn cell backward", true, false, GH, H, N, T(1), dg_hh, ld, ptr<T>(h), H, T(0), ptr<T>(g.w_hh), H);
   }
 }
 
@@ -245,8 +212,9 @@ LstmCellForward lstm_cell_forward(const Tensor& x_in, const Tensor& h_in, const 
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
     bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(b_ih), ptr<T>(b_hh));
-    gemm<T>(false, true, N, 4 * H, I, ptr<T>(x), I, ptr<T>(w_ih), I, biased ? T(1) : T(0), ws, ld);
-    gemm<T>(false, true, N, 4 * H, H, ptr<T>(h), H, ptr<T>(w_hh), H, T(1), ws, ld);
+    blas::gemm("lstm_cell", false, true, N, 4 * H, I, T(1), ptr<T>(x), I, ptr<T>(w_ih), I, biased ? T(1) : T(0), ws,
+               ld);
+    blas::gemm("lstm_cell", false, true, N, 4 * H, H, T(1), ptr<T>(h), H, ptr<T>(w_hh), H, T(1), ws, ld);
     const T* cp = ptr<T>(c);
     T *hp = ptr<T>(r.hy), *cyp = ptr<T>(r.cy);
     for (int64_t n = 0; n < N; ++n) {
@@ -300,9 +268,9 @@ GruCellForward gru_cell_forward(const Tensor& x_in, const Tensor& h_in, const Te
     // The two products stay apart: n takes r * (h W_hn^T + b_hn), not their sum.
     T *ws = ptr<T>(r.saved), *wsh = ws + 3 * H;
     bool bi = fill_bias(ws, ld, N, 3 * H, ptr<T>(b_ih), static_cast<const T*>(nullptr));
-    gemm<T>(false, true, N, 3 * H, I, ptr<T>(x), I, ptr<T>(w_ih), I, bi ? T(1) : T(0), ws, ld);
+    blas::gemm("gru_cell", false, true, N, 3 * H, I, T(1), ptr<T>(x), I, ptr<T>(w_ih), I, bi ? T(1) : T(0), ws, ld);
     bool bh = fill_bias(wsh, ld, N, 3 * H, ptr<T>(b_hh), static_cast<const T*>(nullptr));
-    gemm<T>(false, true, N, 3 * H, H, ptr<T>(h), H, ptr<T>(w_hh), H, bh ? T(1) : T(0), wsh, ld);
+    blas::gemm("gru_cell", false, true, N, 3 * H, H, T(1), ptr<T>(h), H, ptr<T>(w_hh), H, bh ? T(1) : T(0), wsh, ld);
     const T* hp = ptr<T>(h);
     T* yp = ptr<T>(r.hy);
     for (int64_t n = 0; n < N; ++n) {

@@ -4,6 +4,7 @@
 
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {

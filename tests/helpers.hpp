@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace testing {
 

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "helpers.hpp"
+#include "src/core/shape.hpp"
 
 using ember::Ellipsis;
 using ember::None;

@@ -12,7 +12,6 @@
 #include <string>
 
 #include "helpers.hpp"
-#include "src/io/crc32.hpp"
 #include "src/io/file.hpp"
 #include "src/io/pickle.hpp"
 #include "src/io/zip.hpp"
@@ -330,7 +329,7 @@ TEST_CASE("safetensors: every malformed header is an error that says what is wro
                Catch::Contains("unexpected or repeated field 'x'"));
   REQUIRE_THAT(err(file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}} x)", 4)),
                Catch::Contains("trailing bytes"));
-  REQUIRE_THAT(err(file(R"({"a\ud800":{}})", 0)), Catch::Contains("expected a low surrogate"));
+  REQUIRE_THAT(err(file(R"({"a\ud800":{}})", 0)), Catch::Contains("not valid JSON") && Catch::Contains("surrogate"));
   REQUIRE_THAT(err(std::string("abc")), Catch::Contains("neither a safetensors file nor a torch.save zip archive"));
   REQUIRE_THAT(err("\x80\x02}q\x00."s), Catch::Contains("legacy torch.save file"));
   REQUIRE_THAT(error_of([&] { ember::load(tmp / "missing.safetensors"); }), Catch::Contains("cannot open"));
@@ -381,10 +380,7 @@ TEST_CASE("writes are atomic: a failed save leaves the previous checkpoint intac
                       Catch::Contains("save: cannot create") && Catch::Contains("no/such/dir/c.pt"));
 }
 
-TEST_CASE("zip pieces: CRC-32 check value and the torch archive layout", "[io]") {
-  REQUIRE(ember::io::crc32("123456789", 9) == 0xCBF43926u);  // the standard check value
-  REQUIRE(ember::io::crc32("", 0) == 0u);
-  REQUIRE(ember::io::crc32("6789", 4, ember::io::crc32("12345", 5)) == 0xCBF43926u);
+TEST_CASE("zip pieces: the torch archive layout", "[io]") {
   TempDir tmp;
   ember::save(interop_dict(), tmp / "z.pt");
   std::string bytes = read_bytes(tmp / "z.pt");

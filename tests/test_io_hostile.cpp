@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +19,6 @@
 
 #include "ember/data/mnist.hpp"
 #include "helpers.hpp"
-#include "src/io/crc32.hpp"
 #include "src/io/file.hpp"
 #include "src/io/zip.hpp"
 #include "torch_archive.hpp"
@@ -108,7 +108,8 @@ std::string finish_zip(std::string file, const std::vector<RawEntry>& entries) {
   std::string cd;
   for (const RawEntry& e : entries) {
     // (clamped so that entries made to run past the data stay readable here)
-    uint32_t crc = ember::io::crc32(file.data() + e.data, std::min<uint64_t>(e.size, file.size() - e.data));
+    uint32_t crc = static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(file.data() + e.data),
+                                                 std::min<uint64_t>(e.size, file.size() - e.data)));
     cd += le(0x02014b50, 4) + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0x21, 2) + le(crc, 4) +
           le(e.size, 4) + le(e.size, 4) + le(e.name.size(), 2) + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 2) +
           le(0, 4) + le(e.local, 4) + e.name;
@@ -202,6 +203,57 @@ TEST_CASE("hostile headers: a zero dim does not let huge dims overflow strides o
                    Catch::Contains("overflow int64"));
   write_bytes(tmp / "ok.idx", idx_file({0, 0xFFFFu, 7}));
   REQUIRE(ember::data::read_idx(tmp / "ok.idx").sizes().vec() == std::vector<int64_t>{0, 0xFFFF, 7});
+}
+
+TEST_CASE("hostile headers: safetensors JSON outside the schema stops at once, whatever its size", "[io_hostile]") {
+  TempDir tmp;
+  auto st = [](const std::string& h) { return le(h.size(), 8) + h; };
+  auto tensor = [](const std::string& fields) { return R"({"t":{)" + fields + "}}"; };
+  const std::string dtype = R"("dtype":"F32",)", offsets = R"("data_offsets":[0,0])";
+  // Nesting, long lists and huge strings near the 100 MiB header limit: each is refused
+  // at the first event outside the schema, without building the rest.
+  double seconds = 0;
+  std::string deep = R"({"t":{"shape":)" + std::string(20 << 20, '[');
+  REQUIRE_THAT(load_error(tmp, "deep.safetensors", st(deep), &seconds),
+               Catch::Contains("expected a non-negative integer in tensor 't' field 'shape', found a list"));
+  CHECK(seconds < 1.0);
+  std::string zeros = R"({"t":{"shape":[0)";
+  for (int i = 0; i < (4 << 20); ++i) zeros += ",0";
+  REQUIRE_THAT(load_error(tmp, "long.safetensors", st(zeros + "]}}"), &seconds),
+               Catch::Contains("list of more than 64 numbers in tensor 't' field 'shape'"));
+  CHECK(seconds < 1.0);
+  REQUIRE_THAT(load_error(tmp, "top.safetensors", st(R"({"t":[)" + std::string(1 << 20, '[')), &seconds),
+               Catch::Contains("expected an object in tensor 't', found a list"));
+  // Values of the wrong kind, each named with where it is.
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(R"("dtype":7,"shape":[],)" + offsets))),
+               Catch::Contains("expected a string in tensor 't' field 'dtype', found a number"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[1.5],)" + offsets))),
+               Catch::Contains("expected a non-negative integer in tensor 't' field 'shape', found 1.5"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[null],)" + offsets))),
+               Catch::Contains("found null"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":true,)" + offsets))),
+               Catch::Contains("expected a list in tensor 't' field 'shape', found a boolean"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],"data_offsets":[0,0,0])"))),
+               Catch::Contains("list of more than 2 numbers"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],"data_offsets":[0])"))),
+               Catch::Contains("needs two data_offsets, got 1"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{"k":1}})")),
+               Catch::Contains(R"(expected a string in "__metadata__", found a number)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{"k":"a","k":"b"}})")),
+               Catch::Contains(R"("__metadata__" has key 'k' twice)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"__metadata__":{},"__metadata__":{}})")),
+               Catch::Contains(R"(has "__metadata__" twice)"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(tensor(dtype + R"("shape":[],)" + offsets + R"(,"dtype":"F32")"))),
+               Catch::Contains("unexpected or repeated field 'dtype'"));
+  // Not JSON at all: bytes that are not UTF-8, a cut-off header.
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st("{\"t\xff\":{}}")), Catch::Contains("not valid JSON"));
+  REQUIRE_THAT(load_error(tmp, "a.safetensors", st(R"({"t":{"dtype":"F3)")), Catch::Contains("not valid JSON"));
+  // An empty header is a valid empty file.
+  write_bytes(tmp / "empty.safetensors", st("{}"));
+  REQUIRE(ember::load(tmp / "empty.safetensors").empty());
+  // Saving refuses a name that is not UTF-8 (it could not be read back as JSON).
+  REQUIRE_THROWS_WITH(ember::save(ember::StateDict{{"bad\xff", ember::ones({1})}}, tmp / "bad.safetensors"),
+                      Catch::Contains("safetensors header cannot be written"));
 }
 
 TEST_CASE("hostile archives: overlapping zip entries are refused before any CRC is computed", "[io_hostile]") {

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "helpers.hpp"
+#include "src/core/shape.hpp"
 
 using ember::Tensor;
 using testing::leaf;

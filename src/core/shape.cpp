@@ -32,24 +32,58 @@ int64_t numel_of(IntArrayRef sizes, const char* op) {
   return n;
 }
 
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+namespace {
+// Wraps dim for a tensor with ndim dims; `sizes`, when given, is named in the error.
+int64_t wrap_dim_of(int64_t dim, int64_t ndim, const char* op, const IntArrayRef* sizes) {
   int64_t n = ndim > 0 ? ndim : 1;  // a 0-dim tensor accepts dim 0 and -1, as in PyTorch
-  EMBER_CHECK(dim >= -n && dim < n, "{}: dim {} is out of range for a tensor with {} dims (expected [{}, {}])", op,
-              dim, ndim, -n, n - 1);
-  return dim < 0 ? dim + n : dim;
+  if (dim >= -n && dim < n) return dim < 0 ? dim + n : dim;
+  if (sizes)
+    fail(fmt::format("{}: dim {} is out of range for a tensor with {} dims (shape {}; expected a dim in [{}, {}])", op,
+                     dim, ndim, *sizes, -n, n - 1));
+  fail(fmt::format("{}: dim {} is out of range for a tensor with {} dims (expected [{}, {}])", op, dim, ndim, -n,
+                   n - 1));
 }
 
-uint64_t dim_mask(IntArrayRef dims, int64_t ndim, const char* op) {
-  EMBER_CHECK(ndim <= 64, "{}: tensors with more than 64 dims are not supported", op);
+// The mask of a dim list; `sizes`, when given, is named in the errors. Repeats are
+// refused even for a 0-dim tensor (where dims 0 and -1 are the same), as in PyTorch.
+uint64_t dim_mask_of(IntArrayRef dims, int64_t ndim, const char* op, const IntArrayRef* sizes) {
+  std::string shape = sizes ? fmt::format(" (input shape {})", *sizes) : std::string();
+  EMBER_CHECK(ndim <= 64, "{}: tensors with more than 64 dims are not supported{}", op, shape);
   if (dims.empty()) return ndim == 0 ? 0 : (ndim == 64 ? ~uint64_t(0) : ((uint64_t(1) << ndim) - 1));
   uint64_t mask = 0;
   for (int64_t d : dims) {
-    int64_t w = wrap_dim(d, ndim, op);
-    if (ndim == 0) continue;
-    EMBER_CHECK(!(mask & (uint64_t(1) << w)), "{}: dim {} appears more than once in {}", op, w, dims);
+    int64_t w = wrap_dim_of(d, ndim, op, sizes);
+    EMBER_CHECK(!(mask & (uint64_t(1) << w)), "{}: dim {} appears more than once in the dim list {}{}", op, w, dims,
+                shape);
     mask |= uint64_t(1) << w;
   }
-  return mask;
+  return ndim == 0 ? 0 : mask;
+}
+}  // namespace
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) { return wrap_dim_of(dim, ndim, op, nullptr); }
+
+int64_t wrap_dim(const Tensor& x, int64_t dim, const char* op) {
+  check_defined(x, op);
+  IntArrayRef sizes = x.sizes();
+  return wrap_dim_of(dim, x.dim(), op, &sizes);
+}
+
+uint64_t dim_mask(IntArrayRef dims, int64_t ndim, const char* op) { return dim_mask_of(dims, ndim, op, nullptr); }
+
+uint64_t dim_mask(const Tensor& x, IntArrayRef dims, const char* op) {
+  check_defined(x, op);
+  IntArrayRef sizes = x.sizes();
+  return dim_mask_of(dims, x.dim(), op, &sizes);
+}
+
+uint64_t dim_bit(int64_t wrapped, int64_t ndim) { return ndim == 0 ? 0 : uint64_t(1) << wrapped; }
+
+int64_t reduced_numel(IntArrayRef sizes, uint64_t mask) {
+  int64_t n = 1;
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    if ((mask >> i) & 1) n *= sizes[i];
+  return n;
 }
 
 Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim) {
@@ -62,49 +96,6 @@ Shape reduced_shape(IntArrayRef sizes, uint64_t mask, bool keepdim) {
     }
   }
   return out;
-}
-
-namespace {
-[[noreturn]] void fail_shape(IntArrayRef sizes, Dtype dtype, const char* op) {
-  for (int64_t s : sizes) EMBER_CHECK(s >= 0, "{}: negative size {} in the shape {}", op, s, sizes);
-  contiguous_strides(sizes, op);
-  int64_t n = numel_of(sizes, op);
-  fail(fmt::format("{}: the shape {} ({} elements of {}) needs 2^63 or more bytes", op, sizes, n, dtype));
-}
-}  // namespace
-
-Tensor empty_tensor(IntArrayRef sizes, Dtype dtype, const char* op) {
-  // One pass over the sizes, on the path of every op's result: `span` is the product of
-  // the sizes after the first counting a 0 as 1 (the largest stride), `fits` says it and
-  // the element and byte counts fit in int64. The detailed message is worked out only on
-  // failure.
-  const std::size_t nd = sizes.size();
-  int64_t span = 1, n = 0, nbytes = 0;
-  bool fits = true, empty = false;
-  for (std::size_t i = nd; i-- > 1;) {
-    int64_t s = sizes[i];
-    fits &= s >= 0 && mul_fits(span, s > 1 ? s : 1, span);
-    empty |= s == 0;
-  }
-  if (nd > 0) {
-    fits &= sizes[0] >= 0;
-    empty |= sizes[0] == 0;
-  }
-  fits &= empty || mul_fits(span, nd > 0 ? sizes[0] : 1, n);
-  if (empty) n = 0;
-  fits &= mul_fits(n, element_size(dtype), nbytes);
-  if (!fits) fail_shape(sizes, dtype, op);
-  // The sizes and dtype name the tensor in an out-of-memory error.
-  Storage* st = Storage::allocate(static_cast<std::size_t>(nbytes), sizes, dtype);
-  return Tensor(TensorImpl::make_contiguous(st, dtype, sizes, n));
-}
-
-Tensor make_view(const Tensor& base, Shape sizes, Shape strides, int64_t offset) {
-  TensorImpl* b = base.unsafeGetTensorImpl();
-  // make throws on an element count beyond int64: take the reference only after it.
-  TensorImpl* t = TensorImpl::make(b->storage, b->dtype, std::move(sizes), std::move(strides), offset);
-  b->storage->retain();
-  return Tensor(t);
 }
 
 void check_defined(const Tensor& t, const char* op, const char* arg) {

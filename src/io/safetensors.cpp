@@ -1,8 +1,9 @@
 // safetensors: u64 little-endian header length N, N bytes of JSON, then the data.
-// The JSON is written and parsed here by hand: the schema is small and fixed, and the
-// library should not depend on a JSON package.
+// nlohmann-json reads and writes the JSON; the schema is checked here while the parser
+// streams its events, so nothing outside the schema is ever built in memory.
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "src/core/check.hpp"
@@ -14,6 +15,8 @@ namespace ember {
 namespace io {
 
 namespace {
+
+using Json = nlohmann::ordered_json;  // keeps the tensors in dict order when writing
 
 constexpr uint64_t kMaxHeader = 100u << 20;  // the reference implementation's limit
 constexpr std::size_t kMaxDims = 64;
@@ -28,228 +31,185 @@ const char* st_dtype(Dtype d) {
   return "?";
 }
 
-void json_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
-
-// A reader for exactly the header's grammar: one object whose values are tensor
-// objects {"dtype", "shape", "data_offsets"} or the "__metadata__" string map.
-class HeaderParser {
+// The header's schema, checked on nlohmann's SAX events (its parser does the lexing:
+// strings, escapes, UTF-8, numbers, and the end-of-input check). The header is one
+// object whose values are tensor objects {"dtype", "shape", "data_offsets"} or the
+// "__metadata__" string map. Anything else throws ember::Error at the event that shows
+// it, so a hostile header costs time linear in its size and memory only for what the
+// schema keeps: no nesting beyond three levels, at most 64 numbers in a list.
+class HeaderReader {
  public:
-  HeaderParser(const char* p, std::size_t n, const char* what) : p_(p), n_(n), what_(what) {}
-
   struct Entry {
     std::string name, dtype;
     std::vector<uint64_t> shape;
     uint64_t begin = 0, end = 0;
+    bool has_dtype = false, has_shape = false, has_offsets = false;
   };
 
-  void parse(std::vector<Entry>& entries, Metadata& metadata) {
-    std::unordered_set<std::string> seen;
-    bool has_meta = false;
-    expect('{');
-    if (peek('}')) return finish();
-    do {
-      std::string key = string();
-      expect(':');
-      if (key == "__metadata__") {
-        EMBER_CHECK(!has_meta, "{}: safetensors header has \"__metadata__\" twice", what_);
-        has_meta = true;
-        string_map(metadata);
-      } else {
-        EMBER_CHECK(seen.insert(key).second, "{}: safetensors header names tensor '{}' twice", what_, key);
-        entries.push_back(tensor_entry(std::move(key)));
+  HeaderReader(const char* what, std::vector<Entry>& entries, Metadata& metadata)
+      : what_(what), entries_(entries), metadata_(metadata) {}
+
+  void read(const char* p, std::size_t n) {
+    Json::sax_parse(p, p + n, this);
+    EMBER_CHECK(at_ == At::Done, "{}: safetensors header ends early", what_);
+  }
+
+  // ---- nlohmann's SAX interface ----
+  bool null() { unexpected("null"); }
+  bool boolean(bool) { unexpected("a boolean"); }
+  bool number_integer(Json::number_integer_t v) {
+    if (v >= 0) return number_unsigned(static_cast<uint64_t>(v));
+    in_list();
+    bad_number(std::to_string(v));
+  }
+  bool number_unsigned(Json::number_unsigned_t v) {
+    in_list();
+    EMBER_CHECK(v <= uint64_t(INT64_MAX), "{}: safetensors header has a number over 2^63 ({}) {}", what_, v, where());
+    EMBER_CHECK(list_.size() < list_max_, "{}: safetensors header has a list of more than {} numbers {}", what_,
+                list_max_, where());
+    list_.push_back(v);
+    return true;
+  }
+  bool number_float(Json::number_float_t, const std::string& text) {
+    in_list();
+    // An integer too large for 64 bits reaches here as a float.
+    bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    EMBER_CHECK(!digits, "{}: safetensors header has a number over 2^63 ({}) {}", what_, text, where());
+    bad_number(text);
+  }
+  bool string(std::string& v) {
+    if (at_ == At::MetaValue) {
+      metadata_.insert(meta_key_, std::move(v));
+      at_ = At::Meta;
+      return true;
+    }
+    if (at_ == At::FieldValue && field_ == "dtype") {
+      entries_.back().dtype = std::move(v);
+      at_ = At::Fields;
+      return true;
+    }
+    unexpected("a string");
+  }
+  bool binary(Json::binary_t&) { unexpected("binary data"); }
+  bool start_object(std::size_t) {
+    if (at_ == At::Top) {
+      at_ = At::Names;
+    } else if (at_ == At::Value) {
+      at_ = in_meta_ ? At::Meta : At::Fields;
+    } else {
+      unexpected("an object");
+    }
+    return true;
+  }
+  bool key(std::string& k) {
+    switch (at_) {
+      case At::Names:
+        if (k == "__metadata__") {
+          EMBER_CHECK(!has_meta_, "{}: safetensors header has \"__metadata__\" twice", what_);
+          has_meta_ = in_meta_ = true;
+        } else {
+          EMBER_CHECK(names_.insert(k).second, "{}: safetensors header names tensor '{}' twice", what_, k);
+          in_meta_ = false;
+          entries_.emplace_back();
+          entries_.back().name = std::move(k);
+        }
+        at_ = At::Value;
+        return true;
+      case At::Meta:
+        EMBER_CHECK(!metadata_.contains(k), "{}: safetensors \"__metadata__\" has key '{}' twice", what_, k);
+        meta_key_ = std::move(k);
+        at_ = At::MetaValue;
+        return true;
+      case At::Fields: {
+        Entry& e = entries_.back();
+        bool* seen = k == "dtype"          ? &e.has_dtype
+                     : k == "shape"        ? &e.has_shape
+                     : k == "data_offsets" ? &e.has_offsets
+                                           : nullptr;
+        EMBER_CHECK(seen && !*seen, "{}: safetensors tensor '{}' has an unexpected or repeated field '{}'", what_,
+                    e.name, k);
+        *seen = true;
+        field_ = std::move(k);
+        at_ = At::FieldValue;
+        return true;
       }
-    } while (peek(','));
-    expect('}');
-    finish();
+      default: unexpected("a key");
+    }
+  }
+  bool end_object() {
+    if (at_ == At::Meta) {
+      at_ = At::Names;
+    } else if (at_ == At::Fields) {
+      const Entry& e = entries_.back();
+      EMBER_CHECK(e.has_dtype && e.has_shape && e.has_offsets,
+                  "{}: safetensors tensor '{}' needs \"dtype\", \"shape\" and \"data_offsets\"", what_, e.name);
+      at_ = At::Names;
+    } else {  // the top object (the parser allows no other end here)
+      at_ = At::Done;
+    }
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (at_ != At::FieldValue || field_ == "dtype") unexpected("a list");
+    list_.clear();
+    list_max_ = field_ == "shape" ? kMaxDims : 2;
+    at_ = At::List;
+    return true;
+  }
+  bool end_array() {
+    Entry& e = entries_.back();
+    if (field_ == "shape") {
+      e.shape = list_;
+    } else {
+      EMBER_CHECK(list_.size() == 2, "{}: safetensors tensor '{}' needs two data_offsets, got {}", what_, e.name,
+                  list_.size());
+      e.begin = list_[0];
+      e.end = list_[1];
+    }
+    at_ = At::Fields;
+    return true;
+  }
+  bool parse_error(std::size_t byte, const std::string&, const nlohmann::detail::exception& ex) {
+    // After the top object only the end of input may come.
+    EMBER_CHECK(at_ != At::Done, "{}: safetensors header has trailing bytes at {}", what_, byte - 1);
+    detail::fail(fmt::format("{}: safetensors header is not valid JSON: {}", what_, ex.what()));
   }
 
  private:
-  void finish() {
-    ws();
-    EMBER_CHECK(pos_ == n_, "{}: safetensors header has trailing bytes at {}", what_, pos_);
+  // Where the parser is in the schema.
+  enum class At { Top, Names, Value, Meta, MetaValue, Fields, FieldValue, List, Done };
+
+  std::string where() const {
+    if (at_ == At::Meta || at_ == At::MetaValue) return "in \"__metadata__\"";
+    if (entries_.empty() || at_ == At::Top || at_ == At::Names || at_ == At::Done) return "at the top level";
+    if (at_ == At::Fields || at_ == At::Value) return fmt::format("in tensor '{}'", entries_.back().name);
+    return fmt::format("in tensor '{}' field '{}'", entries_.back().name, field_);
   }
-  [[noreturn]] void bad(const char* expected) {
-    detail::fail(fmt::format("{}: safetensors header is not valid JSON: expected {} at byte {}", what_, expected,
-                             pos_));
+  [[noreturn]] void unexpected(const char* thing) const {
+    const char* expected = at_ == At::Top || at_ == At::Value ? "an object"
+                           : at_ == At::MetaValue               ? "a string"
+                           : at_ == At::List                    ? "a non-negative integer"
+                           : at_ == At::FieldValue              ? (field_ == "dtype" ? "a string" : "a list")
+                                                                : "a key";
+    detail::fail(fmt::format("{}: safetensors header: expected {} {}, found {}", what_, expected, where(), thing));
   }
-  void ws() {
-    while (pos_ < n_ && (p_[pos_] == ' ' || p_[pos_] == '\n' || p_[pos_] == '\r' || p_[pos_] == '\t')) ++pos_;
+  void in_list() const {
+    if (at_ != At::List) unexpected("a number");
   }
-  bool peek(char c) {  // consumes c if it comes next
-    ws();
-    if (pos_ < n_ && p_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!peek(c)) {
-      const char s[4] = {'\'', c, '\'', 0};
-      bad(s);
-    }
-  }
-  unsigned hex4() {
-    if (n_ - pos_ < 4) bad("4 hex digits");
-    unsigned v = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = p_[pos_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= unsigned(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
-      else bad("a hex digit");
-    }
-    return v;
-  }
-  static void utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-  std::string string() {
-    expect('"');
-    std::string s;
-    for (;;) {
-      if (pos_ >= n_) bad("the end of a string");
-      unsigned char c = static_cast<unsigned char>(p_[pos_++]);
-      if (c == '"') return s;
-      if (c < 0x20) bad("no control characters in a string");
-      if (c != '\\') {
-        s += static_cast<char>(c);
-        continue;
-      }
-      if (pos_ >= n_) bad("an escape");
-      char e = p_[pos_++];
-      switch (e) {
-        case '"': s += '"'; break;
-        case '\\': s += '\\'; break;
-        case '/': s += '/'; break;
-        case 'b': s += '\b'; break;
-        case 'f': s += '\f'; break;
-        case 'n': s += '\n'; break;
-        case 'r': s += '\r'; break;
-        case 't': s += '\t'; break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
-            if (n_ - pos_ < 2 || p_[pos_] != '\\' || p_[pos_ + 1] != 'u') bad("a low surrogate");
-            pos_ += 2;
-            unsigned lo = hex4();
-            if (lo < 0xDC00 || lo > 0xDFFF) bad("a low surrogate");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          } else if (cp >= 0xDC00 && cp < 0xE000) {
-            bad("no lone low surrogate");
-          }
-          utf8(s, cp);
-          break;
-        }
-        default: bad("a valid escape");
-      }
-    }
-  }
-  uint64_t number() {
-    ws();
-    std::size_t start = pos_;
-    uint64_t v = 0;
-    while (pos_ < n_ && p_[pos_] >= '0' && p_[pos_] <= '9') {
-      uint64_t d = static_cast<uint64_t>(p_[pos_] - '0');
-      EMBER_CHECK(v <= (uint64_t(INT64_MAX) - d) / 10, "{}: safetensors header has a number over 2^63 at byte {}",
-                  what_, start);
-      v = v * 10 + d;
-      ++pos_;
-    }
-    if (pos_ == start) bad("a non-negative integer");
-    if (p_[start] == '0' && pos_ - start > 1) bad("no leading zeros");
-    return v;
-  }
-  std::vector<uint64_t> numbers(std::size_t max) {
-    std::vector<uint64_t> v;
-    expect('[');
-    if (peek(']')) return v;
-    do {
-      EMBER_CHECK(v.size() < max, "{}: safetensors header has a list of more than {} numbers", what_, max);
-      v.push_back(number());
-    } while (peek(','));
-    expect(']');
-    return v;
-  }
-  void string_map(Metadata& out) {
-    expect('{');
-    if (peek('}')) return;
-    do {
-      std::string k = string();
-      expect(':');
-      std::string v = string();
-      EMBER_CHECK(!out.contains(k), "{}: safetensors \"__metadata__\" has key '{}' twice", what_, k);
-      out.insert(k, std::move(v));
-    } while (peek(','));
-    expect('}');
-  }
-  Entry tensor_entry(std::string name) {
-    Entry e;
-    e.name = std::move(name);
-    bool has_dtype = false, has_shape = false, has_offsets = false;
-    expect('{');
-    if (!peek('}')) {
-      do {
-        std::string field = string();
-        expect(':');
-        if (field == "dtype" && !has_dtype) {
-          e.dtype = string();
-          has_dtype = true;
-        } else if (field == "shape" && !has_shape) {
-          e.shape = numbers(kMaxDims);
-          has_shape = true;
-        } else if (field == "data_offsets" && !has_offsets) {
-          std::vector<uint64_t> o = numbers(2);
-          EMBER_CHECK(o.size() == 2, "{}: safetensors tensor '{}' needs two data_offsets, got {}", what_, e.name,
-                      o.size());
-          e.begin = o[0];
-          e.end = o[1];
-          has_offsets = true;
-        } else {
-          detail::fail(fmt::format("{}: safetensors tensor '{}' has an unexpected or repeated field '{}'", what_,
-                                   e.name, field));
-        }
-      } while (peek(','));
-      expect('}');
-    }
-    EMBER_CHECK(has_dtype && has_shape && has_offsets,
-                "{}: safetensors tensor '{}' needs \"dtype\", \"shape\" and \"data_offsets\"", what_, e.name);
-    return e;
+  [[noreturn]] void bad_number(const std::string& text) const {
+    detail::fail(
+        fmt::format("{}: safetensors header: expected a non-negative integer {}, found {}", what_, where(), text));
   }
 
-  const char* p_;
-  std::size_t n_, pos_ = 0;
   const char* what_;
+  std::vector<Entry>& entries_;
+  Metadata& metadata_;
+  At at_ = At::Top;
+  bool has_meta_ = false, in_meta_ = false;
+  std::unordered_set<std::string> names_;
+  std::string meta_key_, field_;
+  std::vector<uint64_t> list_;
+  std::size_t list_max_ = 0;
 };
 
 bool parse_dtype(const std::string& s, Dtype* out) {
@@ -265,40 +225,28 @@ bool parse_dtype(const std::string& s, Dtype* out) {
 
 void save_safetensors(const StateDict& dict, const std::string& path, const Metadata* metadata) {
   std::vector<Tensor> data;
-  std::string header = "{";
+  Json json = Json::object();
   if (metadata && !metadata->empty()) {
-    json_string(header, "__metadata__");
-    header += ":{";
-    bool first = true;
-    for (const auto& kv : *metadata) {
-      if (!first) header += ',';
-      first = false;
-      json_string(header, kv.first);
-      header += ':';
-      json_string(header, kv.second);
-    }
-    header += '}';
+    Json& meta = json["__metadata__"] = Json::object();
+    for (const auto& kv : *metadata) meta[kv.first] = kv.second;
   }
   uint64_t offset = 0;
   for (const auto& kv : dict) {
     EMBER_CHECK(kv.first != "__metadata__", "save: '{}': a tensor cannot be named \"__metadata__\" in safetensors",
                 path);
     Tensor t = contiguous_for_save(kv.second, kv.first, "save");
-    if (header.size() > 1) header += ',';
-    json_string(header, kv.first);
-    header += ":{\"dtype\":\"";
-    header += st_dtype(t.dtype());
-    header += "\",\"shape\":[";
-    for (int64_t d = 0; d < t.dim(); ++d) {
-      if (d) header += ',';
-      header += std::to_string(t.size(d));
-    }
     uint64_t nbytes = static_cast<uint64_t>(t.nbytes());
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + nbytes) + "]}";
+    json[kv.first] = {
+        {"dtype", st_dtype(t.dtype())}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + nbytes}}};
     offset += nbytes;
     data.push_back(std::move(t));
   }
-  header += '}';
+  std::string header;
+  try {
+    header = json.dump();
+  } catch (const nlohmann::json::exception& e) {  // a name or metadata string that is not UTF-8
+    detail::fail(fmt::format("save: '{}': safetensors header cannot be written: {}", path, e.what()));
+  }
   // Spaces pad the header so the data starts 8-byte aligned, as the format allows.
   header.append((8 - header.size() % 8) % 8, ' ');
   EMBER_CHECK(header.size() <= kMaxHeader, "save: '{}': safetensors header of {} bytes exceeds the {} byte limit",
@@ -324,19 +272,19 @@ StateDict load_safetensors(const std::string& bytes, const std::string& path, Me
   EMBER_CHECK(n <= kMaxHeader, "{}: safetensors header size {} exceeds the {} byte limit", what, n, kMaxHeader);
   EMBER_CHECK(n >= 2 && bytes[8] == '{', "{}: safetensors header does not start with '{{'", what);
 
-  std::vector<HeaderParser::Entry> entries;
+  std::vector<HeaderReader::Entry> entries;
   Metadata meta;
-  HeaderParser(bytes.data() + 8, static_cast<std::size_t>(n), what).parse(entries, meta);
+  HeaderReader(what, entries, meta).read(bytes.data() + 8, static_cast<std::size_t>(n));
 
   const char* buffer = bytes.data() + 8 + n;
   const uint64_t buffer_size = size - 8 - n;
   std::vector<Dtype> dtypes(entries.size());
-  std::vector<const HeaderParser::Entry*> by_offset;
+  std::vector<const HeaderReader::Entry*> by_offset;
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const auto& e = entries[k];
     EMBER_CHECK(parse_dtype(e.dtype, &dtypes[k]),
                 "{}: tensor '{}' has dtype '{}'; supported are F32, F64, I64 and BOOL", what, e.name, e.dtype);
-    // (every size is at most 2^63 - 1: number() refuses larger ones)
+    // (every size is at most 2^63 - 1: the reader refuses larger ones)
     const IntArrayRef shape(reinterpret_cast<const int64_t*>(e.shape.data()), e.shape.size());
     EMBER_CHECK(extent_fits(e.shape, static_cast<uint64_t>(element_size(dtypes[k]))),
                 "{}: safetensors tensor '{}' of shape {} and dtype {}: its strides or byte count overflow int64",

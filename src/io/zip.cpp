@@ -1,15 +1,21 @@
 #include "src/io/zip.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 
 #include "src/core/check.hpp"
 #include "src/io/bytes.hpp"
-#include "src/io/crc32.hpp"
 
 namespace ember {
 namespace io {
 
 namespace {
+// The zip CRC-32 (IEEE 802.3), zlib's; crc32_z takes a size_t length.
+uint32_t crc32_of(const void* data, std::size_t size) {
+  return static_cast<uint32_t>(crc32_z(0, static_cast<const Bytef*>(data), size));
+}
+
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEndSig = 0x06054b50;
 constexpr uint16_t kUtf8Flag = 0x0800;
 constexpr uint16_t kDosDate = 0x0021;  // 1980-01-01: zip has no earlier date
@@ -29,7 +35,7 @@ void ZipWriter::add(const std::string& name, const void* data, std::size_t size)
   // data starts on a 64-byte boundary: storages can then be used in place.
   uint64_t unpadded = pos_ + kLocalSize + name.size() + 4;
   std::size_t pad = static_cast<std::size_t>((kAlign - unpadded % kAlign) % kAlign);
-  uint32_t crc = crc32(data, size);
+  uint32_t crc = crc32_of(data, size);
   std::string h;
   put_le(h, kLocalSig, 4);
   put_le(h, 20, 2);  // version needed: 2.0
@@ -167,7 +173,7 @@ ZipReader::ZipReader(const std::string& bytes, const char* what) : bytes_(bytes)
   }
   for (const Span& s : spans) {
     const Entry& e = entries_[s.entry];
-    uint32_t actual = crc32(b + e.offset, e.size);
+    uint32_t actual = crc32_of(b + e.offset, e.size);
     EMBER_CHECK(actual == s.crc, "{}: zip entry '{}' is corrupt: CRC-32 {:08x}, expected {:08x}", what, e.name,
                 actual, s.crc);
   }

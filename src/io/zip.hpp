@@ -13,7 +13,8 @@ namespace io {
 
 class ZipWriter {
  public:
-  // Bytes go to `out`, in order; `offset` must report how many were written so far.
+  // Bytes go to `out`, in order, each call with a block and its size; the writer counts
+  // them itself for the offsets the zip records.
   using Sink = std::function<void(const void*, std::size_t)>;
   explicit ZipWriter(Sink out) : out_(std::move(out)) {}
   void add(const std::string& name, const void* data, std::size_t size);

@@ -1,0 +1,19 @@
+// What every op-family file in autograd/ starts with: the recording helper and the
+// names its forward / backward pairs are written in (see record.hpp), and `k` for the
+// kernels in ops/. Private to those .cpp files; never include it from a header.
+#pragma once
+#include "autograd/record.hpp"
+
+namespace ember {
+namespace kernels {}
+
+using autograd::Ctx;
+using autograd::Grads;
+using autograd::needs_grad;
+using autograd::record;
+using autograd::record_view;
+using autograd::save;
+using autograd::save_output;
+namespace k = kernels;
+
+}  // namespace ember

@@ -1,0 +1,232 @@
+// The recurrent cells: lstm_cell, gru_cell, rnn_tanh_cell, rnn_relu_cell.
+//
+// lstm_cell and gru_cell run fused kernels (ops/rnn.hpp) and record one node each with
+// a hand-written backward: a language model runs them dozens of times per batch on
+// small matrices, where a dozen recorded ops per step cost more than the GEMMs. Under
+// create_graph their backward is composed of differentiable ops instead, so
+// higher-order gradients stay right. The plain RNN cells are composed of
+// differentiable ops.
+#include "autograd/nn_checks.hpp"
+#include "autograd/prelude.hpp"
+#include "ember/autograd.hpp"
+#include "ember/creation.hpp"
+#include "ember/functions.hpp"
+#include "ember/nn/functional.hpp"
+#include "ops/rnn.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
+
+namespace ember {
+namespace nn {
+namespace functional {
+
+namespace {
+
+// The checked operands of a cell, batched: x [N, in], h [N, H] (zeros when not given).
+struct CellInputs {
+  Tensor x, h;
+  bool unbatched = false;
+  int64_t hidden = 0;
+};
+
+CellInputs check_cell(const char* op, int64_t gates, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
+                      const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  check_float(op, "input", input);
+  check_float(op, "w_ih", w_ih);
+  check_float(op, "w_hh", w_hh);
+  EMBER_CHECK(input.dim() == 1 || input.dim() == 2,
+              "{}: expected input of shape [N, input_size] or [input_size], got {}", op, input.sizes());
+  EMBER_CHECK(w_hh.dim() == 2 && w_hh.size(0) == gates * w_hh.size(1),
+              "{}: expected w_hh of shape [{} * hidden_size, hidden_size], got {}", op, gates, w_hh.sizes());
+  int64_t H = w_hh.size(1);
+  EMBER_CHECK(w_ih.dim() == 2 && w_ih.size(0) == gates * H && w_ih.size(1) == input.size(-1),
+              "{}: expected w_ih of shape [{}, {}] ({} * hidden_size, input_size) for input {}, got {}", op,
+              gates * H, input.size(-1), gates, input.sizes(), w_ih.sizes());
+  for (const Tensor* b : {&b_ih, &b_hh}) {
+    if (!b->defined()) continue;
+    const char* what = b == &b_ih ? "b_ih" : "b_hh";
+    check_float(op, what, *b);
+    EMBER_CHECK(b->dim() == 1 && b->size(0) == gates * H, "{}: expected {} of shape [{}] ({} * hidden_size), got {}",
+                op, what, gates * H, gates, b->sizes());
+  }
+  CellInputs c;
+  c.unbatched = input.dim() == 1;
+  c.hidden = H;
+  c.x = c.unbatched ? input.unsqueeze(0) : input;
+  int64_t N = c.x.size(0);
+  if (hx.defined()) {
+    check_float(op, "hx", hx);
+    bool ok = c.unbatched ? (hx.dim() == 1 && hx.size(0) == H) : (hx.dim() == 2 && hx.size(0) == N && hx.size(1) == H);
+    EMBER_CHECK(ok, "{}: expected hidden state of shape {} for input {} and hidden_size {}, got {}", op,
+                c.unbatched ? Shape{H} : Shape{N, H}, input.sizes(), H, hx.sizes());
+    c.h = c.unbatched ? hx.unsqueeze(0) : hx;
+  } else {
+    c.h = ember::zeros({N, H}, input.dtype());
+  }
+  return c;
+}
+
+Tensor unbatch(const Tensor& t, bool unbatched) { return unbatched ? t.squeeze(0) : t; }
+
+// The affine parts of a cell: x W_ih^T + b_ih and h W_hh^T + b_hh.
+Tensor simple_cell(const char* op, bool relu, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
+                   const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  CellInputs c = check_cell(op, 1, input, hx, w_ih, w_hh, b_ih, b_hh);
+  Tensor pre = linear(c.x, w_ih, b_ih) + linear(c.h, w_hh, b_hh);
+  return unbatch(relu ? ember::relu(pre) : ember::tanh(pre), c.unbatched);
+}
+
+// Whether every defined tensor has dtype dt (the fused kernels take one dtype).
+bool same_dtype(Dtype dt, std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && t->dtype() != dt) return false;
+  return true;
+}
+
+// Which of a cell node's inputs need a gradient: x, h, (c,) w_ih, w_hh, b_ih, b_hh.
+kernels::CellNeeds cell_needs(const Ctx& ctx, bool has_cx = true) {
+  std::size_t k = 0;
+  kernels::CellNeeds n;
+  n.input = ctx.needs(k++);
+  n.hx = ctx.needs(k++);
+  n.cx = has_cx && ctx.needs(k++);
+  n.w_ih = ctx.needs(k++);
+  n.w_hh = ctx.needs(k++);
+  n.b_ih = ctx.needs(k++);
+  n.b_hh = ctx.needs(k++);
+  return n;
+}
+
+// The cells composed of differentiable ops, on batched operands: the forward for
+// operands of mixed dtypes (which the kernels do not take), and, differentiated by hand
+// below, the backward under create_graph.
+std::tuple<Tensor, Tensor> lstm_composed(const Tensor& x, const Tensor& h, const Tensor& cell, const Tensor& w_ih,
+                                         const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  Tensor gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh);
+  std::vector<Tensor> q = gates.chunk(4, 1);  // i, f, g, o
+  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
+  Tensor cy = f * cell + i * g;
+  Tensor hy = o * ember::tanh(cy);
+  return {hy, cy};
+}
+
+Tensor gru_composed(const Tensor& x, const Tensor& h, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                    const Tensor& b_hh) {
+  std::vector<Tensor> gi = linear(x, w_ih, b_ih).chunk(3, 1);  // r, z, n
+  std::vector<Tensor> gh = linear(h, w_hh, b_hh).chunk(3, 1);
+  Tensor r = ember::sigmoid(gi[0] + gh[0]);
+  Tensor z = ember::sigmoid(gi[1] + gh[1]);
+  Tensor n = ember::tanh(gi[2] + r * gh[2]);
+  return n + z * (h - n);  // (1 - z) * n + z * h
+}
+
+// The gradients of the fused LSTM node written with differentiable ops, recomputing the
+// gates from the saved inputs so that the result is a function of them (create_graph).
+Grads lstm_backward_composed(const Tensor& gh, const Tensor& gc, const Tensor& x, const Tensor& h, const Tensor& cell,
+                             const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
+                             const Ctx& ctx) {
+  Tensor gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh);
+  std::vector<Tensor> q = gates.chunk(4, 1);
+  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
+  Tensor tc = ember::tanh(f * cell + i * g);
+  Tensor dc = gc + gh * o * ember::rsub(tc.square(), 1);
+  Tensor dgates = ember::cat({dc * g * i * ember::rsub(i, 1), dc * cell * f * ember::rsub(f, 1),
+                              dc * i * ember::rsub(g.square(), 1), gh * tc * o * ember::rsub(o, 1)},
+                             1);
+  kernels::CellNeeds n = cell_needs(ctx);
+  Tensor dgt = dgates.t();
+  return Grads{n.input ? ember::mm(dgates, w_ih) : Tensor(), n.hx ? ember::mm(dgates, w_hh) : Tensor(),
+               n.cx ? dc * f : Tensor(),
+               n.w_ih ? ember::mm(dgt, x) : Tensor(), n.w_hh ? ember::mm(dgt, h) : Tensor(),
+               n.b_ih ? dgates.sum({0}) : Tensor(), n.b_hh ? dgates.sum({0}) : Tensor()};
+}
+
+Grads gru_backward_composed(const Tensor& gy, const Tensor& x, const Tensor& h, const Tensor& w_ih,
+                            const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh, const Ctx& ctx) {
+  std::vector<Tensor> gi = linear(x, w_ih, b_ih).chunk(3, 1);
+  std::vector<Tensor> gh = linear(h, w_hh, b_hh).chunk(3, 1);
+  Tensor r = ember::sigmoid(gi[0] + gh[0]);
+  Tensor z = ember::sigmoid(gi[1] + gh[1]);
+  Tensor n = ember::tanh(gi[2] + r * gh[2]);
+  Tensor dn = gy * ember::rsub(z, 1) * ember::rsub(n.square(), 1);
+  Tensor dz = gy * (h - n) * z * ember::rsub(z, 1);
+  Tensor dr = dn * gh[2] * r * ember::rsub(r, 1);
+  Tensor d_ih = ember::cat({dr, dz, dn}, 1);
+  Tensor d_hh = ember::cat({dr, dz, dn * r}, 1);
+  kernels::CellNeeds k = cell_needs(ctx, /*has_cx=*/false);
+  return Grads{k.input ? ember::mm(d_ih, w_ih) : Tensor(), k.hx ? gy * z + ember::mm(d_hh, w_hh) : Tensor(),
+               k.w_ih ? ember::mm(d_ih.t(), x) : Tensor(), k.w_hh ? ember::mm(d_hh.t(), h) : Tensor(),
+               k.b_ih ? d_ih.sum({0}) : Tensor(), k.b_hh ? d_hh.sum({0}) : Tensor()};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  const char* op = "lstm_cell";
+  CellInputs c = check_cell(op, 4, input, hx, w_ih, w_hh, b_ih, b_hh);
+  Tensor cell;
+  if (cx.defined()) {
+    check_float(op, "cx", cx);
+    EMBER_CHECK(cx.sizes().equals(c.unbatched ? c.h.squeeze(0).sizes() : c.h.sizes()),
+                "{}: expected cell state cx of shape {} (the hidden state's), got {}",
+                op, c.unbatched ? c.h.squeeze(0).sizes() : c.h.sizes(), cx.sizes());
+    cell = c.unbatched ? cx.unsqueeze(0) : cx;
+  } else {
+    cell = ember::zeros(c.h.sizes(), input.dtype());
+  }
+  if (!same_dtype(input.dtype(), {&c.h, &cell, &w_ih, &w_hh, &b_ih, &b_hh})) {
+    auto [hy, cy] = lstm_composed(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+    return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
+  }
+  kernels::LstmCellForward f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+  Tensor hy = f.hy, cy = f.cy;
+  if (needs_grad(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh))
+    record(op, {c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh}, {&hy, &cy},
+           {save(c.x), save(c.h), save(cell), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
+           [](const Grads& g, Ctx& ctx) {
+             Tensor x = ctx.saved(0), h = ctx.saved(1), cs = ctx.saved(2), wi = ctx.saved(3), wh = ctx.saved(4);
+             if (is_grad_enabled())
+               return lstm_backward_composed(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), ctx);
+             kernels::CellGrads r =
+                 kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), cell_needs(ctx));
+             return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+           });
+  return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
+}
+
+Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                const Tensor& b_hh) {
+  const char* op = "gru_cell";
+  CellInputs c = check_cell(op, 3, input, hx, w_ih, w_hh, b_ih, b_hh);
+  if (!same_dtype(input.dtype(), {&c.h, &w_ih, &w_hh, &b_ih, &b_hh}))
+    return unbatch(gru_composed(c.x, c.h, w_ih, w_hh, b_ih, b_hh), c.unbatched);
+  kernels::GruCellForward f = kernels::gru_cell_forward(c.x, c.h, w_ih, w_hh, b_ih, b_hh);
+  Tensor hy = f.hy;
+  if (needs_grad(c.x, c.h, w_ih, w_hh, b_ih, b_hh))
+    record(op, {c.x, c.h, w_ih, w_hh, b_ih, b_hh}, {&hy},
+           {save(c.x), save(c.h), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
+           [](const Grads& g, Ctx& ctx) {
+             Tensor x = ctx.saved(0), h = ctx.saved(1), wi = ctx.saved(2), wh = ctx.saved(3);
+             if (is_grad_enabled())
+               return gru_backward_composed(g[0], x, h, wi, wh, ctx.saved(4), ctx.saved(5), ctx);
+             kernels::CellNeeds needs = cell_needs(ctx, /*has_cx=*/false);
+             kernels::CellGrads r = kernels::gru_cell_backward(g[0], x, h, wi, wh, ctx.saved(6), needs);
+             return Grads{r.input, r.hx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+           });
+  return unbatch(hy, c.unbatched);
+}
+
+Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                     const Tensor& b_hh) {
+  return simple_cell("rnn_tanh_cell", false, input, hx, w_ih, w_hh, b_ih, b_hh);
+}
+
+Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                     const Tensor& b_hh) {
+  return simple_cell("rnn_relu_cell", true, input, hx, w_ih, w_hh, b_ih, b_hh);
+}
+
+}  // namespace functional
+}  // namespace nn
+}  // namespace ember

@@ -1,0 +1,102 @@
+// softmax and log_softmax along one dim: a fused row kernel when the dim is innermost,
+// whole-tensor kernels otherwise.
+#include "ops/reduction.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "ops/dtype_dispatch.hpp"
+#include "ops/elementwise.hpp"
+#include "ops/functors.hpp"
+#include "ops/reduction_common.hpp"
+#include "ops/reduction_folds.hpp"
+#include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
+#include "src/core/parallel.hpp"
+#include "src/core/shape.hpp"
+
+namespace ember {
+namespace kernels {
+namespace {
+
+using detail::empty_tensor;
+using reduction_common::as_contiguous;
+using reduction_common::check_float;
+
+template <class T>
+void affine_run(const T* x, T* y, int64_t n, T a, T b) {
+  AffineOp<T> op{a, b};
+  if (auto f = Contig<AffineOp<T>, T>::unary) return f(op, x, y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+}
+template <class T>
+void exp_run(const T* x, T* y, int64_t n) {
+  ExpOp<T> op;
+  if (auto f = Contig<ExpOp<T>, T>::unary) return f(op, x, y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+}
+
+// Softmax over the last dim of a contiguous [rows, n] block, fused: max, exp and sum,
+// scale, per row.
+template <class T>
+void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) {
+      const T* p = x + r * n;
+      T* q = y + r * n;
+      T m = ExtremeFold<T, true>::run(p, n);
+      affine_run<T>(p, q, n, T(1), -m);
+      exp_run<T>(q, q, n);
+      double s = 0;
+      for (int64_t i = 0; i < n; i += kSegment) s += SumFold<T>::run(q + i, std::min(kSegment, n - i));
+      if (log)
+        affine_run<T>(p, q, n, T(1), static_cast<T>(-(m + std::log(s))));
+      else
+        affine_run<T>(q, q, n, static_cast<T>(1.0 / s), T(0));
+    }
+  });
+}
+
+
+
+Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
+  detail::check_defined(x, op);
+  check_float(x, op);
+  int64_t nd = x.dim();
+  dim = detail::wrap_dim(x, dim, op);
+  if (x.numel() == 0) return empty_tensor(x.sizes(), x.dtype());
+  int64_t n = nd == 0 ? 1 : x.size(dim);
+  bool last = true;
+  for (int64_t d = dim + 1; d < nd; ++d) last = last && x.size(d) == 1;
+  if (last) {
+    Tensor c = as_contiguous(x, x.dtype());
+    Tensor y = empty_tensor(x.sizes(), x.dtype());
+    EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
+      softmax_rows<T>(static_cast<const T*>(c.data_ptr()), static_cast<T*>(y.data_ptr()), x.numel() / n, n, log);
+    });
+    return y;
+  }
+  // Another dim: the same steps as whole-tensor kernels.
+  uint64_t mask = uint64_t(1) << dim;
+  Tensor m = amax(x, mask, true, op);
+  Tensor y = binary(Binary::Sub, x, m);
+  Tensor e = log ? kernels::exp(y) : y;
+  if (!log) exp_out(y, y);
+  Tensor s = sum(e, mask, true, x.dtype());
+  if (log) {
+    log_out(s, s);
+    binary_out(y, Binary::Sub, y, s);
+  } else {
+    binary_out(y, Binary::Div, y, s);
+  }
+  return y;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false, "softmax"); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true, "log_softmax"); }
+
+}  // namespace kernels
+}  // namespace ember
