@@ -2,20 +2,13 @@
 #include <cmath>
 
 #include "autograd/inplace.hpp"
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ops/elementwise.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
-using autograd::needs_grad;
-using autograd::record;
-using autograd::save;
-using autograd::save_output;
-namespace k = kernels;
 
 namespace {
 Tensor zero_like_scalar(const Tensor& g) { return ember::zeros({}, g.dtype()); }

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "autograd/inplace.hpp"
-#include "autograd/record.hpp"
+#include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -12,12 +12,7 @@
 #include "ops/random.hpp"
 
 namespace ember {
-using autograd::Ctx;
-using autograd::Grads;
 using autograd::inplace;
-using autograd::needs_grad;
-using autograd::record;
-namespace k = kernels;
 
 // `x[0] = y`: writes into the view.
 Tensor& Tensor::operator=(const Tensor& src) && { return copy_(src); }

@@ -9,7 +9,7 @@
 #include "ember/error.hpp"
 #include "ember/tensor.hpp"
 #include "src/core/autograd_hooks.hpp"
-#include "src/core/shape.hpp"
+#include "src/core/make_tensor.hpp"
 
 namespace {
 int failures = 0;
