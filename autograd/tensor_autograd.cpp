@@ -15,7 +15,7 @@ using autograd::meta_of;
 namespace {
 std::atomic<unsigned> g_hook_ids{1};
 // The core reaches autograd only through these (see src/core/autograd_hooks.hpp).
-const bool g_hooks_installed = [] {
+[[maybe_unused]] const bool g_hooks_installed = [] {
   auto& h = detail::autograd_hooks();
   h.delete_meta = [](AutogradMeta* m) { delete m; };
   h.set_requires_grad = [](Tensor& t, bool r) { t.requires_grad_(r); };
