@@ -30,7 +30,7 @@ TEST_CASE("ops with a non-floating result accept inputs that require grad", "[au
   CHECK_FALSE(ember::logical_and(w(), m()).requires_grad());
 }
 
-TEST_CASE("to() a non-floating dtype gives a plain tensor; a floating one keeps the graph", "[autograd][dtype]") {
+TEST_CASE("to() a non-floating dtype gives a plain tensor, a floating one keeps the graph", "[autograd][dtype]") {
   Tensor x = w();
   Tensor b = x.to(ember::kBool);
   CHECK(bools(b) == std::vector<int64_t>{1, 1, 0});
