@@ -61,11 +61,19 @@ inline constexpr OpInfo kOps[] = {
 
 inline constexpr std::size_t kNumOps = sizeof(kOps) / sizeof(kOps[0]);
 
-// The row of the op called `name` (PyTorch's name), or null when ember has none.
+// The index in kOps of the op called `name` (PyTorch's name), or -1 when ember has none.
+// Compile-time checks use this rather than op_info: g++ 12 with sanitizers does not
+// treat comparing a pointer into kOps with null as a constant expression.
+constexpr std::ptrdiff_t op_index(std::string_view name) {
+  for (std::size_t i = 0; i < kNumOps; ++i)
+    if (kOps[i].name == name) return static_cast<std::ptrdiff_t>(i);
+  return -1;
+}
+
+// The row of the op called `name`, or null when ember has none.
 constexpr const OpInfo* op_info(std::string_view name) {
-  for (const OpInfo& op : kOps)
-    if (op.name == name) return &op;
-  return nullptr;
+  const std::ptrdiff_t i = op_index(name);
+  return i < 0 ? nullptr : &kOps[i];
 }
 
 }  // namespace detail
