@@ -108,7 +108,10 @@ class Ember:
         self.all = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")))
         self.modules = set(re.findall(r"EMBER_MODULE\((\w+)\)", self.all))
         fn_text = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")) if "functional" in p.name or p.name in ("functions.hpp",))
+        # Declared there, or brought in from ember:: (`using ember::relu;`): the elementwise
+        # ops are declared by the op table's macros, so their names appear only that way.
         self.functional = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", fn_text))
+        self.functional |= set(re.findall(r"using ember::([a-z_][a-z0-9_]*);", fn_text))
         self.words = set(re.findall(r"\b(\w+)\b", self.all))
 
     def lookup(self, key):
