@@ -21,3 +21,4 @@
 #include "ember/tensor.hpp"
 #include "ember/threads.hpp"
 #include "ember/version.hpp"
+#include "ember/warning.hpp"
