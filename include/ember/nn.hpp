@@ -2,6 +2,7 @@
 #pragma once
 #include "ember/nn/container.hpp"
 #include "ember/nn/functional.hpp"
+#include "ember/nn/functional_options.hpp"
 #include "ember/nn/init.hpp"
 #include "ember/nn/module.hpp"
 #include "ember/nn/modules.hpp"

@@ -7,6 +7,7 @@
 #include "ember/nn/functional.hpp"
 #include "ember/nn/init.hpp"
 #include "ember/nn/modules.hpp"
+#include "src/nn/conv_padding.hpp"
 #include "src/nn/repr.hpp"
 
 namespace ember {
@@ -68,7 +69,7 @@ std::string LinearImpl::extra_repr() const {
 namespace detail {
 
 ConvBase::ConvBase(const char* name, std::size_t dims, bool transposed, int64_t in, int64_t out,
-                   const IntOrTuple& kernel, const IntOrTuple& stride_, const IntOrTuple& padding_,
+                   const IntOrTuple& kernel, const IntOrTuple& stride_, const ConvPadding& padding_,
                    const IntOrTuple& dilation_, const IntOrTuple& output_padding_, int64_t groups_, bool with_bias)
     : Module(name), in_channels(in), out_channels(out), groups(groups_), transposed_(transposed) {
   require(groups > 0, name, "groups must be a positive integer, got " + std::to_string(groups));
@@ -82,8 +83,15 @@ ConvBase::ConvBase(const char* name, std::size_t dims, bool transposed, int64_t 
               ", groups=" + std::to_string(groups));
   kernel_size = kernel.expand(dims, name, "kernel_size");
   stride = stride_.expand(dims, name, "stride");
-  padding = padding_.expand(dims, name, "padding");
   dilation = dilation_.expand(dims, name, "dilation");
+  padding_mode_ = padding_.mode();
+  if (padding_mode_.empty()) {
+    padding = padding_.sizes().expand(dims, name, "padding");
+  } else {
+    SamePadding p = conv_mode_padding(name, padding_mode_, kernel_size, stride, dilation);
+    padding = p.symmetric;
+    same_extra_pad_ = p.extra_right;
+  }
   output_padding = output_padding_.expand(dims, name, "output_padding");
   for (std::size_t i = 0; i < dims; ++i) {
     require(kernel_size[i] > 0, name, "kernel_size must be positive, got " + repr::py_tuple(kernel_size));
@@ -111,6 +119,10 @@ void ConvBase::check_input(const Tensor& input) const {
                 repr::shape_str(input.sizes()));
 }
 
+Tensor ConvBase::pad_for_same(const Tensor& input) const {
+  return same_extra_pad_.empty() ? input : ember::pad(input, same_extra_pad_);
+}
+
 // PyTorch's _ConvNd.extra_repr: non-default arguments only, always as tuples.
 std::string ConvBase::extra_repr() const {
   auto all = [](const std::vector<int64_t>& v, int64_t x) {
@@ -120,7 +132,8 @@ std::string ConvBase::extra_repr() const {
   };
   std::string s = std::to_string(in_channels) + ", " + std::to_string(out_channels) +
                   ", kernel_size=" + repr::py_tuple(kernel_size) + ", stride=" + repr::py_tuple(stride);
-  if (!all(padding, 0)) s += ", padding=" + repr::py_tuple(padding);
+  if (!padding_mode_.empty()) s += ", padding=" + padding_mode_;
+  else if (!all(padding, 0)) s += ", padding=" + repr::py_tuple(padding);
   if (!all(dilation, 1)) s += ", dilation=" + repr::py_tuple(dilation);
   if (!all(output_padding, 0)) s += ", output_padding=" + repr::py_tuple(output_padding);
   if (groups != 1) s += ", groups=" + std::to_string(groups);
@@ -137,7 +150,7 @@ Conv1dImpl::Conv1dImpl(const Conv1dOptions& o)
 
 Tensor Conv1dImpl::forward(const Tensor& input) {
   check_input(input);
-  return F::conv1d(input, weight, bias, stride, padding, dilation, groups);
+  return F::conv1d(pad_for_same(input), weight, bias, stride, padding, dilation, groups);
 }
 
 Conv2dImpl::Conv2dImpl(const Conv2dOptions& o)
@@ -147,7 +160,7 @@ Conv2dImpl::Conv2dImpl(const Conv2dOptions& o)
 
 Tensor Conv2dImpl::forward(const Tensor& input) {
   check_input(input);
-  return F::conv2d(input, weight, bias, stride, padding, dilation, groups);
+  return F::conv2d(pad_for_same(input), weight, bias, stride, padding, dilation, groups);
 }
 
 ConvTranspose2dImpl::ConvTranspose2dImpl(const ConvTranspose2dOptions& o)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/enum.hpp"
 #include "ember/nn/module.hpp"
 
 namespace ember {
@@ -32,6 +33,31 @@ class IntOrTuple {
 
  private:
   std::vector<int64_t> values_;
+};
+
+// A convolution's padding: sizes as IntOrTuple, or PyTorch's modes "same" (the output has
+// the input's size; stride 1 only) and "valid" (no padding): `1`, `{1, 2}`, `ember::kSame`,
+// `"same"`.
+class ConvPadding {
+ public:
+  ConvPadding(int64_t v) : sizes_(v) {}
+  ConvPadding(std::initializer_list<int64_t> v) : sizes_(v) {}
+  ConvPadding(std::vector<int64_t> v) : sizes_(std::move(v)) {}
+  ConvPadding(IntOrTuple v) : sizes_(std::move(v)) {}
+  ConvPadding(enumtype::kSame) : mode_("same") {}
+  ConvPadding(enumtype::kValid) : mode_("valid") {}
+  // "same" or "valid"; any other text is an ember::Error naming the text. (A string
+  // literal binds to the array form, so `padding(0)` stays a size, not a null pointer.)
+  template <std::size_t N>
+  ConvPadding(const char (&mode)[N]) : ConvPadding(std::string(mode)) {}
+  ConvPadding(const std::string& mode);
+  // "" when sizes are given, else "same" or "valid".
+  const std::string& mode() const { return mode_; }
+  const IntOrTuple& sizes() const { return sizes_; }
+
+ private:
+  IntOrTuple sizes_ = 0;
+  std::string mode_;
 };
 
 // ---------------------------------------------------------------- Linear
@@ -65,7 +91,7 @@ struct ConvOptions {
   EMBER_ARG(int64_t, out_channels);
   EMBER_ARG(IntOrTuple, kernel_size);
   EMBER_ARG(IntOrTuple, stride) = 1;
-  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(ConvPadding, padding) = 0;
   EMBER_ARG(IntOrTuple, dilation) = 1;
   EMBER_ARG(int64_t, groups) = 1;
   EMBER_ARG(bool, bias) = true;
@@ -103,11 +129,16 @@ class ConvBase : public Module {
 
  protected:
   ConvBase(const char* name, std::size_t dims, bool transposed, int64_t in, int64_t out, const IntOrTuple& kernel,
-           const IntOrTuple& stride, const IntOrTuple& padding, const IntOrTuple& dilation,
+           const IntOrTuple& stride, const ConvPadding& padding, const IntOrTuple& dilation,
            const IntOrTuple& output_padding, int64_t groups, bool bias);
   // "Conv2d: expected input of 3 or 4 dims ..." unless input.dim() is dims+1 or dims+2.
   void check_input(const Tensor& input) const;
+  // padding="same" with an odd total padding in some dim: the input padded by one more
+  // on the right of that dim (as PyTorch does); otherwise the input itself.
+  Tensor pad_for_same(const Tensor& input) const;
   bool transposed_;
+  std::string padding_mode_;             // "", "same" or "valid"
+  std::vector<int64_t> same_extra_pad_;  // F::pad's list for pad_for_same, or empty
 };
 }  // namespace detail
 
