@@ -555,6 +555,14 @@ TEST_CASE("io interop: ember writes", "[.][io_interop]") {
   Tensor t = generated(10, ember::kFloat64, {2, 3});
   ember::save(t, dir + "/ember_tensor.pt");
   ember::save(t, dir + "/ember_tensor.safetensors");
+  // A module through LibTorch's save(module, path): torch loads it into the same
+  // architecture with load_state_dict(strict=True).
+  ember::nn::Sequential model(ember::nn::Linear(3, 4), ember::nn::BatchNorm1d(4), ember::nn::ReLU(),
+                              ember::nn::Linear(4, 2));
+  ember::NoGradGuard no_grad;
+  int64_t j = 20;
+  for (auto& item : model->state_dict()) item.value().copy_(generated(j++, item.value().dtype(), item.value().sizes()));
+  ember::save(model, dir + "/ember_module.pt");
 }
 
 TEST_CASE("io interop: ember reads what torch wrote", "[.][io_interop]") {

@@ -18,6 +18,7 @@
 #include "ember/ordered_dict.hpp"
 #include "ember/options.hpp"
 #include "ember/scalar.hpp"
+#include "ember/serialize.hpp"
 #include "ember/tensor.hpp"
 #include "ember/threads.hpp"
 #include "ember/version.hpp"

@@ -114,6 +114,11 @@ for k, v in want.items():
 t = torch.load(os.path.join(WORK, "ember_tensor.pt"))
 same_tensor(t, generated(10, torch.float64, [2, 3]), "ember_tensor.pt")
 
+module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+module.load_state_dict(torch.load(os.path.join(WORK, "ember_module.pt")), strict=True)
+for j, (k, v) in enumerate(module.state_dict().items(), start=20):
+    same_tensor(v, generated(j, v.dtype, list(v.shape)), f"ember_module.pt[{k}] loaded into torch.nn.Sequential")
+
 ST_DTYPES = {"F32": (torch.float32, "f", 4), "F64": (torch.float64, "d", 8), "I64": (torch.int64, "q", 8),
              "BOOL": (torch.bool, "?", 1)}
 

@@ -27,6 +27,10 @@
 #include "ember/tensor.hpp"
 
 namespace ember {
+namespace serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace serialize
 namespace nn {
 
 // What a non-strict load_state_dict leaves out (torch's _IncompatibleKeys).
@@ -85,6 +89,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // error (as PyTorch); every problem is listed in one ember::Error, in PyTorch's words.
   // Non-strict returns the keys it did not use.
   LoadStateDictResult load_state_dict(const StateDict& dict, bool strict = true);
+  // LibTorch's archive forms (ember/serialize.hpp): save writes state_dict()'s entries;
+  // load reads them back as load_state_dict(strict=true) does.
+  virtual void save(serialize::OutputArchive& archive) const;
+  virtual void load(serialize::InputArchive& archive);
 
   const std::string& type_name() const { return type_name_; }
   // The text between the parentheses of this module's one-line form, PyTorch's
