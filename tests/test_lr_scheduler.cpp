@@ -1,5 +1,6 @@
 // Learning-rate schedulers: lr sequences against PyTorch, momentum cycling, state dicts,
 // errors.
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -391,4 +392,158 @@ TEST_CASE("schedulers reject bad arguments", "[sched]") {
   opt->add_param_group(optim::ParamGroup({ember::zeros({1}).requires_grad_(true)}));
   REQUIRE_THROWS_WITH(sched.step(), Contains("StepLR.step: the optimizer has 3 parameter groups") &&
                                         Contains("made for 2"));
+}
+
+// Expected sequences from PyTorch 1.13, made as the ones above (same two-group SGD).
+TEST_CASE("LambdaLR, MultiplicativeLR, ConstantLR match PyTorch", "[sched]") {
+  Setup s;
+  SECTION("LambdaLR(lambda e: 0.9**e)") {
+    auto opt = sgd(s);
+    optim::LambdaLR sched(*opt, [](int64_t e) { return std::pow(0.9, static_cast<double>(e)); });
+    require_rows(sequence(*opt, sched, 6),
+                 {{0.1, 0.05}, {0.09000000000000001, 0.045000000000000005}, {0.08100000000000002, 0.04050000000000001},
+                  {0.0729, 0.03645}, {0.06561, 0.032805}, {0.05904900000000001, 0.029524500000000006},
+                  {0.05314410000000001, 0.026572050000000003}});
+  }
+  SECTION("LambdaLR with one function per group") {
+    auto opt = sgd(s);
+    optim::LambdaLR sched(*opt, {[](int64_t e) { return 1.0 / static_cast<double>(e + 1); },
+                                 [](int64_t e) { return static_cast<double>(e) * 0.5 + 1; }});
+    require_rows(sequence(*opt, sched, 5),
+                 {{0.1, 0.05}, {0.05, 0.07500000000000001}, {0.03333333333333333, 0.1}, {0.025, 0.125},
+                  {0.020000000000000004, 0.15000000000000002}, {0.016666666666666666, 0.17500000000000002}});
+    CHECK_THROWS_WITH(optim::LambdaLR(*opt, std::vector<optim::LambdaLR::Lambda>(3, [](int64_t) { return 1.0; })),
+                      Catch::Matchers::Contains("LambdaLR: expected 2 lr_lambdas, but got 3"));
+  }
+  SECTION("MultiplicativeLR(lambda e: 0.95)") {
+    auto opt = sgd(s);
+    optim::MultiplicativeLR sched(*opt, [](int64_t) { return 0.95; });
+    require_rows(sequence(*opt, sched, 5),
+                 {{0.1, 0.05}, {0.095, 0.0475}, {0.09025, 0.045125}, {0.0857375, 0.04286875},
+                  {0.08145062499999998, 0.04072531249999999}, {0.07737809374999999, 0.038689046874999994}});
+  }
+  SECTION("ConstantLR(factor=0.5, total_iters=3)") {
+    auto opt = sgd(s);
+    optim::ConstantLR sched(*opt, 0.5, 3);
+    require_rows(sequence(*opt, sched, 5),
+                 {{0.05, 0.025}, {0.05, 0.025}, {0.05, 0.025}, {0.1, 0.05}, {0.1, 0.05}, {0.1, 0.05}});
+    CHECK_THROWS_WITH(optim::ConstantLR(*opt, 1.5), Catch::Matchers::Contains("between 0 and 1"));
+  }
+}
+
+TEST_CASE("CosineAnnealingWarmRestarts matches PyTorch by epochs and by fractional epochs", "[sched]") {
+  Setup s;
+  SECTION("T_0=3, T_mult=2, eta_min=0.001") {
+    auto opt = sgd(s);
+    optim::CosineAnnealingWarmRestarts sched(*opt, 3, 2, 0.001);
+    require_rows(sequence(*opt, sched, 12),
+                 {{0.1, 0.05},
+                  {0.07525000000000001, 0.037750000000000006},
+                  {0.025750000000000012, 0.013250000000000005},
+                  {0.1, 0.05},
+                  {0.09336825748732973, 0.046717622392718754},
+                  {0.07525000000000001, 0.037750000000000006},
+                  {0.0505, 0.025500000000000002},
+                  {0.025750000000000012, 0.013250000000000005},
+                  {0.007631742512670284, 0.004282377607281252},
+                  {0.1, 0.05},
+                  {0.09831332840130888, 0.04916518274408217},
+                  {0.09336825748732973, 0.046717622392718754},
+                  {0.0855017856687341, 0.04282411613907042}});
+  }
+  auto by_epochs = [](optim::Optimizer& opt, optim::CosineAnnealingWarmRestarts& sched,
+                      const std::vector<double>& epochs) {
+    Rows rows{sched.get_last_lr()};
+    for (double e : epochs) {
+      opt.step();
+      sched.step(e);
+      rows.push_back(sched.get_last_lr());
+    }
+    return rows;
+  };
+  SECTION("T_0=4, step(epoch) with fractions") {
+    auto opt = sgd(s);
+    optim::CosineAnnealingWarmRestarts sched(*opt, 4);
+    require_rows(by_epochs(*opt, sched, {0.5, 1.25, 3.9, 4.0, 6.5, 9.75}),
+                 {{0.1, 0.05},
+                  {0.09619397662556434, 0.04809698831278217},
+                  {0.07777851165098011, 0.038889255825490056},
+                  {0.0001541333133436018, 7.70666566718009e-05},
+                  {0.1, 0.05},
+                  {0.030865828381745515, 0.015432914190872758},
+                  {0.059754516100806426, 0.029877258050403213}});
+  }
+  SECTION("T_0=2, T_mult=3, step(epoch) across restarts") {
+    auto opt = sgd(s);
+    optim::CosineAnnealingWarmRestarts sched(*opt, 2, 3);
+    require_rows(by_epochs(*opt, sched, {1.5, 2.5, 8.0, 9.3}),
+                 {{0.1, 0.05},
+                  {0.014644660940672627, 0.0073223304703363135},
+                  {0.09829629131445342, 0.04914814565722671},
+                  {0.1, 0.05},
+                  {0.09871850323926178, 0.04935925161963089}});
+    CHECK_THROWS_WITH(sched.step(-1.0), Catch::Matchers::Contains("non-negative epoch"));
+  }
+}
+
+TEST_CASE("CyclicLR matches PyTorch in its three modes, with momentum", "[sched]") {
+  Setup s;
+  SECTION("triangular, base 0.01, max 0.1, up 3, down 2, momentum 0.8..0.9") {
+    auto opt = sgd(s, 0.9);
+    optim::CyclicLROptions o(0.01, 0.1);
+    o.step_size_up = 3;
+    o.step_size_down = 2;
+    optim::CyclicLR sched(*opt, o);
+    Rows want{{0.01, 0.01, 0.9, 0.9},
+              {0.039999999999999994, 0.039999999999999994, 0.8666666666666667, 0.8666666666666667},
+              {0.06999999999999999, 0.06999999999999999, 0.8333333333333334, 0.8333333333333334},
+              {0.09999999999999999, 0.09999999999999999, 0.8, 0.8},
+              {0.055, 0.055, 0.8500000000000001, 0.8500000000000001},
+              {0.01, 0.01, 0.9, 0.9},
+              {0.04000000000000003, 0.04000000000000003, 0.8666666666666667, 0.8666666666666667},
+              {0.06999999999999999, 0.06999999999999999, 0.8333333333333334, 0.8333333333333334},
+              {0.09999999999999999, 0.09999999999999999, 0.8, 0.8},
+              {0.05500000000000005, 0.05500000000000005, 0.85, 0.85},
+              {0.01, 0.01, 0.9, 0.9},
+              {0.04000000000000003, 0.04000000000000003, 0.8666666666666667, 0.8666666666666667},
+              {0.06999999999999999, 0.06999999999999999, 0.8333333333333334, 0.8333333333333334}};
+    require_rows(sequence(*opt, sched, 12, "momentum"), want);
+  }
+  SECTION("triangular2 with one range per group, no momentum cycling") {
+    auto opt = sgd(s, 0.9);
+    optim::CyclicLROptions o({0.01, 0.02}, {0.1, 0.2});
+    o.step_size_up = 2;
+    o.mode = "triangular2";
+    o.cycle_momentum = false;
+    optim::CyclicLR sched(*opt, o);
+    require_rows(sequence(*opt, sched, 10),
+                 {{0.01, 0.02}, {0.05500000000000001, 0.11000000000000001}, {0.1, 0.2},
+                  {0.05500000000000001, 0.11000000000000001}, {0.01, 0.02}, {0.0325, 0.065},
+                  {0.05500000000000001, 0.11000000000000001}, {0.0325, 0.065}, {0.01, 0.02}, {0.02125, 0.0425},
+                  {0.0325, 0.065}});
+  }
+  SECTION("exp_range, gamma 0.9") {
+    auto opt = sgd(s, 0.9);
+    optim::CyclicLROptions o(0.01, 0.1);
+    o.step_size_up = 2;
+    o.mode = "exp_range";
+    o.gamma = 0.9;
+    optim::CyclicLR sched(*opt, o);
+    require_rows(sequence(*opt, sched, 8, "momentum"),
+                 {{0.01, 0.01, 0.9, 0.9},
+                  {0.05050000000000001, 0.05050000000000001, 0.855, 0.855},
+                  {0.0829, 0.0829, 0.8190000000000001, 0.8190000000000001},
+                  {0.04280500000000001, 0.04280500000000001, 0.86355, 0.86355},
+                  {0.01, 0.01, 0.9, 0.9},
+                  {0.03657205000000001, 0.03657205000000001, 0.8704755000000001, 0.8704755000000001},
+                  {0.05782969000000001, 0.05782969000000001, 0.8468559, 0.8468559},
+                  {0.03152336050000001, 0.03152336050000001, 0.8760851550000001, 0.8760851550000001},
+                  {0.01, 0.01, 0.9, 0.9}});
+  }
+  SECTION("a bad mode is an error naming it") {
+    auto opt = sgd(s, 0.9);
+    optim::CyclicLROptions o(0.01, 0.1);
+    o.mode = "square";
+    CHECK_THROWS_WITH(optim::CyclicLR(*opt, o), Catch::Matchers::Contains("'square'"));
+  }
 }

@@ -68,6 +68,15 @@ std::vector<int64_t> read_ints(const StateDict& d, const std::string& key, const
   return t.to(kInt64).tolist<int64_t>();
 }
 
+std::vector<double> per_group(const std::vector<double>& values, std::size_t groups, const std::string& who,
+                              const char* name) {
+  if (values.size() == 1) return std::vector<double>(groups, values[0]);
+  if (values.size() != groups)
+    throw Error(who + ": expected " + std::to_string(groups) + " values for " + name + ", got " +
+                std::to_string(values.size()));
+  return values;
+}
+
 }  // namespace internal
 }  // namespace optim
 }  // namespace ember

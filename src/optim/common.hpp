@@ -22,6 +22,13 @@ bool fusable(const Tensor& param, std::initializer_list<const Tensor*> others);
 // so that autograd still notices a parameter changed under a graph that saved it.
 void bump_version(const Tensor& t);
 
+constexpr double kPi = 3.14159265358979323846;  // Python's math.pi
+
+// One value for every group, or one per group (PyTorch's _format_param); otherwise an
+// ember::Error from who naming the argument.
+std::vector<double> per_group(const std::vector<double>& values, std::size_t groups, const std::string& who,
+                              const char* name);
+
 // 0-dim and 1-D tensors for state dicts, and reading them back with checks.
 Tensor real_tensor(double value);
 Tensor count_tensor(int64_t value);

@@ -14,19 +14,8 @@ namespace optim {
 
 using internal::format_double;
 
-namespace {
-constexpr double kPi = 3.14159265358979323846;  // Python's math.pi
-
-// One value for every group, or one per group (PyTorch's _format_param).
-std::vector<double> per_group(const std::vector<double>& values, std::size_t groups, const std::string& who,
-                              const char* name) {
-  if (values.size() == 1) return std::vector<double>(groups, values[0]);
-  if (values.size() != groups)
-    throw Error(who + ": expected " + std::to_string(groups) + " values for " + name + ", got " +
-                std::to_string(values.size()));
-  return values;
-}
-}  // namespace
+using internal::kPi;
+using internal::per_group;
 
 // ---- LRScheduler ----
 
@@ -58,6 +47,11 @@ void LRScheduler::step() {
     --last_epoch_;
     throw;
   }
+  apply_lrs(lrs);
+}
+
+void LRScheduler::apply_lrs(const std::vector<double>& lrs) {
+  auto& groups = optimizer_.param_groups();
   for (std::size_t i = 0; i < groups.size(); ++i) groups[i].set_lr(lrs[i]);
   last_lr_ = group_lrs();
 }

@@ -4,6 +4,8 @@
 // they match PyTorch's to the last bit when stepped the same way.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,8 @@ class LRScheduler {
   virtual void load_settings(const StateDict&) {}
   // The current lr of every group.
   std::vector<double> group_lrs() const;
+  // Sets every group's lr and records them as the last lrs.
+  void apply_lrs(const std::vector<double>& lrs);
   const char* name_ = "LRScheduler";
 
   Optimizer& optimizer_;
@@ -131,6 +135,115 @@ class LinearLR : public LRScheduler {
   double start_factor_;
   double end_factor_;
   int64_t total_iters_;
+};
+
+// lr = base_lr * lr_lambda(epoch); one function for every group, or one per group.
+// The functions are not part of state_dict() (PyTorch saves only callable objects' state).
+class LambdaLR : public LRScheduler {
+ public:
+  using Lambda = std::function<double(int64_t)>;
+  LambdaLR(Optimizer& optimizer, Lambda lr_lambda);
+  LambdaLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::vector<Lambda> lambdas_;
+};
+
+// lr *= lr_lambda(epoch) at every step after the first.
+class MultiplicativeLR : public LRScheduler {
+ public:
+  using Lambda = std::function<double(int64_t)>;
+  MultiplicativeLR(Optimizer& optimizer, Lambda lr_lambda);
+  MultiplicativeLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  std::vector<Lambda> lambdas_;
+};
+
+// lr = base_lr * factor for the first total_iters epochs, then base_lr.
+class ConstantLR : public LRScheduler {
+ public:
+  ConstantLR(Optimizer& optimizer, double factor = 1.0 / 3, int64_t total_iters = 5);
+
+ protected:
+  std::vector<double> get_lr() override;
+  void save_settings(StateDict& d) const override;
+  void load_settings(const StateDict& d) override;
+
+ private:
+  double factor_;
+  int64_t total_iters_;
+};
+
+// Cosine annealing from base_lr to eta_min over T_i epochs, restarting at base_lr; the
+// period starts at T_0 and is multiplied by T_mult at each restart. step() advances one
+// epoch; step(epoch) takes a fractional epoch (epoch + batch / batches_per_epoch).
+class CosineAnnealingWarmRestarts : public LRScheduler {
+ public:
+  CosineAnnealingWarmRestarts(Optimizer& optimizer, int64_t T_0, int64_t T_mult = 1, double eta_min = 0.0);
+  using LRScheduler::step;
+  void step(double epoch);
+  double T_cur() const { return T_cur_; }
+  int64_t T_i() const { return T_i_; }
+
+ protected:
+  std::vector<double> get_lr() override;
+  void save_settings(StateDict& d) const override;
+  void load_settings(const StateDict& d) override;
+
+ private:
+  int64_t T_0_, T_i_, T_mult_;
+  double eta_min_;
+  double T_cur_ = -1;
+  bool epoch_given_ = false;  // step(epoch) has set T_cur_ and T_i_ already
+};
+
+struct CyclicLROptions {
+  CyclicLROptions(std::vector<double> base_lr_, std::vector<double> max_lr_)
+      : base_lr(std::move(base_lr_)), max_lr(std::move(max_lr_)) {}
+  CyclicLROptions(double base_lr_, double max_lr_) : base_lr{base_lr_}, max_lr{max_lr_} {}
+  std::vector<double> base_lr;  // one value for every group, or one per group
+  std::vector<double> max_lr;
+  double step_size_up = 2000;             // steps from base_lr up to max_lr
+  std::optional<double> step_size_down;   // steps back down; default step_size_up
+  std::string mode = "triangular";        // "triangular", "triangular2" or "exp_range"
+  double gamma = 1.0;                     // exp_range: amplitude *= gamma per step
+  // A custom amplitude scale (replaces mode), of the cycle number or, with scale_mode
+  // "iterations", of the step.
+  std::function<double(double)> scale_fn;
+  std::string scale_mode = "cycle";
+  // Cycles momentum (SGD, RMSprop) or beta1 (Adam) inversely to the lr.
+  bool cycle_momentum = true;
+  std::vector<double> base_momentum = {0.8};
+  std::vector<double> max_momentum = {0.9};
+};
+
+// The cyclical learning rate policy: the lr goes between base_lr and max_lr in
+// triangles; step it once per batch. Constructing it sets each group's lr to base_lr.
+class CyclicLR : public LRScheduler {
+ public:
+  CyclicLR(Optimizer& optimizer, const CyclicLROptions& options);
+
+ protected:
+  std::vector<double> get_lr() override;
+
+ private:
+  double scale(double x) const;
+  std::vector<double> max_lrs_;
+  double total_size_, step_ratio_;
+  std::string mode_;
+  double gamma_;
+  std::function<double(double)> scale_fn_;
+  bool scale_by_cycle_;
+  bool cycle_momentum_;
+  bool use_beta1_ = false;
+  std::vector<double> base_momentums_, max_momentums_;
 };
 
 struct OneCycleLROptions {
