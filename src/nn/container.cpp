@@ -38,10 +38,8 @@ void SequentialImpl::push_back(const std::string& name, std::shared_ptr<Module> 
 
 Tensor SequentialImpl::forward(const Tensor& input) {
   Tensor x = input;
-  for (const auto& item : own_children()) {
-    detail::ModuleCallScope scope(*item.second);  // "Net.layers.0" in anomaly reports
-    x = item.second->forward(x);
-  }
+  // call(): the child's hooks, and its name ("Net.layers.0") in anomaly reports.
+  for (const auto& item : own_children()) x = item.second->call(x);
   return x;
 }
 

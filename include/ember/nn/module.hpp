@@ -13,6 +13,7 @@
 //   auto net = std::make_shared<Net>();
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -32,6 +33,33 @@ class OutputArchive;
 class InputArchive;
 }  // namespace serialize
 namespace nn {
+
+class Module;
+namespace detail {
+struct ModuleHooks;
+}
+
+// What register_*_hook returns: remove() takes the hook off (PyTorch's RemovableHandle).
+// Removing twice, or after the module is gone, does nothing.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  RemovableHandle(std::weak_ptr<detail::ModuleHooks> hooks, uint64_t id) : hooks_(std::move(hooks)), id_(id) {}
+  void remove();
+
+ private:
+  std::weak_ptr<detail::ModuleHooks> hooks_;
+  uint64_t id_ = 0;
+};
+
+// PyTorch's module hooks, for modules called with one tensor that return one tensor.
+// A hook that returns a defined tensor (or list) replaces the input / output / grad_input.
+using ForwardPreHook = std::function<Tensor(Module& module, const Tensor& input)>;
+using ForwardHook = std::function<Tensor(Module& module, const Tensor& input, const Tensor& output)>;
+// grad_input: the gradient with respect to the module's input (undefined when the input
+// does not require grad); grad_output: with respect to its output.
+using BackwardHook = std::function<std::vector<Tensor>(Module& module, const std::vector<Tensor>& grad_input,
+                                                       const std::vector<Tensor>& grad_output)>;
 
 // What a non-strict load_state_dict leaves out (torch's _IncompatibleKeys).
 template <class Impl>
@@ -65,6 +93,28 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<std::shared_ptr<Module>> named_modules() const;  // "" names this module
   // Calls fn on every submodule (depth-first, children before their parent, as PyTorch).
   void apply(const std::function<void(Module&)>& fn);
+
+  // Hooks run when the module is called (`model(x)`, or as a child of Sequential), not
+  // when forward() is called directly, as in PyTorch. A hook may return nothing (void).
+  // Modules whose call takes other arguments than one tensor refuse to run with hooks.
+  template <class F>
+  RemovableHandle register_forward_pre_hook(F&& hook) {
+    return add_hook(0, ForwardPreHook(wrap_void<Tensor, Module&, const Tensor&>(std::forward<F>(hook))));
+  }
+  template <class F>
+  RemovableHandle register_forward_hook(F&& hook) {
+    return add_hook(1, ForwardHook(wrap_void<Tensor, Module&, const Tensor&, const Tensor&>(std::forward<F>(hook))));
+  }
+  template <class F>
+  RemovableHandle register_full_backward_hook(F&& hook) {
+    return add_hook(2, BackwardHook(wrap_void<std::vector<Tensor>, Module&, const std::vector<Tensor>&,
+                                              const std::vector<Tensor>&>(std::forward<F>(hook))));
+  }
+  bool has_hooks() const { return hooks_ && any_hook(); }  // inline: most modules have none
+  // The call with this module's hooks around forward (what the holder and Sequential do).
+  Tensor call(const Tensor& input);
+  // The same around another forward of one tensor (a module's own non-virtual forward).
+  Tensor call_with_hooks(const Tensor& input, const std::function<Tensor(const Tensor&)>& forward);
 
   virtual void train(bool on = true);  // this module and all submodules
   void eval() { train(false); }
@@ -125,6 +175,24 @@ class Module : public std::enable_shared_from_this<Module> {
   const OrderedDict<std::shared_ptr<Module>>& own_children() const { return children_; }
 
  private:
+  // A hook that returns void becomes one that returns "no replacement".
+  template <class R, class... A, class F>
+  static auto wrap_void(F&& f) {
+    return [f = std::forward<F>(f)](A... args) -> R {
+      if constexpr (std::is_void<decltype(f(std::forward<A>(args)...))>::value) {
+        f(std::forward<A>(args)...);
+        return R();
+      } else {
+        return f(std::forward<A>(args)...);
+      }
+    };
+  }
+  bool any_hook() const;
+  RemovableHandle add_hook(int kind, ForwardPreHook pre);
+  RemovableHandle add_hook(int kind, ForwardHook forward);
+  RemovableHandle add_hook(int kind, BackwardHook backward);
+  detail::ModuleHooks& hooks();
+
   void register_module_impl(const std::string& name, std::shared_ptr<Module> m);
   void check_new_name(const char* what, const std::string& name) const;
   void collect_named_modules(const std::string& prefix, OrderedDict<std::shared_ptr<Module>>& out,
@@ -135,6 +203,7 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<Tensor> parameters_;
   OrderedDict<Tensor> buffers_;
   OrderedDict<std::shared_ptr<Module>> children_;
+  std::shared_ptr<detail::ModuleHooks> hooks_;  // null until a hook is registered
 };
 
 // PyTorch's nested print:
@@ -148,6 +217,11 @@ std::ostream& operator<<(std::ostream& os, const Module& m);
 
 namespace detail {
 [[noreturn]] void throw_empty_holder();
+[[noreturn]] void throw_hooks_need_one_tensor(const Module& m);
+template <class... Args>
+struct one_tensor_arg : std::false_type {};
+template <class A>
+struct one_tensor_arg<A> : std::is_convertible<A, const Tensor&> {};
 struct HolderCopyTag {};
 // Names the module whose forward runs, for anomaly detection's reports ("Net.fc1");
 // does nothing while anomaly detection is off.
@@ -213,11 +287,20 @@ class ModuleHolder {
   decltype(auto) operator[](Arg&& arg) const {
     return (*get())[std::forward<Arg>(arg)];
   }
-  // Calls the module's forward.
+  // Calls the module's forward, with its hooks when it has any.
   template <class... Args>
   decltype(auto) operator()(Args&&... args) const {
-    detail::ModuleCallScope scope(*get());
-    return get()->forward(std::forward<Args>(args)...);
+    Impl* m = get();
+    if (m->has_hooks()) {
+      if constexpr (detail::one_tensor_arg<Args...>::value &&
+                    std::is_same<decltype(m->forward(std::forward<Args>(args)...)), Tensor>::value) {
+        return m->call_with_hooks(args..., [m](const Tensor& x) { return m->forward(x); });
+      } else {
+        detail::throw_hooks_need_one_tensor(*m);
+      }
+    }
+    detail::ModuleCallScope scope(*m);
+    return m->forward(std::forward<Args>(args)...);
   }
 
  protected:
