@@ -513,3 +513,67 @@ TEST_CASE("loss functionals: unbatched inputs and 'none' shapes follow PyTorch",
   Tensor lp = ember::log_softmax(x4x3(), 1), p = ember::softmax(x4x3().flip({1}), 1);
   CHECK(close(values(F::kl_div(lp, p, "batchmean")), {F::kl_div(lp, p, "sum").item<double>() / 4}));
 }
+
+// ---------------------------------------------------------------- ctc_loss
+
+namespace {
+// log_softmax(sin(linspace(-2, 2, 72)) * 1.5) as [T=6, N=3, C=4], the PyTorch cases' input.
+Tensor ctc_log_probs() {
+  Tensor x = (ember::arange(72, ember::kFloat64) * (4.0 / 71) - 2).sin() * 1.5;
+  return ember::log_softmax(x.reshape({6, 3, 4}), 2);
+}
+}  // namespace
+
+TEST_CASE("ctc_loss: values from PyTorch 1.13, gradcheck, module and errors", "[loss]") {
+  Tensor lp = ctc_log_probs();
+  Tensor tg = i64({1, 2, 2, 3, 1, 0, 2, 0, 0}, {3, 3});
+  Tensor il = i64({6, 5, 4}, {3}), tl = i64({3, 2, 1}, {3});
+  // F.ctc_loss(lp, tg, il, tl, blank=0, reduction=red) in PyTorch 1.13.
+  CHECK(close(values(F::ctc_loss(lp, tg, il, tl, 0, "none")), {5.0878649050000195, 3.4542083923922013, 3.3427564744857374}));
+  CHECK(close(values(F::ctc_loss(lp, tg, il, tl, 0, "sum")), {11.884829771877959}));
+  CHECK(close(values(F::ctc_loss(lp, tg, il, tl)), {2.255271879671726}));
+  // Concatenated targets [1, 2, 2 | 0, 1 | 2] with blank 3.
+  CHECK(close(values(F::ctc_loss(lp, i64({1, 2, 2, 0, 1, 2}, {6}), il, tl, 3, "none")),
+              {4.7796175454697, 3.3864040395667594, 3.032954956382036}));
+  // Two frames cannot hold 1 2 2 (the repeat needs a blank between): inf, or 0 with zero_infinity.
+  Tensor short_in = i64({2, 5, 4}, {3});
+  std::vector<double> impossible = values(F::ctc_loss(lp, tg, short_in, tl, 0, "none"));
+  CHECK(std::isinf(impossible[0]));
+  CHECK(close({impossible[1], impossible[2]}, {3.4542083923922013, 3.3427564744857374}));
+  CHECK(close(values(F::ctc_loss(lp, tg, short_in, tl, 0, "none", true)), {0.0, 3.4542083923922013, 3.3427564744857374}));
+  // Unbatched: [T, C] with a 0-dim length.
+  Tensor one = F::ctc_loss(lp.select(1, 0), i64({1, 2, 2}, {3}), i64({6}, {}), i64({3}, {}), 0, "none");
+  CHECK(one.dim() == 0);
+  CHECK(close(values(one), {5.0878649050000195}));
+
+  // gradcheck through log_softmax, each reduction.
+  Tensor logits = leaf({6, 3, 4});
+  for (const std::string& red : kReductions) {
+    INFO(red);
+    CHECK(gradcheck([&](const std::vector<Tensor>& in) { return F::ctc_loss(ember::log_softmax(in[0], 2), tg, il, tl, 0, red); },
+                    {logits}));
+  }
+  CHECK(gradcheck(
+      [&](const std::vector<Tensor>& in) { return F::ctc_loss(ember::log_softmax(in[0], 2), tg, short_in, tl, 0, "mean", true); },
+      {logits}));
+
+  nn::CTCLoss ctc(nn::CTCLossOptions().blank(3).reduction(ember::kSum));
+  CHECK(same(ctc(lp, i64({1, 2, 2, 0, 1, 2}, {6}), il, tl), F::ctc_loss(lp, i64({1, 2, 2, 0, 1, 2}, {6}), il, tl, 3, "sum")));
+  CHECK(same(F::ctc_loss(lp, tg, il, tl, F::CTCLossFuncOptions().zero_infinity(true)), F::ctc_loss(lp, tg, il, tl, 0, "mean", true)));
+  CHECK(printed(*nn::CTCLoss()) == "CTCLoss()");  // repr(nn.CTCLoss()) in PyTorch 1.13
+  CHECK(nn::CTCLossOptions().blank() == 0);
+  CHECK(!nn::CTCLossOptions().zero_infinity());
+
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, il, tl, 0, "avg"), Contains("ctc_loss") && Contains("'avg'"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, il, tl, 4), Contains("ctc_loss") && Contains("blank 4"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg.to(ember::kFloat64), il, tl),
+                    Contains("ctc_loss") && Contains("int64") && Contains("float64") && Contains("[3, 3]"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, il.to(ember::kFloat64), tl), Contains("ctc_loss") && Contains("input_lengths"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, i64({6, 5}, {2}), tl),
+                    Contains("ctc_loss") && Contains("input_lengths") && Contains("[2]") && Contains("[3]"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, i64({7, 5, 4}, {3}), tl), Contains("ctc_loss") && Contains("input length 7"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, tg, il, i64({4, 2, 1}, {3})), Contains("ctc_loss") && Contains("target length 4"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp, i64({1, 2, 4, 3, 1, 0, 2, 0, 0}, {3, 3}), il, tl),
+                    Contains("ctc_loss") && Contains("target 4"));
+  CHECK_THROWS_WITH(F::ctc_loss(lp.select(0, 0).select(0, 0), tg, il, tl), Contains("ctc_loss") && Contains("[4]"));
+}

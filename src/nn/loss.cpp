@@ -82,6 +82,13 @@ Tensor TripletMarginLossImpl::forward(const Tensor& anchor, const Tensor& positi
 PoissonNLLLossImpl::PoissonNLLLossImpl(const PoissonNLLLossOptions& options) : Module("PoissonNLLLoss"), options(options) {}
 Tensor PoissonNLLLossImpl::forward(const Tensor& input, const Tensor& target) { return F::poisson_nll_loss(input, target, options.log_input(), options.full(), options.eps(), options.reduction()); }
 
+CTCLossImpl::CTCLossImpl(const CTCLossOptions& options) : Module("CTCLoss"), options(options) {}
+Tensor CTCLossImpl::forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                            const Tensor& target_lengths) {
+  return F::ctc_loss(log_probs, targets, input_lengths, target_lengths, options.blank(), options.reduction(),
+                     options.zero_infinity());
+}
+
 TripletMarginWithDistanceLossImpl::TripletMarginWithDistanceLossImpl(
     const TripletMarginWithDistanceLossOptions& options)
     : Module("TripletMarginWithDistanceLoss"), options(options) {

@@ -65,6 +65,16 @@ Tensor triplet_margin_with_distance_loss(
     std::optional<TripletMarginWithDistanceLossOptions::distance_function_t> distance_function = std::nullopt,
     double margin = 1.0, bool swap = false, const std::string& reduction = "mean");
 
+// ---- sequences ----
+// Connectionist temporal classification. log_probs [T, N, C] (or [T, C]) from log_softmax;
+// targets int64 [N, S] padded (or all targets concatenated, 1-dim); input_lengths and
+// target_lengths integer [N] (or 0-dim). The negative log-likelihood of all alignments;
+// "mean" divides each by its target length, then averages. An impossible alignment
+// costs inf (0 with zero_infinity).
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                const Tensor& target_lengths, int64_t blank = 0, const std::string& reduction = "mean",
+                bool zero_infinity = false);
+
 // ---- distances ----
 // <x1, x2> / (max(|x1|, eps) max(|x2|, eps)) along dim, the inputs broadcast together.
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
@@ -135,6 +145,11 @@ EMBER_OPTIONS_FORM(triplet_margin_with_distance_loss, TripletMarginWithDistanceL
                    (const Tensor& anchor, const Tensor& positive, const Tensor& negative, const O& o),
                    triplet_margin_with_distance_loss(anchor, positive, negative, o.distance_function(), o.margin(),
                                                      o.swap(), o.reduction()))
+EMBER_OPTIONS_FORM(ctc_loss, CTCLossFuncOptions,
+                   (const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                    const Tensor& target_lengths, const O& o),
+                   ctc_loss(log_probs, targets, input_lengths, target_lengths, o.blank(), o.reduction(),
+                            o.zero_infinity()))
 EMBER_OPTIONS_FORM(cosine_similarity, CosineSimilarityFuncOptions, (const Tensor& x1, const Tensor& x2, const O& o),
                    cosine_similarity(x1, x2, o.dim(), o.eps()))
 EMBER_OPTIONS_FORM(pairwise_distance, PairwiseDistanceFuncOptions, (const Tensor& x1, const Tensor& x2, const O& o),

@@ -194,5 +194,14 @@ class PoissonNLLLossImpl : public Module {
 };
 EMBER_MODULE(PoissonNLLLoss);
 
+class CTCLossImpl : public Module {
+ public:
+  explicit CTCLossImpl(const CTCLossOptions& options = {});
+  Tensor forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                 const Tensor& target_lengths);
+  CTCLossOptions options;
+};
+EMBER_MODULE(CTCLoss);
+
 }  // namespace nn
 }  // namespace ember

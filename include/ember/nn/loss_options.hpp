@@ -144,6 +144,13 @@ struct PoissonNLLLossOptions {
   EMBER_ARG(std::string, reduction) = "mean";
 };
 
+// blank: the class index of the blank label.
+struct CTCLossOptions {
+  EMBER_ARG(int64_t, blank) = 0;
+  EMBER_ARG(std::string, reduction) = "mean";
+  EMBER_ARG(bool, zero_infinity) = false;
+};
+
 // ---- distances ----
 struct CosineSimilarityOptions {
   EMBER_ARG(int64_t, dim) = 1;
@@ -177,6 +184,7 @@ using MultilabelSoftMarginLossFuncOptions = MultiLabelSoftMarginLossOptions;
 using TripletMarginLossFuncOptions = TripletMarginLossOptions;
 using TripletMarginWithDistanceLossFuncOptions = TripletMarginWithDistanceLossOptions;
 using PoissonNLLLossFuncOptions = PoissonNLLLossOptions;
+using CTCLossFuncOptions = CTCLossOptions;
 using CosineSimilarityFuncOptions = CosineSimilarityOptions;
 using PairwiseDistanceFuncOptions = PairwiseDistanceOptions;
 }  // namespace functional
