@@ -396,6 +396,10 @@ const std::map<std::string, OpFn>& op_table() {
                                                 a.flag("keepdim"))};
        }},
       {"pdist", [](const TensorList& in, const Args& a) { return TensorList{F::pdist(in.at(0), a.number("p", 2.0))}; }},
+      {"ctc_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::ctc_loss(ember::log_softmax(in.at(0), 2), in.at(1), in.at(2), in.at(3),
+                                       a.integer("blank", 0), a.text("reduction", "mean"), a.flag("zero_infinity"))};
+       }},
   };
   return table;
 }

@@ -185,6 +185,11 @@ OPS = {
     "pairwise_distance": lambda i, a: F.pairwise_distance(i[0], i[1], p=a.get("p", 2.0), eps=a.get("eps", 1e-6),
                                                           keepdim=a.get("keepdim", False)),
     "pdist": lambda i, a: F.pdist(i[0], p=a.get("p", 2.0)),
+    # inputs: logits [T, N, C] (log_softmax over C is part of the call), targets, input and
+    # target lengths.
+    "ctc_loss": lambda i, a: F.ctc_loss(torch.log_softmax(i[0], 2), i[1], i[2], i[3], blank=a.get("blank", 0),
+                                        reduction=a.get("reduction", "mean"),
+                                        zero_infinity=a.get("zero_infinity", False)),
 }
 
 
