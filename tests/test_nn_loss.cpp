@@ -509,6 +509,12 @@ TEST_CASE("loss functionals: unbatched inputs and 'none' shapes follow PyTorch",
   CHECK(F::pairwise_distance(x, leaf({4})).dim() == 0);
   CHECK(F::pdist(leaf({1, 3})).numel() == 0);
   CHECK(F::pdist(leaf({5, 3})).sizes().vec() == std::vector<int64_t>{10});
+  // pdist with two equal rows: their distance's gradient is 0, as PyTorch 1.13's
+  // torch.pdist([[1, 2], [1, 2], [0, 1]]).sum().backward() gives.
+  Tensor rows = f64({1, 2, 1, 2, 0, 1}, {3, 2}).requires_grad_(true);
+  F::pdist(rows).sum().backward();
+  const double s = 1 / std::sqrt(2.0);
+  CHECK(close(values(rows.grad()), {s, s, s, s, -2 * s, -2 * s}));
   // kl_div's batchmean divides the sum by the batch size.
   Tensor lp = ember::log_softmax(x4x3(), 1), p = ember::softmax(x4x3().flip({1}), 1);
   CHECK(close(values(F::kl_div(lp, p, "batchmean")), {F::kl_div(lp, p, "sum").item<double>() / 4}));
