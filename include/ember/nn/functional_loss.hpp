@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "ember/nn/functional.hpp"  // the positional forms the options forms call
 #include "ember/nn/loss_options.hpp"
 #include "ember/tensor.hpp"
 
