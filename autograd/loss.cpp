@@ -20,6 +20,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
+#include "ember/warning.hpp"
 #include "ops/loss.hpp"
 #include "src/core/check.hpp"
 #include "src/core/shape.hpp"
@@ -68,14 +69,26 @@ void check_float_input(const char* op, const char* what, const Tensor& t) {
               t.sizes());
 }
 
-// The elementwise losses take input and target of one shape (PyTorch only warns and
-// broadcasts, which is almost always a bug in the caller).
+// binary_cross_entropy (with or without logits) takes input and target of one shape,
+// as PyTorch requires.
 void check_same_shape(const char* op, const Tensor& input, const Tensor& target) {
   check_float_input(op, "input", input);
   check_float_input(op, "target", target);
   EMBER_CHECK(input.sizes().equals(target.sizes()),
               "{}: target shape {} differs from input shape {}; they must be equal", op, target.sizes(),
               input.sizes());
+}
+
+// mse_loss, l1_loss and smooth_l1_loss broadcast a target of another shape with a
+// warning, as PyTorch does (shapes that do not broadcast are an error).
+void check_regression_target(const char* op, const Tensor& input, const Tensor& target) {
+  check_float_input(op, "input", input);
+  check_float_input(op, "target", target);
+  if (input.sizes().equals(target.sizes())) return;
+  ember::broadcast_shapes(input.sizes(), target.sizes(), op);
+  EMBER_WARN(fmt::format("{}: Using a target size ({}) that is different to the input size ({}). This will likely "
+                         "lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+                         op, target.sizes(), input.sizes()));
 }
 
 // A per-class weight [C], in the input's dtype.
@@ -292,20 +305,20 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
   Reduction red = parse_reduction("mse_loss", reduction);
-  check_same_shape("mse_loss", input, target);
+  check_regression_target("mse_loss", input, target);
   return reduce((input - target).square(), red);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
   Reduction red = parse_reduction("l1_loss", reduction);
-  check_same_shape("l1_loss", input, target);
+  check_regression_target("l1_loss", input, target);
   return reduce((input - target).abs(), red);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const std::string& reduction, double beta) {
   const char* op = "smooth_l1_loss";
   Reduction red = parse_reduction(op, reduction);
-  check_same_shape(op, input, target);
+  check_regression_target(op, input, target);
   EMBER_CHECK(beta >= 0, "{}: beta must be non-negative, got {}", op, beta);
   Tensor d = (input - target).abs();
   if (beta == 0.0) return reduce(d, red);

@@ -335,6 +335,71 @@ const std::map<std::string, OpFn>& op_table() {
          return TensorList{F::scaled_dot_product_attention(in.at(0), in.at(1), in.at(2), Tensor(), 0.0,
                                                            a.flag("is_causal"))};
        }},
+      // ---- losses and distances of ember/nn/functional_loss.hpp ----
+      {"huber_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::huber_loss(in.at(0), in.at(1), a.text("reduction", "mean"), a.number("delta", 1.0))};
+       }},
+      {"kl_div", [](const TensorList& in, const Args& a) {
+         return TensorList{F::kl_div(in.at(0), in.at(1), a.text("reduction", "mean"), a.flag("log_target"))};
+       }},
+      {"poisson_nll_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::poisson_nll_loss(in.at(0), in.at(1), a.flag("log_input", true), a.flag("full"),
+                                               a.number("eps", 1e-8), a.text("reduction", "mean"))};
+       }},
+      {"margin_ranking_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::margin_ranking_loss(in.at(0), in.at(1), in.at(2), a.number("margin", 0.0),
+                                                  a.text("reduction", "mean"))};
+       }},
+      {"hinge_embedding_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{
+             F::hinge_embedding_loss(in.at(0), in.at(1), a.number("margin", 1.0), a.text("reduction", "mean"))};
+       }},
+      // The target detached, as the reference's (PyTorch refuses its gradient).
+      {"soft_margin_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::soft_margin_loss(in.at(0), in.at(1).detach(), a.text("reduction", "mean"))};
+       }},
+      {"cosine_embedding_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::cosine_embedding_loss(in.at(0), in.at(1), in.at(2), a.number("margin", 0.0),
+                                                    a.text("reduction", "mean"))};
+       }},
+      // The weight detached, as the reference's (PyTorch refuses its gradient).
+      {"multi_margin_loss", [](const TensorList& in, const Args& a) {
+         Tensor weight = in.size() > 2 ? in.at(2).detach() : Tensor();
+         return TensorList{F::multi_margin_loss(in.at(0), in.at(1), a.integer("p", 1), a.number("margin", 1.0), weight,
+                                                a.text("reduction", "mean"))};
+       }},
+      {"multilabel_margin_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::multilabel_margin_loss(in.at(0), in.at(1), a.text("reduction", "mean"))};
+       }},
+      {"multilabel_soft_margin_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::multilabel_soft_margin_loss(in.at(0), in.at(1), in.size() > 2 ? in.at(2) : Tensor(),
+                                                          a.text("reduction", "mean"))};
+       }},
+      {"triplet_margin_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::triplet_margin_loss(in.at(0), in.at(1), in.at(2), a.number("margin", 1.0),
+                                                  a.number("p", 2.0), a.number("eps", 1e-6), a.flag("swap"),
+                                                  a.text("reduction", "mean"))};
+       }},
+      {"triplet_margin_with_distance_loss", [](const TensorList& in, const Args& a) {
+         std::optional<F::TripletMarginWithDistanceLossFuncOptions::distance_function_t> distance;
+         if (a.text("distance", "") == "cosine")
+           distance = [](const Tensor& x, const Tensor& y) { return ember::rsub(F::cosine_similarity(x, y), 1); };
+         return TensorList{F::triplet_margin_with_distance_loss(in.at(0), in.at(1), in.at(2), distance,
+                                                                a.number("margin", 1.0), a.flag("swap"),
+                                                                a.text("reduction", "mean"))};
+       }},
+      {"cosine_similarity", [](const TensorList& in, const Args& a) {
+         return TensorList{F::cosine_similarity(in.at(0), in.at(1), a.integer("dim", 1), a.number("eps", 1e-8))};
+       }},
+      {"pairwise_distance", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pairwise_distance(in.at(0), in.at(1), a.number("p", 2.0), a.number("eps", 1e-6),
+                                                a.flag("keepdim"))};
+       }},
+      {"pdist", [](const TensorList& in, const Args& a) { return TensorList{F::pdist(in.at(0), a.number("p", 2.0))}; }},
+      {"ctc_loss", [](const TensorList& in, const Args& a) {
+         return TensorList{F::ctc_loss(ember::log_softmax(in.at(0), 2), in.at(1), in.at(2), in.at(3),
+                                       a.integer("blank", 0), a.text("reduction", "mean"), a.flag("zero_infinity"))};
+       }},
   };
   return table;
 }

@@ -8,3 +8,4 @@
 #include "ember/nn/modules.hpp"
 #include "ember/nn/attention.hpp"
 #include "ember/nn/rnn.hpp"
+#include "ember/nn/loss.hpp"

@@ -149,6 +149,47 @@ OPS = {
     "lstm_cell": lambda i, a: _lstm_cell(*i),
     "gru_cell": lambda i, a: torch.gru_cell(i[0], i[1], i[2], i[3], i[4], i[5]),
     "scaled_dot_product_attention": lambda i, a: _attention(*i, a.get("is_causal", False)),
+    # ---- losses and distances of ember/nn/functional_loss.hpp ----
+    "huber_loss": lambda i, a: F.huber_loss(i[0], i[1], reduction=a.get("reduction", "mean"),
+                                            delta=a.get("delta", 1.0)),
+    "kl_div": lambda i, a: F.kl_div(i[0], i[1], reduction=a.get("reduction", "mean"),
+                                    log_target=a.get("log_target", False)),
+    "poisson_nll_loss": lambda i, a: F.poisson_nll_loss(i[0], i[1], log_input=a.get("log_input", True),
+                                                        full=a.get("full", False), eps=a.get("eps", 1e-8),
+                                                        reduction=a.get("reduction", "mean")),
+    "margin_ranking_loss": lambda i, a: F.margin_ranking_loss(i[0], i[1], i[2], margin=a.get("margin", 0.0),
+                                                              reduction=a.get("reduction", "mean")),
+    "hinge_embedding_loss": lambda i, a: F.hinge_embedding_loss(i[0], i[1], margin=a.get("margin", 1.0),
+                                                                reduction=a.get("reduction", "mean")),
+    # PyTorch refuses a gradient for the target: it is passed detached (zero gradient).
+    "soft_margin_loss": lambda i, a: F.soft_margin_loss(i[0], i[1].detach(), reduction=a.get("reduction", "mean")),
+    "cosine_embedding_loss": lambda i, a: F.cosine_embedding_loss(i[0], i[1], i[2], margin=a.get("margin", 0.0),
+                                                                  reduction=a.get("reduction", "mean")),
+    # PyTorch refuses a gradient for the weight: it is passed detached (zero gradient).
+    "multi_margin_loss": lambda i, a: F.multi_margin_loss(i[0], i[1], p=a.get("p", 1), margin=a.get("margin", 1.0),
+                                                          weight=i[2].detach() if len(i) > 2 else None,
+                                                          reduction=a.get("reduction", "mean")),
+    "multilabel_margin_loss": lambda i, a: F.multilabel_margin_loss(i[0], i[1], reduction=a.get("reduction", "mean")),
+    "multilabel_soft_margin_loss": lambda i, a: F.multilabel_soft_margin_loss(
+        i[0], i[1], weight=i[2] if len(i) > 2 else None, reduction=a.get("reduction", "mean")),
+    "triplet_margin_loss": lambda i, a: F.triplet_margin_loss(i[0], i[1], i[2], margin=a.get("margin", 1.0),
+                                                              p=a.get("p", 2.0), eps=a.get("eps", 1e-6),
+                                                              swap=a.get("swap", False),
+                                                              reduction=a.get("reduction", "mean")),
+    # distance "cosine": 1 - cosine_similarity; otherwise the default (pairwise_distance).
+    "triplet_margin_with_distance_loss": lambda i, a: F.triplet_margin_with_distance_loss(
+        i[0], i[1], i[2],
+        distance_function=(lambda x, y: 1 - F.cosine_similarity(x, y)) if a.get("distance") == "cosine" else None,
+        margin=a.get("margin", 1.0), swap=a.get("swap", False), reduction=a.get("reduction", "mean")),
+    "cosine_similarity": lambda i, a: F.cosine_similarity(i[0], i[1], dim=a.get("dim", 1), eps=a.get("eps", 1e-8)),
+    "pairwise_distance": lambda i, a: F.pairwise_distance(i[0], i[1], p=a.get("p", 2.0), eps=a.get("eps", 1e-6),
+                                                          keepdim=a.get("keepdim", False)),
+    "pdist": lambda i, a: F.pdist(i[0], p=a.get("p", 2.0)),
+    # inputs: logits [T, N, C] (log_softmax over C is part of the call), targets, input and
+    # target lengths.
+    "ctc_loss": lambda i, a: F.ctc_loss(torch.log_softmax(i[0], 2), i[1], i[2], i[3], blank=a.get("blank", 0),
+                                        reduction=a.get("reduction", "mean"),
+                                        zero_infinity=a.get("zero_infinity", False)),
 }
 
 

@@ -117,3 +117,6 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember
+
+// The other losses and distances, and the options forms of every loss.
+#include "ember/nn/functional_loss.hpp"
