@@ -335,6 +335,37 @@ const std::map<std::string, OpFn>& op_table() {
          return TensorList{F::scaled_dot_product_attention(in.at(0), in.at(1), in.at(2), Tensor(), 0.0,
                                                            a.flag("is_causal"))};
        }},
+
+      // ---- activations and padding modes (ember/nn/functional_extra.hpp) ----
+      {"selu", [](const TensorList& in, const Args&) { return TensorList{F::selu(in.at(0))}; }},
+      {"celu", [](const TensorList& in, const Args& a) { return TensorList{F::celu(in.at(0), a.number("alpha", 1.0))}; }},
+      {"hardshrink", [](const TensorList& in, const Args& a) {
+         return TensorList{F::hardshrink(in.at(0), a.number("lambd", 0.5))};
+       }},
+      {"softshrink", [](const TensorList& in, const Args& a) {
+         return TensorList{F::softshrink(in.at(0), a.number("lambd", 0.5))};
+       }},
+      {"hardtanh", [](const TensorList& in, const Args& a) {
+         return TensorList{F::hardtanh(in.at(0), a.number("min_val", -1.0), a.number("max_val", 1.0))};
+       }},
+      {"relu6", [](const TensorList& in, const Args&) { return TensorList{F::relu6(in.at(0))}; }},
+      {"logsigmoid", [](const TensorList& in, const Args&) { return TensorList{F::logsigmoid(in.at(0))}; }},
+      {"softmin", [](const TensorList& in, const Args& a) { return TensorList{F::softmin(in.at(0), a.integer("dim"))}; }},
+      {"prelu", [](const TensorList& in, const Args&) { return TensorList{F::prelu(in.at(0), in.at(1))}; }},
+      {"rrelu_eval", [](const TensorList& in, const Args& a) {
+         return TensorList{F::rrelu(in.at(0), a.number("lower", 1.0 / 8), a.number("upper", 1.0 / 3), false)};
+       }},
+      {"glu", [](const TensorList& in, const Args& a) { return TensorList{F::glu(in.at(0), a.integer("dim", -1))}; }},
+      {"mish", [](const TensorList& in, const Args&) { return TensorList{F::mish(in.at(0))}; }},
+      {"softsign", [](const TensorList& in, const Args&) { return TensorList{F::softsign(in.at(0))}; }},
+      {"tanhshrink", [](const TensorList& in, const Args&) { return TensorList{F::tanhshrink(in.at(0))}; }},
+      {"threshold", [](const TensorList& in, const Args& a) {
+         return TensorList{F::threshold(in.at(0), a.number("threshold", 0), a.number("value", 0))};
+       }},
+      {"pad_mode", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pad(in.at(0), F::PadFuncOptions(a.ints("pad")).mode(a.text("mode", "constant"))
+                                                .value(a.number("value", 0)))};
+       }},
   };
   return table;
 }

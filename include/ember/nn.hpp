@@ -7,3 +7,5 @@
 #include "ember/nn/modules.hpp"
 #include "ember/nn/attention.hpp"
 #include "ember/nn/rnn.hpp"
+#include "ember/nn/activation.hpp"
+#include "ember/nn/padding.hpp"

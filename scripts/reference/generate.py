@@ -149,6 +149,23 @@ OPS = {
     "lstm_cell": lambda i, a: _lstm_cell(*i),
     "gru_cell": lambda i, a: torch.gru_cell(i[0], i[1], i[2], i[3], i[4], i[5]),
     "scaled_dot_product_attention": lambda i, a: _attention(*i, a.get("is_causal", False)),
+    # ---- activations and padding modes of nn/functional_extra.hpp ----
+    "selu": lambda i, a: F.selu(i[0]),
+    "celu": lambda i, a: F.celu(i[0], alpha=a.get("alpha", 1.0)),
+    "hardshrink": lambda i, a: F.hardshrink(i[0], lambd=a.get("lambd", 0.5)),
+    "softshrink": lambda i, a: F.softshrink(i[0], lambd=a.get("lambd", 0.5)),
+    "hardtanh": lambda i, a: F.hardtanh(i[0], min_val=a.get("min_val", -1.0), max_val=a.get("max_val", 1.0)),
+    "relu6": lambda i, a: F.relu6(i[0]),
+    "logsigmoid": lambda i, a: F.logsigmoid(i[0]),
+    "softmin": lambda i, a: F.softmin(i[0], dim=a["dim"]),
+    "prelu": lambda i, a: F.prelu(i[0], i[1]),
+    "rrelu_eval": lambda i, a: F.rrelu(i[0], lower=a.get("lower", 1 / 8), upper=a.get("upper", 1 / 3), training=False),
+    "glu": lambda i, a: F.glu(i[0], dim=a.get("dim", -1)),
+    "mish": lambda i, a: F.mish(i[0]),
+    "softsign": lambda i, a: F.softsign(i[0]),
+    "tanhshrink": lambda i, a: F.tanhshrink(i[0]),
+    "threshold": lambda i, a: F.threshold(i[0], a["threshold"], a["value"]),
+    "pad_mode": lambda i, a: F.pad(i[0], a["pad"], mode=a["mode"], value=a.get("value", 0)),
 }
 
 

@@ -117,3 +117,5 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 }  // namespace functional
 }  // namespace nn
 }  // namespace ember
+
+#include "ember/nn/functional_extra.hpp"  // activations, padding modes, 1-d pooling, more norms

@@ -23,6 +23,7 @@
 
 #include "ember/dtype.hpp"
 #include "ember/error.hpp"
+#include "ember/nn/arg.hpp"
 #include "ember/ordered_dict.hpp"
 #include "ember/tensor.hpp"
 
@@ -233,19 +234,7 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
   return m;
 }
 
-// A module's options: `LinearOptions(784, 256).bias(false)`. Declares a chainable
-// setter, a getter and the member `name_`.
-#define EMBER_ARG(T, name)                      \
- public:                                        \
-  auto name(const T& new_##name)->decltype(*this) { \
-    this->name##_ = new_##name;                 \
-    return *this;                               \
-  }                                             \
-  const T& name() const { return this->name##_; } \
-  T& name() { return this->name##_; }  \
-                                                \
- private:                                       \
-  T name##_
+// EMBER_ARG, the options' chainable setters, is in ember/nn/arg.hpp.
 
 // Declares nn::Name as a holder of nn::NameImpl.
 #define EMBER_MODULE(Name)                                                      \
