@@ -366,6 +366,43 @@ const std::map<std::string, OpFn>& op_table() {
          return TensorList{F::pad(in.at(0), F::PadFuncOptions(a.ints("pad")).mode(a.text("mode", "constant"))
                                                 .value(a.number("value", 0)))};
        }},
+      {"max_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::max_pool1d(in.at(0), a.ints("kernel_size"), a.ints_or_empty("stride"),
+                                         a.has("padding") ? a.ints("padding") : std::vector<int64_t>{0},
+                                         a.has("dilation") ? a.ints("dilation") : std::vector<int64_t>{1},
+                                         a.flag("ceil_mode"))};
+       }},
+      {"avg_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::avg_pool1d(in.at(0), a.ints("kernel_size"), a.ints_or_empty("stride"),
+                                         a.has("padding") ? a.ints("padding") : std::vector<int64_t>{0},
+                                         a.flag("ceil_mode"), a.flag("count_include_pad", true))};
+       }},
+      {"adaptive_avg_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_avg_pool1d(in.at(0), a.ints("output_size"))};
+       }},
+      {"adaptive_max_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_max_pool1d(in.at(0), a.ints("output_size"))};
+       }},
+      {"adaptive_max_pool2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_max_pool2d(in.at(0), a.ints("output_size"))};
+       }},
+      {"instance_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::instance_norm(in.at(0), Tensor(), Tensor(), in.size() > 1 ? in.at(1) : Tensor(),
+                                            in.size() > 2 ? in.at(2) : Tensor(), true, 0.1, a.number("eps", 1e-5))};
+       }},
+      {"local_response_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::local_response_norm(in.at(0), a.integer("size"), a.number("alpha", 1e-4),
+                                                  a.number("beta", 0.75), a.number("k", 1.0))};
+       }},
+      {"pixel_shuffle", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pixel_shuffle(in.at(0), a.integer("upscale_factor"))};
+       }},
+      {"pixel_unshuffle", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pixel_unshuffle(in.at(0), a.integer("downscale_factor"))};
+       }},
+      {"bilinear", [](const TensorList& in, const Args&) {
+         return TensorList{F::bilinear(in.at(0), in.at(1), in.at(2), in.at(3))};
+       }},
   };
   return table;
 }

@@ -9,3 +9,4 @@
 #include "ember/nn/rnn.hpp"
 #include "ember/nn/activation.hpp"
 #include "ember/nn/padding.hpp"
+#include "ember/nn/modules_extra.hpp"

@@ -166,6 +166,20 @@ OPS = {
     "tanhshrink": lambda i, a: F.tanhshrink(i[0]),
     "threshold": lambda i, a: F.threshold(i[0], a["threshold"], a["value"]),
     "pad_mode": lambda i, a: F.pad(i[0], a["pad"], mode=a["mode"], value=a.get("value", 0)),
+    "max_pool1d": lambda i, a: F.max_pool1d(i[0], a["kernel_size"], a.get("stride"), a.get("padding", 0),
+                                            a.get("dilation", 1), a.get("ceil_mode", False)),
+    "avg_pool1d": lambda i, a: F.avg_pool1d(i[0], a["kernel_size"], a.get("stride"), a.get("padding", 0),
+                                            a.get("ceil_mode", False), a.get("count_include_pad", True)),
+    "adaptive_avg_pool1d": lambda i, a: F.adaptive_avg_pool1d(i[0], a["output_size"]),
+    "adaptive_max_pool1d": lambda i, a: F.adaptive_max_pool1d(i[0], a["output_size"]),
+    "adaptive_max_pool2d": lambda i, a: F.adaptive_max_pool2d(i[0], a["output_size"]),
+    "instance_norm": lambda i, a: F.instance_norm(i[0], weight=i[1] if len(i) > 1 else None,
+                                                  bias=i[2] if len(i) > 2 else None, eps=a.get("eps", 1e-5)),
+    "local_response_norm": lambda i, a: F.local_response_norm(i[0], a["size"], alpha=a.get("alpha", 1e-4),
+                                                              beta=a.get("beta", 0.75), k=a.get("k", 1.0)),
+    "pixel_shuffle": lambda i, a: F.pixel_shuffle(i[0], a["upscale_factor"]),
+    "pixel_unshuffle": lambda i, a: F.pixel_unshuffle(i[0], a["downscale_factor"]),
+    "bilinear": lambda i, a: F.bilinear(*i),
 }
 
 

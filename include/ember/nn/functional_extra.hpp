@@ -19,6 +19,9 @@
 #include "ember/functions.hpp"
 #include "ember/nn/arg.hpp"
 #include "ember/nn/options/activation.hpp"
+#include "ember/nn/options/normalization.hpp"
+#include "ember/nn/options/pooling.hpp"
+#include "ember/nn/options/vision.hpp"
 #include "ember/tensor.hpp"
 
 namespace ember {
@@ -131,6 +134,67 @@ template <class Mode, std::enable_if_t<std::is_convertible<const Mode&, std::str
 Tensor pad(const Tensor& input, IntArrayRef pad, const Mode& mode, double value = 0) {
   return pad_mode(input, pad, std::string(mode), value);
 }
+
+// ---------------------------------------------------------------- pooling
+// The 1-d poolings run the 2-d kernels on [N, C, 1, L]. input [N, C, L] or [C, L];
+// stride defaults to kernel_size (an empty stride).
+using MaxPool1dFuncOptions = MaxPool1dOptions;
+using AvgPool1dFuncOptions = AvgPool1dOptions;
+using AdaptiveAvgPool1dFuncOptions = AdaptiveAvgPool1dOptions;
+using AdaptiveMaxPool1dFuncOptions = AdaptiveMaxPool1dOptions;
+using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
+Tensor max_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
+                  IntArrayRef dilation = 1, bool ceil_mode = false);
+Tensor max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& options);
+Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true);
+Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& options);
+Tensor adaptive_avg_pool1d(const Tensor& input, IntArrayRef output_size);
+Tensor adaptive_avg_pool1d(const Tensor& input, const AdaptiveAvgPool1dFuncOptions& options);
+// Output cell i covers input [floor(i * L / out), ceil((i + 1) * L / out)), as PyTorch.
+// Composed of one amax per output cell: meant for small output sizes.
+Tensor adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size);
+Tensor adaptive_max_pool1d(const Tensor& input, const AdaptiveMaxPool1dFuncOptions& options);
+// input [N, C, H, W] or [C, H, W].
+Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size);
+Tensor adaptive_max_pool2d(const Tensor& input, const AdaptiveMaxPool2dFuncOptions& options);
+
+// ---------------------------------------------------------------- normalization
+// input [N, C, ...]: each (sample, channel) normalized over its own spatial dims. With
+// use_input_stats and running tensors [C], these are updated in place with the batch
+// mean of the instance statistics (the unbiased variance for running_var); without
+// use_input_stats the running ones normalize. weight/bias [C] or undefined.
+Tensor instance_norm(const Tensor& input, const Tensor& running_mean = {}, const Tensor& running_var = {},
+                     const Tensor& weight = {}, const Tensor& bias = {}, bool use_input_stats = true,
+                     double momentum = 0.1, double eps = 1e-5);
+Tensor instance_norm(const Tensor& input, const InstanceNormFuncOptions& options);
+// x / (k + alpha / size * sum of x^2 over `size` neighbouring channels)^beta; input [N, C, ...].
+Tensor local_response_norm(const Tensor& input, int64_t size, double alpha = 1e-4, double beta = 0.75,
+                           double k = 1.0);
+Tensor local_response_norm(const Tensor& input, const LocalResponseNormFuncOptions& options);
+
+// ---------------------------------------------------------------- vision and dropout
+// [*, C * r * r, H, W] -> [*, C, H * r, W * r], and back.
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
+Tensor pixel_shuffle(const Tensor& input, const PixelShuffleFuncOptions& options);
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
+Tensor pixel_unshuffle(const Tensor& input, const PixelUnshuffleFuncOptions& options);
+Tensor dropout(const Tensor& input, const DropoutFuncOptions& options);
+// Zeroes whole channels: one draw per (sample, channel) of [N, C, H, W] or [C, H, W]
+// (dropout2d), [N, C, D, H, W] or [C, D, H, W] (dropout3d); the rest scaled by 1/(1-p).
+Tensor dropout2d(const Tensor& input, double p = 0.5, bool training = true, bool inplace = false);
+Tensor dropout2d(const Tensor& input, const Dropout2dFuncOptions& options);
+Tensor dropout3d(const Tensor& input, double p = 0.5, bool training = true, bool inplace = false);
+Tensor dropout3d(const Tensor& input, const Dropout3dFuncOptions& options);
+// Dropout that keeps SELU's zero mean and unit variance: dropped elements become
+// -scale * alpha of SELU, then an affine map restores the statistics.
+Tensor alpha_dropout(const Tensor& input, double p = 0.5, bool training = false, bool inplace = false);
+Tensor alpha_dropout(const Tensor& input, const AlphaDropoutFuncOptions& options);
+// The same, dropping whole channels (dims 0 and 1 of [N, C, ...]).
+Tensor feature_alpha_dropout(const Tensor& input, double p = 0.5, bool training = false, bool inplace = false);
+Tensor feature_alpha_dropout(const Tensor& input, const FeatureAlphaDropoutFuncOptions& options);
+// y = x1^T W x2 + b over the last dims: x1 [*, in1], x2 [*, in2], weight [out, in1, in2], bias [out].
+Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias = {});
 
 }  // namespace functional
 }  // namespace nn
