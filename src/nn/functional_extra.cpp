@@ -134,8 +134,8 @@ Tensor max_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
                     pair_of(1, dilation, op, "dilation"), ceil_mode)
       .squeeze(-2);
 }
-Tensor max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& o) {
-  return max_pool1d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(),
+Tensor with_options::max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& o) {
+  return functional::max_pool1d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(),
                     o.dilation().values(), o.ceil_mode());
 }
 
@@ -148,8 +148,8 @@ Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
                     count_include_pad)
       .squeeze(-2);
 }
-Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& o) {
-  return avg_pool1d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(), o.ceil_mode(),
+Tensor with_options::avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& o) {
+  return functional::avg_pool1d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(), o.ceil_mode(),
                     o.count_include_pad());
 }
 
@@ -158,8 +158,8 @@ Tensor adaptive_avg_pool1d(const Tensor& input, IntArrayRef output_size) {
   Tensor x = as_2d(input, op);
   return adaptive_avg_pool2d(x, pair_of(1, output_size, op, "output_size")).squeeze(-2);
 }
-Tensor adaptive_avg_pool1d(const Tensor& input, const AdaptiveAvgPool1dFuncOptions& o) {
-  return adaptive_avg_pool1d(input, o.output_size().values());
+Tensor with_options::adaptive_avg_pool1d(const Tensor& input, const AdaptiveAvgPool1dFuncOptions& o) {
+  return functional::adaptive_avg_pool1d(input, o.output_size().values());
 }
 
 Tensor adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size) {
@@ -169,8 +169,8 @@ Tensor adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size) {
     throw Error(std::string(op) + ": expected a 2-d or 3-d input ([C, L] or [N, C, L]), got " + shape(input));
   return adaptive_max(input, {single(output_size, op, "output_size")}, op);
 }
-Tensor adaptive_max_pool1d(const Tensor& input, const AdaptiveMaxPool1dFuncOptions& o) {
-  return adaptive_max_pool1d(input, o.output_size().values());
+Tensor with_options::adaptive_max_pool1d(const Tensor& input, const AdaptiveMaxPool1dFuncOptions& o) {
+  return functional::adaptive_max_pool1d(input, o.output_size().values());
 }
 
 Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
@@ -184,8 +184,8 @@ Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
                                                      : output_size.vec();
   return adaptive_max(input, out, op);
 }
-Tensor adaptive_max_pool2d(const Tensor& input, const AdaptiveMaxPool2dFuncOptions& o) {
-  return adaptive_max_pool2d(input, o.output_size().values());
+Tensor with_options::adaptive_max_pool2d(const Tensor& input, const AdaptiveMaxPool2dFuncOptions& o) {
+  return functional::adaptive_max_pool2d(input, o.output_size().values());
 }
 
 // ---- normalization ----

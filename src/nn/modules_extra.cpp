@@ -130,10 +130,7 @@ Tensor InstanceNormBase::forward(const Tensor& input) {
           "expected " + std::to_string(options.num_features()) + " channels, got input " +
               repr::shape_str(input.sizes()));
   const bool use_input_stats = is_training() || !options.track_running_stats();
-  if (is_training() && options.track_running_stats()) {
-    NoGradGuard no_grad;
-    num_batches_tracked.add_(1);
-  }
+  // PyTorch's instance norm keeps num_batches_tracked at 0 (its forward never counts).
   Tensor y = F::instance_norm(x, running_mean, running_var, weight, bias, use_input_stats, options.momentum(),
                               options.eps());
   return unbatched ? y.squeeze(0) : y;

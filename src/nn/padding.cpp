@@ -90,7 +90,9 @@ Tensor pad_mode(const Tensor& input, IntArrayRef pad, const std::string& mode, d
   return x;
 }
 
-Tensor pad(const Tensor& input, const PadFuncOptions& o) { return pad_mode(input, o.pad(), o.mode(), o.value()); }
+Tensor with_options::pad(const Tensor& input, const PadFuncOptions& o) {
+  return pad_mode(input, o.pad(), o.mode(), o.value());
+}
 
 }  // namespace functional
 

@@ -28,6 +28,19 @@ namespace ember {
 namespace nn {
 namespace functional {
 
+
+// The options form of an op whose positional form takes a size list: a template, so
+// that a braced list (F::max_pool1d(x, {3})) means the sizes and is never ambiguous
+// with the options struct that a list also converts to.
+#define EMBER_OPTIONS_FORM(NAME, OPTIONS)                                   \
+  namespace with_options {                                                 \
+  Tensor NAME(const Tensor& input, const OPTIONS& options);                \
+  }                                                                        \
+  template <class O, std::enable_if_t<std::is_same<O, OPTIONS>::value, int> = 0> \
+  Tensor NAME(const Tensor& input, const O& options) {                     \
+    return with_options::NAME(input, options);                             \
+  }
+
 // ---------------------------------------------------------------- activations
 // LibTorch's functional options: the module options where they are the same.
 using ELUFuncOptions = ELUOptions;
@@ -126,7 +139,7 @@ struct PadFuncOptions {
   EMBER_ARG(std::string, mode) = "constant";
   EMBER_ARG(double, value) = 0;
 };
-Tensor pad(const Tensor& input, const PadFuncOptions& options);
+EMBER_OPTIONS_FORM(pad, PadFuncOptions)
 Tensor pad_mode(const Tensor& input, IntArrayRef pad, const std::string& mode, double value = 0);
 // F::pad(x, {1, 1}, "reflect") and F::pad(x, {1, 1}, ember::kReflect); F::pad(x, {1, 1}, 2.5)
 // is constant padding with 2.5 (ember::pad).
@@ -145,19 +158,19 @@ using AdaptiveMaxPool1dFuncOptions = AdaptiveMaxPool1dOptions;
 using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
 Tensor max_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
                   IntArrayRef dilation = 1, bool ceil_mode = false);
-Tensor max_pool1d(const Tensor& input, const MaxPool1dFuncOptions& options);
+EMBER_OPTIONS_FORM(max_pool1d, MaxPool1dFuncOptions)
 Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
                   bool ceil_mode = false, bool count_include_pad = true);
-Tensor avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& options);
+EMBER_OPTIONS_FORM(avg_pool1d, AvgPool1dFuncOptions)
 Tensor adaptive_avg_pool1d(const Tensor& input, IntArrayRef output_size);
-Tensor adaptive_avg_pool1d(const Tensor& input, const AdaptiveAvgPool1dFuncOptions& options);
+EMBER_OPTIONS_FORM(adaptive_avg_pool1d, AdaptiveAvgPool1dFuncOptions)
 // Output cell i covers input [floor(i * L / out), ceil((i + 1) * L / out)), as PyTorch.
 // Composed of one amax per output cell: meant for small output sizes.
 Tensor adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size);
-Tensor adaptive_max_pool1d(const Tensor& input, const AdaptiveMaxPool1dFuncOptions& options);
+EMBER_OPTIONS_FORM(adaptive_max_pool1d, AdaptiveMaxPool1dFuncOptions)
 // input [N, C, H, W] or [C, H, W].
 Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size);
-Tensor adaptive_max_pool2d(const Tensor& input, const AdaptiveMaxPool2dFuncOptions& options);
+EMBER_OPTIONS_FORM(adaptive_max_pool2d, AdaptiveMaxPool2dFuncOptions)
 
 // ---------------------------------------------------------------- normalization
 // input [N, C, ...]: each (sample, channel) normalized over its own spatial dims. With
@@ -195,6 +208,8 @@ Tensor feature_alpha_dropout(const Tensor& input, double p = 0.5, bool training 
 Tensor feature_alpha_dropout(const Tensor& input, const FeatureAlphaDropoutFuncOptions& options);
 // y = x1^T W x2 + b over the last dims: x1 [*, in1], x2 [*, in2], weight [out, in1, in2], bias [out].
 Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias = {});
+
+#undef EMBER_OPTIONS_FORM
 
 }  // namespace functional
 }  // namespace nn
