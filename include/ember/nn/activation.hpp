@@ -19,7 +19,7 @@ namespace nn {
 
 // ---------------------------------------------------------------- modules
 // An option-less elementwise activation: NameImpl() and forward only.
-#define EMBER_PLAIN_ACTIVATION(Name)                      \
+#define EMBER_PLAIN_ACTIVATION_MODULE(Name)                      \
   class Name##Impl : public Module {                      \
    public:                                                \
     Name##Impl() : Module(#Name) {}                       \
@@ -27,16 +27,16 @@ namespace nn {
   };                                                      \
   EMBER_MODULE(Name)
 
-EMBER_PLAIN_ACTIVATION(LogSigmoid);
-EMBER_PLAIN_ACTIVATION(Mish);
-EMBER_PLAIN_ACTIVATION(Softsign);
-EMBER_PLAIN_ACTIVATION(Tanhshrink);
+EMBER_PLAIN_ACTIVATION_MODULE(LogSigmoid);
+EMBER_PLAIN_ACTIVATION_MODULE(Mish);
+EMBER_PLAIN_ACTIVATION_MODULE(Softsign);
+EMBER_PLAIN_ACTIVATION_MODULE(Tanhshrink);
 // softmax over the channels (dim -3) of [N, C, H, W] or [C, H, W].
-EMBER_PLAIN_ACTIVATION(Softmax2d);
-#undef EMBER_PLAIN_ACTIVATION
+EMBER_PLAIN_ACTIVATION_MODULE(Softmax2d);
+#undef EMBER_PLAIN_ACTIVATION_MODULE
 
 // An activation configured by NameOptions, printed with extra_repr.
-#define EMBER_OPTIONS_ACTIVATION(Name, DEFAULT_ARG)                         \
+#define EMBER_OPTIONS_ACTIVATION_MODULE(Name, DEFAULT_ARG)                         \
   class Name##Impl : public Module {                                        \
    public:                                                                  \
     explicit Name##Impl(const Name##Options& options DEFAULT_ARG);          \
@@ -48,21 +48,21 @@ EMBER_PLAIN_ACTIVATION(Softmax2d);
 #define EMBER_DEFAULT_OPTIONS = {}
 #define EMBER_NO_DEFAULT
 
-EMBER_OPTIONS_ACTIVATION(ELU, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(SELU, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(CELU, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(GLU, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(Hardshrink, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(Softshrink, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(Hardtanh, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(ReLU6, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(Softplus, EMBER_DEFAULT_OPTIONS);
-EMBER_OPTIONS_ACTIVATION(Softmin, EMBER_NO_DEFAULT);
-EMBER_OPTIONS_ACTIVATION(LogSoftmax, EMBER_NO_DEFAULT);
+EMBER_OPTIONS_ACTIVATION_MODULE(ELU, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(SELU, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(CELU, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(GLU, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(Hardshrink, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(Softshrink, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(Hardtanh, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(ReLU6, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(Softplus, EMBER_DEFAULT_OPTIONS);
+EMBER_OPTIONS_ACTIVATION_MODULE(Softmin, EMBER_NO_DEFAULT);
+EMBER_OPTIONS_ACTIVATION_MODULE(LogSoftmax, EMBER_NO_DEFAULT);
 // Training mode: each negative element is scaled by a slope drawn from U(lower, upper)
 // (ember's generator); eval mode: by (lower + upper) / 2.
-EMBER_OPTIONS_ACTIVATION(RReLU, EMBER_DEFAULT_OPTIONS);
-#undef EMBER_OPTIONS_ACTIVATION
+EMBER_OPTIONS_ACTIVATION_MODULE(RReLU, EMBER_DEFAULT_OPTIONS);
+#undef EMBER_OPTIONS_ACTIVATION_MODULE
 #undef EMBER_DEFAULT_OPTIONS
 #undef EMBER_NO_DEFAULT
 
