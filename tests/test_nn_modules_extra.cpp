@@ -223,3 +223,44 @@ TEST_CASE("nn extra modules: mistakes throw ember::Error naming the op and the s
              Contains("bilinear") && Contains("[5, 2]"));
   CHECK_THAT(error_of([] { nn::Functional(nn::FunctionalImpl::Function()); }), Contains("Functional"));
 }
+
+TEST_CASE("nn extra modules: ParameterList and ParameterDict", "[nn_extra]") {
+  nn::ParameterList list(ember::ones({2, 3}), ember::zeros({4}, ember::kFloat64));
+  CHECK(list->size() == 2);
+  CHECK(list->named_parameters().keys() == std::vector<std::string>{"0", "1"});
+  CHECK(list[1].dtype() == ember::kFloat64);
+  CHECK(list->at(0).requires_grad());
+  list->append(ember::ones({1}));
+  CHECK(list->parameters().size() == 3);
+  CHECK_THAT(error_of([&] { list->at(3); }), Contains("ParameterList") && Contains("3"));
+  // print(nn.ParameterList(...)) in PyTorch 1.13 for the same shapes and dtypes.
+  nn::ParameterList two(ember::ones({2, 3}), ember::ones({4}, ember::kFloat64));
+  CHECK(repr(two) ==
+        "ParameterList(\n    (0): Parameter containing: [torch.float32 of size 2x3]\n"
+        "    (1): Parameter containing: [torch.float64 of size 4]\n)");
+  CHECK(repr(nn::ParameterList()) == "ParameterList()");
+  CHECK(repr(nn::ParameterList(ember::ones({2, 3}))) ==
+        "ParameterList(  (0): Parameter containing: [torch.float32 of size 2x3])");
+
+  nn::ParameterDict dict;
+  dict->insert("a", ember::ones({2, 3}));
+  CHECK(repr(dict) == "ParameterDict(  (a): Parameter containing: [torch.FloatTensor of size 2x3])");
+  dict->insert("b", ember::ones({4}, ember::kFloat64));
+  CHECK(repr(dict) ==
+        "ParameterDict(\n    (a): Parameter containing: [torch.FloatTensor of size 2x3]\n"
+        "    (b): Parameter containing: [torch.DoubleTensor of size 4]\n)");
+  CHECK(dict->keys() == std::vector<std::string>{"a", "b"});
+  CHECK(dict->contains("b"));
+  dict->insert("a", ember::zeros({5}));  // replaces, keeping the position
+  CHECK(dict["a"].sizes() == std::vector<int64_t>{5});
+  CHECK(dict->named_parameters()["a"].sizes() == std::vector<int64_t>{5});
+  CHECK(dict->state_dict().keys() == std::vector<std::string>{"a", "b"});
+  CHECK_THAT(error_of([&] { dict->get("c"); }), Contains("ParameterDict") && Contains("'c'"));
+  // Inside a model, the optimizer sees them.
+  struct Net : nn::Module {
+    nn::ParameterDict scales{nullptr};
+    Net() : Module("Net") { scales = register_module("scales", nn::ParameterDict()); }
+  } net;
+  net.scales->insert("s", ember::ones({3}));
+  CHECK(net.named_parameters().keys() == std::vector<std::string>{"scales.s"});
+}

@@ -10,3 +10,4 @@
 #include "ember/nn/activation.hpp"
 #include "ember/nn/padding.hpp"
 #include "ember/nn/modules_extra.hpp"
+#include "ember/nn/parameter_containers.hpp"
