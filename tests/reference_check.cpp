@@ -399,6 +399,73 @@ const std::map<std::string, OpFn>& op_table() {
       {"ctc_loss", [](const TensorList& in, const Args& a) {
          return TensorList{F::ctc_loss(ember::log_softmax(in.at(0), 2), in.at(1), in.at(2), in.at(3),
                                        a.integer("blank", 0), a.text("reduction", "mean"), a.flag("zero_infinity"))};
+
+      // ---- activations and padding modes (ember/nn/functional_extra.hpp) ----
+      {"selu", [](const TensorList& in, const Args&) { return TensorList{F::selu(in.at(0))}; }},
+      {"celu", [](const TensorList& in, const Args& a) { return TensorList{F::celu(in.at(0), a.number("alpha", 1.0))}; }},
+      {"hardshrink", [](const TensorList& in, const Args& a) {
+         return TensorList{F::hardshrink(in.at(0), a.number("lambd", 0.5))};
+       }},
+      {"softshrink", [](const TensorList& in, const Args& a) {
+         return TensorList{F::softshrink(in.at(0), a.number("lambd", 0.5))};
+       }},
+      {"hardtanh", [](const TensorList& in, const Args& a) {
+         return TensorList{F::hardtanh(in.at(0), a.number("min_val", -1.0), a.number("max_val", 1.0))};
+       }},
+      {"relu6", [](const TensorList& in, const Args&) { return TensorList{F::relu6(in.at(0))}; }},
+      {"logsigmoid", [](const TensorList& in, const Args&) { return TensorList{F::logsigmoid(in.at(0))}; }},
+      {"softmin", [](const TensorList& in, const Args& a) { return TensorList{F::softmin(in.at(0), a.integer("dim"))}; }},
+      {"prelu", [](const TensorList& in, const Args&) { return TensorList{F::prelu(in.at(0), in.at(1))}; }},
+      {"rrelu_eval", [](const TensorList& in, const Args& a) {
+         return TensorList{F::rrelu(in.at(0), a.number("lower", 1.0 / 8), a.number("upper", 1.0 / 3), false)};
+       }},
+      {"glu", [](const TensorList& in, const Args& a) { return TensorList{F::glu(in.at(0), a.integer("dim", -1))}; }},
+      {"mish", [](const TensorList& in, const Args&) { return TensorList{F::mish(in.at(0))}; }},
+      {"softsign", [](const TensorList& in, const Args&) { return TensorList{F::softsign(in.at(0))}; }},
+      {"tanhshrink", [](const TensorList& in, const Args&) { return TensorList{F::tanhshrink(in.at(0))}; }},
+      {"threshold", [](const TensorList& in, const Args& a) {
+         return TensorList{F::threshold(in.at(0), a.number("threshold", 0), a.number("value", 0))};
+       }},
+      {"pad_mode", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pad(in.at(0), F::PadFuncOptions(a.ints("pad")).mode(a.text("mode", "constant"))
+                                                .value(a.number("value", 0)))};
+       }},
+      {"max_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::max_pool1d(in.at(0), a.ints("kernel_size"), a.ints_or_empty("stride"),
+                                         a.has("padding") ? a.ints("padding") : std::vector<int64_t>{0},
+                                         a.has("dilation") ? a.ints("dilation") : std::vector<int64_t>{1},
+                                         a.flag("ceil_mode"))};
+       }},
+      {"avg_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::avg_pool1d(in.at(0), a.ints("kernel_size"), a.ints_or_empty("stride"),
+                                         a.has("padding") ? a.ints("padding") : std::vector<int64_t>{0},
+                                         a.flag("ceil_mode"), a.flag("count_include_pad", true))};
+       }},
+      {"adaptive_avg_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_avg_pool1d(in.at(0), a.ints("output_size"))};
+       }},
+      {"adaptive_max_pool1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_max_pool1d(in.at(0), a.ints("output_size"))};
+       }},
+      {"adaptive_max_pool2d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::adaptive_max_pool2d(in.at(0), a.ints("output_size"))};
+       }},
+      {"instance_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::instance_norm(in.at(0), Tensor(), Tensor(), in.size() > 1 ? in.at(1) : Tensor(),
+                                            in.size() > 2 ? in.at(2) : Tensor(), true, 0.1, a.number("eps", 1e-5))};
+       }},
+      {"local_response_norm", [](const TensorList& in, const Args& a) {
+         return TensorList{F::local_response_norm(in.at(0), a.integer("size"), a.number("alpha", 1e-4),
+                                                  a.number("beta", 0.75), a.number("k", 1.0))};
+       }},
+      {"pixel_shuffle", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pixel_shuffle(in.at(0), a.integer("upscale_factor"))};
+       }},
+      {"pixel_unshuffle", [](const TensorList& in, const Args& a) {
+         return TensorList{F::pixel_unshuffle(in.at(0), a.integer("downscale_factor"))};
+       }},
+      {"bilinear", [](const TensorList& in, const Args&) {
+         return TensorList{F::bilinear(in.at(0), in.at(1), in.at(2), in.at(3))};
        }},
   };
   return table;

@@ -9,3 +9,7 @@
 #include "ember/nn/attention.hpp"
 #include "ember/nn/rnn.hpp"
 #include "ember/nn/loss.hpp"
+#include "ember/nn/activation.hpp"
+#include "ember/nn/padding.hpp"
+#include "ember/nn/modules_extra.hpp"
+#include "ember/nn/parameter_containers.hpp"

@@ -106,7 +106,8 @@ class Ember:
     def __init__(self, root):
         inc = root / "include/ember"
         self.all = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")))
-        self.modules = set(re.findall(r"EMBER_MODULE\((\w+)\)", self.all))
+        # EMBER_MODULE(Name) and the headers' declaring macros (EMBER_PAD_MODULE(Name, ...), ...)
+        self.modules = set(re.findall(r"EMBER_(?:\w+_)?MODULE\((\w+)[,)]", self.all))
         fn_text = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")) if "functional" in p.name or p.name in ("functions.hpp",))
         # Declared there, or brought in from ember:: (`using ember::relu;`): the elementwise
         # ops are declared by the op table's macros, so their names appear only that way.

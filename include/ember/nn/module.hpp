@@ -325,6 +325,8 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
   return m;
 }
 
+// EMBER_ARG, the options' chainable setters, is in ember/nn/arg.hpp.
+
 // Declares nn::Name as a holder of nn::NameImpl.
 #define EMBER_MODULE(Name)                                                      \
   class Name : public ::ember::nn::ModuleHolder<Name##Impl> {                   \
