@@ -67,23 +67,25 @@ Tensor reverse_cumsum(const Tensor& v, int64_t d) {
 
 Tensor cumprod_impl(const Tensor& x, int64_t d, std::optional<Dtype> dtype);
 
-// d cumprod(x) / dx_k, applied to g: sum_{j >= k} g_j prod_{i <= j, i != k} x_i. Before
-// a line's first zero that is reverse_cumsum(g * y) / x_k; at the first zero z it is
-// prod_{i < z} x_i * sum_{j >= z} g_j prod_{z < i <= j} x_i; after it, zero. Written with
-// differentiable ops (cumprod among them), so higher orders hold with zeros too.
+// d cumprod(x) / dx_k, applied to g: sum_{j >= k} g_j prod_{i <= j, i != k} x_i. Without
+// zeros that is reverse_cumsum(g * y) / x_k. With a zero, per line an n x n table: row k
+// is the line with x_k replaced by 1, whose cumprod along the row gives every
+// prod_{i <= j, i != k} x_i; the terms j >= k are summed. Both are written with
+// differentiable ops (cumprod among them), so higher orders hold with zeros too; the
+// table costs O(n^2) per line and is only built when the input has a zero.
 Tensor cumprod_backward(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
-  Tensor is_zero = k::compare(k::Compare::Eq, x, 0);
-  Tensor zeros_so_far = k::cumsum(is_zero, d, kInt64);
-  Tensor before = k::compare(k::Compare::Eq, zeros_so_far, 0);
-  Tensor first_zero = k::logical(k::Logical::And, is_zero, k::compare(k::Compare::Eq, zeros_so_far, 1));
-  Tensor one = ember::ones({}, x.dtype()), zero = ember::zeros({}, g.dtype());
-  Tensor x_before = ember::where(before, x, one);  // 1 from the first zero on
-  Tensor a = reverse_cumsum(g * y, d) / x_before;
-  Tensor prefix = cumprod_impl(x_before, d, std::nullopt);  // at z: prod_{i < z} x_i
-  Tensor x_after = ember::where(k::logical(k::Logical::Or, before, first_zero), one, x);
-  Tensor suffix = cumprod_impl(x_after, d, std::nullopt);  // for j >= z: prod_{z < i <= j} x_i
-  Tensor b = prefix * reverse_cumsum(ember::where(before, zero, g * suffix), d);
-  return ember::where(before, a, ember::where(first_zero, b, zero));
+  bool has_zero = x.numel() > 0 && ember::any(k::compare(k::Compare::Eq, x, 0)).item<bool>();
+  if (!has_zero) return reverse_cumsum(g * y, d) / x;
+  if (x.dim() == 0) return g;  // y = x
+  const int64_t n = x.size(d);
+  Tensor rows = ember::arange(n).unsqueeze(1), cols = ember::arange(n).unsqueeze(0);
+  Tensor on_diagonal = k::compare(k::Compare::Eq, rows, cols), upper = k::compare(k::Compare::Le, rows, cols);
+  Tensor line = ember::transpose(x, d, -1).unsqueeze(-2);  // [..., 1, n]
+  Tensor table = ember::where(on_diagonal, ember::ones({}, x.dtype()), line);  // [..., n (k), n (i)]
+  Tensor partial = cumprod_impl(table, table.dim() - 1, std::nullopt);        // [k, j]: prod_{i <= j, i != k}
+  Tensor gl = ember::transpose(g, d, -1).unsqueeze(-2);
+  Tensor terms = ember::where(upper, gl * partial, ember::zeros({}, g.dtype()));
+  return ember::transpose(ember::sum(terms, {-1}), d, -1);
 }
 
 Tensor cumprod_impl(const Tensor& x, int64_t d, std::optional<Dtype> dtype) {

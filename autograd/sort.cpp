@@ -35,7 +35,7 @@ std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending) {
 Tensor argsort(const Tensor& x, int64_t dim, bool descending) {
   return k::sort(x, dim, descending, "argsort").second;
 }
-Tensor argsort(const Tensor& x, bool stable, int64_t dim, bool descending) {
+Tensor argsort_stable(const Tensor& x, bool stable, int64_t dim, bool descending) {
   (void)stable;
   return argsort(x, dim, descending);
 }

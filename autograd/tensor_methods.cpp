@@ -329,8 +329,8 @@ std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> stable, int64_t dim,
   return ember::sort(*this, stable, dim, descending);
 }
 Tensor Tensor::argsort(int64_t dim, bool descending) const { return ember::argsort(*this, dim, descending); }
-Tensor Tensor::argsort(bool stable, int64_t dim, bool descending) const {
-  return ember::argsort(*this, stable, dim, descending);
+Tensor Tensor::argsort_stable(bool stable, int64_t dim, bool descending) const {
+  return ember::argsort_stable(*this, stable, dim, descending);
 }
 Tensor Tensor::msort() const { return ember::msort(*this); }
 std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {

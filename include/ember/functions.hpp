@@ -175,7 +175,12 @@ Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast
 std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false);
 std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> stable, int64_t dim = -1, bool descending = false);
 Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false);
-Tensor argsort(const Tensor& x, bool stable, int64_t dim = -1, bool descending = false);
+// argsort(x, true) is the stable form; a template so that argsort(x, 1) means dim 1.
+Tensor argsort_stable(const Tensor& x, bool stable, int64_t dim = -1, bool descending = false);
+template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+Tensor argsort(const Tensor& x, B stable, int64_t dim = -1, bool descending = false) {
+  return argsort_stable(x, stable, dim, descending);
+}
 Tensor msort(const Tensor& x);  // sort along dim 0, values only
 // The k largest (smallest) elements along dim and their indices; with sorted, in order.
 std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);

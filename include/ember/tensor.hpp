@@ -328,7 +328,11 @@ class Tensor {
   std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
   std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
   Tensor argsort(int64_t dim = -1, bool descending = false) const;
-  Tensor argsort(bool stable, int64_t dim = -1, bool descending = false) const;
+  Tensor argsort_stable(bool stable, int64_t dim = -1, bool descending = false) const;
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+  Tensor argsort(B stable, int64_t dim = -1, bool descending = false) const {
+    return argsort_stable(stable, dim, descending);
+  }
   Tensor msort() const;
   std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
   Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;

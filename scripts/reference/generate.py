@@ -149,6 +149,15 @@ OPS = {
     "lstm_cell": lambda i, a: _lstm_cell(*i),
     "gru_cell": lambda i, a: torch.gru_cell(i[0], i[1], i[2], i[3], i[4], i[5]),
     "scaled_dot_product_attention": lambda i, a: _attention(*i, a.get("is_causal", False)),
+    "sort": lambda i, a: tuple(torch.sort(i[0], dim=a.get("dim", -1), descending=a.get("descending", False),
+                                          stable=True)),
+    "topk": lambda i, a: tuple(torch.topk(i[0], a["k"], dim=a.get("dim", -1), largest=a.get("largest", True))),
+    "scatter": lambda i, a: torch.scatter(i[0], a["dim"], i[1], i[2]),
+    "index_add": lambda i, a: torch.index_add(i[0], a["dim"], i[1], i[2], alpha=a.get("alpha", 1)),
+    "index_copy": lambda i, a: torch.index_copy(i[0], a["dim"], i[1], i[2]),
+    "index_fill": lambda i, a: torch.index_fill(i[0], a["dim"], i[1], a["value"]),
+    "lerp_scalar": lambda i, a: torch.lerp(i[0], i[1], a["weight"]),
+    "clamp_tensor": lambda i, a: torch.clamp(i[0], i[1], i[2]),
 }
 
 
