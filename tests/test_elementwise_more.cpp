@@ -69,6 +69,11 @@ TEST_CASE("lerp with a scalar or a tensor weight", "[tensorops]") {
   Tensor t = s.clone();
   t.lerp_(e, 0.25);
   CHECK(values(t) == std::vector<double>{2, 1, 3.125});
+  Tensor ls = testing::leaf({3});
+  Tensor u = ls * 1.0;
+  u.lerp_(e, 0.25);  // under autograd: d/dstart = 1 - weight
+  u.sum().backward();
+  CHECK(values(ls.grad()) == std::vector<double>{0.75, 0.75, 0.75});
   Tensor x = testing::leaf({2, 3}), y = testing::leaf({3}), w = testing::leaf({2, 1}, -0.2, 1.2);
   CHECK(testing::gradcheck2([](In in) { return ember::lerp(in[0], in[1], 0.3); }, {x, y}));
   CHECK(testing::gradcheck2([](In in) { return ember::lerp(in[0], in[1], 0.8); }, {x, y}));

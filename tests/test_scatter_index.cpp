@@ -25,6 +25,14 @@ TEST_CASE("scatter writes src or a value at the index along a dim", "[tensorops]
   CHECK(values(x) == std::vector<double>{5, 2, 0, 8, 0, 6, 3, 0, 1, 0, 7, 4});
   x.scatter_add_(0, idx, src);
   CHECK(values(x) == std::vector<double>{10, 4, 0, 16, 0, 12, 6, 0, 2, 0, 14, 8});
+  x.scatter_(1, ints({3, 0, 1}, {3, 1}), 2.5);
+  CHECK(values(x) == std::vector<double>{10, 4, 0, 2.5, 2.5, 12, 6, 0, 2, 2.5, 14, 8});
+  // In place under autograd: the overwritten elements get no gradient.
+  Tensor leaf = testing::leaf({3, 4});
+  Tensor y = leaf * 1.0;
+  y.scatter_(1, ints({3, 0, 1}, {3, 1}), 0.0);
+  y.sum().backward();
+  CHECK(values(leaf.grad()) == std::vector<double>{1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1});
 }
 
 TEST_CASE("index_add, index_copy and index_fill write whole slices", "[tensorops]") {
