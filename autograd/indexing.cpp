@@ -245,8 +245,9 @@ Tensor apply_basic(const IndexPlan& p, const Tensor& t) {
 }
 
 // Writes value into view[adv] (view: the basic part already applied to the target).
-void write(Tensor view, const IndexPlan& p, const Tensor& value, const char* op) {
-  if (p.has_advanced()) return k::index_put_(view, p.adv, value, false, op);
+// With accumulate, adds value instead (repeated indices add up).
+void write(Tensor view, const IndexPlan& p, const Tensor& value, const char* op, bool accumulate = false) {
+  if (p.has_advanced()) return k::index_put_(view, p.adv, value, accumulate, op);
   // Basic indices only: a plain broadcast copy into the view.
   Tensor v = value;
   while (v.dim() > view.dim() && v.size(0) == 1) v = k::squeeze(v, 0);
@@ -256,7 +257,10 @@ void write(Tensor view, const IndexPlan& p, const Tensor& value, const char* op)
               value.sizes(), view.sizes());
   // The value may overlap the memory it is written to: read it from a copy then.
   if (v.is_alias_of(view)) v = k::contiguous_as(v, v.dtype());
-  k::copy(view, v);
+  if (accumulate)
+    k::binary_out(view, k::Binary::Add, view, v);
+  else
+    k::copy(view, v);
 }
 
 Tensor index_with(const Tensor& x, const IndexPlan& p) {
@@ -264,18 +268,20 @@ Tensor index_with(const Tensor& x, const IndexPlan& p) {
   return p.has_advanced() ? take(v, p.adv, "index") : v;
 }
 
-Tensor index_put_with(const Tensor& x, const IndexPlan& p, const Tensor& value_in, const char* op) {
+Tensor index_put_with(const Tensor& x, const IndexPlan& p, const Tensor& value_in, const char* op,
+                      bool accumulate = false) {
   Tensor value = fit_rank(value_in, p.result_rank());
   Tensor y = k::contiguous_as(x, x.dtype());
-  write(apply_basic(p, y), p, value, op);
+  write(apply_basic(p, y), p, value, op, accumulate);
   if (needs_grad(x, value)) {
     IndexPlan meta = p;
     meta.adv = without_tensors(p.adv);
-    record(op, {x, value}, {&y}, save_indices(p.adv), [meta](const Grads& g, Ctx& c) {
+    record(op, {x, value}, {&y}, save_indices(p.adv), [meta, accumulate](const Grads& g, Ctx& c) {
       IndexPlan ix = meta;
       ix.adv = restore(meta.adv, c);
       Tensor gx, gv;
-      if (c.needs(0)) gx = index_put_with(g[0], ix, ember::zeros({}, g[0].dtype()), "index_put");
+      if (c.needs(0))
+        gx = accumulate ? g[0] : index_put_with(g[0], ix, ember::zeros({}, g[0].dtype()), "index_put");
       if (c.needs(1)) gv = index_with(g[0], ix);  // summed to the value's shape by the node
       return Grads{gx, gv};
     });
@@ -348,11 +354,13 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   return y;
 }
 
-Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
-  Tensor y = k::scatter_add(x, dim, index, src);
-  if (needs_grad(x, src)) {
-    // Elements of src beyond the index's extent are not used: their gradient is zero.
-    std::vector<int64_t> fill;
+namespace {
+// The gradient of the src of a scatter: g gathered at the index, padded with zeros where
+// src reaches beyond the index (those elements are not used).
+struct SrcGradient {
+  std::vector<int64_t> fill;  // pad's pairs, from the last dim backwards; empty: none
+  Shape src_sizes;
+  SrcGradient(const Tensor& index, const Tensor& src) : src_sizes(src.sizes().shape()) {
     bool smaller = false;
     if (index.dim() == src.dim()) {
       for (int64_t d = src.dim() - 1; d >= 0; --d) {
@@ -362,16 +370,22 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
       }
     }
     if (!smaller) fill.clear();
-    Shape src_sizes = src.sizes().shape();
-    record("scatter_add", {x, src}, {&y}, {save(index)}, [dim, fill, src_sizes](const Grads& g, Ctx& c) {
-      Tensor gs;
-      if (c.needs(1)) {
-        gs = ember::gather(g[0], dim, c.saved(0));
-        if (!fill.empty()) gs = ember::pad(gs, fill);
-        // A 0-dim index with a one-element src (or the reverse) differ only in rank.
-        if (gs.dim() != static_cast<int64_t>(src_sizes.size())) gs = ember::reshape(gs, src_sizes);
-      }
-      return Grads{g[0], gs};
+  }
+  Tensor operator()(const Tensor& g, int64_t dim, const Tensor& index) const {
+    Tensor gs = ember::gather(g, dim, index);
+    if (!fill.empty()) gs = ember::pad(gs, fill);
+    // A 0-dim index with a one-element src (or the reverse) differ only in rank.
+    if (gs.dim() != static_cast<int64_t>(src_sizes.size())) gs = ember::reshape(gs, src_sizes);
+    return gs;
+  }
+};
+}  // namespace
+
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  Tensor y = k::scatter_add(x, dim, index, src);
+  if (needs_grad(x, src)) {
+    record("scatter_add", {x, src}, {&y}, {save(index)}, [dim, src_grad = SrcGradient(index, src)](const Grads& g, Ctx& c) {
+      return Grads{g[0], c.needs(1) ? src_grad(g[0], dim, c.saved(0)) : Tensor()};
     });
   }
   return y;
@@ -407,5 +421,201 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
 }
 
 Tensor nonzero(const Tensor& x) { return k::nonzero(x); }
+
+// ---- scatters along one dim: scatter, index_add, index_copy, index_fill ----
+
+// x where the index does not write, g's elements elsewhere: the written elements of x
+// are gone, so their gradient is zero.
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  Tensor y = k::scatter(x, dim, index, src, "scatter");
+  if (needs_grad(x, src)) {
+    record("scatter", {x, src}, {&y}, {save(index)}, [dim, src_grad = SrcGradient(index, src)](const Grads& g, Ctx& c) {
+      Tensor index = c.saved(0);
+      Tensor gx = c.needs(0) ? ember::scatter(g[0], dim, index, Scalar(0)) : Tensor();
+      return Grads{gx, c.needs(1) ? src_grad(g[0], dim, index) : Tensor()};
+    });
+  }
+  return y;
+}
+
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, Scalar value) {
+  detail::check_defined(x, "scatter");
+  detail::check_defined(index, "scatter", "index");
+  Tensor y = k::scatter(x, dim, index, ember::full(index.sizes(), value, x.dtype()), "scatter");
+  if (needs_grad(x)) {
+    record("scatter", {x}, {&y}, {save(index)}, [dim](const Grads& g, Ctx& c) {
+      return Grads{ember::scatter(g[0], dim, c.saved(0), Scalar(0))};
+    });
+  }
+  return y;
+}
+
+namespace {
+
+// index_add, index_copy and index_fill write whole slices x.select(dim, index[i]): an
+// advanced index on one dim.
+struct AlongDim {
+  Tensor x;          // at least 1-D
+  int64_t dim;       // wrapped
+  k::AdvancedIndex index;
+  bool scalar;       // x was 0-dim: the result goes back to 0-dim
+};
+
+AlongDim along_dim(const char* op, const Tensor& x_in, int64_t dim, const Tensor& index) {
+  detail::check_defined(x_in, op);
+  check_index_tensor(index, op);
+  EMBER_CHECK(index.dim() <= 1, "{}: the index must be 0-D or 1-D, got shape {} (input shape {})", op, index.sizes(),
+              x_in.sizes());
+  AlongDim a;
+  a.scalar = x_in.dim() == 0;
+  a.x = a.scalar ? ember::reshape(x_in, {1}) : x_in;
+  a.dim = detail::wrap_dim(x_in, dim, op);
+  a.index.indices.resize(u(a.dim + 1));
+  a.index.indices[u(a.dim)] = index.dim() == 0 ? k::reshape(index, {1}) : index;
+  a.index.wrap_negative = false;  // as PyTorch: no negative indices here
+  return a;
+}
+
+// source must be x with dim `dim` of the index's length, and of x's dtype.
+Tensor checked_source(const char* op, const Tensor& x_in, const AlongDim& a, const Tensor& index,
+                      const Tensor& source) {
+  detail::check_defined(source, op, "source");
+  EMBER_CHECK(source.dtype() == x_in.dtype(),
+              "{}: self ({}, shape {}) and source ({}, shape {}) must have the same dtype", op, x_in.dtype(),
+              x_in.sizes(), source.dtype(), source.sizes());
+  Tensor s = source.dim() == 0 ? ember::reshape(source, {1}) : source;
+  bool fits = s.dim() == a.x.dim();
+  for (int64_t d = 0; fits && d < s.dim(); ++d)
+    fits = s.size(d) == (d == a.dim ? index.numel() : a.x.size(d));
+  EMBER_CHECK(fits,
+              "{}: source of shape {} does not fit: it must be the input's shape {} with dim {} of the index's length "
+              "{}",
+              op, source.sizes(), x_in.sizes(), a.dim, index.numel());
+  return s;
+}
+
+Tensor back_to_rank(const AlongDim& a, const Tensor& y) { return a.scalar ? ember::reshape(y, {}) : y; }
+
+Tensor scaled(const Tensor& source, Scalar alpha) {
+  bool unit = !alpha.is_floating_point() && alpha.to_int() == 1;
+  return unit ? source : source * alpha;
+}
+
+Tensor fill_value(const char* op, const Tensor& x, const Tensor& value) {
+  detail::check_defined(value, op, "value");
+  EMBER_CHECK(value.dim() == 0, "{}: only supports a 0-dimensional value tensor, got shape {} (input shape {})", op,
+              value.sizes(), x.sizes());
+  return value.dtype() == x.dtype() ? value : value.to(x.dtype());
+}
+
+}  // namespace
+
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
+  AlongDim a = along_dim("index_add", x, dim, index);
+  Tensor s = checked_source("index_add", x, a, index, source);
+  return back_to_rank(a, put(a.x, a.index, scaled(s, alpha), true, "index_add"));
+}
+
+Tensor index_copy(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source) {
+  AlongDim a = along_dim("index_copy", x, dim, index);
+  Tensor s = checked_source("index_copy", x, a, index, source);
+  return back_to_rank(a, put(a.x, a.index, s, false, "index_copy"));
+}
+
+Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& value) {
+  AlongDim a = along_dim("index_fill", x, dim, index);
+  return back_to_rank(a, put(a.x, a.index, fill_value("index_fill", x, value), false, "index_fill"));
+}
+Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, Scalar value) {
+  detail::check_defined(x, "index_fill");
+  return index_fill(x, dim, index, ember::scalar_tensor(value, x.dtype()));
+}
+
+// ---- in place: straight into the tensor outside autograd ----
+Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) {
+  AlongDim a = along_dim("index_add_", *this, dim, index);
+  Tensor s = checked_source("index_add_", *this, a, index, source);
+  return autograd::inplace(
+      "index_add_", *this, source.requires_grad(),
+      [&] { k::index_put_(a.x, a.index, scaled(s, alpha), true, "index_add_"); },
+      [&](const Tensor& old) { return ember::index_add(old, dim, index, source, alpha); });
+}
+Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& source) {
+  AlongDim a = along_dim("index_copy_", *this, dim, index);
+  Tensor s = checked_source("index_copy_", *this, a, index, source);
+  return autograd::inplace(
+      "index_copy_", *this, source.requires_grad(), [&] { k::index_put_(a.x, a.index, s, false, "index_copy_"); },
+      [&](const Tensor& old) { return ember::index_copy(old, dim, index, source); });
+}
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, const Tensor& value) {
+  AlongDim a = along_dim("index_fill_", *this, dim, index);
+  Tensor v = fill_value("index_fill_", *this, value);
+  return autograd::inplace(
+      "index_fill_", *this, value.requires_grad(), [&] { k::index_put_(a.x, a.index, v, false, "index_fill_"); },
+      [&](const Tensor& old) { return ember::index_fill(old, dim, index, value); });
+}
+Tensor& Tensor::index_fill_(int64_t dim, const Tensor& index, Scalar value) {
+  detail::check_defined(*this, "index_fill_");
+  return index_fill_(dim, index, ember::scalar_tensor(value, dtype()));
+}
+
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src) {
+  return autograd::inplace(
+      "scatter_", *this, src.defined() && src.requires_grad(),
+      [&] {
+        Tensor y = k::scatter(*this, dim, index, src, "scatter_");
+        k::copy(*this, y);
+      },
+      [&](const Tensor& old) { return ember::scatter(old, dim, index, src); });
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, Scalar value) {
+  detail::check_defined(*this, "scatter_");
+  detail::check_defined(index, "scatter_", "index");
+  return scatter_(dim, index, ember::full(index.sizes(), value, dtype()));
+}
+Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src) {
+  return autograd::inplace(
+      "scatter_add_", *this, src.defined() && src.requires_grad(),
+      [&] {
+        Tensor y = k::scatter_add(*this, dim, index, src);
+        k::copy(*this, y);
+      },
+      [&](const Tensor& old) { return ember::scatter_add(old, dim, index, src); });
+}
+
+// ---- ATen's index_put: one optional index tensor per leading dim ----
+namespace {
+std::vector<TensorIndex> as_tensor_indices(const std::vector<std::optional<Tensor>>& indices) {
+  std::vector<TensorIndex> out;
+  for (const auto& t : indices) {
+    if (t && t->defined())
+      out.emplace_back(*t);
+    else
+      out.emplace_back(indexing::Slice());
+  }
+  return out;
+}
+}  // namespace
+
+Tensor index_put(const Tensor& x, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                 bool accumulate) {
+  detail::check_defined(x, "index_put");
+  detail::check_defined(values, "index_put", "values");
+  return index_put_with(x, plan_index(x, as_tensor_indices(indices), "index_put"), values, "index_put", accumulate);
+}
+
+Tensor& index_put_(Tensor& x, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                   bool accumulate) {
+  detail::check_defined(x, "index_put_");
+  detail::check_defined(values, "index_put_", "values");
+  IndexPlan p = plan_index(x, as_tensor_indices(indices), "index_put_");
+  return autograd::inplace(
+      "index_put_", x, values.requires_grad(),
+      [&] { write(apply_basic(p, x), p, values, "index_put_", accumulate); },
+      [&](const Tensor& old) { return index_put_with(old, p, values, "index_put_", accumulate); });
+}
+Tensor& Tensor::index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate) {
+  return ember::index_put_(*this, indices, values, accumulate);
+}
 
 }  // namespace ember

@@ -10,6 +10,8 @@
 #include "ember/indexing.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/random.hpp"
+#include "src/core/check.hpp"
+#include "src/core/shape.hpp"
 
 namespace ember {
 using autograd::inplace;
@@ -320,5 +322,103 @@ Tensor operator>=(const Tensor& a, Scalar b) { return ember::ge(a, b); }
 Tensor operator!(const Tensor& a) { return ember::logical_not(a); }
 Tensor operator&(const Tensor& a, const Tensor& b) { return ember::logical_and(a, b); }
 Tensor operator|(const Tensor& a, const Tensor& b) { return ember::logical_or(a, b); }
+
+// ---- sorting, scatters along one dim, more elementwise ops (forwarders) ----
+std::tuple<Tensor, Tensor> Tensor::sort(int64_t dim, bool descending) const { return ember::sort(*this, dim, descending); }
+std::tuple<Tensor, Tensor> Tensor::sort(std::optional<bool> stable, int64_t dim, bool descending) const {
+  return ember::sort(*this, stable, dim, descending);
+}
+Tensor Tensor::argsort(int64_t dim, bool descending) const { return ember::argsort(*this, dim, descending); }
+Tensor Tensor::argsort_stable(bool stable, int64_t dim, bool descending) const {
+  return ember::argsort_stable(*this, stable, dim, descending);
+}
+Tensor Tensor::msort() const { return ember::msort(*this); }
+std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
+  return ember::topk(*this, k, dim, largest, sorted);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return ember::scatter(*this, dim, index, src);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, Scalar value) const {
+  return ember::scatter(*this, dim, index, value);
+}
+Tensor Tensor::index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha) const {
+  return ember::index_add(*this, dim, index, source, alpha);
+}
+Tensor Tensor::index_copy(int64_t dim, const Tensor& index, const Tensor& source) const {
+  return ember::index_copy(*this, dim, index, source);
+}
+Tensor Tensor::index_fill(int64_t dim, const Tensor& index, Scalar value) const {
+  return ember::index_fill(*this, dim, index, value);
+}
+Tensor Tensor::index_fill(int64_t dim, const Tensor& index, const Tensor& value) const {
+  return ember::index_fill(*this, dim, index, value);
+}
+Tensor Tensor::lerp(const Tensor& end, Scalar weight) const { return ember::lerp(*this, end, weight); }
+Tensor Tensor::lerp(const Tensor& end, const Tensor& weight) const { return ember::lerp(*this, end, weight); }
+Tensor& Tensor::lerp_(const Tensor& end, Scalar weight) {
+  detail::check_defined(end, "lerp_", "end");
+  return inplace(
+      "lerp_", *this, end.requires_grad(), [&] { k::copy(*this, ember::lerp(*this, end, weight)); },
+      [&](const Tensor& old) { return ember::lerp(old, end, weight); });
+}
+Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) {
+  detail::check_defined(end, "lerp_", "end");
+  detail::check_defined(weight, "lerp_", "weight");
+  return inplace(
+      "lerp_", *this, end.requires_grad() || weight.requires_grad(),
+      [&] { k::copy(*this, ember::lerp(*this, end, weight)); },
+      [&](const Tensor& old) { return ember::lerp(old, end, weight); });
+}
+Tensor Tensor::clamp(const std::optional<Tensor>& lo, const std::optional<Tensor>& hi) const {
+  return ember::clamp(*this, lo, hi);
+}
+Tensor Tensor::clamp(std::nullopt_t, std::nullopt_t) const { return ember::clamp(*this, std::nullopt, std::nullopt); }
+Tensor Tensor::clamp_min(const Tensor& lo) const { return ember::clamp_min(*this, lo); }
+Tensor Tensor::clamp_max(const Tensor& hi) const { return ember::clamp_max(*this, hi); }
+Tensor Tensor::max(const Tensor& other) const { return ember::max(*this, other); }
+Tensor Tensor::min(const Tensor& other) const { return ember::min(*this, other); }
+Tensor Tensor::cumprod(int64_t dim, std::optional<Dtype> d) const { return ember::cumprod(*this, dim, d); }
+Tensor Tensor::logcumsumexp(int64_t dim) const { return ember::logcumsumexp(*this, dim); }
+
+// ---- resizing: sizes and storage change in place, as torch's resize_ ----
+const Tensor& Tensor::resize_(IntArrayRef new_sizes) const {
+  detail::check_defined(*this, "resize_");
+  EMBER_CHECK(!requires_grad(), "resize_: cannot resize a tensor that requires grad (shape {} to {})", sizes(),
+              new_sizes);
+  for (int64_t s : new_sizes)
+    EMBER_CHECK(s >= 0, "resize_: negative size {} in the requested shape {} (tensor of shape {})", s, new_sizes,
+                sizes());
+  Shape strides = detail::contiguous_strides(new_sizes, "resize_");
+  const int64_t numel = detail::numel_of(new_sizes, "resize_");
+  detail::TensorImpl* impl = unsafeGetTensorImpl();
+  int64_t elements = 0, bytes = 0;
+  EMBER_CHECK(detail::add_fits(impl->offset, numel, elements) && detail::mul_fits(elements, element_size(), bytes),
+              "resize_: shape {} at storage offset {} needs more bytes than fit in int64", new_sizes, impl->offset);
+  detail::Storage* old = impl->storage;
+  if (numel > 0 && static_cast<std::size_t>(bytes) > old->nbytes) {
+    // The storage has to move; every tensor that shares it would keep the old one.
+    EMBER_CHECK(old->refs.load(std::memory_order_acquire) == 1,
+                "resize_: cannot grow shape {} to {}: its storage ({} bytes) is shared with other tensors (a view, "
+                "its base, or a tensor saved for backward)",
+                sizes(), new_sizes, old->nbytes);
+    EMBER_CHECK(old->deleter == nullptr,
+                "resize_: cannot grow shape {} to {}: the tensor wraps memory it does not own (from_blob)", sizes(),
+                new_sizes);
+    detail::Storage* fresh = detail::Storage::allocate(static_cast<std::size_t>(bytes), new_sizes, dtype());
+    if (old->nbytes > 0) std::memcpy(fresh->data, old->data, old->nbytes);  // the data stays as the flat prefix
+    fresh->version.store(old->version.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    impl->storage = fresh;
+    old->release();
+  }
+  impl->sizes = new_sizes.shape();
+  impl->strides = std::move(strides);
+  impl->refresh();
+  return *this;
+}
+const Tensor& Tensor::resize_as_(const Tensor& other) const {
+  detail::check_defined(other, "resize_as_", "other");
+  return resize_(other.sizes());
+}
 
 }  // namespace ember

@@ -3,6 +3,7 @@
 // scalars and xsimd's by argument-dependent lookup for batches.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -26,6 +27,57 @@ template <class T> if_scalar<T> select(bool c, T a, T b) { return c ? a : b; }
 // NaN-propagating max/min, as torch.maximum/minimum.
 template <class V> V fmax_nan(V a, V b) { return select((a != a) | (a > b), a, b); }
 template <class V> V fmin_nan(V a, V b) { return select((a != a) | (a < b), a, b); }
+
+// Division with rounding, one element at a time: exact for floats (std::fmod, not a
+// trunc(a / b) * b estimate that can be off by one b when a / b rounds to an integer)
+// and for int64 (a zero divisor is refused before the kernel runs).
+template <class T> T fmod_scalar(T a, T b) {
+  if constexpr (std::is_integral<T>::value)
+    return b == -1 ? T(0) : a % b;  // INT64_MIN % -1 traps on x86
+  else
+    return std::fmod(a, b);
+}
+template <class T> T remainder_scalar(T a, T b) {
+  T m = fmod_scalar(a, b);
+  return m != T(0) && ((m < T(0)) != (b < T(0))) ? m + b : m;
+}
+// As PyTorch's div(rounding_mode="floor"): floats round (a - fmod(a, b)) / b, which is
+// exact, down; a zero divisor gives a / b (inf or nan).
+template <class T> T floor_divide_scalar(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    if (b == -1) return T(0) - a;
+    T q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+  } else {
+    if (b == T(0)) return a / b;
+    T m = std::fmod(a, b);
+    T d = (a - m) / b;
+    if (m != T(0) && ((b < T(0)) != (m < T(0)))) d -= T(1);
+    if (d == T(0)) return std::copysign(T(0), a / b);
+    T f = std::floor(d);
+    return d - f > T(0.5) ? f + T(1) : f;
+  }
+}
+// f on each lane of a batch (or on a scalar).
+template <class V, class F> V lanewise(V a, V b, F f) {
+  if constexpr (std::is_arithmetic<V>::value) {
+    return f(a, b);
+  } else {
+    using E = typename V::value_type;
+    alignas(64) E x[V::size], y[V::size];
+    a.store_aligned(x);
+    b.store_aligned(y);
+    for (std::size_t i = 0; i < V::size; ++i) x[i] = f(x[i], y[i]);
+    return V::load_aligned(x);
+  }
+}
+template <class V> V fmod_of(V a, V b) { return lanewise(a, b, [](auto x, auto y) { return fmod_scalar(x, y); }); }
+template <class V> V remainder_of(V a, V b) {
+  return lanewise(a, b, [](auto x, auto y) { return remainder_scalar(x, y); });
+}
+template <class V> V floor_divide_of(V a, V b) {
+  return lanewise(a, b, [](auto x, auto y) { return floor_divide_scalar(x, y); });
+}
 }  // namespace vm
 
 // The value type of V's elements.

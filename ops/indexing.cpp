@@ -288,27 +288,30 @@ Tensor gather(const Tensor& x_in, int64_t dim, const Tensor& index_in) {
   return index_in.dim() == 0 ? reshape(out, {}) : out;
 }
 
-Tensor scatter_add(const Tensor& x_in, int64_t dim, const Tensor& index_in, const Tensor& src_in) {
-  detail::check_defined(x_in, "scatter_add");
-  detail::check_defined(index_in, "scatter_add", "index");
-  detail::check_defined(src_in, "scatter_add", "src");
-  EMBER_CHECK(index_in.dtype() == Dtype::Int64, "scatter_add: the index must be an int64 tensor, got {} (shape {})",
+namespace {
+// scatter (accumulate false: one of the repeated writes wins) and scatter_add (true).
+Tensor scatter_impl(const Tensor& x_in, int64_t dim, const Tensor& index_in, const Tensor& src_in, bool accumulate,
+                    const char* op) {
+  detail::check_defined(x_in, op);
+  detail::check_defined(index_in, op, "index");
+  detail::check_defined(src_in, op, "src");
+  EMBER_CHECK(index_in.dtype() == Dtype::Int64, "{}: the index must be an int64 tensor, got {} (shape {})", op,
               index_in.dtype(), index_in.sizes());
-  EMBER_CHECK(src_in.dtype() == x_in.dtype(), "scatter_add: src ({}, shape {}) must have the input's dtype {}",
+  EMBER_CHECK(src_in.dtype() == x_in.dtype(), "{}: src ({}, shape {}) must have the input's dtype {}", op,
               src_in.dtype(), src_in.sizes(), x_in.dtype());
   Tensor x = at_least_1d(x_in), index = at_least_1d(index_in), src = at_least_1d(src_in);
   EMBER_CHECK(index.dim() == x.dim() && src.dim() == x.dim(),
-              "scatter_add: input, index and src must have the same number of dims: shapes {}, {} and {}",
+              "{}: input, index and src must have the same number of dims: shapes {}, {} and {}", op,
               x_in.sizes(), index_in.sizes(), src_in.sizes());
-  const int64_t d = detail::wrap_dim(dim, x.dim(), "scatter_add");
+  const int64_t d = detail::wrap_dim(dim, x.dim(), op);
   for (int64_t k = 0; k < x.dim(); ++k) {
-    EMBER_CHECK(index.size(k) <= src.size(k), "scatter_add: index shape {} is larger than src shape {} at dim {}",
+    EMBER_CHECK(index.size(k) <= src.size(k), "{}: index shape {} is larger than src shape {} at dim {}", op,
                 index_in.sizes(), src_in.sizes(), k);
     EMBER_CHECK(k == d || index.size(k) <= x.size(k),
-                "scatter_add: index shape {} is larger than input shape {} at dim {} (only dim {} may differ)",
+                "{}: index shape {} is larger than input shape {} at dim {} (only dim {} may differ)", op,
                 index_in.sizes(), x_in.sizes(), k, d);
   }
-  check_range(index, x.size(d), d, "scatter_add");
+  check_range(index, x.size(d), d, op);
   Tensor out = contiguous_as(x, x.dtype());
   if (index.numel() > 0) {
     const int64_t es = x.element_size();
@@ -330,12 +333,25 @@ Tensor scatter_add(const Tensor& x_in, int64_t dim, const Tensor& index_in, cons
                      for (int64_t i = 0; i < n; ++i) {
                        int64_t v = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
                        T* o = reinterpret_cast<T*>(p[0] + i * s[0]) + v * dim_stride;
-                       accumulate_into(*o, *reinterpret_cast<const T*>(p[2] + i * s[2]));
+                       const T v_src = *reinterpret_cast<const T*>(p[2] + i * s[2]);
+                       if (accumulate)
+                         accumulate_into(*o, v_src);
+                       else
+                         *o = v_src;
                      }
                    });
     });
   }
   return x_in.dim() == 0 ? reshape(out, {}) : out;
+}
+
+}  // namespace
+
+Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_impl(x, dim, index, src, true, "scatter_add");
+}
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const char* op) {
+  return scatter_impl(x, dim, index, src, false, op);
 }
 
 Tensor nonzero(const Tensor& x) {

@@ -34,6 +34,9 @@ void index_put_(Tensor& dst, const AdvancedIndex& index, const Tensor& value, bo
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 // A copy of x with out[index[i][j][k]][j][k] += src[i][j][k] for dim 0, and so on.
 Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+// A copy of x with out[index[i][j][k]][j][k] = src[i][j][k] for dim 0, and so on; where
+// indices repeat, which of their src elements wins is unspecified, as in PyTorch.
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const char* op = "scatter");
 // The indices of the nonzero elements of x, int64 of shape [n, x.dim()], row-major order.
 Tensor nonzero(const Tensor& x);
 

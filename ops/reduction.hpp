@@ -44,6 +44,8 @@ Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim);
 
 // Running sum along dim, computed in `dtype`.
 Tensor cumsum(const Tensor& x, int64_t dim, Dtype dtype);
+Tensor cumprod(const Tensor& x, int64_t dim, Dtype dtype);
+Tensor logcumsumexp(const Tensor& x, int64_t dim);  // floats only
 // Along dim, shifted by the maximum. Floating inputs only.
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);

@@ -466,6 +466,40 @@ const std::map<std::string, OpFn>& op_table() {
        }},
       {"bilinear", [](const TensorList& in, const Args&) {
          return TensorList{F::bilinear(in.at(0), in.at(1), in.at(2), in.at(3))};
+
+      // ---- sorting, scatters along one dim, more elementwise ops ----
+      {"sort", [](const TensorList& in, const Args& a) {
+         auto [v, i] = ember::sort(in.at(0), a.integer("dim", -1), a.flag("descending"));
+         return TensorList{v, i};
+       }},
+      {"topk", [](const TensorList& in, const Args& a) {
+         auto [v, i] = ember::topk(in.at(0), a.integer("k"), a.integer("dim", -1), a.flag("largest", true));
+         return TensorList{v, i};
+       }},
+      {"scatter", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::scatter(in.at(0), a.integer("dim"), in.at(1), in.at(2))};
+       }},
+      {"index_add", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::index_add(in.at(0), a.integer("dim"), in.at(1), in.at(2), a.scalar("alpha", 1))};
+       }},
+      {"index_copy", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::index_copy(in.at(0), a.integer("dim"), in.at(1), in.at(2))};
+       }},
+      {"index_fill", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::index_fill(in.at(0), a.integer("dim"), in.at(1), a.scalar("value"))};
+       }},
+      {"lerp", [](const TensorList& in, const Args&) { return TensorList{ember::lerp(in.at(0), in.at(1), in.at(2))}; }},
+      {"lerp_scalar", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::lerp(in.at(0), in.at(1), a.scalar("weight"))};
+       }},
+      {"clamp_tensor", [](const TensorList& in, const Args&) {
+         return TensorList{ember::clamp(in.at(0), in.at(1), in.at(2))};
+       }},
+      {"cumprod", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::cumprod(in.at(0), a.integer("dim"))};
+       }},
+      {"logcumsumexp", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::logcumsumexp(in.at(0), a.integer("dim"))};
        }},
   };
   return table;

@@ -167,4 +167,49 @@ Dtype result_type(const Tensor& a, Scalar b);
 // Broadcast shape of two shapes; throws ember::Error naming `op` when they do not broadcast.
 Shape broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broadcast_shapes");
 
+// ---- sorting, scatters along one dim, more elementwise ops ----
+// (remainder, fmod and floor_divide, Tensor-Tensor and Tensor-Scalar, come from the op
+// table above.)
+// Sorted values and the indices they came from. The sort is stable (equal elements keep
+// their order, as PyTorch's stable CPU sort); NaN counts as larger than every number.
+std::tuple<Tensor, Tensor> sort(const Tensor& x, int64_t dim = -1, bool descending = false);
+std::tuple<Tensor, Tensor> sort(const Tensor& x, std::optional<bool> stable, int64_t dim = -1, bool descending = false);
+Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false);
+// argsort(x, true) is the stable form; a template so that argsort(x, 1) means dim 1.
+Tensor argsort_stable(const Tensor& x, bool stable, int64_t dim = -1, bool descending = false);
+template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+Tensor argsort(const Tensor& x, B stable, int64_t dim = -1, bool descending = false) {
+  return argsort_stable(x, stable, dim, descending);
+}
+Tensor msort(const Tensor& x);  // sort along dim 0, values only
+// The k largest (smallest) elements along dim and their indices; with sorted, in order.
+std::tuple<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true);
+
+// A copy of x with out[index[i][j]][j] = src[i][j] (dim 0), and so on.
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, Scalar value);
+// A copy of x with alpha * source[i] added to x.select(dim, index[i]) (repeats add up).
+Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+// A copy of x with x.select(dim, index[i]) = source.select(dim, i).
+Tensor index_copy(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source);
+// A copy of x with x.select(dim, index[i]) = value.
+Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, Scalar value);
+Tensor index_fill(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& value);
+
+// start + weight * (end - start), PyTorch's two-sided form (exact at weight 0 and 1).
+Tensor lerp(const Tensor& start, const Tensor& end, Scalar weight);
+Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight);
+// min(max(x, min), max) with tensor bounds, broadcasting; an absent bound is no bound.
+Tensor clamp(const Tensor& x, const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt);
+// No bound at all (an error, as in PyTorch); picks one overload for clamp(x, nullopt, nullopt).
+Tensor clamp(const Tensor& x, std::nullopt_t min, std::nullopt_t max = std::nullopt);
+Tensor clamp_min(const Tensor& x, const Tensor& min);
+Tensor clamp_max(const Tensor& x, const Tensor& max);
+// Two tensors: the same as maximum / minimum.
+Tensor max(const Tensor& a, const Tensor& b);
+Tensor min(const Tensor& a, const Tensor& b);
+// Running product and log(cumsum(exp(x))) along dim.
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
+Tensor logcumsumexp(const Tensor& x, int64_t dim);
+
 }  // namespace ember

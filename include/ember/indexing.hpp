@@ -87,6 +87,12 @@ Tensor index(const Tensor& x, const std::vector<indexing::TensorIndex>& indices)
 Tensor& index_put_(Tensor& x, const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
 // Out of place: a copy of x with the indexed elements replaced by value (differentiable).
 Tensor index_put(const Tensor& x, const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
+// ATen's form: one optional int64 (or bool) index tensor per leading dim, nullopt taking
+// the dim whole; with accumulate, values add up at repeated indices instead of writing.
+Tensor index_put(const Tensor& x, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                 bool accumulate);
+Tensor& index_put_(Tensor& x, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                   bool accumulate);
 
 using indexing::Ellipsis;
 using indexing::None;

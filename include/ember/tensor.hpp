@@ -324,6 +324,51 @@ class Tensor {
   Tensor dot(const Tensor& other) const;
   Tensor outer(const Tensor& other) const;
 
+  // ---- sorting, scatters along one dim, more elementwise ops, resizing ----
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;
+  std::tuple<Tensor, Tensor> sort(std::optional<bool> stable, int64_t dim = -1, bool descending = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false) const;
+  Tensor argsort_stable(bool stable, int64_t dim = -1, bool descending = false) const;
+  template <class B, std::enable_if_t<std::is_same<B, bool>::value, int> = 0>
+  Tensor argsort(B stable, int64_t dim = -1, bool descending = false) const {
+    return argsort_stable(stable, dim, descending);
+  }
+  Tensor msort() const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, Scalar value) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_(int64_t dim, const Tensor& index, Scalar value);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+  Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& source) const;
+  Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& source);
+  Tensor index_fill(int64_t dim, const Tensor& index, Scalar value) const;
+  Tensor index_fill(int64_t dim, const Tensor& index, const Tensor& value) const;
+  Tensor& index_fill_(int64_t dim, const Tensor& index, Scalar value);
+  Tensor& index_fill_(int64_t dim, const Tensor& index, const Tensor& value);
+  // ATen's form: one optional index tensor per leading dim; accumulate adds (repeated
+  // indices add up) instead of writing.
+  Tensor& index_put_(const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate);
+  Tensor lerp(const Tensor& end, Scalar weight) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor& lerp_(const Tensor& end, Scalar weight);
+  Tensor& lerp_(const Tensor& end, const Tensor& weight);
+  Tensor clamp(const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt) const;
+  Tensor clamp(std::nullopt_t min, std::nullopt_t max = std::nullopt) const;
+  Tensor clamp_min(const Tensor& min) const;
+  Tensor clamp_max(const Tensor& max) const;
+  Tensor max(const Tensor& other) const;
+  Tensor min(const Tensor& other) const;
+  Tensor cumprod(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor logcumsumexp(int64_t dim) const;
+  // Gives the tensor these sizes with contiguous strides. The data stays as the flat
+  // prefix; when the storage must grow, the new elements are uninitialised. Refused for a
+  // tensor that requires grad, and for growing a storage that other tensors share.
+  const Tensor& resize_(IntArrayRef sizes) const;
+  const Tensor& resize_as_(const Tensor& other) const;
+
   std::string toString() const;  // "ember.FloatTensor [2, 3]" style summary
 
  private:

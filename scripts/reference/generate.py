@@ -221,6 +221,15 @@ OPS = {
     "pixel_shuffle": lambda i, a: F.pixel_shuffle(i[0], a["upscale_factor"]),
     "pixel_unshuffle": lambda i, a: F.pixel_unshuffle(i[0], a["downscale_factor"]),
     "bilinear": lambda i, a: F.bilinear(*i),
+    "sort": lambda i, a: tuple(torch.sort(i[0], dim=a.get("dim", -1), descending=a.get("descending", False),
+                                          stable=True)),
+    "topk": lambda i, a: tuple(torch.topk(i[0], a["k"], dim=a.get("dim", -1), largest=a.get("largest", True))),
+    "scatter": lambda i, a: torch.scatter(i[0], a["dim"], i[1], i[2]),
+    "index_add": lambda i, a: torch.index_add(i[0], a["dim"], i[1], i[2], alpha=a.get("alpha", 1)),
+    "index_copy": lambda i, a: torch.index_copy(i[0], a["dim"], i[1], i[2]),
+    "index_fill": lambda i, a: torch.index_fill(i[0], a["dim"], i[1], a["value"]),
+    "lerp_scalar": lambda i, a: torch.lerp(i[0], i[1], a["weight"]),
+    "clamp_tensor": lambda i, a: torch.clamp(i[0], i[1], i[2]),
 }
 
 
