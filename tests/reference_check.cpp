@@ -399,6 +399,7 @@ const std::map<std::string, OpFn>& op_table() {
       {"ctc_loss", [](const TensorList& in, const Args& a) {
          return TensorList{F::ctc_loss(ember::log_softmax(in.at(0), 2), in.at(1), in.at(2), in.at(3),
                                        a.integer("blank", 0), a.text("reduction", "mean"), a.flag("zero_infinity"))};
+       }},
 
       // ---- activations and padding modes (ember/nn/functional_extra.hpp) ----
       {"selu", [](const TensorList& in, const Args&) { return TensorList{F::selu(in.at(0))}; }},
@@ -466,6 +467,7 @@ const std::map<std::string, OpFn>& op_table() {
        }},
       {"bilinear", [](const TensorList& in, const Args&) {
          return TensorList{F::bilinear(in.at(0), in.at(1), in.at(2), in.at(3))};
+       }},
 
       // ---- sorting, scatters along one dim, more elementwise ops ----
       {"sort", [](const TensorList& in, const Args& a) {

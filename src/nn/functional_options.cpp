@@ -83,14 +83,6 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptio
   return adaptive_avg_pool2d(input, o.output_size().expand(2, "adaptive_avg_pool2d", "output_size"));
 }
 
-Tensor dropout(const Tensor& input, const DropoutFuncOptions& o) {
-  if (!o.inplace()) return dropout(input, o.p(), o.training());
-  Tensor result = dropout(input, o.p(), o.training());
-  Tensor target = input;
-  target.copy_(result);
-  return target;
-}
-
 Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& o) {
   if (o.sparse()) throw Error("embedding: sparse gradients are not supported");
   if (o.scale_grad_by_freq()) throw Error("embedding: scale_grad_by_freq is not supported");

@@ -4,6 +4,8 @@
 //   F::conv2d(x, w, F::Conv2dFuncOptions().stride(2).padding(1).bias(b));
 //   F::conv2d(x, w, F::Conv2dFuncOptions().padding(ember::kSame));
 //   F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2));
+// (Dropout, padding, activation and loss FuncOptions are with their ops in
+// functional_extra.hpp and functional_loss.hpp.)
 //   F::batch_norm(x, mean, var, F::BatchNormFuncOptions().training(true).momentum(0.01));
 //
 // As in LibTorch, a pooling op's FuncOptions is its module's Options. Each overload
@@ -68,14 +70,6 @@ using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
 Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options);
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& options);
 Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptions& options);
-
-// ---- dropout
-struct DropoutFuncOptions {
-  EMBER_ARG(double, p) = 0.5;
-  EMBER_ARG(bool, training) = true;
-  EMBER_ARG(bool, inplace) = false;
-};
-Tensor dropout(const Tensor& input, const DropoutFuncOptions& options);
 
 // ---- embedding. max_norm renormalises, in place and without gradient, every row the
 // indices pick whose norm_type-norm exceeds it (as PyTorch does) before looking up.
