@@ -5,6 +5,7 @@
 #include "ember/optim/adagrad.hpp"
 #include "ember/optim/adam.hpp"
 #include "ember/optim/clip_grad.hpp"
+#include "ember/optim/lbfgs.hpp"
 #include "ember/optim/lr_scheduler.hpp"
 #include "ember/optim/optimizer.hpp"
 #include "ember/optim/rmsprop.hpp"

@@ -142,7 +142,7 @@ class Optimizer {
   // One update of every parameter that has a gradient (others are skipped), in place
   // and unrecorded. With a closure, first re-evaluates the loss with grad mode on and
   // returns it (otherwise returns an undefined tensor).
-  Tensor step(const LossClosure& closure = nullptr);
+  virtual Tensor step(const LossClosure& closure = nullptr);
   // Drops (set_to_none) or zeroes every parameter's gradient.
   void zero_grad(bool set_to_none = true);
 
