@@ -1,16 +1,51 @@
-// ember's random generator (one per process, seeded by manual_seed).
+// ember's random generator: one per process, seeded by manual_seed, reproducing the
+// stream of PyTorch 1.13's CPU generator (a 32-bit Mersenne Twister) and the way its
+// CPU kernels turn that stream into values, so the same seed and calls give the same
+// numbers in both.
 #pragma once
 #include <cstdint>
+#include <mutex>
 #include <random>
 
 #include "ember/tensor.hpp"
 
 namespace ember {
 namespace detail {
+
+// The engine and the cached second Box-Muller value of the scalar normal sampler.
+struct CpuGenerator {
+  std::mt19937 engine{static_cast<uint32_t>(67280421310721ull)};
+  bool has_next_double_normal = false;
+  double next_double_normal = 0;
+
+  uint32_t random() { return static_cast<uint32_t>(engine()); }
+  // Two draws, the first giving the high 32 bits.
+  uint64_t random64() {
+    uint64_t hi = random();
+    uint64_t lo = random();
+    return (hi << 32) | lo;
+  }
+  // Uniform in [0, 1): float from 24 bits of one draw, double from 53 bits of random64.
+  float uniform_float() { return static_cast<float>(random() & ((1u << 24) - 1)) * (1.0f / (1u << 24)); }
+  double uniform_double() {
+    return static_cast<double>(random64() & ((1ull << 53) - 1)) * (1.0 / static_cast<double>(1ull << 53));
+  }
+  // One standard normal from the scalar sampler (Box-Muller on two doubles; the sine
+  // half is kept for the next call).
+  double standard_normal();
+};
+
+// The global generator; hold generator_mutex() while drawing from it.
+std::mutex& generator_mutex();
+CpuGenerator& generator();
+
 void fill_uniform(Tensor& t, double from, double to);
 void fill_normal(Tensor& t, double mean, double std);
 void fill_randint(Tensor& t, int64_t low, int64_t high);
-// Runs f(engine) with the generator locked.
-std::mt19937_64& generator();
+// Each element becomes 1 with probability p (a double uniform below p), as bernoulli_(p).
+void fill_bernoulli(Tensor& t, double p);
+// out[i] = uniform of probs' dtype < probs[i] (both contiguous, same floating dtype), as
+// torch.bernoulli(probs).
+void fill_bernoulli_from(Tensor& out, const Tensor& probs);
 }  // namespace detail
 }  // namespace ember
