@@ -72,6 +72,13 @@ const Vec dropout_f32 = {0x1.6db6dc0000000p+0, 0x0.0p+0, 0x1.1249240000000p+2, 0
 // dropout_f64: torch.manual_seed(9); r = torch.nn.functional.dropout(torch.arange(1., 13., dtype=torch.float64), 0.3)
 const Vec dropout_f64 = {0x1.6db6db6db6db7p+0, 0x0.0p+0, 0x1.1249249249249p+2, 0x1.6db6db6db6db7p+2, 0x1.c924924924925p+2, 0x1.1249249249249p+3, 0x1.4000000000000p+3, 0x1.6db6db6db6db7p+3, 0x1.9b6db6db6db6ep+3, 0x1.c924924924925p+3, 0x1.f6db6db6db6dcp+3, 0x1.1249249249249p+4};
 
+// gru_params: torch.manual_seed(10); m = torch.nn.GRU(2, 2); r = torch.cat([p.flatten() for p in m.parameters()])
+const Vec gru_params = {-0x1.e599700000000p-5, -0x1.8d38ac0000000p-6, -0x1.0f880a0000000p-2, 0x1.4d23660000000p-3, -0x1.9e3fa20000000p-2, -0x1.fec1da0000000p-4, 0x1.18a4c40000000p-2, 0x1.53d0d40000000p-1, 0x1.552c1a0000000p-3, -0x1.eb500a0000000p-3, 0x1.15b5ee0000000p-4, -0x1.4498a00000000p-4, 0x1.278eec0000000p-2, 0x1.4ba18a0000000p-4, 0x1.1ba38e0000000p-2, 0x1.5f20380000000p-1, -0x1.2cacd00000000p-2, -0x1.9971f80000000p-6, 0x1.4d0de00000000p-3, -0x1.2eb26a0000000p-8, -0x1.1564f80000000p-4, -0x1.40644a0000000p-1, -0x1.384c240000000p-1, -0x1.45c8ba0000000p-1, -0x1.62400c0000000p-1, -0x1.512f3a0000000p-1, -0x1.1244460000000p-1, -0x1.4689300000000p-1, -0x1.539dd60000000p-1, 0x1.3d69c00000000p-2, 0x1.bc1cd40000000p-2, 0x1.e946cc0000000p-2, 0x1.8613360000000p-2, 0x1.eab4860000000p-3, 0x1.3efd3e0000000p-2, -0x1.906d9a0000000p-2};
+// mha_params: torch.manual_seed(11); m = torch.nn.MultiheadAttention(2, 1); r = torch.cat([p.flatten() for p in m.parameters()])
+const Vec mha_params = {0x1.26b8d60000000p-3, -0x1.49814e0000000p-1, 0x1.ffac2e0000000p-4, 0x1.78c07a0000000p-1, -0x1.991b6e0000000p-2, 0x1.f4f89e0000000p-2, -0x1.9495b00000000p-2, -0x1.04d9ec0000000p-4, 0x1.d9c9e20000000p-2, 0x1.1360320000000p-8, -0x1.6081240000000p-1, 0x1.cd22de0000000p-2, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, -0x1.fc3dec0000000p-2, -0x1.3792000000000p-6, 0x1.5fa8100000000p-1, -0x1.e034be0000000p-2, 0x0.0p+0, 0x0.0p+0};
+// embedding_w: torch.manual_seed(12); m = torch.nn.Embedding(4, 3); r = m.weight
+const Vec embedding_w = {-0x1.b5e4060000000p-3, -0x1.60c2280000000p+0, -0x1.bf6e000000000p-5, 0x1.ce62020000000p-2, 0x1.92585c0000000p-1, -0x1.16a3da0000000p+0, -0x1.1ea8880000000p-1, -0x1.de03bc0000000p-1, 0x1.889b080000000p-5, -0x1.5982f00000000p-4, -0x1.2d2a1c0000000p-3, 0x1.84a02c0000000p-1};
+
 // Exact comparison, element by element (a float converts to double exactly).
 void check_bits(const Tensor& t, ember::Dtype dtype, const Vec& expected) {
   REQUIRE(t.dtype() == dtype);
@@ -138,6 +145,26 @@ TEST_CASE("generator: Linear and Conv2d initialise as PyTorch's do", "[generator
   nn::Conv2d conv(nn::Conv2dOptions(2, 3, 3));
   check_bits(conv->weight, ember::kFloat32, conv_w);
   check_bits(conv->bias, ember::kFloat32, conv_b);
+}
+
+// All parameters of a module, flattened and joined in registration order.
+static Tensor all_parameters(const nn::Module& m) {
+  std::vector<Tensor> flat;
+  auto params = m.parameters();
+  for (const Tensor& p : params) flat.push_back(p.reshape({-1}));
+  return ember::cat(flat);
+}
+
+TEST_CASE("generator: GRU, MultiheadAttention and Embedding initialise as PyTorch's do", "[generator]") {
+  ember::manual_seed(10);
+  nn::GRU gru(nn::GRUOptions(2, 2));
+  check_bits(all_parameters(*gru), ember::kFloat32, gru_params);
+  ember::manual_seed(11);
+  nn::MultiheadAttention mha(nn::MultiheadAttentionOptions(2, 1));
+  check_bits(all_parameters(*mha), ember::kFloat32, mha_params);
+  ember::manual_seed(12);
+  nn::Embedding emb(nn::EmbeddingOptions(4, 3));
+  check_bits(emb->weight, ember::kFloat32, embedding_w);
 }
 
 TEST_CASE("generator: nn::init functions match PyTorch", "[generator]") {
