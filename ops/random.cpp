@@ -83,6 +83,35 @@ void normal_fill(T* data, int64_t n, T mean, T std, CpuGenerator& g) {
 }
 }  // namespace
 
+void Mt19937::reseed(uint64_t s) {
+  seed = s;
+  state[0] = static_cast<uint32_t>(s & 0xffffffffu);
+  for (int j = 1; j < kWords; ++j)
+    state[j] = 1812433253u * (state[j - 1] ^ (state[j - 1] >> 30)) + static_cast<uint32_t>(j);
+  left = 1;
+  next = 0;
+}
+
+void Mt19937::twist() {
+  constexpr int kShift = 397;
+  for (int i = 0; i < kWords; ++i) {
+    uint32_t y = (state[i] & 0x80000000u) | (state[(i + 1) % kWords] & 0x7fffffffu);
+    state[i] = state[(i + kShift) % kWords] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+  }
+  left = kWords;
+  next = 0;
+}
+
+uint32_t Mt19937::operator()() {
+  if (--left <= 0) twist();
+  uint32_t y = state[next++];
+  y ^= y >> 11;
+  y ^= (y << 7) & 0x9d2c5680u;
+  y ^= (y << 15) & 0xefc60000u;
+  y ^= y >> 18;
+  return y;
+}
+
 double CpuGenerator::standard_normal() {
   if (has_next_double_normal) {
     has_next_double_normal = false;
@@ -172,9 +201,10 @@ void fill_bernoulli_from(Tensor& out, const Tensor& probs) {
 
 void manual_seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(detail::g_mutex);
-  // The engine takes the low 32 bits, as PyTorch's does.
-  detail::g_generator.engine.seed(static_cast<uint32_t>(seed & 0xffffffffu));
+  // The engine takes the low 32 bits, as PyTorch's does; the full seed is remembered.
+  detail::g_generator.engine.reseed(seed);
   detail::g_generator.has_next_double_normal = false;
+  detail::g_generator.has_next_float_normal = false;
 }
 
 }  // namespace ember

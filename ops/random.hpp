@@ -5,20 +5,41 @@
 #pragma once
 #include <cstdint>
 #include <mutex>
-#include <random>
 
 #include "ember/tensor.hpp"
 
 namespace ember {
 namespace detail {
 
+// The 32-bit Mersenne Twister, its state kept as PyTorch keeps it (the 624 words, the
+// draws left before the next twist, the index of the next word) so that state can be
+// exchanged with PyTorch's get_rng_state/set_rng_state.
+struct Mt19937 {
+  static constexpr int kWords = 624;
+  uint64_t seed = 0;
+  uint32_t state[kWords] = {};
+  int32_t left = 1;
+  uint64_t next = 0;
+
+  explicit Mt19937(uint64_t s) { reseed(s); }
+  // Knuth's initialisation from the low 32 bits of s.
+  void reseed(uint64_t s);
+  uint32_t operator()();
+
+ private:
+  void twist();
+};
+
 // The engine and the cached second Box-Muller value of the scalar normal sampler.
 struct CpuGenerator {
-  std::mt19937 engine{static_cast<uint32_t>(67280421310721ull)};
+  Mt19937 engine{67280421310721ull};  // PyTorch's default seed
   bool has_next_double_normal = false;
   double next_double_normal = 0;
+  // Kept only to round-trip PyTorch's state layout; no kernel here draws float normals.
+  bool has_next_float_normal = false;
+  float next_float_normal = 0;
 
-  uint32_t random() { return static_cast<uint32_t>(engine()); }
+  uint32_t random() { return engine(); }
   // Two draws, the first giving the high 32 bits.
   uint64_t random64() {
     uint64_t hi = random();

@@ -203,3 +203,41 @@ TEST_CASE("generator: manual_seed resets the cached normal value", "[generator]"
   ember::manual_seed(0);
   check_bits(ember::randn({1}), ember::kFloat32, Vec{randn_f32_small[0]});
 }
+
+TEST_CASE("generator: get_rng_state has PyTorch's layout and set_rng_state restores it", "[generator]") {
+  // PyTorch 1.13: torch.manual_seed(3); torch.randn(1, dtype=torch.float64); torch.rand(1)
+  //   b = torch.get_rng_state().tolist(): len(b) == 5056, sum(b) == 323392,
+  //   sum(v * (i + 1) for i, v in enumerate(b)) == 823979802, left 620 and next 5
+  //   (int32 at byte 8, uint64 at 16), cached normal 0.17483339327910355 (double at 5024);
+  //   then torch.randn(2, dtype=torch.float64) (the first value is the cached one).
+  const Vec after = {0x1.660f0cd30f451p-3, -0x1.36a588681d179p+1};
+  ember::manual_seed(3);
+  ember::randn({1}, ember::kFloat64);
+  ember::rand({1});
+  Tensor state = ember::get_rng_state();
+  REQUIRE(state.dtype() == ember::kInt64);
+  std::vector<int64_t> b = state.tolist<int64_t>();
+  REQUIRE(b.size() == 5056);
+  int64_t sum = 0, weighted = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    sum += b[i];
+    weighted += b[i] * static_cast<int64_t>(i + 1);
+  }
+  CHECK(sum == 323392);
+  CHECK(weighted == 823979802);
+  CHECK(b[8] == 620 % 256);
+  CHECK(b[9] == 620 / 256);
+  CHECK(b[16] == 5);
+  CHECK(ember::initial_seed() == 3);
+  check_bits(ember::randn({2}, ember::kFloat64), ember::kFloat64, after);
+  ember::manual_seed(99);
+  ember::set_rng_state(state);
+  CHECK(ember::initial_seed() == 3);
+  check_bits(ember::randn({2}, ember::kFloat64), ember::kFloat64, after);
+
+  REQUIRE_THROWS_WITH(ember::set_rng_state(ember::zeros({10}, ember::kInt64)),
+                      Catch::Matchers::Contains("set_rng_state: expected an int64 tensor of 5056 byte values"));
+  Tensor bad = state.clone();
+  bad[100].fill_(300);
+  REQUIRE_THROWS_WITH(ember::set_rng_state(bad), Catch::Matchers::Contains("element 100 is 300, not a byte value"));
+}
