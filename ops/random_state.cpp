@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ember/creation.hpp"
+#include "ops/elementwise.hpp"
 #include "ops/random.hpp"
 #include "src/core/check.hpp"
 
@@ -53,7 +54,7 @@ void set_rng_state(const Tensor& state) {
                   state.numel() == static_cast<int64_t>(kStateBytes),
               "set_rng_state: expected an int64 tensor of {} byte values (as get_rng_state returns), got {} of shape {}",
               kStateBytes, state.defined() ? state.dtype() : Dtype::Int64, state.defined() ? state.sizes() : IntArrayRef{});
-  std::vector<int64_t> values = state.contiguous().tolist<int64_t>();
+  std::vector<int64_t> values = kernels::contiguous_as(state, Dtype::Int64).tolist<int64_t>();
   std::vector<unsigned char> b(kStateBytes);
   for (std::size_t i = 0; i < kStateBytes; ++i) {
     EMBER_CHECK(values[i] >= 0 && values[i] <= 255, "set_rng_state: element {} is {}, not a byte value", i, values[i]);

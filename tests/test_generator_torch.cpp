@@ -241,3 +241,23 @@ TEST_CASE("generator: get_rng_state has PyTorch's layout and set_rng_state resto
   bad[100].fill_(300);
   REQUIRE_THROWS_WITH(ember::set_rng_state(bad), Catch::Matchers::Contains("element 100 is 300, not a byte value"));
 }
+
+TEST_CASE("generator: orthogonal_ draws as PyTorch does (equal up to the QR's rounding)", "[generator]") {
+  // PyTorch 1.13: torch.manual_seed(13); torch.nn.init.orthogonal_(torch.empty(3, 5))
+  const Vec wide = {-0.044020891189575195, -0.4516485333442688, 0.5560072064399719, 0.5382975935935974,
+                    0.4417775571346283,    -0.703273355960846,  0.27428629994392395, -0.089774489402771,
+                    0.5496482849121094,    -0.34641146659851074, -0.20356833934783936, -0.557637095451355,
+                    0.3582715392112732,    -0.32803216576576233, -0.6415895819664001};
+  // torch.manual_seed(14); torch.nn.init.orthogonal_(torch.empty(6, 2), 2.0)
+  const Vec tall = {-0.9582314491271973, -0.07032960653305054, -0.7101690769195557, -0.4772234857082367,
+                    -0.3090086877346039, 0.44199925661087036,  1.1926347017288208,  -1.3119620084762573,
+                    -0.09802256524562836, 0.3955939710140228,  -1.024685025215149,  -1.3016180992126465};
+  ember::manual_seed(13);
+  Vec got = values(init::orthogonal_(ember::empty({3, 5})));
+  REQUIRE(got.size() == wide.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(wide[i]).margin(1e-6));
+  ember::manual_seed(14);
+  got = values(init::orthogonal_(ember::empty({6, 2}), 2.0));
+  REQUIRE(got.size() == tall.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(tall[i]).margin(2e-6));
+}
