@@ -1,7 +1,9 @@
 // ember's random generator: one per process, seeded by manual_seed, reproducing the
 // stream of PyTorch 1.13's CPU generator (a 32-bit Mersenne Twister) and the way its
 // CPU kernels turn that stream into values, so the same seed and calls give the same
-// numbers in both.
+// numbers in both. Where PyTorch's own bits depend on the machine (its AVX2 kernels fuse
+// multiply-adds and use their own float log/sin/cos), the AVX2 variant is reproduced,
+// which is what its x86 builds run on any machine with AVX2.
 #pragma once
 #include <cstdint>
 #include <mutex>

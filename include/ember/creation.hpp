@@ -69,7 +69,8 @@ Tensor arange(Scalar start, Scalar end, const TensorOptions& options = {});
 Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& options = {});
 Tensor linspace(Scalar start, Scalar end, int64_t steps, const TensorOptions& options = {});
 
-// Random numbers from ember's generator (see manual_seed).
+// Random numbers from ember's generator (see manual_seed): the same stream and values
+// as PyTorch 1.13's CPU generator with the same seed.
 Tensor rand(IntArrayRef size, const TensorOptions& options = {});
 Tensor randn(IntArrayRef size, const TensorOptions& options = {});
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = kInt64);
