@@ -1,5 +1,6 @@
 #include "ops/random.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <vector>
@@ -27,8 +28,24 @@ void fill_typed(Tensor& c, Gen& gen) {
   for (int64_t i = 0; i < n; ++i) p[i] = gen(T{});
 }
 
+// t's elements in the order PyTorch's kernels visit them: a view of t with its dims
+// sorted from the largest stride to the smallest (memory order for a permuted tensor).
+Tensor in_fill_order(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  std::vector<int64_t> order(static_cast<std::size_t>(t.dim()));
+  for (std::size_t d = 0; d < order.size(); ++d) order[d] = static_cast<int64_t>(d);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return t.stride(a) > t.stride(b); });
+  Shape sizes, strides;
+  for (int64_t d : order) {
+    sizes.push_back(t.size(d));
+    strides.push_back(t.stride(d));
+  }
+  return make_view(t, sizes, strides, t.storage_offset());
+}
+
 template <class Gen>
-void fill_with(Tensor& t, Gen gen) {
+void fill_with(Tensor& t_in, Gen gen) {
+  Tensor t = in_fill_order(t_in);
   Tensor c = t.is_contiguous() ? t : empty_tensor(t.sizes(), t.dtype());
   {
     std::lock_guard<std::mutex> lock(g_mutex);

@@ -261,3 +261,48 @@ TEST_CASE("generator: orthogonal_ draws as PyTorch does (equal up to the QR's ro
   REQUIRE(got.size() == tall.size());
   for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(tall[i]).margin(2e-6));
 }
+
+TEST_CASE("generator: non-contiguous tensors are filled in PyTorch's order", "[generator]") {
+  // PyTorch 1.13 (values listed in the view's logical order):
+  // torch.manual_seed(15); a = torch.empty(3, 4).t(); a.uniform_()
+  const Vec transposed_uniform = {0x1.3077200000000p-2, 0x1.d57eee0000000p-1, 0x1.01598e0000000p-1,
+                                  0x1.1b3bd40000000p-2, 0x1.a666000000000p-2, 0x1.c3b6580000000p-3,
+                                  0x1.983f180000000p-1, 0x1.1b91380000000p-1, 0x1.5c30aa0000000p-1,
+                                  0x1.8c2a140000000p-2, 0x1.2115360000000p-1, 0x1.8d49d80000000p-2};
+  // torch.manual_seed(16); b = torch.empty(4, 6, dtype=torch.float64)[:, ::2]; b.uniform_(-1, 2)
+  const Vec strided_uniform = {-0x1.98020290649b0p-4, 0x1.432d655890d9ep-2, 0x1.827e1f68243b8p+0,
+                               0x1.6d531ab9b11dcp-3,  0x1.5166f8e83a486p+0, 0x1.9bfbdbb1980d0p+0,
+                               0x1.112b1f622cbdap-1,  -0x1.1795670c40520p-5, -0x1.d91b377654b4ap-1,
+                               -0x1.b7943e309ec40p-2, 0x1.0898706b0babap-2, 0x1.2f56fe438ea73p+0};
+  // torch.manual_seed(17); c = torch.empty(4, 5).t(); c.normal_()  (20 elements, scalar path)
+  const Vec transposed_normal = {
+      -0x1.69dc000000000p+0, -0x1.3987820000000p-1, 0x1.3a42a00000000p-3,  -0x1.e970a80000000p-2,
+      0x1.de79cc0000000p-3,  -0x1.2efcec0000000p+0, -0x1.54e00e0000000p+1, 0x1.8fd3960000000p+0,
+      0x1.16ccc20000000p-5,  -0x1.7ba9780000000p+0, -0x1.6e5f760000000p+0, -0x1.09bcb40000000p-3,
+      0x1.6650b60000000p-2,  0x1.cce9620000000p+0,  -0x1.18bb340000000p-1, -0x1.1167e40000000p-3,
+      -0x1.dbd7a00000000p-7, 0x1.39b8fc0000000p-7,  0x1.4aefce0000000p-2,  0x1.4623aa0000000p+0};
+  // torch.manual_seed(18); d = torch.empty(2, 3, 4).permute(2, 0, 1); d.normal_()
+  const Vec permuted_normal = {
+      0x1.302a7a0000000p-1,  -0x1.21ceda0000000p-1, -0x1.6b47ac0000000p-2, -0x1.15a06e0000000p-1,
+      0x1.2e666c0000000p+0,  0x1.395c260000000p+0,  -0x1.0455f00000000p-3, 0x1.27fb700000000p-1,
+      0x1.50c73e0000000p+1,  -0x1.4444be0000000p+0, -0x1.65ee860000000p-1, -0x1.e7e8740000000p-1,
+      -0x1.7517580000000p-1, 0x1.3a4c880000000p-2,  0x1.9a04ca0000000p-1,  -0x1.8283780000000p+0,
+      0x1.7c42f20000000p-1,  0x1.4c7b200000000p-2,  0x1.7140760000000p-1,  0x1.3a576c0000000p-1,
+      -0x1.f5b14c0000000p-3, -0x1.4435ae0000000p-1, -0x1.11eb6c0000000p+1, -0x1.08e2920000000p-1};
+  ember::manual_seed(15);
+  Tensor a = ember::empty({3, 4}).t();
+  a.uniform_();
+  check_bits(a, ember::kFloat32, transposed_uniform);
+  ember::manual_seed(16);
+  Tensor b = ember::empty({4, 6}, ember::kFloat64).slice(1, 0, 6, 2);
+  b.uniform_(-1, 2);
+  check_bits(b, ember::kFloat64, strided_uniform);
+  ember::manual_seed(17);
+  Tensor c = ember::empty({4, 5}).t();
+  c.normal_();
+  check_bits(c, ember::kFloat32, transposed_normal);
+  ember::manual_seed(18);
+  Tensor d = ember::empty({2, 3, 4}).permute({2, 0, 1});
+  d.normal_();
+  check_bits(d, ember::kFloat32, permuted_normal);
+}
