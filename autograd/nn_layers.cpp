@@ -9,7 +9,9 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
+#include "ops/random.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
@@ -81,8 +83,10 @@ Tensor dropout(const Tensor& input, double p, bool training) {
   check_float(op, "input", input);
   // p == 1 drops everything; multiplying by zero keeps the graph (a zero gradient).
   if (p == 1.0) return input * 0.0;
-  Tensor keep = ember::rand(input.sizes(), input.dtype()).lt(1.0 - p);
-  return input * (keep.to(input.dtype()) * (1.0 / (1.0 - p)));
+  // As PyTorch: a mask from bernoulli_(1 - p) divided by 1 - p, then one product.
+  Tensor noise = detail::empty_tensor(input.sizes(), input.dtype());
+  detail::fill_bernoulli(noise, 1.0 - p);
+  return input * (noise / (1.0 - p));
 }
 
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx) {

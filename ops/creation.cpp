@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <mutex>
 
 #include "ember/autograd.hpp"
 #include "ops/elementwise.hpp"
@@ -244,18 +245,26 @@ Tensor randperm(int64_t n, const TensorOptions& o) {
   EMBER_CHECK(n >= 0, "randperm: n must be non-negative, got {}", n);
   std::vector<int64_t> v(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
-  auto& g = detail::generator();
-  for (int64_t i = n - 1; i > 0; --i) {
-    std::uniform_int_distribution<int64_t> d(0, i);
-    std::swap(v[static_cast<std::size_t>(i)], v[static_cast<std::size_t>(d(g))]);
+  {
+    // PyTorch's CPU shuffle: position i swaps with i + (32-bit draw mod the n - i left).
+    std::lock_guard<std::mutex> lock(detail::generator_mutex());
+    auto& g = detail::generator();
+    for (int64_t i = 0; i + 1 < n; ++i) {
+      int64_t z = static_cast<int64_t>(g.random() % static_cast<uint64_t>(n - i));
+      std::swap(v[static_cast<std::size_t>(i)], v[static_cast<std::size_t>(z + i)]);
+    }
   }
   return tensor(v, IntArrayRef(&n, 1), o.has_dtype() ? o : TensorOptions(kInt64));
 }
 Tensor bernoulli(const Tensor& p) {
   detail::check_defined(p, "bernoulli");
+  EMBER_CHECK(is_floating_point(p.dtype()), "bernoulli: expected floating probabilities, got {} of shape {}",
+              p.dtype(), p.sizes());
   NoGradGuard guard;
-  Tensor u = rand(p.sizes(), p.dtype());
-  return kernels::contiguous_as(kernels::compare(kernels::Compare::Lt, u, p), p.dtype());
+  Tensor probs = kernels::contiguous_as(p, p.dtype());
+  Tensor out = empty_tensor(p.sizes(), p.dtype(), "bernoulli");
+  detail::fill_bernoulli_from(out, probs);
+  return out;
 }
 
 Tensor empty_like(const Tensor& l, const TensorOptions& o) { return empty(l.sizes(), o.dtype(like_dtype(l, o))); }

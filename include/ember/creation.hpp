@@ -69,7 +69,8 @@ Tensor arange(Scalar start, Scalar end, const TensorOptions& options = {});
 Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& options = {});
 Tensor linspace(Scalar start, Scalar end, int64_t steps, const TensorOptions& options = {});
 
-// Random numbers from ember's generator (see manual_seed).
+// Random numbers from ember's generator (see manual_seed): the same stream and values
+// as PyTorch 1.13's CPU generator with the same seed.
 Tensor rand(IntArrayRef size, const TensorOptions& options = {});
 Tensor randn(IntArrayRef size, const TensorOptions& options = {});
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = kInt64);
@@ -77,6 +78,12 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
 Tensor randperm(int64_t n, const TensorOptions& options = kInt64);
 Tensor bernoulli(const Tensor& p);
 void manual_seed(uint64_t seed);
+// The generator's whole state in PyTorch 1.13's layout (torch.get_rng_state()'s 5056
+// bytes), as an int64 tensor of byte values; set_rng_state restores it, also from
+// bytes PyTorch produced. initial_seed is the last seed given to manual_seed.
+Tensor get_rng_state();
+void set_rng_state(const Tensor& state);
+uint64_t initial_seed();
 
 // Same shape as `like`, and its dtype unless options name one.
 Tensor empty_like(const Tensor& like, const TensorOptions& options = {});

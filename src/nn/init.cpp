@@ -130,7 +130,10 @@ Tensor orthogonal_(Tensor tensor, double gain) {
   // twice against the previous ones, which keeps it orthogonal to rounding error.
   const bool wide = rows < cols;
   const int64_t m = wide ? cols : rows, n = wide ? rows : cols;
-  std::vector<double> a = randn({n, m}, kFloat64).tolist<double>();  // column j at a[j*m ...]
+  // The draw is PyTorch's (a normal [rows, cols] tensor of the tensor's dtype), so with
+  // the same seed the result equals PyTorch's up to the rounding of the factorisation.
+  Tensor drawn = randn({rows, cols}, tensor.dtype()).to(kFloat64);
+  std::vector<double> a = (wide ? drawn : drawn.t()).contiguous().tolist<double>();  // column j at a[j*m ...]
   for (int64_t j = 0; j < n; ++j) {
     double* cj = a.data() + j * m;
     for (int pass = 0; pass < 2; ++pass)
