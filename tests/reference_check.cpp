@@ -503,6 +503,17 @@ const std::map<std::string, OpFn>& op_table() {
       {"logcumsumexp", [](const TensorList& in, const Args& a) {
          return TensorList{ember::logcumsumexp(in.at(0), a.integer("dim"))};
        }},
+      {"interpolate", [](const TensorList& in, const Args& a) {
+         // scale_factor: one number for every spatial dim, as the Python call takes it.
+         F::InterpolateFuncOptions o;
+         o.mode(a.text("mode", "nearest"));
+         if (a.has("size")) o.size(a.ints("size"));
+         if (a.has("scale_factor"))
+           o.scale_factor(std::vector<double>(static_cast<std::size_t>(in.at(0).dim() - 2), a.number("scale_factor", 1)));
+         if (a.has("align_corners")) o.align_corners(a.flag("align_corners"));
+         if (a.has("recompute_scale_factor")) o.recompute_scale_factor(a.flag("recompute_scale_factor"));
+         return TensorList{F::interpolate(in.at(0), o)};
+       }},
   };
   return table;
 }

@@ -13,3 +13,4 @@
 #include "ember/nn/padding.hpp"
 #include "ember/nn/modules_extra.hpp"
 #include "ember/nn/parameter_containers.hpp"
+#include "ember/nn/upsampling.hpp"

@@ -230,6 +230,9 @@ OPS = {
     "index_fill": lambda i, a: torch.index_fill(i[0], a["dim"], i[1], a["value"]),
     "lerp_scalar": lambda i, a: torch.lerp(i[0], i[1], a["weight"]),
     "clamp_tensor": lambda i, a: torch.clamp(i[0], i[1], i[2]),
+    "interpolate": lambda i, a: F.interpolate(i[0], size=a.get("size"), scale_factor=a.get("scale_factor"),
+                                              mode=a.get("mode", "nearest"), align_corners=a.get("align_corners"),
+                                              recompute_scale_factor=a.get("recompute_scale_factor")),
 }
 
 

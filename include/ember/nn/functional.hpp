@@ -121,3 +121,4 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 // The other losses and distances, and the options forms of every loss.
 #include "ember/nn/functional_loss.hpp"
 #include "ember/nn/functional_extra.hpp"  // activations, padding modes, 1-d pooling, more norms
+#include "ember/nn/functional_upsampling.hpp"  // interpolate
