@@ -47,9 +47,11 @@ Run run(std::optional<std::string> line_search, double lr) {
 void check_points(const Run& r, const std::vector<double>& losses, const std::vector<std::vector<double>>& points) {
   for (std::size_t i = 0; i < 3; ++i) {
     INFO("step " << i);
-    CHECK(r.losses[i] == Approx(losses[i]).epsilon(1e-9).margin(1e-12));
-    CHECK(r.points[i][0] == Approx(points[i][0]).epsilon(1e-9).margin(1e-12));
-    CHECK(r.points[i][1] == Approx(points[i][1]).epsilon(1e-9).margin(1e-12));
+    // Sixty closure calls amplify the last bits of rounding, which differ between
+    // builds (fused multiply-adds, vector widths): agree to 1e-7 relative.
+    CHECK(r.losses[i] == Approx(losses[i]).epsilon(1e-7).margin(1e-12));
+    CHECK(r.points[i][0] == Approx(points[i][0]).epsilon(1e-7).margin(1e-12));
+    CHECK(r.points[i][1] == Approx(points[i][1]).epsilon(1e-7).margin(1e-12));
   }
 }
 }  // namespace
