@@ -4,6 +4,7 @@
 #include <numeric>
 #include <vector>
 
+#include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
@@ -17,16 +18,6 @@ namespace {
 using detail::empty_tensor;
 
 std::size_t u(int64_t i) { return static_cast<std::size_t>(i); }
-
-template <class F>
-void dispatch_values(Dtype dt, F&& f) {
-  switch (dt) {
-    case Dtype::Float32: return f(float());
-    case Dtype::Float64: return f(double());
-    case Dtype::Int64: return f(int64_t());
-    case Dtype::Bool: return f(bool());
-  }
-}
 
 // Whether a comes before b: by value (NaN above every number), equal values by
 // position, so that std::sort and std::partial_sort give the stable order.
@@ -66,8 +57,7 @@ std::pair<Tensor, Tensor> sort_lines(const Tensor& x_in, int64_t dim_in, int64_t
   Tensor indices = empty_tensor(out_sizes, Dtype::Int64, op);
   if (values.numel() == 0) return {values, indices};
   const int64_t lines = outer * inner;
-  dispatch_values(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
+  EMBER_DISPATCH_ALL(x.dtype(), [&] {
     const T* src = x.data_ptr<T>();
     T* val = values.data_ptr<T>();
     int64_t* idx = indices.data_ptr<int64_t>();

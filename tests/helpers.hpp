@@ -55,6 +55,21 @@ inline bool gradcheck2(const std::function<ember::Tensor(const std::vector<ember
   return ember::autograd::gradcheck(f, inputs, second_order());
 }
 
+// What operator<< prints for a module, a module holder or anything else printable: for a
+// module, PyTorch's repr.
+template <class M>
+std::string repr(const M& m) {
+  std::ostringstream os;
+  os << m;
+  return os.str();
+}
+
+// Same shape and the same values to 1e-12 (for two computations that should agree
+// exactly up to rounding).
+inline bool same(const ember::Tensor& a, const ember::Tensor& b) {
+  return a.sizes() == b.sizes() && ember::allclose(a, b, 1e-12, 1e-12);
+}
+
 // The message of the ember::Error that f throws, or "no error".
 inline std::string error_of(const std::function<void()>& f) {
   try {

@@ -13,6 +13,7 @@
 
 using namespace ember;
 namespace F = ember::nn::functional;
+using testing::repr;
 
 namespace {
 Tensor values(std::vector<double> v, std::vector<int64_t> shape) {
@@ -23,12 +24,6 @@ Tensor pattern(int64_t n, int64_t m, double offset, std::vector<int64_t> shape) 
   std::vector<double> v;
   for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<double>(i % m) - offset);
   return values(v, shape);
-}
-template <class M>
-std::string repr(const M& module) {
-  std::ostringstream os;
-  os << module;
-  return os.str();
 }
 Tensor conv_x() { return pattern(60, 7, 3, {1, 2, 5, 6}); }
 Tensor conv_w() { return pattern(24, 5, 2, {2, 2, 2, 3}); }

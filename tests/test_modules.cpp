@@ -12,14 +12,10 @@ using Catch::Matchers::Contains;
 using ember::Tensor;
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
+using testing::repr;
+using testing::same;
 
 namespace {
-template <class M>
-std::string repr(const M& m) {
-  std::ostringstream os;
-  os << *m;
-  return os.str();
-}
 std::vector<std::string> keys(const ember::StateDict& sd) { return sd.keys(); }
 double max_abs(const Tensor& t) { return t.abs().max().item<double>(); }
 }  // namespace
@@ -82,7 +78,7 @@ struct Net : nn::Module {
 
 TEST_CASE("modules: a user model prints as PyTorch's does", "[modules]") {
   auto net = std::make_shared<Net>();
-  REQUIRE(repr(net) ==
+  REQUIRE(repr(*net) ==
           "Net(\n"
           "  (fc1): Linear(in_features=784, out_features=256, bias=True)\n"
           "  (seq): Sequential(\n"

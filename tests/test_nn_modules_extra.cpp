@@ -16,15 +16,10 @@ using testing::leaf;
 using testing::values;
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
+using testing::repr;
+using testing::same;
 
 namespace {
-template <class M>
-std::string repr(const M& m) {
-  std::ostringstream os;
-  os << *m;
-  return os.str();
-}
-bool same(const Tensor& a, const Tensor& b) { return a.sizes() == b.sizes() && ember::allclose(a, b, 1e-12, 1e-12); }
 using Inputs = std::vector<Tensor>;
 }  // namespace
 

@@ -14,14 +14,9 @@ using testing::error_of;
 using testing::values;
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
+using testing::repr;
 
 namespace {
-template <class M>
-std::string repr(const M& m) {
-  std::ostringstream os;
-  os << *m;
-  return os.str();
-}
 
 // x1 = arange(5)^2 as [1, 1, 5]; x2 = arange(12)^2 * 0.5 as [1, 1, 3, 4];
 // x3 = arange(8)^2 as [1, 1, 2, 2, 2] (float64, as in the Python that made the values).
