@@ -67,6 +67,41 @@ Tensor erf(Ref x) {
   return unary("erf", k::erf, x, Saves::Input,
                [](Ref g, Ref x) { return g * ember::exp(-(x * x)) * (2.0 / std::sqrt(M_PI)); });
 }
+Tensor erfc(Ref x) {
+  return unary("erfc", k::erfc, x, Saves::Input,
+               [](Ref g, Ref x) { return g * ember::exp(-(x * x)) * (-2.0 / std::sqrt(M_PI)); });
+}
+Tensor exp2(Ref x) { return unary("exp2", k::exp2, x, Saves::Output, [](Ref g, Ref y) { return g * y * M_LN2; }); }
+Tensor log2(Ref x) { return unary("log2", k::log2, x, Saves::Input, [](Ref g, Ref x) { return g / (x * M_LN2); }); }
+Tensor log10(Ref x) { return unary("log10", k::log10, x, Saves::Input, [](Ref g, Ref x) { return g / (x * M_LN10); }); }
+Tensor tan(Ref x) { return unary("tan", k::tan, x, Saves::Output, [](Ref g, Ref y) { return g * (1 + y * y); }); }
+Tensor asin(Ref x) {
+  return unary("asin", k::asin, x, Saves::Input, [](Ref g, Ref x) { return g * ember::rsqrt(1 - x * x); });
+}
+Tensor acos(Ref x) {
+  return unary("acos", k::acos, x, Saves::Input, [](Ref g, Ref x) { return -g * ember::rsqrt(1 - x * x); });
+}
+Tensor atan(Ref x) { return unary("atan", k::atan, x, Saves::Input, [](Ref g, Ref x) { return g / (1 + x * x); }); }
+Tensor sinh(Ref x) { return unary("sinh", k::sinh, x, Saves::Input, [](Ref g, Ref x) { return g * ember::cosh(x); }); }
+Tensor cosh(Ref x) { return unary("cosh", k::cosh, x, Saves::Input, [](Ref g, Ref x) { return g * ember::sinh(x); }); }
+Tensor asinh(Ref x) {
+  return unary("asinh", k::asinh, x, Saves::Input, [](Ref g, Ref x) { return g * ember::rsqrt(x * x + 1); });
+}
+Tensor acosh(Ref x) {
+  return unary("acosh", k::acosh, x, Saves::Input, [](Ref g, Ref x) { return g * ember::rsqrt(x * x - 1); });
+}
+Tensor atanh(Ref x) { return unary("atanh", k::atanh, x, Saves::Input, [](Ref g, Ref x) { return g / (1 - x * x); }); }
+// Rounding is flat almost everywhere: PyTorch's gradient is zero (frac's is one).
+Tensor floor(Ref x) { return unary("floor", k::floor, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
+Tensor ceil(Ref x) { return unary("ceil", k::ceil, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
+Tensor round(Ref x) { return unary("round", k::round, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
+Tensor trunc(Ref x) { return unary("trunc", k::trunc, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
+Tensor frac(Ref x) {
+  // PyTorch has no frac of an integer tensor (it would be all zeros).
+  EMBER_CHECK(!x.defined() || is_floating_point(x.dtype()), "frac: expected a floating-point tensor, got {} of shape {}",
+              x.dtype(), x.sizes());
+  return unary("frac", k::frac, x, Saves::Nothing, [](Ref g, Ref) { return g; });
+}
 Tensor sign(Ref x) { return unary("sign", k::sign, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
 
 // ---- one input, with arguments ----

@@ -21,6 +21,24 @@ template <class T> if_scalar<T> sin(T x) { return std::sin(x); }
 template <class T> if_scalar<T> cos(T x) { return std::cos(x); }
 template <class T> if_scalar<T> tanh(T x) { return std::tanh(x); }
 template <class T> if_scalar<T> erf(T x) { return std::erf(x); }
+template <class T> if_scalar<T> erfc(T x) { return std::erfc(x); }
+template <class T> if_scalar<T> exp2(T x) { return std::exp2(x); }
+template <class T> if_scalar<T> log2(T x) { return std::log2(x); }
+template <class T> if_scalar<T> log10(T x) { return std::log10(x); }
+template <class T> if_scalar<T> tan(T x) { return std::tan(x); }
+template <class T> if_scalar<T> asin(T x) { return std::asin(x); }
+template <class T> if_scalar<T> acos(T x) { return std::acos(x); }
+template <class T> if_scalar<T> atan(T x) { return std::atan(x); }
+template <class T> if_scalar<T> sinh(T x) { return std::sinh(x); }
+template <class T> if_scalar<T> cosh(T x) { return std::cosh(x); }
+template <class T> if_scalar<T> asinh(T x) { return std::asinh(x); }
+template <class T> if_scalar<T> acosh(T x) { return std::acosh(x); }
+template <class T> if_scalar<T> atanh(T x) { return std::atanh(x); }
+template <class T> if_scalar<T> floor(T x) { return std::floor(x); }
+template <class T> if_scalar<T> ceil(T x) { return std::ceil(x); }
+template <class T> if_scalar<T> trunc(T x) { return std::trunc(x); }
+// Rounds half to even in the default rounding mode, as torch.round.
+template <class T> if_scalar<T> nearbyint(T x) { return std::nearbyint(x); }
 template <class T> if_scalar<T> abs(T x) { return x < 0 ? -x : x; }
 template <class T> if_scalar<T> pow(T x, T y) { return std::pow(x, y); }
 template <class T> if_scalar<T> select(bool c, T a, T b) { return c ? a : b; }
@@ -91,6 +109,22 @@ struct elem<V, std::void_t<typename V::value_type>> {
 };
 template <class V>
 using elem_t = typename elem<V>::type;
+
+namespace vm {
+// Rounding of a float value or batch; integers are already whole and pass through.
+template <class V> V floor_of(V x) {
+  if constexpr (std::is_integral<elem_t<V>>::value) return x; else return floor(x);
+}
+template <class V> V ceil_of(V x) {
+  if constexpr (std::is_integral<elem_t<V>>::value) return x; else return ceil(x);
+}
+template <class V> V trunc_of(V x) {
+  if constexpr (std::is_integral<elem_t<V>>::value) return x; else return trunc(x);
+}
+template <class V> V round_of(V x) {
+  if constexpr (std::is_integral<elem_t<V>>::value) return x; else return nearbyint(x);
+}
+}  // namespace vm
 
 // The functors of the table's elementwise rows (include/ember/detail/ops.def).
 #define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \

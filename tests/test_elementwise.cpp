@@ -44,6 +44,19 @@ std::vector<UnaryCase> unary_cases() {
       {"softplus", [](const Tensor& x) { return ember::softplus(x, 2, 3); },
        [](double x) { return 2 * x > 3 ? x : std::log1p(std::exp(2 * x)) / 2; }, -3, 3},
       {"erf", [](const Tensor& x) { return ember::erf(x); }, [](double x) { return std::erf(x); }, -3, 3},
+      {"erfc", [](const Tensor& x) { return ember::erfc(x); }, [](double x) { return std::erfc(x); }, -3, 3},
+      {"exp2", [](const Tensor& x) { return ember::exp2(x); }, [](double x) { return std::exp2(x); }, -3, 3},
+      {"log2", [](const Tensor& x) { return ember::log2(x); }, [](double x) { return std::log2(x); }, 0.2, 4},
+      {"log10", [](const Tensor& x) { return ember::log10(x); }, [](double x) { return std::log10(x); }, 0.2, 4},
+      {"tan", [](const Tensor& x) { return ember::tan(x); }, [](double x) { return std::tan(x); }, -1.2, 1.2},
+      {"asin", [](const Tensor& x) { return ember::asin(x); }, [](double x) { return std::asin(x); }, -0.9, 0.9},
+      {"acos", [](const Tensor& x) { return ember::acos(x); }, [](double x) { return std::acos(x); }, -0.9, 0.9},
+      {"atan", [](const Tensor& x) { return ember::atan(x); }, [](double x) { return std::atan(x); }, -3, 3},
+      {"sinh", [](const Tensor& x) { return ember::sinh(x); }, [](double x) { return std::sinh(x); }, -3, 3},
+      {"cosh", [](const Tensor& x) { return ember::cosh(x); }, [](double x) { return std::cosh(x); }, -3, 3},
+      {"asinh", [](const Tensor& x) { return ember::asinh(x); }, [](double x) { return std::asinh(x); }, -3, 3},
+      {"acosh", [](const Tensor& x) { return ember::acosh(x); }, [](double x) { return std::acosh(x); }, 1.2, 4},
+      {"atanh", [](const Tensor& x) { return ember::atanh(x); }, [](double x) { return std::atanh(x); }, -0.9, 0.9},
       {"leaky_relu", [](const Tensor& x) { return ember::leaky_relu(x, 0.1); },
        [](double x) { return x > 0 ? x : 0.1 * x; }, -3, 3},
       {"elu", [](const Tensor& x) { return ember::elu(x, 0.7); },
@@ -83,6 +96,47 @@ TEST_CASE("unary ops pass gradcheck, first and second order, contiguous and stri
     CHECK(ember::autograd::gradcheck(fn, {testing::transposed_leaf(3, 2, c.lo, c.hi)}));
     CHECK(ember::autograd::gradcheck(fn, {leaf({0, 3}, c.lo, c.hi)}));
   }
+}
+
+TEST_CASE("floor ceil round trunc and frac match PyTorch", "[elementwise]") {
+  // Expected values: torch.floor/ceil/round/trunc/frac of the same float64 tensor,
+  // printed by PyTorch 1.13. round is half to even; negative zeros compare equal.
+  std::vector<double> in{-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.7, 1.2, 3.75};
+  std::vector<std::pair<const char*, std::vector<double>>> want{
+      {"floor", {-3, -2, -1, 0, 1, 2, -2, 1, 3}},
+      {"ceil", {-2, -1, 0, 1, 2, 3, -1, 2, 4}},
+      {"round", {-2, -2, 0, 0, 2, 2, -2, 1, 4}},
+      {"trunc", {-2, -1, 0, 0, 1, 2, -1, 1, 3}},
+      {"frac", {-0.5, -0.5, -0.5, 0.5, 0.5, 0.5, -0.7, 0.19999999999999996, 0.75}},
+  };
+  for (ember::Dtype dt : {ember::kFloat64, ember::kFloat32}) {
+    Tensor x = ember::tensor(in, ember::kFloat64).to(dt);
+    std::vector<Tensor> got{ember::floor(x), x.ceil(), ember::round(x), x.trunc(), ember::frac(x)};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      INFO(want[i].first << " " << dt);
+      REQUIRE(got[i].dtype() == dt);
+      auto v = values(got[i]);
+      for (std::size_t j = 0; j < in.size(); ++j) REQUIRE(v[j] == Approx(want[i].second[j]).margin(1e-6));
+    }
+  }
+  // In place, through the table's MethodInPlace rows.
+  Tensor y = ember::tensor(std::vector<double>{0.5, 1.5, -2.5});
+  y.round_();
+  CHECK(values(y) == std::vector<double>{0, 2, -2});
+  // Integers are already whole: same values, int64 kept (torch.floor(int64) is int64).
+  Tensor i = ember::tensor(std::vector<int64_t>{-3, 0, 7});
+  for (const Tensor& r : {ember::floor(i), ember::ceil(i), ember::round(i), ember::trunc(i)}) {
+    CHECK(r.dtype() == ember::kInt64);
+    CHECK(values(r) == std::vector<double>{-3, 0, 7});
+  }
+  // PyTorch: "frac_cpu" not implemented for 'Long'.
+  CHECK_THAT(testing::error_of([&] { ember::frac(i); }), Catch::Matchers::Contains("frac") &&
+                                                               Catch::Matchers::Contains("int64") &&
+                                                               Catch::Matchers::Contains("[3]"));
+  // Gradients: zero for the steps, one for frac, as PyTorch's formulas.
+  Tensor x = ember::tensor(in, ember::TensorOptions(ember::kFloat64).requires_grad(true));
+  (ember::floor(x) + ember::ceil(x) + ember::round(x) + ember::trunc(x) + ember::frac(x) * 2).sum().backward();
+  CHECK(values(x.grad()) == std::vector<double>(in.size(), 2.0));
 }
 
 TEST_CASE("binary ops broadcast and match hand computation", "[elementwise]") {
