@@ -4,4 +4,6 @@
 #include "ember/data/dataloader.hpp"
 #include "ember/data/dataset.hpp"
 #include "ember/data/mnist.hpp"
+#include "ember/data/samplers.hpp"
+#include "ember/data/transforms.hpp"
 #include "ember/data/wordlist.hpp"

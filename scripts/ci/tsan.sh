@@ -2,7 +2,7 @@
 # ThreadSanitizer run: builds libember and the multi-threaded test cases with
 # -fsanitize=thread (EMBER_SANITIZE=thread) and runs the [threads] cases, which cover the
 # thread pool, set_num_threads during work, backward from several threads, the
-# DataLoader's worker and inference on a shared module. Any report fails the run.
+# DataLoader's workers (one and several) and inference on a shared module. Any report fails the run.
 # Needs only what the normal build needs (g++ ships libtsan). Set
 # CMAKE_CXX_COMPILER_LAUNCHER=ccache in the environment to cache the compiles.
 set -euo pipefail

@@ -1,10 +1,11 @@
-// The DataLoader: index order, batching, and the background worker.
+// The DataLoader: index order, batching, and the background workers.
 //
-// The worker makes batches in order and hands them over through a queue bounded by
-// `prefetch`; the consumer takes them in order. Each epoch has its own worker thread,
-// started by begin() and joined before the next epoch starts or the loader goes away.
+// Workers make whole batches, each claiming the next batch number, and file them by
+// number; the consumer takes them in order, so batches do not depend on the number of
+// workers. Each epoch has its own worker threads, started by begin() and joined before
+// the next epoch starts or the loader goes away.
 //
-// Tensors do not cross between the threads: the worker copies each finished batch
+// Tensors do not cross between the threads: a worker copies each finished batch
 // into plain malloc'd buffers and frees its own tensors itself; the consumer wraps the
 // buffers as tensors with from_blob. A batch thus never shares memory with the
 // dataset's tensors. (Tensors could cross too: the caching allocator returns blocks
@@ -18,6 +19,7 @@
 #include <deque>
 #include <exception>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <new>
 #include <numeric>
@@ -82,20 +84,25 @@ struct DataLoader::Impl {
   std::shared_ptr<const Dataset> dataset;
   DataLoaderOptions options;
   std::mt19937_64 rng;
-  std::vector<int64_t> order;  // this epoch's indices; read by the worker, so only
+  std::vector<int64_t> order;  // this epoch's indices; read by the workers, so only
                                // changed while no worker runs
   int64_t batches = 0;
   int64_t next = 0;  // next batch to make (synchronous mode)
 
-  // Background mode.
-  std::thread worker;
+  // Background mode: each worker claims the next batch number, makes that batch and
+  // files it under its number; the consumer takes them by number, in order. A worker
+  // claims a batch only while fewer than prefetch * num_workers batches are ahead of
+  // the consumer, which bounds the memory held.
+  std::vector<std::thread> workers;
   std::mutex mutex;
-  std::condition_variable space;  // the worker waits for room in the queue
-  std::condition_variable ready;  // the consumer waits for a batch
-  std::deque<RawBatch> queue;
-  std::exception_ptr error;  // from the batch after the queued ones
-  bool finished = false;     // the worker has made its last batch (or failed)
-  bool stop = false;         // the consumer wants the worker gone
+  std::condition_variable space;  // workers wait for the consumer to fall less behind
+  std::condition_variable ready;  // the consumer waits for its next batch
+  std::map<int64_t, RawBatch> made;
+  int64_t to_claim = 0;   // next batch number a worker will claim
+  int64_t to_take = 0;    // next batch number the consumer will take
+  int64_t failed = -1;    // the first batch whose making threw, or -1
+  std::exception_ptr error;
+  bool stop = false;      // the consumer wants the workers gone
 
   Example make_batch(int64_t b) const {
     NoGradGuard no_grad;
@@ -111,51 +118,84 @@ struct DataLoader::Impl {
   }
 
   void run_worker() {
-    for (int64_t b = 0; b < batches; ++b) {
+    const int64_t ahead = options.prefetch() * options.num_workers();
+    for (;;) {
+      int64_t b;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        space.wait(lock, [&] { return stop || failed >= 0 || to_claim >= batches || to_claim - to_take < ahead; });
+        if (stop || failed >= 0 || to_claim >= batches) return;
+        b = to_claim++;
+      }
       RawBatch batch;
+      std::exception_ptr e;
       try {
         batch = to_raw(make_batch(b));
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        error = std::current_exception();
-        finished = true;
-        ready.notify_one();
-        return;
+        e = std::current_exception();
       }
-      std::unique_lock<std::mutex> lock(mutex);
-      space.wait(lock, [&] { return stop || static_cast<int64_t>(queue.size()) < options.prefetch(); });
-      if (stop) return;  // the batch is dropped here, on this thread
-      queue.push_back(std::move(batch));
-      ready.notify_one();
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stop) return;  // the batch is dropped here, on this thread
+        if (e) {
+          // Batches claimed before b still finish; none after it is claimed.
+          if (failed < 0 || b < failed) {
+            failed = b;
+            error = e;
+          }
+        } else {
+          made.emplace(b, std::move(batch));
+        }
+      }
+      ready.notify_all();
+      space.notify_all();
     }
-    std::lock_guard<std::mutex> lock(mutex);
-    finished = true;
-    ready.notify_one();
   }
 
-  void stop_worker() {
-    if (!worker.joinable()) return;
+  void stop_workers() {
+    if (workers.empty()) return;
     {
       std::lock_guard<std::mutex> lock(mutex);
       stop = true;
     }
-    space.notify_one();
-    worker.join();
-    queue.clear();
+    space.notify_all();
+    for (std::thread& w : workers) w.join();
+    workers.clear();
+    made.clear();
     error = nullptr;
+    failed = -1;
+  }
+
+  // This epoch's indices: 0..N-1, shuffled, or what the sampler gives.
+  void fill_order() {
+    const int64_t n = dataset->size();
+    order.clear();
+    if (const auto& sampler = options.sampler()) {
+      sampler->reset(static_cast<std::size_t>(n));
+      while (auto chunk = sampler->next(1024)) {
+        for (std::size_t i : *chunk) {
+          EMBER_CHECK(i < static_cast<std::size_t>(n), "DataLoader: the sampler gave index {} for a dataset of {} samples",
+                      i, n);
+          order.push_back(static_cast<int64_t>(i));
+        }
+      }
+    } else {
+      order.resize(static_cast<std::size_t>(n));
+      std::iota(order.begin(), order.end(), int64_t(0));
+      if (options.shuffle()) std::shuffle(order.begin(), order.end(), rng);
+    }
+    const int64_t bs = options.batch_size(), m = static_cast<int64_t>(order.size());
+    batches = options.drop_last() ? m / bs : (m + bs - 1) / bs;
   }
 
   void start_epoch() {
-    stop_worker();
-    const int64_t n = dataset->size();
-    order.resize(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), int64_t(0));
-    if (options.shuffle()) std::shuffle(order.begin(), order.end(), rng);
+    stop_workers();
+    fill_order();
     next = 0;
     if (options.num_workers() == 0 || batches == 0) return;
     stop = false;
-    finished = false;
-    worker = std::thread([this] { run_worker(); });
+    to_claim = to_take = 0;
+    for (int64_t w = 0; w < options.num_workers(); ++w) workers.emplace_back([this] { run_worker(); });
   }
 
   // The next batch into `out`; false at the end of the epoch.
@@ -165,23 +205,28 @@ struct DataLoader::Impl {
       out = make_batch(next++);
       return true;
     }
-    if (!worker.joinable()) return false;
+    if (workers.empty()) return false;
     std::unique_lock<std::mutex> lock(mutex);
-    ready.wait(lock, [&] { return !queue.empty() || finished; });
-    if (!queue.empty()) {
-      RawBatch raw = std::move(queue.front());
-      queue.pop_front();
-      space.notify_one();
+    if (to_take >= batches) {
       lock.unlock();
-      out = from_raw(raw);
-      return true;
+      stop_workers();
+      return false;
     }
-    std::exception_ptr e = error;
-    error = nullptr;
+    ready.wait(lock, [&] { return made.count(to_take) || failed == to_take; });
+    if (failed == to_take) {
+      std::exception_ptr e = error;
+      lock.unlock();
+      stop_workers();
+      std::rethrow_exception(e);
+    }
+    auto it = made.find(to_take);
+    RawBatch raw = std::move(it->second);
+    made.erase(it);
+    ++to_take;
     lock.unlock();
-    worker.join();
-    if (e) std::rethrow_exception(e);
-    return false;
+    space.notify_all();
+    out = from_raw(raw);
+    return true;
   }
 };
 
@@ -189,9 +234,9 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     : impl_(std::make_unique<Impl>()) {
   EMBER_CHECK(dataset != nullptr, "DataLoader: dataset is null");
   EMBER_CHECK(options.batch_size() >= 1, "DataLoader: batch_size must be at least 1, got {}", options.batch_size());
-  EMBER_CHECK(options.num_workers() == 0 || options.num_workers() == 1,
-              "DataLoader: num_workers must be 0 (no thread) or 1 (one background thread), got {}",
-              options.num_workers());
+  EMBER_CHECK(options.num_workers() >= 0, "DataLoader: num_workers must be >= 0, got {}", options.num_workers());
+  EMBER_CHECK(!(options.sampler() && options.shuffle()),
+              "DataLoader: sampler option is mutually exclusive with shuffle");
   EMBER_CHECK(options.prefetch() >= 1, "DataLoader: prefetch must be at least 1, got {}", options.prefetch());
   const int64_t n = dataset->size();
   EMBER_CHECK(n >= 0, "DataLoader: dataset size is negative ({})", n);
@@ -203,18 +248,19 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
     seed = static_cast<uint64_t>(randint(0, std::numeric_limits<int64_t>::max(), {1}).item<int64_t>());
   impl_->rng.seed(seed);
   const int64_t bs = options.batch_size();
-  impl_->batches = options.drop_last() ? n / bs : (n + bs - 1) / bs;
+  const int64_t m = options.sampler() ? static_cast<int64_t>(options.sampler()->size()) : n;
+  impl_->batches = options.drop_last() ? m / bs : (m + bs - 1) / bs;
   impl_->dataset = std::move(dataset);
   impl_->options = std::move(options);
 }
 
 DataLoader::~DataLoader() {
-  if (impl_) impl_->stop_worker();
+  if (impl_) impl_->stop_workers();
 }
 DataLoader::DataLoader(DataLoader&&) noexcept = default;
 DataLoader& DataLoader::operator=(DataLoader&& o) noexcept {
   if (this != &o) {
-    if (impl_) impl_->stop_worker();
+    if (impl_) impl_->stop_workers();
     impl_ = std::move(o.impl_);
   }
   return *this;

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "ember/data/dataset.hpp"
+#include "ember/data/samplers.hpp"
 
 namespace ember {
 namespace data {
@@ -33,12 +34,21 @@ struct DataLoaderOptions {
   // Leave out the last batch when it would be smaller than batch_size.
   DataLoaderOptions& drop_last(bool v) { drop_last_ = v; return *this; }
   bool drop_last() const { return drop_last_; }
-  // 1 (default): batches are made in one background thread; 0: in the consumer's
-  // thread when it asks for them. (PyTorch's default is 0; ember prepares ahead by
-  // default because it costs nothing and overlaps loading with training.)
+  // 1 (default): batches are made in one background thread; N > 1: in N threads, each
+  // making whole batches (the batches, and their order, are the same for every N);
+  // 0: in the consumer's thread when it asks for them. (PyTorch's default is 0; ember
+  // prepares ahead by default because it costs nothing and overlaps loading with
+  // training.)
   DataLoaderOptions& num_workers(int64_t v) { num_workers_ = v; return *this; }
   int64_t num_workers() const { return num_workers_; }
-  // How many finished batches the worker may hold ahead of the consumer.
+  // LibTorch's name for num_workers.
+  DataLoaderOptions& workers(int64_t v) { return num_workers(v); }
+  int64_t workers() const { return num_workers_; }
+  // Where the indices of each epoch come from; replaces shuffle (setting both is an
+  // error, as in PyTorch). Reset with the dataset's size at the start of every epoch.
+  DataLoaderOptions& sampler(std::shared_ptr<samplers::Sampler> s) { sampler_ = std::move(s); return *this; }
+  const std::shared_ptr<samplers::Sampler>& sampler() const { return sampler_; }
+  // How many finished batches each worker may hold ahead of the consumer.
   DataLoaderOptions& prefetch(int64_t v) { prefetch_ = v; return *this; }
   int64_t prefetch() const { return prefetch_; }
   // A collate function; when set, each batch is collate(get(i) for each index) instead
@@ -54,6 +64,7 @@ struct DataLoaderOptions {
   int64_t num_workers_ = 1;
   int64_t prefetch_ = 2;
   CollateFn collate_;
+  std::shared_ptr<samplers::Sampler> sampler_;
 };
 
 // Each range-for over the loader is one epoch. Shuffling follows one documented
@@ -114,6 +125,22 @@ class DataLoader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// LibTorch's torch::data::make_data_loader: a loader over a copy of the dataset whose
+// order comes from a sampler of type S made for the dataset's size (RandomSampler by
+// default, as in LibTorch).
+template <class S = samplers::RandomSampler, class D,
+          class = std::enable_if_t<std::is_base_of<Dataset, std::decay_t<D>>::value>>
+std::unique_ptr<DataLoader> make_data_loader(D&& dataset, DataLoaderOptions options = DataLoaderOptions()) {
+  const int64_t size = dataset.size();
+  options.sampler(std::make_shared<S>(size));
+  return std::make_unique<DataLoader>(std::forward<D>(dataset), std::move(options));
+}
+template <class S = samplers::RandomSampler, class D,
+          class = std::enable_if_t<std::is_base_of<Dataset, std::decay_t<D>>::value>>
+std::unique_ptr<DataLoader> make_data_loader(D&& dataset, int64_t batch_size) {
+  return make_data_loader<S>(std::forward<D>(dataset), DataLoaderOptions().batch_size(batch_size));
+}
 
 }  // namespace data
 }  // namespace ember
