@@ -19,6 +19,7 @@
 #include "ember/options.hpp"
 #include "ember/scalar.hpp"
 #include "ember/serialize.hpp"
+#include "ember/special.hpp"
 #include "ember/tensor.hpp"
 #include "ember/threads.hpp"
 #include "ember/version.hpp"
