@@ -240,3 +240,17 @@ TEST_CASE("Transformer modules reject wrong options and shapes", "[transformer]"
   REQUIRE_THROWS_WITH(model(ember::zeros({5, 2, 4}), ember::zeros({3, 2, 6})),
                       Contains("Transformer: the feature number of src [5, 2, 4] and tgt [3, 2, 6] must be equal to d_model 4"));
 }
+
+TEST_CASE("Transformer takes a custom encoder and decoder", "[transformer]") {
+  nn::TransformerEncoder enc(
+      nn::TransformerEncoderOptions(nn::TransformerEncoderLayerOptions(4, 2).dim_feedforward(6), 1));
+  nn::TransformerDecoder dec(
+      nn::TransformerDecoderOptions(nn::TransformerDecoderLayerOptions(4, 2).dim_feedforward(6), 1));
+  nn::Transformer model(nn::TransformerOptions(4, 2).custom_encoder(enc).custom_decoder(dec));
+  REQUIRE(model->encoder.get() == enc.get());
+  REQUIRE(model->decoder.get() == dec.get());
+  REQUIRE(model->parameters().size() == enc->parameters().size() + dec->parameters().size());
+  model->eval();
+  Tensor src = ember::randn({5, 2, 4}), tgt = ember::randn({3, 2, 4});
+  REQUIRE(values(model(src, tgt)) == values(dec(tgt, enc(src))));
+}

@@ -205,7 +205,8 @@ Tensor RNNBase::check_state(const Tensor& state, int64_t batch, int64_t features
   } else {
     EMBER_CHECK(state.dim() == 3 && state.size(0) == LD && state.size(1) == batch && state.size(2) == H,
                 "{}: expected {} of shape [{}, {}, {}] (num_layers * num_directions, batch, {}), got {}",
-                type_name(), what, LD, batch, H, options.proj_size() > 0 && features == options.proj_size() ? "proj_size" : "hidden_size", state.sizes());
+                type_name(), what, LD, batch, H, features == options.hidden_size() ? "hidden_size" : "proj_size",
+                state.sizes());
   }
   EMBER_CHECK(state.dtype() == like.dtype(), "{}: {} has dtype {} but the input has dtype {}", type_name(), what,
               state.dtype(), like.dtype());

@@ -69,9 +69,9 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(const TransformerEncode
     : Module("TransformerEncoderLayer"), options(options_) {
   const int64_t E = options.d_model();
   check_layer_options("TransformerEncoderLayer", E, options.nhead(), options.dim_feedforward(), options.dropout());
-  self_attn = register_module(
-      "self_attn", MultiheadAttention(
-                       MultiheadAttentionOptions(E, options.nhead()).dropout(options.dropout()).batch_first(options.batch_first())));
+  self_attn = register_module("self_attn", MultiheadAttention(MultiheadAttentionOptions(E, options.nhead())
+                                                                  .dropout(options.dropout())
+                                                                  .batch_first(options.batch_first())));
   linear1 = register_module("linear1", Linear(E, options.dim_feedforward()));
   dropout = register_module("dropout", Dropout(options.dropout()));
   linear2 = register_module("linear2", Linear(options.dim_feedforward(), E));
@@ -235,7 +235,8 @@ TransformerImpl::TransformerImpl(TransformerOptions options_) : Module("Transfor
                                       .batch_first(o.batch_first())
                                       .norm_first(o.norm_first()));
     LayerNorm norm(LayerNormOptions(o.d_model()).eps(o.layer_norm_eps()));
-    encoder = register_module("encoder", TransformerEncoder(TransformerEncoderOptions(layer, o.num_encoder_layers()).norm(norm)));
+    encoder = register_module("encoder",
+                              TransformerEncoder(TransformerEncoderOptions(layer, o.num_encoder_layers()).norm(norm)));
   }
   if (!o.custom_decoder().is_empty()) {
     decoder = register_module("decoder", o.custom_decoder());
@@ -248,7 +249,8 @@ TransformerImpl::TransformerImpl(TransformerOptions options_) : Module("Transfor
                                       .batch_first(o.batch_first())
                                       .norm_first(o.norm_first()));
     LayerNorm norm(LayerNormOptions(o.d_model()).eps(o.layer_norm_eps()));
-    decoder = register_module("decoder", TransformerDecoder(TransformerDecoderOptions(layer, o.num_decoder_layers()).norm(norm)));
+    decoder = register_module("decoder",
+                              TransformerDecoder(TransformerDecoderOptions(layer, o.num_decoder_layers()).norm(norm)));
   }
   reset_parameters();
 }
