@@ -7,6 +7,8 @@
 #include "ember/nn/module.hpp"
 #include "ember/nn/modules.hpp"
 #include "ember/nn/attention.hpp"
+#include "ember/nn/transformer.hpp"
+#include "ember/nn/embedding_bag.hpp"
 #include "ember/nn/rnn.hpp"
 #include "ember/nn/loss.hpp"
 #include "ember/nn/activation.hpp"

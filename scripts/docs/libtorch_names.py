@@ -53,7 +53,13 @@ def inline_functions(text):
 def libtorch_names(root):
     rows = []  # (section, libtorch name, key used to look ember up)
     for h in sorted((root / "nn/modules").rglob("*.h")):
-        for name in re.findall(r"TORCH_MODULE\((\w+)\)", read(h)):
+        text = read(h)
+        # TORCH_MODULE(Name), or a holder written by hand for its static from_pretrained
+        # (`class Embedding : public torch::nn::ModuleHolder<EmbeddingImpl>`).
+        names = re.findall(r"TORCH_MODULE\((\w+)\)", text)
+        names += [m.group(1) for m in re.finditer(r"class (\w+) : public torch::nn::ModuleHolder<(\w+)Impl>", text)
+                  if m.group(1) == m.group(2)]
+        for name in names:
             rows.append(("nn modules", f"torch::nn::{name}", ("module", name)))
     for h in sorted((root / "nn/functional").glob("*.h")):
         for name in inline_functions(read(h)):
@@ -108,7 +114,20 @@ class Ember:
         self.all = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")))
         # EMBER_MODULE(Name) and the headers' declaring macros (EMBER_PAD_MODULE(Name, ...), ...)
         self.modules = set(re.findall(r"EMBER_(?:\w+_)?MODULE\((\w+)[,)]", self.all))
-        fn_text = "\n".join(read(p) for p in sorted(inc.rglob("*.hpp")) if "functional" in p.name or p.name in ("functions.hpp",))
+        # Holders written by hand for a static member (Embedding::from_pretrained):
+        # `class Name : public ModuleHolder<NameImpl>`.
+        self.modules |= {m.group(1) for m in re.finditer(r"class (\w+) : public ModuleHolder<(\w+)Impl>", self.all)
+                         if m.group(1) == m.group(2)}
+        # The functional headers, and the `namespace functional` blocks of module headers
+        # that declare their functional op beside the module (embedding_bag).
+        fn_parts = []
+        for p in sorted(inc.rglob("*.hpp")):
+            text = read(p)
+            if "functional" in p.name or p.name in ("functions.hpp",):
+                fn_parts.append(text)
+            else:
+                fn_parts += re.findall(r"namespace functional \{(.*?)\}  // namespace functional", text, re.S)
+        fn_text = "\n".join(fn_parts)
         # Declared there, or brought in from ember:: (`using ember::relu;`): the elementwise
         # ops are declared by the op table's macros, so their names appear only that way.
         self.functional = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", fn_text))

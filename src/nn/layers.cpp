@@ -5,6 +5,7 @@
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/nn/functional.hpp"
+#include "ember/nn/functional_options.hpp"
 #include "ember/nn/init.hpp"
 #include "ember/nn/modules.hpp"
 #include "src/nn/conv_padding.hpp"
@@ -298,13 +299,30 @@ void EmbeddingImpl::reset_parameters() {
 Tensor EmbeddingImpl::forward(const Tensor& input) {
   if (input.dtype() != kInt64)
     throw Error(std::string("Embedding: expected int64 indices, got ") + dtype_name(input.dtype()));
-  return F::embedding(input, weight, options.padding_idx());
+  return F::embedding(input, weight,
+                      F::EmbeddingFuncOptions()
+                          .padding_idx(options.padding_idx())
+                          .max_norm(options.max_norm())
+                          .norm_type(options.norm_type())
+                          .scale_grad_by_freq(options.scale_grad_by_freq())
+                          .sparse(options.sparse()));
 }
 
 std::string EmbeddingImpl::extra_repr() const {
   std::string s = std::to_string(options.num_embeddings()) + ", " + std::to_string(options.embedding_dim());
   if (options.padding_idx()) s += ", padding_idx=" + std::to_string(*options.padding_idx());
+  if (options.max_norm()) s += ", max_norm=" + repr::py_float(*options.max_norm());
+  if (options.norm_type() != 2) s += ", norm_type=" + repr::py_float(options.norm_type());
+  if (options.scale_grad_by_freq()) s += ", scale_grad_by_freq=True";
+  if (options.sparse()) s += ", sparse=True";
   return s;
+}
+
+Embedding Embedding::from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& o) {
+  Embedding m(EmbeddingImpl::from_pretrained(embeddings, o.freeze(), o.padding_idx()));
+  m->options.max_norm(o.max_norm()).norm_type(o.norm_type()).scale_grad_by_freq(o.scale_grad_by_freq()).sparse(
+      o.sparse());
+  return m;
 }
 
 std::shared_ptr<EmbeddingImpl> EmbeddingImpl::from_pretrained(const Tensor& embeddings, bool freeze,
@@ -314,6 +332,8 @@ std::shared_ptr<EmbeddingImpl> EmbeddingImpl::from_pretrained(const Tensor& embe
                 (embeddings.defined() ? repr::shape_str(embeddings.sizes()) : std::string("undefined")));
   auto m = std::make_shared<EmbeddingImpl>(
       EmbeddingOptions(embeddings.size(0), embeddings.size(1)).padding_idx(padding_idx));
+  // The weight takes the embeddings' dtype, as PyTorch's Parameter(embeddings) does.
+  if (embeddings.is_floating_point()) m->to(embeddings.dtype());
   {
     NoGradGuard guard;
     m->weight.copy_(embeddings);

@@ -144,15 +144,23 @@ RNNBase::RNNBase(const char* type_name, const RNNOptions& options_, int64_t gate
               options.num_layers());
   EMBER_CHECK(options.dropout() >= 0 && options.dropout() <= 1, "{}: dropout must be in [0, 1], got {}", type_name,
               options.dropout());
+  const int64_t P = options.proj_size();
+  EMBER_CHECK(P == 0 || kind == CellKind::Lstm, "{}: proj_size is only supported for LSTM, got proj_size={}",
+              type_name, P);
+  EMBER_CHECK(P >= 0, "{}: proj_size should be a positive integer or zero to disable projections, got {}", type_name,
+              P);
+  EMBER_CHECK(P < options.hidden_size(), "{}: proj_size {} has to be smaller than hidden_size {}", type_name, P,
+              options.hidden_size());
   const int64_t H = options.hidden_size();
   const int64_t D = options.bidirectional() ? 2 : 1;
+  const int64_t out = P > 0 ? P : H;  // h's features
   for (int64_t l = 0; l < options.num_layers(); ++l) {
-    const int64_t in = l == 0 ? options.input_size() : D * H;
+    const int64_t in = l == 0 ? options.input_size() : D * out;
     for (int64_t d = 0; d < D; ++d) {
       const std::string suffix = "_l" + std::to_string(l) + (d == 1 ? "_reverse" : "");
       CellWeights w;
       w.w_ih = register_parameter("weight_ih" + suffix, ember::empty({gates * H, in}));
-      w.w_hh = register_parameter("weight_hh" + suffix, ember::empty({gates * H, H}));
+      w.w_hh = register_parameter("weight_hh" + suffix, ember::empty({gates * H, out}));
       flat_weights_.push_back(w.w_ih);
       flat_weights_.push_back(w.w_hh);
       if (options.bias()) {
@@ -160,6 +168,10 @@ RNNBase::RNNBase(const char* type_name, const RNNOptions& options_, int64_t gate
         w.b_hh = register_parameter("bias_hh" + suffix, ember::empty({gates * H}));
         flat_weights_.push_back(w.b_ih);
         flat_weights_.push_back(w.b_hh);
+      }
+      if (P > 0) {
+        w.w_hr = register_parameter("weight_hr" + suffix, ember::empty({P, H}));
+        flat_weights_.push_back(w.w_hr);
       }
       cells_.push_back(w);
     }
@@ -172,6 +184,7 @@ void RNNBase::reset_parameters() { init_uniform(flat_weights_, options.hidden_si
 std::string RNNBase::extra_repr() const {
   std::ostringstream s;
   s << options.input_size() << ", " << options.hidden_size();
+  if (options.proj_size() != 0) s << ", proj_size=" << options.proj_size();
   if (options.num_layers() != 1) s << ", num_layers=" << options.num_layers();
   if (!options.bias()) s << ", bias=" << py_bool(false);
   if (options.batch_first()) s << ", batch_first=" << py_bool(true);
@@ -180,10 +193,10 @@ std::string RNNBase::extra_repr() const {
   return s.str();
 }
 
-Tensor RNNBase::check_state(const Tensor& state, int64_t batch, bool unbatched, const char* what,
+Tensor RNNBase::check_state(const Tensor& state, int64_t batch, int64_t features, bool unbatched, const char* what,
                             const Tensor& like) const {
   const int64_t LD = options.num_layers() * (options.bidirectional() ? 2 : 1);
-  const int64_t H = options.hidden_size();
+  const int64_t H = features;
   if (!state.defined()) return ember::zeros({LD, batch, H}, like.dtype());
   if (unbatched) {
     EMBER_CHECK(state.dim() == 2 && state.size(0) == LD && state.size(1) == H,
@@ -191,8 +204,9 @@ Tensor RNNBase::check_state(const Tensor& state, int64_t batch, bool unbatched, 
                 state.sizes());
   } else {
     EMBER_CHECK(state.dim() == 3 && state.size(0) == LD && state.size(1) == batch && state.size(2) == H,
-                "{}: expected {} of shape [{}, {}, {}] (num_layers * num_directions, batch, hidden_size), got {}",
-                type_name(), what, LD, batch, H, state.sizes());
+                "{}: expected {} of shape [{}, {}, {}] (num_layers * num_directions, batch, {}), got {}",
+                type_name(), what, LD, batch, H, features == options.hidden_size() ? "hidden_size" : "proj_size",
+                state.sizes());
   }
   EMBER_CHECK(state.dtype() == like.dtype(), "{}: {} has dtype {} but the input has dtype {}", type_name(), what,
               state.dtype(), like.dtype());
@@ -210,8 +224,8 @@ RNNBase::Result RNNBase::run_packed(const PackedSequence& input, const Tensor& h
   const Tensor& sorted = input.sorted_indices();
   const Tensor& unsorted = input.unsorted_indices();
   // The states come in the caller's batch order; the packed rows are sorted by length.
-  Tensor h = check_state(h0, N, false, "h0", data);
-  Tensor c = kind_ == CellKind::Lstm ? check_state(c0, N, false, "c0", data) : Tensor();
+  Tensor h = check_state(h0, N, h_features(), false, "h0", data);
+  Tensor c = kind_ == CellKind::Lstm ? check_state(c0, N, options.hidden_size(), false, "c0", data) : Tensor();
   if (sorted.defined()) {
     h = h.index_select(1, sorted);
     if (c.defined()) c = c.index_select(1, sorted);
@@ -257,8 +271,8 @@ RNNBase::Result RNNBase::run_padded(const Tensor& input, const std::vector<int64
     r.output = std::get<0>(utils::rnn::pad_packed_sequence(r.packed, batch_first, 0.0, T));
     return r;
   } else {
-    Tensor h = check_state(h0, N, unbatched, "h0", x);
-    Tensor c = kind_ == CellKind::Lstm ? check_state(c0, N, unbatched, "c0", x) : Tensor();
+    Tensor h = check_state(h0, N, h_features(), unbatched, "h0", x);
+    Tensor c = kind_ == CellKind::Lstm ? check_state(c0, N, options.hidden_size(), unbatched, "c0", x) : Tensor();
     Tensor data = x.reshape({T * N, options.input_size()});
     RecurrentRun run = run_recurrent(kind_, cells_, options.num_layers(), options.bidirectional(),
                                      options.dropout(), is_training(), data, std::vector<int64_t>(T, N), h, c);

@@ -28,9 +28,20 @@ State narrow_state(const State& s, int64_t start, int64_t length) {
   return {s.h.narrow(0, start, length), s.c.defined() ? s.c.narrow(0, start, length) : Tensor()};
 }
 
+// An LSTM step with proj_size (PyTorch's LSTM with projections): the fused cell wants a
+// square w_hh, so the gates are composed here; h = W_hr (o * tanh(c)).
+State projected_lstm_step(const Tensor& x, const State& s, const CellWeights& w) {
+  Tensor gates = F::linear(x, w.w_ih, w.b_ih) + F::linear(s.h, w.w_hh, w.b_hh);
+  std::vector<Tensor> g = gates.chunk(4, 1);  // i, f, g, o
+  Tensor c = ember::sigmoid(g[1]) * s.c + ember::sigmoid(g[0]) * ember::tanh(g[2]);
+  Tensor h = ember::sigmoid(g[3]) * ember::tanh(c);
+  return {F::linear(h, w.w_hr), c};
+}
+
 State cell_step(CellKind kind, const Tensor& x, const State& s, const CellWeights& w) {
   switch (kind) {
     case CellKind::Lstm: {
+      if (w.w_hr.defined()) return projected_lstm_step(x, s, w);
       auto [h, c] = F::lstm_cell(x, s.h, s.c, w.w_ih, w.w_hh, w.b_ih, w.b_hh);
       return {h, c};
     }

@@ -240,6 +240,22 @@ struct EmbeddingOptions {
   EMBER_ARG(int64_t, embedding_dim);
   // A negative index counts from the end; that row starts at zero and gets no gradient.
   EMBER_ARG(std::optional<int64_t>, padding_idx);
+  // Rows the input picks whose norm_type-norm exceeds max_norm are renormalised in place
+  // (F::embedding). scale_grad_by_freq and sparse must stay false.
+  EMBER_ARG(std::optional<double>, max_norm);
+  EMBER_ARG(double, norm_type) = 2.;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
+};
+
+// LibTorch's Embedding::from_pretrained arguments.
+struct EmbeddingFromPretrainedOptions {
+  EMBER_ARG(bool, freeze) = true;  // the weight does not require grad
+  EMBER_ARG(std::optional<int64_t>, padding_idx);
+  EMBER_ARG(std::optional<double>, max_norm);
+  EMBER_ARG(double, norm_type) = 2.;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
 };
 
 // A lookup table: weight [num_embeddings, embedding_dim] ~ N(0, 1); int64 indices of
@@ -259,7 +275,16 @@ class EmbeddingImpl : public Module {
   EmbeddingOptions options;  // padding_idx made non-negative
   Tensor weight;
 };
-EMBER_MODULE(Embedding);
+
+// The holder, with LibTorch's Embedding::from_pretrained: a module over a copy of
+// embeddings [num, dim] (the padding row is kept as given, as PyTorch does).
+class Embedding : public ModuleHolder<EmbeddingImpl> {
+ public:
+  using ModuleHolder<EmbeddingImpl>::ModuleHolder;
+  Embedding(const ModuleHolder<EmbeddingImpl>& h)
+      : ModuleHolder<EmbeddingImpl>(detail::HolderCopyTag{}, h.module_ptr()) {}
+  static Embedding from_pretrained(const Tensor& embeddings, const EmbeddingFromPretrainedOptions& options = {});
+};
 
 // ---------------------------------------------------------------- normalization
 struct LayerNormOptions {

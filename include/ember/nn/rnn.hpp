@@ -100,6 +100,10 @@ class RNNOptions {
   EMBER_ARG(bool, batch_first) = false;
   EMBER_ARG(double, dropout) = 0.0;  // between layers, in training only
   EMBER_ARG(bool, bidirectional) = false;
+  // LSTM only: when positive, h is projected to proj_size features after each step
+  // (weight_hr_l{k} [proj_size, hidden_size]); h0, h_n and the output then have
+  // proj_size features, c0 and c_n keep hidden_size.
+  EMBER_ARG(int64_t, proj_size) = 0;
 };
 using LSTMOptions = RNNOptions;
 using GRUOptions = RNNOptions;
@@ -167,7 +171,8 @@ EMBER_MODULE(GRUCell);
 // when missing. output [T, N, D * hidden] (the last layer's h at every step, forward and
 // reverse halves side by side), h_n/c_n [num_layers * D, N, hidden].
 // Parameters named as PyTorch so state_dicts move both ways: weight_ih_l{k},
-// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, and the same with _reverse.
+// weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and weight_hr_l{k} with an LSTM's
+// proj_size), and the same with _reverse.
 //
 // Variable-length batches: forward(input, lengths, hx) or forward_with_packed_input.
 // Each sequence then runs as if alone: output steps past its length are zero, h_n/c_n
@@ -175,9 +180,10 @@ EMBER_MODULE(GRUCell);
 
 namespace detail {
 enum class CellKind { RnnTanh, RnnRelu, Lstm, Gru };
-// One layer in one direction; biases may be undefined.
+// One layer in one direction; biases may be undefined, w_hr (the LSTM projection) is
+// undefined without proj_size.
 struct CellWeights {
-  Tensor w_ih, w_hh, b_ih, b_hh;
+  Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
 };
 
 class RNNBase : public Module {
@@ -202,7 +208,11 @@ class RNNBase : public Module {
   Result run_packed(const PackedSequence& input, const Tensor& h0, const Tensor& c0);
 
  private:
-  Tensor check_state(const Tensor& state, int64_t batch, bool unbatched, const char* what, const Tensor& like) const;
+  // state [L * D, batch, features] (zeros when undefined).
+  Tensor check_state(const Tensor& state, int64_t batch, int64_t features, bool unbatched, const char* what,
+                     const Tensor& like) const;
+  // h's features: proj_size when projecting, hidden_size otherwise.
+  int64_t h_features() const { return options.proj_size() > 0 ? options.proj_size() : options.hidden_size(); }
   CellKind kind_;
   int64_t gates_;
   std::vector<Tensor> flat_weights_;
