@@ -94,6 +94,9 @@ Tensor max_unpool2d(const Tensor& input, const Tensor& indices, IntArrayRef kern
                     IntArrayRef padding = 0, const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
 Tensor max_unpool3d(const Tensor& input, const Tensor& indices, IntArrayRef kernel_size, IntArrayRef stride = {},
                     IntArrayRef padding = 0, const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
+using MaxUnpool1dFuncOptions = nn::MaxUnpool1dFuncOptions;
+using MaxUnpool2dFuncOptions = nn::MaxUnpool2dFuncOptions;
+using MaxUnpool3dFuncOptions = nn::MaxUnpool3dFuncOptions;
 Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const MaxUnpool1dFuncOptions& options);
 Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const MaxUnpool2dFuncOptions& options);
 Tensor max_unpool3d(const Tensor& input, const Tensor& indices, const MaxUnpool3dFuncOptions& options);

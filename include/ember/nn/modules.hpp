@@ -85,6 +85,7 @@ struct ConvOptions {
 };
 using Conv1dOptions = ConvOptions;
 using Conv2dOptions = ConvOptions;
+using Conv3dOptions = ConvOptions;
 
 struct ConvTransposeOptions {
   ConvTransposeOptions(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
@@ -99,7 +100,9 @@ struct ConvTransposeOptions {
   EMBER_ARG(bool, bias) = true;
   EMBER_ARG(IntOrTuple, dilation) = 1;
 };
+using ConvTranspose1dOptions = ConvTransposeOptions;
 using ConvTranspose2dOptions = ConvTransposeOptions;
+using ConvTranspose3dOptions = ConvTransposeOptions;
 
 namespace detail {
 // What the convolutions share: the sizes expanded to one per spatial dim, the weight
