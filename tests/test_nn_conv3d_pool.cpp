@@ -304,3 +304,44 @@ TEST_CASE("3-d convolution and pooling mistakes name the op and the shapes", "[n
   CHECK_THAT(error_of([&] { nn::MaxUnpool3d(nn::MaxUnpool3dOptions({2, 2})); }),
              Contains("MaxUnpool3d") && Contains("kernel_size"));
 }
+
+TEST_CASE("fold unfold and lp pooling give PyTorch values and gradients", "[nn3d]") {
+  Tensor x2 = seq({2, 2, 5, 6});
+  check_close(F::unfold(x2, {2, 3}, {1, 2}, {1, 0}, {2, 1}), {2, 12, 6}, V::k_unfold);
+  check_close(F::unfold(x2, F::UnfoldFuncOptions({2, 3}).dilation({1, 2}).padding({1, 0}).stride({2, 1})), {2, 12, 6},
+              V::k_unfold);
+  CHECK(F::unfold(x2[0], {2, 3}, {1, 2}, {1, 0}, {2, 1}).equal(F::unfold(x2, {2, 3}, {1, 2}, {1, 0}, {2, 1})[0]));
+  Tensor cols = seq({2, 8, 15}, 0.29, 0.2);
+  check_close(F::fold(cols, {5, 6}, 2, 1, {1, 0}, {2, 1}), {2, 2, 5, 6}, V::k_fold);
+  nn::Fold fold(nn::FoldOptions({5, 6}, 2).padding({1, 0}).stride({2, 1}));
+  check_close(fold->forward(cols), {2, 2, 5, 6}, V::k_fold);
+  nn::Unfold unfold(nn::UnfoldOptions({2, 3}).dilation({1, 2}).padding({1, 0}).stride({2, 1}));
+  check_close(unfold->forward(x2), {2, 12, 6}, V::k_unfold);
+  Tensor xp = seq({2, 3, 7}).abs() + 0.1;
+  check_close(F::lp_pool1d(xp, 3.0, 2, 1, true), {2, 3, 6}, V::k_lp1);
+  check_close(nn::LPPool1d(nn::LPPool1dOptions(3.0, 2).stride(1).ceil_mode(true))->forward(xp), {2, 3, 6}, V::k_lp1);
+  check_close(F::lp_pool2d(seq({2, 2, 5, 6}).abs() + 0.1, 1.5, {2, 3}, {2, 1}), {2, 2, 2, 4}, V::k_lp2);
+  check_close(F::lp_pool2d(seq({2, 2, 5, 6}), F::LPPool2dFuncOptions(2.0, 2)), {2, 2, 2, 3}, V::k_lp2_neg);
+
+  Fn u = [](const std::vector<Tensor>& v) { return F::unfold(v[0], {2, 3}, {1, 2}, {1, 0}, {2, 1}); };
+  CHECK(gradcheck2(u, {testing::leaf({1, 2, 4, 6})}));
+  Fn f = [](const std::vector<Tensor>& v) { return F::fold(v[0], {4, 5}, 2, 1, {1, 0}, {1, 2}); };
+  CHECK(gradcheck2(f, {testing::leaf({1, 8, 10})}));
+  Fn l = [](const std::vector<Tensor>& v) { return F::lp_pool2d(v[0], 2.5, 2, 1); };
+  CHECK(gradcheck2(l, {testing::leaf({1, 3, 4}, 0.5, 2.0)}));
+
+  // Strings printed by PyTorch 1.13 for the same modules.
+  CHECK(repr(nn::Fold(nn::FoldOptions({4, 5}, 2))) == "Fold(output_size=(4, 5), kernel_size=2, dilation=1, padding=0, stride=1)");
+  CHECK(repr(nn::Unfold(nn::UnfoldOptions({2, 3}).padding(1).stride(2))) ==
+        "Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=2)");
+  CHECK(repr(nn::LPPool1d(2.0, 3)) == "LPPool1d(norm_type=2.0, kernel_size=3, stride=None, ceil_mode=False)");
+  CHECK(repr(nn::LPPool2d(nn::LPPool2dOptions(1.5, {2, 3}).stride(1).ceil_mode(true))) ==
+        "LPPool2d(norm_type=1.5, kernel_size=(2, 3), stride=1, ceil_mode=True)");
+
+  CHECK_THAT(error_of([&] { F::unfold(ember::randn({5, 6}), 2); }), Contains("unfold") && Contains("[5, 6]"));
+  CHECK_THAT(error_of([&] { F::unfold(x2, 7); }), Contains("unfold") && Contains("[2, 2, 5, 6]"));
+  CHECK_THAT(error_of([&] { F::fold(cols, {5, 6}, 3); }), Contains("fold") && Contains("[2, 8, 15]"));
+  CHECK_THAT(error_of([&] { F::fold(cols, {5, 5}, 2, 1, {1, 0}, {2, 1}); }),
+             Contains("fold") && Contains("[2, 8, 15]") && Contains("blocks"));
+  CHECK_THAT(error_of([&] { F::lp_pool2d(x2, 2.0, {1, 2, 3}); }), Contains("lp_pool2d") && Contains("kernel_size"));
+}

@@ -41,4 +41,11 @@ wt1 = seq((3, 2, 3), 0.23, -0.4, torch.cos); b2 = torch.tensor([0.3, -0.7], dtyp
 out("ct1", F.conv_transpose1d(x1, wt1, b2, 2, 1, 1, 1, 2))
 wt3 = seq((2, 2, 2, 3, 2), 0.23, -0.4, torch.cos); b4b = torch.tensor([0.1, 0.2, 0.3, 0.4], dtype=torch.float64)
 out("ct3", F.conv_transpose3d(seq((1, 2, 3, 2, 3)), wt3, b4b, (2, 1, 3), (1, 0, 1), (1, 0, 2), 2, (1, 2, 1)))
+out("unfold", F.unfold(x2, (2, 3), (1, 2), (1, 0), (2, 1)))
+cols = seq((2, 8, 15), 0.29, 0.2)
+out("fold", F.fold(cols, (5, 6), 2, 1, (1, 0), (2, 1)))
+xp = seq((2, 3, 7)).abs() + 0.1
+out("lp1", F.lp_pool1d(xp, 3.0, 2, 1, True))
+out("lp2", F.lp_pool2d(seq((2, 2, 5, 6)).abs() + 0.1, 1.5, (2, 3), (2, 1)))
+out("lp2_neg", F.lp_pool2d(seq((2, 2, 5, 6)), 2.0, 2))
 print("}  // namespace conv3d_pool_values")

@@ -175,5 +175,54 @@ template class MaxUnpoolImpl<1>;
 template class MaxUnpoolImpl<2>;
 template class MaxUnpoolImpl<3>;
 
+// ---------------------------------------------------------------- fold, unfold, lp pooling
+
+FoldImpl::FoldImpl(const FoldOptions& o) : Module("Fold"), options(o) {
+  options.output_size().expand(2, "Fold", "output_size");
+  check_pool_sizes("Fold", 2, options.kernel_size(), options.stride(), options.padding());
+  options.dilation().expand(2, "Fold", "dilation");
+}
+Tensor FoldImpl::forward(const Tensor& input) { return F::fold(input, options); }
+std::string FoldImpl::extra_repr() const {
+  return "output_size=" + repr::py_int_or_tuple(options.output_size().values()) +
+         ", kernel_size=" + repr::py_int_or_tuple(options.kernel_size().values()) +
+         ", dilation=" + repr::py_int_or_tuple(options.dilation().values()) +
+         ", padding=" + repr::py_int_or_tuple(options.padding().values()) +
+         ", stride=" + repr::py_int_or_tuple(options.stride().values());
+}
+
+UnfoldImpl::UnfoldImpl(const UnfoldOptions& o) : Module("Unfold"), options(o) {
+  check_pool_sizes("Unfold", 2, options.kernel_size(), options.stride(), options.padding());
+  options.dilation().expand(2, "Unfold", "dilation");
+}
+Tensor UnfoldImpl::forward(const Tensor& input) { return F::unfold(input, options); }
+std::string UnfoldImpl::extra_repr() const {
+  return "kernel_size=" + repr::py_int_or_tuple(options.kernel_size().values()) +
+         ", dilation=" + repr::py_int_or_tuple(options.dilation().values()) +
+         ", padding=" + repr::py_int_or_tuple(options.padding().values()) +
+         ", stride=" + repr::py_int_or_tuple(options.stride().values());
+}
+
+template <int D>
+LPPoolImpl<D>::LPPoolImpl(const LPPoolOptions<D>& o) : Module("LPPool" + std::to_string(D) + "d"), options(o) {
+  std::string name = type_name();
+  check_pool_sizes(name.c_str(), D, options.kernel_size(), options.stride(), 0);
+}
+template <int D>
+Tensor LPPoolImpl<D>::forward(const Tensor& input) {
+  if constexpr (D == 1) return F::lp_pool1d(input, options);
+  if constexpr (D == 2) return F::lp_pool2d(input, options);
+}
+template <int D>
+std::string LPPoolImpl<D>::extra_repr() const {
+  // PyTorch prints a stride that was not given as None.
+  return "norm_type=" + repr::py_float(options.norm_type()) +
+         ", kernel_size=" + repr::py_int_or_tuple(options.kernel_size().values()) + ", stride=" +
+         (options.stride().empty() ? std::string("None") : repr::py_int_or_tuple(options.stride().values())) +
+         ", ceil_mode=" + repr::py_bool(options.ceil_mode());
+}
+template class LPPoolImpl<1>;
+template class LPPoolImpl<2>;
+
 }  // namespace nn
 }  // namespace ember

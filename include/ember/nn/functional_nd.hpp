@@ -1,6 +1,6 @@
 // torch.nn.functional's 3-d convolutions and poolings, the transposed 1-d and 3-d
 // convolutions, max pooling with its indices and its inverse max_unpool, fold / unfold
-// and power-average pooling. Included by ember/nn/functional.hpp.
+// and power-average pooling (lp_pool). Included by ember/nn/functional.hpp.
 //
 //   auto [y, idx] = F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2));
 //   Tensor z = F::max_unpool2d(y, idx, F::MaxUnpool2dFuncOptions(2).output_size({5, 5}));
@@ -100,6 +100,31 @@ using MaxUnpool3dFuncOptions = nn::MaxUnpool3dFuncOptions;
 Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const MaxUnpool1dFuncOptions& options);
 Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const MaxUnpool2dFuncOptions& options);
 Tensor max_unpool3d(const Tensor& input, const Tensor& indices, const MaxUnpool3dFuncOptions& options);
+
+// ---------------------------------------------------------------- fold / unfold
+// unfold: [N, C, H, W] (or [C, H, W]) to [N, C * kH * kW, L], one column per block, rows
+// ordered (c, i, j); fold: the adjoint, [N, C * kH * kW, L] to [N, C, output_size],
+// overlapping blocks summed. Composed of grouped (transposed) convolutions, so an
+// infinite input element makes its window's other rows NaN.
+Tensor unfold(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation = 1, IntArrayRef padding = 0,
+              IntArrayRef stride = 1);
+Tensor fold(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_size, IntArrayRef dilation = 1,
+            IntArrayRef padding = 0, IntArrayRef stride = 1);
+using FoldFuncOptions = FoldOptions;
+using UnfoldFuncOptions = UnfoldOptions;
+EMBER_ND_OPTIONS_FORM(Tensor, unfold, UnfoldFuncOptions)
+EMBER_ND_OPTIONS_FORM(Tensor, fold, FoldFuncOptions)
+
+// ---------------------------------------------------------------- power-average pooling
+// PyTorch's lp_pool: (window sum of x^norm_type)^(1 / norm_type), without padding.
+Tensor lp_pool1d(const Tensor& input, double norm_type, IntArrayRef kernel_size, IntArrayRef stride = {},
+                 bool ceil_mode = false);
+Tensor lp_pool2d(const Tensor& input, double norm_type, IntArrayRef kernel_size, IntArrayRef stride = {},
+                 bool ceil_mode = false);
+using LPPool1dFuncOptions = LPPool1dOptions;
+using LPPool2dFuncOptions = LPPool2dOptions;
+EMBER_ND_OPTIONS_FORM(Tensor, lp_pool1d, LPPool1dFuncOptions)
+EMBER_ND_OPTIONS_FORM(Tensor, lp_pool2d, LPPool2dFuncOptions)
 
 #undef EMBER_ND_OPTIONS_FORM
 #undef EMBER_ND_COMMA

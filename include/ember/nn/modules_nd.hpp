@@ -1,5 +1,5 @@
 // The 3-d convolution and pooling layers, the transposed 1-d and 3-d convolutions and
-// max unpooling. LibTorch's option structs and defaults; printing gives PyTorch's repr.
+// max unpooling, Fold / Unfold and LPPool1d / 2d. LibTorch's option structs and defaults; printing gives PyTorch's repr.
 // Each forward is the functional of the same name (ember/nn/functional_nd.hpp).
 //
 //   nn::Conv3d conv(nn::Conv3dOptions(1, 8, 3).padding(1));
@@ -120,6 +120,44 @@ extern template class MaxUnpoolImpl<3>;
 EMBER_MODULE(MaxUnpool1d);
 EMBER_MODULE(MaxUnpool2d);
 EMBER_MODULE(MaxUnpool3d);
+
+// ---------------------------------------------------------------- fold, unfold, lp pooling
+class FoldImpl : public Module {
+ public:
+  explicit FoldImpl(const FoldOptions& options);
+  FoldImpl(IntOrTuple output_size, IntOrTuple kernel_size)
+      : FoldImpl(FoldOptions(std::move(output_size), std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  FoldOptions options;
+};
+EMBER_MODULE(Fold);
+
+class UnfoldImpl : public Module {
+ public:
+  explicit UnfoldImpl(const UnfoldOptions& options);
+  UnfoldImpl(IntOrTuple kernel_size) : UnfoldImpl(UnfoldOptions(std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  UnfoldOptions options;
+};
+EMBER_MODULE(Unfold);
+
+template <int D>
+class LPPoolImpl : public Module {
+ public:
+  explicit LPPoolImpl(const LPPoolOptions<D>& options);
+  LPPoolImpl(double norm_type, IntOrTuple kernel_size) : LPPoolImpl(LPPoolOptions<D>(norm_type, std::move(kernel_size))) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  LPPoolOptions<D> options;
+};
+using LPPool1dImpl = LPPoolImpl<1>;
+using LPPool2dImpl = LPPoolImpl<2>;
+extern template class LPPoolImpl<1>;
+extern template class LPPoolImpl<2>;
+EMBER_MODULE(LPPool1d);
+EMBER_MODULE(LPPool2d);
 
 }  // namespace nn
 }  // namespace ember

@@ -86,6 +86,37 @@ using AdaptiveAvgPool1dOptions = AdaptivePoolOptions<1>;
 using AdaptiveMaxPool1dOptions = AdaptivePoolOptions<1>;
 using AdaptiveMaxPool2dOptions = AdaptivePoolOptions<2>;
 using AdaptiveAvgPool3dOptions = AdaptivePoolOptions<3>;
+
+// Power-average pooling: (sum over the window of x^norm_type)^(1 / norm_type).
+template <int D>
+struct LPPoolOptions {
+  LPPoolOptions(double norm_type, IntOrTuple kernel_size)
+      : norm_type_(norm_type), kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(double, norm_type);
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, stride);  // not given: kernel_size
+  EMBER_ARG(bool, ceil_mode) = false;
+};
+using LPPool1dOptions = LPPoolOptions<1>;
+using LPPool2dOptions = LPPoolOptions<2>;
+
+// Fold / Unfold: sliding blocks of a [N, C, H, W] image as columns, and back.
+struct FoldOptions {
+  FoldOptions(IntOrTuple output_size, IntOrTuple kernel_size)
+      : output_size_(std::move(output_size)), kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(IntOrTuple, output_size);
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, dilation) = 1;
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(IntOrTuple, stride) = 1;
+};
+struct UnfoldOptions {
+  UnfoldOptions(IntOrTuple kernel_size) : kernel_size_(std::move(kernel_size)) {}
+  EMBER_ARG(IntOrTuple, kernel_size);
+  EMBER_ARG(IntOrTuple, dilation) = 1;
+  EMBER_ARG(IntOrTuple, padding) = 0;
+  EMBER_ARG(IntOrTuple, stride) = 1;
+};
 using AdaptiveMaxPool3dOptions = AdaptivePoolOptions<3>;
 
 }  // namespace nn
