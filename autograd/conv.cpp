@@ -1,4 +1,5 @@
-// Convolutions: conv1d, conv2d, conv_transpose2d.
+// Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d (conv3d and
+// conv_transpose3d are composed of these in src/nn/conv3d.cpp).
 //
 // Three differentiable 4-D ops carry everything, and each one's backward is written with
 // the three of them, so create_graph gives gradients of any order:
@@ -234,6 +235,18 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     out[d] = (x.size(2 + d) - 1) * c.p.stride[d] - 2 * c.p.padding[d] + c.p.dilation[d] * (weight.size(2 + d) - 1) +
              c.output_padding[d] + 1;
   Tensor y = conv2d_input_op(x, weight, bias, out[0], out[1], c.p);
+  return c.batched ? y : y.squeeze(0);
+}
+
+// conv_transpose2d over [N, C, 1, L] with a [C_in, C_out / groups, 1, K] weight.
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+                        IntArrayRef padding, IntArrayRef output_padding, int64_t groups, IntArrayRef dilation) {
+  Checked c = check_conv("conv_transpose1d", 1, true, input, weight, bias, stride, padding, dilation, groups,
+                         output_padding);
+  Tensor x = (c.batched ? input : input.unsqueeze(0)).unsqueeze(2);
+  int64_t L = (x.size(3) - 1) * c.p.stride[1] - 2 * c.p.padding[1] + c.p.dilation[1] * (weight.size(2) - 1) +
+              c.output_padding[1] + 1;
+  Tensor y = conv2d_input_op(x, weight.unsqueeze(2), bias, 1, L, c.p).squeeze(2);
   return c.batched ? y : y.squeeze(0);
 }
 

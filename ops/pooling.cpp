@@ -239,6 +239,85 @@ Tensor max_pool2d_gather(const Tensor& g_, const Tensor& idx_) {
   return out;
 }
 
+namespace {
+template <class T>
+void max_pool_volume(const T* x, T* y, int64_t* idx, const std::array<int64_t, 3>& in,
+                     const std::array<int64_t, 3>& out, const Pool3dParams& p) {
+  for (int64_t od = 0; od < out[0]; ++od)
+    for (int64_t oh = 0; oh < out[1]; ++oh)
+      for (int64_t ow = 0; ow < out[2]; ++ow) {
+        int64_t d0 = od * p.stride[0] - p.padding[0], h0 = oh * p.stride[1] - p.padding[1];
+        int64_t w0 = ow * p.stride[2] - p.padding[2];
+        // A window of padding alone yields -inf and index -1, as in the 2-d kernel.
+        T m = -std::numeric_limits<T>::infinity();
+        int64_t mi = -1;
+        for (int64_t a = 0; a < p.kernel[0]; ++a) {
+          int64_t id = d0 + a * p.dilation[0];
+          if (id < 0 || id >= in[0]) continue;
+          for (int64_t b = 0; b < p.kernel[1]; ++b) {
+            int64_t ih = h0 + b * p.dilation[1];
+            if (ih < 0 || ih >= in[1]) continue;
+            for (int64_t c = 0; c < p.kernel[2]; ++c) {
+              int64_t iw = w0 + c * p.dilation[2];
+              if (iw < 0 || iw >= in[2]) continue;
+              int64_t i = (id * in[1] + ih) * in[2] + iw;
+              if (mi < 0) {
+                m = x[i], mi = i;
+              } else {
+                take_max(x[i], i, m, mi);
+              }
+            }
+          }
+        }
+        int64_t o = (od * out[1] + oh) * out[2] + ow;
+        y[o] = m;
+        idx[o] = mi;
+      }
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool3d(const Tensor& x_, const Pool3dParams& p) {
+  Tensor x = contiguous_of(x_);
+  std::array<int64_t, 3> in{x.size(-3), x.size(-2), x.size(-1)}, out{};
+  for (int d = 0; d < 3; ++d)
+    out[d] = pool_output_size(in[d], p.kernel[d], p.stride[d], p.padding[d], p.dilation[d], p.ceil_mode);
+  Shape shape = x.sizes().shape();
+  for (int d = 0; d < 3; ++d) shape[shape.size() - 3 + d] = out[d];
+  Tensor y = empty_tensor(shape, x.dtype()), idx = empty_tensor(shape, Dtype::Int64);
+  if (y.numel() == 0) return {y, idx};
+  int64_t vin = in[0] * in[1] * in[2], vout = out[0] * out[1] * out[2];
+  int64_t volumes = x.numel() / vin;
+  EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
+    const T* xp = x.data_ptr<T>();
+    T* yp = y.data_ptr<T>();
+    int64_t* ip = idx.data_ptr<int64_t>();
+    for_planes(volumes, vin, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) max_pool_volume(xp + c * vin, yp + c * vout, ip + c * vout, in, out, p);
+    });
+  });
+  return {y, idx};
+}
+
+Tensor max_unpool(const Tensor& x_, const Tensor& idx_, int64_t P) {
+  Tensor x = contiguous_of(x_), idx = contiguous_of(idx_);
+  Shape shape = x.sizes().shape();
+  shape.back() = P;
+  Tensor out = empty_tensor(shape, x.dtype());
+  if (out.numel() == 0) return out;
+  int64_t L = x.size(-1), planes = out.numel() / P;
+  EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
+    const T* xp = x.data_ptr<T>();
+    const int64_t* ip = idx.data_ptr<int64_t>();
+    T* o = out.data_ptr<T>();
+    for_planes(planes, P, [&](int64_t b, int64_t e) {
+      std::fill(o + b * P, o + e * P, T(0));
+      for (int64_t c = b; c < e; ++c)
+        for (int64_t i = 0; i < L; ++i) o[c * P + ip[c * L + i]] = xp[c * L + i];
+    });
+  });
+  return out;
+}
+
 // ---- averages ----
 
 namespace {
@@ -288,6 +367,7 @@ Tensor avg_pool_run(const Tensor& in_, int64_t H, int64_t W, int64_t Ho, int64_t
         [&](int64_t o) { return avg_span(o, H, p.kernel[0], p.stride[0], p.padding[0]); },
         [&](int64_t o) { return avg_span(o, W, p.kernel[1], p.stride[1], p.padding[1]); },
         [&](const Span& a, const Span& b) {
+          if (p.divisor_override != 0) return p.divisor_override;
           return p.count_include_pad ? a.padded * b.padded : (a.hi - a.lo) * (b.hi - b.lo);
         });
   });

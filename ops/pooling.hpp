@@ -19,6 +19,16 @@ struct Pool2dParams {
   std::array<int64_t, 2> dilation{1, 1};
   bool ceil_mode = false;
   bool count_include_pad = true;  // avg_pool2d only
+  int64_t divisor_override = 0;   // avg_pool2d only: when non-zero, every window's divisor
+};
+
+// A 3-d max pooling's window over the last three dims (depth, height, width).
+struct Pool3dParams {
+  std::array<int64_t, 3> kernel{1, 1, 1};
+  std::array<int64_t, 3> stride{1, 1, 1};
+  std::array<int64_t, 3> padding{0, 0, 0};
+  std::array<int64_t, 3> dilation{1, 1, 1};
+  bool ceil_mode = false;
 };
 
 // PyTorch's pooling output length: floor (or ceil) of (in + 2p - d(k - 1) - 1) / s, plus
@@ -33,6 +43,15 @@ std::tuple<Tensor, Tensor> max_pool2d(const Tensor& x, const Pool2dParams& p);
 Tensor max_pool2d_backward(const Tensor& gy, const Tensor& indices, int64_t H, int64_t W);
 // The adjoint of max_pool2d_backward: g [..., H, W] read at the indices (0 at index -1).
 Tensor max_pool2d_gather(const Tensor& g, const Tensor& indices);
+
+// max_pool2d over the last three dims [..., D, H, W]: the maxima and the flat index
+// ((d * H + h) * W + w) of each in its [D, H, W] volume.
+std::tuple<Tensor, Tensor> max_pool3d(const Tensor& x, const Pool3dParams& p);
+
+// max_unpool: a zero [..., P] tensor with x [..., L] written at indices [..., L] (each in
+// [0, P), checked by the caller). A later write to one index replaces an earlier one, as
+// PyTorch's CPU kernel does. Its gradient is max_pool2d_gather on [..., 1, P].
+Tensor max_unpool(const Tensor& x, const Tensor& indices, int64_t P);
 
 // Window averages; the divisor follows count_include_pad as PyTorch does.
 Tensor avg_pool2d(const Tensor& x, const Pool2dParams& p);

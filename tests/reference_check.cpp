@@ -284,6 +284,24 @@ const std::map<std::string, OpFn>& op_table() {
          return TensorList{F::conv_transpose2d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
                                                a.ints("output_padding"), a.integer("groups", 1))};
        }},
+      {"conv3d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv3d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                     a.ints("dilation"), a.integer("groups", 1))};
+       }},
+      {"conv_transpose1d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv_transpose1d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                               a.ints("output_padding"), a.integer("groups", 1))};
+       }},
+      {"conv_transpose3d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::conv_transpose3d(in.at(0), in.at(1), in.at(2), a.ints("stride"), a.ints("padding"),
+                                               a.ints("output_padding"), a.integer("groups", 1))};
+       }},
+      {"max_pool3d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::max_pool3d(in.at(0), a.ints("kernel_size"), a.ints("stride"), a.ints("padding"))};
+       }},
+      {"avg_pool3d", [](const TensorList& in, const Args& a) {
+         return TensorList{F::avg_pool3d(in.at(0), a.ints("kernel_size"), a.ints("stride"), a.ints("padding"))};
+       }},
       {"max_pool2d", [](const TensorList& in, const Args& a) {
          return TensorList{F::max_pool2d(in.at(0), a.ints("kernel_size"), a.ints("stride"), a.ints("padding"))};
        }},

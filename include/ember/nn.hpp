@@ -14,5 +14,6 @@
 #include "ember/nn/activation.hpp"
 #include "ember/nn/padding.hpp"
 #include "ember/nn/modules_extra.hpp"
+#include "ember/nn/modules_nd.hpp"
 #include "ember/nn/parameter_containers.hpp"
 #include "ember/nn/upsampling.hpp"

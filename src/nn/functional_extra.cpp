@@ -45,35 +45,31 @@ std::vector<int64_t> pair_of(int64_t first, IntArrayRef v, const char* op, const
 int64_t window_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
 int64_t window_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
-// Adaptive max pooling of the last dims.size() dims, one amax per output cell.
+// Adaptive max pooling of the last out.size() dims, one amax per output cell: the cells
+// of pooled dim k (and, recursively, of the dims after it) stacked in order.
+Tensor adaptive_max_from(const Tensor& input, const std::vector<int64_t>& out, std::size_t k) {
+  const int64_t n = static_cast<int64_t>(out.size());
+  if (k == out.size()) {
+    std::vector<int64_t> dims;
+    for (int64_t d = 1; d <= n; ++d) dims.push_back(-d);
+    return input.amax(dims);
+  }
+  const int64_t dim = input.dim() - n + static_cast<int64_t>(k), len = input.size(dim);
+  std::vector<Tensor> cells;
+  for (int64_t i = 0; i < out[k]; ++i) {
+    const int64_t s = window_start(i, len, out[k]);
+    cells.push_back(adaptive_max_from(input.narrow(dim, s, window_end(i, len, out[k]) - s), out, k + 1));
+  }
+  return ember::stack(cells, static_cast<int64_t>(k) - n);
+}
+
 Tensor adaptive_max(const Tensor& input, const std::vector<int64_t>& out, const char* op) {
   const int64_t n = static_cast<int64_t>(out.size());
   for (int64_t o : out)
     if (o <= 0) throw Error(std::string(op) + ": output_size must be positive, got " + repr::shape_str(out));
   for (int64_t d = input.dim() - n; d < input.dim(); ++d)
     if (input.size(d) == 0) throw Error(std::string(op) + ": input " + shape(input) + " has an empty pooled dim");
-  if (n == 1) {
-    const int64_t len = input.size(-1);
-    std::vector<Tensor> cells;
-    for (int64_t i = 0; i < out[0]; ++i) {
-      const int64_t s = window_start(i, len, out[0]);
-      cells.push_back(input.narrow(-1, s, window_end(i, len, out[0]) - s).amax({-1}));
-    }
-    return ember::stack(cells, -1);
-  }
-  const int64_t h = input.size(-2), w = input.size(-1);
-  std::vector<Tensor> rows;
-  for (int64_t i = 0; i < out[0]; ++i) {
-    const int64_t hs = window_start(i, h, out[0]);
-    Tensor band = input.narrow(-2, hs, window_end(i, h, out[0]) - hs);
-    std::vector<Tensor> cells;
-    for (int64_t j = 0; j < out[1]; ++j) {
-      const int64_t ws = window_start(j, w, out[1]);
-      cells.push_back(band.narrow(-1, ws, window_end(j, w, out[1]) - ws).amax({-2, -1}));
-    }
-    rows.push_back(ember::stack(cells, -1));
-  }
-  return ember::stack(rows, -2);
+  return adaptive_max_from(input, out, 0);
 }
 
 Tensor maybe_into_input(const Tensor& input, const Tensor& out, bool inplace) {
@@ -149,6 +145,16 @@ Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
       .squeeze(-2);
 }
 Tensor with_options::avg_pool1d(const Tensor& input, const AvgPool1dFuncOptions& o) {
+  if (o.divisor_override()) {
+    const char* op = "avg_pool1d";
+    Tensor x = as_2d(input, op);
+    std::vector<int64_t> st =
+        o.stride().empty() ? std::vector<int64_t>{} : pair_of(1, o.stride().values(), op, "stride");
+    return avg_pool2d(x, pair_of(1, o.kernel_size().values(), op, "kernel_size"), st,
+                      pair_of(0, o.padding().values(), op, "padding"), o.ceil_mode(), o.count_include_pad(),
+                      o.divisor_override())
+        .squeeze(-2);
+  }
   return functional::avg_pool1d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(), o.ceil_mode(),
                     o.count_include_pad());
 }
@@ -186,6 +192,19 @@ Tensor adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
 }
 Tensor with_options::adaptive_max_pool2d(const Tensor& input, const AdaptiveMaxPool2dFuncOptions& o) {
   return functional::adaptive_max_pool2d(input, o.output_size().values());
+}
+
+Tensor adaptive_max_pool3d(const Tensor& input, IntArrayRef output_size) {
+  const char* op = "adaptive_max_pool3d";
+  require_defined(input, op, "input");
+  if (input.dim() != 4 && input.dim() != 5)
+    throw Error(std::string(op) + ": expected a 4-d or 5-d input ([C, D, H, W] or [N, C, D, H, W]), got " +
+                shape(input));
+  if (output_size.size() != 1 && output_size.size() != 3)
+    throw Error(std::string(op) + ": output_size must be one number or three, got " + repr::shape_str(output_size));
+  std::vector<int64_t> out(3);
+  for (std::size_t d = 0; d < 3; ++d) out[d] = output_size.size() == 1 ? output_size[0] : output_size[d];
+  return adaptive_max(input, out, op);
 }
 
 // ---- normalization ----

@@ -38,7 +38,36 @@ Tensor conv2d_sizes(const Tensor& x, const Tensor& w, const Tensor& b, IntArrayR
                     int64_t g) {
   return conv2d(x, w, b, s, p, d, g);
 }
+Tensor conv3d_sizes(const Tensor& x, const Tensor& w, const Tensor& b, IntArrayRef s, IntArrayRef p, IntArrayRef d,
+                    int64_t g) {
+  return conv3d(x, w, b, s, p, d, g);
+}
 }  // namespace
+
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dFuncOptions& o) {
+  return conv_with_padding("conv3d", 3, input, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups(),
+                           conv3d_sizes);
+}
+
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              const PaddingMode& padding, IntArrayRef dilation, int64_t groups) {
+  return conv_with_padding("conv3d", 3, input, weight, bias, stride.vec(), ConvPadding(padding.text), dilation.vec(),
+                           groups, conv3d_sizes);
+}
+
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const ConvTranspose1dFuncOptions& o) {
+  const char* op = "conv_transpose1d";
+  return conv_transpose1d(input, weight, o.bias(), o.stride().expand(1, op, "stride"),
+                          o.padding().expand(1, op, "padding"), o.output_padding().expand(1, op, "output_padding"),
+                          o.groups(), o.dilation().expand(1, op, "dilation"));
+}
+
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const ConvTranspose3dFuncOptions& o) {
+  const char* op = "conv_transpose3d";
+  return conv_transpose3d(input, weight, o.bias(), o.stride().expand(3, op, "stride"),
+                          o.padding().expand(3, op, "padding"), o.output_padding().expand(3, op, "output_padding"),
+                          o.groups(), o.dilation().expand(3, op, "dilation"));
+}
 
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& o) {
   return conv_with_padding("conv1d", 1, input, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups(),
@@ -74,9 +103,14 @@ Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& o) {
                     o.dilation().values(), o.ceil_mode());
 }
 
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dFuncOptions& o) {
+  return max_pool2d_with_indices(input, o.kernel_size().values(), o.stride().values(), o.padding().values(),
+                                 o.dilation().values(), o.ceil_mode());
+}
+
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& o) {
   return avg_pool2d(input, o.kernel_size().values(), o.stride().values(), o.padding().values(), o.ceil_mode(),
-                    o.count_include_pad());
+                    o.count_include_pad(), o.divisor_override());
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptions& o) {

@@ -228,7 +228,7 @@ AvgPool2dImpl::AvgPool2dImpl(const AvgPool2dOptions& o) : Module("AvgPool2d"), o
 Tensor AvgPool2dImpl::forward(const Tensor& input) {
   check_pool_input(input, "AvgPool2d");
   return F::avg_pool2d(input, options.kernel_size().values(), options.stride().values(), options.padding().values(),
-                       options.ceil_mode(), options.count_include_pad());
+                       options.ceil_mode(), options.count_include_pad(), options.divisor_override());
 }
 
 std::string AvgPool2dImpl::extra_repr() const {

@@ -41,7 +41,8 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
 Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
                   IntArrayRef dilation = 1, bool ceil_mode = false);
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {}, IntArrayRef padding = 0,
-                  bool ceil_mode = false, bool count_include_pad = true);
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size);
 
 // ---- activations beyond ember/functions.hpp ----
@@ -122,3 +123,4 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 #include "ember/nn/functional_loss.hpp"
 #include "ember/nn/functional_extra.hpp"  // activations, padding modes, 1-d pooling, more norms
 #include "ember/nn/functional_upsampling.hpp"  // interpolate
+#include "ember/nn/functional_nd.hpp"  // 3-d conv and pooling, unpooling, fold

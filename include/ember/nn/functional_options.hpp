@@ -33,6 +33,7 @@ struct ConvFuncOptions {
 };
 using Conv1dFuncOptions = ConvFuncOptions<1>;
 using Conv2dFuncOptions = ConvFuncOptions<2>;
+using Conv3dFuncOptions = ConvFuncOptions<3>;
 
 template <std::size_t Dims>
 struct ConvTransposeFuncOptions {
@@ -43,10 +44,13 @@ struct ConvTransposeFuncOptions {
   EMBER_ARG(int64_t, groups) = 1;
   EMBER_ARG(IntOrTuple, dilation) = 1;
 };
+using ConvTranspose1dFuncOptions = ConvTransposeFuncOptions<1>;
 using ConvTranspose2dFuncOptions = ConvTransposeFuncOptions<2>;
+using ConvTranspose3dFuncOptions = ConvTransposeFuncOptions<3>;
 
 Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dFuncOptions& options);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dFuncOptions& options);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dFuncOptions& options);
 // PyTorch's padding="same" / "valid" in the positional form (or ember::kSame, kValid).
 // Its own type, so that a size of 0 never converts to a string through a null pointer.
 struct PaddingMode {
@@ -61,13 +65,18 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
               const PaddingMode& padding, IntArrayRef dilation = 1, int64_t groups = 1);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               const PaddingMode& padding, IntArrayRef dilation = 1, int64_t groups = 1);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              const PaddingMode& padding, IntArrayRef dilation = 1, int64_t groups = 1);
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const ConvTranspose1dFuncOptions& options);
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dFuncOptions& options);
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const ConvTranspose3dFuncOptions& options);
 
 // ---- pooling
 using MaxPool2dFuncOptions = MaxPool2dOptions;
 using AvgPool2dFuncOptions = AvgPool2dOptions;
 using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
 Tensor max_pool2d(const Tensor& input, const MaxPool2dFuncOptions& options);
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dFuncOptions& options);
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dFuncOptions& options);
 Tensor adaptive_avg_pool2d(const Tensor& input, const AdaptiveAvgPool2dFuncOptions& options);
 

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ember/enum.hpp"
@@ -84,6 +85,7 @@ struct ConvOptions {
 };
 using Conv1dOptions = ConvOptions;
 using Conv2dOptions = ConvOptions;
+using Conv3dOptions = ConvOptions;
 
 struct ConvTransposeOptions {
   ConvTransposeOptions(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
@@ -98,7 +100,9 @@ struct ConvTransposeOptions {
   EMBER_ARG(bool, bias) = true;
   EMBER_ARG(IntOrTuple, dilation) = 1;
 };
+using ConvTranspose1dOptions = ConvTransposeOptions;
 using ConvTranspose2dOptions = ConvTransposeOptions;
+using ConvTranspose3dOptions = ConvTransposeOptions;
 
 namespace detail {
 // What the convolutions share: the sizes expanded to one per spatial dim, the weight
@@ -175,6 +179,8 @@ class MaxPool2dImpl : public Module {
   explicit MaxPool2dImpl(const MaxPool2dOptions& options);
   MaxPool2dImpl(IntOrTuple kernel_size) : MaxPool2dImpl(MaxPool2dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
+  // The output and, per output, the flat index (h * W + w) of its maximum in its plane.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   std::string extra_repr() const override;
   MaxPool2dOptions options;
 };
@@ -187,6 +193,7 @@ struct AvgPool2dOptions {
   EMBER_ARG(IntOrTuple, padding) = 0;
   EMBER_ARG(bool, ceil_mode) = false;
   EMBER_ARG(bool, count_include_pad) = true;
+  EMBER_ARG(std::optional<int64_t>, divisor_override);  // when given, every window's divisor
 };
 
 class AvgPool2dImpl : public Module {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,8 @@ class MaxPool1dImpl : public Module {
   explicit MaxPool1dImpl(const MaxPool1dOptions& options);
   MaxPool1dImpl(IntOrTuple kernel_size) : MaxPool1dImpl(MaxPool1dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
+  // The output and, per output, the index of its maximum along L.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   std::string extra_repr() const override;
   MaxPool1dOptions options;
 };
