@@ -96,12 +96,9 @@ Tensor floor(Ref x) { return unary("floor", k::floor, x, Saves::Nothing, [](Ref 
 Tensor ceil(Ref x) { return unary("ceil", k::ceil, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
 Tensor round(Ref x) { return unary("round", k::round, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
 Tensor trunc(Ref x) { return unary("trunc", k::trunc, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
-Tensor frac(Ref x) {
-  // PyTorch has no frac of an integer tensor (it would be all zeros).
-  EMBER_CHECK(!x.defined() || is_floating_point(x.dtype()), "frac: expected a floating-point tensor, got {} of shape {}",
-              x.dtype(), x.sizes());
-  return unary("frac", k::frac, x, Saves::Nothing, [](Ref g, Ref) { return g; });
-}
+// As every FloatOnly row, an integer input computes in the default float dtype (all
+// zeros here); PyTorch refuses frac of an integer tensor instead.
+Tensor frac(Ref x) { return unary("frac", k::frac, x, Saves::Nothing, [](Ref g, Ref) { return g; }); }
 Tensor sign(Ref x) { return unary("sign", k::sign, x, Saves::Nothing, [](Ref g, Ref) { return ember::zeros_like(g); }); }
 
 // ---- one input, with arguments ----
