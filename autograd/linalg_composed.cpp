@@ -174,6 +174,92 @@ Tensor matrix_power(const Tensor& A, int64_t n) {
   return result;
 }
 
+Tensor multi_dot(const std::vector<Tensor>& tensors) {
+  const char* op = "linalg.multi_dot";
+  EMBER_CHECK(tensors.size() >= 2, "{}: expected at least 2 tensors but got {}", op, tensors.size());
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    detail::check_defined(tensors[i], op, "tensor");
+    bool end = i == 0 || i + 1 == tensors.size();
+    EMBER_CHECK(tensors[i].dim() == 2 || (end && tensors[i].dim() == 1),
+                "{}: tensor {} must be 2D{} but got {}D (shape {})", op, i, end ? " or 1D" : "", tensors[i].dim(),
+                tensors[i].sizes());
+  }
+  Tensor result = tensors[0];
+  for (std::size_t i = 1; i < tensors.size(); ++i) result = matmul(result, tensors[i]);
+  return result;
+}
+
+Tensor matrix_exp(const Tensor& A) {
+  const char* op = "linalg.matrix_exp";
+  k::check_matrix(A, op, true);
+  int64_t n = A.size(-1);
+  Tensor eye = ember::eye(n, A.dtype());
+  if (A.numel() == 0) return A + eye;
+  // Halve A s times so that every matrix has a 1-norm of at most 1/2, where 18 Taylor
+  // terms leave an error far below the dtype's precision; then square s times.
+  double largest = 0;
+  {
+    NoGradGuard no_grad;
+    largest = ember::amax(ember::sum(ember::abs(A), {-2})).item<double>();
+  }
+  int s = std::isfinite(largest) && largest > 0.5 ? static_cast<int>(std::ceil(std::log2(largest / 0.5))) : 0;
+  Tensor x = s > 0 ? A * std::ldexp(1.0, -s) : A;
+  Tensor term = x, result = x + eye;
+  for (int k = 2; k <= 18; ++k) {
+    term = matmul(term, x) * (1.0 / k);
+    result = result + term;
+  }
+  for (int i = 0; i < s; ++i) result = matmul(result, result);
+  return result;
+}
+
+Tensor tensorinv(const Tensor& A, int64_t ind) {
+  const char* op = "linalg.tensorinv";
+  detail::check_defined(A, op, "A");
+  EMBER_CHECK(ind > 0 && ind <= A.dim(), "{}: Expected a strictly positive integer ind no larger than the number of "
+              "dims, but got ind {} for shape {}", op, ind, A.sizes());
+  std::vector<int64_t> rows(A.sizes().begin(), A.sizes().begin() + ind), cols(A.sizes().begin() + ind, A.sizes().end());
+  int64_t r = detail::numel_of(rows), c = detail::numel_of(cols);
+  EMBER_CHECK(r == c, "{}: Expected self to satisfy the requirement prod(self.shape[ind:]) == prod(self.shape[:ind]), "
+              "but got {} != {} (shape {}, ind {})", op, c, r, A.sizes(), ind);
+  std::vector<int64_t> shape = cols;
+  shape.insert(shape.end(), rows.begin(), rows.end());
+  return inv(A.reshape({r, c})).reshape(shape);
+}
+
+Tensor tensorsolve(const Tensor& A, const Tensor& B, std::optional<IntArrayRef> dims) {
+  const char* op = "linalg.tensorsolve";
+  detail::check_defined(A, op, "A");
+  detail::check_defined(B, op, "B");
+  Tensor a = A;
+  if (dims) {
+    uint64_t moved = detail::dim_mask(A, *dims, op);
+    std::vector<int64_t> perm;
+    for (int64_t d = 0; d < A.dim(); ++d)
+      if (!((moved >> d) & 1)) perm.push_back(d);
+    for (int64_t d : *dims) perm.push_back(detail::wrap_dim(A, d, op));
+    a = A.permute(perm);
+  }
+  EMBER_CHECK(a.dim() >= B.dim(), "{}: A must have at least as many dims as B, but got shapes {} and {}", op,
+              A.sizes(), B.sizes());
+  for (int64_t d = 0; d < B.dim(); ++d)
+    EMBER_CHECK(a.size(d) == B.size(d), "{}: the leading dims of A must be B's shape, but got shapes {} and {}", op,
+                a.sizes(), B.sizes());
+  std::vector<int64_t> x_shape(a.sizes().begin() + B.dim(), a.sizes().end());
+  int64_t rows = B.numel(), cols = detail::numel_of(x_shape);
+  EMBER_CHECK(rows == cols, "{}: Expected self to satisfy the requirement prod(result.shape) == prod(other.shape), "
+              "but got {} != {} (shapes {} and {})", op, cols, rows, A.sizes(), B.sizes());
+  return solve(a.reshape({rows, cols}), B.reshape({rows})).reshape(x_shape);
+}
+
+Tensor linalg_det(const Tensor& A) { return linalg::det(A); }
+Tensor linalg_norm(const Tensor& A, std::optional<Scalar> ord, std::optional<IntArrayRef> dim, bool keepdim) {
+  return linalg::norm(A, ord, dim, keepdim);
+}
+Tensor linalg_norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> dim, bool keepdim) {
+  return linalg::norm(A, ord, dim, keepdim);
+}
+
 Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol) {
   k::check_matrix(A, "linalg.pinv", false);
   auto [u, s, vh] = svd(A, false);
@@ -203,5 +289,13 @@ Tensor inverse(const Tensor& A) { return linalg::inv(A); }
 Tensor cholesky(const Tensor& A, bool upper) { return linalg::cholesky(A, upper); }
 Tensor matrix_power(const Tensor& A, int64_t n) { return linalg::matrix_power(A, n); }
 Tensor pinverse(const Tensor& A, double rcond) { return linalg::pinv(A, 0.0, rcond); }
+
+Tensor Tensor::det() const { return ember::det(*this); }
+Tensor Tensor::logdet() const { return ember::logdet(*this); }
+std::tuple<Tensor, Tensor> Tensor::slogdet() const { return ember::slogdet(*this); }
+Tensor Tensor::inverse() const { return ember::inverse(*this); }
+Tensor Tensor::cholesky(bool upper) const { return ember::cholesky(*this, upper); }
+Tensor Tensor::matrix_power(int64_t n) const { return ember::matrix_power(*this, n); }
+Tensor Tensor::pinverse(double rcond) const { return ember::pinverse(*this, rcond); }
 
 }  // namespace ember

@@ -37,16 +37,27 @@ Tensor qr_backward_tall(const Tensor& gq, const Tensor& gr, const Tensor& q, con
   return times_inverse_transpose(gq + matmul(q, copy_lower_to_upper(m)), r);
 }
 
+// The cofactor matrix of A, also for a singular A, through A = U S Vh:
+// cof(A) = det(U) det(Vh) U diag(p) Vh with p_i the product of the s_j, j != i.
+Tensor cofactors_by_svd(const Tensor& a) {
+  auto [u, s, vh] = svd(a, false);
+  Tensor sign = (k::det(u.detach()) * k::det(vh.detach())).unsqueeze(-1).unsqueeze(-1);
+  Tensor eye = ember::eye(s.size(-1), s.dtype());
+  Tensor others = ember::prod(s.unsqueeze(-2) * (1 - eye) + eye, -1);  // p_i: s_i replaced by 1
+  return sign * matmul(u * others.unsqueeze(-2), vh);
+}
+
 }  // namespace
 
 Tensor det(const Tensor& A) {
   Tensor d = k::det(A);
   if (needs_grad(A))
     record("linalg_det", {A}, {&d}, {save(A), save_output(d)}, [](const Grads& g, Ctx& c) {
-      // d det / dA = det(A) A^{-T}. A singular A has no inverse: its cofactor matrix is
-      // not computed here, and inv's error says so.
-      Tensor scale = (g[0] * c.saved(1)).unsqueeze(-1).unsqueeze(-1);
-      return Grads{scale * inv(c.saved(0)).mT()};
+      Tensor a = c.saved(0), dt = c.saved(1);
+      // d det / dA is the cofactor matrix: det(A) A^{-T} when A is invertible.
+      if (!ember::any(ember::eq(dt.detach(), 0)).item<bool>())
+        return Grads{(g[0] * dt).unsqueeze(-1).unsqueeze(-1) * inv(a).mT()};
+      return Grads{g[0].unsqueeze(-1).unsqueeze(-1) * cofactors_by_svd(a)};
     });
   return d;
 }
@@ -71,6 +82,35 @@ Tensor inv(const Tensor& A) {
   return y;
 }
 
+namespace {
+
+// A X = B for a batch of matrices B (no vector rule): the recorded op.
+Tensor solve_matrices(const Tensor& A, const Tensor& B, const char* op) {
+  Tensor x = k::solve(A, B, op);
+  if (needs_grad(A, B))
+    record("linalg_solve", {A, B}, {&x}, {save(A), save_output(x)}, [](const Grads& g, Ctx& c) {
+      // gB = A^{-T} g; gA = -gB X^T. The node sums broadcast batch dims back.
+      Tensor gb = solve_matrices(c.saved(0).mT(), g[0], "linalg.solve");
+      Tensor ga = c.needs(0) ? -matmul(gb, c.saved(1).mT()) : Tensor();
+      return Grads{ga, c.needs(1) ? gb : Tensor()};
+    });
+  return x;
+}
+
+}  // namespace
+
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular) {
+  const char* op = "linalg.solve_triangular";
+  k::check_matrix(A, op, true);
+  detail::check_defined(B, op, "B");
+  EMBER_CHECK(B.dim() >= 2, "{}: The input tensor B must have at least 2 dimensions, but it has shape {}", op,
+              B.sizes());
+  // Only the triangle counts (so its gradient is triangular too, as in PyTorch).
+  Tensor tri = upper ? A.triu(unitriangular ? 1 : 0) : A.tril(unitriangular ? -1 : 0);
+  if (unitriangular) tri = tri + ember::eye(A.size(-1), A.dtype());
+  return left ? solve_matrices(tri, B, op) : solve_matrices(tri.mT(), B.mT(), op).mT();
+}
+
 Tensor solve(const Tensor& A, const Tensor& B) {
   k::check_matrix(A, "linalg.solve", true);
   detail::check_defined(B, "linalg.solve", "B");
@@ -80,16 +120,8 @@ Tensor solve(const Tensor& A, const Tensor& B) {
     vector = true;
     for (int64_t d = 0; d < B.dim(); ++d) vector = vector && B.size(d) == A.size(d);
   }
-  if (vector) return solve(A, B.unsqueeze(-1)).squeeze(-1);
-  Tensor x = k::solve(A, B);
-  if (needs_grad(A, B))
-    record("linalg_solve", {A, B}, {&x}, {save(A), save_output(x)}, [](const Grads& g, Ctx& c) {
-      // gB = A^{-T} g; gA = -gB X^T. The node sums broadcast batch dims back.
-      Tensor gb = solve(c.saved(0).mT(), g[0]);
-      Tensor ga = c.needs(0) ? -matmul(gb, c.saved(1).mT()) : Tensor();
-      return Grads{ga, c.needs(1) ? gb : Tensor()};
-    });
-  return x;
+  if (vector) return solve_matrices(A, B.unsqueeze(-1), "linalg.solve").squeeze(-1);
+  return solve_matrices(A, B, "linalg.solve");
 }
 
 Tensor cholesky(const Tensor& A, bool upper) {

@@ -59,6 +59,16 @@ TEST_CASE("linalg det, slogdet, inv, solve and cholesky match PyTorch", "[linalg
   Tensor S = ember::stack({A3(), W3()});
   check_close(la::det(S), {2}, {44.0, 16.0});
   check_close(ember::det(W3()), {}, {16.0});
+  check_close(W3().det(), {}, {16.0});
+  check_close(W3().inverse(), {3, 3}, {0.25, -0.125, 0.375, 0.375, 0.0625, -0.1875, -0.125, 0.3125, 0.0625});
+  check_close(W3().logdet(), {}, {2.772588722239781});
+  check_close(std::get<1>(W3().slogdet()), {}, {2.772588722239781});
+  check_close(A3().cholesky(), {3, 3}, {2.0, 0.0, 0.0, 0.5, 1.6583123951777, 0.0, 1.0, 0.0, 2.0});
+  check_close(W3().matrix_power(3), {3, 3}, {13.0, 0.0, 18.0, 18.0, 4.0, 0.0, 0.0, 12.0, 4.0});
+  check_close(T43().pinverse(), {3, 4},
+              {-0.948948948948948, -0.06306306306306288, 0.29429429429429405, 0.1411411411411407, 0.13213213213213193,
+               0.07207207207207203, -0.003003003003002897, -0.3993993993993996, 0.549549549549549,
+               0.027027027027026952, -0.12612612612612603, 0.22522522522522567});
   check_close(la::det(W3().to(ember::kFloat32)), {}, {16.0}, 1e-5);
   auto [sign, logabs] = la::slogdet(-W3());
   check_close(sign, {}, {-1.0});
@@ -188,6 +198,14 @@ TEST_CASE("linalg norms, cross and matrix_power match PyTorch", "[linalg]") {
 
 TEST_CASE("linalg gradients of det, inv, solve, cholesky match finite differences", "[linalg]") {
   check_grad("det", [](const std::vector<Tensor>& x) { return la::det(x[0]); }, {well_conditioned({2, 3, 3})});
+  {
+    // At a singular matrix the gradient is the cofactor matrix: central differences of
+    // torch.linalg.det in PyTorch 1.13 (step 1e-6) at S = [[1,2,3],[2,4,6],[1,0,1]]. (PyTorch
+    // 1.13's own backward gives zeros here, which the differences contradict.)
+    Tensor s = mat({1, 2, 3, 2, 4, 6, 1, 0, 1}, {3, 3}).requires_grad_(true);
+    la::det(s).backward();
+    check_close(s.grad(), {3, 3}, {4.0, 4.0, -4.0, -2.0, -2.0, 2.0, 0.0, 0.0, 0.0}, 1e-9);
+  }
   check_grad("slogdet", [](const std::vector<Tensor>& x) { return std::get<1>(la::slogdet(x[0])); },
              {well_conditioned({3, 3})});
   check_grad("logdet", [](const std::vector<Tensor>& x) { return ember::logdet(x[0]); }, {well_conditioned({3, 3})});
@@ -297,4 +315,49 @@ TEST_CASE("torch.linalg errors name the op and the shapes", "[linalg]") {
   Tensor x = leaf({4, 3});
   CHECK_THAT(error_of([&] { std::get<1>(la::qr(x, "r")).sum().backward(); }), Contains("mode='r'"));
   CHECK_THAT(error_of([&] { std::get<0>(la::qr(x, "complete")).sum().backward(); }), Contains("mode='complete'"));
+}
+
+TEST_CASE("linalg solve_triangular, matrix_exp, multi_dot, tensorinv and tensorsolve match PyTorch", "[linalg]") {
+  // PyTorch 1.13, float64, with A, W, B as at the top of the file and
+  // X = arange(1, 17).reshape(2, 2, 2, 2) + 5 * eye(4).reshape(2, 2, 2, 2).
+  check_close(la::solve_triangular(W3(), B32(), true), {3, 2}, {25.0, 30.0, -12.0, -14.0, 5.0, 6.0});
+  check_close(la::solve_triangular(W3(), B32().mT(), false, false, true), {2, 3}, {-9.0, 8.0, 5.0, -10.0, 10.0, 6.0});
+  check_close(la::matrix_exp(W3()), {3, 3},
+              {7.895516734644893, 5.453825092957969, 7.7747971369496955, 7.774797136949694, 4.008118166170045,
+               8.180737639436954, 5.453825092957969, 2.4562855448208114, 4.008118166170045},
+              1e-12);
+  check_close(la::matrix_exp(W3() * 0.1), {3, 3},
+              {1.1073781675690197, 0.22004097181245208, 0.03307894436196498, 0.033078944361964985, 1.090838695388037,
+               0.3300614577186781, 0.2200409718124521, -0.08796785633158273, 1.090838695388037},
+              1e-13);
+  check_close(la::multi_dot({mat({1, 2, 3}, {3}), W3(), B32()}), {2}, {55.0, 72.0});
+  Tensor X = (ember::arange(1, 17, ember::kFloat64) + ember::eye(4, ember::kFloat64).reshape({16}) * 5.0)
+                 .reshape({2, 2, 2, 2});
+  check_close(la::tensorinv(X, 2), {2, 2, 2, 2},
+              {0.2886956521739131, 0.038260869565217404, -0.012173913043478249, -0.06260869565217392,
+               0.012173913043478268, 0.18956521739130436, -0.03304347826086954, -0.05565217391304349,
+               -0.06434782608695655, -0.05913043478260869, 0.14608695652173914, -0.04869565217391306,
+               -0.14086956521739127, -0.10782608695652177, -0.07478260869565222, 0.15826086956521743});
+  Tensor rhs = mat({1, 2, 3, 4}, {2, 2});
+  check_close(la::tensorsolve(X, rhs), {2, 2},
+              {0.0782608695652174, 0.06956521739130436, 0.06086956521739132, 0.05217391304347822});
+  check_close(la::tensorsolve(X, rhs, {{0}}), {2, 2},
+              {-0.226086956521739, -0.060869565217391286, 0.10434782608695652, 0.26956521739130423});
+
+  check_grad("solve_triangular", [](const std::vector<Tensor>& x) {
+    return la::solve_triangular(x[0], x[1], false);
+  }, {well_conditioned({2, 3, 3}), leaf({3, 2})});
+  check_grad("solve_triangular right unit", [](const std::vector<Tensor>& x) {
+    return la::solve_triangular(x[0], x[1], true, false, true);
+  }, {leaf({3, 3}), leaf({2, 3})});
+  check_grad("matrix_exp", [](const std::vector<Tensor>& x) { return la::matrix_exp(x[0]); }, {leaf({2, 3, 3}, -1, 1)});
+  check_grad("multi_dot", [](const std::vector<Tensor>& x) { return la::multi_dot({x[0], x[1], x[2]}); },
+             {leaf({3}), leaf({3, 4}), leaf({4, 2})});
+
+  using Catch::Matchers::Contains;
+  CHECK_THAT(error_of([&] { la::multi_dot({W3()}); }), Contains("linalg.multi_dot") && Contains("at least 2"));
+  CHECK_THAT(error_of([&] { la::tensorinv(T43(), 1); }), Contains("linalg.tensorinv") && Contains("[4, 3]"));
+  CHECK_THAT(error_of([&] { la::solve_triangular(W3(), mat({1, 2, 3}, {3}), true); }),
+             Contains("linalg.solve_triangular") && Contains("at least 2"));
+  CHECK_THAT(error_of([&] { la::matrix_exp(T43()); }), Contains("linalg.matrix_exp") && Contains("square"));
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "ember/scalar.hpp"
 #include "ember/tensor.hpp"
@@ -24,10 +25,21 @@ Tensor inv(const Tensor& A);
 // X with A X = B. B is a batch of vectors when it is 1-D or its shape is A's without the
 // last dim; otherwise a batch of matrices. Batch dims broadcast.
 Tensor solve(const Tensor& A, const Tensor& B);
+// X with A X = B (left) or X A = B (!left) for a triangular A: only the upper or lower
+// triangle is read, and with unitriangular the diagonal counts as ones. B is a matrix.
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true, bool unitriangular = false);
 // L with A = L L^T (upper: U = L^T with A = U^T U), from A's lower triangle.
 Tensor cholesky(const Tensor& A, bool upper = false);
 // A^n for an integer n; n < 0 inverts first, n == 0 gives the identity.
 Tensor matrix_power(const Tensor& A, int64_t n);
+
+// exp(A) = sum_k A^k / k! (scaling and squaring with a degree-18 Taylor polynomial).
+Tensor matrix_exp(const Tensor& A);
+// The inverse of A viewed as a matrix of prod(shape[:ind]) rows; the result has shape
+// shape[ind:] + shape[:ind].
+Tensor tensorinv(const Tensor& A, int64_t ind = 2);
+// X with tensordot(A, X, X.dim()) = B; dims of A given in dims move to the end first.
+Tensor tensorsolve(const Tensor& A, const Tensor& B, std::optional<IntArrayRef> dims = std::nullopt);
 
 // ---- norms and products ----
 // (sum |x|^ord)^(1/ord) over dim (every dim when absent); ord may be inf, -inf or 0.
@@ -46,6 +58,14 @@ Tensor norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> 
 Tensor norm(const Tensor& A, const char* ord, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false);
 // The cross product of 3-vectors along dim; a and b broadcast.
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
+// The product of a chain of matrices; the first and the last may be vectors.
+Tensor multi_dot(const std::vector<Tensor>& tensors);
+// LibTorch's other spellings of det and norm.
+Tensor linalg_det(const Tensor& A);
+Tensor linalg_norm(const Tensor& A, std::optional<Scalar> ord = std::nullopt,
+                   std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false);
+Tensor linalg_norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> dim = std::nullopt,
+                   bool keepdim = false);
 
 // ---- decompositions ----
 // mode: "reduced" (Q [m, k], R [k, n]), "complete" (Q [m, m], R [m, n]) or "r" (R only,
