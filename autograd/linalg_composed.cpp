@@ -78,10 +78,6 @@ Tensor matrix_norm(const Tensor& A, const std::string& ord, IntArrayRef dim, boo
   return restore_dims(ember::sum(svdvals(matrix_last(A, d0, d1)), {-1}), d0, d1, keepdim);
 }
 
-Tensor matrix_norm(const Tensor& A, const char* ord, IntArrayRef dim, bool keepdim) {
-  return matrix_norm(A, std::string(ord), dim, keepdim);
-}
-
 Tensor matrix_norm(const Tensor& A, Scalar ord, IntArrayRef dim, bool keepdim) {
   const char* op = "linalg.matrix_norm";
   k::check_matrix(A, op, false);
@@ -131,10 +127,6 @@ Tensor norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> 
   EMBER_CHECK(A.dim() == 2, "{}: If dim is not specified but ord is, the input must be 1D or 2D; ord '{}' needs 2D, "
               "but got {}D (shape {})", op, ord, A.dim(), A.sizes());
   return matrix_norm(A, ord, {-2, -1}, keepdim);
-}
-
-Tensor norm(const Tensor& A, const char* ord, std::optional<IntArrayRef> dim, bool keepdim) {
-  return norm(A, std::string(ord), dim, keepdim);
 }
 
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim) {

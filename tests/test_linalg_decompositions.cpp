@@ -181,6 +181,10 @@ TEST_CASE("linalg norms, cross and matrix_power match PyTorch", "[linalg]") {
               {20.415677994974995, 40.83135598994999});
   check_close(la::norm(T), {}, {17.60681686165901});
   check_close(la::norm(T, 1), {}, {21.0});
+  // The order 0 (the count of nonzeros); a bare literal 0 would be ambiguous with the
+  // named orders, so it is spelled as a Scalar.
+  check_close(la::norm(T.select(1, 0), ember::Scalar(0)), {}, {4.0});
+  check_close(la::vector_norm(T, 0), {}, {12.0});
   check_close(la::norm(T, "nuc"), {}, {20.415677994974995});
   check_close(la::norm(T, 1, {{1}}), {4}, {6, 15, 25, 4});
   check_close(la::norm(T.select(1, 0), inf), {}, {7.0});

@@ -6,6 +6,7 @@
 // depend on the sign (or, for repeated values, the basis) chosen for each vector, and
 // need distinct eigenvalues / singular values.
 #pragma once
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -47,7 +48,12 @@ Tensor vector_norm(const Tensor& x, Scalar ord = 2, std::optional<IntArrayRef> d
                    bool keepdim = false);
 // ord: "fro" or "nuc", or 1, -1, 2, -2, inf, -inf; over the two dims in dim.
 Tensor matrix_norm(const Tensor& A, const std::string& ord = "fro", IntArrayRef dim = {-2, -1}, bool keepdim = false);
-Tensor matrix_norm(const Tensor& A, const char* ord, IntArrayRef dim = {-2, -1}, bool keepdim = false);
+// A string literal picks the named orders (a template, so that a literal 0 still means
+// the number 0 and not a null pointer).
+template <std::size_t N>
+Tensor matrix_norm(const Tensor& A, const char (&ord)[N], IntArrayRef dim = {-2, -1}, bool keepdim = false) {
+  return matrix_norm(A, std::string(ord), dim, keepdim);
+}
 Tensor matrix_norm(const Tensor& A, Scalar ord, IntArrayRef dim = {-2, -1}, bool keepdim = false);
 // torch.linalg.norm: a vector norm when dim names one dim (or ord is absent and dim too,
 // flattening A); a matrix norm when dim names two (or A is 2-D and dim is absent).
@@ -55,7 +61,11 @@ Tensor norm(const Tensor& A, std::optional<Scalar> ord = std::nullopt, std::opti
             bool keepdim = false);
 Tensor norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> dim = std::nullopt,
             bool keepdim = false);
-Tensor norm(const Tensor& A, const char* ord, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false);
+template <std::size_t N>
+Tensor norm(const Tensor& A, const char (&ord)[N], std::optional<IntArrayRef> dim = std::nullopt,
+            bool keepdim = false) {
+  return norm(A, std::string(ord), dim, keepdim);
+}
 // The cross product of 3-vectors along dim; a and b broadcast.
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
 // The product of a chain of matrices; the first and the last may be vectors.
