@@ -170,10 +170,14 @@ Tensor sum_to(const Tensor& g, IntArrayRef sizes) {
 namespace detail {
 
 TensorList FunctionNodeBase::apply(TensorList&& grads) {
-  // Outputs that got no gradient contribute zeros.
+  // Outputs that got no gradient contribute zeros; `got` remembers which did.
+  uint64_t got = ~uint64_t(0);
   for (std::size_t i = 0; i < grads.size(); ++i)
-    if (!grads[i].defined() && i < outputs.size()) grads[i] = ember::zeros(outputs[i].sizes, outputs[i].dtype);
-  Ctx ctx(this, needs);
+    if (!grads[i].defined() && i < outputs.size()) {
+      grads[i] = ember::zeros(outputs[i].sizes, outputs[i].dtype);
+      if (i < 64) got &= ~(uint64_t(1) << i);
+    }
+  Ctx ctx(this, needs, got);
   TensorList out = call(grads, ctx);
   EMBER_CHECK(out.size() == inputs.size(), "backward of {}: returned {} gradients for {} inputs", op_name,
               out.size(), inputs.size());

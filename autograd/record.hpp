@@ -26,16 +26,21 @@ using Grads = TensorList;
 // What a backward lambda sees besides the incoming gradients.
 class Ctx {
  public:
-  Ctx(Node* node, uint64_t needs) : node_(node), needs_(needs) {}
+  Ctx(Node* node, uint64_t needs, uint64_t got = ~uint64_t(0)) : node_(node), needs_(needs), got_(got) {}
   // Saved tensor i, version-checked.
   Tensor saved(std::size_t i) { return node_->unpack(i); }
   // Whether input i needs a gradient at all (skip computing the others).
   // Inputs past the 64th are always reported as needing a gradient.
   bool needs(std::size_t i) const { return i >= 64 || ((needs_ >> i) & 1); }
+  // Whether output i received a gradient (the node fills the others with zeros). A
+  // formula that divides by something that may vanish (eigenvalue gaps, singular
+  // values) skips the terms of outputs nobody used, as PyTorch's undefined gradients do.
+  bool got(std::size_t i) const { return i >= 64 || ((got_ >> i) & 1); }
 
  private:
   Node* node_;
   uint64_t needs_;
+  uint64_t got_;
 };
 
 struct InputMeta {

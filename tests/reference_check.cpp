@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,6 +42,7 @@ class Args {
   explicit Args(const json& j) : j_(j) {}
 
   bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+  bool is_text(const char* key) const { return has(key) && j_.at(key).is_string(); }
   int64_t integer(const char* key) const { return need(key).get<int64_t>(); }
   int64_t integer(const char* key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
   std::optional<int64_t> maybe_integer(const char* key) const {
@@ -83,6 +85,12 @@ class Args {
 // ops.md are called through ember::nn::functional.
 
 using OpFn = std::function<TensorList(const TensorList& in, const Args& a)>;
+
+// A vector or matrix norm's numeric order: a number, or "inf" / "-inf".
+Scalar norm_order(const Args& a, double fallback) {
+  if (!a.is_text("ord")) return a.has("ord") ? a.scalar("ord") : Scalar(fallback);
+  return a.text("ord", "") == "inf" ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+}
 
 #define EMBER_UNARY(NAME) \
   {#NAME, [](const TensorList& in, const Args&) { return TensorList{ember::NAME(in.at(0))}; }}
@@ -268,6 +276,46 @@ const std::map<std::string, OpFn>& op_table() {
        }},
       {"einsum", [](const TensorList& in, const Args& a) {
          return TensorList{ember::einsum(a.text("equation", ""), in)};
+       }},
+      // torch.linalg; a norm order is a number, "inf" / "-inf", or a matrix norm's name.
+      {"linalg_det", [](const TensorList& in, const Args&) { return TensorList{ember::linalg::det(in.at(0))}; }},
+      {"linalg_slogdet", [](const TensorList& in, const Args&) {
+         auto [sign, logabsdet] = ember::linalg::slogdet(in.at(0));
+         return TensorList{sign, logabsdet};
+       }},
+      {"linalg_inv", [](const TensorList& in, const Args&) { return TensorList{ember::linalg::inv(in.at(0))}; }},
+      {"linalg_solve", [](const TensorList& in, const Args&) {
+         return TensorList{ember::linalg::solve(in.at(0), in.at(1))};
+       }},
+      {"linalg_cholesky", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::linalg::cholesky(in.at(0), a.flag("upper"))};
+       }},
+      {"linalg_qr", [](const TensorList& in, const Args& a) {
+         auto [q, r] = ember::linalg::qr(in.at(0), a.text("mode", "reduced"));
+         return TensorList{q, r};
+       }},
+      {"linalg_eigvalsh", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::linalg::eigvalsh(in.at(0), a.text("UPLO", "L"))};
+       }},
+      {"linalg_svdvals", [](const TensorList& in, const Args&) { return TensorList{ember::linalg::svdvals(in.at(0))}; }},
+      {"linalg_vector_norm", [](const TensorList& in, const Args& a) {
+         std::vector<int64_t> dim = a.ints_or_empty("dim");
+         std::optional<ember::IntArrayRef> d;
+         if (a.has("dim")) d = ember::IntArrayRef(dim);
+         return TensorList{ember::linalg::vector_norm(in.at(0), norm_order(a, 2), d, a.flag("keepdim"))};
+       }},
+      {"linalg_matrix_norm", [](const TensorList& in, const Args& a) {
+         std::vector<int64_t> dim = a.has("dim") ? a.ints("dim") : std::vector<int64_t>{-2, -1};
+         std::string ord = a.is_text("ord") ? a.text("ord", "") : "";
+         bool named = !a.has("ord") || ord == "fro" || ord == "nuc";
+         return TensorList{named ? ember::linalg::matrix_norm(in.at(0), ord, dim, a.flag("keepdim"))
+                                 : ember::linalg::matrix_norm(in.at(0), norm_order(a, 2), dim, a.flag("keepdim"))};
+       }},
+      {"linalg_cross", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::linalg::cross(in.at(0), in.at(1), a.integer("dim", -1))};
+       }},
+      {"linalg_matrix_power", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::linalg::matrix_power(in.at(0), a.integer("n"))};
        }},
 
       // ---- neural-network functions (ember::nn::functional) ----

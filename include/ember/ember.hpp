@@ -12,6 +12,7 @@
 #include "ember/html.hpp"
 #include "ember/indexing.hpp"
 #include "ember/io.hpp"
+#include "ember/linalg.hpp"
 #include "ember/memory.hpp"
 #include "ember/nn.hpp"
 #include "ember/optim.hpp"

@@ -323,6 +323,14 @@ class Tensor {
   Tensor bmm(const Tensor& other) const;
   Tensor dot(const Tensor& other) const;
   Tensor outer(const Tensor& other) const;
+  // torch.det and friends (ember/linalg.hpp), as Tensor methods.
+  Tensor det() const;
+  Tensor logdet() const;
+  std::tuple<Tensor, Tensor> slogdet() const;
+  Tensor inverse() const;
+  Tensor cholesky(bool upper = false) const;
+  Tensor matrix_power(int64_t n) const;
+  Tensor pinverse(double rcond = 1e-15) const;
 
   // ---- sorting, scatters along one dim, more elementwise ops, resizing ----
   std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false) const;

@@ -53,6 +53,11 @@ def _slice(x, a):
     return x[index]
 
 
+def _ord(o):
+    """A norm order from JSON: a number, or "inf" / "-inf", or a matrix norm's name."""
+    return {"inf": math.inf, "-inf": -math.inf}.get(o, o) if isinstance(o, str) else o
+
+
 def _lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
     return tuple(torch.lstm_cell(x, (h, c), w_ih, w_hh, b_ih, b_hh))
 
@@ -120,6 +125,21 @@ OPS = {
     "triu": lambda i, a: torch.triu(i[0], a.get("diagonal", 0)),
     "addmm": lambda i, a: torch.addmm(i[0], i[1], i[2], beta=a.get("beta", 1), alpha=a.get("alpha", 1)),
     "einsum": lambda i, a: torch.einsum(a["equation"], *i),
+    "linalg_det": lambda i, a: torch.linalg.det(i[0]),
+    "linalg_slogdet": lambda i, a: tuple(torch.linalg.slogdet(i[0])),
+    "linalg_inv": lambda i, a: torch.linalg.inv(i[0]),
+    "linalg_solve": lambda i, a: torch.linalg.solve(i[0], i[1]),
+    "linalg_cholesky": lambda i, a: torch.linalg.cholesky(i[0], upper=a.get("upper", False)),
+    "linalg_qr": lambda i, a: tuple(torch.linalg.qr(i[0], mode=a.get("mode", "reduced"))),
+    "linalg_eigvalsh": lambda i, a: torch.linalg.eigvalsh(i[0], UPLO=a.get("UPLO", "L")),
+    "linalg_svdvals": lambda i, a: torch.linalg.svdvals(i[0]),
+    "linalg_vector_norm": lambda i, a: torch.linalg.vector_norm(i[0], ord=_ord(a.get("ord", 2)), dim=a.get("dim"),
+                                                                keepdim=a.get("keepdim", False)),
+    "linalg_matrix_norm": lambda i, a: torch.linalg.matrix_norm(i[0], ord=_ord(a.get("ord", "fro")),
+                                                                dim=a.get("dim", (-2, -1)),
+                                                                keepdim=a.get("keepdim", False)),
+    "linalg_cross": lambda i, a: torch.linalg.cross(i[0], i[1], dim=a.get("dim", -1)),
+    "linalg_matrix_power": lambda i, a: torch.linalg.matrix_power(i[0], a["n"]),
     "linear": lambda i, a: F.linear(*i),
     "conv1d": lambda i, a: F.conv1d(*i, stride=a.get("stride", 1), padding=a.get("padding", 0),
                                     dilation=a.get("dilation", 1), groups=a.get("groups", 1)),
