@@ -181,9 +181,12 @@ TEST_CASE("linalg norms, cross and matrix_power match PyTorch", "[linalg]") {
               {20.415677994974995, 40.83135598994999});
   check_close(la::norm(T), {}, {17.60681686165901});
   check_close(la::norm(T, 1), {}, {21.0});
-  // The order 0 (the count of nonzeros); a bare literal 0 would be ambiguous with the
-  // named orders, so it is spelled as a Scalar.
+  // The order 0 (the count of nonzeros), as a literal and as a Scalar; a literal 0 is
+  // the number, not a null string for the named orders.
+  check_close(la::norm(T.select(1, 0), 0), {}, {4.0});
   check_close(la::norm(T.select(1, 0), ember::Scalar(0)), {}, {4.0});
+  check_close(la::linalg_norm(T.select(1, 0), 0), {}, {4.0});
+  check_close(la::matrix_norm(T, 1), {}, {la::matrix_norm(T, ember::Scalar(1)).item<double>()});
   check_close(la::vector_norm(T, 0), {}, {12.0});
   check_close(la::norm(T, "nuc"), {}, {20.415677994974995});
   check_close(la::norm(T, 1, {{1}}), {4}, {6, 15, 25, 4});

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -55,6 +56,12 @@ Tensor matrix_norm(const Tensor& A, const char (&ord)[N], IntArrayRef dim = {-2,
   return matrix_norm(A, std::string(ord), dim, keepdim);
 }
 Tensor matrix_norm(const Tensor& A, Scalar ord, IntArrayRef dim = {-2, -1}, bool keepdim = false);
+// A number picks the numeric orders: without this, a literal 0 could also be a null
+// const char* for the string overload, and the call would be ambiguous.
+template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+Tensor matrix_norm(const Tensor& A, T ord, IntArrayRef dim = {-2, -1}, bool keepdim = false) {
+  return matrix_norm(A, Scalar(ord), dim, keepdim);
+}
 // torch.linalg.norm: a vector norm when dim names one dim (or ord is absent and dim too,
 // flattening A); a matrix norm when dim names two (or A is 2-D and dim is absent).
 Tensor norm(const Tensor& A, std::optional<Scalar> ord = std::nullopt, std::optional<IntArrayRef> dim = std::nullopt,
@@ -66,6 +73,10 @@ Tensor norm(const Tensor& A, const char (&ord)[N], std::optional<IntArrayRef> di
             bool keepdim = false) {
   return norm(A, std::string(ord), dim, keepdim);
 }
+template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+Tensor norm(const Tensor& A, T ord, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false) {
+  return norm(A, std::optional<Scalar>(Scalar(ord)), dim, keepdim);
+}
 // The cross product of 3-vectors along dim; a and b broadcast.
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1);
 // The product of a chain of matrices; the first and the last may be vectors.
@@ -76,6 +87,15 @@ Tensor linalg_norm(const Tensor& A, std::optional<Scalar> ord = std::nullopt,
                    std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false);
 Tensor linalg_norm(const Tensor& A, const std::string& ord, std::optional<IntArrayRef> dim = std::nullopt,
                    bool keepdim = false);
+template <std::size_t N>
+Tensor linalg_norm(const Tensor& A, const char (&ord)[N], std::optional<IntArrayRef> dim = std::nullopt,
+                   bool keepdim = false) {
+  return linalg_norm(A, std::string(ord), dim, keepdim);
+}
+template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+Tensor linalg_norm(const Tensor& A, T ord, std::optional<IntArrayRef> dim = std::nullopt, bool keepdim = false) {
+  return linalg_norm(A, std::optional<Scalar>(Scalar(ord)), dim, keepdim);
+}
 
 // ---- decompositions ----
 // mode: "reduced" (Q [m, k], R [k, n]), "complete" (Q [m, m], R [m, n]) or "r" (R only,
