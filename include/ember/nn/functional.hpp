@@ -123,4 +123,5 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 #include "ember/nn/functional_loss.hpp"
 #include "ember/nn/functional_extra.hpp"  // activations, padding modes, 1-d pooling, more norms
 #include "ember/nn/functional_upsampling.hpp"  // interpolate
+#include "ember/nn/functional_vision.hpp"      // affine_grid, grid_sample
 #include "ember/nn/functional_nd.hpp"  // 3-d conv and pooling, unpooling, fold
