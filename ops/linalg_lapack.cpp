@@ -197,7 +197,7 @@ Tensor solve(const Tensor& a_in, const Tensor& b_in, const char* op) {
       std::copy(src + b * n * n, src + (b + 1) * n * n, lu.begin());
       int info = lu_factor(lu.data(), n, ipiv);
       EMBER_CHECK(info <= 0, "{}: {}The solver failed because the input matrix is singular (shapes {} and {})", op,
-                  a.dim() > 2 ? fmt::format("(Batch element {}): ", b) : std::string(), a_in.sizes(), b_in.sizes());
+                  batch_prefix(a, b), a_in.sizes(), b_in.sizes());
       if (n == 0 || k == 0) continue;
       // B column-major, then A X = B through A^T's factors with trans = 'T'.
       transpose_into(rhs + b * n * k, n, k, x.data());
