@@ -61,8 +61,10 @@ OUT_OF_SCOPE = {
     "support.cpp": "helper definitions, no tests",
     "main.cpp": "gtest main",
     "JustKnobs.cpp": "internal feature flags",
+    "tensor_flatten.cpp": "torch/csrc/utils internals",
 }
 
+C_HEADERS = {"assert.h", "math.h", "stdint.h", "stddef.h", "stdio.h", "stdlib.h", "string.h", "limits.h"}
 TEST_RE = re.compile(r"\s*(TEST|TEST_F)\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 DIAG_RE = re.compile(r"^(.*?):(\d+):(\d+): (fatal error|error|warning|note): (.*)$")
 CXXFLAGS = ["-std=c++17", "-w", "-ferror-limit=0", "-fno-diagnostics-color", "-fno-caret-diagnostics"]
@@ -152,8 +154,9 @@ def split_statements(text):
                 hi = mid - 1
         return lo + 1
 
-    statements = []
+    statements, namespaces = [], []
     stack = []  # True for a namespace / extern "C" block
+    heads = []  # where each open block's statement began
     start = None
     i, n = 0, len(code)
     while i < n:
@@ -162,6 +165,7 @@ def split_statements(text):
         if at_namespace_level and start is None and not c.isspace():
             if c == "}":  # closing a namespace block
                 stack.pop()
+                namespaces.append(Statement(heads.pop(), i + 1, text, line_of))
                 i += 1
                 continue
             start = i
@@ -169,10 +173,12 @@ def split_statements(text):
             head = code[start if start is not None else 0:i]
             is_namespace = at_namespace_level and re.search(r"(\bnamespace\b[\w\s:]*|\bextern\s*)$", head) is not None
             stack.append(is_namespace)
+            heads.append(start if start is not None else i)
             if is_namespace:
                 start = None
         elif c == "}":
             stack.pop()
+            heads.pop()
             if all(stack) and start is not None:
                 j = i + 1
                 while j < n and code[j].isspace():
@@ -186,7 +192,7 @@ def split_statements(text):
             statements.append(Statement(start, i + 1, text, line_of))
             start = None
         i += 1
-    return statements, line_of
+    return statements, namespaces, line_of
 
 
 def blank(text, start, end):
@@ -212,7 +218,7 @@ def parse_diagnostics(output):
 def normalize(msg):
     """An error message as a blocker key: long type spellings shortened."""
     msg = re.sub(r"\s*\[-W[\w-]+\]$", "", msg)
-    msg = msg.replace("ember::", "").replace("std::__1::", "std::")
+    msg = msg.replace("ember::", "").replace("torch::", "").replace("std::__1::", "std::")
     while True:  # collapse nested template arguments
         shorter = re.sub(r"<[^<>]{40,}>", "<...>", msg)
         if shorter == msg:
@@ -269,10 +275,29 @@ class Harness:
         if rc != 0:
             sys.exit("gtest main failed:\n" + out[-4000:])
 
+    def filter_includes(self, text, result):
+        """Blank every #include that neither the shim, the test folder, ember nor the C++ standard
+        library provides. Without this, LibTorch headers installed on the system (c10/, ATen/,
+        torch/csrc/) would be found on the default include path and mix LibTorch into the port."""
+        roots = [SHIM, os.path.abspath(self.args.tests_root), os.path.abspath(self.args.ember_include)]
+        lines = text.splitlines(True)
+        for i, line in enumerate(lines):
+            m = re.match(r'\s*#\s*include\s*[<"]([^>"]+)[>"]', line)
+            if not m:
+                continue
+            name = m.group(1)
+            if any(os.path.exists(os.path.join(r, name)) for r in roots):
+                continue
+            if "/" not in name and (("." not in name) or name in C_HEADERS):
+                continue  # the standard library
+            result["missing_headers"].append(name)
+            lines[i] = "".join(c if c == "\n" else " " for c in line)  # keep offsets
+        return "".join(lines)
+
     def measure_file(self, path):
         name = os.path.basename(path)
         text = open(path, encoding="utf-8", errors="replace").read()
-        statements, line_of = split_statements(text)
+        statements, namespaces, line_of = split_statements(text)
         tests = [s.test for s in statements if s.test]
         result = {"file": name, "tests": len(tests), "not_compiled": {}, "missing_headers": [],
                   "dropped_helpers": {}, "passed": [], "failed": {}, "file_error": None, "unresolved": []}
@@ -281,6 +306,7 @@ class Harness:
         for s in statements:
             for ln in range(s.first_line, s.last_line + 1):
                 by_line[ln] = s
+        text = self.filter_includes(text, result)
         helper_causes = {}  # declared name -> root messages of the helper that was removed
         dropped = set()
         for _round in range(40):
@@ -306,6 +332,13 @@ class Harness:
                     if os.path.exists(p) and os.path.samefile(p, tu) and ln in by_line and by_line[ln] not in dropped:
                         target = by_line[ln]
                         break
+                if target is None:  # e.g. reopening `namespace torch`: drop the smallest enclosing block
+                    for _k, p, ln, _m in group:
+                        if os.path.exists(p) and os.path.samefile(p, tu):
+                            around = [b for b in namespaces if b.first_line <= ln <= b.last_line and b not in dropped]
+                            if around:
+                                target = min(around, key=lambda b: b.end - b.start)
+                                break
                 if target is not None:
                     to_drop[target].append(normalize(msg))
             if fatal_handled:
