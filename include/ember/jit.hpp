@@ -1,0 +1,162 @@
+// Static graphs from eager code (the optional ember_jit library; not pulled in by
+// <ember/ember.hpp>):
+//
+//   #include <ember/jit.hpp>
+//   auto traced = ember::jit::trace(model, ember::randn({1, 784}));   // one eager run, recorded
+//   std::cout << traced.graph();                                      // the ops it ran
+//   ember::Tensor y = traced(ember::randn({1, 784}));                 // replays the graph
+//
+// A trace keeps what one run did: the ops on tensors, with their shapes and dtypes.
+// What it cannot see is a value read back into C++ (`item()`, `tolist()`) and used to
+// decide something (a branch, a loop count): the trace warns when that happens and keeps
+// the decision of the traced run. By default `trace` replays the graph on a perturbed
+// copy of the example inputs and compares it with an eager run, so a trace that does not
+// stand for the function is refused instead of silently wrong (TraceOptions).
+// A traced function accepts inputs of the traced shapes and dtypes only; other shapes
+// give ember::Error naming the input and both shapes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/detail/tracing.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace jit {
+
+using AttrValue = detail::AttrValue;
+struct NamedAttr {
+  std::string name;
+  AttrValue value;
+};
+
+enum class ValueKind : uint8_t {
+  Input,      // an argument of the traced function, in order
+  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"); live
+  Constant,   // a tensor the trace met that no traced op made (a copy is kept)
+  Result      // an output of a node
+};
+
+// One SSA value: made once (by the graph's inputs or one node), read any number of times.
+struct Value {
+  ValueKind kind = ValueKind::Result;
+  Shape sizes;
+  Dtype dtype = Dtype::Float32;
+  std::string name;  // inputs and parameters
+  int node = -1;     // the node that makes a Result
+  Tensor tensor;     // a Parameter's tensor (shared with its module) or a Constant's value
+};
+
+// One op call: PyTorch's op name, the values it reads (-1 for an absent optional
+// input, such as a missing bias), the values it makes, and its other arguments.
+struct Node {
+  std::string op;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::vector<NamedAttr> attrs;
+  // The attribute called `name`, or null.
+  const AttrValue* attr(std::string_view name) const;
+};
+
+class Graph {
+ public:
+  int add_input(std::string name, IntArrayRef sizes, Dtype dtype);
+  int add_parameter(std::string name, const Tensor& t);
+  int add_constant(const Tensor& t);
+  // Adds a node reading `inputs`, with outputs of the given shapes and dtypes; returns
+  // the node's index (its output value ids are in nodes()[i].outputs).
+  int add_node(std::string op, std::vector<int> inputs, std::vector<NamedAttr> attrs,
+               const std::vector<std::pair<Shape, Dtype>>& outputs);
+  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+
+  const std::vector<Value>& values() const { return values_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<int>& inputs() const { return inputs_; }
+  const std::vector<int>& parameters() const { return parameters_; }
+  const std::vector<int>& outputs() const { return outputs_; }
+  const Value& value(int id) const;
+
+  // PyTorch's graph printing, in ember's spelling:
+  //   graph(%x : Float(2, 3), %0.weight : Float(4, 3), ...):
+  //     %5 : Float(2, 4) = linear(%x, %0.weight, %0.bias)
+  //     return (%5)
+  std::string str() const;
+  // Checks that every value a node reads is made before it (inputs, parameters,
+  // constants or an earlier node's output), that each value is made once, that the
+  // outputs exist, and that every op is one the interpreter can run. Throws
+  // ember::Error naming the node and the value.
+  void lint() const;
+
+ private:
+  std::vector<Value> values_;
+  std::vector<Node> nodes_;
+  std::vector<int> inputs_, parameters_, outputs_;
+};
+std::ostream& operator<<(std::ostream& os, const Graph& g);
+
+// Runs the graph on `inputs` (checked against the traced shapes and dtypes) by calling
+// each node's op in order: the interpreter. Parameters are read as they are now, so a
+// trained module's traced graph follows its updated weights.
+std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
+
+// Whether the interpreter knows `op`, and every op it knows (sorted).
+bool can_run(std::string_view op);
+std::vector<std::string> runnable_ops();
+
+struct TraceOptions {
+  // Replay on a perturbed copy of the floating inputs (each element times 1 + u,
+  // |u| <= 1e-3) and compare with an eager run of the function on the same copy.
+  bool check_trace = true;
+  double check_tolerance = 1e-4;  // relative, and as absolute for values near zero
+};
+
+using Function = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+// A traced function: its graph and a call operator that replays it.
+class TracedFunction {
+ public:
+  explicit TracedFunction(Graph graph) : graph_(std::move(graph)) {}
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const { return run(graph_, inputs); }
+  // One input, one output.
+  Tensor operator()(const Tensor& input) const;
+  const Graph& graph() const { return graph_; }
+
+ private:
+  Graph graph_;
+};
+
+// Records the ops of one eager run of fn(example_inputs). With a module, its parameters
+// and buffers become the graph's named parameters.
+TracedFunction trace_function(const Function& fn, const std::vector<Tensor>& example_inputs,
+                              const TraceOptions& options = {});
+namespace holder_traits {
+template <class T, class = void>
+struct is_module_holder : std::false_type {};
+template <class T>
+struct is_module_holder<T, std::void_t<decltype(std::declval<T&>().module_ptr())>> : std::true_type {};
+}  // namespace holder_traits
+// Any callable taking and returning std::vector<Tensor> (a lambda, a function).
+template <class Fn, std::enable_if_t<!holder_traits::is_module_holder<std::decay_t<Fn>>::value, int> = 0>
+TracedFunction trace(Fn&& fn, const std::vector<Tensor>& example_inputs, const TraceOptions& options = {}) {
+  return trace_function(Function(std::forward<Fn>(fn)), example_inputs, options);
+}
+TracedFunction trace(const nn::Module& module, const Function& fn, const std::vector<Tensor>& example_inputs,
+                     const TraceOptions& options = {});
+// A module holder (nn::Linear, nn::Sequential, a user's TORCH_MODULE) whose
+// forward(Tensor) returns a Tensor.
+template <class Holder, class = decltype(std::declval<Holder&>()->forward(std::declval<Tensor>()))>
+TracedFunction trace(Holder& module, const Tensor& example_input, const TraceOptions& options = {}) {
+  auto m = module;
+  return trace(*m, [m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs.at(0))}; },
+               {example_input}, options);
+}
+
+}  // namespace jit
+}  // namespace ember
