@@ -110,6 +110,26 @@ std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
 bool can_run(std::string_view op);
 std::vector<std::string> runnable_ops();
 
+// Graph-to-graph passes. Each returns a new graph that computes the same outputs from
+// the same inputs and parameters; none changes its argument.
+namespace passes {
+// Drops nodes whose outputs nothing reads (a node with a side effect, such as
+// batch_norm updating its running statistics in training, is kept).
+Graph eliminate_dead_code(const Graph& g);
+// Merges nodes that run the same op on the same values with the same attributes
+// (random ops and ops with side effects are never merged).
+Graph eliminate_common_subexpressions(const Graph& g);
+// Runs, once, every node whose inputs are all constants and keeps its result as a
+// constant (parameters are not constants: they may change between calls).
+Graph fold_constants(const Graph& g);
+// Algebraic identities that leave a value unchanged: x * 1, x / 1, x + 0, x - 0,
+// x ** 1, neg(neg(x)), t(t(x)), transpose of the same transpose, a reshape or view to
+// the shape a value already has, and dropout outside training. Only where the result has the operand's shape and dtype.
+Graph simplify(const Graph& g);
+// All of the above, repeated until the graph stops shrinking.
+Graph optimize(const Graph& g);
+}  // namespace passes
+
 struct TraceOptions {
   // Replay on a perturbed copy of the floating inputs (each element times 1 + u,
   // |u| <= 1e-3) and compare with an eager run of the function on the same copy.
