@@ -17,6 +17,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -176,6 +177,48 @@ TracedFunction trace(Holder& module, const Tensor& example_input, const TraceOpt
   auto m = module;
   return trace(*m, [m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs.at(0))}; },
                {example_input}, options);
+}
+
+struct CompileOptions {
+  // Graphs kept, one per set of input shapes and dtypes; the least recently used goes.
+  std::size_t max_graphs = 8;
+  // Run passes::optimize on each new graph.
+  bool optimize = true;
+  TraceOptions trace;
+};
+
+// jit::compile(fn): a callable that traces fn on the first call with each new set of
+// input shapes and dtypes (a guarded cache: a variable-length model gets one graph per
+// length seen, up to max_graphs), and replays the optimised graph afterwards. Where
+// fn cannot be traced (its trace does not reproduce it, see TraceOptions), it warns
+// once per shape and runs fn eagerly for that shape from then on.
+// Calls from several threads at once are safe: the cache is locked, each call replays
+// with its own buffers, and a module's parameters are only read.
+class CompiledFunction {
+ public:
+  CompiledFunction(Function fn, const nn::Module* module, CompileOptions options);
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const;
+  Tensor operator()(const Tensor& input) const;
+  // How many graphs the cache holds now, and how many traces were made in all.
+  std::size_t cached_graphs() const;
+  std::size_t traces() const;
+  // The graph for these input shapes and dtypes, or null when none is cached.
+  std::shared_ptr<const Graph> graph_for(const std::vector<Tensor>& inputs) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+template <class Fn, std::enable_if_t<!holder_traits::is_module_holder<std::decay_t<Fn>>::value, int> = 0>
+CompiledFunction compile(Fn&& fn, const CompileOptions& options = {}) {
+  return CompiledFunction(Function(std::forward<Fn>(fn)), nullptr, options);
+}
+template <class Holder, class = decltype(std::declval<Holder&>()->forward(std::declval<Tensor>()))>
+CompiledFunction compile(Holder& module, const CompileOptions& options = {}) {
+  auto m = module;
+  return CompiledFunction([m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs.at(0))}; },
+                          m.get(), options);
 }
 
 }  // namespace jit
