@@ -146,7 +146,7 @@ void check_against_eager(const TracedFunction& traced, const Function& fn, const
           "jit::trace: the graph does not reproduce the function: on a perturbed copy of the example inputs, output "
           "{} (shape {}) differs from an eager run by up to {}. The trace kept something that depends on the inputs' "
           "values (a value read back with item() or tolist(), see the warnings) or an op that the tracer does not "
-          "record yet changed a traced value. Pass TraceOptions{{.check_trace = false}} to keep the trace anyway.",
+          "record yet changed a traced value. Set TraceOptions::check_trace to false to keep the trace anyway.",
           i, want[i].sizes(), worst));
     }
   }
