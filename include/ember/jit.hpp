@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/detail/fused.hpp"
 #include "ember/detail/tracing.hpp"
 #include "ember/nn/module.hpp"
 #include "ember/tensor.hpp"
@@ -62,6 +63,9 @@ struct Node {
   std::vector<int> inputs;
   std::vector<int> outputs;
   std::vector<NamedAttr> attrs;
+  // The program of a "fused" node (passes::fuse_elementwise); its text is the
+  // "program" attribute.
+  std::shared_ptr<const detail::FusedProgram> fused;
   // The attribute called `name`, or null.
   const AttrValue* attr(std::string_view name) const;
 };
@@ -74,7 +78,8 @@ class Graph {
   // Adds a node reading `inputs`, with outputs of the given shapes and dtypes; returns
   // the node's index (its output value ids are in nodes()[i].outputs).
   int add_node(std::string op, std::vector<int> inputs, std::vector<NamedAttr> attrs,
-               const std::vector<std::pair<Shape, Dtype>>& outputs);
+               const std::vector<std::pair<Shape, Dtype>>& outputs,
+               std::shared_ptr<const detail::FusedProgram> fused = nullptr);
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
 
   const std::vector<Value>& values() const { return values_; }
@@ -127,7 +132,13 @@ Graph fold_constants(const Graph& g);
 // x ** 1, neg(neg(x)), t(t(x)), transpose of the same transpose, a reshape or view to
 // the shape a value already has, and dropout outside training. Only where the result has the operand's shape and dtype.
 Graph simplify(const Graph& g);
-// All of the above, repeated until the graph stops shrinking.
+// Replaces each run of consecutive elementwise nodes (op-table rows, float32 or
+// float64, every tensor operand of the run's shape and dtype) by one "fused" node that
+// computes them in one pass over the elements (ember/detail/fused.hpp); values the
+// run makes and others read become the fused node's outputs. Autograd does not see
+// inside a fused node: use it for inference (compile fuses under NoGradGuard only).
+Graph fuse_elementwise(const Graph& g);
+// All of the above (fusion excepted), repeated until the graph stops shrinking.
 Graph optimize(const Graph& g);
 }  // namespace passes
 
@@ -185,6 +196,9 @@ struct CompileOptions {
   // Run passes::optimize on each new graph.
   bool optimize = true;
   TraceOptions trace;
+  // Fuse elementwise runs (passes::fuse_elementwise) in graphs traced with gradients
+  // off; a graph traced with gradients on is left unfused so that backward works.
+  bool fuse = true;
 };
 
 // jit::compile(fn): a callable that traces fn on the first call with each new set of

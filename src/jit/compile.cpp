@@ -13,19 +13,21 @@ namespace ember {
 namespace jit {
 
 namespace {
-// What a graph is specialised to: each input's dtype and sizes.
-using Key = std::vector<std::pair<Dtype, std::vector<int64_t>>>;
+// What a graph is specialised to: each input's dtype and sizes, and whether gradients
+// were on (a graph made without them may be fused, which autograd cannot see into).
+using Key = std::pair<bool, std::vector<std::pair<Dtype, std::vector<int64_t>>>>;
 Key key_of(const std::vector<Tensor>& inputs) {
   Key k;
+  k.first = is_grad_enabled();
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     EMBER_CHECK(inputs[i].defined(), "jit::compile: input {} is an undefined tensor", i);
-    k.emplace_back(inputs[i].dtype(), inputs[i].sizes().vec());
+    k.second.emplace_back(inputs[i].dtype(), inputs[i].sizes().vec());
   }
   return k;
 }
 std::string describe(const Key& k) {
   std::string s;
-  for (const auto& [dtype, sizes] : k)
+  for (const auto& [dtype, sizes] : k.second)
     s += (s.empty() ? "" : ", ") + fmt::format("{}{}", dtype, IntArrayRef(sizes));
   return s;
 }
@@ -73,7 +75,10 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
     try {
       TracedFunction traced = s.module ? trace(*s.module, s.fn, inputs, s.options.trace)
                                        : trace_function(s.fn, inputs, s.options.trace);
-      graph = std::make_shared<const Graph>(s.options.optimize ? passes::optimize(traced.graph()) : traced.graph());
+      Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
+      // Autograd does not see inside a fused node: fuse only graphs traced without it.
+      if (s.options.fuse && !is_grad_enabled()) g = passes::fuse_elementwise(g);
+      graph = std::make_shared<const Graph>(std::move(g));
     } catch (const Error& e) {
       ember::warn(fmt::format("jit::compile: running the function eagerly for inputs ({}): {}", describe(key),
                               e.what()));

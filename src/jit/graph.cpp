@@ -51,8 +51,10 @@ int Graph::add_constant(const Tensor& t) {
 }
 
 int Graph::add_node(std::string op, std::vector<int> inputs, std::vector<NamedAttr> attrs,
-                    const std::vector<std::pair<Shape, Dtype>>& outputs) {
+                    const std::vector<std::pair<Shape, Dtype>>& outputs,
+                    std::shared_ptr<const detail::FusedProgram> fused) {
   Node n;
+  n.fused = std::move(fused);
   n.op = std::move(op);
   n.inputs = std::move(inputs);
   n.attrs = std::move(attrs);
@@ -154,6 +156,7 @@ void Graph::lint() const {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = nodes_[i];
     EMBER_CHECK(can_run(n.op), "jit::Graph::lint: node {} ({}) is an op the interpreter does not know", i, n.op);
+    EMBER_CHECK(n.op != "fused" || n.fused != nullptr, "jit::Graph::lint: fused node {} has no program", i);
     for (int id : n.inputs) {
       if (id == -1) continue;
       EMBER_CHECK(in_range(id), "jit::Graph::lint: node {} ({}) reads %{}, which does not exist", i, n.op, id);

@@ -229,6 +229,8 @@ const std::unordered_map<std::string, Runner>& registry() {
       {"cat", [](const Inputs& in, const Node& n) { return one(ember::cat(in, attr_int(n, "dim"))); }},
       {"stack", [](const Inputs& in, const Node& n) { return one(ember::stack(in, attr_int(n, "dim"))); }},
       {"contiguous", [](const Inputs& in, const Node&) { return one(in[0].contiguous()); }},
+      // ---- made by passes ----
+      {"fused", [](const Inputs& in, const Node& n) { return detail::run_fused(*n.fused, in); }},
   };
   return ops;
 }

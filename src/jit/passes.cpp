@@ -49,7 +49,7 @@ class Rebuild {
     for (int id : n.inputs) ins.push_back(get(id));
     std::vector<std::pair<Shape, Dtype>> metas;
     for (int id : n.outputs) metas.emplace_back(old_.value(id).sizes, old_.value(id).dtype);
-    const int k = out.add_node(n.op, std::move(ins), n.attrs, metas);
+    const int k = out.add_node(n.op, std::move(ins), n.attrs, metas, n.fused);
     for (std::size_t i = 0; i < n.outputs.size(); ++i)
       set(n.outputs[i], out.nodes()[static_cast<std::size_t>(k)].outputs[i]);
   }
@@ -165,7 +165,7 @@ Graph fold_constants(const Graph& g) {
     for (int id : n.inputs) ins.push_back(id < 0 ? -1 : one.add_constant(r.out.value(r.get(id)).tensor));
     std::vector<std::pair<Shape, Dtype>> metas;
     for (int id : n.outputs) metas.emplace_back(g.value(id).sizes, g.value(id).dtype);
-    const int k = one.add_node(n.op, ins, n.attrs, metas);
+    const int k = one.add_node(n.op, ins, n.attrs, metas, n.fused);
     one.set_outputs(one.nodes()[static_cast<std::size_t>(k)].outputs);
     std::vector<Tensor> values;
     {
