@@ -1,7 +1,6 @@
-// Static graphs from eager code (the optional ember_jit library; not pulled in by
-// <ember/ember.hpp>):
+// Static graphs from eager code: the optional ember_jit library (CMake target
+// ember::jit, header ember/jit.hpp, not pulled in by ember/ember.hpp):
 //
-//   #include <ember/jit.hpp>
 //   auto traced = ember::jit::trace(model, ember::randn({1, 784}));   // one eager run, recorded
 //   std::cout << traced.graph();                                      // the ops it ran
 //   ember::Tensor y = traced(ember::randn({1, 784}));                 // replays the graph
