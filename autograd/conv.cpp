@@ -13,6 +13,7 @@
 #include <array>
 #include <string>
 
+#include "autograd/trace.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
@@ -212,6 +213,7 @@ Checked check_conv(const char* op, int64_t spatial, bool transposed, const Tenso
 
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride, IntArrayRef padding,
               IntArrayRef dilation, int64_t groups) {
+  EMBER_TRACE_CALL("conv2d", ({input, weight, bias}), ({{"stride", stride.vec()}, {"padding", padding.vec()}, {"dilation", dilation.vec()}, {"groups", groups}}), conv2d(input, weight, bias, stride, padding, dilation, groups));
   Checked c = check_conv("conv2d", 2, false, input, weight, bias, stride, padding, dilation, groups);
   if (!c.batched) return conv2d_op(input.unsqueeze(0), weight, bias, c.p).squeeze(0);
   return conv2d_op(input, weight, bias, c.p);

@@ -3,6 +3,7 @@
 
 #include "autograd/inplace.hpp"
 #include "autograd/prelude.hpp"
+#include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -21,6 +22,7 @@ enum class Saves { Input, Output, Nothing };
 template <class Backward>
 Tensor unary(const char* name, Tensor (*kernel)(const Tensor&), const Tensor& x, Saves saves, Backward backward) {
   Tensor y = kernel(x);
+  EMBER_TRACE(name, {x}, {y});
   if (!needs_grad(x)) return y;
   if (saves == Saves::Nothing)
     record(name, {x}, {&y}, {}, [backward](const Grads& g, Ctx&) { return Grads{backward(g[0], Tensor())}; });
@@ -108,6 +110,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
               x.defined() ? x.sizes() : IntArrayRef());
   bool tanh_form = approximate == "tanh";
   Tensor y = tanh_form ? k::gelu_tanh(x) : k::gelu(x);
+  EMBER_TRACE("gelu", {x}, {y}, {{"approximate", approximate}});
   if (needs_grad(x))
     record("gelu", {x}, {&y}, {save(x)}, [tanh_form](const Grads& g, Ctx& c) {
       Tensor x = c.saved(0);
@@ -128,6 +131,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
   double b = beta.to_double(), th = threshold.to_double();
   Tensor y = k::softplus(x, b, th);
+  EMBER_TRACE("softplus", {x}, {y}, {{"beta", beta}, {"threshold", threshold}});
   if (needs_grad(x))
     record("softplus", {x}, {&y}, {save(x)}, [b, th](const Grads& g, Ctx& c) {
       Tensor x = c.saved(0);
@@ -140,6 +144,7 @@ Tensor softplus(const Tensor& x, Scalar beta, Scalar threshold) {
 Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
   double s = negative_slope.to_double();
   Tensor y = k::leaky_relu(x, s);
+  EMBER_TRACE("leaky_relu", {x}, {y}, {{"negative_slope", negative_slope}});
   if (needs_grad(x))
     record("leaky_relu", {x}, {&y}, {save(x)}, [s](const Grads& g, Ctx& c) {
       return Grads{ember::where(k::compare(k::Compare::Gt, c.saved(0), 0), g[0], g[0] * s)};
@@ -150,6 +155,7 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
 Tensor elu(const Tensor& x, Scalar alpha) {
   double a = alpha.to_double();
   Tensor y = k::elu(x, a);
+  EMBER_TRACE("elu", {x}, {y}, {{"alpha", alpha}});
   if (needs_grad(x))
     record("elu", {x}, {&y}, {save(x)}, [a](const Grads& g, Ctx& c) {
       Tensor x = c.saved(0);
@@ -160,6 +166,9 @@ Tensor elu(const Tensor& x, Scalar alpha) {
 
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max) {
   Tensor y = k::clamp(x, min, max);
+  EMBER_TRACE("clamp", {x}, {y},
+              {{"min", min ? detail::AttrValue(*min) : detail::AttrValue()},
+               {"max", max ? detail::AttrValue(*max) : detail::AttrValue()}});
   if (needs_grad(x))
     record("clamp", {x}, {&y}, {save(x)}, [min, max](const Grads& g, Ctx& c) {
       Tensor x = c.saved(0);
@@ -175,13 +184,22 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> m
 }
 Tensor clamp_min(const Tensor& x, Scalar min) { return clamp(x, min, std::nullopt); }
 Tensor clamp_max(const Tensor& x, Scalar max) { return clamp(x, std::nullopt, max); }
-Tensor logical_not(const Tensor& x) { return k::logical_not(x); }
-Tensor isnan(const Tensor& x) { return k::isnan(x); }
+Tensor logical_not(const Tensor& x) {
+  Tensor y = k::logical_not(x);
+  EMBER_TRACE("logical_not", {x}, {y});
+  return y;
+}
+Tensor isnan(const Tensor& x) {
+  Tensor y = k::isnan(x);
+  EMBER_TRACE("isnan", {x}, {y});
+  return y;
+}
 
 // ---- two inputs ----
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
   bool unit = !alpha.is_floating_point() && alpha.to_int() == 1;
   Tensor y = unit ? k::binary(k::Binary::Add, a, b) : k::add_scaled(a, b, alpha);
+  EMBER_TRACE("add", {a, b}, {y}, {{"alpha", alpha}});
   if (needs_grad(a, b))
     record("add", {a, b}, {&y}, {}, [alpha, unit](const Grads& g, Ctx& c) {
       return Grads{g[0], c.needs(1) ? (unit ? g[0] : g[0] * alpha) : Tensor()};
@@ -192,6 +210,7 @@ Tensor add(const Tensor& a, Scalar b, Scalar alpha) {
   Scalar v = alpha.is_floating_point() || b.is_floating_point() ? Scalar(b.to_double() * alpha.to_double())
                                                                  : Scalar(b.to_int() * alpha.to_int());
   Tensor y = k::binary(k::Binary::Add, a, v);
+  EMBER_TRACE("add", {a}, {y}, {{"other", v}});
   if (needs_grad(a)) record("add", {a}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
   return y;
 }
@@ -199,6 +218,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   bool unit = !alpha.is_floating_point() && alpha.to_int() == 1;
   Tensor y = unit ? k::binary(k::Binary::Sub, a, b)
                   : k::add_scaled(a, b, alpha.is_floating_point() ? Scalar(-alpha.to_double()) : Scalar(-alpha.to_int()));
+  EMBER_TRACE("sub", {a, b}, {y}, {{"alpha", alpha}});
   if (needs_grad(a, b))
     record("sub", {a, b}, {&y}, {}, [alpha, unit](const Grads& g, Ctx& c) {
       return Grads{g[0], c.needs(1) ? (unit ? -g[0] : g[0] * -alpha.to_double()) : Tensor()};
@@ -212,11 +232,13 @@ Tensor sub(const Tensor& a, Scalar b, Scalar alpha) {
 }
 Tensor rsub(const Tensor& a, Scalar b) {
   Tensor y = k::binary(k::Binary::Sub, b, a);
+  EMBER_TRACE("rsub", {a}, {y}, {{"other", b}});
   if (needs_grad(a)) record("rsub", {a}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{-g[0]}; });
   return y;
 }
 Tensor rdiv(const Tensor& a, Scalar b) {
   Tensor y = k::binary(k::Binary::Div, b, a);
+  EMBER_TRACE("rdiv", {a}, {y}, {{"other", b}});
   if (needs_grad(a))
     record("rdiv", {a}, {&y}, {save(a), save_output(y)},
            [](const Grads& g, Ctx& c) { return Grads{-g[0] * c.saved(1) / c.saved(0)}; });
@@ -224,6 +246,7 @@ Tensor rdiv(const Tensor& a, Scalar b) {
 }
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = k::binary(k::Binary::Mul, a, b);
+  EMBER_TRACE("mul", {a, b}, {y});
   if (needs_grad(a, b))
     record("mul", {a, b}, {&y}, {save(a), save(b)}, [](const Grads& g, Ctx& c) {
       return Grads{c.needs(0) ? g[0] * c.saved(1) : Tensor(), c.needs(1) ? g[0] * c.saved(0) : Tensor()};
@@ -232,11 +255,13 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 Tensor mul(const Tensor& a, Scalar b) {
   Tensor y = k::binary(k::Binary::Mul, a, b);
+  EMBER_TRACE("mul", {a}, {y}, {{"other", b}});
   if (needs_grad(a)) record("mul", {a}, {&y}, {}, [b](const Grads& g, Ctx&) { return Grads{g[0] * b}; });
   return y;
 }
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = k::binary(k::Binary::Div, a, b);
+  EMBER_TRACE("div", {a, b}, {y});
   if (needs_grad(a, b))
     record("div", {a, b}, {&y}, {save(a), save(b)}, [](const Grads& g, Ctx& c) {
       Tensor b = c.saved(1);
@@ -247,11 +272,13 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 Tensor div(const Tensor& a, Scalar b) {
   Tensor y = k::binary(k::Binary::Div, a, b);
+  EMBER_TRACE("div", {a}, {y}, {{"other", b}});
   if (needs_grad(a)) record("div", {a}, {&y}, {}, [b](const Grads& g, Ctx&) { return Grads{g[0] / b}; });
   return y;
 }
 Tensor pow(const Tensor& base, const Tensor& exponent) {
   Tensor y = k::binary(k::Binary::Pow, base, exponent);
+  EMBER_TRACE("pow", {base, exponent}, {y});
   if (needs_grad(base, exponent))
     record("pow", {base, exponent}, {&y}, {save(base), save(exponent), save_output(y)}, [](const Grads& g, Ctx& c) {
       Tensor a = c.saved(0), e = c.saved(1);
@@ -263,6 +290,7 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 Tensor pow(const Tensor& base, Scalar exponent) {
   Tensor y = k::pow_scalar(base, exponent);
+  EMBER_TRACE("pow", {base}, {y}, {{"exponent", exponent}});
   if (needs_grad(base))
     record("pow", {base}, {&y}, {save(base)}, [exponent](const Grads& g, Ctx& c) {
       double e = exponent.to_double();
@@ -273,6 +301,7 @@ Tensor pow(const Tensor& base, Scalar exponent) {
 }
 Tensor pow(Scalar base, const Tensor& exponent) {
   Tensor y = k::binary(k::Binary::Pow, base, exponent);
+  EMBER_TRACE("rpow", {exponent}, {y}, {{"self", base}});
   if (needs_grad(exponent))
     record("pow", {exponent}, {&y}, {save_output(y)}, [base](const Grads& g, Ctx& c) {
       return Grads{g[0] * c.saved(0) * std::log(base.to_double())};
@@ -284,6 +313,7 @@ namespace {
 // maximum/minimum: the gradient goes to the larger (smaller) input; ties share it.
 Tensor extreme(const char* name, k::Binary op, const Tensor& a, const Tensor& b) {
   Tensor y = k::binary(op, a, b);
+  EMBER_TRACE(name, {a, b}, {y});
   if (needs_grad(a, b))
     record(name, {a, b}, {&y}, {save(a), save(b)}, [op](const Grads& g, Ctx& c) {
       Tensor a = c.saved(0), b = c.saved(1);
@@ -303,6 +333,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return extreme("minimum", k::
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   Tensor y = k::where(condition, a, b);
+  EMBER_TRACE("where", {condition, a, b}, {y});
   if (needs_grad(a, b))
     record("where", {a, b}, {&y}, {save(condition)}, [](const Grads& g, Ctx& c) {
       Tensor cond = c.saved(0);
@@ -318,13 +349,29 @@ Tensor where(const Tensor& condition, const Tensor& a, Scalar b) {
 Tensor where(const Tensor& condition, Scalar a, const Tensor& b) {
   return where(condition, ember::scalar_tensor(a, b.defined() ? b.dtype() : kFloat32), b);
 }
-Tensor logical_and(const Tensor& a, const Tensor& b) { return k::logical(k::Logical::And, a, b); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return k::logical(k::Logical::Or, a, b); }
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  Tensor y = k::logical(k::Logical::And, a, b);
+  EMBER_TRACE("logical_and", {a, b}, {y});
+  return y;
+}
+Tensor logical_or(const Tensor& a, const Tensor& b) {
+  Tensor y = k::logical(k::Logical::Or, a, b);
+  EMBER_TRACE("logical_or", {a, b}, {y});
+  return y;
+}
 
 // ---- comparisons: the table's EMBER_COMPARE_OP rows; no gradient ----
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR)                                                   \
-  Tensor NAME(const Tensor& a, const Tensor& b) { return k::compare(k::Compare::ENUM, a, b); } \
-  Tensor NAME(const Tensor& a, Scalar b) { return k::compare(k::Compare::ENUM, a, b); }
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR)           \
+  Tensor NAME(const Tensor& a, const Tensor& b) {          \
+    Tensor y = k::compare(k::Compare::ENUM, a, b);         \
+    EMBER_TRACE(#NAME, {a, b}, {y});                       \
+    return y;                                              \
+  }                                                        \
+  Tensor NAME(const Tensor& a, Scalar b) {                 \
+    Tensor y = k::compare(k::Compare::ENUM, a, b);         \
+    EMBER_TRACE(#NAME, {a}, {y}, {{"other", b}});          \
+    return y;                                              \
+  }
 #include "ember/detail/ops.def"
 
 bool equal(const Tensor& a, const Tensor& b) {

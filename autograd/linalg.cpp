@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/trace.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -56,6 +57,7 @@ Grads matmul_backward(const Tensor& g, const Tensor& a, const Tensor& b, bool ne
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  EMBER_TRACE_CALL("matmul", ({a, b}), ({}), matmul(a, b));
   Tensor y = k::matmul(a, b);
   if (needs_grad(a, b))
     record("matmul", {a, b}, {&y}, {save(a), save(b)}, [](const Grads& g, Ctx& c) {
@@ -65,6 +67,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  EMBER_TRACE_CALL("mm", ({a, b}), ({}), mm(a, b));
   Tensor y = k::mm(a, b);
   if (needs_grad(a, b))
     record("mm", {a, b}, {&y}, {save(a), save(b)}, [](const Grads& g, Ctx& c) {
@@ -77,6 +80,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  EMBER_TRACE_CALL("bmm", ({a, b}), ({}), bmm(a, b));
   Tensor y = k::bmm(a, b);
   if (needs_grad(a, b))
     record("bmm", {a, b}, {&y}, {save(a), save(b)}, [](const Grads& g, Ctx& c) {
@@ -113,6 +117,7 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
+  EMBER_TRACE_CALL("addmm", ({bias, a, b}), ({{"beta", beta}, {"alpha", alpha}}), addmm(bias, a, b, beta, alpha));
   Tensor y = k::addmm(bias, a, b, beta, alpha);
   if (needs_grad(bias, a, b))
     record("addmm", {bias, a, b}, {&y}, {save(a), save(b)}, [beta, alpha](const Grads& g, Ctx& c) {

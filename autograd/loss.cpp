@@ -16,6 +16,7 @@
 #include <string>
 
 #include "autograd/prelude.hpp"
+#include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -250,6 +251,7 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Tens
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                 const std::string& reduction) {
+  EMBER_TRACE_CALL("nll_loss", ({input, target, weight}), ({{"ignore_index", ignore_index}, {"reduction", reduction}}), nll_loss(input, target, weight, ignore_index, reduction));
   const char* op = "nll_loss";
   Reduction red = parse_reduction(op, reduction);
   bool ignored = check_class_targets(op, input, target, ignore_index);
@@ -258,6 +260,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                      const std::string& reduction, double label_smoothing) {
+  EMBER_TRACE_CALL("cross_entropy", ({input, target, weight}), ({{"ignore_index", ignore_index}, {"reduction", reduction}, {"label_smoothing", label_smoothing}}), cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing));
   const char* op = "cross_entropy";
   Reduction red = parse_reduction(op, reduction);
   EMBER_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0,
@@ -304,6 +307,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
+  EMBER_TRACE_CALL("mse_loss", ({input, target}), ({{"reduction", reduction}}), mse_loss(input, target, reduction));
   Reduction red = parse_reduction("mse_loss", reduction);
   check_regression_target("mse_loss", input, target);
   return reduce((input - target).square(), red);

@@ -3,6 +3,7 @@
 //
 // All are composed of differentiable ops except embedding, whose node scatters the
 // gradient into a zero weight-shaped tensor and leaves the padding row out.
+#include "autograd/trace.hpp"
 #include "autograd/nn_checks.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
@@ -19,6 +20,7 @@ namespace nn {
 namespace functional {
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  EMBER_TRACE_CALL("linear", ({input, weight, bias}), ({}), linear(input, weight, bias));
   const char* op = "linear";
   check_float(op, "input", input);
   check_float(op, "weight", weight);
@@ -76,6 +78,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor dropout(const Tensor& input, double p, bool training) {
+  EMBER_TRACE_CALL("dropout", ({input}), ({{"p", p}, {"training", training}}), dropout(input, p, training));
   const char* op = "dropout";
   detail::check_defined(input, op);
   EMBER_CHECK(p >= 0.0 && p <= 1.0, "{}: probability must be between 0 and 1, got {}", op, p);
@@ -90,6 +93,7 @@ Tensor dropout(const Tensor& input, double p, bool training) {
 }
 
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  EMBER_TRACE_CALL("embedding", ({input, weight}), ({{"padding_idx", autograd::opt_attr(padding_idx)}}), embedding(input, weight, padding_idx));
   const char* op = "embedding";
   detail::check_defined(input, op);
   check_float(op, "weight", weight);

@@ -2,6 +2,7 @@
 // (mean, biased var, rsqrt), so every gradient order comes from those ops.
 #include <string>
 
+#include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
@@ -46,6 +47,7 @@ Tensor channel_affine(Tensor y, const Tensor& weight, const Tensor& bias, int64_
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
+  EMBER_TRACE_CALL("layer_norm", ({input, weight, bias}), ({{"normalized_shape", normalized_shape.vec()}, {"eps", eps}}), layer_norm(input, normalized_shape, weight, bias, eps));
   const char* op = "layer_norm";
   detail::check_defined(input, op);
   check_float(op, "input", input);
@@ -72,6 +74,7 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
+  EMBER_TRACE_CALL("batch_norm", ({input, running_mean, running_var, weight, bias}), ({{"training", training}, {"momentum", momentum}, {"eps", eps}}), batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps));
   const char* op = "batch_norm";
   detail::check_defined(input, op);
   check_float(op, "input", input);

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <vector>
 
+#include "autograd/trace.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/pooling.hpp"
@@ -387,12 +388,14 @@ Tensor max_unpool3d(const Tensor& input, const Tensor& indices, IntArrayRef kern
 
 Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
                   IntArrayRef dilation, bool ceil_mode) {
+  EMBER_TRACE_CALL("max_pool2d", ({input}), ({{"kernel_size", kernel_size.vec()}, {"stride", stride.vec()}, {"padding", padding.vec()}, {"dilation", dilation.vec()}, {"ceil_mode", ceil_mode}}), max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode));
   Pool2dParams p = check_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode);
   return max_pool_op(input, p);
 }
 
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride, IntArrayRef padding,
                   bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+  EMBER_TRACE_CALL("avg_pool2d", ({input}), ({{"kernel_size", kernel_size.vec()}, {"stride", stride.vec()}, {"padding", padding.vec()}, {"ceil_mode", ceil_mode}, {"count_include_pad", count_include_pad}, {"divisor_override", autograd::opt_attr(divisor_override)}}), avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override));
   Pool2dParams p = check_pool("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode);
   check_divisor("avg_pool2d", divisor_override, input);
   p.count_include_pad = count_include_pad;
@@ -401,6 +404,7 @@ Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
+  EMBER_TRACE_CALL("adaptive_avg_pool2d", ({input}), ({{"output_size", output_size.vec()}}), adaptive_avg_pool2d(input, output_size));
   const char* op = "adaptive_avg_pool2d";
   check_input(op, input);
   std::array<int64_t, 2> out = pair_arg(output_size, op, "output_size");

@@ -5,6 +5,7 @@
 // needs nothing from the shape family.
 #include <cmath>
 
+#include "autograd/trace.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -276,18 +277,22 @@ Tensor cumsum_impl(const Tensor& x, int64_t d, std::optional<Dtype> dtype) {
 
 // ---- public ops ----
 Tensor sum(const Tensor& x, std::optional<Dtype> dtype) {
+  EMBER_TRACE_CALL("sum", ({x}), ({{"dim", detail::AttrValue()}, {"keepdim", false}, {"dtype", autograd::opt_attr(dtype)}}), sum(x, dtype));
   detail::check_defined(x, "sum");
   return sum_impl(x, all_dims(x), false, dtype);
 }
 Tensor sum(const Tensor& x, IntArrayRef dim, bool keepdim, std::optional<Dtype> dtype) {
+  EMBER_TRACE_CALL("sum", ({x}), ({{"dim", dim.vec()}, {"keepdim", keepdim}, {"dtype", autograd::opt_attr(dtype)}}), sum(x, dim, keepdim, dtype));
   return sum_impl(x, detail::dim_mask(x, dim, "sum"), keepdim, dtype);
 }
 
 Tensor mean(const Tensor& x, std::optional<Dtype> dtype) {
+  EMBER_TRACE_CALL("mean", ({x}), ({{"dim", detail::AttrValue()}, {"keepdim", false}, {"dtype", autograd::opt_attr(dtype)}}), mean(x, dtype));
   detail::check_defined(x, "mean");
   return mean_impl(x, all_dims(x), false, dtype);
 }
 Tensor mean(const Tensor& x, IntArrayRef dim, bool keepdim, std::optional<Dtype> dtype) {
+  EMBER_TRACE_CALL("mean", ({x}), ({{"dim", dim.vec()}, {"keepdim", keepdim}, {"dtype", autograd::opt_attr(dtype)}}), mean(x, dim, keepdim, dtype));
   return mean_impl(x, detail::dim_mask(x, dim, "mean"), keepdim, dtype);
 }
 
@@ -301,29 +306,37 @@ Tensor prod(const Tensor& x, int64_t dim, bool keepdim, std::optional<Dtype> dty
 }
 
 Tensor amax(const Tensor& x, IntArrayRef dim, bool keepdim) {
+  EMBER_TRACE_CALL("amax", ({x}), ({{"dim", dim.vec()}, {"keepdim", keepdim}}), amax(x, dim, keepdim));
   return extreme_impl("amax", true, x, detail::dim_mask(x, dim, "amax"), keepdim);
 }
 Tensor amin(const Tensor& x, IntArrayRef dim, bool keepdim) {
+  EMBER_TRACE_CALL("amin", ({x}), ({{"dim", dim.vec()}, {"keepdim", keepdim}}), amin(x, dim, keepdim));
   return extreme_impl("amin", false, x, detail::dim_mask(x, dim, "amin"), keepdim);
 }
 Tensor max(const Tensor& x) {
+  EMBER_TRACE_CALL("max", ({x}), ({}), max(x));
   detail::check_defined(x, "max");
   return extreme_impl("max", true, x, all_dims(x), false);
 }
 Tensor min(const Tensor& x) {
+  EMBER_TRACE_CALL("min", ({x}), ({}), min(x));
   detail::check_defined(x, "min");
   return extreme_impl("min", false, x, all_dims(x), false);
 }
 std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
+  EMBER_TRACE_CALL("max", ({x}), ({{"dim", dim}, {"keepdim", keepdim}}), max(x, dim, keepdim));
   return extreme_dim_impl("max", true, x, dim, keepdim);
 }
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) {
+  EMBER_TRACE_CALL("min", ({x}), ({{"dim", dim}, {"keepdim", keepdim}}), min(x, dim, keepdim));
   return extreme_dim_impl("min", false, x, dim, keepdim);
 }
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  EMBER_TRACE_CALL("argmax", ({x}), ({{"dim", autograd::opt_attr(dim)}, {"keepdim", keepdim}}), argmax(x, dim, keepdim));
   return arg_impl("argmax", true, x, dim, keepdim);
 }
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) {
+  EMBER_TRACE_CALL("argmin", ({x}), ({{"dim", autograd::opt_attr(dim)}, {"keepdim", keepdim}}), argmin(x, dim, keepdim));
   return arg_impl("argmin", false, x, dim, keepdim);
 }
 
@@ -347,6 +360,7 @@ Tensor std(const Tensor& x, std::optional<IntArrayRef> dim, std::optional<int64_
 }
 
 Tensor logsumexp(const Tensor& x, IntArrayRef dim, bool keepdim) {
+  EMBER_TRACE_CALL("logsumexp", ({x}), ({{"dim", dim.vec()}, {"keepdim", keepdim}}), logsumexp(x, dim, keepdim));
   return logsumexp_impl(x, detail::dim_mask(x, dim, "logsumexp"), keepdim);
 }
 
@@ -360,6 +374,7 @@ Tensor norm(const Tensor& x, std::optional<Scalar> p, IntArrayRef dim, bool keep
 }
 
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype) {
+  EMBER_TRACE_CALL("cumsum", ({x}), ({{"dim", dim}, {"dtype", autograd::opt_attr(dtype)}}), cumsum(x, dim, dtype));
   detail::check_defined(x, "cumsum");
   return cumsum_impl(x, detail::wrap_dim(x, dim, "cumsum"), dtype);
 }
@@ -382,6 +397,7 @@ Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
+  EMBER_TRACE_CALL("softmax", ({x}), ({{"dim", dim}}), softmax(x, dim));
   check_floating("softmax", x);
   int64_t d = detail::wrap_dim(x, dim, "softmax");
   Tensor y = k::softmax(x, d);
@@ -394,6 +410,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
+  EMBER_TRACE_CALL("log_softmax", ({x}), ({{"dim", dim}}), log_softmax(x, dim));
   check_floating("log_softmax", x);
   int64_t d = detail::wrap_dim(x, dim, "log_softmax");
   Tensor y = k::log_softmax(x, d);

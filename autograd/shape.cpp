@@ -6,6 +6,7 @@
 // tensor is built with pad (or index_put for strided slices).
 #include <algorithm>
 
+#include "autograd/trace.hpp"
 #include "autograd/prelude.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
@@ -52,18 +53,21 @@ Tensor expand_as_op(const Tensor& x, IntArrayRef size, const char* op) {
 }  // namespace
 
 Tensor reshape(const Tensor& x, IntArrayRef shape) {
+  EMBER_TRACE_CALL("reshape", ({x}), ({{"shape", shape.vec()}}), reshape(x, shape));
   Tensor y = k::reshape(x, shape);
   record_reshape("reshape", x, y);
   return y;
 }
 
 Tensor view(const Tensor& x, IntArrayRef shape) {
+  EMBER_TRACE_CALL("view", ({x}), ({{"size", shape.vec()}}), view(x, shape));
   Tensor y = k::view(x, shape);
   record_reshape("view", x, y);
   return y;
 }
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
+  EMBER_TRACE_CALL("transpose", ({x}), ({{"dim0", dim0}, {"dim1", dim1}}), transpose(x, dim0, dim1));
   Tensor y = k::transpose(x, dim0, dim1);
   if (needs_grad(x))
     record_view("transpose", x, &y, {},
@@ -72,6 +76,7 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 }
 
 Tensor t(const Tensor& x) {
+  EMBER_TRACE_CALL("t", ({x}), ({}), t(x));
   detail::check_defined(x, "t");
   EMBER_CHECK(x.dim() <= 2, "t: expects a tensor with at most 2 dims, got shape {}; use transpose or permute",
               x.sizes());
@@ -79,6 +84,7 @@ Tensor t(const Tensor& x) {
 }
 
 Tensor permute(const Tensor& x, IntArrayRef dims) {
+  EMBER_TRACE_CALL("permute", ({x}), ({{"dims", dims.vec()}}), permute(x, dims));
   Tensor y = k::permute(x, dims);
   if (needs_grad(x)) {
     std::vector<int64_t> inverse(dims.size());
@@ -107,24 +113,28 @@ std::vector<Tensor> broadcast_tensors(const std::vector<Tensor>& tensors) {
 }
 
 Tensor squeeze(const Tensor& x) {
+  EMBER_TRACE_CALL("squeeze", ({x}), ({{"dim", detail::AttrValue()}}), squeeze(x));
   Tensor y = k::squeeze(x);
   record_reshape("squeeze", x, y);
   return y;
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
+  EMBER_TRACE_CALL("squeeze", ({x}), ({{"dim", dim}}), squeeze(x, dim));
   Tensor y = k::squeeze(x, dim);
   record_reshape("squeeze", x, y);
   return y;
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  EMBER_TRACE_CALL("unsqueeze", ({x}), ({{"dim", dim}}), unsqueeze(x, dim));
   Tensor y = k::unsqueeze(x, dim);
   record_reshape("unsqueeze", x, y);
   return y;
 }
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  EMBER_TRACE_CALL("flatten", ({x}), ({{"start_dim", start_dim}, {"end_dim", end_dim}}), flatten(x, start_dim, end_dim));
   detail::check_defined(x, "flatten");
   if (x.dim() == 0) return reshape(x, {1});
   int64_t s = detail::wrap_dim(start_dim, x.dim(), "flatten");
@@ -147,6 +157,7 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
+  EMBER_TRACE_CALL("narrow", ({x}), ({{"dim", dim}, {"start", start}, {"length", length}}), narrow(x, dim, start, length));
   Tensor y = k::narrow(x, dim, start, length);
   if (needs_grad(x)) {
     int64_t d = detail::wrap_dim(dim, x.dim(), "narrow");
@@ -158,6 +169,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  EMBER_TRACE_CALL("select", ({x}), ({{"dim", dim}, {"index", index}}), select(x, dim, index));
   Tensor y = k::select(x, dim, index);
   if (needs_grad(x)) {
     int64_t d = detail::wrap_dim(dim, x.dim(), "select");
@@ -170,6 +182,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
 }
 
 Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step) {
+  EMBER_TRACE_CALL("slice", ({x}), ({{"dim", dim}, {"start", autograd::opt_attr(start)}, {"end", autograd::opt_attr(end)}, {"step", step}}), slice(x, dim, start, end, step));
   Tensor y = k::slice(x, dim, start, end, step);
   if (needs_grad(x)) {
     int64_t d = detail::wrap_dim(dim, x.dim(), "slice");
@@ -231,6 +244,7 @@ Tensor repeat(const Tensor& x, IntArrayRef repeats) {
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (detail::tracer()) return autograd::trace_call_list("cat", tensors, {{"dim", dim}}, [&] { return cat(tensors, dim); });
   Tensor y = k::cat(tensors, dim);
   if (autograd::needs_grad_list(tensors)) {
     int64_t d = 0;
@@ -260,6 +274,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  if (detail::tracer()) return autograd::trace_call_list("stack", tensors, {{"dim", dim}}, [&] { return stack(tensors, dim); });
   EMBER_CHECK(!tensors.empty(), "stack: expected a non-empty list of tensors");
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     EMBER_CHECK(tensors[i].defined(), "stack: tensor {} is undefined", i);

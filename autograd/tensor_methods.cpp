@@ -4,6 +4,7 @@
 
 #include "autograd/inplace.hpp"
 #include "autograd/prelude.hpp"
+#include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -46,6 +47,7 @@ Tensor Tensor::clone() const {
   return y;
 }
 Tensor Tensor::contiguous() const {
+  EMBER_TRACE_CALL("contiguous", ({*this}), ({}), contiguous());
   detail::check_defined(*this, "contiguous");
   return is_contiguous() ? *this : clone();
 }

@@ -8,6 +8,7 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   dataset-fashion-mnist # the training examples and their tests
   wamerican             # /usr/share/dict/words for words_lstm
   python3-torch         # the checkpoint interop test (io_torch_interop)
+  python3-onnx nodejs npm  # the ONNX export check: onnx's checker, and Node.js for ONNX Runtime
   libclang-19-dev libclang-cpp19-dev llvm-19-dev  # ember-repl (clang's Interpreter library)
   clang-19 libclang-rt-19-dev)  # the libFuzzer targets (scripts/ci/fuzz.sh)
 missing=()
@@ -18,4 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime for the ONNX export check, from npm: its Linux x64 runtime ships inside the
+# package (its install script only fetches GPU extras, hence --ignore-scripts).
+ort_dir=/opt/ember-onnxruntime-node
+if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ]; then
+  npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$ort_dir" onnxruntime-node@1.30.0
 fi

@@ -6,6 +6,7 @@
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
 #include "src/core/shape.hpp"
+#include "src/core/tracing.hpp"
 
 namespace ember {
 
@@ -43,6 +44,7 @@ void check_one_element(const Tensor& t) {
   EMBER_CHECK(t.numel() == 1, "item: a tensor with {} elements (shape {}) cannot be converted to a number; it "
                               "needs exactly one",
               t.numel(), t.sizes());
+  if (detail::OpTracer* tracer = detail::tracer()) tracer->read_back("item", t);
 }
 }  // namespace
 
@@ -90,6 +92,7 @@ T element_as(const Tensor& t, int64_t offset) {
 template <class T>
 std::vector<T> Tensor::tolist() const {
   detail::check_defined(*this, "tolist");
+  if (detail::OpTracer* tracer = detail::tracer()) tracer->read_back("tolist", *this);
   std::vector<T> out;
   const int64_t n = numel();
   out.reserve(static_cast<std::size_t>(n));

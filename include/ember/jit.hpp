@@ -1,0 +1,238 @@
+// Static graphs from eager code: the optional ember_jit library (CMake target
+// ember::jit, header ember/jit.hpp, not pulled in by ember/ember.hpp):
+//
+//   auto traced = ember::jit::trace(model, ember::randn({1, 784}));   // one eager run, recorded
+//   std::cout << traced.graph();                                      // the ops it ran
+//   ember::Tensor y = traced(ember::randn({1, 784}));                 // replays the graph
+//
+// A trace keeps what one run did: the ops on tensors, with their shapes and dtypes.
+// What it cannot see is a value read back into C++ (`item()`, `tolist()`) and used to
+// decide something (a branch, a loop count): the trace warns when that happens and keeps
+// the decision of the traced run. By default `trace` replays the graph on a perturbed
+// copy of the example inputs and compares it with an eager run, so a trace that does not
+// stand for the function is refused instead of silently wrong (TraceOptions).
+// A traced function accepts inputs of the traced shapes and dtypes only; other shapes
+// give ember::Error naming the input and both shapes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "ember/detail/fused.hpp"
+#include "ember/detail/tracing.hpp"
+#include "ember/nn/module.hpp"
+#include "ember/tensor.hpp"
+
+namespace ember {
+namespace jit {
+
+using AttrValue = detail::AttrValue;
+struct NamedAttr {
+  std::string name;
+  AttrValue value;
+};
+
+enum class ValueKind : uint8_t {
+  Input,      // an argument of the traced function, in order
+  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"); live
+  Constant,   // a tensor the trace met that no traced op made (a copy is kept)
+  Result      // an output of a node
+};
+
+// One SSA value: made once (by the graph's inputs or one node), read any number of times.
+struct Value {
+  ValueKind kind = ValueKind::Result;
+  Shape sizes;
+  Dtype dtype = Dtype::Float32;
+  std::string name;  // inputs and parameters
+  int node = -1;     // the node that makes a Result
+  Tensor tensor;     // a Parameter's tensor (shared with its module) or a Constant's value
+};
+
+// One op call: PyTorch's op name, the values it reads (-1 for an absent optional
+// input, such as a missing bias), the values it makes, and its other arguments.
+struct Node {
+  std::string op;
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+  std::vector<NamedAttr> attrs;
+  // The program of a "fused" node (passes::fuse_elementwise); its text is the
+  // "program" attribute.
+  std::shared_ptr<const detail::FusedProgram> fused;
+  // The attribute called `name`, or null.
+  const AttrValue* attr(std::string_view name) const;
+};
+
+class Graph {
+ public:
+  int add_input(std::string name, IntArrayRef sizes, Dtype dtype);
+  int add_parameter(std::string name, const Tensor& t);
+  int add_constant(const Tensor& t);
+  // Adds a node reading `inputs`, with outputs of the given shapes and dtypes; returns
+  // the node's index (its output value ids are in nodes()[i].outputs).
+  int add_node(std::string op, std::vector<int> inputs, std::vector<NamedAttr> attrs,
+               const std::vector<std::pair<Shape, Dtype>>& outputs,
+               std::shared_ptr<const detail::FusedProgram> fused = nullptr);
+  void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+
+  const std::vector<Value>& values() const { return values_; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  const std::vector<int>& inputs() const { return inputs_; }
+  const std::vector<int>& parameters() const { return parameters_; }
+  const std::vector<int>& outputs() const { return outputs_; }
+  const Value& value(int id) const;
+
+  // PyTorch's graph printing, in ember's spelling:
+  //   graph(%x : Float(2, 3), %0.weight : Float(4, 3), ...):
+  //     %5 : Float(2, 4) = linear(%x, %0.weight, %0.bias)
+  //     return (%5)
+  std::string str() const;
+  // Checks that every value a node reads is made before it (inputs, parameters,
+  // constants or an earlier node's output), that each value is made once, that the
+  // outputs exist, and that every op is one the interpreter can run. Throws
+  // ember::Error naming the node and the value.
+  void lint() const;
+
+ private:
+  std::vector<Value> values_;
+  std::vector<Node> nodes_;
+  std::vector<int> inputs_, parameters_, outputs_;
+};
+std::ostream& operator<<(std::ostream& os, const Graph& g);
+
+// Runs the graph on `inputs` (checked against the traced shapes and dtypes) by calling
+// each node's op in order: the interpreter. Parameters are read as they are now, so a
+// trained module's traced graph follows its updated weights.
+std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
+
+// Whether the interpreter knows `op`, and every op it knows (sorted).
+bool can_run(std::string_view op);
+std::vector<std::string> runnable_ops();
+
+// Graph-to-graph passes. Each returns a new graph that computes the same outputs from
+// the same inputs and parameters; none changes its argument.
+namespace passes {
+// Drops nodes whose outputs nothing reads (a node with a side effect, such as
+// batch_norm updating its running statistics in training, is kept).
+Graph eliminate_dead_code(const Graph& g);
+// Merges nodes that run the same op on the same values with the same attributes
+// (random ops and ops with side effects are never merged).
+Graph eliminate_common_subexpressions(const Graph& g);
+// Runs, once, every node whose inputs are all constants and keeps its result as a
+// constant (parameters are not constants: they may change between calls).
+Graph fold_constants(const Graph& g);
+// Algebraic identities that leave a value unchanged: x * 1, x / 1, x + 0, x - 0,
+// x ** 1, neg(neg(x)), t(t(x)), transpose of the same transpose, a reshape or view to
+// the shape a value already has, and dropout outside training. Only where the result has the operand's shape and dtype.
+Graph simplify(const Graph& g);
+// Replaces each run of consecutive elementwise nodes (op-table rows, float32 or
+// float64, every tensor operand of the run's shape and dtype) by one "fused" node that
+// computes them in one pass over the elements (ember/detail/fused.hpp); values the
+// run makes and others read become the fused node's outputs. Autograd does not see
+// inside a fused node: use it for inference (compile fuses under NoGradGuard only).
+Graph fuse_elementwise(const Graph& g);
+// All of the above (fusion excepted), repeated until the graph stops shrinking.
+Graph optimize(const Graph& g);
+}  // namespace passes
+
+struct TraceOptions {
+  // Replay on a perturbed copy of the floating inputs (each element times 1 + u,
+  // |u| <= 1e-3) and compare with an eager run of the function on the same copy.
+  bool check_trace = true;
+  double check_tolerance = 1e-4;  // relative, and as absolute for values near zero
+};
+
+using Function = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+// A traced function: its graph and a call operator that replays it.
+class TracedFunction {
+ public:
+  explicit TracedFunction(Graph graph) : graph_(std::move(graph)) {}
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const { return run(graph_, inputs); }
+  // One input, one output.
+  Tensor operator()(const Tensor& input) const;
+  const Graph& graph() const { return graph_; }
+
+ private:
+  Graph graph_;
+};
+
+// Records the ops of one eager run of fn(example_inputs). With a module, its parameters
+// and buffers become the graph's named parameters.
+TracedFunction trace_function(const Function& fn, const std::vector<Tensor>& example_inputs,
+                              const TraceOptions& options = {});
+namespace holder_traits {
+template <class T, class = void>
+struct is_module_holder : std::false_type {};
+template <class T>
+struct is_module_holder<T, std::void_t<decltype(std::declval<T&>().module_ptr())>> : std::true_type {};
+}  // namespace holder_traits
+// Any callable taking and returning std::vector<Tensor> (a lambda, a function).
+template <class Fn, std::enable_if_t<!holder_traits::is_module_holder<std::decay_t<Fn>>::value, int> = 0>
+TracedFunction trace(Fn&& fn, const std::vector<Tensor>& example_inputs, const TraceOptions& options = {}) {
+  return trace_function(Function(std::forward<Fn>(fn)), example_inputs, options);
+}
+TracedFunction trace(const nn::Module& module, const Function& fn, const std::vector<Tensor>& example_inputs,
+                     const TraceOptions& options = {});
+// A module holder (nn::Linear, nn::Sequential, a user's TORCH_MODULE) whose
+// forward(Tensor) returns a Tensor.
+template <class Holder, class = decltype(std::declval<Holder&>()->forward(std::declval<Tensor>()))>
+TracedFunction trace(Holder& module, const Tensor& example_input, const TraceOptions& options = {}) {
+  auto m = module;
+  return trace(*m, [m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs.at(0))}; },
+               {example_input}, options);
+}
+
+struct CompileOptions {
+  // Graphs kept, one per set of input shapes and dtypes; the least recently used goes.
+  std::size_t max_graphs = 8;
+  // Run passes::optimize on each new graph.
+  bool optimize = true;
+  TraceOptions trace;
+  // Fuse elementwise runs (passes::fuse_elementwise) in graphs traced with gradients
+  // off; a graph traced with gradients on is left unfused so that backward works.
+  bool fuse = true;
+};
+
+// jit::compile(fn): a callable that traces fn on the first call with each new set of
+// input shapes and dtypes (a guarded cache: a variable-length model gets one graph per
+// length seen, up to max_graphs), and replays the optimised graph afterwards. Where
+// fn cannot be traced (its trace does not reproduce it, see TraceOptions), it warns
+// once per shape and runs fn eagerly for that shape from then on.
+// Calls from several threads at once are safe: the cache is locked, each call replays
+// with its own buffers, and a module's parameters are only read.
+class CompiledFunction {
+ public:
+  CompiledFunction(Function fn, const nn::Module* module, CompileOptions options);
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const;
+  Tensor operator()(const Tensor& input) const;
+  // How many graphs the cache holds now, and how many traces were made in all.
+  std::size_t cached_graphs() const;
+  std::size_t traces() const;
+  // The graph for these input shapes and dtypes, or null when none is cached.
+  std::shared_ptr<const Graph> graph_for(const std::vector<Tensor>& inputs) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+template <class Fn, std::enable_if_t<!holder_traits::is_module_holder<std::decay_t<Fn>>::value, int> = 0>
+CompiledFunction compile(Fn&& fn, const CompileOptions& options = {}) {
+  return CompiledFunction(Function(std::forward<Fn>(fn)), nullptr, options);
+}
+template <class Holder, class = decltype(std::declval<Holder&>()->forward(std::declval<Tensor>()))>
+CompiledFunction compile(Holder& module, const CompileOptions& options = {}) {
+  auto m = module;
+  return CompiledFunction([m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs.at(0))}; },
+                          m.get(), options);
+}
+
+}  // namespace jit
+}  // namespace ember

@@ -1,0 +1,123 @@
+// jit::compile: a cache of traced, optimised graphs keyed by the inputs' shapes and
+// dtypes, with an eager fallback for shapes whose trace was refused.
+#include <list>
+#include <map>
+#include <mutex>
+
+#include "ember/autograd.hpp"
+#include "ember/warning.hpp"
+#include "src/core/check.hpp"
+#include "ember/jit.hpp"
+
+namespace ember {
+namespace jit {
+
+namespace {
+// What a graph is specialised to: each input's dtype and sizes, and whether gradients
+// were on (a graph made without them may be fused, which autograd cannot see into).
+using Key = std::pair<bool, std::vector<std::pair<Dtype, std::vector<int64_t>>>>;
+Key key_of(const std::vector<Tensor>& inputs) {
+  Key k;
+  k.first = is_grad_enabled();
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    EMBER_CHECK(inputs[i].defined(), "jit::compile: input {} is an undefined tensor", i);
+    k.second.emplace_back(inputs[i].dtype(), inputs[i].sizes().vec());
+  }
+  return k;
+}
+std::string describe(const Key& k) {
+  std::string s;
+  for (const auto& [dtype, sizes] : k.second)
+    s += (s.empty() ? "" : ", ") + fmt::format("{}{}", dtype, IntArrayRef(sizes));
+  return s;
+}
+}  // namespace
+
+struct CompiledFunction::State {
+  Function fn;
+  const nn::Module* module;
+  CompileOptions options;
+  // A null graph marks a key that runs eagerly.
+  struct Entry {
+    Key key;
+    std::shared_ptr<const Graph> graph;
+  };
+  std::list<Entry> lru;  // most recently used first
+  std::map<Key, std::list<Entry>::iterator> index;
+  std::size_t traces = 0;
+  mutable std::mutex mutex;
+};
+
+CompiledFunction::CompiledFunction(Function fn, const nn::Module* module, CompileOptions options)
+    : state_(std::make_shared<State>()) {
+  EMBER_CHECK(options.max_graphs >= 1, "jit::compile: max_graphs must be at least 1, got {}", options.max_graphs);
+  state_->fn = std::move(fn);
+  state_->module = module;
+  state_->options = options;
+}
+
+std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inputs) const {
+  State& s = *state_;
+  Key key = key_of(inputs);
+  std::shared_ptr<const Graph> graph;
+  {
+    std::unique_lock<std::mutex> lock(s.mutex);
+    auto it = s.index.find(key);
+    if (it != s.index.end()) {
+      s.lru.splice(s.lru.begin(), s.lru, it->second);
+      graph = it->second->graph;
+      lock.unlock();
+      if (!graph) return s.fn(inputs);
+      return run(*graph, inputs);
+    }
+    // A new key: trace under the lock, so that two threads meeting the same new shape
+    // trace it once (the others wait, then replay).
+    try {
+      TracedFunction traced = s.module ? trace(*s.module, s.fn, inputs, s.options.trace)
+                                       : trace_function(s.fn, inputs, s.options.trace);
+      Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
+      // Autograd does not see inside a fused node: fuse only graphs traced without it.
+      if (s.options.fuse && !is_grad_enabled()) g = passes::fuse_elementwise(g);
+      graph = std::make_shared<const Graph>(std::move(g));
+    } catch (const Error& e) {
+      ember::warn(fmt::format("jit::compile: running the function eagerly for inputs ({}): {}", describe(key),
+                              e.what()));
+    }
+    ++s.traces;
+    s.lru.push_front(State::Entry{key, graph});
+    s.index[key] = s.lru.begin();
+    if (s.lru.size() > s.options.max_graphs) {
+      s.index.erase(s.lru.back().key);
+      s.lru.pop_back();
+    }
+  }
+  // The first call's results come from the graph too, so every call for a shape
+  // computes the same way.
+  if (!graph) return s.fn(inputs);
+  return run(*graph, inputs);
+}
+
+Tensor CompiledFunction::operator()(const Tensor& input) const {
+  std::vector<Tensor> out = (*this)(std::vector<Tensor>{input});
+  EMBER_CHECK(out.size() == 1, "jit::compile: this function returns {} outputs; call it with a vector of inputs",
+              out.size());
+  return out[0];
+}
+
+std::size_t CompiledFunction::cached_graphs() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->lru.size();
+}
+std::size_t CompiledFunction::traces() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->traces;
+}
+std::shared_ptr<const Graph> CompiledFunction::graph_for(const std::vector<Tensor>& inputs) const {
+  Key key = key_of(inputs);
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  auto it = state_->index.find(key);
+  return it == state_->index.end() ? nullptr : it->second->graph;
+}
+
+}  // namespace jit
+}  // namespace ember

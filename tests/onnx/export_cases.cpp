@@ -1,0 +1,141 @@
+// Writes the ONNX export cases to a folder: <name>.onnx per model, and cases.json with
+// each model's inputs and the outputs ember computes for them. tests/onnx/check_models.py
+// (onnx's checker and shape inference) and tests/onnx/run_onnxruntime.js (ONNX
+// Runtime) read them: the independent sides of the check.
+//   ember-onnx-export-cases OUT_DIR
+#include <ember/ember.hpp>
+#include <ember/onnx.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace nn = ember::nn;
+namespace jit = ember::jit;
+using ember::Tensor;
+using Fn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+namespace {
+nlohmann::json to_json(const Tensor& t) {
+  Tensor c = t.contiguous();
+  nlohmann::json j;
+  j["shape"] = c.sizes().vec();
+  j["dtype"] = ember::dtype_name(c.dtype());
+  if (c.dtype() == ember::kInt64)
+    j["data"] = c.reshape({c.numel()}).tolist<int64_t>();
+  else
+    j["data"] = c.to(ember::kFloat64).reshape({c.numel()}).tolist<double>();
+  return j;
+}
+
+struct Case {
+  std::string name;
+  const nn::Module* module;  // parameters to name, or null
+  Fn fn;
+  std::vector<Tensor> inputs;
+};
+
+// An LSTM cell unrolled over the sequence, written with public ops (gates by narrow).
+struct UnrolledLSTM : nn::Module {
+  nn::Linear ih{nullptr}, hh{nullptr};
+  int64_t hidden;
+  explicit UnrolledLSTM(int64_t in, int64_t h) : Module("UnrolledLSTM"), hidden(h) {
+    ih = register_module("ih", nn::Linear(in, 4 * h));
+    hh = register_module("hh", nn::Linear(nn::LinearOptions(h, 4 * h).bias(false)));
+  }
+  Tensor forward(const Tensor& seq) override {  // [T, N, in] -> [N, h]
+    Tensor h = ember::zeros({seq.size(1), hidden}), c = ember::zeros({seq.size(1), hidden});
+    for (int64_t t = 0; t < seq.size(0); ++t) {
+      Tensor gates = ih(seq.select(0, t)) + hh(h);
+      Tensor i = ember::sigmoid(gates.narrow(1, 0, hidden)), f = ember::sigmoid(gates.narrow(1, hidden, hidden));
+      Tensor g = ember::tanh(gates.narrow(1, 2 * hidden, hidden)), o = ember::sigmoid(gates.narrow(1, 3 * hidden, hidden));
+      c = f * c + i * g;
+      h = o * ember::tanh(c);
+    }
+    return h;
+  }
+};
+
+struct Attention : nn::Module {
+  nn::Linear q{nullptr}, k{nullptr}, v{nullptr};
+  nn::LayerNorm norm{nullptr};
+  Attention() : Module("Attention") {
+    q = register_module("q", nn::Linear(8, 8));
+    k = register_module("k", nn::Linear(8, 8));
+    v = register_module("v", nn::Linear(8, 8));
+    norm = register_module("norm", nn::LayerNorm(nn::LayerNormOptions(std::vector<int64_t>{8})));
+  }
+  Tensor forward(const Tensor& x) override {  // [N, L, 8]
+    Tensor scores = ember::matmul(q(x), k(x).transpose(1, 2)) / std::sqrt(8.0);
+    Tensor y = ember::matmul(ember::softmax(scores, -1), v(x));
+    return ember::gelu(norm(x + y));
+  }
+};
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: ember-onnx-export-cases OUT_DIR\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  ember::manual_seed(0);
+  ember::NoGradGuard no_grad;
+
+  nn::Sequential mlp(nn::Linear(20, 32), nn::ReLU(), nn::Dropout(0.5), nn::Linear(32, 5));
+  nn::Sequential cnn(nn::Conv2d(nn::Conv2dOptions(1, 4, 3).padding(1)), nn::BatchNorm2d(4), nn::ReLU(),
+                     nn::MaxPool2d(2), nn::Flatten(), nn::Linear(4 * 4 * 4, 10), nn::LogSoftmax(1));
+  auto lstm = std::make_shared<UnrolledLSTM>(3, 6);
+  auto attention = std::make_shared<Attention>();
+  nn::Embedding embed(10, 4);
+  nn::Linear head(4, 3);
+  mlp->eval();
+  cnn->eval();
+  {  // batch norm with statistics that are not the initial ones
+    cnn->train();
+    for (int i = 0; i < 3; ++i) cnn->forward(ember::randn({4, 1, 8, 8}) * 2 + 1);
+    cnn->eval();
+  }
+  auto one = [](auto m) { return Fn([m](const std::vector<Tensor>& xs) mutable { return std::vector<Tensor>{m->forward(xs[0])}; }); };
+
+  std::vector<Case> cases = {
+      {"mlp", mlp.get(), one(mlp), {ember::randn({3, 20})}},
+      {"cnn_batchnorm", cnn.get(), one(cnn), {ember::randn({2, 1, 8, 8})}},
+      {"lstm_unrolled", lstm.get(), one(lstm), {ember::randn({4, 2, 3})}},
+      {"attention_layernorm", attention.get(), one(attention), {ember::randn({2, 5, 8})}},
+      {"embedding_mean", nullptr,
+       [embed, head](const std::vector<Tensor>& xs) mutable {
+         return std::vector<Tensor>{head(embed(xs[0]).mean({1}))};
+       },
+       {ember::randint(0, 10, {2, 3})}},
+      {"losses", nullptr,
+       [](const std::vector<Tensor>& xs) {
+         return std::vector<Tensor>{nn::functional::mse_loss(xs[0], xs[1]),
+                                    nn::functional::cross_entropy(xs[0], xs[2])};
+       },
+       {ember::randn({4, 3}), ember::randn({4, 3}), ember::randint(0, 3, {4})}},
+  };
+  nlohmann::json manifest = nlohmann::json::array();
+  for (Case& c : cases) {
+    jit::TracedFunction traced = c.module ? jit::trace(*c.module, c.fn, c.inputs) : jit::trace(c.fn, c.inputs);
+    jit::Graph g = jit::passes::optimize(traced.graph());
+    ember::onnx::export_model(g, dir + "/" + c.name + ".onnx");
+    // Fresh inputs of the same shapes: ember's answer for them is what ONNX Runtime must give.
+    std::vector<Tensor> xs;
+    for (const Tensor& x : c.inputs)
+      xs.push_back(x.dtype() == ember::kInt64 ? ember::randint(0, c.name == "losses" ? 3 : 10, x.sizes())
+                                             : ember::randn(x.sizes()));
+    std::vector<Tensor> ys = c.fn(xs);
+    nlohmann::json entry;
+    entry["name"] = c.name;
+    entry["file"] = c.name + ".onnx";
+    for (std::size_t i = 0; i < xs.size(); ++i) entry["inputs"].push_back(to_json(xs[i]));
+    for (const Tensor& y : ys) entry["outputs"].push_back(to_json(y));
+    manifest.push_back(entry);
+    std::printf("exported %s: %zu nodes\n", c.name.c_str(), g.nodes().size());
+  }
+  std::ofstream(dir + "/cases.json") << manifest.dump(1);
+  return 0;
+}
