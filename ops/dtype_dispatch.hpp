@@ -11,7 +11,14 @@ namespace detail {
 // A dtype reached a kernel that does not handle it. Every caller checks the dtype
 // first and names the user's op in that error, so this is a bug in the library;
 // `kernel` is the C++ function that dispatched.
-[[noreturn]] inline void unexpected_dtype(const char* kernel, Dtype dt, const char* handled) {
+// Cold and out of line: it must not grow the dispatching functions (the small-op fast
+// paths) it is written into.
+[[noreturn]] __attribute__((cold, noinline)) inline void unexpected_dtype(const char* kernel, Dtype dt, const char* handled) {
+  // A narrow dtype (int32 ... uint8, float16, bfloat16) reaches the few kernels that do not
+  // convert it to its kernel dtype yet: a user's error to report, not a bug.
+  if (kernel_dtype(dt) != dt)
+    fail(fmt::format("{}: not supported for {} tensors (computes in {} and {}); convert the inputs with .to({})",
+                     kernel, dt, handled, dtype_name(kernel_dtype(dt)), dtype_name(kernel_dtype(dt))));
   fail(fmt::format("{}: internal error: dtype {} reached a kernel for {} only", kernel, dt, handled));
 }
 

@@ -357,6 +357,20 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
 }
 
 // ---- binary entry points ----
+namespace {
+// Everything but the fast path of binary(op, a, b), out of line so that the fast path
+// stays small (and its data_ptr calls inlined).
+__attribute__((noinline)) Tensor binary_general(Binary op, const Tensor& a, const Tensor& b) {
+  Dtype dt = compute_dtype(op, result_type(a, b));
+  Tensor out;
+  if (a.sizes().equals(b.sizes()))
+    out = empty_tensor(a.sizes(), dt);
+  else
+    out = empty_tensor(broadcast_shapes(a.sizes(), b.sizes(), binary_name(op)), dt);
+  binary_into(out, op, a, b, dt, std::nullopt);
+  return out;
+}
+}  // namespace
 Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
   detail::check_defined(a, binary_name(op), "first argument");
   detail::check_defined(b, binary_name(op), "second argument");
@@ -369,14 +383,7 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
     });
     if (done) return out;
   }
-  Dtype dt = compute_dtype(op, result_type(a, b));
-  Tensor out;
-  if (a.sizes().equals(b.sizes()))
-    out = empty_tensor(a.sizes(), dt);
-  else
-    out = empty_tensor(broadcast_shapes(a.sizes(), b.sizes(), binary_name(op)), dt);
-  binary_into(out, op, a, b, dt, std::nullopt);
-  return out;
+  return binary_general(op, a, b);
 }
 Tensor binary(Binary op, const Tensor& a, Scalar b) {
   detail::check_defined(a, binary_name(op));

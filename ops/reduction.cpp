@@ -387,13 +387,16 @@ Tensor amin(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
   return via_kernel_dtype(x, [&](const Tensor& c) { return extreme<false>(c, mask, keepdim); });
 }
 
+// As PyTorch, all and any of a uint8 tensor give uint8 (0 or 1); of any other, bool.
 Tensor all(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return reduce<bool, LogicalFold<true>>(b, mask, keepdim);
+  Tensor r = reduce<bool, LogicalFold<true>>(b, mask, keepdim);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 Tensor any(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return reduce<bool, LogicalFold<false>>(b, mask, keepdim);
+  Tensor r = reduce<bool, LogicalFold<false>>(b, mask, keepdim);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 
 Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
