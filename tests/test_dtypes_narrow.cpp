@@ -1,6 +1,6 @@
 // The narrow dtypes: int32, int16, int8, uint8, float16 and bfloat16. Every expected value
 // comes from PyTorch 1.13 (python3-torch): tests/dtypes_narrow_values.hpp is written by
-// scripts/dtypes/gen_narrow_values.py and include/ember/detail/promotion_table.inc by
+// scripts/dtypes/gen_narrow_values.py and the promotion table in include/ember/dtype.hpp by
 // scripts/dtypes/gen_promotion_table.py.
 #include <ember/detail/op_table.hpp>
 
