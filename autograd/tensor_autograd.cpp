@@ -52,8 +52,8 @@ Tensor& Tensor::requires_grad_(bool r) {
                 sizes(), m->grad_fn->name());
     return *this;
   }
-  EMBER_CHECK(!r || is_floating_point(), "requires_grad_: only floating point tensors can require gradients, got a "
-                                         "{} tensor of shape {}",
+  EMBER_CHECK(!r || is_floating_point(), "requires_grad_: only Tensors of floating point dtype can require gradients, "
+                                         "got a {} tensor of shape {}",
               dtype(), sizes());
   if (!r && !m) return *this;
   meta_of(*this).requires_grad = r;

@@ -83,6 +83,10 @@ Tensor tensor(detail::NestedData data, const TensorOptions& o) {
       case Dtype::Float64: static_cast<double*>(t.data_ptr())[i] = s.to<double>(); break;
       case Dtype::Int64: static_cast<int64_t*>(t.data_ptr())[i] = s.to<int64_t>(); break;
       case Dtype::Bool: static_cast<bool*>(t.data_ptr())[i] = s.to<bool>(); break;
+      default: {
+        Tensor e = detail::make_view(t, {}, {}, static_cast<int64_t>(i));
+        kernels::fill(e, s);
+      }
     }
   }
   return finish(t, o);

@@ -87,7 +87,7 @@ Tensor scan(const Tensor& x, int64_t dim, Dtype dtype, const char* op) {
   detail::check_defined(x, op);
   int64_t nd = x.dim();
   dim = detail::wrap_dim(x, dim, op);
-  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
+  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : kernel_dtype(dtype);
   Tensor c = as_contiguous(x, compute);
   Tensor y = empty_tensor(x.sizes(), compute);
   int64_t outer = 1, inner = 1, n = nd == 0 ? 1 : x.size(dim);

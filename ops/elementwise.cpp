@@ -19,7 +19,7 @@ namespace {
 using detail::empty_tensor;
 
 // ---- type promotion (torch.result_type) ----
-int category(Dtype t) { return t == Dtype::Bool ? 0 : t == Dtype::Int64 ? 1 : 2; }
+int category(Dtype t) { return t == Dtype::Bool ? 0 : is_floating_point(t) ? 2 : 1; }
 struct ResultState {
   std::optional<Dtype> dim, zero, wrapped;
   void add(std::optional<Dtype>& slot, Dtype t) { slot = slot ? promote_types(*slot, t) : t; }
@@ -39,6 +39,24 @@ void add_scalar(ResultState& st, Scalar s) {
 
 Tensor as_dtype(const Tensor& t, Dtype d) { return t.dtype() == d ? t : contiguous_as(t, d); }
 Dtype float_of(Dtype d) { return is_floating_point(d) ? d : get_default_dtype(); }
+// float32 or float64: the dtypes the float kernels are instantiated for.
+bool is_kernel_float(Dtype d) { return d == Dtype::Float32 || d == Dtype::Float64; }
+// The narrow dtypes compute in kernel_dtype(dt) and are rounded back to dt at the end:
+// `out` is the result in dt, `wide` a tensor of the same shape to compute in (out itself
+// when dt is a kernel dtype). narrow() copies wide's values into out.
+struct Narrowing {
+  Tensor out, wide;
+  Narrowing(IntArrayRef sizes, Dtype dt) : out(empty_tensor(sizes, dt)) {
+    wide = kernel_dtype(dt) == dt ? out : empty_tensor(sizes, kernel_dtype(dt));
+  }
+  Narrowing(Tensor& given) : out(given) {
+    wide = kernel_dtype(given.dtype()) == given.dtype() ? given : empty_tensor(given.sizes(), kernel_dtype(given.dtype()));
+  }
+  Tensor narrow() {
+    if (!wide.is_same(out)) copy(out, wide);
+    return out;
+  }
+};
 
 const char* binary_name(Binary op) {
   switch (op) {
@@ -83,42 +101,44 @@ void unary_loop(const Op& op, Tensor& out, const Tensor& x) {
 template <template <class> class Op, class... Args>
 Tensor unary_float(const Tensor& x, Args... args) {
   detail::check_defined(x, "elementwise op");
-  Dtype dt = float_of(x.dtype());
-  Tensor xin = as_dtype(x, dt);
-  Tensor out = empty_tensor(x.sizes(), dt);
-  EMBER_DISPATCH_FLOAT(dt, [&] { unary_loop<T>(Op<T>{static_cast<T>(args)...}, out, xin); });
-  return out;
+  Narrowing r(x.sizes(), float_of(x.dtype()));
+  Tensor xin = as_dtype(x, r.wide.dtype());
+  EMBER_DISPATCH_FLOAT(r.wide.dtype(), [&] { unary_loop<T>(Op<T>{static_cast<T>(args)...}, r.wide, xin); });
+  return r.narrow();
 }
 template <template <class> class Op>
 void unary_float_out(Tensor& out, const Tensor& x) {
   EMBER_CHECK(is_floating_point(out.dtype()), "in-place op: the result is a float, which cannot be stored in a "
                                               "{} tensor of shape {}",
               out.dtype(), out.sizes());
-  Tensor xin = as_dtype(x, out.dtype());
-  EMBER_DISPATCH_FLOAT(out.dtype(), [&] { unary_loop<T>(Op<T>{}, out, xin); });
+  Narrowing r(out);
+  Tensor xin = as_dtype(x, r.wide.dtype());
+  EMBER_DISPATCH_FLOAT(r.wide.dtype(), [&] { unary_loop<T>(Op<T>{}, r.wide, xin); });
+  r.narrow();
 }
 // An op that keeps integer dtypes (neg, abs, square, relu, sign).
 template <template <class> class Op>
 Tensor unary_keep(const Tensor& x) {
   detail::check_defined(x, "elementwise op");
-  Dtype dt = x.dtype() == Dtype::Bool ? Dtype::Int64 : x.dtype();
-  Tensor xin = as_dtype(x, dt);
-  Tensor out = empty_tensor(x.sizes(), dt);
-  if (dt == Dtype::Int64)
-    unary_loop<int64_t>(Op<int64_t>{}, out, xin);
+  Narrowing r(x.sizes(), x.dtype() == Dtype::Bool ? Dtype::Int64 : x.dtype());
+  Tensor xin = as_dtype(x, r.wide.dtype());
+  if (r.wide.dtype() == Dtype::Int64)
+    unary_loop<int64_t>(Op<int64_t>{}, r.wide, xin);
   else
-    EMBER_DISPATCH_FLOAT(dt, [&] { unary_loop<T>(Op<T>{}, out, xin); });
-  return out;
+    EMBER_DISPATCH_FLOAT(r.wide.dtype(), [&] { unary_loop<T>(Op<T>{}, r.wide, xin); });
+  return r.narrow();
 }
 template <template <class> class Op>
 void unary_keep_out(Tensor& out, const Tensor& x) {
-  Tensor xin = as_dtype(x, out.dtype());
-  if (out.dtype() == Dtype::Int64)
-    unary_loop<int64_t>(Op<int64_t>{}, out, xin);
-  else if (is_floating_point(out.dtype()))
-    EMBER_DISPATCH_FLOAT(out.dtype(), [&] { unary_loop<T>(Op<T>{}, out, xin); });
-  else
+  if (out.dtype() == Dtype::Bool)
     detail::fail(fmt::format("in-place op: not supported on a bool tensor of shape {}", out.sizes()));
+  Narrowing r(out);
+  Tensor xin = as_dtype(x, r.wide.dtype());
+  if (r.wide.dtype() == Dtype::Int64)
+    unary_loop<int64_t>(Op<int64_t>{}, r.wide, xin);
+  else
+    EMBER_DISPATCH_FLOAT(r.wide.dtype(), [&] { unary_loop<T>(Op<T>{}, r.wide, xin); });
+  r.narrow();
 }
 
 // ---- binary ----
@@ -204,6 +224,7 @@ bool contig_binary(Binary op, const T* a, const T* b, T* y, int64_t n, BinaryMod
 
 // The dtype a binary op computes in (its row's dtype rule): promoted, bool arithmetic
 // as int64; PromoteFloat rows (true division) in float.
+// The result is in that dtype; the kernel runs in kernel_dtype of it.
 Dtype compute_dtype(Binary op, Dtype promoted) {
   if (computes_in_float(op)) return float_of(promoted);
   if (promoted == Dtype::Bool) return Dtype::Int64;
@@ -211,6 +232,7 @@ Dtype compute_dtype(Binary op, Dtype promoted) {
 }
 
 void binary_into(Tensor& out, Binary op, const Tensor& a, const Tensor& b, Dtype dt, std::optional<double> alpha) {
+  dt = kernel_dtype(dt);
   Tensor ain = as_dtype(a, dt), bin = as_dtype(b, dt);
   Tensor target = out.dtype() == dt ? out : empty_tensor(out.sizes(), dt);
   int64_t as[kMaxLoopDims], bs[kMaxLoopDims];
@@ -229,6 +251,7 @@ void binary_into(Tensor& out, Binary op, const Tensor& a, const Tensor& b, Dtype
 
 void binary_scalar_into(Tensor& out, Binary op, const Tensor& a, Scalar s, bool scalar_first, Dtype dt,
                         std::optional<double> alpha = std::nullopt) {
+  dt = kernel_dtype(dt);
   Tensor ain = as_dtype(a, dt);
   Tensor target = out.dtype() == dt ? out : empty_tensor(out.sizes(), dt);
   int64_t as[kMaxLoopDims], zs[kMaxLoopDims] = {};
@@ -257,8 +280,9 @@ void check_out_shape(const char* op, const Tensor& out, IntArrayRef shape) {
 }
 
 void check_out_dtype(const char* op, const Tensor& out, Dtype result) {
-  EMBER_CHECK(promote_types(out.dtype(), result) == out.dtype() ||
-                  (is_floating_point(out.dtype()) && is_floating_point(result)),
+  // PyTorch's can_cast: a result may be stored in a dtype of the same or a higher
+  // category (bool < integer < float), whatever its width.
+  EMBER_CHECK(category(result) <= category(out.dtype()),
               "{}_: the result type {} cannot be cast to the {} tensor written in place (shape {})", op, result,
               out.dtype(), out.sizes());
 }
@@ -301,7 +325,9 @@ Tensor pow_scalar(const Tensor& x, Scalar e) {
   return unary_float<PowScalarOp>(x, e.to_double());
 }
 
-void clamp_out(Tensor& out, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+void clamp_out(Tensor& given, const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  Narrowing r(given);
+  Tensor& out = r.wide;
   Tensor xin = as_dtype(x, out.dtype());
   EMBER_DISPATCH_ALL(out.dtype(), [&] {
     if constexpr (std::is_same<T, bool>::value) {
@@ -316,6 +342,7 @@ void clamp_out(Tensor& out, const Tensor& x, std::optional<Scalar> lo, std::opti
       unary_loop<T>(ClampOp<T>{l, h}, out, xin);
     }
   });
+  r.narrow();
 }
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   detail::check_defined(x, "clamp");
@@ -330,18 +357,10 @@ Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi
 }
 
 // ---- binary entry points ----
-Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
-  detail::check_defined(a, binary_name(op), "first argument");
-  detail::check_defined(b, binary_name(op), "second argument");
-  if (a.dtype() == b.dtype() && is_floating_point(a.dtype()) && a.is_contiguous() && b.is_contiguous() &&
-      a.sizes().equals(b.sizes())) {
-    Tensor out = empty_tensor(a.sizes(), a.dtype());
-    bool done = EMBER_DISPATCH_FLOAT(a.dtype(), [&] {
-      return contig_binary<T>(op, static_cast<const T*>(a.data_ptr()), static_cast<const T*>(b.data_ptr()),
-                              static_cast<T*>(out.data_ptr()), a.numel(), BinaryMode::VV);
-    });
-    if (done) return out;
-  }
+namespace {
+// Everything but the fast path of binary(op, a, b), out of line so that the fast path
+// stays small (and its data_ptr calls inlined).
+__attribute__((noinline)) Tensor binary_general(Binary op, const Tensor& a, const Tensor& b) {
   Dtype dt = compute_dtype(op, result_type(a, b));
   Tensor out;
   if (a.sizes().equals(b.sizes()))
@@ -351,9 +370,24 @@ Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
   binary_into(out, op, a, b, dt, std::nullopt);
   return out;
 }
+}  // namespace
+Tensor binary(Binary op, const Tensor& a, const Tensor& b) {
+  detail::check_defined(a, binary_name(op), "first argument");
+  detail::check_defined(b, binary_name(op), "second argument");
+  if (a.dtype() == b.dtype() && is_kernel_float(a.dtype()) && a.is_contiguous() && b.is_contiguous() &&
+      a.sizes().equals(b.sizes())) {
+    Tensor out = empty_tensor(a.sizes(), a.dtype());
+    bool done = EMBER_DISPATCH_FLOAT(a.dtype(), [&] {
+      return contig_binary<T>(op, static_cast<const T*>(a.data_ptr()), static_cast<const T*>(b.data_ptr()),
+                              static_cast<T*>(out.data_ptr()), a.numel(), BinaryMode::VV);
+    });
+    if (done) return out;
+  }
+  return binary_general(op, a, b);
+}
 Tensor binary(Binary op, const Tensor& a, Scalar b) {
   detail::check_defined(a, binary_name(op));
-  if (is_floating_point(a.dtype()) && a.is_contiguous()) {
+  if (is_kernel_float(a.dtype()) && a.is_contiguous()) {
     Tensor out = empty_tensor(a.sizes(), a.dtype());
     bool done = EMBER_DISPATCH_FLOAT(a.dtype(), [&] {
       T v = b.to<T>();
@@ -463,11 +497,12 @@ Tensor bool_binary_tensors(const char* name, const Tensor& a, const Tensor& b, D
 Tensor compare(Compare op, const Tensor& a, const Tensor& b) {
   detail::check_defined(a, compare_name(op), "first argument");
   detail::check_defined(b, compare_name(op), "second argument");
-  return bool_binary_tensors(compare_name(op), a, b, result_type(a, b), [op](auto x, auto y) { return cmp(op, x, y); });
+  return bool_binary_tensors(compare_name(op), a, b, kernel_dtype(result_type(a, b)),
+                             [op](auto x, auto y) { return cmp(op, x, y); });
 }
 Tensor compare(Compare op, const Tensor& a, Scalar b) {
   detail::check_defined(a, compare_name(op));
-  Dtype dt = result_type(a, b);
+  Dtype dt = kernel_dtype(result_type(a, b));
   return EMBER_DISPATCH_ALL(dt, [&] {
     T v = b.to<T>();
     int64_t zs[kMaxLoopDims] = {};
@@ -511,7 +546,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   broadcast_strides(ain, shape, st[2]);
   broadcast_strides(bin, shape, st[3]);
   Loop<4> L = make_loop<4>(shape, st);
-  EMBER_DISPATCH_ALL(dt, [&] {
+  EMBER_DISPATCH_EVERY(dt, [&] {
     run<4>(L,
            {static_cast<char*>(out.data_ptr()), static_cast<char*>(cond.data_ptr()),
             static_cast<char*>(ain.data_ptr()), static_cast<char*>(bin.data_ptr())},
@@ -546,9 +581,9 @@ void copy(Tensor& dst, const Tensor& src) {
   broadcast_strides(dst, shape, st[0]);
   broadcast_strides(src, shape, st[1]);
   Loop<2> L = make_loop<2>(shape, st);
-  EMBER_DISPATCH_ALL(dst.dtype(), [&] {
+  EMBER_DISPATCH_EVERY(dst.dtype(), [&] {
     using D = T;
-    EMBER_DISPATCH_ALL(src.dtype(), [&] {
+    EMBER_DISPATCH_EVERY(src.dtype(), [&] {
       using S = T;
       run<2>(L, {static_cast<char*>(dst.data_ptr()), static_cast<char*>(src.data_ptr())},
              [&](char** p, const int64_t* s, int64_t n) {
@@ -557,7 +592,7 @@ void copy(Tensor& dst, const Tensor& src) {
                  return;
                }
                for (int64_t i = 0; i < n; ++i)
-                 *reinterpret_cast<D*>(p[0] + i * s[0]) = static_cast<D>(*reinterpret_cast<const S*>(p[1] + i * s[1]));
+                 *reinterpret_cast<D*>(p[0] + i * s[0]) = element_cast<D>(*reinterpret_cast<const S*>(p[1] + i * s[1]));
              });
     });
   });
@@ -565,7 +600,7 @@ void copy(Tensor& dst, const Tensor& src) {
 
 void fill(Tensor& dst, Scalar value) {
   detail::check_defined(dst, "fill_");
-  EMBER_DISPATCH_ALL(dst.dtype(), [&] {
+  EMBER_DISPATCH_EVERY(dst.dtype(), [&] {
     T v = value.to<T>();
     if (dst.is_contiguous()) {
       T* p = static_cast<T*>(dst.data_ptr());

@@ -20,7 +20,9 @@ namespace {
 
 using detail::empty_tensor;
 using reduction_common::as_contiguous;
+using reduction_common::as_kernel_dtype;
 using reduction_common::kColumnBlock;
+using reduction_common::via_kernel_dtype;
 
 template <class T, bool IsMax>
 bool better(T v, T best) {
@@ -105,6 +107,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x_in, int64_t dim, bool keep
       case Dtype::Bool:
         arg_extreme<bool, IsMax>(x.data_ptr<bool>(), val.data_ptr<bool>(), ip, outer, n, inner);
         break;
+      default: detail::unexpected_dtype("extreme_dim", x.dtype(), "bool, int64, float32 and float64");
     }
   }
   return {val, idx};
@@ -125,13 +128,15 @@ Tensor arg_flat(const Tensor& x, const char* op) {
 }  // namespace
 
 std::pair<Tensor, Tensor> max_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
+  if (kernel_dtype(x.dtype()) != x.dtype()) return via_kernel_dtype(x, [&](const Tensor& c) { return max_dim(c, dim, keepdim, op); });
   return extreme_dim<true>(x, dim, keepdim, op);
 }
 std::pair<Tensor, Tensor> min_dim(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
+  if (kernel_dtype(x.dtype()) != x.dtype()) return via_kernel_dtype(x, [&](const Tensor& c) { return min_dim(c, dim, keepdim, op); });
   return extreme_dim<false>(x, dim, keepdim, op);
 }
-Tensor argmax_flat(const Tensor& x, const char* op) { return arg_flat<true>(x, op); }
-Tensor argmin_flat(const Tensor& x, const char* op) { return arg_flat<false>(x, op); }
+Tensor argmax_flat(const Tensor& x, const char* op) { return arg_flat<true>(as_kernel_dtype(x), op); }
+Tensor argmin_flat(const Tensor& x, const char* op) { return arg_flat<false>(as_kernel_dtype(x), op); }
 
 }  // namespace kernels
 }  // namespace ember

@@ -27,6 +27,12 @@ void dispatch_all(Dtype dt, F&& f) {
     case Dtype::Float64: return f(double());
     case Dtype::Int64: return f(int64_t());
     case Dtype::Bool: return f(bool());
+    case Dtype::Int32: return f(int32_t());
+    case Dtype::Int16: return f(int16_t());
+    case Dtype::Int8: return f(int8_t());
+    case Dtype::UInt8: return f(uint8_t());
+    case Dtype::Float16: return f(Half());
+    case Dtype::BFloat16: return f(BFloat16());
   }
 }
 // f(E{}) with E an unsigned integer as wide as one element: moving data needs no types.
@@ -34,6 +40,7 @@ template <class F>
 void dispatch_bytes(int64_t element_size, F&& f) {
   switch (element_size) {
     case 1: return f(uint8_t());
+    case 2: return f(uint16_t());
     case 4: return f(uint32_t());
     default: return f(uint64_t());
   }
@@ -43,8 +50,10 @@ template <class T>
 void accumulate_into(T& dst, T v) {
   if constexpr (std::is_same<T, bool>::value)
     dst = dst || v;
+  else if constexpr (std::is_same<T, Half>::value || std::is_same<T, BFloat16>::value)
+    dst = T(static_cast<float>(dst) + static_cast<float>(v));  // rounded once per sum, as PyTorch's CPU kernel
   else
-    dst += v;
+    dst = static_cast<T>(dst + v);  // narrow integers wrap around
 }
 
 void check_index_dtype(const Tensor& index, const char* op) {

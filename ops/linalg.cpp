@@ -238,6 +238,11 @@ T dot_loop(int64_t n, const T* x, int64_t sx, const T* y, int64_t sy) {
   return acc;
 }
 
+// The narrow dtypes multiply in their kernel dtype (int64, float32) and are converted back.
+bool is_narrow(const Tensor& t) { return kernel_dtype(t.dtype()) != t.dtype(); }
+Tensor widened(const Tensor& t) { return contiguous_as(t, kernel_dtype(t.dtype())); }
+Tensor narrowed(const Tensor& r, Dtype dt) { return contiguous_as(r, dt); }
+
 // BLAS steps through a vector only forward and only with a nonzero, int-sized stride.
 bool blas_stride(int64_t s) { return s > 0 && fits_int(s); }
 
@@ -248,6 +253,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   check_dims(a, b, 1, "dot");
   int64_t n = a.size(0);
   check_inner(a, b, n, b.size(0), "dot");
+  if (is_narrow(a)) return narrowed(dot(widened(a), widened(b)), a.dtype());
   Tensor out = empty_tensor({}, a.dtype());
   int64_t sx = a.stride(0), sy = b.stride(0);
   bool use_blas = fits_int(n) && blas_stride(sx) && blas_stride(sy);
@@ -276,6 +282,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, const char* op) {
     check_inner(a, b, a.size(0), b.size(0), op);
     return dot(a, b);
   }
+  if (is_narrow(a)) return narrowed(matmul(widened(a), widened(b), op), a.dtype());
   Mat A = as_mat(a, Side::Row), B = as_mat(b, Side::Column);
   check_inner(a, b, A.cols, B.rows, op);
   Shape batch = broadcast_batch(A, B, a, b, op);
@@ -305,6 +312,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 Tensor outer(const Tensor& a, const Tensor& b) {
   check_pair(a, b, "outer");
   check_dims(a, b, 1, "outer");
+  if (is_narrow(a)) return narrowed(outer(widened(a), widened(b)), a.dtype());
   // a as an [m, 1] column times b as a [1, n] row: a gemm with k = 1.
   Mat A = as_mat(a, Side::Column), B = as_mat(b, Side::Row);
   Tensor out = empty_tensor({A.rows, B.cols}, a.dtype());
@@ -319,6 +327,7 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta, 
   check_inner(a, b, a.size(1), b.size(0), "addmm");
   EMBER_CHECK(bias.dtype() == a.dtype(), "addmm: expected the bias to have dtype {} like the matrices, but found {}",
               a.dtype(), bias.dtype());
+  if (is_narrow(a)) return narrowed(addmm(widened(bias), widened(a), widened(b), beta, alpha), a.dtype());
   int64_t m = a.size(0), n = b.size(1);
   Shape shape{m, n};
   IntArrayRef bs = bias.sizes();

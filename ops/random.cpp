@@ -1,4 +1,5 @@
 #include "ops/random.hpp"
+#include "ops/dtype_dispatch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -46,7 +47,10 @@ Tensor in_fill_order(const Tensor& t) {
 template <class Gen>
 void fill_with(Tensor& t_in, Gen gen) {
   Tensor t = in_fill_order(t_in);
-  Tensor c = t.is_contiguous() ? t : empty_tensor(t.sizes(), t.dtype());
+  // The narrow dtypes draw in their kernel dtype (the same draws as int64 or float32)
+  // and are converted.
+  const Dtype k = kernel_dtype(t.dtype());
+  Tensor c = t.is_contiguous() && k == t.dtype() ? t : empty_tensor(t.sizes(), k);
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     switch (c.dtype()) {
@@ -54,6 +58,7 @@ void fill_with(Tensor& t_in, Gen gen) {
       case Dtype::Float64: fill_typed<double>(c, gen); break;
       case Dtype::Int64: fill_typed<int64_t>(c, gen); break;
       case Dtype::Bool: fill_typed<bool>(c, gen); break;
+      default: detail::unexpected_dtype("fill_with", c.dtype(), "bool, int64, float32 and float64");
     }
   }
   if (!c.is_same(t)) {

@@ -38,6 +38,7 @@ using reduction_common::as_contiguous;
 using reduction_common::check_float;
 using reduction_common::kColumnBlock;
 using reduction_common::to_dtype;
+using reduction_common::via_kernel_dtype;
 using reduction_common::wide_t;
 using detail::reduced_numel;
 
@@ -350,7 +351,7 @@ Tensor extreme(const Tensor& x, uint64_t mask, bool keepdim) {
 
 // Computes in `dtype`; a bool result of sum/prod is computed in int64 and converted.
 Tensor in_dtype(const Tensor& x, Dtype dtype) {
-  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : dtype;
+  Dtype compute = dtype == Dtype::Bool ? Dtype::Int64 : kernel_dtype(dtype);
   return x.dtype() == compute ? x : contiguous_as(x, compute);
 }
 
@@ -374,29 +375,33 @@ Tensor mean(const Tensor& x, uint64_t mask, bool keepdim, Dtype dtype) {
     T* p = static_cast<T*>(r.data_ptr());
     for (int64_t i = 0; i < r.numel(); ++i) p[i] = static_cast<T>(p[i] / n);
   });
-  return r;
+  return to_dtype(r, dtype);
 }
 
 Tensor amax(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
   check_nonempty(x, mask, op);
-  return extreme<true>(x, mask, keepdim);
+  return via_kernel_dtype(x, [&](const Tensor& c) { return extreme<true>(c, mask, keepdim); });
 }
 Tensor amin(const Tensor& x, uint64_t mask, bool keepdim, const char* op) {
   check_nonempty(x, mask, op);
-  return extreme<false>(x, mask, keepdim);
+  return via_kernel_dtype(x, [&](const Tensor& c) { return extreme<false>(c, mask, keepdim); });
 }
 
+// As PyTorch, all and any of a uint8 tensor give uint8 (0 or 1); of any other, bool.
 Tensor all(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return reduce<bool, LogicalFold<true>>(b, mask, keepdim);
+  Tensor r = reduce<bool, LogicalFold<true>>(b, mask, keepdim);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 Tensor any(const Tensor& x, uint64_t mask, bool keepdim) {
   Tensor b = x.dtype() == Dtype::Bool ? x : contiguous_as(x, Dtype::Bool);
-  return reduce<bool, LogicalFold<false>>(b, mask, keepdim);
+  Tensor r = reduce<bool, LogicalFold<false>>(b, mask, keepdim);
+  return x.dtype() == Dtype::UInt8 ? to_dtype(r, Dtype::UInt8) : r;
 }
 
 Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
   check_float(x, "var");
+  if (kernel_dtype(x.dtype()) != x.dtype()) return via_kernel_dtype(x, [&](const Tensor& c) { return var(c, mask, correction, keepdim); });
   double n = static_cast<double>(reduced_numel(x.sizes(), mask));
   Tensor m = mean(x, mask, true, x.dtype());
   Tensor d = binary(Binary::Sub, x, m);
@@ -412,6 +417,7 @@ Tensor var(const Tensor& x, uint64_t mask, double correction, bool keepdim) {
 
 Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
   check_float(x, "logsumexp");
+  if (kernel_dtype(x.dtype()) != x.dtype()) return via_kernel_dtype(x, [&](const Tensor& c) { return logsumexp(c, mask, keepdim); });
   if (reduced_numel(x.sizes(), mask) == 0) {
     Tensor r = empty_tensor(detail::reduced_shape(x.sizes(), mask, keepdim), x.dtype());
     fill(r, -std::numeric_limits<double>::infinity());
@@ -438,6 +444,7 @@ Tensor logsumexp(const Tensor& x, uint64_t mask, bool keepdim) {
 
 Tensor norm(const Tensor& x, double p, uint64_t mask, bool keepdim) {
   check_float(x, "norm");
+  if (kernel_dtype(x.dtype()) != x.dtype()) return via_kernel_dtype(x, [&](const Tensor& c) { return norm(c, p, mask, keepdim); });
   if (std::isinf(p)) {
     // An empty max-norm is 0, as PyTorch's vector_norm gives.
     if (reduced_numel(x.sizes(), mask) == 0) {

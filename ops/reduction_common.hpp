@@ -2,6 +2,7 @@
 // share: private to ops/.
 #pragma once
 #include <cstdint>
+#include <tuple>
 #include <type_traits>
 
 #include "ember/tensor.hpp"
@@ -30,6 +31,25 @@ inline void check_float(const Tensor& x, const char* op) {
 }
 
 inline Tensor to_dtype(const Tensor& r, Dtype dtype) { return r.dtype() == dtype ? r : contiguous_as(r, dtype); }
+
+// The narrow dtypes (int32 ... uint8, float16, bfloat16) reach the kernels, which exist
+// for bool, int64, float32 and float64 only, through here: a narrow x is converted to
+// kernel_dtype(x), the op runs, and its result (the first of a pair: the second is the
+// indices) is converted back to x's dtype where it came out in kernel_dtype(x).
+inline Tensor as_kernel_dtype(const Tensor& x) {
+  return kernel_dtype(x.dtype()) == x.dtype() ? x : contiguous_as(x, kernel_dtype(x.dtype()));
+}
+template <class F>
+auto via_kernel_dtype(const Tensor& x, F f) -> decltype(f(x)) {
+  const Dtype k = kernel_dtype(x.dtype());
+  if (k == x.dtype()) return f(x);
+  auto r = f(contiguous_as(x, k));
+  auto back = [&](const Tensor& t) { return t.dtype() == k ? contiguous_as(t, x.dtype()) : t; };
+  if constexpr (std::is_same<decltype(r), Tensor>::value)
+    return back(r);
+  else
+    return {back(r.first), r.second};
+}
 
 }  // namespace reduction_common
 }  // namespace kernels

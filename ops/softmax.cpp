@@ -23,6 +23,7 @@ namespace {
 using detail::empty_tensor;
 using reduction_common::as_contiguous;
 using reduction_common::check_float;
+using reduction_common::via_kernel_dtype;
 
 template <class T>
 void affine_run(const T* x, T* y, int64_t n, T a, T b) {
@@ -63,6 +64,8 @@ void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
 Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   detail::check_defined(x, op);
   check_float(x, op);
+  if (kernel_dtype(x.dtype()) != x.dtype())
+    return via_kernel_dtype(x, [&](const Tensor& c) { return softmax_impl(c, dim, log, op); });
   int64_t nd = x.dim();
   dim = detail::wrap_dim(x, dim, op);
   if (x.numel() == 0) return empty_tensor(x.sizes(), x.dtype());

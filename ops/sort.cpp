@@ -6,6 +6,7 @@
 
 #include "ops/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
+#include "ops/reduction_common.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -90,7 +91,8 @@ std::pair<Tensor, Tensor> sort_lines(const Tensor& x_in, int64_t dim_in, int64_t
 std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, const char* op) {
   detail::check_defined(x, op);
   const int64_t d = detail::wrap_dim(x, dim, op);
-  return sort_lines(x, d, x.dim() == 0 ? 1 : x.size(d), descending, op);
+  return reduction_common::via_kernel_dtype(
+      x, [&](const Tensor& c) { return sort_lines(c, d, x.dim() == 0 ? 1 : x.size(d), descending, op); });
 }
 
 std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, const char* op) {
@@ -99,7 +101,7 @@ std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool lar
   const int64_t n = x.dim() == 0 ? 1 : x.size(d);
   EMBER_CHECK(k >= 0 && k <= n, "{}: k ({}) is out of range for dim {} of size {} (input shape {})", op, k, d, n,
               x.sizes());
-  return sort_lines(x, d, k, largest, op);
+  return reduction_common::via_kernel_dtype(x, [&](const Tensor& c) { return sort_lines(c, d, k, largest, op); });
 }
 
 }  // namespace kernels

@@ -27,11 +27,17 @@ class Scalar {
   double to_double() const { return kind_ == Dtype::Float64 ? d_ : static_cast<double>(i_); }
   int64_t to_int() const { return kind_ == Dtype::Float64 ? static_cast<int64_t>(d_) : i_; }
   bool to_bool() const { return kind_ == Dtype::Float64 ? d_ != 0.0 : i_ != 0; }
+  // The number as element type T (any of the ten), converted as PyTorch converts.
   template <class T>
   T to() const {
-    if (std::is_floating_point<T>::value) return static_cast<T>(to_double());
-    if (std::is_same<T, bool>::value) return static_cast<T>(to_bool());
-    return static_cast<T>(to_int());
+    if constexpr (is_float_type_v<T>)
+      return element_cast<T>(to_double());
+    else if constexpr (std::is_same<T, bool>::value)
+      return to_bool();
+    else if (kind_ == Dtype::Float64)
+      return element_cast<T>(d_);
+    else
+      return element_cast<T>(i_);
   }
 
  private:

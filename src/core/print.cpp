@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ember/tensor.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/print_detail.hpp"
 
@@ -57,7 +58,10 @@ struct View {
   IntArrayRef strides;
 
   double real(const char* p) const {
-    return dtype == Dtype::Float32 ? *reinterpret_cast<const float*>(p) : *reinterpret_cast<const double*>(p);
+    return EMBER_DISPATCH_EVERY(dtype, [&] { return element_cast<double>(*reinterpret_cast<const T*>(p)); });
+  }
+  int64_t integer(const char* p) const {
+    return EMBER_DISPATCH_EVERY(dtype, [&] { return element_cast<int64_t>(*reinterpret_cast<const T*>(p)); });
   }
   const char* step(const char* p, int64_t dim, int64_t i) const { return p + i * strides[dim] * item_size; }
 };
@@ -128,8 +132,9 @@ class Formatter {
   std::string text(const char* p) const {
     switch (view_.dtype) {
       case Dtype::Bool: return *reinterpret_cast<const bool*>(p) ? "True" : "False";
-      case Dtype::Int64: return std::to_string(*reinterpret_cast<const int64_t*>(p));
-      default: break;
+      default:
+        if (!is_floating_point(view_.dtype)) return std::to_string(view_.integer(p));
+        break;
     }
     double x = view_.real(p);
     if (sci_mode_) return scientific(x);
@@ -269,6 +274,12 @@ const char* tensor_type_name(Dtype d) {
     case Dtype::Int64: return "LongTensor";
     case Dtype::Float32: return "FloatTensor";
     case Dtype::Float64: return "DoubleTensor";
+    case Dtype::Int32: return "IntTensor";
+    case Dtype::Int16: return "ShortTensor";
+    case Dtype::Int8: return "CharTensor";
+    case Dtype::UInt8: return "ByteTensor";
+    case Dtype::Float16: return "HalfTensor";
+    case Dtype::BFloat16: return "BFloat16Tensor";
   }
   return "Tensor";
 }

@@ -6,6 +6,7 @@
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
 #include "src/core/shape.hpp"
+#include "ops/dtype_dispatch.hpp"
 #include "src/core/tracing.hpp"
 
 namespace ember {
@@ -51,19 +52,21 @@ void check_one_element(const Tensor& t) {
 template <class T>
 T Tensor::item() const {
   check_one_element(*this);
-  switch (dtype()) {
-    case Dtype::Float32: return static_cast<T>(*static_cast<const float*>(data_ptr()));
-    case Dtype::Float64: return static_cast<T>(*static_cast<const double*>(data_ptr()));
-    case Dtype::Int64: return static_cast<T>(*static_cast<const int64_t*>(data_ptr()));
-    case Dtype::Bool: return static_cast<T>(*static_cast<const bool*>(data_ptr()));
-  }
-  return T();
+  return detail::visit_dtype(dtype(), [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    return element_cast<T>(*static_cast<const E*>(data_ptr()));
+  });
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
 template int64_t Tensor::item<int64_t>() const;
 template int Tensor::item<int>() const;
 template bool Tensor::item<bool>() const;
+template int16_t Tensor::item<int16_t>() const;
+template int8_t Tensor::item<int8_t>() const;
+template uint8_t Tensor::item<uint8_t>() const;
+template Half Tensor::item<Half>() const;
+template BFloat16 Tensor::item<BFloat16>() const;
 
 Scalar Tensor::item() const {
   check_one_element(*this);
@@ -77,13 +80,10 @@ namespace {
 template <class T>
 T element_as(const Tensor& t, int64_t offset) {
   const char* base = static_cast<const char*>(t.data_ptr());
-  switch (t.dtype()) {
-    case Dtype::Float32: return static_cast<T>(reinterpret_cast<const float*>(base)[offset]);
-    case Dtype::Float64: return static_cast<T>(reinterpret_cast<const double*>(base)[offset]);
-    case Dtype::Int64: return static_cast<T>(reinterpret_cast<const int64_t*>(base)[offset]);
-    case Dtype::Bool: return static_cast<T>(reinterpret_cast<const bool*>(base)[offset]);
-  }
-  return T();
+  return detail::visit_dtype(t.dtype(), [&](auto tag) {
+    using E = typename decltype(tag)::type;
+    return element_cast<T>(reinterpret_cast<const E*>(base)[offset]);
+  });
 }
 }  // namespace
 
@@ -118,6 +118,12 @@ std::vector<T> Tensor::tolist() const {
 template std::vector<float> Tensor::tolist<float>() const;
 template std::vector<double> Tensor::tolist<double>() const;
 template std::vector<int64_t> Tensor::tolist<int64_t>() const;
+template std::vector<int32_t> Tensor::tolist<int32_t>() const;
+template std::vector<int16_t> Tensor::tolist<int16_t>() const;
+template std::vector<int8_t> Tensor::tolist<int8_t>() const;
+template std::vector<uint8_t> Tensor::tolist<uint8_t>() const;
+template std::vector<Half> Tensor::tolist<Half>() const;
+template std::vector<BFloat16> Tensor::tolist<BFloat16>() const;
 
 
 namespace detail {

@@ -101,13 +101,22 @@ const char* dtype_name(Dtype t) {
     case Dtype::Int64: return "int64";
     case Dtype::Float32: return "float32";
     case Dtype::Float64: return "float64";
+    case Dtype::Int32: return "int32";
+    case Dtype::Int16: return "int16";
+    case Dtype::Int8: return "int8";
+    case Dtype::UInt8: return "uint8";
+    case Dtype::Float16: return "float16";
+    case Dtype::BFloat16: return "bfloat16";
   }
   return "unknown";
 }
 
 Dtype get_default_dtype() { return g_default_dtype; }
 void set_default_dtype(Dtype t) {
-  EMBER_CHECK(is_floating_point(t), "set_default_dtype: only floating dtypes can be the default, got {}", t);
+  // PyTorch also takes float16 and bfloat16; ember's kernels compute in the default
+  // dtype, so it stays one they compute in.
+  EMBER_CHECK(t == Dtype::Float32 || t == Dtype::Float64,
+              "set_default_dtype: only float32 and float64 can be the default, got {}", t);
   g_default_dtype = t;
 }
 

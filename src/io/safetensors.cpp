@@ -27,6 +27,12 @@ const char* st_dtype(Dtype d) {
     case Dtype::Float64: return "F64";
     case Dtype::Int64: return "I64";
     case Dtype::Bool: return "BOOL";
+    case Dtype::Int32: return "I32";
+    case Dtype::Int16: return "I16";
+    case Dtype::Int8: return "I8";
+    case Dtype::UInt8: return "U8";
+    case Dtype::Float16: return "F16";
+    case Dtype::BFloat16: return "BF16";
   }
   return "?";
 }
@@ -213,12 +219,12 @@ class HeaderReader {
 };
 
 bool parse_dtype(const std::string& s, Dtype* out) {
-  if (s == "F32") *out = Dtype::Float32;
-  else if (s == "F64") *out = Dtype::Float64;
-  else if (s == "I64") *out = Dtype::Int64;
-  else if (s == "BOOL") *out = Dtype::Bool;
-  else return false;
-  return true;
+  for (int i = 0; i < kNumDtypes; ++i)
+    if (s == st_dtype(static_cast<Dtype>(i))) {
+      *out = static_cast<Dtype>(i);
+      return true;
+    }
+  return false;
 }
 
 }  // namespace
@@ -283,7 +289,7 @@ StateDict load_safetensors(const std::string& bytes, const std::string& path, Me
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const auto& e = entries[k];
     EMBER_CHECK(parse_dtype(e.dtype, &dtypes[k]),
-                "{}: tensor '{}' has dtype '{}'; supported are F32, F64, I64 and BOOL", what, e.name, e.dtype);
+                "{}: tensor '{}' has dtype '{}'; supported are F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL", what, e.name, e.dtype);
     // (every size is at most 2^63 - 1: the reader refuses larger ones)
     const IntArrayRef shape(reinterpret_cast<const int64_t*>(e.shape.data()), e.shape.size());
     EMBER_CHECK(extent_fits(e.shape, static_cast<uint64_t>(element_size(dtypes[k]))),

@@ -31,13 +31,20 @@ const char* storage_name(Dtype d) {
     case Dtype::Float64: return "DoubleStorage";
     case Dtype::Int64: return "LongStorage";
     case Dtype::Bool: return "BoolStorage";
+    case Dtype::Int32: return "IntStorage";
+    case Dtype::Int16: return "ShortStorage";
+    case Dtype::Int8: return "CharStorage";
+    case Dtype::UInt8: return "ByteStorage";
+    case Dtype::Float16: return "HalfStorage";
+    case Dtype::BFloat16: return "BFloat16Storage";
   }
   return "?";
 }
 
 bool storage_dtype(const std::string& name, Dtype* out) {
-  for (Dtype d : {Dtype::Float32, Dtype::Float64, Dtype::Int64, Dtype::Bool})
-    if (name == storage_name(d)) {
+  for (int i = 0; i < kNumDtypes; ++i)
+    if (name == storage_name(static_cast<Dtype>(i))) {
+      const Dtype d = static_cast<Dtype>(i);
       *out = d;
       return true;
     }
@@ -173,8 +180,8 @@ class Loader {
     const Value& type = pk_[pid.items[1]];
     Dtype dtype;
     EMBER_CHECK(type.s == "torch" && storage_dtype(type.name, &dtype),
-                "{}: '{}': storage type {}.{} is not supported (FloatStorage, DoubleStorage, LongStorage, "
-                "BoolStorage)",
+                "{}: '{}': storage type {}.{} is not supported (FloatStorage, DoubleStorage, HalfStorage, "
+                "BFloat16Storage, LongStorage, IntStorage, ShortStorage, CharStorage, ByteStorage, BoolStorage)",
                 what_, key, type.s, type.name);
     const std::string& skey = pk_[pid.items[2]].s;
     int64_t storage_numel = pk_[pid.items[4]].i;

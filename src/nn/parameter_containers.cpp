@@ -24,6 +24,12 @@ std::string legacy_type_name(Dtype dtype) {
     case kFloat64: return "torch.DoubleTensor";
     case kInt64: return "torch.LongTensor";
     case kBool: return "torch.BoolTensor";
+    case kInt32: return "torch.IntTensor";
+    case kInt16: return "torch.ShortTensor";
+    case kInt8: return "torch.CharTensor";
+    case kUInt8: return "torch.ByteTensor";
+    case kFloat16: return "torch.HalfTensor";
+    case kBFloat16: return "torch.BFloat16Tensor";
     default: return std::string("torch.") + dtype_name(dtype);
   }
 }
