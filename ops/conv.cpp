@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ops/blas.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"

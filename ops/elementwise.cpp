@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "ember/detail/op_table.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "src/core/check.hpp"

@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "ember/creation.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
 #include "src/core/check.hpp"

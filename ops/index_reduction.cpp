@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction_common.hpp"
 #include "src/core/check.hpp"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/lapack.hpp"
 #include "src/core/check.hpp"

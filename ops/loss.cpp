@@ -3,7 +3,7 @@
 // composed form. The backward reuses the saved log-probabilities.
 #include "ops/loss.hpp"
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction.hpp"
 #include "src/core/make_tensor.hpp"

@@ -9,7 +9,7 @@
 #include <limits>
 #include <utility>
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"

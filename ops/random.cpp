@@ -1,5 +1,5 @@
 #include "ops/random.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 
 #include <algorithm>
 #include <cmath>

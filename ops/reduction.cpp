@@ -12,7 +12,7 @@
 // and softmax have files of their own.
 #include "ops/reduction.hpp"
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 
 #include <algorithm>
 #include <cmath>

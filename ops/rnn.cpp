@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "ops/blas.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
 #include "src/core/make_tensor.hpp"

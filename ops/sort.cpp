@@ -4,7 +4,7 @@
 #include <numeric>
 #include <vector>
 
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction_common.hpp"
 #include "src/core/check.hpp"

@@ -1,10 +1,10 @@
-// Dtype dispatch (ops/dtype_dispatch.hpp): each dtype binds its own C++ type, and a
+// Dtype dispatch (src/core/dtype_dispatch.hpp): each dtype binds its own C++ type, and a
 // dtype a kernel does not handle throws instead of being read as another type (float
 // dispatch once treated every non-float32 dtype as double).
 #include <typeindex>
 
 #include "helpers.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 
 using Catch::Matchers::Contains;
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "ember/tensor.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/print_detail.hpp"
 

@@ -6,7 +6,7 @@
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
 #include "src/core/shape.hpp"
-#include "ops/dtype_dispatch.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "src/core/tracing.hpp"
 
 namespace ember {

@@ -29,6 +29,10 @@ check autograd '^(ember/|src/core/|ops/|autograd/)' 'autograd may include only p
 for lib in nn optim data io; do
   check src/$lib '^(ember/|src/(nn|optim|data|io)/|src/core/check\.hpp$)' "the $lib library may include only public headers, the libraries' own and src/core/check.hpp"
 done
+# The optional jit and onnx libraries: the public API, each other, and check.hpp.
+for lib in jit onnx; do
+  check src/$lib '^(ember/|src/(jit|onnx)/|src/core/check\.hpp$)' "the $lib library may include only public headers, src/jit/, src/onnx/ and src/core/check.hpp"
+done
 check include/ember '^ember/' 'public headers include only other public headers'
 
 # Public headers stay light: no heavy third-party headers, except in the opt-in

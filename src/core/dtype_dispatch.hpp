@@ -1,4 +1,4 @@
-// Dtype dispatch: runs a generic lambda body with T bound to the C++ element type of a
+// Dtype dispatch (a core header, since printing and item() dispatch too): runs a generic lambda body with T bound to the C++ element type of a
 // runtime dtype. (The choice of SIMD instruction set is elsewhere: ops/simd/isa.cpp.)
 #pragma once
 #include <cstdint>
