@@ -1,5 +1,5 @@
-// Dtype dispatch (a core header, since printing and item() dispatch too): runs a generic lambda body with T bound to the C++ element type of a
-// runtime dtype. (The choice of SIMD instruction set is elsewhere: ops/simd/isa.cpp.)
+// Dtype dispatch: runs a generic lambda body with T bound to the C++ element type of a
+// runtime dtype. A core header, since printing and item() dispatch on dtypes too. (The choice of SIMD instruction set is elsewhere: ops/simd/isa.cpp.)
 #pragma once
 #include <cstdint>
 
