@@ -1,5 +1,6 @@
 // Dtype dispatch: runs a generic lambda body with T bound to the C++ element type of a
-// runtime dtype. A core header, since printing and item() dispatch on dtypes too. (The choice of SIMD instruction set is elsewhere: ops/simd/isa.cpp.)
+// runtime dtype. A core header, since printing and item() dispatch on dtypes too.
+// (The choice of SIMD instruction set is elsewhere: ops/simd/isa.cpp.)
 #pragma once
 #include <cstdint>
 
