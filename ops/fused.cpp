@@ -133,7 +133,8 @@ std::vector<Tensor> run_fused(const FusedProgram& p, const std::vector<Tensor>& 
               "fused: the program takes {} inputs, got {}", p.inputs, inputs.size());
   const Tensor& first = inputs[0];
   check_defined(first, "fused", "input 0");
-  EMBER_CHECK(is_floating_point(first.dtype()), "fused: inputs must be float32 or float64, got {}", first.dtype());
+  EMBER_CHECK(first.dtype() == kFloat32 || first.dtype() == kFloat64, "fused: inputs must be float32 or float64, got {}",
+              first.dtype());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     check_defined(inputs[i], "fused", "an input");
     EMBER_CHECK(inputs[i].sizes() == first.sizes() && inputs[i].dtype() == first.dtype(),

@@ -107,7 +107,7 @@ Graph fuse_elementwise(const Graph& g) {
       StepForm f;
       if (!step_form(n, &f)) return false;
       const Value& out = g.value(n.outputs[0]);
-      if (!is_floating_point(out.dtype)) return false;
+      if (out.dtype != kFloat32 && out.dtype != kFloat64) return false;  // the kernel's dtypes
       if (meta && (out.sizes != meta->sizes || out.dtype != meta->dtype)) return false;
       for (int id : n.inputs)
         if (id < 0 || g.value(id).sizes != out.sizes || g.value(id).dtype != out.dtype) return false;
