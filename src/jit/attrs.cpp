@@ -13,8 +13,14 @@ std::string dtype_type_name(Dtype dt) {
     case Dtype::Float64: return "Double";
     case Dtype::Int64: return "Long";
     case Dtype::Bool: return "Bool";
-    default: return dtype_name(dt);
+    case Dtype::Int32: return "Int";
+    case Dtype::Int16: return "Short";
+    case Dtype::Int8: return "Char";
+    case Dtype::UInt8: return "Byte";
+    case Dtype::Float16: return "Half";
+    case Dtype::BFloat16: return "BFloat16";
   }
+  return dtype_name(dt);
 }
 
 std::string attr_str(const AttrValue& v) {

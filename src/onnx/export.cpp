@@ -27,8 +27,14 @@ int onnx_type(Dtype dt) {
     case Dtype::Float64: return 11;
     case Dtype::Int64: return 7;
     case Dtype::Bool: return 9;
-    default: detail::fail(fmt::format("onnx export: dtype {} has no ONNX type here", dt));
+    case Dtype::Int32: return 6;
+    case Dtype::Int16: return 5;
+    case Dtype::Int8: return 3;
+    case Dtype::UInt8: return 2;
+    case Dtype::Float16: return 10;
+    case Dtype::BFloat16: return 16;
   }
+  detail::fail(fmt::format("onnx export: dtype {} has no ONNX type here", dt));
 }
 
 class Exporter {
