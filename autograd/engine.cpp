@@ -220,7 +220,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   for (std::size_t i = 0; i < result.size(); ++i) {
     if (!result[i].defined()) {
       EMBER_CHECK(allow_unused,
-                  "autograd::grad: input {} (shape {}) was not used to compute the outputs; pass allow_unused=true",
+                  "autograd::grad: input {} (shape {}) was not used to compute the outputs; pass allow_unused=true (Set allow_unused=True if this "
+                  "is the desired behavior)",
                   i, inputs[i].sizes());
     } else if (!create_graph) {
       result[i] = result[i].detach();

@@ -95,6 +95,10 @@ TEST_CASE("autograd and registration errors carry LibTorch's key words", "[autog
   CHECK_THROWS_WITH(plain.sum().backward(),
                     Contains("element 0 of tensors does not require grad and does not have a grad_fn"));
 
+  Tensor x = ember::ones({1}, ember::requires_grad()), y = ember::ones({1}, ember::requires_grad());
+  CHECK_THROWS_WITH(ember::autograd::grad({(x * 2).sum()}, {x, y}),
+                    Contains("input 1") && Contains("Set allow_unused=True"));
+
   nn::Module m("Thing");
   m.register_parameter("p", ember::zeros({2}));
   CHECK_THROWS_WITH(m.register_parameter("p", ember::zeros({2})), Contains("Parameter 'p' already defined"));
@@ -141,4 +145,46 @@ TEST_CASE("AnyModule calls any module's forward with checked arguments", "[nn][a
   CHECK_THROWS_WITH(empty.ptr(), Contains("Cannot call ptr() on an empty AnyModule"));
   CHECK_THROWS_WITH(empty.get<Adder>(), Contains("Cannot call get() on an empty AnyModule"));
   CHECK_THROWS_WITH(empty.type_info(), Contains("Cannot call type_info() on an empty AnyModule"));
+}
+
+TEST_CASE("LibTorch 1.4's init enums still work and warn with the constant to use", "[nn][init]") {
+  struct Capture : ember::WarningHandler {
+    std::vector<std::string> seen;
+    void process(const ember::Warning& w) override { seen.push_back(w.msg()); }
+  } capture;
+  ember::WarningUtils::WarningHandlerGuard guard(&capture);
+  namespace init = ember::nn::init;
+  // Gains as PyTorch's calculate_gain: tanh 5/3, relu sqrt(2), leaky_relu sqrt(2 / (1 + 0.01^2)).
+  CHECK(init::calculate_gain(init::Nonlinearity::Tanh) == Approx(5.0 / 3.0));
+  CHECK(init::calculate_gain(init::Nonlinearity::ReLU) == Approx(std::sqrt(2.0)));
+  CHECK(init::calculate_gain(init::Nonlinearity::LeakyReLU) == Approx(std::sqrt(2.0 / (1 + 0.01 * 0.01))));
+  REQUIRE(capture.seen.size() == 3);
+  CHECK_THAT(capture.seen[0], Contains("Nonlinearity::Tanh") && Contains("ember::kTanh"));
+
+  // The enum and the constant give the same draw from the same seed.
+  Tensor a = ember::empty({20, 10}), b = ember::empty({20, 10});
+  ember::manual_seed(3);
+  init::kaiming_normal_(a, 0, init::FanMode::FanOut);
+  ember::manual_seed(3);
+  init::kaiming_normal_(b, 0, ember::kFanOut);
+  CHECK(ember::equal(a, b));
+  CHECK_THAT(capture.seen.back(), Contains("kaiming_normal_") && Contains("ember::kFanOut"));
+  CHECK_THROWS_WITH(init::kaiming_uniform_(a, 0, static_cast<init::FanMode>(7)),
+                    Contains("invalid nn::init::FanMode value 7"));
+}
+
+TEST_CASE("ExpandingArray holds D values given as D or as one", "[nn][expanding_array]") {
+  ember::ExpandingArray<3> one(4);
+  CHECK(*one == std::array<int64_t, 3>{4, 4, 4});
+  ember::ExpandingArray<3> listed({1, 2, 3});
+  CHECK(listed->at(2) == 3);
+  CHECK(listed.size() == 3);
+  ember::ExpandingArray<2> from_vector(std::vector<int64_t>{5, 6});
+  std::vector<int64_t> back = from_vector;
+  CHECK(back == std::vector<int64_t>{5, 6});
+  ember::ExpandingArray<2, double> ratios(0.5);
+  CHECK(ratios[1] == 0.5);
+  CHECK_THROWS_WITH(ember::ExpandingArray<5>({1, 2, 3, 4, 5, 6, 7}),
+                    Contains("ExpandingArray<5>: Expected 5 values, but instead got 7"));
+  CHECK_THROWS_WITH(ember::ExpandingArray<2>(std::vector<int64_t>{1}), Contains("Expected 2 values, but instead got 1"));
 }
