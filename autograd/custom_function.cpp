@@ -182,8 +182,8 @@ void wrap_custom_outputs(const std::shared_ptr<Node>& shared, variable_list& out
     if (is_dirty) {
       AutogradMeta* m = o.autograd_meta();
       EMBER_CHECK(!(m && m->requires_grad && !m->grad_fn),
-                  "{}: a leaf tensor that requires grad (shape {}) was changed in place (mark_dirty) while autograd "
-                  "records",
+                  "{}: a leaf Variable that requires grad is being used in an in-place operation (shape {}, "
+                  "mark_dirty) while autograd records",
                   node->fn_name, o.sizes());
       EMBER_CHECK(!(m && m->is_view),
                   "{}: in-place change (mark_dirty) of a view (shape {}) of a tensor that requires grad is not "

@@ -178,9 +178,9 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
     const Tensor& t = tensors[i];
     EMBER_CHECK(t.defined(), "backward: tensor {} is undefined", i);
     EMBER_CHECK(requires_grad(t),
-                "backward: tensor of shape {} does not require grad and has no grad_fn (was it made under "
-                "NoGradGuard, or from inputs that do not require grad?)",
-                t.sizes());
+                "backward: element {} of tensors does not require grad and does not have a grad_fn (shape {}; "
+                "was it made under NoGradGuard, or from inputs that do not require grad?)",
+                i, t.sizes());
     roots.push_back(gradient_edge(t));
     grads.push_back(root_gradient(t, grad_tensors.empty() ? Tensor() : grad_tensors[i], "backward"));
   }
@@ -220,7 +220,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   for (std::size_t i = 0; i < result.size(); ++i) {
     if (!result[i].defined()) {
       EMBER_CHECK(allow_unused,
-                  "autograd::grad: input {} (shape {}) was not used to compute the outputs; pass allow_unused=true",
+                  "autograd::grad: input {} (shape {}) was not used to compute the outputs; pass allow_unused=true (Set allow_unused=True if this "
+                  "is the desired behavior)",
                   i, inputs[i].sizes());
     } else if (!create_graph) {
       result[i] = result[i].detach();

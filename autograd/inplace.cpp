@@ -6,7 +6,8 @@ namespace autograd {
 void check_inplace_allowed(const char* op, const Tensor& self) {
   AutogradMeta* m = self.autograd_meta();
   EMBER_CHECK(!(m && m->requires_grad && !m->grad_fn),
-              "{}: a leaf tensor that requires grad (shape {}) cannot be changed in place while autograd records; "
+              "{}: a leaf Variable that requires grad is being used in an in-place operation (shape {}): a leaf "
+              "cannot be changed in place while autograd records; "
               "use NoGradGuard for updates such as optimizer steps, or an out-of-place op",
               op, self.sizes());
   EMBER_CHECK(!(m && m->is_view),

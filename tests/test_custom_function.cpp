@@ -250,6 +250,7 @@ TEST_CASE("Function: mark_dirty on an in-place function", "[autograd][custom_fun
   msg = error_of([&] { DoubleInPlace::apply(leaf_x); });
   REQUIRE(msg.find("DoubleInPlace") != std::string::npos);
   REQUIRE(msg.find("leaf") != std::string::npos);
+  REQUIRE(msg.find("a leaf Variable that requires grad is being used in an in-place operation") != std::string::npos);
 }
 
 TEST_CASE("Function: mark_non_differentiable outputs and materialized gradients", "[autograd][custom_function]") {

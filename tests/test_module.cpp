@@ -85,14 +85,14 @@ TEST_CASE("Module: registration checks names", "[module]") {
   nn::Module m("Thing");
   m.register_parameter("w", ember::zeros({2}));
   REQUIRE_THROWS_WITH(m.register_parameter("w", ember::zeros({2})),
-                      "Thing: register_parameter: 'w' is already registered as a parameter");
+                      "Thing: register_parameter: Parameter 'w' already defined (the name is registered as a parameter)");
   REQUIRE_THROWS_WITH(m.register_buffer("w", ember::zeros({2})),
-                      "Thing: register_buffer: 'w' is already registered as a parameter");
+                      "Thing: register_buffer: Buffer 'w' already defined (the name is registered as a parameter)");
   REQUIRE_THROWS_WITH(m.register_parameter("a.b", ember::zeros({2})),
-                      "Thing: register_parameter: name 'a.b' must not contain '.'");
-  REQUIRE_THROWS_WITH(m.register_buffer("", ember::zeros({2})), "Thing: register_buffer: the name must not be empty");
+                      "Thing: register_parameter: Parameter name must not contain a dot (got 'a.b')");
+  REQUIRE_THROWS_WITH(m.register_buffer("", ember::zeros({2})), "Thing: register_buffer: Buffer name must not be empty");
   REQUIRE_THROWS_WITH(m.register_module("w", std::make_shared<Relu>()),
-                      "Thing: register_module: 'w' is already registered as a parameter");
+                      "Thing: register_module: Submodule 'w' already defined (the name is registered as a parameter)");
   REQUIRE_THROWS_WITH(m.register_module("r", std::shared_ptr<Relu>()),
                       "Thing: register_module: submodule 'r' is empty (nullptr)");
   REQUIRE_THROWS_WITH(m.register_parameter("i", ember::zeros({2}, ember::kInt64)),

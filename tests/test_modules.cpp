@@ -408,7 +408,7 @@ TEST_CASE("Sequential: names, chaining, indexing and state_dict", "[modules]") {
   REQUIRE(mlp(x).allclose(want, 1e-5, 1e-6));
   REQUIRE(mlp[1]->type_name() == "ReLU");
   REQUIRE(mlp[-1].get() == &l2);
-  REQUIRE_THROWS_WITH(mlp[3], "Sequential: index 3 is out of range for 3 modules");
+  REQUIRE_THROWS_WITH(mlp[3], "Sequential: Index out of range: index 3 for 3 modules");
   REQUIRE_THROWS_WITH(mlp->at<nn::LinearImpl>(1), "Sequential: the module at index 1 is a ReLU, not the type asked for");
   int n = 0;
   for (const auto& m : *mlp) n += m->type_name() == "Linear";

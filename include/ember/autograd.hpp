@@ -40,6 +40,9 @@ class EnableGradGuard {
 
 namespace autograd {
 
+// LibTorch's name for a tensor seen by autograd; the same type as Tensor, as in LibTorch.
+using Variable = Tensor;
+
 // The gradients of sum_i <outputs[i], grad_outputs[i]> with respect to inputs, without
 // touching any .grad(). An input that the outputs do not depend on gives an error,
 // or an undefined tensor when allow_unused.

@@ -8,6 +8,7 @@
 #include "ember/dtype.hpp"
 #include "ember/enum.hpp"
 #include "ember/error.hpp"
+#include "ember/expanding_array.hpp"
 #include "ember/functions.hpp"
 #include "ember/html.hpp"
 #include "ember/indexing.hpp"

@@ -10,7 +10,7 @@ const std::shared_ptr<Module>& ModuleListBase::operator[](int64_t index) const {
   const int64_t n = static_cast<int64_t>(size());
   const int64_t i = index < 0 ? index + n : index;
   if (i < 0 || i >= n)
-    throw Error(type_name() + ": index " + std::to_string(index) + " is out of range for " + std::to_string(n) +
+    throw Error(type_name() + ": Index out of range: index " + std::to_string(index) + " for " + std::to_string(n) +
                 " modules");
   return own_children().items()[static_cast<std::size_t>(i)].second;
 }
@@ -30,6 +30,10 @@ void ModuleListBase::throw_wrong_type(int64_t index) const {
 
 SequentialImpl::SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named) : ModuleListBase("Sequential") {
   for (const auto& item : named) push_back(item.first, item.second);
+}
+
+SequentialImpl::SequentialImpl(std::initializer_list<NamedModule> named) : ModuleListBase("Sequential") {
+  for (const NamedModule& item : named) push_back(item.name, item.module);
 }
 
 void SequentialImpl::push_back(const std::string& name, std::shared_ptr<Module> module) {

@@ -3,11 +3,14 @@
 #include "ember/nn/init.hpp"
 
 #include <cmath>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/error.hpp"
+#include "ember/warning.hpp"
 
 namespace ember {
 namespace nn {
@@ -154,6 +157,59 @@ Tensor orthogonal_(Tensor tensor, double gain) {
   NoGradGuard guard;
   tensor.view({rows, cols}).copy_(q * gain);
   return tensor;
+}
+
+// ---- LibTorch 1.4's enums ----
+
+namespace {
+struct LegacyName {
+  const char* enum_name;  // "Tanh"
+  const char* constant;   // "kTanh"
+  const char* mode;       // "tanh"
+};
+constexpr LegacyName kNonlinearityNames[] = {
+    {"Linear", "kLinear", "linear"},
+    {"Conv1D", "kConv1D", "conv1d"},
+    {"Conv2D", "kConv2D", "conv2d"},
+    {"Conv3D", "kConv3D", "conv3d"},
+    {"ConvTranspose1D", "kConvTranspose1D", "conv_transpose1d"},
+    {"ConvTranspose2D", "kConvTranspose2D", "conv_transpose2d"},
+    {"ConvTranspose3D", "kConvTranspose3D", "conv_transpose3d"},
+    {"Sigmoid", "kSigmoid", "sigmoid"},
+    {"Tanh", "kTanh", "tanh"},
+    {"ReLU", "kReLU", "relu"},
+    {"LeakyReLU", "kLeakyReLU", "leaky_relu"},
+};
+constexpr LegacyName kFanModeNames[] = {{"FanIn", "kFanIn", "fan_in"}, {"FanOut", "kFanOut", "fan_out"}};
+
+// The mode string of a deprecated enum value, after a warning that names its replacement.
+const char* legacy_mode(const char* op, const char* enum_type, const LegacyName& name) {
+  warn(std::string("nn::init::") + op + ": nn::init::" + enum_type + "::" + name.enum_name +
+       " is deprecated (as in LibTorch); use ember::" + name.constant + " (torch::" + name.constant +
+       " in LibTorch) instead");
+  return name.mode;
+}
+const LegacyName& lookup(const LegacyName* names, std::size_t count, int value, const char* enum_type) {
+  if (value < 0 || static_cast<std::size_t>(value) >= count)
+    throw Error(std::string("nn::init: invalid nn::init::") + enum_type + " value " + std::to_string(value));
+  return names[value];
+}
+}  // namespace
+
+double calculate_gain(Nonlinearity nonlinearity, std::optional<double> param) {
+  const LegacyName& name = lookup(kNonlinearityNames, std::size(kNonlinearityNames), static_cast<int>(nonlinearity),
+                                  "Nonlinearity");
+  return calculate_gain(legacy_mode("calculate_gain", "Nonlinearity", name), param);
+}
+
+Tensor kaiming_uniform_(Tensor tensor, double a, FanMode mode, const std::string& nonlinearity) {
+  const LegacyName& name = lookup(kFanModeNames, std::size(kFanModeNames), static_cast<int>(mode), "FanMode");
+  return kaiming_uniform_(std::move(tensor), a, legacy_mode("kaiming_uniform_", "FanMode", name), nonlinearity);
+}
+
+Tensor kaiming_normal_(Tensor tensor, double a, FanMode mode, const std::string& nonlinearity) {
+  const LegacyName& name = lookup(kFanModeNames, std::size(kFanModeNames), static_cast<int>(mode), "FanMode");
+  return kaiming_normal_(std::move(tensor), a, legacy_mode("kaiming_normal_", "FanMode", name), nonlinearity);
 }
 
 }  // namespace init

@@ -51,14 +51,19 @@ Tensor Module::forward(const Tensor&) { throw Error(type_name_ + ": forward(Tens
 // ---- registration ----
 
 void Module::check_new_name(const char* what, const std::string& name) const {
-  if (name.empty()) throw Error(type_name_ + ": " + what + ": the name must not be empty");
+  // LibTorch's words ("Parameter name must not be empty") after ember's op name.
+  const std::string noun = std::string(what) == "register_parameter" ? "Parameter"
+                           : std::string(what) == "register_buffer"  ? "Buffer"
+                                                                      : "Submodule";
+  const std::string where = type_name_ + ": " + what + ": ";
+  if (name.empty()) throw Error(where + noun + " name must not be empty");
   if (name.find('.') != std::string::npos)
-    throw Error(type_name_ + ": " + what + ": name '" + name + "' must not contain '.'");
+    throw Error(where + noun + " name must not contain a dot (got '" + name + "')");
   const char* kind = parameters_.contains(name) ? "a parameter"
                      : buffers_.contains(name)  ? "a buffer"
                      : children_.contains(name) ? "a submodule"
                                                 : nullptr;
-  if (kind) throw Error(type_name_ + ": " + what + ": '" + name + "' is already registered as " + kind);
+  if (kind) throw Error(where + noun + " '" + name + "' already defined (the name is registered as " + kind + ")");
 }
 
 Tensor& Module::register_parameter(const std::string& name, Tensor t, bool requires_grad) {

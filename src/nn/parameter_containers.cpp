@@ -53,7 +53,7 @@ void ParameterListImpl::append(const Tensor& param) {
 
 const Tensor& ParameterListImpl::at(std::size_t idx) const {
   if (idx >= size())
-    throw Error("ParameterList: index " + std::to_string(idx) + " is out of range for a list of " +
+    throw Error("ParameterList: Index out of range: index " + std::to_string(idx) + " for a list of " +
                 std::to_string(size()));
   return own_parameters()[idx].value();
 }

@@ -37,6 +37,33 @@ class ModuleIterator {
 };
 
 namespace detail {
+// What containers accept as a module: a shared_ptr to one, a holder (nn::Linear(3, 4)) or
+// a module by value, which is copied (moved) into a new shared_ptr as LibTorch does.
+template <class M, class D = std::decay_t<M>>
+using is_module_like = std::disjunction<is_module_holder<D>, std::is_base_of<Module, D>,
+                                        std::is_convertible<D, std::shared_ptr<Module>>>;
+template <class M>
+std::shared_ptr<Module> to_module_ptr(M&& m) {
+  using D = std::decay_t<M>;
+  if constexpr (is_module_holder<D>::value) {
+    return m.module_ptr();
+  } else if constexpr (std::is_base_of<Module, D>::value) {
+    return std::make_shared<D>(std::forward<M>(m));
+  } else {
+    return std::shared_ptr<Module>(std::forward<M>(m));
+  }
+}
+}  // namespace detail
+
+// A (name, module) pair for Sequential({{"fc", nn::Linear(3, 4)}, {"act", nn::ReLU()}}).
+struct NamedModule {
+  template <class M, std::enable_if_t<detail::is_module_like<M>::value, int> = 0>
+  NamedModule(std::string name, M&& module) : name(std::move(name)), module(detail::to_module_ptr(std::forward<M>(module))) {}
+  std::string name;
+  std::shared_ptr<Module> module;
+};
+
+namespace detail {
 // What Sequential and ModuleList share: a numbered list of children.
 class ModuleListBase : public Module {
  public:
@@ -45,6 +72,13 @@ class ModuleListBase : public Module {
   // Python indexing: negative counts from the end; out of range is an ember::Error.
   const std::shared_ptr<Module>& operator[](int64_t index) const;
   const std::shared_ptr<Module>& ptr(int64_t index) const { return (*this)[index]; }
+  // The module at index as a shared_ptr<T>; an ember::Error if it is another type.
+  template <class T>
+  std::shared_ptr<T> ptr(int64_t index) const {
+    std::shared_ptr<T> p = std::dynamic_pointer_cast<T>((*this)[index]);
+    if (!p) throw_wrong_type(index);
+    return p;
+  }
   // The module at index as its concrete type; an ember::Error if it is another type.
   template <class T>
   T& at(int64_t index) const {
@@ -56,9 +90,12 @@ class ModuleListBase : public Module {
   ModuleIterator end() const { return ModuleIterator(own_children().items().end()); }
 
   void push_back(std::shared_ptr<Module> module);
-  template <class M>
-  void push_back(const ModuleHolder<M>& module) {
-    push_back(module.module_ptr());
+  // A holder or a module by value (copied into a new shared_ptr).
+  template <class M, std::enable_if_t<is_module_holder<std::decay_t<M>>::value ||
+                                          std::is_base_of<Module, std::decay_t<M>>::value,
+                                      int> = 0>
+  void push_back(M&& module) {
+    push_back(to_module_ptr(std::forward<M>(module)));
   }
 
  protected:
@@ -81,24 +118,50 @@ class SequentialImpl : public detail::ModuleListBase {
   }
   // Named submodules, as Sequential(OrderedDict([...])) in PyTorch.
   explicit SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named);
+  explicit SequentialImpl(std::initializer_list<NamedModule> named);
 
   using ModuleListBase::push_back;
   void push_back(const std::string& name, std::shared_ptr<Module> module);
-  template <class M>
-  void push_back(const std::string& name, const ModuleHolder<M>& module) {
-    push_back(name, module.module_ptr());
+  template <class M, std::enable_if_t<detail::is_module_holder<std::decay_t<M>>::value ||
+                                          std::is_base_of<Module, std::decay_t<M>>::value,
+                                      int> = 0>
+  void push_back(const std::string& name, M&& module) {
+    push_back(name, detail::to_module_ptr(std::forward<M>(module)));
   }
   Tensor forward(const Tensor& input) override;
 };
-EMBER_MODULE(Sequential);
+// EMBER_MODULE(Sequential) plus the named form: nn::Sequential({{"fc", nn::Linear(3, 4)}}).
+class Sequential : public ModuleHolder<SequentialImpl> {
+ public:
+  using ModuleHolder<SequentialImpl>::ModuleHolder;
+  Sequential() : ModuleHolder<SequentialImpl>(std::make_shared<SequentialImpl>()) {}
+  Sequential(const ModuleHolder<SequentialImpl>& h)
+      : ModuleHolder<SequentialImpl>(detail::HolderCopyTag{}, h.module_ptr()) {}
+  Sequential(std::initializer_list<NamedModule> named)
+      : ModuleHolder<SequentialImpl>(std::make_shared<SequentialImpl>(named)) {}
+};
 
 // A list of modules with no forward of its own.
 class ModuleListImpl : public detail::ModuleListBase {
  public:
   ModuleListImpl() : ModuleListBase("ModuleList") {}
   explicit ModuleListImpl(const std::vector<std::shared_ptr<Module>>& modules);
+  // ModuleList(std::make_shared<M>(1), nn::Linear(3, 4), M(2)): shared_ptrs, holders or modules.
+  template <class M, class... Ms,
+            std::enable_if_t<detail::is_module_like<M>::value && !std::is_base_of<ModuleListImpl, std::decay_t<M>>::value,
+                             int> = 0>
+  explicit ModuleListImpl(M&& first, Ms&&... rest) : ModuleListBase("ModuleList") {
+    push_back(detail::to_module_ptr(std::forward<M>(first)));
+    (push_back(detail::to_module_ptr(std::forward<Ms>(rest))), ...);
+  }
   // Inserts before index (Python's list.insert), renumbering the ones after it.
   void insert(int64_t index, std::shared_ptr<Module> module);
+  template <class M, std::enable_if_t<detail::is_module_holder<std::decay_t<M>>::value ||
+                                          std::is_base_of<Module, std::decay_t<M>>::value,
+                                      int> = 0>
+  void insert(int64_t index, M&& module) {
+    insert(index, detail::to_module_ptr(std::forward<M>(module)));
+  }
   void extend(const std::vector<std::shared_ptr<Module>>& modules);
 };
 EMBER_MODULE(ModuleList);

@@ -47,6 +47,26 @@ Tensor kaiming_normal_(Tensor tensor, double a = 0, const std::string& mode = "f
 // normal matrix with R's diagonal made positive, as PyTorch's.
 Tensor orthogonal_(Tensor tensor, double gain = 1);
 
+// LibTorch 1.4's enums for the same choices, deprecated there in favour of the constants
+// (ember::kTanh, ember::kFanIn, ...). They still work and warn, naming the constant to use.
+enum class Nonlinearity {
+  Linear,
+  Conv1D,
+  Conv2D,
+  Conv3D,
+  ConvTranspose1D,
+  ConvTranspose2D,
+  ConvTranspose3D,
+  Sigmoid,
+  Tanh,
+  ReLU,
+  LeakyReLU
+};
+enum class FanMode { FanIn, FanOut };
+double calculate_gain(Nonlinearity nonlinearity, std::optional<double> param = std::nullopt);
+Tensor kaiming_uniform_(Tensor tensor, double a, FanMode mode, const std::string& nonlinearity = "leaky_relu");
+Tensor kaiming_normal_(Tensor tensor, double a, FanMode mode, const std::string& nonlinearity = "leaky_relu");
+
 }  // namespace init
 }  // namespace nn
 }  // namespace ember

@@ -66,6 +66,24 @@ using BackwardHook = std::function<std::vector<Tensor>(Module& module, const std
 template <class Impl>
 class ModuleHolder;
 
+namespace detail {
+// Whether T is a ModuleHolder (nn::Linear) or a class derived from one.
+template <class T, class = void>
+struct is_module_holder : std::false_type {};
+template <class T>
+struct is_module_holder<T, std::void_t<typename T::ContainedType>>
+    : std::is_base_of<ModuleHolder<typename T::ContainedType>, T> {};
+// What Module::as<T> casts to: the held Impl for a holder type, T itself otherwise.
+template <class T, bool = is_module_holder<std::remove_cv_t<T>>::value>
+struct module_cast_target {
+  using type = T;
+};
+template <class T>
+struct module_cast_target<T, true> {
+  using type = typename std::remove_cv_t<T>::ContainedType;
+};
+}  // namespace detail
+
 struct LoadStateDictResult {
   std::vector<std::string> missing_keys;     // in the module, absent from the dict
   std::vector<std::string> unexpected_keys;  // in the dict, absent from the module
@@ -169,6 +187,17 @@ class Module : public std::enable_shared_from_this<Module> {
   // Swaps a registered submodule for another one (LibTorch's replace_module).
   void replace_module(const std::string& name, std::shared_ptr<Module> m);
   void unregister_module(const std::string& name);
+
+  // This module as a T (an Impl class or a holder such as nn::Linear, which means its Impl),
+  // or nullptr when it is not one (LibTorch's module.as<T>()).
+  template <class T>
+  typename detail::module_cast_target<T>::type* as() noexcept {
+    return dynamic_cast<typename detail::module_cast_target<T>::type*>(this);
+  }
+  template <class T>
+  const typename detail::module_cast_target<T>::type* as() const noexcept {
+    return dynamic_cast<const typename detail::module_cast_target<T>::type*>(this);
+  }
 
   // This module's own entries (not recursive), registration order.
   const OrderedDict<Tensor>& own_parameters() const { return parameters_; }
