@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "autograd/prelude.hpp"
+#include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/special.hpp"
@@ -168,6 +169,15 @@ Tensor i1e(Ref x) {
     Tensor safe = tiny_safe(x, tiny);
     return g * where(tiny, float_scalar_like(0.5, x), special::i0e(safe) - y * (ember::sign(safe) + ember::reciprocal(safe)));
   });
+}
+Tensor modified_bessel_i0(Ref x) { return k::i0(x); }
+Tensor modified_bessel_i1(Ref x) { return k::i1(x); }
+Tensor spherical_bessel_j0(Ref x) {
+  NoGradGuard no_grad;
+  Tensor zero = x == 0;
+  Tensor safe = where(zero, float_scalar_like(1.0, x), x);
+  Tensor y = where(zero, float_scalar_like(1.0, x), ember::sin(safe) / safe);
+  return where(ember::abs(x) == std::numeric_limits<double>::infinity(), float_scalar_like(0.0, x), y);
 }
 }  // namespace special
 }  // namespace ember

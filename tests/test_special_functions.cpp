@@ -207,3 +207,27 @@ TEST_CASE("special functions refuse bad arguments with errors naming the op", "[
   CHECK_THROWS_WITH(special::zeta(x, three), Catch::Contains("zeta") && Catch::Contains("[2]") && Catch::Contains("[3]"));
   CHECK_THROWS_WITH(ember::igamma(x, three), Catch::Contains("igamma") && Catch::Contains("[3]"));
 }
+
+TEST_CASE("modified_bessel_i0/i1 and spherical_bessel_j0 match PyTorch and have no gradient", "[special][special_kernels]") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor x = ember::tensor(std::vector<double>{0.0, 1.0, -2.0, 30.0, 800.0, inf, -inf, nan}, ember::kFloat64)
+                 .requires_grad_();
+  // torch.special.modified_bessel_i0 / _i1 on the same float64 values (PyTorch 1.13).
+  std::vector<double> i0 = {1.0, 1.2660658777520082, 2.279585302336067, 781672297823.9775, inf, nan, nan, nan};
+  std::vector<double> i1 = {0.0, 0.5651591039924851, -1.5906368546373295, 768532038938.9569, inf, nan, nan, nan};
+  Tensor y0 = special::modified_bessel_i0(x), y1 = special::modified_bessel_i1(x);
+  CHECK_FALSE(y0.requires_grad());
+  CHECK_FALSE(y1.requires_grad());
+  check_close("i0", values(y0), i0, false);
+  check_close("i1", values(y1), i1, false);
+  // torch.special.spherical_bessel_j0 (PyTorch 1.13), float64 and float32.
+  Tensor z = ember::tensor(std::vector<double>{0.0, 1e-8, 0.3, 1.0, -2.0, 30.0, 800.0, 1e300, inf, -inf, nan},
+                           ember::kFloat64);
+  std::vector<double> j64 = {1.0, 1.0, 0.9850673555377986, 0.8414709848078965, 0.45464871341284085,
+                             -0.03293438746976206, 0.0011174620602462768, -8.178819121159085e-301, 0.0, 0.0, nan};
+  std::vector<double> j32 = {1.0, 1.0, 0.9850673675537109, 0.8414709568023682, 0.4546487033367157,
+                             -0.032934386283159256, 0.001117462059482932, 0.0, 0.0, 0.0, nan};
+  check_close("spherical_bessel_j0", values(special::spherical_bessel_j0(z)), j64, false);
+  check_close("spherical_bessel_j0", values(special::spherical_bessel_j0(z.to(ember::kFloat32))), j32, true);
+  CHECK_FALSE(special::spherical_bessel_j0(x).requires_grad());
+}

@@ -87,6 +87,12 @@ Tensor i0(const Tensor& x);
 Tensor i0e(const Tensor& x);
 Tensor i1(const Tensor& x);
 Tensor i1e(const Tensor& x);
+// PyTorch 1.13's other spellings of I0 and I1, which (unlike i0 and i1) have no
+// gradient there: their results never require grad.
+Tensor modified_bessel_i0(const Tensor& x);
+Tensor modified_bessel_i1(const Tensor& x);
+// sin(x) / x, 1 at 0 and 0 at +-inf; no gradient, as in PyTorch 1.13.
+Tensor spherical_bessel_j0(const Tensor& x);
 
 }  // namespace special
 }  // namespace ember

@@ -169,6 +169,8 @@ class Module : public std::enable_shared_from_this<Module> {
   // Swaps a registered submodule for another one (LibTorch's replace_module).
   void replace_module(const std::string& name, std::shared_ptr<Module> m);
   void unregister_module(const std::string& name);
+  // Removes a registered parameter and returns it (ParameterDict's pop and clear).
+  Tensor unregister_parameter(const std::string& name);
 
   // This module's own entries (not recursive), registration order.
   const OrderedDict<Tensor>& own_parameters() const { return parameters_; }
