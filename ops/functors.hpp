@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "ops/special_math.hpp"
+
 namespace ember {
 namespace kernels {
 namespace vm {
@@ -95,6 +97,27 @@ template <class V> V remainder_of(V a, V b) {
 }
 template <class V> V floor_divide_of(V a, V b) {
   return lanewise(a, b, [](auto x, auto y) { return floor_divide_scalar(x, y); });
+}
+// A special function (ops/special_math.hpp) on each lane of a batch, or on a scalar.
+template <class V, class F> V special_of(V x, F f) {
+  if constexpr (std::is_arithmetic<V>::value) {
+    return f(x);
+  } else {
+    using E = typename V::value_type;
+    alignas(64) E v[V::size];
+    x.store_aligned(v);
+    for (std::size_t i = 0; i < V::size; ++i) v[i] = f(v[i]);
+    return V::load_aligned(v);
+  }
+}
+template <class V, class F> V special_of(V a, V b, F f) {
+  return lanewise(a, b, [f](auto p, auto q) {
+    using E = decltype(p);
+    if constexpr (std::is_integral<E>::value)
+      return E(f(double(p), double(q)));  // instantiated, never run: the rows compute in float
+    else
+      return f(p, q);
+  });
 }
 }  // namespace vm
 

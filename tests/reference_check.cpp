@@ -135,6 +135,20 @@ const std::map<std::string, OpFn>& op_table() {
          return TensorList{ember::elu(in.at(0), a.scalar("alpha", 1.0))};
        }},
 
+      // ---- torch.special's one-input functions ----
+      {"erfcx", [](const TensorList& in, const Args&) { return TensorList{ember::special::erfcx(in.at(0))}; }},
+      {"i0e", [](const TensorList& in, const Args&) { return TensorList{ember::special::i0e(in.at(0))}; }},
+      {"i1", [](const TensorList& in, const Args&) { return TensorList{ember::special::i1(in.at(0))}; }},
+      {"i1e", [](const TensorList& in, const Args&) { return TensorList{ember::special::i1e(in.at(0))}; }},
+      {"ndtri", [](const TensorList& in, const Args&) { return TensorList{ember::special::ndtri(in.at(0))}; }},
+      {"log_ndtr", [](const TensorList& in, const Args&) { return TensorList{ember::special::log_ndtr(in.at(0))}; }},
+      {"polygamma", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::polygamma(a.integer("n"), in.at(0))};
+       }},
+      {"mvlgamma", [](const TensorList& in, const Args& a) {
+         return TensorList{ember::mvlgamma(in.at(0), a.integer("p"))};
+       }},
+
       // ---- elementwise, two inputs ----
       {"add", [](const TensorList& in, const Args& a) {
          return TensorList{ember::add(in.at(0), in.at(1), a.scalar("alpha", 1))};

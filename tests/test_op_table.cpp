@@ -2,6 +2,7 @@
 // registry lists what the rows say, and what each row says about an op (its dtype rule,
 // whether it is differentiable) holds for the op the row produced.
 #include <ember/detail/op_table.hpp>
+#include <ember/special.hpp>
 
 #include <functional>
 #include <set>
@@ -55,6 +56,15 @@ struct BinaryRow {
   std::function<Tensor(const Tensor&, const Tensor&)> fn;
 };
 
+namespace custom_binary {
+using ember::add;
+using ember::sub;
+using ember::special::zeta;
+}  // namespace custom_binary
+// Differentiable in the second input only (the first's derivative is not implemented,
+// in PyTorch either).
+bool grad_in_second_only(const std::string& name) { return name == "zeta" || name == "igamma" || name == "igammac"; }
+
 std::vector<BinaryRow> binary_rows() {
   std::vector<BinaryRow> rows;
 #define EMBER_ROW_PLAIN(NAME, DTYPE, GRAD)                                 \
@@ -62,7 +72,10 @@ std::vector<BinaryRow> binary_rows() {
                   [](const Tensor& a, const Tensor& b) { return ember::NAME(a, b); }});
 #define EMBER_ROW_TensorScalar EMBER_ROW_PLAIN
 #define EMBER_ROW_TensorOnly EMBER_ROW_PLAIN
-#define EMBER_ROW_Custom EMBER_ROW_PLAIN  // add and sub: alpha defaults to 1
+// add and sub: alpha defaults to 1; zeta is ember::special::zeta.
+#define EMBER_ROW_Custom(NAME, DTYPE, GRAD)                                \
+  rows.push_back({#NAME, DtypeRule::DTYPE, std::string(#GRAD) == "Grad", \
+                  [](const Tensor& a, const Tensor& b) { return custom_binary::NAME(a, b); }});
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_ROW_##API(NAME, DTYPE, GRAD)
 #define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_ROW_PLAIN(NAME, BoolResult, NoGrad)
 #include "ember/detail/ops.def"
@@ -139,6 +152,7 @@ TEST_CASE("binary rows: the dtype rule and the gradient the row promises hold", 
     REQUIRE(row.fn(a, b).dtype() == expected_for_int64(row.dtype));
 
     Tensor x = testing::leaf({2, 3}, 0.5, 2), w = testing::leaf({3}, 0.5, 2);
+    if (grad_in_second_only(row.name)) x = x.detach() + 1;  // zeta needs x > 1
     Tensor y = row.fn(x, w);
     REQUIRE(y.sizes().equals(x.sizes()));  // broadcasts
     REQUIRE(y.requires_grad() == row.differentiable);

@@ -100,6 +100,14 @@ void Module::unregister_module(const std::string& name) {
   if (!children_.erase(name)) throw Error(type_name_ + ": unregister_module: no submodule named '" + name + "'");
 }
 
+Tensor Module::unregister_parameter(const std::string& name) {
+  const Tensor* found = parameters_.find(name);
+  if (!found) throw Error(type_name_ + ": unregister_parameter: no parameter named '" + name + "'");
+  Tensor removed = *found;
+  parameters_.erase(name);
+  return removed;
+}
+
 // ---- listings ----
 
 void Module::collect_named_modules(const std::string& prefix, OrderedDict<std::shared_ptr<Module>>& out,

@@ -94,6 +94,14 @@ Tensor& ParameterDictImpl::get(const std::string& key) {
   return const_cast<Tensor&>(static_cast<const ParameterDictImpl&>(*this).get(key));
 }
 
+Tensor ParameterDictImpl::pop(const std::string& key) {
+  if (!contains(key)) throw Error("ParameterDict: pop: no parameter named '" + key + "'");
+  return unregister_parameter(key);
+}
+void ParameterDictImpl::clear() {
+  for (const std::string& key : keys()) unregister_parameter(key);
+}
+
 std::vector<Tensor> ParameterDictImpl::values() const {
   std::vector<Tensor> out;
   for (const auto& item : own_parameters()) out.push_back(item.value());

@@ -125,3 +125,4 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 #include "ember/nn/functional_upsampling.hpp"  // interpolate
 #include "ember/nn/functional_vision.hpp"      // affine_grid, grid_sample
 #include "ember/nn/functional_nd.hpp"  // 3-d conv and pooling, unpooling, fold
+#include "ember/nn/functional_pool_indices.hpp"  // adaptive_max_pool*d_with_indices

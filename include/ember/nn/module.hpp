@@ -187,6 +187,8 @@ class Module : public std::enable_shared_from_this<Module> {
   // Swaps a registered submodule for another one (LibTorch's replace_module).
   void replace_module(const std::string& name, std::shared_ptr<Module> m);
   void unregister_module(const std::string& name);
+  // Removes a registered parameter and returns it (ParameterDict's pop and clear).
+  Tensor unregister_parameter(const std::string& name);
 
   // This module as a T (an Impl class or a holder such as nn::Linear, which means its Impl),
   // or nullptr when it is not one (LibTorch's module.as<T>()).

@@ -126,6 +126,9 @@ class ConvBase : public Module {
   // padding="same" with an odd total padding in some dim: the input padded by one more
   // on the right of that dim (as PyTorch does); otherwise the input itself.
   Tensor pad_for_same(const Tensor& input) const;
+  // A transposed convolution's output_padding that gives output_size (the spatial
+  // sizes, optionally led by the batch and channel sizes), as PyTorch's _output_padding.
+  std::vector<int64_t> output_padding_for(const Tensor& input, IntArrayRef output_size) const;
   bool transposed_;
   std::string padding_mode_;             // "", "same" or "valid"
   std::vector<int64_t> same_extra_pad_;  // F::pad's list for pad_for_same, or empty
@@ -160,6 +163,9 @@ class ConvTranspose2dImpl : public detail::ConvBase {
   ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
+  // With the output's size chosen among those the stride allows (output_padding is then
+  // derived from it), as LibTorch's forward(input, output_size).
+  Tensor forward(const Tensor& input, IntArrayRef output_size);
   ConvTranspose2dOptions options;
 };
 EMBER_MODULE(ConvTranspose2d);

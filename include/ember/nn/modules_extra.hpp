@@ -55,12 +55,20 @@ EMBER_MODULE(AvgPool1d);
     Tensor forward(const Tensor& input) override;                                        \
     std::string extra_repr() const override;                                             \
     Name##Options options;                                                               \
+    EMBER_ADAPTIVE_POOL_INDICES_##Name                                                   \
   };                                                                                     \
   EMBER_MODULE(Name)
+// The max pools also return the maxima's positions (LibTorch's forward_with_indices).
+#define EMBER_ADAPTIVE_POOL_INDICES_AdaptiveAvgPool1d
+#define EMBER_ADAPTIVE_POOL_INDICES_AdaptiveMaxPool1d std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+#define EMBER_ADAPTIVE_POOL_INDICES_AdaptiveMaxPool2d std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
 EMBER_ADAPTIVE_POOL_MODULE(AdaptiveAvgPool1d);  // input [N, C, L] or [C, L]
 EMBER_ADAPTIVE_POOL_MODULE(AdaptiveMaxPool1d);  // input [N, C, L] or [C, L]
 EMBER_ADAPTIVE_POOL_MODULE(AdaptiveMaxPool2d);  // input [N, C, H, W] or [C, H, W]
 #undef EMBER_ADAPTIVE_POOL_MODULE
+#undef EMBER_ADAPTIVE_POOL_INDICES_AdaptiveAvgPool1d
+#undef EMBER_ADAPTIVE_POOL_INDICES_AdaptiveMaxPool1d
+#undef EMBER_ADAPTIVE_POOL_INDICES_AdaptiveMaxPool2d
 
 // ---------------------------------------------------------------- normalization
 namespace detail {

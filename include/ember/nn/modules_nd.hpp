@@ -39,6 +39,7 @@ class ConvTranspose1dImpl : public detail::ConvBase {
   ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose1dImpl(ConvTranspose1dOptions(in_channels, out_channels, std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
+  Tensor forward(const Tensor& input, IntArrayRef output_size);  // as ConvTranspose2d's
   ConvTranspose1dOptions options;
 };
 EMBER_MODULE(ConvTranspose1d);
@@ -50,6 +51,7 @@ class ConvTranspose3dImpl : public detail::ConvBase {
   ConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose3dImpl(ConvTranspose3dOptions(in_channels, out_channels, std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
+  Tensor forward(const Tensor& input, IntArrayRef output_size);  // as ConvTranspose2d's
   ConvTranspose3dOptions options;
 };
 EMBER_MODULE(ConvTranspose3d);
@@ -93,6 +95,7 @@ class AdaptiveMaxPool3dImpl : public Module {
   explicit AdaptiveMaxPool3dImpl(const AdaptiveMaxPool3dOptions& options);
   AdaptiveMaxPool3dImpl(IntOrTuple output_size) : AdaptiveMaxPool3dImpl(AdaptiveMaxPool3dOptions(std::move(output_size))) {}
   Tensor forward(const Tensor& input) override;
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   std::string extra_repr() const override;
   AdaptiveMaxPool3dOptions options;
 };

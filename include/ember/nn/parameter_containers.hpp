@@ -60,6 +60,10 @@ class ParameterDictImpl : public Module {
   Tensor& get(const std::string& key);
   Tensor& operator[](const std::string& key) { return get(key); }
   const Tensor& operator[](const std::string& key) const { return get(key); }
+  // Removes the parameter under key and returns it (an ember::Error naming the key when
+  // there is none), and removes every parameter, as LibTorch's pop and clear.
+  Tensor pop(const std::string& key);
+  void clear();
   std::vector<std::string> keys() const { return own_parameters().keys(); }
   std::vector<Tensor> values() const;
   std::size_t size() const { return own_parameters().size(); }
