@@ -99,7 +99,9 @@ template <class T> T zeta_t(T x, T q) {
     a += T(1);
     b = std::pow(a, -x);
     s += b;
-    if (std::fabs(b / s) < eps) return s;
+    // A term that underflows to zero ends the sum (for a large x every term may, and
+    // 0 / 0 would not stop it); an infinite x or q keeps PyTorch's inf or NaN.
+    if ((b == T(0) && std::isfinite(a) && std::isfinite(x)) || std::fabs(b / s) < eps) return s;
   }
   T w = a;
   s += b * w / (x - T(1)) - T(0.5) * b;

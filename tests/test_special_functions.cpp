@@ -231,3 +231,13 @@ TEST_CASE("modified_bessel_i0/i1 and spherical_bessel_j0 match PyTorch and have 
   check_close("spherical_bessel_j0", values(special::spherical_bessel_j0(z.to(ember::kFloat32))), j32, true);
   CHECK_FALSE(special::spherical_bessel_j0(x).requires_grad());
 }
+
+TEST_CASE("zeta of a large exponent underflows to zero instead of NaN", "[special][special_kernels]") {
+  // PyTorch 1.13: special.zeta(200., 3.) is 3.764861949599026e-96 in float64 and 0.0 in
+  // float32; special.zeta(400., 30.) is 0.0 in float64.
+  CHECK(special::zeta(ember::scalar_tensor(200.0, ember::kFloat64), ember::scalar_tensor(3.0, ember::kFloat64))
+            .item<double>() == Approx(3.764861949599026e-96).epsilon(1e-12));
+  CHECK(special::zeta(ember::scalar_tensor(200.0), ember::scalar_tensor(3.0)).item<float>() == 0.0f);
+  CHECK(special::zeta(ember::scalar_tensor(400.0, ember::kFloat64), ember::scalar_tensor(30.0, ember::kFloat64))
+            .item<double>() == 0.0);
+}

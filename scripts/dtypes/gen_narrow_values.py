@@ -34,7 +34,8 @@ def inputs(dt):
 
 UNARY = ["neg", "abs", "square", "relu", "sign", "floor", "ceil", "round", "trunc", "frac", "exp", "expm1",
          "log", "log1p", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh", "sigmoid", "erf", "erfc", "exp2",
-         "log2", "log10", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh"]
+         "log2", "log10", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+         "lgamma", "digamma", "erfinv", "i0"]
 OPS = {n: (lambda n: lambda x, y: getattr(torch, n)(x))(n) for n in UNARY}
 OPS.update({
     "silu": lambda x, y: F.silu(x), "gelu": lambda x, y: F.gelu(x), "softplus": lambda x, y: F.softplus(x),
@@ -52,8 +53,11 @@ OPS.update({
     "log_softmax": lambda x, y: torch.log_softmax(x, 0),
 })
 for n in ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod", "floor_divide",
-          "eq", "ne", "lt", "le", "gt", "ge"]:
+          "eq", "ne", "lt", "le", "gt", "ge", "igamma", "igammac"]:
     OPS[n] = (lambda n: lambda x, y: getattr(torch, n)(x, y))(n)
+OPS["zeta"] = lambda x, y: torch.special.zeta(x, y)
+for n in ["erfcx", "i0e", "i1", "i1e", "ndtri", "log_ndtr"]:
+    OPS[n] = (lambda n: lambda x, y: getattr(torch.special, n)(x))(n)
 
 
 def num(v):
