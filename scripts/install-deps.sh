@@ -8,9 +8,14 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   dataset-fashion-mnist # the training examples and their tests
   wamerican             # /usr/share/dict/words for words_lstm
   python3-torch         # the checkpoint interop test (io_torch_interop)
-  python3-onnx nodejs npm  # the ONNX export check: onnx's checker, and Node.js for ONNX Runtime
+  python3-onnx          # the ONNX export check: onnx's checker
   libclang-19-dev libclang-cpp19-dev llvm-19-dev  # ember-repl (clang's Interpreter library)
   clang-19 libclang-rt-19-dev)  # the libFuzzer targets (scripts/ci/fuzz.sh)
+# Node.js and npm run ONNX Runtime for the ONNX export check. A machine that already has
+# both (from another source, whose nodejs package may conflict with Debian's npm) keeps them.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
