@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ember/tensor.hpp"
@@ -80,14 +81,7 @@ auto trace_call_list(const char* op, const std::vector<Tensor>& inputs, std::ini
 template <class F>
 auto trace_call(const char* op, std::initializer_list<Tensor> inputs, std::initializer_list<::ember::detail::Attr> attrs,
                 F&& compute) {
-  ::ember::detail::OpTracer* tracer;
-  auto result = [&] {
-    TracerPause pause;
-    tracer = pause.tracer();
-    return compute();
-  }();
-  tracer->record_list(op, std::vector<Tensor>(inputs), trace_outputs(result), attrs);
-  return result;
+  return trace_call_list(op, std::vector<Tensor>(inputs), attrs, std::forward<F>(compute));
 }
 
 inline void trace_op(const char* op, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor> outputs,

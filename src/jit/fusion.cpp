@@ -4,6 +4,7 @@
 
 #include "ember/jit.hpp"
 #include "src/jit/attrs.hpp"
+#include "src/jit/rebuild.hpp"
 
 namespace ember {
 namespace jit {
@@ -124,30 +125,11 @@ Graph fuse_elementwise(const Graph& g) {
     i = j;
   }
 
-  Graph out;
-  std::vector<int> map(g.values().size(), -1);
-  for (int id : g.inputs()) map[static_cast<std::size_t>(id)] = out.add_input(g.value(id).name, g.value(id).sizes, g.value(id).dtype);
-  for (int id : g.parameters()) map[static_cast<std::size_t>(id)] = out.add_parameter(g.value(id).name, g.value(id).tensor);
-  auto get = [&](int id) {
-    if (id < 0) return -1;
-    int& m = map[static_cast<std::size_t>(id)];
-    if (m < 0 && g.value(id).kind == ValueKind::Constant) m = out.add_constant(g.value(id).tensor);
-    return m;
-  };
-  auto copy_node = [&](const Node& n) {
-    std::vector<int> ins;
-    for (int id : n.inputs) ins.push_back(get(id));
-    std::vector<std::pair<Shape, Dtype>> metas;
-    for (int id : n.outputs) metas.emplace_back(g.value(id).sizes, g.value(id).dtype);
-    const int k = out.add_node(n.op, std::move(ins), n.attrs, metas, n.fused);
-    for (std::size_t o = 0; o < n.outputs.size(); ++o)
-      map[static_cast<std::size_t>(n.outputs[o])] = out.nodes()[static_cast<std::size_t>(k)].outputs[o];
-  };
-
+  Rebuild r(g);
   std::size_t next_run = 0;
   for (std::size_t k = 0; k < n_nodes;) {
     if (next_run == runs.size() || k < runs[next_run].first) {
-      copy_node(g.nodes()[k]);
+      r.copy_node(g.nodes()[k]);
       ++k;
       continue;
     }
@@ -191,19 +173,16 @@ Graph fuse_elementwise(const Graph& g) {
     }
     program->registers = next_reg;
     std::vector<int> ins;
-    for (int id : fused_inputs) ins.push_back(get(id));
+    for (int id : fused_inputs) ins.push_back(r.get(id));
     std::vector<std::pair<Shape, Dtype>> metas;
     for (int id : out_values) metas.emplace_back(g.value(id).sizes, g.value(id).dtype);
     const std::string text = program_text(*program);
-    const int node = out.add_node("fused", std::move(ins), {{"program", text}}, metas, program);
+    const int node = r.out.add_node("fused", std::move(ins), {{"program", text}}, metas, program);
     for (std::size_t o = 0; o < out_values.size(); ++o)
-      map[static_cast<std::size_t>(out_values[o])] = out.nodes()[static_cast<std::size_t>(node)].outputs[o];
+      r.set(out_values[o], r.out.nodes()[static_cast<std::size_t>(node)].outputs[o]);
     k = end;
   }
-  std::vector<int> outs;
-  for (int id : g.outputs()) outs.push_back(get(id));
-  out.set_outputs(std::move(outs));
-  return out;
+  return r.finish();
 }
 
 }  // namespace passes

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "jit_test_helpers.hpp"
+
 namespace {
 namespace jit = ember::jit;
 namespace nn = ember::nn;
@@ -92,9 +94,7 @@ TEST_CASE("a compiled module replays its optimised graph", "[jit][compile]") {
   jit::CompiledFunction c = jit::compile(mlp);
   Tensor x = ember::randn({4, 8});
   CHECK(ember::allclose(c(x), mlp->forward(x)));
-  std::vector<std::string> ops;
-  for (const jit::Node& n : c.graph_for({x})->nodes()) ops.push_back(n.op);
-  CHECK(ops == std::vector<std::string>{"linear", "gelu", "linear"});
+  CHECK(jit_test::ops_of(*c.graph_for({x})) == jit_test::Ops{"linear", "gelu", "linear"});
 }
 
 TEST_CASE("a compiled model answers from several threads at once", "[jit][compile][threads]") {

@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "jit_test_helpers.hpp"
+
 namespace {
 namespace jit = ember::jit;
 using ember::Tensor;
-using Ops = std::vector<std::string>;
-
-Ops ops_of(const jit::Graph& g) {
-  Ops ops;
-  for (const jit::Node& n : g.nodes()) ops.push_back(n.op);
-  return ops;
-}
+using jit_test::Ops;
+using jit_test::ops_of;
 }  // namespace
 
 TEST_CASE("fusion turns gelu(x * w + b) into one fused node equal to the eager ops", "[jit][fusion]") {

@@ -6,18 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "jit_test_helpers.hpp"
+
 namespace {
 namespace jit = ember::jit;
 namespace passes = ember::jit::passes;
 namespace nn = ember::nn;
 using ember::Tensor;
-using Ops = std::vector<std::string>;
-
-Ops ops_of(const jit::Graph& g) {
-  Ops ops;
-  for (const jit::Node& n : g.nodes()) ops.push_back(n.op);
-  return ops;
-}
+using jit_test::Ops;
+using jit_test::ops_of;
 
 // The optimised graph must give the eager results on inputs the trace never saw.
 template <class F>

@@ -7,16 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "jit_test_helpers.hpp"
+
 namespace {
 namespace jit = ember::jit;
 namespace nn = ember::nn;
 using ember::Tensor;
 
-std::vector<std::string> ops_of(const jit::Graph& g) {
-  std::vector<std::string> ops;
-  for (const jit::Node& n : g.nodes()) ops.push_back(n.op);
-  return ops;
-}
+using jit_test::Ops;
+using jit_test::ops_of;
 
 struct CaptureWarnings : ember::WarningHandler {
   std::vector<std::string> seen;
