@@ -155,7 +155,15 @@ const std::unordered_map<std::string, OpFn>& ops() {
        [](const In& in, const OnnxNode& n) {
          const int64_t axis = wrap(n.i("axis", -1), in[0].dim());
          std::vector<int64_t> shape(in[0].sizes().begin() + axis, in[0].sizes().end());
-         return one(F::layer_norm(in[0], shape, in[1], in.size() > 2 ? in[2] : Tensor(), n.f("epsilon", 1e-5f)));
+         const double eps = n.f("epsilon", 1e-5f);
+         Tensor y = F::layer_norm(in[0], shape, in[1], in.size() > 2 ? in[2] : Tensor(), eps);
+         if (n.outputs.size() == 1) return one(y);
+         // The optional Mean and InvStdDev outputs: the normalized dims kept as size 1.
+         std::vector<int64_t> dims;
+         for (int64_t d = axis; d < in[0].dim(); ++d) dims.push_back(d);
+         Tensor mean = ember::mean(in[0], dims, true);
+         Tensor var = ember::mean(ember::square(in[0] - mean), dims, true);
+         return Out{y, mean, ember::rsqrt(var + eps)};
        }},
       {"Flatten",
        [](const In& in, const OnnxNode& n) {
@@ -235,11 +243,20 @@ const std::unordered_map<std::string, OpFn>& ops() {
          EMBER_CHECK(n.has("value"), "onnx load: Constant node '{}' without a tensor value is not supported", n.name);
          return one(n.attrs.at("value").t);
        }},
-      {"Shape", [](const In& in, const OnnxNode&) { return one(ember::tensor(in[0].sizes().vec(), kInt64)); }},
+      {"Shape",
+       [](const In& in, const OnnxNode& n) {
+         // Opset 15's start and end pick a range of dims, clamped like a slice.
+         const int64_t rank = in[0].dim();
+         int64_t start = std::clamp<int64_t>(wrap(n.i("start", 0), rank), 0, rank);
+         int64_t end = std::clamp<int64_t>(n.has("end") ? wrap(n.i("end", rank), rank) : rank, 0, rank);
+         std::vector<int64_t> sizes(in[0].sizes().begin() + start, in[0].sizes().begin() + std::max(start, end));
+         return one(ember::tensor(sizes, kInt64));
+       }},
       {"Cast",
        [](const In& in, const OnnxNode& n) {
-         static const std::map<int64_t, Dtype> types = {{1, kFloat32}, {11, kFloat64}, {7, kInt64}, {6, kInt32},
-                                                        {9, kBool},    {10, kFloat16}, {2, kUInt8}, {3, kInt8}};
+         static const std::map<int64_t, Dtype> types = {{1, kFloat32}, {11, kFloat64}, {7, kInt64},    {6, kInt32},
+                                                        {5, kInt16},   {3, kInt8},     {2, kUInt8},    {9, kBool},
+                                                        {10, kFloat16}, {16, kBFloat16}};
          auto it = types.find(n.i("to", 1));
          EMBER_CHECK(it != types.end(), "onnx load: Cast node '{}' to ONNX type {} is not supported", n.name, n.i("to", 0));
          return one(in[0].to(it->second));
@@ -258,8 +275,18 @@ const std::unordered_map<std::string, OpFn>& ops() {
       {"Not", [](const In& in, const OnnxNode&) { return one(ember::logical_not(in[0])); }},
       {"And", [](const In& in, const OnnxNode&) { return one(ember::logical_and(in[0], in[1])); }},
       {"Or", [](const In& in, const OnnxNode&) { return one(ember::logical_or(in[0], in[1])); }},
-      {"Max", [](const In& in, const OnnxNode&) { return one(ember::maximum(in[0], in[1])); }},
-      {"Min", [](const In& in, const OnnxNode&) { return one(ember::minimum(in[0], in[1])); }},
+      {"Max",
+       [](const In& in, const OnnxNode&) {
+         Tensor y = in[0];
+         for (std::size_t k = 1; k < in.size(); ++k) y = ember::maximum(y, in[k]);
+         return one(y);
+       }},
+      {"Min",
+       [](const In& in, const OnnxNode&) {
+         Tensor y = in[0];
+         for (std::size_t k = 1; k < in.size(); ++k) y = ember::minimum(y, in[k]);
+         return one(y);
+       }},
       {"ConstantOfShape",
        [](const In& in, const OnnxNode& n) {
          Tensor value = n.has("value") ? n.attrs.at("value").t : ember::zeros({1});
