@@ -299,6 +299,120 @@ const std::unordered_map<std::string, OpFn>& ops() {
          Tensor ones = ember::ones(shape, in[0].dtype());
          return one(in[0] * ones);
        }},
+      // ---- more elementwise ----
+      {"Acos", [](const In& in, const OnnxNode&) { return one(ember::acos(in[0])); }},
+      {"Acosh", [](const In& in, const OnnxNode&) { return one(ember::acosh(in[0])); }},
+      {"Asin", [](const In& in, const OnnxNode&) { return one(ember::asin(in[0])); }},
+      {"Asinh", [](const In& in, const OnnxNode&) { return one(ember::asinh(in[0])); }},
+      {"Atan", [](const In& in, const OnnxNode&) { return one(ember::atan(in[0])); }},
+      {"Atanh", [](const In& in, const OnnxNode&) { return one(ember::atanh(in[0])); }},
+      {"Cos", [](const In& in, const OnnxNode&) { return one(ember::cos(in[0])); }},
+      {"Cosh", [](const In& in, const OnnxNode&) { return one(ember::cosh(in[0])); }},
+      {"Sin", [](const In& in, const OnnxNode&) { return one(ember::sin(in[0])); }},
+      {"Sinh", [](const In& in, const OnnxNode&) { return one(ember::sinh(in[0])); }},
+      {"Tan", [](const In& in, const OnnxNode&) { return one(ember::tan(in[0])); }},
+      {"Sign", [](const In& in, const OnnxNode&) { return one(ember::sign(in[0])); }},
+      {"Round", [](const In& in, const OnnxNode&) { return one(ember::round(in[0])); }},  // half to even, as ONNX
+      {"IsNaN", [](const In& in, const OnnxNode&) { return one(ember::isnan(in[0])); }},
+      {"Softsign", [](const In& in, const OnnxNode&) { return one(F::softsign(in[0])); }},
+      {"Selu",
+       [](const In& in, const OnnxNode& n) {
+         const double alpha = n.f("alpha", 1.67326319217681884765625f), gamma = n.f("gamma", 1.05070102214813232421875f);
+         return one(ember::where(in[0] > 0, in[0] * gamma, (ember::exp(in[0]) - 1) * (alpha * gamma)));
+       }},
+      {"HardSigmoid",
+       [](const In& in, const OnnxNode& n) {
+         return one(ember::clamp(in[0] * n.f("alpha", 0.2f) + n.f("beta", 0.5f), 0.0, 1.0));
+       }},
+      {"Sum",
+       [](const In& in, const OnnxNode&) {
+         Tensor y = in[0];
+         for (std::size_t k = 1; k < in.size(); ++k) y = y + in[k];
+         return one(y);
+       }},
+      {"Mean",
+       [](const In& in, const OnnxNode&) {
+         Tensor y = in[0];
+         for (std::size_t k = 1; k < in.size(); ++k) y = y + in[k];
+         return one(y / static_cast<double>(in.size()));
+       }},
+      {"Mod",
+       [](const In& in, const OnnxNode& n) {
+         return one(n.i("fmod", 0) ? ember::fmod(in[0], in[1]) : ember::remainder(in[0], in[1]));
+       }},
+      // ---- reductions and scans ----
+      {"ArgMax",
+       [](const In& in, const OnnxNode& n) {
+         EMBER_CHECK(n.i("select_last_index", 0) == 0, "onnx load: ArgMax node '{}' with select_last_index", n.name);
+         return one(ember::argmax(in[0], n.i("axis", 0), n.i("keepdims", 1) != 0));
+       }},
+      {"ArgMin",
+       [](const In& in, const OnnxNode& n) {
+         EMBER_CHECK(n.i("select_last_index", 0) == 0, "onnx load: ArgMin node '{}' with select_last_index", n.name);
+         return one(ember::argmin(in[0], n.i("axis", 0), n.i("keepdims", 1) != 0));
+       }},
+      {"ReduceMax",
+       [](const In& in, const OnnxNode& n) {
+         std::vector<int64_t> axes = n.ints("axes");
+         if (axes.empty())
+           for (int64_t d = 0; d < in[0].dim(); ++d) axes.push_back(d);
+         return one(ember::amax(in[0], axes, n.i("keepdims", 1) != 0));
+       }},
+      {"ReduceMin",
+       [](const In& in, const OnnxNode& n) {
+         std::vector<int64_t> axes = n.ints("axes");
+         if (axes.empty())
+           for (int64_t d = 0; d < in[0].dim(); ++d) axes.push_back(d);
+         return one(ember::amin(in[0], axes, n.i("keepdims", 1) != 0));
+       }},
+      {"ReduceProd",
+       [](const In& in, const OnnxNode& n) {
+         std::vector<int64_t> axes = n.ints("axes");
+         const bool keep = n.i("keepdims", 1) != 0;
+         Tensor y = in[0];
+         if (axes.empty()) {
+           y = ember::prod(y);
+           if (keep) y = y.reshape(std::vector<int64_t>(static_cast<std::size_t>(in[0].dim()), 1));
+           return one(y);
+         }
+         for (int64_t& a : axes) a = wrap(a, in[0].dim());
+         std::sort(axes.rbegin(), axes.rend());  // highest first, so lower dims keep their index
+         for (int64_t a : axes) y = ember::prod(y, a, keep);
+         return one(y);
+       }},
+      {"CumSum",
+       [](const In& in, const OnnxNode& n) {
+         EMBER_CHECK(n.i("exclusive", 0) == 0 && n.i("reverse", 0) == 0,
+                     "onnx load: CumSum node '{}': exclusive and reverse are not supported", n.name);
+         return one(ember::cumsum(in[0], in[1].to(kInt64).item<int64_t>()));
+       }},
+      // ---- shapes ----
+      {"Tile", [](const In& in, const OnnxNode&) { return one(in[0].repeat(ints_of(in[1]))); }},
+      {"Range",
+       [](const In& in, const OnnxNode&) {
+         const Dtype dt = in[0].dtype();
+         if (in[0].is_floating_point())
+           return one(ember::arange(in[0].item<double>(), in[1].item<double>(), in[2].item<double>(), dt));
+         return one(ember::arange(in[0].item<int64_t>(), in[1].item<int64_t>(), in[2].item<int64_t>(), dt));
+       }},
+      {"Trilu",
+       [](const In& in, const OnnxNode& n) {
+         const int64_t k = in.size() > 1 && in[1].defined() ? in[1].item<int64_t>() : 0;
+         return one(n.i("upper", 1) ? ember::triu(in[0], k) : ember::tril(in[0], k));
+       }},
+      {"Split",
+       [](const In& in, const OnnxNode& n) {
+         const int64_t axis = wrap(n.i("axis", 0), in[0].dim());
+         std::vector<int64_t> sizes;
+         if (in.size() > 1 && in[1].defined()) {
+           sizes = ints_of(in[1]);
+         } else {
+           const auto parts = static_cast<int64_t>(n.outputs.size());
+           const int64_t size = in[0].size(axis), each = (size + parts - 1) / parts;
+           for (int64_t k = 0; k < parts; ++k) sizes.push_back(std::min(each, size - k * each));
+         }
+         return ember::split(in[0], sizes, axis);
+       }},
       {"LSTM", [](const In& in, const OnnxNode& n) { return lstm(in, n); }},
   };
   return table;
