@@ -1,3 +1,5 @@
+// Loads the models tests/onnx/torch_export_models.py exported from PyTorch and checks
+// ember's outputs against PyTorch's (torch_cases.json) within 1e-5.
 #include <ember/ember.hpp>
 #include <ember/onnx.hpp>
 #include <fstream>

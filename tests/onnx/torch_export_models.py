@@ -1,4 +1,8 @@
-import torch, json, sys
+"""Exports four PyTorch models to ONNX (opset 17) with their outputs, for tests/onnx/run_import.sh."""
+import json
+import sys
+
+import torch
 torch.manual_seed(0)
 out = sys.argv[1]
 class MLP(torch.nn.Module):
