@@ -9,6 +9,7 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   wamerican             # /usr/share/dict/words for words_lstm
   python3-torch         # the checkpoint interop test (io_torch_interop)
   python3-onnx          # the ONNX export check: onnx's checker
+  libonnx-testdata      # ONNX's own conformance cases, run through the importer
   libclang-19-dev libclang-cpp19-dev llvm-19-dev  # ember-repl (clang's Interpreter library)
   clang-19 libclang-rt-19-dev)  # the libFuzzer targets (scripts/ci/fuzz.sh)
 # Node.js and npm run ONNX Runtime for the ONNX export check. A machine that already has
