@@ -361,7 +361,7 @@ Tensor logical_or(const Tensor& a, const Tensor& b) {
 }
 
 // ---- comparisons: the table's EMBER_COMPARE_OP rows; no gradient ----
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR)           \
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX)           \
   Tensor NAME(const Tensor& a, const Tensor& b) {          \
     Tensor y = k::compare(k::Compare::ENUM, a, b);         \
     EMBER_TRACE(#NAME, {a, b}, {y});                       \

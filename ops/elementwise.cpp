@@ -448,7 +448,7 @@ namespace {
 template <class T>
 bool cmp(Compare op, T a, T b) {
   switch (op) {
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) \
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) \
   case Compare::ENUM: return a OPERATOR b;
 #include "ember/detail/ops.def"
   }
@@ -456,7 +456,7 @@ bool cmp(Compare op, T a, T b) {
 }
 const char* compare_name(Compare op) {
   switch (op) {
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) \
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) \
   case Compare::ENUM: return #NAME;
 #include "ember/detail/ops.def"
   }

@@ -39,7 +39,7 @@ Tensor add_scaled(const Tensor& a, const Tensor& b, Scalar alpha);
 void add_scaled_out(Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha);
 
 enum class Compare {
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) ENUM,
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) ENUM,
 #include "ember/detail/ops.def"
 };
 Tensor compare(Compare op, const Tensor& a, const Tensor& b);

@@ -150,7 +150,7 @@ template <class V> V round_of(V x) {
 }  // namespace vm
 
 // The functors of the table's elementwise rows (include/ember/detail/ops.def).
-#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ONNX, ...) \
   template <class T>                                        \
   struct FUNCTOR##Op {                                      \
     template <class V>                                      \
@@ -161,7 +161,7 @@ template <class V> V round_of(V x) {
       return __VA_ARGS__;                                   \
     }                                                       \
   };
-#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ONNX, ...) \
   template <class T>                                         \
   struct FUNCTOR##Op {                                       \
     template <class V>                                       \

@@ -112,7 +112,7 @@ const std::map<std::string, OpFn>& op_table() {
       // ---- the op table's rows of the common shapes (include/ember/detail/ops.def) ----
 #define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REF_UNARY_##API(NAME)
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REF_BINARY_##API(NAME)
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_BINARY(NAME),
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_BINARY(NAME),
 #include "ember/detail/ops.def"
 
       // ---- elementwise, one input, with arguments ----

@@ -45,7 +45,7 @@ std::map<std::string, Op> ops() {
 #undef EMBER_ROW_PLAIN
 #define EMBER_ROW_BINARY(NAME) m[#NAME] = [](const Tensor& a, const Tensor& b) { return rows::NAME(a, b); };
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_ROW_BINARY(NAME)
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_ROW_BINARY(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_ROW_BINARY(NAME)
 #include "ember/detail/ops.def"
   EMBER_ROW_BINARY(logical_and)
   EMBER_ROW_BINARY(logical_or)

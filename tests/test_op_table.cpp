@@ -77,7 +77,7 @@ std::vector<BinaryRow> binary_rows() {
   rows.push_back({#NAME, DtypeRule::DTYPE, std::string(#GRAD) == "Grad", \
                   [](const Tensor& a, const Tensor& b) { return custom_binary::NAME(a, b); }});
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_ROW_##API(NAME, DTYPE, GRAD)
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_ROW_PLAIN(NAME, BoolResult, NoGrad)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_ROW_PLAIN(NAME, BoolResult, NoGrad)
 #include "ember/detail/ops.def"
   return rows;
 }

@@ -32,7 +32,7 @@ namespace ember {
 #define EMBER_FN_REDUCTION_Custom(NAME)
 #define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FN_UNARY_##API(NAME)
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_FN_BINARY_##API(NAME)
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_FN_BINARY_TensorScalar(NAME)  // bool results, no gradient
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_FN_BINARY_TensorScalar(NAME)  // bool results, no gradient
 #define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_FN_REDUCTION_##API(NAME)
 #include "ember/detail/ops.def"
 #undef EMBER_FN_UNARY

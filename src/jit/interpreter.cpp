@@ -50,7 +50,7 @@ const std::unordered_map<std::string, Runner>& registry() {
 #undef EMBER_JIT_UNARY_Internal
 #undef EMBER_JIT_UNARY
   // ---- comparisons (table rows), tensor or scalar right-hand side ----
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_JIT_BINARY(NAME),
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_JIT_BINARY(NAME),
 #include "ember/detail/ops.def"
       // ---- elementwise with arguments ----
       {"gelu", [](const Inputs& in, const Node& n) { return one(ember::gelu(in[0], attr_string(n, "approximate"))); }},

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <algorithm>
 #include <map>
 
 #include "ember/creation.hpp"
+#include "ember/detail/op_table.hpp"
 #include "ember/onnx.hpp"
 #include "src/core/check.hpp"
 #include "src/jit/attrs.hpp"
@@ -182,25 +184,19 @@ class Exporter {
     for (int id : n.outputs) out.push_back(name_of(id));
     const Dtype dt = n.outputs.empty() ? kFloat32 : g_.value(n.outputs[0]).dtype;
     const std::string& op = n.op;
-    static const std::map<std::string, std::string> unary = {
-        {"relu", "Relu"}, {"tanh", "Tanh"},   {"sigmoid", "Sigmoid"}, {"exp", "Exp"},   {"log", "Log"},
-        {"sqrt", "Sqrt"}, {"neg", "Neg"},     {"abs", "Abs"},         {"sin", "Sin"},   {"cos", "Cos"},
-        {"erf", "Erf"},   {"floor", "Floor"}, {"ceil", "Ceil"},       {"sign", "Sign"}, {"reciprocal", "Reciprocal"},
-        {"contiguous", "Identity"}, {"logical_not", "Not"}, {"isnan", "IsNaN"}};
-    static const std::map<std::string, std::string> binary = {{"add", "Add"},     {"sub", "Sub"},   {"mul", "Mul"},
-                                                              {"div", "Div"},     {"pow", "Pow"},   {"maximum", "Max"},
-                                                              {"minimum", "Min"}, {"eq", "Equal"},  {"lt", "Less"},
-                                                              {"gt", "Greater"},  {"logical_and", "And"},
-                                                              {"logical_or", "Or"}};
-    if (auto u = unary.find(op); u != unary.end() && n.inputs.size() == 1 && n.attrs.empty()) {
-      node(u->second, in, out);
+    // An op-table row with an ONNX operator of its own (ops.def's ONNX column).
+    const detail::OpInfo* row = detail::op_info(op);
+    const std::string table_onnx = row && !row->onnx.empty() ? std::string(row->onnx) : std::string();
+    if (op == "contiguous" && n.inputs.size() == 1) return node("Identity", in, out);
+    if (!table_onnx.empty() && row->kind == detail::OpKind::Unary && n.inputs.size() == 1 && n.attrs.empty()) {
+      node(table_onnx, in, out);
       return;
     }
-    if (auto b = binary.find(op); b != binary.end()) {
+    if (!table_onnx.empty() && row->kind == detail::OpKind::Binary) {
       if (n.inputs.size() == 2) {
         if ((op == "add" || op == "sub") && jit::attr_scalar(n, "alpha").to_double() != 1.0)
           refuse(n, "with alpha other than 1 has no ONNX form here");
-        node(b->second, in, out);
+        node(table_onnx, in, out);
         return;
       }
       const char* scalar_name = op == "pow" ? "exponent" : "other";
@@ -214,7 +210,7 @@ class Exporter {
           x = fresh();
           node("Cast", {in[0]}, {x}, {I("to", onnx_type(sdt))});
         }
-        node(b->second, {x, s}, out);
+        node(table_onnx, {x, s}, out);
         return;
       }
     }
@@ -223,7 +219,7 @@ class Exporter {
       node(op == "rsub" ? "Sub" : "Div", {s, in[0]}, out);
       return;
     }
-    if (op == "where") return node("Where", in, out);
+    if (!table_onnx.empty() && row->kind == detail::OpKind::Ternary) return node(table_onnx, in, out);
     if (op == "clamp") {
       auto lo = jit::attr_optional_scalar(n, "min"), hi = jit::attr_optional_scalar(n, "max");
       return node("Clip", {in[0], lo ? const_scalar(lo->to_double(), dt) : "", hi ? const_scalar(hi->to_double(), dt) : ""}, out);
@@ -434,13 +430,17 @@ void export_model(const jit::Graph& graph, const std::string& path, int64_t opse
 }
 
 std::vector<std::string> exportable_ops() {
-  return {"abs", "add", "addmm", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "bmm", "cat", "ceil", "clamp",
-          "contiguous", "conv2d", "cos", "cross_entropy", "div", "dropout", "elu", "embedding", "eq", "erf", "exp",
-          "flatten", "floor", "gelu", "gt", "isnan", "layer_norm", "leaky_relu", "linear", "log", "log_softmax",
-          "logical_and", "logical_not", "logical_or", "lt", "matmul", "max_pool2d", "maximum", "mean", "minimum",
-          "mm", "mse_loss", "mul", "narrow", "neg", "nll_loss", "permute", "pow", "rdiv", "reciprocal", "relu",
-          "reshape", "rsub", "select", "sigmoid", "sign", "silu", "sin", "slice", "softmax", "softplus", "sqrt",
-          "squeeze", "sub", "sum", "t", "tanh", "transpose", "unsqueeze", "view", "where"};
+  // The ops exported by hand, then every op-table row with an ONNX operator.
+  std::vector<std::string> ops = {"addmm", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "bmm", "cat", "clamp",
+                                  "contiguous", "conv2d", "cross_entropy", "dropout", "elu", "embedding", "flatten",
+                                  "gelu", "layer_norm", "leaky_relu", "linear", "log_softmax", "matmul", "max_pool2d",
+                                  "mean", "mm", "mse_loss", "narrow", "nll_loss", "permute", "rdiv", "reshape", "rsub",
+                                  "select", "silu", "slice", "softmax", "softplus", "squeeze", "sum", "t", "transpose",
+                                  "unsqueeze", "view"};
+  for (const detail::OpInfo& info : detail::kOps)
+    if (!info.onnx.empty()) ops.emplace_back(info.name);
+  std::sort(ops.begin(), ops.end());
+  return ops;
 }
 
 }  // namespace onnx

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
+#include "ember/detail/op_table.hpp"
 #include "ember/ember.hpp"
 #include "ember/onnx.hpp"
 #include "src/core/check.hpp"
@@ -77,13 +79,76 @@ Out lstm(const In& in, const OnnxNode& n) {
   return {ember::stack(ys, 0).unsqueeze(1), ht.unsqueeze(0), ct.unsqueeze(0)};
 }
 
+// The op table's elementwise rows that ONNX computes with one operator of the same
+// meaning (ops.def's ONNX column), keyed by ember's name: a new row with an ONNX name
+// imports without a line here. Rows whose public form takes more than the tensors
+// (add and sub take alpha) are written by hand below.
+const std::unordered_map<std::string_view, OpFn>& table_rows() {
+  static const std::unordered_map<std::string_view, OpFn> rows = {
+#define EMBER_IMPORT_UNARY(NAME) {#NAME, [](const In& in, const OnnxNode&) { return one(ember::NAME(in[0])); }},
+#define EMBER_IMPORT_BINARY(NAME) {#NAME, [](const In& in, const OnnxNode&) { return one(ember::NAME(in[0], in[1])); }},
+#define EMBER_IMPORT_TERNARY(NAME) \
+  {#NAME, [](const In& in, const OnnxNode&) { return one(ember::NAME(in[0], in[1], in[2])); }},
+#define EMBER_IMPORT_UNARY_MethodInPlace(NAME) EMBER_IMPORT_UNARY(NAME)
+#define EMBER_IMPORT_UNARY_Method(NAME) EMBER_IMPORT_UNARY(NAME)
+#define EMBER_IMPORT_UNARY_Function(NAME) EMBER_IMPORT_UNARY(NAME)
+#define EMBER_IMPORT_UNARY_Custom(NAME)
+#define EMBER_IMPORT_UNARY_CustomFunction(NAME)
+#define EMBER_IMPORT_UNARY_Internal(NAME)
+#define EMBER_IMPORT_BINARY_TensorScalar(NAME) EMBER_IMPORT_BINARY(NAME)
+#define EMBER_IMPORT_BINARY_TensorOnly(NAME) EMBER_IMPORT_BINARY(NAME)
+#define EMBER_IMPORT_BINARY_Custom(NAME)
+#define EMBER_IMPORT_OTHER_Unary(NAME) EMBER_IMPORT_UNARY(NAME)
+#define EMBER_IMPORT_OTHER_Binary(NAME) EMBER_IMPORT_BINARY(NAME)
+#define EMBER_IMPORT_OTHER_Ternary(NAME) EMBER_IMPORT_TERNARY(NAME)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_IMPORT_UNARY_##API(NAME)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_IMPORT_BINARY_##API(NAME)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_IMPORT_BINARY(NAME)
+#define EMBER_OTHER_OP(NAME, KIND, DTYPE, GRAD, API, ONNX) EMBER_IMPORT_OTHER_##KIND(NAME)
+#include "ember/detail/ops.def"
+#undef EMBER_IMPORT_UNARY
+#undef EMBER_IMPORT_BINARY
+#undef EMBER_IMPORT_TERNARY
+#undef EMBER_IMPORT_UNARY_MethodInPlace
+#undef EMBER_IMPORT_UNARY_Method
+#undef EMBER_IMPORT_UNARY_Function
+#undef EMBER_IMPORT_UNARY_Custom
+#undef EMBER_IMPORT_UNARY_CustomFunction
+#undef EMBER_IMPORT_UNARY_Internal
+#undef EMBER_IMPORT_BINARY_TensorScalar
+#undef EMBER_IMPORT_BINARY_TensorOnly
+#undef EMBER_IMPORT_BINARY_Custom
+#undef EMBER_IMPORT_OTHER_Unary
+#undef EMBER_IMPORT_OTHER_Binary
+#undef EMBER_IMPORT_OTHER_Ternary
+  };
+  return rows;
+}
+
+std::unordered_map<std::string, OpFn> hand_written_ops();
+
+// The ops the importer runs: the hand-written ones (ONNX operators whose meaning or
+// inputs differ from a single ember op, such as Div on integers or variadic Max),
+// then every table row with an ONNX name that no hand-written entry claims.
 const std::unordered_map<std::string, OpFn>& ops() {
-  static const std::unordered_map<std::string, OpFn> table = {
+  static const std::unordered_map<std::string, OpFn> table = [] {
+    std::unordered_map<std::string, OpFn> all = hand_written_ops();
+    for (const detail::OpInfo& info : detail::kOps) {
+      if (info.onnx.empty() || all.count(std::string(info.onnx))) continue;
+      auto row = table_rows().find(info.name);
+      if (row != table_rows().end()) all.emplace(std::string(info.onnx), row->second);
+    }
+    return all;
+  }();
+  return table;
+}
+
+std::unordered_map<std::string, OpFn> hand_written_ops() {
+  return {
       {"Identity", [](const In& in, const OnnxNode&) { return one(in[0]); }},
       {"Dropout", [](const In& in, const OnnxNode&) { return one(in[0]); }},  // inference
       {"Add", [](const In& in, const OnnxNode&) { return one(in[0] + in[1]); }},
       {"Sub", [](const In& in, const OnnxNode&) { return one(in[0] - in[1]); }},
-      {"Mul", [](const In& in, const OnnxNode&) { return one(in[0] * in[1]); }},
       {"Div",
        [](const In& in, const OnnxNode&) {
          // Integer Div truncates toward zero in ONNX (shape arithmetic in exported graphs).
@@ -93,21 +158,8 @@ const std::unordered_map<std::string, OpFn>& ops() {
          }
          return one(in[0] / in[1]);
        }},
-      {"Pow", [](const In& in, const OnnxNode&) { return one(ember::pow(in[0], in[1])); }},
       {"MatMul", [](const In& in, const OnnxNode&) { return one(ember::matmul(in[0], in[1])); }},
       {"Gemm", [](const In& in, const OnnxNode& n) { return one(gemm(in, n)); }},
-      {"Relu", [](const In& in, const OnnxNode&) { return one(ember::relu(in[0])); }},
-      {"Sigmoid", [](const In& in, const OnnxNode&) { return one(ember::sigmoid(in[0])); }},
-      {"Tanh", [](const In& in, const OnnxNode&) { return one(ember::tanh(in[0])); }},
-      {"Exp", [](const In& in, const OnnxNode&) { return one(ember::exp(in[0])); }},
-      {"Log", [](const In& in, const OnnxNode&) { return one(ember::log(in[0])); }},
-      {"Sqrt", [](const In& in, const OnnxNode&) { return one(ember::sqrt(in[0])); }},
-      {"Neg", [](const In& in, const OnnxNode&) { return one(-in[0]); }},
-      {"Abs", [](const In& in, const OnnxNode&) { return one(ember::abs(in[0])); }},
-      {"Erf", [](const In& in, const OnnxNode&) { return one(ember::erf(in[0])); }},
-      {"Reciprocal", [](const In& in, const OnnxNode&) { return one(ember::reciprocal(in[0])); }},
-      {"Floor", [](const In& in, const OnnxNode&) { return one(ember::floor(in[0])); }},
-      {"Ceil", [](const In& in, const OnnxNode&) { return one(ember::ceil(in[0])); }},
       {"LeakyRelu", [](const In& in, const OnnxNode& n) { return one(ember::leaky_relu(in[0], n.f("alpha", 0.01f))); }},
       {"Elu", [](const In& in, const OnnxNode& n) { return one(ember::elu(in[0], n.f("alpha", 1.0f))); }},
       {"Softplus", [](const In& in, const OnnxNode&) { return one(ember::softplus(in[0])); }},
@@ -268,13 +320,6 @@ const std::unordered_map<std::string, OpFn>& ops() {
          std::vector<int64_t> axes = in.size() > 1 && in[1].defined() ? ints_of(in[1]) : std::vector<int64_t>();
          return one(reduce(in[0], axes, n.i("keepdims", 1) != 0, false));
        }},
-      {"Where", [](const In& in, const OnnxNode&) { return one(ember::where(in[0], in[1], in[2])); }},
-      {"Equal", [](const In& in, const OnnxNode&) { return one(ember::eq(in[0], in[1])); }},
-      {"Less", [](const In& in, const OnnxNode&) { return one(ember::lt(in[0], in[1])); }},
-      {"Greater", [](const In& in, const OnnxNode&) { return one(ember::gt(in[0], in[1])); }},
-      {"Not", [](const In& in, const OnnxNode&) { return one(ember::logical_not(in[0])); }},
-      {"And", [](const In& in, const OnnxNode&) { return one(ember::logical_and(in[0], in[1])); }},
-      {"Or", [](const In& in, const OnnxNode&) { return one(ember::logical_or(in[0], in[1])); }},
       {"Max",
        [](const In& in, const OnnxNode&) {
          Tensor y = in[0];
@@ -300,20 +345,6 @@ const std::unordered_map<std::string, OpFn>& ops() {
          return one(in[0] * ones);
        }},
       // ---- more elementwise ----
-      {"Acos", [](const In& in, const OnnxNode&) { return one(ember::acos(in[0])); }},
-      {"Acosh", [](const In& in, const OnnxNode&) { return one(ember::acosh(in[0])); }},
-      {"Asin", [](const In& in, const OnnxNode&) { return one(ember::asin(in[0])); }},
-      {"Asinh", [](const In& in, const OnnxNode&) { return one(ember::asinh(in[0])); }},
-      {"Atan", [](const In& in, const OnnxNode&) { return one(ember::atan(in[0])); }},
-      {"Atanh", [](const In& in, const OnnxNode&) { return one(ember::atanh(in[0])); }},
-      {"Cos", [](const In& in, const OnnxNode&) { return one(ember::cos(in[0])); }},
-      {"Cosh", [](const In& in, const OnnxNode&) { return one(ember::cosh(in[0])); }},
-      {"Sin", [](const In& in, const OnnxNode&) { return one(ember::sin(in[0])); }},
-      {"Sinh", [](const In& in, const OnnxNode&) { return one(ember::sinh(in[0])); }},
-      {"Tan", [](const In& in, const OnnxNode&) { return one(ember::tan(in[0])); }},
-      {"Sign", [](const In& in, const OnnxNode&) { return one(ember::sign(in[0])); }},
-      {"Round", [](const In& in, const OnnxNode&) { return one(ember::round(in[0])); }},  // half to even, as ONNX
-      {"IsNaN", [](const In& in, const OnnxNode&) { return one(ember::isnan(in[0])); }},
       {"Softsign", [](const In& in, const OnnxNode&) { return one(F::softsign(in[0])); }},
       {"Selu",
        [](const In& in, const OnnxNode& n) {
@@ -415,7 +446,6 @@ const std::unordered_map<std::string, OpFn>& ops() {
        }},
       {"LSTM", [](const In& in, const OnnxNode& n) { return lstm(in, n); }},
   };
-  return table;
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ import sys
 import onnx
 from onnx import shape_inference
 
-DTYPES = {"float32": onnx.TensorProto.FLOAT, "float64": onnx.TensorProto.DOUBLE, "int64": onnx.TensorProto.INT64}
+DTYPES = {"float32": onnx.TensorProto.FLOAT, "float64": onnx.TensorProto.DOUBLE, "int64": onnx.TensorProto.INT64,
+          "bool": onnx.TensorProto.BOOL}
 
 
 def main(folder):

@@ -8,6 +8,7 @@ const ort = require(path.resolve(ortDir, 'node_modules', 'onnxruntime-node'));
 
 function toTensor(t) {
   if (t.dtype === 'int64') return new ort.Tensor('int64', BigInt64Array.from(t.data.map(BigInt)), t.shape);
+  if (t.dtype === 'bool') return new ort.Tensor('bool', Uint8Array.from(t.data), t.shape);
   if (t.dtype === 'float64') return new ort.Tensor('float64', Float64Array.from(t.data), t.shape);
   return new ort.Tensor('float32', Float32Array.from(t.data), t.shape);
 }

@@ -23,6 +23,9 @@ struct OpInfo {
   bool differentiable;
   DtypeRule dtype;
   bool tensor_method;  // also a `Tensor` method
+  // The ONNX operator (opset 17) that computes the op alone with no attributes, or
+  // empty where ONNX has none (the table's ONNX column; reductions have none here).
+  std::string_view onnx;
 };
 
 namespace op_table_detail {
@@ -31,24 +34,26 @@ constexpr bool is_method(std::string_view api) {
          api == "SumLike" || api == "Dims" || api == "AllDimOrOne" || api == "Custom";
   // Function and CustomFunction: a free function only.
 }
+constexpr std::string_view onnx_name(std::string_view column) { return column == "None" ? std::string_view() : column; }
 }  // namespace op_table_detail
 
 // Every public op of the table, in table order. Internal kernels are not listed.
 inline constexpr OpInfo kOps[] = {
-#define EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API) \
-  {#NAME, OpKind::KIND, std::string_view(#GRAD) == "Grad", DtypeRule::DTYPE, op_table_detail::is_method(#API)},
-#define EMBER_OP_ROW_Internal(NAME, KIND, DTYPE, GRAD)
-#define EMBER_OP_ROW_MethodInPlace(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, MethodInPlace)
-#define EMBER_OP_ROW_Method(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Method)
-#define EMBER_OP_ROW_Function(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Function)
-#define EMBER_OP_ROW_Custom(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Custom)
-#define EMBER_OP_ROW_CustomFunction(NAME, KIND, DTYPE, GRAD) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, CustomFunction)
-#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD)
-#define EMBER_UNARY_PARAM_OP(NAME, FUNCTOR, DTYPE, GRAD, API) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD)
-#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_OP_ROW(NAME, Binary, DTYPE, GRAD, API)
-#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR) EMBER_OP_ROW(NAME, Binary, BoolResult, NoGrad, TensorScalar)
-#define EMBER_OTHER_OP(NAME, KIND, DTYPE, GRAD, API) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API)
-#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_OP_ROW(NAME, Reduction, DTYPE, GRAD, API)
+#define EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API, ONNX)                                                   \
+  {#NAME, OpKind::KIND, std::string_view(#GRAD) == "Grad", DtypeRule::DTYPE, op_table_detail::is_method(#API), \
+   op_table_detail::onnx_name(#ONNX)},
+#define EMBER_OP_ROW_Internal(NAME, KIND, DTYPE, GRAD, ONNX)
+#define EMBER_OP_ROW_MethodInPlace(NAME, KIND, DTYPE, GRAD, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, MethodInPlace, ONNX)
+#define EMBER_OP_ROW_Method(NAME, KIND, DTYPE, GRAD, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Method, ONNX)
+#define EMBER_OP_ROW_Function(NAME, KIND, DTYPE, GRAD, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Function, ONNX)
+#define EMBER_OP_ROW_Custom(NAME, KIND, DTYPE, GRAD, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, Custom, ONNX)
+#define EMBER_OP_ROW_CustomFunction(NAME, KIND, DTYPE, GRAD, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, CustomFunction, ONNX)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ONNX, ...) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD, ONNX)
+#define EMBER_UNARY_PARAM_OP(NAME, FUNCTOR, DTYPE, GRAD, API) EMBER_OP_ROW_##API(NAME, Unary, DTYPE, GRAD, None)
+#define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ONNX, ...) EMBER_OP_ROW(NAME, Binary, DTYPE, GRAD, API, ONNX)
+#define EMBER_COMPARE_OP(NAME, ENUM, OPERATOR, ONNX) EMBER_OP_ROW(NAME, Binary, BoolResult, NoGrad, TensorScalar, ONNX)
+#define EMBER_OTHER_OP(NAME, KIND, DTYPE, GRAD, API, ONNX) EMBER_OP_ROW(NAME, KIND, DTYPE, GRAD, API, ONNX)
+#define EMBER_REDUCTION_OP(NAME, DTYPE, GRAD, API) EMBER_OP_ROW(NAME, Reduction, DTYPE, GRAD, API, None)
 #include "ember/detail/ops.def"
 #undef EMBER_OP_ROW
 #undef EMBER_OP_ROW_Internal
