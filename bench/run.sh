@@ -134,7 +134,7 @@ run_jit() {
 run_serve() {
   [[ -n "$serve_bin" ]] || return 0
   echo "  pass $pass: serve_mlp 1 and 2 request threads" >&2
-  local common=(--requests 100000 --json)
+  local common=(--requests 20000 --json)
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 "${common[@]}" >> "$out/serve-1-$pass.jsonl"
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 --intra-op-threads 1 "${common[@]}" \
     >> "$out/serve-1-$pass.jsonl"

@@ -147,6 +147,36 @@ template <class V> V trunc_of(V x) {
 template <class V> V round_of(V x) {
   if constexpr (std::is_integral<elem_t<V>>::value) return x; else return nearbyint(x);
 }
+
+// erf inside gelu. float lanes: a rational approximation, x * P(x^2) / Q(x^2) with x
+// clamped to [-4, 4] (past 4, erf is 1 to within 2e-8, below float's spacing at 1):
+// 11 multiply-adds and one division, where the general erf evaluates an exponential and
+// several polynomials and selects between them. It made gelu about 5x cheaper, so
+// that a fused gelu(x * w + b) is bound by memory rather than by erf. Error against
+// erf in double: at most 3.8e-7 (gelu: 1.5e-6 absolute, 3e-7 relative at |x| > 1;
+// PyTorch's float gelu is within 3.8e-7 absolute). double lanes keep the general erf.
+template <class V> V gelu_erf(V x) {
+  if constexpr (!std::is_same<elem_t<V>, float>::value) {
+    return erf(x);
+  } else {
+    x = select(x > V(4.0f), V(4.0f), x);
+    x = select(x < V(-4.0f), V(-4.0f), x);
+    const V x2 = x * x;
+    V p = V(-2.72614225801306e-10f);
+    p = p * x2 + V(2.77068142495902e-08f);
+    p = p * x2 + V(-2.10102402082508e-06f);
+    p = p * x2 + V(-5.69250639462346e-05f);
+    p = p * x2 + V(-7.34990630326855e-04f);
+    p = p * x2 + V(-2.95459980854025e-03f);
+    p = p * x2 + V(-1.60960333262415e-02f);
+    V q = V(-1.45660718464996e-05f);
+    q = q * x2 + V(-2.13374055278905e-04f);
+    q = q * x2 + V(-1.68282697438203e-03f);
+    q = q * x2 + V(-7.37332916720468e-03f);
+    q = q * x2 + V(-1.42647390514189e-02f);
+    return x * p / q;
+  }
+}
 }  // namespace vm
 
 // The functors of the table's elementwise rows (include/ember/detail/ops.def).
