@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Side-by-side table of ember-bench and torch-bench figures (JSON lines) from run.sh.
+"""Side-by-side table of ember-bench and torch-bench figures (JSON lines) from run.sh,
+and of the static-graph figures (ember-jit-bench, torchscript-bench, serve_mlp).
 
 Files in the directory are named LIBRARY-THREADS-PASS.jsonl, LIBRARY being ember,
-ember-passive, torch or torch-passive (the -passive runs had OMP_WAIT_POLICY=PASSIVE).
+ember-passive, torch or torch-passive (the -passive runs had OMP_WAIT_POLICY=PASSIVE),
+or jit, torchscript, torchscript-passive and serve (THREADS: request threads) for the
+static-graph table.
 Every figure is the median over the passes. LibTorch's figure is the better of its two
 runs; ember's marks are judged on its as-is run.
 
@@ -195,9 +198,104 @@ def model_table(medians, order, t):
     return differ, missed
 
 
+# ---- the static-graph workloads (ember-jit-bench, torchscript-bench, serve_mlp) ----
+# Their files are jit-T-P, torchscript[-passive]-T-P and serve-N-P (N request threads).
+
+def per_pass_ratio(num, den, higher=True):
+    """Median over the passes of num/den (or den/num for a time), each pass's two figures
+    taken back to back; num and den are lists of ((label, threads), key) to pick the
+    better of."""
+    passes = set()
+    for src, key in num + den:
+        passes |= set(BY_PASS[src].get(key, {}))
+    ratios = []
+    for p in sorted(passes):
+        def best(sources):
+            vs = [BY_PASS[src].get(key, {}).get(p) for src, key in sources]
+            vs = [v for v in vs if v]
+            return (max(vs) if higher else min(vs)) if vs else None
+        a, b = best(num), best(den)
+        if a and b:
+            ratios.append(a / b if higher else b / a)
+    return statistics.median(ratios) if ratios else None
+
+
+def jit_table(medians):
+    """Eager ember, compiled ember and TorchScript side by side, with the marks; returns
+    how many marks are missed."""
+    rows = [["workload", "variant", "threads", "metric", "eager", "compiled", "torchscript",
+             "compiled vs torchscript", "compiled/eager", "mark", ""]]
+    missed = 0
+
+    def mark_cols(text, ok):
+        nonlocal missed
+        if ok is None:
+            return [text, ""]
+        missed += 0 if ok else 1
+        return [text, "ok" if ok else "MISS"]
+
+    jit_threads = sorted({t for (lib, t) in medians if lib == "jit"})
+    mlp = "mlp_infer"
+    for t in jit_threads:
+        jit = medians.get(("jit", t), {})
+        ts_runs = [("torchscript", t), ("torchscript-passive", t)]
+        # batch 1: microseconds, lower is better; the mark is compiled <= 0.5 x TorchScript
+        k_e, k_c, k_t = ((mlp, "batch=1", m) for m in ("eager_us", "compiled_us", "torchscript_us"))
+        if k_c in jit:
+            ts = [medians.get(r, {}).get(k_t) for r in ts_runs]
+            ts = min([v for v in ts if v] or [None]) if any(ts) else None
+            # compiled time / TorchScript time, per pass (lower is better)
+            ratio = per_pass_ratio([(("jit", t), k_c)], [(r, k_t) for r in ts_runs], higher=False)
+            ratio = 1 / ratio if ratio else None
+            rows.append([mlp, "batch=1", t, "us", fmt(jit.get(k_e)), fmt(jit.get(k_c)), fmt(ts), fmt(ratio),
+                         fmt(jit.get((mlp, "batch=1", "compiled_over_eager")))] +
+                        mark_cols("<=0.5 x torchscript", None if ratio is None else ratio <= 0.5))
+        k_e, k_c, k_t = ((mlp, "batch=64", m) for m in
+                         ("eager_images_per_s", "compiled_images_per_s", "torchscript_images_per_s"))
+        if k_c in jit:
+            ts = [medians.get(r, {}).get(k_t) for r in ts_runs]
+            ts = max([v for v in ts if v] or [None]) if any(ts) else None
+            ratio = per_pass_ratio([(("jit", t), k_c)], [(r, k_t) for r in ts_runs])
+            rows.append([mlp, "batch=64", t, "images/s", fmt(jit.get(k_e)), fmt(jit.get(k_c)), fmt(ts),
+                         fmt(ratio), fmt(jit.get((mlp, "batch=64", "compiled_over_eager")))] +
+                        mark_cols(">=1.2 x torchscript", None if ratio is None else ratio >= 1.2))
+        v = "gelu(x*w+b),n=2^22"
+        if ("fusion", v, "compiled_gbps") in jit:
+            ratio = jit.get(("fusion", v, "compiled_over_eager"))
+            rows.append(["fusion", v, t, "GB/s", fmt(jit.get(("fusion", v, "eager_gbps"))),
+                         fmt(jit.get(("fusion", v, "compiled_gbps"))), "-", "-", fmt(ratio)] +
+                        mark_cols(">=2 x eager", None if ratio is None else ratio >= 2))
+    # serve_mlp: requests/s at 1 and 2 request threads; the variant names ember's thread
+    # count inside each op (intra_op).
+    serve = {t: medians.get(("serve", t), {}) for t in (1, 2)}
+    if serve[1] or serve[2]:
+        def runs(t):
+            return [(("serve", t), k) for k in serve[t] if k[2] == "requests_per_s"]
+        for t in (1, 2):
+            for (w, variant, metric), value in sorted(serve[t].items()):
+                if metric != "requests_per_s":
+                    continue
+                p50 = serve[t].get((w, variant, "p50_us"))
+                p99 = serve[t].get((w, variant, "p99_us"))
+                rows.append(["serve_mlp", variant, t, "requests/s", "-", fmt(value), "-", "-", "-",
+                             f"p50 {fmt(p50)} us, p99 {fmt(p99)} us", ""])
+        if runs(1) and runs(2):
+            # 2 request threads against the better 1-thread run (ember's thread count
+            # inside each op at 1 or at the core count)
+            ratio = per_pass_ratio(runs(2), runs(1))
+            rows.append(["serve_mlp", "2 threads / best 1 thread", "", "ratio", "-", fmt(ratio), "-", "-", "-"] +
+                        mark_cols(">=1.8", None if ratio is None else ratio >= 1.8))
+    if len(rows) > 1:
+        print("\nstatic graphs: ember-jit-bench (eager and compiled ember), torchscript-bench (the same MLP traced"
+              " with torch.jit.trace, the better of as-is and OMP_WAIT_POLICY=PASSIVE), serve_mlp;"
+              " ratios are medians of per-pass ratios")
+        print_rows(rows)
+    return missed
+
+
 def main(directory):
     medians, order = load(directory)
-    thread_counts = sorted({t for (_, t) in medians})
+    thread_counts = sorted({t for (lib, t) in medians if lib in ("ember", "ember-passive", "torch", "torch-passive")})
     misses = 0
     differ = 0
     for t in thread_counts:
@@ -250,6 +348,7 @@ def main(directory):
         model_differ, model_missed = model_table(medians, order, t)
         differ += model_differ
         misses += model_missed
+    misses += jit_table(medians)
     print(f"\n{misses} figure(s) miss their mark (ember as is)" if misses else "\nevery figure meets its mark")
     if differ:
         print(f"{differ} training workload(s) reach a different quality on the two sides")

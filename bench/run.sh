@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Runs ember-bench and torch-bench (built beforehand; this script builds nothing) at 1 and
-# 2 threads and prints the figures side by side with each ember/LibTorch ratio.
+# 2 threads and prints the figures side by side with each ember/LibTorch ratio; and the
+# static-graph workloads: eager ember, compiled ember and TorchScript.
 #
 #   bench/run.sh [--build DIR] [--repeat N] [--only w1,w2] [--threads "1 2"] [--out DIR]
+#   bench/run.sh --only mlp_infer,fusion,serve_mlp --repeat 5    # the static-graph marks
 #
 # --build   the CMake build directory holding bench/ember-bench (default: ./build)
 # --repeat  run every program N times, alternating them, and report per-figure medians
 #           (the machines this runs on are shared and noisy; default 1)
 # --only    a comma-separated subset of the workloads (default: all of them:
 #           overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist
-#           cnn_fmnist lstm_words build)
+#           cnn_fmnist lstm_words build mlp_infer fusion serve_mlp)
 # --out     where the raw JSON lines go (default: a new temporary directory); its
 #           *.jsonl files are replaced
 #
@@ -24,6 +26,15 @@
 # OpenBLAS's threads), and the table compares against the better of the two. ember runs
 # both ways too, since on a loaded machine spinning OpenMP threads cost it as much: the
 # table's ember/torch ratio takes ember as is, and a second ratio ember's better figure.
+#
+# The static-graph workloads (skipped, with a note, when their programs are not built):
+# mlp_infer and fusion run bench/ember-jit-bench (eager and compiled ember in one
+# process) at each thread count; mlp_infer also runs bench/torchscript-bench on the same
+# MLP traced by bench/trace_mlp.py (once per run, into OUT/model, from the weights and
+# inputs ember-jit-bench --export writes; needs Debian's python3-torch, which belongs to
+# /usr/bin/python3), as is and, above one thread, with OMP_WAIT_POLICY=PASSIVE.
+# serve_mlp runs examples/serve_mlp once per pass with 1 request thread (ember's thread
+# count inside each op at its default, the cores, and at 1) and with 2 request threads.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,25 +50,96 @@ while [[ $# -gt 0 ]]; do
     --only) only="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 
+workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,serve_mlp}"
+first_threads="${threads%% *}"
+wants() { [[ ",$workloads," == *",$1,"* ]]; }
+# Whether any workload of ember-bench / torch-bench is asked for.
+suite_wanted=""
+for w in ${workloads//,/ }; do
+  case "$w" in mlp_infer|fusion|serve_mlp) ;; *) suite_wanted=1 ;; esac
+done
+
 ember_bin="$build/bench/ember-bench"
 torch_bin="$build/bench/torch-bench"
-if [[ ! -x "$ember_bin" ]]; then
+if [[ -n "$suite_wanted" && ! -x "$ember_bin" ]]; then
   echo "run.sh: $ember_bin not found; build first: cmake --build $build --target ember-bench torch-bench" >&2
   exit 1
 fi
-if [[ ! -x "$torch_bin" ]]; then
+if [[ -n "$suite_wanted" && ! -x "$torch_bin" ]]; then
   echo "run.sh: $torch_bin not found (LibTorch missing?); showing ember alone" >&2
   torch_bin=""
 fi
 [[ -n "$out" ]] || out="$(mktemp -d -t ember-bench.XXXXXX)"
 mkdir -p "$out"
-workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build}"
-first_threads="${threads%% *}"
+
+# The static-graph programs.
+jit_bin="$build/bench/ember-jit-bench"
+ts_bin="$build/bench/torchscript-bench"
+serve_bin="$build/examples/serve_mlp"
+if [[ ! -x "$jit_bin" ]] && { wants mlp_infer || wants fusion; }; then
+  echo "run.sh: $jit_bin not found (ember_jit off?); skipping mlp_infer and fusion" >&2
+  jit_bin=""
+fi
+if [[ ! -x "$serve_bin" ]] && wants serve_mlp; then
+  echo "run.sh: $serve_bin not found (examples off?); skipping serve_mlp" >&2
+  serve_bin=""
+fi
+# TorchScript: trace ember's MLP once, with python3-torch's interpreter.
+if [[ -n "$jit_bin" ]] && wants mlp_infer; then
+  if [[ ! -x "$ts_bin" ]]; then
+    echo "run.sh: $ts_bin not found (LibTorch missing?); mlp_infer without TorchScript" >&2
+    ts_bin=""
+  else
+    py=""
+    for candidate in /usr/bin/python3 python3; do
+      if "$candidate" -c "import torch" 2>/dev/null; then py="$candidate"; break; fi
+    done
+    if [[ -z "$py" ]]; then
+      echo "run.sh: no python3 with torch (python3-torch); mlp_infer without TorchScript" >&2
+      ts_bin=""
+    else
+      mkdir -p "$out/model"
+      "$jit_bin" --export "$out/model"
+      "$py" "$here/trace_mlp.py" "$out/model" >&2
+    fi
+  fi
+fi
+
+# run_jit THREADS WORKLOAD: ember-jit-bench, and torchscript-bench for mlp_infer.
+run_jit() {
+  local t="$1" w="$2"
+  [[ -n "$jit_bin" ]] || return 0
+  echo "  pass $pass, $t thread(s): ember-jit-bench $w" >&2
+  env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$jit_bin" --threads "$t" --only "$w" \
+    >> "$out/jit-$t-$pass.jsonl"
+  if [[ "$w" == mlp_infer && -n "$ts_bin" ]]; then
+    echo "  pass $pass, $t thread(s): torchscript-bench" >&2
+    env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$ts_bin" --model "$out/model" --threads "$t" \
+      >> "$out/torchscript-$t-$pass.jsonl"
+    if [[ "$t" -gt 1 ]]; then
+      env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" OMP_WAIT_POLICY=PASSIVE "$ts_bin" --model "$out/model" \
+        --threads "$t" >> "$out/torchscript-passive-$t-$pass.jsonl"
+    fi
+  fi
+}
+
+# run_serve: serve_mlp with 1 request thread (ember's threads inside each op at the
+# default and at 1) and with 2; the environment's thread settings are left out, as
+# serve_mlp sets ember's (and OpenBLAS's) thread count itself.
+run_serve() {
+  [[ -n "$serve_bin" ]] || return 0
+  echo "  pass $pass: serve_mlp 1 and 2 request threads" >&2
+  local common=(--requests 20000 --json)
+  env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 "${common[@]}" >> "$out/serve-1-$pass.jsonl"
+  env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 --intra-op-threads 1 "${common[@]}" \
+    >> "$out/serve-1-$pass.jsonl"
+  env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 2 "${common[@]}" >> "$out/serve-2-$pass.jsonl"
+}
 
 # run LABEL THREADS WORKLOAD BINARY [ENV=VALUE...]: one program run, its JSON lines
 # appended to $out/LABEL-THREADS-PASS.jsonl.
@@ -86,6 +168,10 @@ for ((pass = 1; pass <= repeat; ++pass)); do
         fi
         continue
       fi
+      case "$w" in
+        mlp_infer|fusion) run_jit "$t" "$w"; continue ;;
+        serve_mlp) [[ "$t" == "$first_threads" ]] && run_serve; continue ;;
+      esac
       run ember "$t" "$w" "$ember_bin"
       if [[ "$t" -gt 1 ]]; then
         run ember-passive "$t" "$w" "$ember_bin" OMP_WAIT_POLICY=PASSIVE

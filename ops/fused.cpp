@@ -24,8 +24,14 @@ namespace {
 using kernels::BinaryMode;
 using kernels::Contig;
 
-// Elements per block: 1024 float64 registers take 8 KiB each.
-constexpr int64_t kBlock = 1024;
+// Elements per block (a float32 register takes 1 KiB, a float64 one 2 KiB). Each step
+// runs over a whole block before the next step starts, so the inputs are read in bursts
+// with compute in between; short blocks keep loads in flight more of the time. On
+// gelu(x * w + b) over 2^22 floats, one thread (Zen 4, AVX-512), CPU time per call:
+// 128: 2.3-2.4 ms, 256: 2.2-2.5, 512: 2.6-2.9, 1024: 2.6-3.2 (eager: 3.6-4.2). Streaming
+// (non-temporal) stores of the outputs and software prefetch of the next blocks were
+// both slower there (3.0-3.9 and 2.7 ms).
+constexpr int64_t kBlock = 256;
 
 template <class T>
 using UnaryBlock = void (*)(const T*, T*, int64_t);
@@ -92,7 +98,8 @@ void run_typed(const FusedProgram& p, const std::vector<Tensor>& inputs, std::ve
   std::vector<int> out_of(static_cast<std::size_t>(p.registers), -1);
   for (std::size_t o = 0; o < p.outputs.size(); ++o) out_of[static_cast<std::size_t>(p.outputs[o])] = static_cast<int>(o);
 
-  parallel_for(0, (n + kBlock - 1) / kBlock, 16, [&](int64_t first, int64_t last) {
+  // Threads only above 16384 elements.
+  parallel_for(0, (n + kBlock - 1) / kBlock, 16384 / kBlock, [&](int64_t first, int64_t last) {
     std::vector<T> scratch(static_cast<std::size_t>(p.registers * kBlock));
     std::vector<T*> reg(static_cast<std::size_t>(p.registers));
     for (int64_t blk = first; blk < last; ++blk) {

@@ -81,6 +81,22 @@ TEST_CASE("blas gemm matches a naive product for every transpose, alpha and beta
     }
 }
 
+// m == 1 or n == 1 goes to gemv (a batch-1 linear layer): the same contract, with the
+// single row or column read through a pitch when it is stored transposed.
+TEST_CASE("blas gemm with one row or one column matches a naive product (the gemv path)", "[linalg][blas]") {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (int64_t k : {int64_t(1), int64_t(37), int64_t(300)}) {
+        check_gemm_case<float>(ta, tb, 1, 9, k, 1.0f, 0.0f, false);
+        check_gemm_case<float>(ta, tb, 9, 1, k, 1.0f, 0.0f, false);
+        check_gemm_case<double>(ta, tb, 1, 9, k, -2.0, 0.25, false);
+        check_gemm_case<double>(ta, tb, 9, 1, k, 0.5, 1.0, false);
+        check_gemm_case<float>(ta, tb, 1, 1, k, 2.0f, 0.5f, false);
+        check_gemm_case<float>(ta, tb, 1, 9, k, 1.0f, 0.0f, true);   // beta == 0 over NaN
+        check_gemm_case<double>(ta, tb, 9, 1, k, 1.0, 0.0, true);
+      }
+}
+
 TEST_CASE("blas gemm with beta == 0 never reads C, NaN included", "[linalg][blas]") {
   check_gemm_case<float>(false, false, 3, 4, 5, 1.0f, 0.0f, true);
   check_gemm_case<double>(true, true, 3, 4, 5, 2.0, 0.0, true);

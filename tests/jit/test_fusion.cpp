@@ -20,7 +20,9 @@ using jit_test::ops_of;
 TEST_CASE("fusion turns gelu(x * w + b) into one fused node equal to the eager ops", "[jit][fusion]") {
   auto f = [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{ember::gelu(xs[0] * xs[1] + xs[2])}; };
   for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64}) {
-    for (int64_t n : {int64_t(7), int64_t(1024), int64_t(5000)}) {  // shorter than, one and several blocks
+    // shorter than a block, whole blocks, several blocks and a tail, and (past 16384
+    // elements) several threads' chunks and a tail
+    for (int64_t n : {int64_t(7), int64_t(1024), int64_t(5000), int64_t(100003)}) {
       std::vector<Tensor> xs = {ember::randn({n}, dt), ember::randn({n}, dt), ember::randn({n}, dt)};
       auto traced = jit::trace(f, xs);
       jit::Graph g = jit::passes::fuse_elementwise(traced.graph());
