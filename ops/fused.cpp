@@ -6,6 +6,7 @@
 // whole intermediate tensors.
 #include "ember/detail/fused.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "ember/creation.hpp"
@@ -199,23 +200,23 @@ int64_t panel_rows(int64_t n) {
 template <class T>
 void linear_epilogue_typed(const T* x, const T* w, const T* b, T* y, int64_t m, int64_t k, int64_t n,
                            bool weight_out_in, UnaryBlock<T> act) {
-  const BinaryBlock<T> add = binary_blocks<T>().at("add");
   const int64_t panel = panel_rows<T>(n);
   for (int64_t r0 = 0; r0 < m; r0 += panel) {
     const int64_t rows = std::min(panel, m - r0);
     T* yp = y + r0 * n;
+    // The bias goes in first and the GEMM adds the product to it (beta = 1): one pass
+    // over the panel fewer than clearing it for the GEMM and adding the bias after.
+    if (b)
+      for (int64_t i = 0; i < rows; ++i) std::copy(b, b + n, yp + i * n);
     blas::gemm("linear_epilogue", false, weight_out_in, rows, n, k, T(1), x + r0 * k, k, w, weight_out_in ? k : n,
-               T(0), yp, n);
-    if (!b && !act) continue;
-    // The epilogue, a block of whole rows at a time (about kBlock elements).
-    const int64_t block_rows = std::max<int64_t>(1, kBlock / std::max<int64_t>(n, 1));
-    parallel_for(0, (rows + block_rows - 1) / block_rows, 16, [&](int64_t first, int64_t last) {
+               b ? T(1) : T(0), yp, n);
+    if (!act) continue;
+    // The activation, a block of about kBlock elements at a time.
+    const int64_t len = rows * n;
+    parallel_for(0, (len + kBlock - 1) / kBlock, 16, [&](int64_t first, int64_t last) {
       for (int64_t blk = first; blk < last; ++blk) {
-        const int64_t r = blk * block_rows, len = std::min(block_rows, rows - r);
-        T* yb = yp + r * n;
-        if (b)
-          for (int64_t i = 0; i < len; ++i) add(yb + i * n, b, yb + i * n, n, BinaryMode::VV);
-        if (act) act(yb, yb, len * n);
+        const int64_t begin = blk * kBlock;
+        act(yp + begin, yp + begin, std::min(kBlock, len - begin));
       }
     });
   }

@@ -144,8 +144,9 @@ Graph fuse_elementwise(const Graph& g);
 // row of the op table); addmm(b, x, w) (beta = alpha = 1), and mm / matmul of 2-d
 // operands followed by an add of a bias of out_features elements, each with or without
 // the activation. Only where the intermediate values are read by nothing else. The
-// kernel runs the GEMM into the output and the bias and activation over it block by
-// block while each block is in cache (ember/detail/fused.hpp). Autograd does not see
+// kernel copies the bias into the output, lets the GEMM add the product to it, and
+// applies the activation block by block while the output is in cache
+// (ember/detail/fused.hpp). Autograd does not see
 // inside it: compile applies it under NoGradGuard only, as fuse_elementwise.
 Graph fuse_linear_epilogue(const Graph& g);
 // All of the above (fusion excepted), repeated until the graph stops shrinking.

@@ -48,10 +48,10 @@ void run_fused_into(const FusedProgram& program, const std::vector<Tensor>& inpu
 
 // linear with an epilogue: activation(input @ W^T + bias) (weight_out_in: weight is
 // [out, in] as nn::Linear keeps it) or activation(input @ weight + bias) (weight
-// [in, out]), bias optional, float32 or float64. One BLAS GEMM per panel of rows (one
-// for up to 64 rows) writes the product into the output, then the bias and the
-// activation run over it a block of rows at a time, with the op table's SIMD loops,
-// while the block is in cache. `activation` is "none" or a unary row of the op table
+// [in, out]), bias optional, float32 or float64. The bias rows are copied into the
+// output and one BLAS GEMM per panel of rows (one for up to 64 rows) adds the product
+// to them; then the activation runs over the panel a block at a time, with the op
+// table's SIMD loop, while the panel is in cache. `activation` is "none" or a unary row of the op table
 // ("relu", "gelu", "gelu_tanh", "sigmoid", "tanh", "silu", ...). With `out` defined
 // (contiguous, input's leading dims times out_features elements), writes there and
 // returns it; otherwise returns a new tensor of shape [input's leading dims, out].
