@@ -204,6 +204,7 @@ struct Arena {
 struct PlannedGraph::State {
   std::shared_ptr<const Graph> graph;
   MemoryPlan plan;
+  std::vector<Runner> runners;  // per node, looked up once (null for Into nodes)
   std::mutex mutex;  // guards the pool
   std::vector<std::unique_ptr<Arena>> pool;
   std::size_t made = 0;
@@ -229,6 +230,8 @@ struct PlannedGraph::State {
 PlannedGraph::PlannedGraph(std::shared_ptr<const Graph> graph) : state_(std::make_shared<State>()) {
   EMBER_CHECK(graph != nullptr, "jit::PlannedGraph: the graph is null");
   state_->plan = plan_memory(*graph);
+  for (std::size_t k = 0; k < graph->nodes().size(); ++k)
+    state_->runners.push_back(state_->plan.node_mode[k] == Mode::Into ? nullptr : runner_of(graph->nodes()[k].op));
   state_->graph = std::move(graph);
 }
 
@@ -268,7 +271,7 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
     args.clear();
     for (int id : n.inputs) args.push_back(id < 0 ? Tensor() : env[static_cast<std::size_t>(id)]);
     if (plan.node_mode[k] != Mode::Into) {
-      outs = runner_of(n.op)(args, n);
+      outs = state_->runners[k](args, n);
       EMBER_CHECK(outs.size() == n.outputs.size(), "jit: op '{}' gave {} outputs where the graph has {}", n.op,
                   outs.size(), n.outputs.size());
     } else {

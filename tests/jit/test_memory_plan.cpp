@@ -189,3 +189,23 @@ TEST_CASE("planned replays from several threads each use their own arena", "[jit
   CHECK(pg->arenas() >= 1);
   CHECK(pg->arenas() <= static_cast<std::size_t>(kThreads));  // one per call in flight at most
 }
+
+TEST_CASE("a compiled CNN with fallback nodes replays like eager call after call", "[jit][memplan]") {
+  ember::manual_seed(24);
+  nn::Sequential cnn(nn::Conv2d(nn::Conv2dOptions(1, 4, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                     nn::Linear(4 * 4 * 4, 16), nn::GELU(), nn::Linear(16, 3));
+  cnn->eval();
+  ember::NoGradGuard no_grad;
+  jit::CompiledFunction c = jit::compile(cnn);
+  std::vector<Tensor> results, inputs;
+  for (int call = 0; call < 4; ++call) {
+    inputs.push_back(ember::randn({2, 1, 8, 8}));
+    results.push_back(c(inputs.back()));
+  }
+  auto pg = c.planned_for({inputs[0]});
+  REQUIRE(pg != nullptr);
+  CHECK(pg->plan().fallback_nodes == 2);  // conv2d and max_pool2d
+  CHECK(pg->plan().arena_values >= 2);
+  // Every result is still its own call's answer: no later call wrote over it.
+  for (std::size_t i = 0; i < inputs.size(); ++i) CHECK(ember::allclose(results[i], cnn->forward(inputs[i]), 1e-5, 1e-6));
+}
