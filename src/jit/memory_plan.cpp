@@ -10,8 +10,6 @@
 #include "ember/detail/tensor_impl.hpp"
 #include "ember/jit.hpp"
 #include "src/core/check.hpp"
-#include "src/core/make_tensor.hpp"
-#include "src/core/shape.hpp"
 #include "src/jit/attrs.hpp"
 #include "src/jit/fusion.hpp"
 #include "src/jit/interpreter.hpp"
@@ -185,14 +183,18 @@ struct Arena {
 
   Arena(const Graph& g, const MemoryPlan& plan) : slots(g.values().size()), env(g.values().size()) {
     const int64_t words = static_cast<int64_t>((plan.arena_bytes + 7) / 8);
-    block = detail::empty_tensor({std::max<int64_t>(words, 1)}, kFloat64, "jit arena");
+    block = ember::empty({std::max<int64_t>(words, 1)}, kFloat64);
     detail::Storage* storage = block.unsafeGetTensorImpl()->storage;
     for (std::size_t v = 0; v < slots.size(); ++v) {
       if (plan.offset[v] < 0) continue;
       const Value& val = g.values()[v];
       const int64_t elem = static_cast<int64_t>(element_size(val.dtype));
-      Shape sizes(val.sizes.begin(), val.sizes.end());
-      Shape strides = detail::contiguous_strides(IntArrayRef(sizes));
+      Shape sizes(val.sizes.begin(), val.sizes.end()), strides(sizes.size());
+      int64_t stride = 1;
+      for (std::size_t d = sizes.size(); d-- > 0;) {
+        strides[d] = stride;
+        stride *= std::max<int64_t>(sizes[d], 1);
+      }
       storage->retain();
       slots[v] = Tensor(detail::TensorImpl::make(storage, val.dtype, sizes, strides, plan.offset[v] / elem));
     }
@@ -279,7 +281,7 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
       for (int o : n.outputs) {
         const auto ou = static_cast<std::size_t>(o);
         const Value& v = g.value(o);
-        outs.push_back(plan.offset[ou] >= 0 ? slots[ou] : detail::empty_tensor(v.sizes, v.dtype, "jit"));
+        outs.push_back(plan.offset[ou] >= 0 ? slots[ou] : ember::empty(v.sizes, v.dtype));
       }
       if (n.op == "linear")
         detail::linear_epilogue(args[0], args[1], args[2], true, "none", outs[0]);

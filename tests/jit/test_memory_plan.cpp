@@ -53,7 +53,7 @@ TEST_CASE("a chain of elementwise nodes runs in place in one arena buffer", "[ji
   CHECK(p.arenas() == 1);
 }
 
-TEST_CASE("values alive together get separate memory; a transposed read blocks writing in place", "[jit][memplan]") {
+TEST_CASE("values alive together get separate memory, and a transposed read blocks writing in place", "[jit][memplan]") {
   auto f = [](const std::vector<Tensor>& xs) {
     Tensor a = ember::exp(xs[0]);
     Tensor b = ember::sin(xs[0]);
