@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "ember/autograd.hpp"
+#include "ember/creation.hpp"
 #include "ember/detail/fused.hpp"
 #include "ember/detail/tensor_impl.hpp"
 #include "ember/jit.hpp"
