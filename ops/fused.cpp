@@ -6,6 +6,7 @@
 // whole intermediate tensors.
 #include "ember/detail/fused.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "ember/creation.hpp"
@@ -16,6 +17,7 @@
 #include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 #include "ember/threads.hpp"
+#include "ops/blas.hpp"
 
 namespace ember {
 namespace detail {
@@ -135,7 +137,10 @@ void run_typed(const FusedProgram& p, const std::vector<Tensor>& inputs, std::ve
 bool fusable_unary(const std::string& op) { return unary_blocks<float>().count(op) != 0; }
 bool fusable_binary(const std::string& op) { return binary_blocks<float>().count(op) != 0; }
 
-std::vector<Tensor> run_fused(const FusedProgram& p, const std::vector<Tensor>& inputs) {
+namespace {
+// The checks run_fused and run_fused_into share: the program is well formed and the
+// inputs are float32 or float64 tensors of one shape and dtype.
+void check_program(const FusedProgram& p, const std::vector<Tensor>& inputs) {
   EMBER_CHECK(p.inputs >= 1 && static_cast<std::size_t>(p.inputs) == inputs.size(),
               "fused: the program takes {} inputs, got {}", p.inputs, inputs.size());
   const Tensor& first = inputs[0];
@@ -154,12 +159,114 @@ std::vector<Tensor> run_fused(const FusedProgram& p, const std::vector<Tensor>& 
                 s.out, s.a, s.b, p.registers);
   for (int r : p.outputs)
     EMBER_CHECK(r >= p.inputs && r < p.registers, "fused: output register {} is not written by a step", r);
+}
+
+void run_checked(const FusedProgram& p, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs) {
   std::vector<Tensor> contiguous;
   for (const Tensor& t : inputs) contiguous.push_back(t.is_contiguous() ? t : kernels::contiguous_as(t, t.dtype()));
-  std::vector<Tensor> outputs;
-  for (std::size_t o = 0; o < p.outputs.size(); ++o) outputs.push_back(empty_tensor(first.sizes(), first.dtype()));
+  const Tensor& first = inputs[0];
   EMBER_DISPATCH_FLOAT(first.dtype(), [&] { run_typed<T>(p, contiguous, outputs, first.numel()); });
+}
+}  // namespace
+
+std::vector<Tensor> run_fused(const FusedProgram& p, const std::vector<Tensor>& inputs) {
+  check_program(p, inputs);
+  std::vector<Tensor> outputs;
+  for (std::size_t o = 0; o < p.outputs.size(); ++o) outputs.push_back(empty_tensor(inputs[0].sizes(), inputs[0].dtype()));
+  run_checked(p, inputs, outputs);
   return outputs;
+}
+
+void run_fused_into(const FusedProgram& p, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs) {
+  check_program(p, inputs);
+  EMBER_CHECK(outputs.size() == p.outputs.size(), "fused: the program writes {} outputs, got {} tensors to write",
+              p.outputs.size(), outputs.size());
+  for (std::size_t o = 0; o < outputs.size(); ++o)
+    EMBER_CHECK(outputs[o].defined() && outputs[o].is_contiguous() && outputs[o].numel() == inputs[0].numel() &&
+                    outputs[o].dtype() == inputs[0].dtype(),
+                "fused: output {} must be a contiguous {} tensor of {} elements (the inputs' shape {}), got {} {}", o,
+                inputs[0].dtype(), inputs[0].numel(), inputs[0].sizes(), outputs[o].dtype(),
+                outputs[o].defined() ? outputs[o].sizes() : IntArrayRef());
+  run_checked(p, inputs, outputs);
+}
+
+// ---- linear with its epilogue ----
+
+bool epilogue_activation(const std::string& op) { return op == "none" || fusable_unary(op); }
+
+namespace {
+// Rows per GEMM: a panel of at least 64 rows (fewer GEMM calls than that cost BLAS
+// its blocking), else as many rows as fill about 256 KiB, so that the epilogue finds
+// the panel in the second-level cache right after the GEMM wrote it.
+template <class T>
+int64_t panel_rows(int64_t n) {
+  const int64_t fit = static_cast<int64_t>(256 * 1024 / sizeof(T)) / std::max<int64_t>(n, 1);
+  return std::max<int64_t>(64, fit);
+}
+
+template <class T>
+void linear_epilogue_typed(const T* x, const T* w, const T* b, T* y, int64_t m, int64_t k, int64_t n,
+                           bool weight_out_in, UnaryBlock<T> act) {
+  const int64_t panel = panel_rows<T>(n);
+  for (int64_t r0 = 0; r0 < m; r0 += panel) {
+    const int64_t rows = std::min(panel, m - r0);
+    T* yp = y + r0 * n;
+    // The bias goes in first and the GEMM adds the product to it (beta = 1): one pass
+    // over the panel fewer than clearing it for the GEMM and adding the bias after.
+    if (b)
+      for (int64_t i = 0; i < rows; ++i) std::copy(b, b + n, yp + i * n);
+    blas::gemm("linear_epilogue", false, weight_out_in, rows, n, k, T(1), x + r0 * k, k, w, weight_out_in ? k : n,
+               b ? T(1) : T(0), yp, n);
+    if (!act) continue;
+    // The activation, a block of about kBlock elements at a time.
+    const int64_t len = rows * n;
+    parallel_for(0, (len + kBlock - 1) / kBlock, 16, [&](int64_t first, int64_t last) {
+      for (int64_t blk = first; blk < last; ++blk) {
+        const int64_t begin = blk * kBlock;
+        act(yp + begin, yp + begin, std::min(kBlock, len - begin));
+      }
+    });
+  }
+}
+}  // namespace
+
+Tensor linear_epilogue(const Tensor& input, const Tensor& weight, const Tensor& bias, bool weight_out_in,
+                       const std::string& activation, const Tensor& out) {
+  const char* op = "linear_epilogue";
+  check_defined(input, op, "input");
+  check_defined(weight, op, "weight");
+  const Dtype dt = input.dtype();
+  EMBER_CHECK(dt == kFloat32 || dt == kFloat64, "{}: input must be float32 or float64, got {}", op, dt);
+  EMBER_CHECK(weight.dim() == 2 && weight.dtype() == dt, "{}: expected a 2-d {} weight, got {} {}", op, dt,
+              weight.dtype(), weight.sizes());
+  const int64_t k = weight.size(weight_out_in ? 1 : 0), n = weight.size(weight_out_in ? 0 : 1);
+  EMBER_CHECK(input.dim() >= 1 && input.size(-1) == k,
+              "{}: input of shape {} must have {} in its last dim (weight shape {})", op, input.sizes(), k,
+              weight.sizes());
+  if (bias.defined())
+    EMBER_CHECK(bias.numel() == n && bias.dtype() == dt, "{}: expected a {} bias of {} elements, got {} {}", op, dt,
+                n, bias.dtype(), bias.sizes());
+  EMBER_CHECK(epilogue_activation(activation), "{}: '{}' is not an activation of the op table", op, activation);
+  Shape out_sizes(input.sizes().begin(), input.sizes().end());
+  out_sizes.back() = n;
+  int64_t rows = 1;  // the leading dims, folded
+  for (int64_t d = 0; d + 1 < input.dim(); ++d) rows *= input.size(d);
+  Tensor y = out;
+  if (y.defined())
+    EMBER_CHECK(y.is_contiguous() && y.dtype() == dt && y.numel() == rows * n,
+                "{}: the output must be a contiguous {} tensor of shape {}, got {} {}", op, dt, IntArrayRef(out_sizes),
+                y.dtype(), y.sizes());
+  else
+    y = empty_tensor(out_sizes, dt);
+  auto contig = [](const Tensor& t) { return t.is_contiguous() ? t : kernels::contiguous_as(t, t.dtype()); };
+  const Tensor x = contig(input), w = contig(weight), b = bias.defined() ? contig(bias) : Tensor();
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    UnaryBlock<T> act = activation == "none" ? nullptr : unary_blocks<T>().at(activation);
+    linear_epilogue_typed<T>(static_cast<const T*>(x.data_ptr()), static_cast<const T*>(w.data_ptr()),
+                             b.defined() ? static_cast<const T*>(b.data_ptr()) : nullptr,
+                             static_cast<T*>(y.data_ptr()), rows, k, n, weight_out_in, act);
+  });
+  return y;
 }
 
 }  // namespace detail

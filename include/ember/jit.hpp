@@ -137,9 +137,69 @@ Graph simplify(const Graph& g);
 // run makes and others read become the fused node's outputs. Autograd does not see
 // inside a fused node: use it for inference (compile fuses under NoGradGuard only).
 Graph fuse_elementwise(const Graph& g);
+// Replaces a product with a bias and the activation after it by one
+// "linear_epilogue(x, weight, bias)" node (attributes: "activation", an op-table row
+// or "none", and "transpose_weight", true for linear's [out, in] weight): linear(x, w,
+// b) or linear without bias followed by relu, gelu, sigmoid, tanh, silu (any unary
+// row of the op table); addmm(b, x, w) (beta = alpha = 1), and mm / matmul of 2-d
+// operands followed by an add of a bias of out_features elements, each with or without
+// the activation. Only where the intermediate values are read by nothing else. The
+// kernel copies the bias into the output, lets the GEMM add the product to it, and
+// applies the activation block by block while the output is in cache
+// (ember/detail/fused.hpp). Autograd does not see
+// inside it: compile applies it under NoGradGuard only, as fuse_elementwise.
+Graph fuse_linear_epilogue(const Graph& g);
 // All of the above (fusion excepted), repeated until the graph stops shrinking.
 Graph optimize(const Graph& g);
 }  // namespace passes
+
+// Memory planning for replay with gradients off. Each value a node makes gets its place
+// once, from the node order: nodes that can write into a given buffer (elementwise
+// op-table rows, fused nodes, linear and linear_epilogue) write into one arena, at
+// offsets chosen so that values alive at the same time never share bytes (a value
+// lives from its node to its last reader, or the last reader of any view of it); an
+// elementwise node whose input dies there and has its size and dtype writes over it
+// (in place). View ops (reshape, view, flatten, transpose, ...) need no buffer.
+// Other nodes allocate their results as in run() and count as fallbacks. Graph outputs
+// are never arena memory: each call allocates them, so the caller owns its results.
+struct MemoryPlan {
+  enum class Mode : uint8_t {
+    Fallback,  // the interpreter's call: allocates its results
+    Into,      // writes into the buffers the plan gives it
+    View       // a view op: shares its input's memory, allocates none
+  };
+  std::vector<Mode> node_mode;  // one per node
+  // The one-step program an elementwise op-table node runs as (null for others).
+  std::vector<std::shared_ptr<const detail::FusedProgram>> programs;
+  // Per value: its byte offset in the arena, or -1 (an input, a parameter, a constant,
+  // a view, a fallback's result, or a graph output that is allocated at each call).
+  std::vector<int64_t> offset;
+  std::size_t arena_bytes = 0;
+  int arena_values = 0;    // values placed in the arena
+  int in_place_nodes = 0;  // nodes that write over an input that dies there
+  int view_nodes = 0;
+  int fallback_nodes = 0;  // nodes with no path to write into a given buffer
+};
+MemoryPlan plan_memory(const Graph& g);
+
+// A graph with its memory plan: calls with gradients off replay it writing into an
+// arena. Each call takes an arena of its own from a pool (made on first need, kept for
+// the next call), so calls from several threads at once are safe and, once each
+// thread's first call is done, a call allocates only its outputs' storage (and any a
+// fallback node makes). With gradients on it replays with run(), as autograd needs.
+class PlannedGraph {
+ public:
+  explicit PlannedGraph(std::shared_ptr<const Graph> graph);
+  std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const;
+  const Graph& graph() const;
+  const MemoryPlan& plan() const;
+  // Arenas made so far (one per call running at the same time, at most).
+  std::size_t arenas() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 struct TraceOptions {
   // Replay on a perturbed copy of the floating inputs (each element times 1 + u,
@@ -195,9 +255,12 @@ struct CompileOptions {
   // Run passes::optimize on each new graph.
   bool optimize = true;
   TraceOptions trace;
-  // Fuse elementwise runs (passes::fuse_elementwise) in graphs traced with gradients
-  // off; a graph traced with gradients on is left unfused so that backward works.
+  // Fuse elementwise runs (passes::fuse_elementwise) and GEMM epilogues
+  // (passes::fuse_linear_epilogue) in graphs traced with gradients off; a graph traced
+  // with gradients on is left unfused so that backward works.
   bool fuse = true;
+  // Replay graphs traced with gradients off through a PlannedGraph (plan_memory).
+  bool plan_memory = true;
 };
 
 // jit::compile(fn): a callable that traces fn on the first call with each new set of
@@ -206,7 +269,8 @@ struct CompileOptions {
 // fn cannot be traced (its trace does not reproduce it, see TraceOptions), it warns
 // once per shape and runs fn eagerly for that shape from then on.
 // Calls from several threads at once are safe: the cache is locked, each call replays
-// with its own buffers, and a module's parameters are only read.
+// with its own buffers (a planned graph's arenas are per call), and a module's
+// parameters are only read. Under NoGradGuard, graphs are fused and memory-planned.
 class CompiledFunction {
  public:
   CompiledFunction(Function fn, const nn::Module* module, CompileOptions options);
@@ -217,6 +281,9 @@ class CompiledFunction {
   std::size_t traces() const;
   // The graph for these input shapes and dtypes, or null when none is cached.
   std::shared_ptr<const Graph> graph_for(const std::vector<Tensor>& inputs) const;
+  // The planned graph for these inputs (traced with gradients off, plan_memory on), or
+  // null.
+  std::shared_ptr<const PlannedGraph> planned_for(const std::vector<Tensor>& inputs) const;
 
  private:
   struct State;

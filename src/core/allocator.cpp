@@ -30,6 +30,7 @@
 #include <malloc.h>
 #endif
 
+#include "ember/detail/allocation_count.hpp"
 #include "ember/detail/tensor_impl.hpp"
 #include "ember/memory.hpp"
 #include "src/core/check.hpp"
@@ -117,6 +118,8 @@ struct Global {
   std::atomic<std::size_t> reserved{0}, peak_reserved{0};
   std::atomic<std::size_t> allocated{0}, peak_allocated{0};  // plus what the threads still hold
   std::atomic<uint64_t> system_allocs{0}, system_frees{0};
+  // Storages handed out by threads without a cache, and by caches that have gone.
+  std::atomic<uint64_t> storages{0};
   std::mutex threads_mutex;  // guards the list of live thread caches
   ThreadCache* threads = nullptr;
 };
@@ -224,6 +227,9 @@ struct ThreadCache {
   FreeList lists[kThreadClasses];
   // Bytes taken minus bytes given on this thread, not yet folded into Global::allocated.
   std::atomic<int64_t> allocated{0};
+  // Storages this thread took (storage_allocations): written only by the thread itself,
+  // so a relaxed load and store, not a locked add, and no line shared between threads.
+  std::atomic<uint64_t> storages{0};
   ThreadCache* prev = nullptr;  // the list of live thread caches
   ThreadCache* next = nullptr;
 
@@ -240,6 +246,7 @@ struct ThreadCache {
     std::lock_guard<std::mutex> lock(g.threads_mutex);
     flush_lists(/*to_system=*/false);
     publish();
+    g.storages.fetch_add(storages.load(std::memory_order_relaxed), std::memory_order_relaxed);
     if (prev) prev->next = next;
     else g.threads = next;
     if (next) next->prev = prev;
@@ -448,6 +455,10 @@ Storage* new_storage(std::size_t nbytes, What&& what) {
   int c = class_of(nbytes + kHeader);
   void* block = take_block(c);
   if (!block) throw_out_of_memory(nbytes, what());
+  if (ThreadCache* tc = t_cache)
+    tc->storages.store(tc->storages.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  else
+    global().storages.fetch_add(1, std::memory_order_relaxed);
   Storage* s = new (block) Storage();
   s->data = static_cast<char*>(block) + kHeader;
   s->nbytes = nbytes;
@@ -482,6 +493,14 @@ void Storage::destroy() {
   }
   if (deleter) deleter(data, deleter_ctx);
   delete this;
+}
+
+uint64_t storage_allocations() {
+  Global& g = global();
+  std::lock_guard<std::mutex> lock(g.threads_mutex);
+  uint64_t n = g.storages.load(std::memory_order_relaxed);
+  for (ThreadCache* tc = g.threads; tc; tc = tc->next) n += tc->storages.load(std::memory_order_relaxed);
+  return n;
 }
 
 }  // namespace detail

@@ -41,6 +41,7 @@ struct CompiledFunction::State {
   struct Entry {
     Key key;
     std::shared_ptr<const Graph> graph;
+    std::shared_ptr<const PlannedGraph> planned;  // graphs traced with gradients off
   };
   std::list<Entry> lru;  // most recently used first
   std::map<Key, std::list<Entry>::iterator> index;
@@ -60,15 +61,17 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
   State& s = *state_;
   Key key = key_of(inputs);
   std::shared_ptr<const Graph> graph;
+  std::shared_ptr<const PlannedGraph> planned;
   {
     std::unique_lock<std::mutex> lock(s.mutex);
     auto it = s.index.find(key);
     if (it != s.index.end()) {
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       graph = it->second->graph;
+      planned = it->second->planned;
       lock.unlock();
       if (!graph) return s.fn(inputs);
-      return run(*graph, inputs);
+      return planned ? (*planned)(inputs) : run(*graph, inputs);
     }
     // A new key: trace under the lock, so that two threads meeting the same new shape
     // trace it once (the others wait, then replay).
@@ -77,14 +80,15 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
                                        : trace_function(s.fn, inputs, s.options.trace);
       Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
       // Autograd does not see inside a fused node: fuse only graphs traced without it.
-      if (s.options.fuse && !is_grad_enabled()) g = passes::fuse_elementwise(g);
+      if (s.options.fuse && !is_grad_enabled()) g = passes::fuse_elementwise(passes::fuse_linear_epilogue(g));
       graph = std::make_shared<const Graph>(std::move(g));
+      if (s.options.plan_memory && !is_grad_enabled()) planned = std::make_shared<const PlannedGraph>(graph);
     } catch (const Error& e) {
       ember::warn(fmt::format("jit::compile: running the function eagerly for inputs ({}): {}", describe(key),
                               e.what()));
     }
     ++s.traces;
-    s.lru.push_front(State::Entry{key, graph});
+    s.lru.push_front(State::Entry{key, graph, planned});
     s.index[key] = s.lru.begin();
     if (s.lru.size() > s.options.max_graphs) {
       s.index.erase(s.lru.back().key);
@@ -94,7 +98,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
   // The first call's results come from the graph too, so every call for a shape
   // computes the same way.
   if (!graph) return s.fn(inputs);
-  return run(*graph, inputs);
+  return planned ? (*planned)(inputs) : run(*graph, inputs);
 }
 
 Tensor CompiledFunction::operator()(const Tensor& input) const {
@@ -111,6 +115,12 @@ std::size_t CompiledFunction::cached_graphs() const {
 std::size_t CompiledFunction::traces() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->traces;
+}
+std::shared_ptr<const PlannedGraph> CompiledFunction::planned_for(const std::vector<Tensor>& inputs) const {
+  Key key = key_of(inputs);
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  auto it = state_->index.find(key);
+  return it == state_->index.end() ? nullptr : it->second->planned;
 }
 std::shared_ptr<const Graph> CompiledFunction::graph_for(const std::vector<Tensor>& inputs) const {
   Key key = key_of(inputs);

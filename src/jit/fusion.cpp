@@ -4,6 +4,7 @@
 
 #include "ember/jit.hpp"
 #include "src/jit/attrs.hpp"
+#include "src/jit/fusion.hpp"
 #include "src/jit/rebuild.hpp"
 
 namespace ember {
@@ -85,7 +86,46 @@ std::string program_text(const detail::FusedProgram& p) {
   return os.str();
 }
 
+// Whether node n can be a step of a run of `meta`'s shape and dtype (any, when null):
+// its output and every tensor operand have one shape and a float dtype.
+bool fits_run(const Graph& g, const Node& n, const Value* meta) {
+  StepForm f;
+  if (!step_form(n, &f)) return false;
+  const Value& out = g.value(n.outputs[0]);
+  if (out.dtype != kFloat32 && out.dtype != kFloat64) return false;  // the kernel's dtypes
+  if (meta && (out.sizes != meta->sizes || out.dtype != meta->dtype)) return false;
+  for (int id : n.inputs)
+    if (id < 0 || g.value(id).sizes != out.sizes || g.value(id).dtype != out.dtype) return false;
+  return true;
+}
+
 }  // namespace
+
+std::string unary_row(const Node& n) {
+  StepForm f;
+  if (n.inputs.size() != 1 || !step_form(n, &f) || f.binary) return "";
+  return f.op;
+}
+
+std::shared_ptr<const detail::FusedProgram> single_node_program(const Graph& g, const Node& n) {
+  if (!fits_run(g, n, nullptr)) return nullptr;
+  StepForm f;
+  step_form(n, &f);
+  auto p = std::make_shared<detail::FusedProgram>();
+  p->inputs = static_cast<int>(n.inputs.size());
+  detail::FusedStep s;
+  s.op = f.op;
+  s.a = 0;
+  if (f.binary && !f.has_scalar) s.b = 1;
+  s.has_scalar = f.has_scalar;
+  s.scalar_first = f.scalar_first;
+  s.scalar = f.scalar;
+  s.out = p->inputs;
+  p->steps.push_back(s);
+  p->registers = p->inputs + 1;
+  p->outputs = {s.out};
+  return p;
+}
 
 namespace passes {
 
@@ -103,17 +143,7 @@ Graph fuse_elementwise(const Graph& g) {
   std::vector<std::pair<std::size_t, std::size_t>> runs;  // [begin, end)
   std::size_t i = 0;
   while (i < n_nodes) {
-    auto fits = [&](std::size_t k, const Value* meta) {
-      const Node& n = g.nodes()[k];
-      StepForm f;
-      if (!step_form(n, &f)) return false;
-      const Value& out = g.value(n.outputs[0]);
-      if (out.dtype != kFloat32 && out.dtype != kFloat64) return false;  // the kernel's dtypes
-      if (meta && (out.sizes != meta->sizes || out.dtype != meta->dtype)) return false;
-      for (int id : n.inputs)
-        if (id < 0 || g.value(id).sizes != out.sizes || g.value(id).dtype != out.dtype) return false;
-      return true;
-    };
+    auto fits = [&](std::size_t k, const Value* meta) { return fits_run(g, g.nodes()[k], meta); };
     if (!fits(i, nullptr)) {
       ++i;
       continue;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "src/jit/interpreter.hpp"
+
+#include "ember/detail/fused.hpp"
 #include "ember/ember.hpp"
 #include "src/core/check.hpp"
 #include "src/jit/attrs.hpp"
@@ -15,7 +18,6 @@ namespace jit {
 namespace {
 
 using Inputs = std::vector<Tensor>;
-using Runner = std::vector<Tensor> (*)(const Inputs& in, const Node& n);
 namespace F = ember::nn::functional;
 
 std::vector<Tensor> one(Tensor t) { return {std::move(t)}; }
@@ -231,11 +233,36 @@ const std::unordered_map<std::string, Runner>& registry() {
       {"contiguous", [](const Inputs& in, const Node&) { return one(in[0].contiguous()); }},
       // ---- made by passes ----
       {"fused", [](const Inputs& in, const Node& n) { return detail::run_fused(*n.fused, in); }},
+      {"linear_epilogue",
+       [](const Inputs& in, const Node& n) {
+         return one(detail::linear_epilogue(in[0], in[1], in[2], attr_bool(n, "transpose_weight"),
+                                            attr_string(n, "activation")));
+       }},
   };
   return ops;
 }
 
 }  // namespace
+
+Runner runner_of(const std::string& op) {
+  auto it = registry().find(op);
+  EMBER_CHECK(it != registry().end(), "jit: the interpreter has no op '{}'", op);
+  return it->second;
+}
+
+void check_inputs(const Graph& g, const std::vector<Tensor>& inputs) {
+  EMBER_CHECK(inputs.size() == g.inputs().size(), "jit: the graph takes {} inputs, got {}", g.inputs().size(),
+              inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = g.value(g.inputs()[i]);
+    const Tensor& x = inputs[i];
+    EMBER_CHECK(x.defined(), "jit: input {} ({}) is an undefined tensor", i, v.name);
+    EMBER_CHECK(x.sizes() == IntArrayRef(v.sizes) && x.dtype() == v.dtype,
+                "jit: input {} has shape {} and dtype {}, but the graph was traced with shape {} and dtype {}; trace "
+                "again for these inputs",
+                i, x.sizes(), x.dtype(), IntArrayRef(v.sizes), v.dtype);
+  }
+}
 
 bool can_run(std::string_view op) { return registry().count(std::string(op)) != 0; }
 
@@ -247,19 +274,9 @@ std::vector<std::string> runnable_ops() {
 }
 
 std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs) {
-  EMBER_CHECK(inputs.size() == g.inputs().size(), "jit: the graph takes {} inputs, got {}", g.inputs().size(),
-              inputs.size());
+  check_inputs(g, inputs);
   std::vector<Tensor> env(g.values().size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Value& v = g.value(g.inputs()[i]);
-    const Tensor& x = inputs[i];
-    EMBER_CHECK(x.defined(), "jit: input {} ({}) is an undefined tensor", i, v.name);
-    EMBER_CHECK(x.sizes() == IntArrayRef(v.sizes) && x.dtype() == v.dtype,
-                "jit: input {} has shape {} and dtype {}, but the graph was traced with shape {} and dtype {}; trace "
-                "again for these inputs",
-                i, x.sizes(), x.dtype(), IntArrayRef(v.sizes), v.dtype);
-    env[static_cast<std::size_t>(g.inputs()[i])] = x;
-  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) env[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];
   for (std::size_t id = 0; id < g.values().size(); ++id) {
     const Value& v = g.values()[id];
     if (v.kind == ValueKind::Parameter || v.kind == ValueKind::Constant) env[id] = v.tensor;

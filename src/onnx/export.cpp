@@ -403,6 +403,7 @@ class Exporter {
                   {S("reduction", jit::attr_string(n, "reduction")), I("ignore_index", jit::attr_int(n, "ignore_index"))});
     }
     if (op == "fused") refuse(n, "is ember's own; export the graph before passes::fuse_elementwise");
+    if (op == "linear_epilogue") refuse(n, "is ember's own; export the graph before passes::fuse_linear_epilogue");
     refuse(n, "has no ONNX export yet");
   }
 
