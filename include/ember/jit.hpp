@@ -40,7 +40,8 @@ struct NamedAttr {
 
 enum class ValueKind : uint8_t {
   Input,      // an argument of the traced function, in order
-  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"); live
+  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"), or other
+              // state the function writes (an optimizer's buffer, a gradient); read live
   Constant,   // a tensor the trace met that no traced op made (a copy is kept)
   Result      // an output of a node
 };
@@ -69,6 +70,18 @@ struct Node {
   const AttrValue* attr(std::string_view name) const;
 };
 
+// A write the graph makes when it runs: once every node has run, `value` is copied
+// into the tensor of the state value `target` (a Parameter). A traced training step ends
+// with these: the new parameters, the optimizer's buffers, the gradients. Writes come
+// last, so the passes, which see only SSA values, cannot reorder them with the reads.
+struct Update {
+  int target = -1;
+  int value = -1;
+  // When target is the gradient of this leaf: replay makes it the leaf's grad() again
+  // (zero_grad(set_to_none) between calls drops it).
+  Tensor grad_of;
+};
+
 class Graph {
  public:
   int add_input(std::string name, IntArrayRef sizes, Dtype dtype);
@@ -80,12 +93,17 @@ class Graph {
                const std::vector<std::pair<Shape, Dtype>>& outputs,
                std::shared_ptr<const detail::FusedProgram> fused = nullptr);
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  // Makes constant `id` a Parameter that reads `live` (the tensor the constant was
+  // copied from), named `name`: the trace found that the function writes it.
+  void make_state(int id, const Tensor& live, std::string name);
+  void add_update(int target, int value, Tensor grad_of = Tensor());
 
   const std::vector<Value>& values() const { return values_; }
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<int>& inputs() const { return inputs_; }
   const std::vector<int>& parameters() const { return parameters_; }
   const std::vector<int>& outputs() const { return outputs_; }
+  const std::vector<Update>& updates() const { return updates_; }
   const Value& value(int id) const;
 
   // PyTorch's graph printing, in ember's spelling:
@@ -103,13 +121,22 @@ class Graph {
   std::vector<Value> values_;
   std::vector<Node> nodes_;
   std::vector<int> inputs_, parameters_, outputs_;
+  std::vector<Update> updates_;
 };
 std::ostream& operator<<(std::ostream& os, const Graph& g);
 
 // Runs the graph on `inputs` (checked against the traced shapes and dtypes) by calling
 // each node's op in order: the interpreter. Parameters are read as they are now, so a
-// trained module's traced graph follows its updated weights.
+// trained module's traced graph follows its updated weights. A graph with updates (a
+// training step) runs under NoGradGuard, since its backward is already ordinary nodes,
+// and then writes its updates; two threads must not run it at once.
 std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
+
+// The inputs (by position) that `op` writes in place: adam_update_, the optimizer's
+// update as one op, writes the parameter and its state. Such a node must be the last
+// reader of those values (Graph::lint checks it); the interpreter copies a constant
+// before handing it over.
+const std::vector<int>& writes_in_place(std::string_view op);
 
 // Whether the interpreter knows `op`, and every op it knows (sorted).
 bool can_run(std::string_view op);

@@ -97,6 +97,7 @@ Graph fuse_elementwise(const Graph& g) {
     for (int id : g.nodes()[i].inputs)
       if (id >= 0) last_read[static_cast<std::size_t>(id)] = static_cast<int>(i);
   for (int id : g.outputs()) last_read[static_cast<std::size_t>(id)] = static_cast<int>(n_nodes);
+  for (const Update& u : g.updates()) last_read[static_cast<std::size_t>(u.value)] = static_cast<int>(n_nodes);
 
   // A run: consecutive fusable nodes whose outputs share one shape and float dtype and
   // whose tensor operands all have that shape and dtype.
