@@ -327,7 +327,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
-  EMBER_TRACE_CALL("mse_loss", ({input, target}), ({{"reduction", reduction}}), mse_loss(input, target, reduction));
+  EMBER_TRACE_COMPOSITE("mse_loss", ({input, target}), ({{"reduction", reduction}}), mse_loss(input, target, reduction));
   Reduction red = parse_reduction("mse_loss", reduction);
   check_regression_target("mse_loss", input, target);
   return reduce((input - target).square(), red);
