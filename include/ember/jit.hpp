@@ -13,6 +13,26 @@
 // stand for the function is refused instead of silently wrong (TraceOptions).
 // A traced function accepts inputs of the traced shapes and dtypes only; other shapes
 // give ember::Error naming the input and both shapes.
+//
+// A whole training step compiles too, backward and optimizer included:
+//
+//   auto step = ember::jit::compile([&](const std::vector<ember::Tensor>& xs) {
+//     opt.zero_grad();
+//     ember::Tensor loss = F::cross_entropy(model->forward(xs[0]), xs[1]);
+//     loss.backward();
+//     opt.step();
+//     return std::vector<ember::Tensor>{loss.detach()};
+//   });
+//   for (auto& batch : loader) step({batch[0], batch[1]});
+//
+// The engine's backward runs public ops, so the trace records it as ordinary nodes.
+// A tensor the step writes in place that it did not make (a parameter, a gradient, an
+// optimizer's buffer, Adam's step count as a tensor) becomes a state value: read live
+// and written back at the end of each replay (Graph::updates). Replays run under
+// NoGradGuard. The first call per input shape runs eagerly (traced, then dropped: an
+// optimizer makes its state on its first step), the second is traced and checked
+// against an eager step from the same state, later ones replay. C++ scalars are kept
+// as traced: an LR scheduler that changes lr needs a new compile.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -233,7 +253,9 @@ struct CompileOptions {
 // fn cannot be traced (its trace does not reproduce it, see TraceOptions), it warns
 // once per shape and runs fn eagerly for that shape from then on.
 // Calls from several threads at once are safe: the cache is locked, each call replays
-// with its own buffers, and a module's parameters are only read.
+// with its own buffers, and a module's parameters are only read. A training step (a
+// function that writes state, see the top of this file) is the exception: it writes
+// its parameters, so call it from one thread at a time.
 class CompiledFunction {
  public:
   CompiledFunction(Function fn, const nn::Module* module, CompileOptions options);
