@@ -97,8 +97,9 @@ struct Node {
 struct Update {
   int target = -1;
   int value = -1;
-  // When target is the gradient of this leaf: replay makes it the leaf's grad() again
-  // (zero_grad(set_to_none) between calls drops it).
+  // When target is the gradient of this leaf. A gradient the graph makes afresh (no
+  // node reads target) becomes the leaf's grad() as it is, as after an eager backward;
+  // one the step accumulates into (zero_grad without set_to_none) is copied into target.
   Tensor grad_of;
 };
 

@@ -291,11 +291,22 @@ void write_updates(const Graph& g, std::vector<Tensor>& env, std::vector<Tensor>
     detach_from_targets(values.back());
   }
   for (Tensor& r : results) detach_from_targets(r);
+  // A gradient the step makes afresh (zero_grad(set_to_none)) is read by no node: the
+  // leaf takes the new tensor, as after an eager backward, instead of a copy of it.
+  std::vector<bool> read(g.values().size(), false);
+  for (const Node& n : g.nodes())
+    for (int id : n.inputs)
+      if (id >= 0) read[static_cast<std::size_t>(id)] = true;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const Update& u = g.updates()[i];
     Tensor target = g.value(u.target).tensor;
-    if (!values[i].is_same(target)) target.copy_(values[i]);
     Tensor leaf = u.grad_of;
+    if (leaf.defined() && !read[static_cast<std::size_t>(u.target)] &&
+        g.value(u.value).kind == ValueKind::Result && !values[i].is_same(target)) {
+      leaf.mutable_grad() = values[i];
+      continue;
+    }
+    if (!values[i].is_same(target)) target.copy_(values[i]);
     if (leaf.defined() && !leaf.grad().is_same(target)) leaf.mutable_grad() = target;
   }
 }
