@@ -125,6 +125,9 @@ class Graph {
   const std::vector<int>& parameters() const { return parameters_; }
   const std::vector<int>& outputs() const { return outputs_; }
   const std::vector<Update>& updates() const { return updates_; }
+  // Whether the graph writes a leaf's gradient: a training step, whose backward is
+  // nodes of the graph (it replays without autograd, and may be fused).
+  bool is_training_step() const;
   const Value& value(int id) const;
 
   // PyTorch's graph printing, in ember's spelling:
@@ -148,9 +151,10 @@ std::ostream& operator<<(std::ostream& os, const Graph& g);
 
 // Runs the graph on `inputs` (checked against the traced shapes and dtypes) by calling
 // each node's op in order: the interpreter. Parameters are read as they are now, so a
-// trained module's traced graph follows its updated weights. A graph with updates (a
-// training step) runs under NoGradGuard, since its backward is already ordinary nodes,
-// and then writes its updates; two threads must not run it at once.
+// trained module's traced graph follows its updated weights. A graph with updates
+// writes them once every node has run (two threads must not run it at once); a
+// training step (is_training_step) runs under NoGradGuard, since its backward is
+// already ordinary nodes.
 std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
 
 // The inputs (by position) that `op` writes in place: adam_update_, the optimizer's

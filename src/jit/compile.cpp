@@ -87,7 +87,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
         Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
         // Autograd does not see inside a fused node: fuse only graphs traced without it,
         // or a training step's, whose backward is already nodes of the graph.
-        if (s.options.fuse && (!is_grad_enabled() || step)) g = passes::fuse_elementwise(g);
+        if (s.options.fuse && (!is_grad_enabled() || g.is_training_step())) g = passes::fuse_elementwise(g);
         graph = std::make_shared<const Graph>(std::move(g));
       }
     } catch (const Error& e) {

@@ -55,6 +55,12 @@ void Graph::add_update(int target, int value, Tensor grad_of) {
   updates_.push_back(Update{target, value, std::move(grad_of)});
 }
 
+bool Graph::is_training_step() const {
+  for (const Update& u : updates_)
+    if (u.grad_of.defined()) return true;
+  return false;
+}
+
 int Graph::add_constant(const Tensor& t) {
   Value v;
   v.kind = ValueKind::Constant;

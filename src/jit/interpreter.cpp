@@ -297,12 +297,18 @@ void write_updates(const Graph& g, std::vector<Tensor>& env, std::vector<Tensor>
   for (const Node& n : g.nodes())
     for (int id : n.inputs)
       if (id >= 0) read[static_cast<std::size_t>(id)] = true;
+  // A value handed out twice (two updates, or an update and an output) is copied, so
+  // that no two tensors the user holds share memory where eager's do not.
+  std::vector<int> handed(g.values().size(), 0);
+  for (const Update& u : g.updates()) ++handed[static_cast<std::size_t>(u.value)];
+  for (int id : g.outputs()) ++handed[static_cast<std::size_t>(id)];
   for (std::size_t i = 0; i < values.size(); ++i) {
     const Update& u = g.updates()[i];
     Tensor target = g.value(u.target).tensor;
     Tensor leaf = u.grad_of;
     if (leaf.defined() && !read[static_cast<std::size_t>(u.target)] &&
-        g.value(u.value).kind == ValueKind::Result && !values[i].is_same(target)) {
+        g.value(u.value).kind == ValueKind::Result && handed[static_cast<std::size_t>(u.value)] == 1 &&
+        !values[i].is_same(target)) {
       leaf.mutable_grad() = values[i];
       continue;
     }
@@ -332,7 +338,7 @@ std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs) {
               inputs.size());
   // A training step's backward is ordinary nodes of the graph: nothing to record.
   std::optional<NoGradGuard> no_grad;
-  if (!g.updates().empty()) no_grad.emplace();
+  if (g.is_training_step()) no_grad.emplace();
   std::vector<Tensor> env(g.values().size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Value& v = g.value(g.inputs()[i]);

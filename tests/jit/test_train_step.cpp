@@ -257,3 +257,21 @@ TEST_CASE("jit::trace of a training step replays further steps", "[jit][train]")
   check_close(replayed, lin->weight.detach(), "weight after one replayed step");
   CHECK(!replayed.equal(before));
 }
+
+TEST_CASE("a compiled model that writes only buffers still records autograd", "[jit][train]") {
+  // Batch norm in training counts its batches in place: the graph writes that buffer
+  // back, but runs no backward, so its replay records autograd as eager does.
+  ember::manual_seed(8);
+  nn::BatchNorm1d bn(3);
+  bn->train();
+  jit::CompiledFunction c = jit::compile(bn);
+  Tensor x = ember::randn({4, 3});
+  for (int i = 0; i < 3; ++i) c(x);
+  std::shared_ptr<const jit::Graph> g = c.graph_for({x});
+  REQUIRE(g != nullptr);
+  CHECK(!g->updates().empty());
+  CHECK(!g->is_training_step());
+  c(x).pow(2).sum().backward();
+  CHECK(bn->weight.grad().defined());
+  CHECK(bn->num_batches_tracked.item<int64_t>() == 4);  // one per call: the trace's check puts it back
+}
