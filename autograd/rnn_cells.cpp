@@ -9,7 +9,7 @@
 #include "autograd/nn_checks.hpp"
 #include "autograd/prelude.hpp"
 #include "autograd/trace.hpp"
-#include "autograd/traced_backward.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"

@@ -8,7 +8,7 @@
 
 #include "ember/detail/tensor_impl.hpp"
 #include "ember/ember.hpp"
-#include "autograd/traced_backward.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "src/core/check.hpp"
 #include "src/jit/attrs.hpp"
 
@@ -236,7 +236,7 @@ const std::unordered_map<std::string, Runner>& registry() {
       {"expand", [](const Inputs& in, const Node& n) { return one(ember::expand(in[0], attr_ints(n, "size"))); }},
       {"lstm_cell",
        [](const Inputs& in, const Node&) { return two(F::lstm_cell(in[0], in[1], in[2], in[3], in[4], in[5], in[6])); }},
-      // ---- backward ops of a traced training step (autograd/traced_backward.hpp) ----
+      // ---- backward ops of a traced training step (ember/detail/traced_backward.hpp) ----
       {"cross_entropy_backward",
        [](const Inputs& in, const Node& n) {
          return one(F::cross_entropy_backward(in[0], in[1], in[2], in[3], attr_bool(n, "mean")));

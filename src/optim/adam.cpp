@@ -8,7 +8,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/threads.hpp"
-#include "autograd/trace.hpp"
+#include "ember/detail/tracing.hpp"
 #include "ember/autograd.hpp"
 #include "src/core/check.hpp"
 #include "src/optim/common.hpp"
@@ -32,6 +32,16 @@ template class AdamFamilyOptions<AdamOptions>;
 template class AdamFamilyOptions<AdamWOptions>;
 
 namespace {
+// Takes the thread's tracer (ember::jit) away for a scope: the count is read, and the
+// update computed, without the trace seeing the inner work.
+struct TracerPause {
+  ember::detail::OpTracer* saved = ember::detail::current_tracer();
+  TracerPause() { ember::detail::set_current_tracer(nullptr); }
+  ~TracerPause() { ember::detail::set_current_tracer(saved); }
+  TracerPause(const TracerPause&) = delete;
+  TracerPause& operator=(const TracerPause&) = delete;
+};
+
 // Elements per chunk when the update is split across threads (the kernels' grain).
 constexpr int64_t kAdamGrain = 32768;
 
@@ -161,12 +171,12 @@ void adam_update(ParamGroup& group, const O& o, bool decoupled,
       // A traced step (ember::jit) records the update as one op on the count as a
       // tensor, so that replays compute every later step's bias corrections.
       if (!s.step_tensor.defined()) {
-        autograd::TracerPause pause;
+        TracerPause pause;
         s.step_tensor = ember::scalar_tensor(static_cast<double>(s.step), kFloat64);
         s.step_tensor_seen = s.step;
       }
       {
-        autograd::TracerPause pause;
+        TracerPause pause;
         s.sync_step();
       }
       auto b = o.betas();
@@ -201,7 +211,7 @@ void adam_update_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& ex
                   bool maximize, bool decoupled) {
   EMBER_CHECK(step.defined() && step.dim() == 0, "adam_update_: step must be a 0-dim tensor holding the count");
   {
-    autograd::TracerPause pause;
+    TracerPause pause;
     NoGradGuard no_grad;
     AdamOptions o(lr);
     o.betas(std::make_tuple(beta1, beta2)).eps(eps).weight_decay(weight_decay).amsgrad(amsgrad).maximize(maximize);
@@ -215,9 +225,10 @@ void adam_update_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& ex
   }
   std::vector<Tensor> outs{param, exp_avg, exp_avg_sq, step};
   if (amsgrad) outs.push_back(max_exp_avg_sq);
-  EMBER_TRACE_LIST("adam_update_", {param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step}, outs,
-                   {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay},
-                    {"amsgrad", amsgrad}, {"maximize", maximize}, {"decoupled", decoupled}});
+  if (ember::detail::OpTracer* tracer = ember::detail::current_tracer())
+    tracer->record_list("adam_update_", {param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step}, outs,
+                        {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay},
+                         {"amsgrad", amsgrad}, {"maximize", maximize}, {"decoupled", decoupled}});
 }
 
 void AdamParamState::sync_step() {

@@ -1,4 +1,5 @@
-// Backward ops that a traced training step records (ember::jit). A few nodes compute
+// Backward ops that a traced training step records (ember::jit); not part of
+// <ember/ember.hpp>. A few nodes compute
 // their backward with a kernel from values that their forward kernel saved and that a
 // graph does not have (cross_entropy's log-probabilities, an LSTM cell's gates). While a
 // tracer is installed, their backward calls these instead: each recomputes those values
