@@ -57,7 +57,10 @@ Tensor sigmoid(Ref x) {
 }
 Tensor relu(Ref x) {
   return unary("relu", k::relu, x, Saves::Output,
-               [](Ref g, Ref y) { return masked(g, k::compare(k::Compare::Gt, y, 0)); });
+               [](Ref g, Ref y) {
+                 // While tracing, the mask is a public op, so that a traced backward has it.
+                 return masked(g, detail::tracer() ? ember::gt(y, 0) : k::compare(k::Compare::Gt, y, 0));
+               });
 }
 Tensor silu(Ref x) {
   return unary("silu", k::silu, x, Saves::Input, [](Ref g, Ref x) {

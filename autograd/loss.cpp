@@ -17,6 +17,7 @@
 
 #include "autograd/prelude.hpp"
 #include "autograd/trace.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -223,6 +224,23 @@ Tensor cross_entropy_probs(const Tensor& input, const Tensor& target, const Tens
   }
 }
 
+}  // namespace
+
+Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
+                              bool mean) {
+  Tensor result;
+  {
+    autograd::TracerPause pause;
+    kernels::CrossEntropyResult r = kernels::cross_entropy_forward(input, target, weight, mean);
+    result = kernels::cross_entropy_backward(r.logp, target, weight,
+                                             grad.item().to_double() / (mean ? r.divisor : 1.0));
+  }
+  EMBER_TRACE("cross_entropy_backward", {grad, input, target, weight}, {result}, {{"mean", mean}});
+  return result;
+}
+
+namespace {
+
 // The fused path covers what a classifier's training step runs: 2-D logits, class
 // indices, no ignored target, no label smoothing, "mean" or "sum", a weight (if any)
 // that needs no gradient. It records one node whose backward is
@@ -234,8 +252,10 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Tens
   Tensor loss = r.loss;
   if (needs_grad(input))
     record("cross_entropy", {input}, {&loss}, {save(input), save(target), save(weight), save(r.logp)},
-           [divisor = mean ? r.divisor : 1.0](const Grads& g, Ctx& c) {
+           [mean, divisor = mean ? r.divisor : 1.0](const Grads& g, Ctx& c) {
              Tensor t = c.saved(1), w = c.saved(2);
+             if (!is_grad_enabled() && detail::tracer())
+               return Grads{cross_entropy_backward(g[0], c.saved(0), t, w, mean)};
              if (!is_grad_enabled())
                return Grads{kernels::cross_entropy_backward(c.saved(3), t, w, g[0].item().to_double() / divisor)};
              Tensor x = c.saved(0);
@@ -307,7 +327,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction) {
-  EMBER_TRACE_CALL("mse_loss", ({input, target}), ({{"reduction", reduction}}), mse_loss(input, target, reduction));
+  EMBER_TRACE_COMPOSITE("mse_loss", ({input, target}), ({{"reduction", reduction}}), mse_loss(input, target, reduction));
   Reduction red = parse_reduction("mse_loss", reduction);
   check_regression_target("mse_loss", input, target);
   return reduce((input - target).square(), red);

@@ -42,6 +42,7 @@ Tensor view_ones(const Tensor& t, const Shape& target) {
     --j;
   }
   Tensor y = detail::make_view(t, target, strides, t.storage_offset());
+  EMBER_TRACE("reshape", {t}, {y}, {{"shape", std::vector<int64_t>(target.begin(), target.end())}});
   if (needs_grad(t))
     record_view("view", t, &y, {}, [from = t.sizes().shape()](const Grads& g, Ctx&) {
       return Grads{view_ones(g[0], from)};
@@ -64,6 +65,7 @@ Tensor expand_view(const Tensor& t, IntArrayRef sizes) {
     }
   }
   Tensor y = detail::make_view(t, sizes.shape(), strides, t.storage_offset());
+  EMBER_TRACE("expand", {t}, {y}, {{"size", sizes.vec()}});
   if (needs_grad(t))
     record_view("expand", t, &y, {}, [expanded](const Grads& g, Ctx&) {
       return Grads{ember::sum(g[0], expanded, true)};

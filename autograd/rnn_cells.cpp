@@ -8,6 +8,8 @@
 // differentiable ops.
 #include "autograd/nn_checks.hpp"
 #include "autograd/prelude.hpp"
+#include "autograd/trace.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
@@ -161,8 +163,37 @@ Grads gru_backward_composed(const Tensor& gy, const Tensor& x, const Tensor& h, 
 
 }  // namespace
 
+std::vector<Tensor> lstm_cell_backward(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& input,
+                                       const Tensor& hx, const Tensor& cx, const Tensor& w_ih, const Tensor& w_hh,
+                                       const Tensor& b_ih, const Tensor& b_hh, const std::vector<int64_t>& needs) {
+  EMBER_CHECK(needs.size() == 7, "lstm_cell_backward: needs has {} flags, expected 7", needs.size());
+  std::vector<Tensor> grads;
+  {
+    autograd::TracerPause pause;
+    kernels::LstmCellForward f = kernels::lstm_cell_forward(input, hx, cx, w_ih, w_hh, b_ih, b_hh);
+    kernels::CellNeeds n;
+    n.input = needs[0] != 0;
+    n.hx = needs[1] != 0;
+    n.cx = needs[2] != 0;
+    n.w_ih = needs[3] != 0;
+    n.w_hh = needs[4] != 0;
+    n.b_ih = needs[5] != 0;
+    n.b_hh = needs[6] != 0;
+    kernels::CellGrads r = kernels::lstm_cell_backward(grad_hy, grad_cy, input, hx, cx, w_ih, w_hh, f.saved, n);
+    const Tensor* all[] = {&r.input, &r.hx, &r.cx, &r.w_ih, &r.w_hh, &r.b_ih, &r.b_hh};
+    for (std::size_t i = 0; i < 7; ++i)
+      if (needs[i] != 0) grads.push_back(*all[i]);
+  }
+  EMBER_TRACE_LIST("lstm_cell_backward", {grad_hy, grad_cy, input, hx, cx, w_ih, w_hh, b_ih, b_hh}, grads,
+                   {{"needs", needs}});
+  return grads;
+}
+
 std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
                                      const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  if (detail::tracer())
+    return autograd::trace_call_list("lstm_cell", {input, hx, cx, w_ih, w_hh, b_ih, b_hh}, {},
+                                     [&] { return lstm_cell(input, hx, cx, w_ih, w_hh, b_ih, b_hh); });
   const char* op = "lstm_cell";
   CellInputs c = check_cell(op, 4, input, hx, w_ih, w_hh, b_ih, b_hh);
   Tensor cell;
@@ -188,6 +219,16 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, cons
              Tensor x = ctx.saved(0), h = ctx.saved(1), cs = ctx.saved(2), wi = ctx.saved(3), wh = ctx.saved(4);
              if (is_grad_enabled())
                return lstm_backward_composed(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), ctx);
+             if (detail::tracer()) {
+               kernels::CellNeeds n = cell_needs(ctx);
+               std::vector<int64_t> needs{n.input, n.hx, n.cx, n.w_ih, n.w_hh, n.b_ih, n.b_hh};
+               std::vector<Tensor> got =
+                   lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), needs);
+               Grads all(7);
+               for (std::size_t i = 0, k = 0; i < 7; ++i)
+                 if (needs[i] != 0) all[i] = got[k++];
+               return all;
+             }
              kernels::CellGrads r =
                  kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), cell_needs(ctx));
              return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};

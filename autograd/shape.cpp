@@ -45,6 +45,7 @@ std::vector<int64_t> pad_back(IntArrayRef sizes, int64_t d, int64_t start, int64
 
 Tensor expand_as_op(const Tensor& x, IntArrayRef size, const char* op) {
   Tensor y = k::expand(x, size, op);
+  EMBER_TRACE("expand", {x}, {y}, {{"size", size.vec()}});
   // The node sums the gradient back to x's shape.
   if (needs_grad(x)) record_view("expand", x, &y, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
   return y;

@@ -43,6 +43,7 @@ Tensor Tensor::to(const TensorOptions& o, bool copy) const {
 Tensor Tensor::clone() const {
   detail::check_defined(*this, "clone");
   Tensor y = k::contiguous_as(*this, dtype());
+  EMBER_TRACE("clone", {*this}, {y});
   if (needs_grad(*this)) record("clone", {*this}, {&y}, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
   return y;
 }

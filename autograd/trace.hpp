@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/autograd.hpp"
 #include "ember/tensor.hpp"
 #include "src/core/tracing.hpp"
 
@@ -38,8 +39,27 @@
   return ::ember::autograd::trace_call(NAME, std::initializer_list<::ember::Tensor> INPUTS,              \
                                        std::initializer_list<::ember::detail::Attr> ATTRS, [&] { return __VA_ARGS__; })
 
+// An op written with other public ops whose autograd saves values made inside it
+// (mse_loss saves input - target for square's backward). While autograd records its
+// inputs (a traced training step, whose backward reads those values), the body runs
+// with the tracer on and its ops report one by one; otherwise it is one node, as with
+// EMBER_TRACE_CALL.
+#define EMBER_TRACE_COMPOSITE(NAME, INPUTS, ATTRS, ...)                                                   \
+  if (__builtin_expect(::ember::detail::tracer() != nullptr, 0) &&                                       \
+      !::ember::autograd::records_any(std::initializer_list<::ember::Tensor> INPUTS))                    \
+  return ::ember::autograd::trace_call(NAME, std::initializer_list<::ember::Tensor> INPUTS,               \
+                                       std::initializer_list<::ember::detail::Attr> ATTRS, [&] { return __VA_ARGS__; })
+
 namespace ember {
 namespace autograd {
+// Whether autograd records an op on these inputs.
+inline bool records_any(std::initializer_list<Tensor> inputs) {
+  if (!::ember::is_grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
 // Takes the thread's tracer away for its lifetime (and gives it back on unwinding).
 class TracerPause {
  public:

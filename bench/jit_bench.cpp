@@ -3,13 +3,15 @@
 //              read and the output written (16 MiB each), eager and compiled (fused)
 //   mlp_infer  the Fashion-MNIST MLP (784-256-128-10, ReLU) under NoGradGuard:
 //              batch-1 latency and batch-64 throughput, eager and compiled
+//   train_step one epoch of that MLP's training (cross_entropy, Adam, batch 64), eager
+//              steps against a compiled step: images/s and test accuracy
 // Every figure is one JSON line, as ember-bench prints them, with the CPU's model name
 // and ember's SIMD instruction set. Eager and compiled alternate round by round; each
 // figure is the median over --repeat rounds (default 7), and `compiled_over_eager` the
 // median of the per-round speed ratios (steadier on a loaded machine than a ratio of
 // medians).
 //
-//   ember-jit-bench [--threads N] [--only fusion,mlp_infer] [--repeat N] [--export DIR]
+//   ember-jit-bench [--threads N] [--only fusion,mlp_infer,train_step] [--repeat N] [--export DIR]
 //
 // --threads sets ember's thread count (and OpenBLAS's); default: ember's default.
 // --export DIR writes DIR/mlp_ember.pt (torch.load reads it): the MLP's weights under
@@ -139,6 +141,64 @@ void mlp_infer(const Output& out, int repeat) {
   }
 }
 
+// train_step: one epoch of the Fashion-MNIST MLP (784-256-128-10, ReLU, cross_entropy,
+// Adam 1e-3, batch 64, one shuffled order), eager steps against one compiled step
+// (jit::compile of zero_grad, forward, backward and step): images/s, each a median of
+// --repeat epochs from the same initial weights (eager and compiled alternate), and the
+// test accuracy after the epoch.
+void train_step(const Output& out, int repeat) {
+  namespace F = ember::nn::functional;
+  namespace data = ember::data;
+  data::FashionMNIST train_set(data::FashionMNIST::kDefaultRoot, true);
+  data::FashionMNIST test_set(data::FashionMNIST::kDefaultRoot, false);
+  auto epoch = [&](bool compiled, double* accuracy) {
+    ember::manual_seed(0);
+    ember::nn::Sequential mlp(ember::nn::Flatten(), ember::nn::Linear(784, 256), ember::nn::ReLU(),
+                              ember::nn::Linear(256, 128), ember::nn::ReLU(), ember::nn::Linear(128, 10));
+    ember::optim::Adam opt(mlp->parameters(), ember::optim::AdamOptions(1e-3));
+    auto step = [&](const std::vector<ember::Tensor>& xs) {
+      opt.zero_grad();
+      ember::Tensor loss = F::cross_entropy(mlp->forward(xs[0]), xs[1]);
+      loss.backward();
+      opt.step();
+      return std::vector<ember::Tensor>{loss.detach()};
+    };
+    ember::jit::CompiledFunction c = ember::jit::compile(step);
+    data::DataLoader loader(train_set, data::DataLoaderOptions().batch_size(64).num_workers(0).shuffle(true).seed(0));
+    mlp->train();
+    auto t0 = Clock::now();
+    for (auto& batch : loader) {
+      std::vector<ember::Tensor> xs{batch[0], batch[1]};
+      if (compiled)
+        c(xs);
+      else
+        step(xs);
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    ember::NoGradGuard no_grad;
+    mlp->eval();
+    int64_t correct = 0;
+    for (auto& batch : data::DataLoader(test_set, data::DataLoaderOptions().batch_size(1000).num_workers(0)))
+      correct += mlp->forward(batch[0]).argmax(1).eq(batch[1]).sum().item<int64_t>();
+    *accuracy = double(correct) / double(test_set.size());
+    return double(train_set.size()) / seconds;
+  };
+  std::vector<double> eager, compiled;
+  double eager_accuracy = 0, compiled_accuracy = 0;
+  for (int r = 0; r < repeat; ++r) {
+    eager.push_back(epoch(false, &eager_accuracy));
+    compiled.push_back(epoch(true, &compiled_accuracy));
+  }
+  std::sort(eager.begin(), eager.end());
+  std::sort(compiled.begin(), compiled.end());
+  const double e = eager[eager.size() / 2], c = compiled[compiled.size() / 2];
+  out.emit("train_step", "mlp_fmnist", "eager_images_per_s", e);
+  out.emit("train_step", "mlp_fmnist", "compiled_images_per_s", c);
+  out.emit("train_step", "mlp_fmnist", "compiled_over_eager", c / e);
+  out.emit("train_step", "mlp_fmnist", "eager_test_accuracy", eager_accuracy);
+  out.emit("train_step", "mlp_fmnist", "compiled_test_accuracy", compiled_accuracy);
+}
+
 void export_mlp(const std::string& dir) {
   ember::nn::Sequential mlp = make_mlp();
   ember::NoGradGuard no_grad;
@@ -158,7 +218,7 @@ void export_mlp(const std::string& dir) {
 
 [[noreturn]] void usage(int code) {
   std::fprintf(code ? stderr : stdout,
-               "usage: ember-jit-bench [--threads N] [--only fusion,mlp_infer] [--repeat N] [--export DIR]\n");
+               "usage: ember-jit-bench [--threads N] [--only fusion,mlp_infer,train_step] [--repeat N] [--export DIR]\n");
   std::exit(code);
 }
 }  // namespace
@@ -190,5 +250,6 @@ int main(int argc, char** argv) {
   auto wants = [&](const char* w) { return only.empty() || ("," + only + ",").find(std::string(",") + w + ",") != std::string::npos; };
   if (wants("fusion")) fusion(out, repeat);
   if (wants("mlp_infer")) mlp_infer(out, repeat);
+  if (wants("train_step")) train_step(out, repeat);
   return 0;
 }

@@ -13,6 +13,26 @@
 // stand for the function is refused instead of silently wrong (TraceOptions).
 // A traced function accepts inputs of the traced shapes and dtypes only; other shapes
 // give ember::Error naming the input and both shapes.
+//
+// A whole training step compiles too, backward and optimizer included:
+//
+//   auto step = ember::jit::compile([&](const std::vector<ember::Tensor>& xs) {
+//     opt.zero_grad();
+//     ember::Tensor loss = F::cross_entropy(model->forward(xs[0]), xs[1]);
+//     loss.backward();
+//     opt.step();
+//     return std::vector<ember::Tensor>{loss.detach()};
+//   });
+//   for (auto& batch : loader) step({batch[0], batch[1]});
+//
+// The engine's backward runs public ops, so the trace records it as ordinary nodes.
+// A tensor the step writes in place that it did not make (a parameter, a gradient, an
+// optimizer's buffer, Adam's step count as a tensor) becomes a state value: read live
+// and written back at the end of each replay (Graph::updates). Replays run under
+// NoGradGuard. The first call per input shape runs eagerly (traced, then dropped: an
+// optimizer makes its state on its first step), the second is traced and checked
+// against an eager step from the same state, later ones replay. C++ scalars are kept
+// as traced: an LR scheduler that changes lr needs a new compile.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -40,7 +60,8 @@ struct NamedAttr {
 
 enum class ValueKind : uint8_t {
   Input,      // an argument of the traced function, in order
-  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"); live
+  Parameter,  // a module's parameter or buffer, named by its path ("0.weight"), or other
+              // state the function writes (an optimizer's buffer, a gradient); read live
   Constant,   // a tensor the trace met that no traced op made (a copy is kept)
   Result      // an output of a node
 };
@@ -69,6 +90,19 @@ struct Node {
   const AttrValue* attr(std::string_view name) const;
 };
 
+// A write the graph makes when it runs: once every node has run, `value` is copied
+// into the tensor of the state value `target` (a Parameter). A traced training step ends
+// with these: the new parameters, the optimizer's buffers, the gradients. Writes come
+// last, so the passes, which see only SSA values, cannot reorder them with the reads.
+struct Update {
+  int target = -1;
+  int value = -1;
+  // When target is the gradient of this leaf. A gradient the graph makes afresh (no
+  // node reads target) becomes the leaf's grad() as it is, as after an eager backward;
+  // one the step accumulates into (zero_grad without set_to_none) is copied into target.
+  Tensor grad_of;
+};
+
 class Graph {
  public:
   int add_input(std::string name, IntArrayRef sizes, Dtype dtype);
@@ -80,12 +114,20 @@ class Graph {
                const std::vector<std::pair<Shape, Dtype>>& outputs,
                std::shared_ptr<const detail::FusedProgram> fused = nullptr);
   void set_outputs(std::vector<int> outputs) { outputs_ = std::move(outputs); }
+  // Makes constant `id` a Parameter that reads `live` (the tensor the constant was
+  // copied from), named `name`: the trace found that the function writes it.
+  void make_state(int id, const Tensor& live, std::string name);
+  void add_update(int target, int value, Tensor grad_of = Tensor());
 
   const std::vector<Value>& values() const { return values_; }
   const std::vector<Node>& nodes() const { return nodes_; }
   const std::vector<int>& inputs() const { return inputs_; }
   const std::vector<int>& parameters() const { return parameters_; }
   const std::vector<int>& outputs() const { return outputs_; }
+  const std::vector<Update>& updates() const { return updates_; }
+  // Whether the graph writes a leaf's gradient: a training step, whose backward is
+  // nodes of the graph (it replays without autograd, and may be fused).
+  bool is_training_step() const;
   const Value& value(int id) const;
 
   // PyTorch's graph printing, in ember's spelling:
@@ -103,13 +145,23 @@ class Graph {
   std::vector<Value> values_;
   std::vector<Node> nodes_;
   std::vector<int> inputs_, parameters_, outputs_;
+  std::vector<Update> updates_;
 };
 std::ostream& operator<<(std::ostream& os, const Graph& g);
 
 // Runs the graph on `inputs` (checked against the traced shapes and dtypes) by calling
 // each node's op in order: the interpreter. Parameters are read as they are now, so a
-// trained module's traced graph follows its updated weights.
+// trained module's traced graph follows its updated weights. A graph with updates
+// writes them once every node has run (two threads must not run it at once); a
+// training step (is_training_step) runs under NoGradGuard, since its backward is
+// already ordinary nodes.
 std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs);
+
+// The inputs (by position) that `op` writes in place: adam_update_, the optimizer's
+// update as one op, writes the parameter and its state. Such a node must be the last
+// reader of those values (Graph::lint checks it); the interpreter copies a constant
+// before handing it over.
+const std::vector<int>& writes_in_place(std::string_view op);
 
 // Whether the interpreter knows `op`, and every op it knows (sorted).
 bool can_run(std::string_view op);
@@ -271,6 +323,8 @@ struct CompileOptions {
 // Calls from several threads at once are safe: the cache is locked, each call replays
 // with its own buffers (a planned graph's arenas are per call), and a module's
 // parameters are only read. Under NoGradGuard, graphs are fused and memory-planned.
+// A training step (a function that writes state, see the top of this file) is the
+// exception: it writes its parameters, so call it from one thread at a time.
 class CompiledFunction {
  public:
   CompiledFunction(Function fn, const nn::Module* module, CompileOptions options);

@@ -8,6 +8,7 @@
 #include "ember/warning.hpp"
 #include "src/core/check.hpp"
 #include "ember/jit.hpp"
+#include "src/jit/trace_run.hpp"
 
 namespace ember {
 namespace jit {
@@ -41,6 +42,9 @@ struct CompiledFunction::State {
   struct Entry {
     Key key;
     std::shared_ptr<const Graph> graph;
+    // A training step seen once: its next call traces again (an optimizer makes its
+    // state on its first step, so that trace may not stand for the later steps).
+    bool trace_again = false;
     std::shared_ptr<const PlannedGraph> planned;  // graphs traced with gradients off
   };
   std::list<Entry> lru;  // most recently used first
@@ -65,7 +69,8 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
   {
     std::unique_lock<std::mutex> lock(s.mutex);
     auto it = s.index.find(key);
-    if (it != s.index.end()) {
+    const bool again = it != s.index.end() && it->second->trace_again;
+    if (it != s.index.end() && !again) {
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       graph = it->second->graph;
       planned = it->second->planned;
@@ -75,25 +80,41 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
     }
     // A new key: trace under the lock, so that two threads meeting the same new shape
     // trace it once (the others wait, then replay).
+    std::vector<Tensor> results;  // the traced run's outputs
+    bool step = false, trace_again = false;
     try {
-      TracedFunction traced = s.module ? trace(*s.module, s.fn, inputs, s.options.trace)
-                                       : trace_function(s.fn, inputs, s.options.trace);
-      Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
-      // Autograd does not see inside a fused node: fuse only graphs traced without it.
-      if (s.options.fuse && !is_grad_enabled()) g = passes::fuse_elementwise(passes::fuse_linear_epilogue(g));
-      graph = std::make_shared<const Graph>(std::move(g));
-      if (s.options.plan_memory && !is_grad_enabled()) planned = std::make_shared<const PlannedGraph>(graph);
+      TracedFunction traced =
+          internal::trace_run(s.module, s.fn, inputs, s.options.trace, &results, again ? nullptr : &trace_again);
+      step = !traced.graph().updates().empty();
+      if (!trace_again) {
+        Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
+        // Autograd does not see inside a fused node: fuse only graphs traced without it,
+        // or a training step's, whose backward is already nodes of the graph. GEMM
+        // epilogues and memory plans are for inference graphs (no state written).
+        const bool inference = !is_grad_enabled() && g.updates().empty();
+        if (s.options.fuse && inference) g = passes::fuse_linear_epilogue(g);
+        if (s.options.fuse && (!is_grad_enabled() || g.is_training_step())) g = passes::fuse_elementwise(g);
+        graph = std::make_shared<const Graph>(std::move(g));
+        if (s.options.plan_memory && inference) planned = std::make_shared<const PlannedGraph>(graph);
+      }
     } catch (const Error& e) {
       ember::warn(fmt::format("jit::compile: running the function eagerly for inputs ({}): {}", describe(key),
                               e.what()));
     }
+    if (again) {
+      s.lru.erase(it->second);
+      s.index.erase(it);
+    }
     ++s.traces;
-    s.lru.push_front(State::Entry{key, graph, planned});
+    s.lru.push_front(State::Entry{key, graph, trace_again, planned});
     s.index[key] = s.lru.begin();
     if (s.lru.size() > s.options.max_graphs) {
       s.index.erase(s.lru.back().key);
       s.lru.pop_back();
     }
+    // A function that writes state has had its effect in the traced run: its results
+    // are the call's.
+    if (step || trace_again || (!graph && !results.empty())) return results;
   }
   // The first call's results come from the graph too, so every call for a shape
   // computes the same way.

@@ -19,6 +19,9 @@ struct StepForm {
   bool has_scalar = false;
   bool scalar_first = false;
   double scalar = 0;
+  // add/sub(a, b, alpha) with alpha != 1: two steps, b * alpha first.
+  bool scaled = false;
+  double alpha = 1;
 };
 
 bool scalar_attr(const Node& n, const char* name, double* v) {
@@ -63,8 +66,12 @@ bool step_form(const Node& n, StepForm* f) {
     return false;
   }
   if (n.inputs.size() == 2) {
-    if ((n.op == "add" || n.op == "sub") && !(scalar_attr(n, "alpha", &v) && v == 1.0)) return false;
-    if (!detail::fusable_binary(n.op)) return false;
+    if (n.op == "add" || n.op == "sub") {
+      if (!scalar_attr(n, "alpha", &v)) return false;
+      f->scaled = v != 1.0;
+      f->alpha = v;
+    }
+    if (!detail::fusable_binary(n.op) || (f->scaled && !detail::fusable_binary("mul"))) return false;
     f->op = n.op;
     f->binary = true;
     return true;
@@ -137,6 +144,7 @@ Graph fuse_elementwise(const Graph& g) {
     for (int id : g.nodes()[i].inputs)
       if (id >= 0) last_read[static_cast<std::size_t>(id)] = static_cast<int>(i);
   for (int id : g.outputs()) last_read[static_cast<std::size_t>(id)] = static_cast<int>(n_nodes);
+  for (const Update& u : g.updates()) last_read[static_cast<std::size_t>(u.value)] = static_cast<int>(n_nodes);
 
   // A run: consecutive fusable nodes whose outputs share one shape and float dtype and
   // whose tensor operands all have that shape and dtype.
@@ -190,6 +198,16 @@ Graph fuse_elementwise(const Graph& g) {
       s.op = f.op;
       s.a = reg_of[static_cast<std::size_t>(n.inputs[0])];
       if (f.binary && !f.has_scalar) s.b = reg_of[static_cast<std::size_t>(n.inputs[1])];
+      if (f.scaled) {  // the optimizers' p + (-lr) * d_p: scale b in a register of its own
+        detail::FusedStep scale;
+        scale.op = "mul";
+        scale.a = s.b;
+        scale.has_scalar = true;
+        scale.scalar = f.alpha;
+        scale.out = next_reg++;
+        program->steps.push_back(scale);
+        s.b = scale.out;
+      }
       s.has_scalar = f.has_scalar;
       s.scalar_first = f.scalar_first;
       s.scalar = f.scalar;

@@ -40,6 +40,27 @@ int Graph::add_parameter(std::string name, const Tensor& t) {
   return parameters_.back();
 }
 
+void Graph::make_state(int id, const Tensor& live, std::string name) {
+  EMBER_CHECK(id >= 0 && static_cast<std::size_t>(id) < values_.size() &&
+                  values_[static_cast<std::size_t>(id)].kind == ValueKind::Constant,
+              "jit::Graph::make_state: %{} is not a constant", id);
+  Value& v = values_[static_cast<std::size_t>(id)];
+  v.kind = ValueKind::Parameter;
+  v.tensor = live;
+  v.name = std::move(name);
+  parameters_.push_back(id);
+}
+
+void Graph::add_update(int target, int value, Tensor grad_of) {
+  updates_.push_back(Update{target, value, std::move(grad_of)});
+}
+
+bool Graph::is_training_step() const {
+  for (const Update& u : updates_)
+    if (u.grad_of.defined()) return true;
+  return false;
+}
+
 int Graph::add_constant(const Tensor& t) {
   Value v;
   v.kind = ValueKind::Constant;
@@ -125,6 +146,7 @@ std::string Graph::str() const {
     for (std::size_t i = 0; i < n.inputs.size(); ++i) os << (i ? ", " : "") << value_name(*this, n.inputs[i]);
     os << ")\n";
   }
+  for (const Update& u : updates_) os << "  " << value_name(*this, u.target) << " <- " << value_name(*this, u.value) << "\n";
   os << "  return (";
   for (std::size_t i = 0; i < outputs_.size(); ++i) os << (i ? ", " : "") << value_name(*this, outputs_[i]);
   os << ")\n";
@@ -175,6 +197,34 @@ void Graph::lint() const {
     EMBER_CHECK(defined[id], "jit::Graph::lint: value %{} is never made (its node {} is missing)", id,
                 values_[id].node);
   for (int id : outputs_) EMBER_CHECK(in_range(id), "jit::Graph::lint: graph output %{} does not exist", id);
+  // A value written in place is read by nothing after the node that writes it.
+  std::vector<int> written_at(n_values, -1);
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& n = nodes_[i];
+    for (int id : n.inputs)
+      EMBER_CHECK(id < 0 || written_at[static_cast<std::size_t>(id)] < 0,
+                  "jit::Graph::lint: node {} ({}) reads %{} after node {} wrote it in place", i, n.op, id,
+                  id < 0 ? -1 : written_at[static_cast<std::size_t>(id)]);
+    for (int k : writes_in_place(n.op))
+      if (static_cast<std::size_t>(k) < n.inputs.size() && n.inputs[static_cast<std::size_t>(k)] >= 0)
+        written_at[static_cast<std::size_t>(n.inputs[static_cast<std::size_t>(k)])] = static_cast<int>(i);
+  }
+  for (int id : outputs_)
+    EMBER_CHECK(written_at[static_cast<std::size_t>(id)] < 0,
+                "jit::Graph::lint: graph output %{} is written in place by node {}", id, written_at[static_cast<std::size_t>(id)]);
+  std::set<int> written;
+  for (const Update& u : updates_) {
+    EMBER_CHECK(in_range(u.target) && values_[static_cast<std::size_t>(u.target)].kind == ValueKind::Parameter,
+                "jit::Graph::lint: an update writes %{}, which is not a parameter or state value", u.target);
+    EMBER_CHECK(written.insert(u.target).second, "jit::Graph::lint: %{} is written by two updates", u.target);
+    EMBER_CHECK(in_range(u.value), "jit::Graph::lint: the update of %{} reads %{}, which does not exist", u.target,
+                u.value);
+    const Value& t = values_[static_cast<std::size_t>(u.target)];
+    const Value& v = values_[static_cast<std::size_t>(u.value)];
+    EMBER_CHECK(t.sizes == v.sizes && t.dtype == v.dtype,
+                "jit::Graph::lint: the update of %{} ({} {}) writes %{} of shape {} and dtype {}", u.target,
+                IntArrayRef(t.sizes), t.dtype, u.value, IntArrayRef(v.sizes), v.dtype);
+  }
 }
 
 }  // namespace jit

@@ -3,12 +3,15 @@
 // rows come from ember/detail/ops.def; the others are listed here, one line each, in
 // the same order as the EMBER_TRACE_CALL lines in autograd/.
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "src/jit/interpreter.hpp"
 
 #include "ember/detail/fused.hpp"
+#include "ember/detail/tensor_impl.hpp"
 #include "ember/ember.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "src/core/check.hpp"
 #include "src/jit/attrs.hpp"
 
@@ -231,6 +234,33 @@ const std::unordered_map<std::string, Runner>& registry() {
       {"cat", [](const Inputs& in, const Node& n) { return one(ember::cat(in, attr_int(n, "dim"))); }},
       {"stack", [](const Inputs& in, const Node& n) { return one(ember::stack(in, attr_int(n, "dim"))); }},
       {"contiguous", [](const Inputs& in, const Node&) { return one(in[0].contiguous()); }},
+      {"clone", [](const Inputs& in, const Node&) { return one(in[0].clone()); }},
+      {"expand", [](const Inputs& in, const Node& n) { return one(ember::expand(in[0], attr_ints(n, "size"))); }},
+      {"lstm_cell",
+       [](const Inputs& in, const Node&) { return two(F::lstm_cell(in[0], in[1], in[2], in[3], in[4], in[5], in[6])); }},
+      // ---- backward ops of a traced training step (ember/detail/traced_backward.hpp) ----
+      {"cross_entropy_backward",
+       [](const Inputs& in, const Node& n) {
+         return one(F::cross_entropy_backward(in[0], in[1], in[2], in[3], attr_bool(n, "mean")));
+       }},
+      {"lstm_cell_backward",
+       [](const Inputs& in, const Node& n) {
+         return F::lstm_cell_backward(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8],
+                                      attr_ints(n, "needs"));
+       }},
+      // ---- optimizers (in place: see writes_in_place) ----
+      {"adam_update_",
+       [](const Inputs& in, const Node& n) {
+         Tensor param = in[0], exp_avg = in[2], exp_avg_sq = in[3], max_exp_avg_sq = in[4], step = in[5];
+         const bool amsgrad = attr_bool(n, "amsgrad");
+         optim::adam_update_(param, in[1], exp_avg, exp_avg_sq, max_exp_avg_sq, step, attr_double(n, "lr"),
+                             attr_double(n, "beta1"), attr_double(n, "beta2"), attr_double(n, "eps"),
+                             attr_double(n, "weight_decay"), amsgrad, attr_bool(n, "maximize"),
+                             attr_bool(n, "decoupled"));
+         std::vector<Tensor> out{param, exp_avg, exp_avg_sq, step};
+         if (amsgrad) out.push_back(max_exp_avg_sq);
+         return out;
+       }},
       // ---- made by passes ----
       {"fused", [](const Inputs& in, const Node& n) { return detail::run_fused(*n.fused, in); }},
       {"linear_epilogue",
@@ -240,6 +270,58 @@ const std::unordered_map<std::string, Runner>& registry() {
        }},
   };
   return ops;
+}
+
+// Whether a and b share memory.
+bool same_storage(const Tensor& a, const Tensor& b) {
+  return a.unsafeGetTensorImpl()->storage == b.unsafeGetTensorImpl()->storage;
+}
+
+// The updates of a training step's graph, once every node has run. A value that shares
+// memory with a tensor being written (a view of a parameter, say) is copied first, so
+// that no write changes what another write, or an output, reads.
+void write_updates(const Graph& g, std::vector<Tensor>& env, std::vector<Tensor>& results) {
+  std::vector<const Tensor*> targets;
+  for (const Update& u : g.updates()) targets.push_back(&g.value(u.target).tensor);
+  auto detach_from_targets = [&](Tensor& t) {
+    for (const Tensor* target : targets)
+      if (t.is_same(*target)) return;  // written in place already (adam_update_)
+    for (const Tensor* target : targets)
+      if (same_storage(t, *target)) {
+        t = t.clone();
+        return;
+      }
+  };
+  std::vector<Tensor> values;
+  for (const Update& u : g.updates()) {
+    values.push_back(env[static_cast<std::size_t>(u.value)]);
+    detach_from_targets(values.back());
+  }
+  for (Tensor& r : results) detach_from_targets(r);
+  // A gradient the step makes afresh (zero_grad(set_to_none)) is read by no node: the
+  // leaf takes the new tensor, as after an eager backward, instead of a copy of it.
+  std::vector<bool> read(g.values().size(), false);
+  for (const Node& n : g.nodes())
+    for (int id : n.inputs)
+      if (id >= 0) read[static_cast<std::size_t>(id)] = true;
+  // A value handed out twice (two updates, or an update and an output) is copied, so
+  // that no two tensors the user holds share memory where eager's do not.
+  std::vector<int> handed(g.values().size(), 0);
+  for (const Update& u : g.updates()) ++handed[static_cast<std::size_t>(u.value)];
+  for (int id : g.outputs()) ++handed[static_cast<std::size_t>(id)];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const Update& u = g.updates()[i];
+    Tensor target = g.value(u.target).tensor;
+    Tensor leaf = u.grad_of;
+    if (leaf.defined() && !read[static_cast<std::size_t>(u.target)] &&
+        g.value(u.value).kind == ValueKind::Result && handed[static_cast<std::size_t>(u.value)] == 1 &&
+        !values[i].is_same(target)) {
+      leaf.mutable_grad() = values[i];
+      continue;
+    }
+    if (!values[i].is_same(target)) target.copy_(values[i]);
+    if (leaf.defined() && !leaf.grad().is_same(target)) leaf.mutable_grad() = target;
+  }
 }
 
 }  // namespace
@@ -264,6 +346,11 @@ void check_inputs(const Graph& g, const std::vector<Tensor>& inputs) {
   }
 }
 
+const std::vector<int>& writes_in_place(std::string_view op) {
+  static const std::vector<int> none, adam = {0, 2, 3, 4, 5};
+  return op == "adam_update_" ? adam : none;
+}
+
 bool can_run(std::string_view op) { return registry().count(std::string(op)) != 0; }
 
 std::vector<std::string> runnable_ops() {
@@ -275,6 +362,9 @@ std::vector<std::string> runnable_ops() {
 
 std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs) {
   check_inputs(g, inputs);
+  // A training step's backward is ordinary nodes of the graph: nothing to record.
+  std::optional<NoGradGuard> no_grad;
+  if (g.is_training_step()) no_grad.emplace();
   std::vector<Tensor> env(g.values().size());
   for (std::size_t i = 0; i < inputs.size(); ++i) env[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];
   for (std::size_t id = 0; id < g.values().size(); ++id) {
@@ -287,6 +377,10 @@ std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs) {
     EMBER_CHECK(it != registry().end(), "jit: the interpreter has no op '{}'", n.op);
     args.clear();
     for (int id : n.inputs) args.push_back(id < 0 ? Tensor() : env[static_cast<std::size_t>(id)]);
+    // An op that writes an input in place must not change a constant of the graph.
+    for (int i : writes_in_place(n.op))
+      if (n.inputs[static_cast<std::size_t>(i)] >= 0 && g.value(n.inputs[static_cast<std::size_t>(i)]).kind == ValueKind::Constant)
+        args[static_cast<std::size_t>(i)] = args[static_cast<std::size_t>(i)].clone();
     std::vector<Tensor> outs = it->second(args, n);
     EMBER_CHECK(outs.size() == n.outputs.size(), "jit: op '{}' gave {} outputs where the graph has {}", n.op,
                 outs.size(), n.outputs.size());
@@ -294,6 +388,7 @@ std::vector<Tensor> run(const Graph& g, const std::vector<Tensor>& inputs) {
   }
   std::vector<Tensor> results;
   for (int id : g.outputs()) results.push_back(env[static_cast<std::size_t>(id)]);
+  if (!g.updates().empty()) write_updates(g, env, results);
   return results;
 }
 

@@ -18,8 +18,11 @@ bool training_flag(const Node& n) {
   return t && std::holds_alternative<bool>(*t) && std::get<bool>(*t);
 }
 // Random in training (dropout), or writes into its inputs (batch_norm's running
-// statistics in training): such a node must run every time, exactly once.
-bool has_effect(const Node& n) { return (n.op == "dropout" || n.op == "batch_norm") && training_flag(n); }
+// statistics in training, an optimizer's update): such a node must run every time,
+// exactly once.
+bool has_effect(const Node& n) {
+  return ((n.op == "dropout" || n.op == "batch_norm") && training_flag(n)) || !writes_in_place(n.op).empty();
+}
 
 // How many nodes read each value, plus one per graph output.
 std::vector<int> use_counts(const Graph& g) {
@@ -28,6 +31,7 @@ std::vector<int> use_counts(const Graph& g) {
     for (int id : n.inputs)
       if (id >= 0) ++uses[static_cast<std::size_t>(id)];
   for (int id : g.outputs()) ++uses[static_cast<std::size_t>(id)];
+  for (const Update& u : g.updates()) ++uses[static_cast<std::size_t>(u.value)];
   return uses;
 }
 
@@ -56,6 +60,7 @@ Graph eliminate_dead_code(const Graph& g) {
   // Backwards: a node is live when it has an effect or something live reads an output.
   std::vector<bool> needed(g.values().size(), false);
   for (int id : g.outputs()) needed[static_cast<std::size_t>(id)] = true;
+  for (const Update& u : g.updates()) needed[static_cast<std::size_t>(u.value)] = true;
   std::vector<bool> live(g.nodes().size(), false);
   for (std::size_t i = g.nodes().size(); i-- > 0;) {
     const Node& n = g.nodes()[i];
@@ -158,7 +163,11 @@ Graph simplify(const Graph& g) {
                    ((n.op == "add" || n.op == "sub") && scalar_is(n, "other", 0)) ||
                    (n.op == "pow" && scalar_is(n, "exponent", 1)) ||
                    ((n.op == "reshape" || n.op == "view") && true) ||
-                   (n.op == "dropout" && !training_flag(n));
+                   (n.op == "dropout" && !training_flag(n)) ||
+                   // A copy of a node's result, in a training step's graph (the engine's
+                   // copy of a gradient): no value of the graph is ever written in place,
+                   // and the updates copy what they write.
+                   (n.op == "clone" && xv.kind == ValueKind::Result && !g.updates().empty());
       }
       // Two nodes that undo each other: the inner node's input is the result.
       if (!identity && inner != nullptr && inner->inputs.size() == 1 && inner->inputs[0] >= 0) {

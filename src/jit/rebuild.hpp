@@ -46,6 +46,7 @@ class Rebuild {
     std::vector<int> outs;
     for (int id : old_.outputs()) outs.push_back(get(id));
     out.set_outputs(std::move(outs));
+    for (const Update& u : old_.updates()) out.add_update(get(u.target), get(u.value), u.grad_of);
     return std::move(out);
   }
   Graph out;

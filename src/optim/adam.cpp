@@ -8,6 +8,9 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/threads.hpp"
+#include "ember/detail/tracing.hpp"
+#include "ember/autograd.hpp"
+#include "src/core/check.hpp"
 #include "src/optim/common.hpp"
 
 namespace ember {
@@ -29,6 +32,16 @@ template class AdamFamilyOptions<AdamOptions>;
 template class AdamFamilyOptions<AdamWOptions>;
 
 namespace {
+// Takes the thread's tracer (ember::jit) away for a scope: the count is read, and the
+// update computed, without the trace seeing the inner work.
+struct TracerPause {
+  ember::detail::OpTracer* saved = ember::detail::current_tracer();
+  TracerPause() { ember::detail::set_current_tracer(nullptr); }
+  ~TracerPause() { ember::detail::set_current_tracer(saved); }
+  TracerPause(const TracerPause&) = delete;
+  TracerPause& operator=(const TracerPause&) = delete;
+};
+
 // Elements per chunk when the update is split across threads (the kernels' grain).
 constexpr int64_t kAdamGrain = 32768;
 
@@ -115,6 +128,38 @@ void adam_composed(Tensor& p, const Tensor& grad_in, AdamParamState& s, const Ad
   p.add_(s.exp_avg / denom, -a.step_size);
 }
 
+// The scalars of one step, from the options and the count after this step.
+template <class O>
+AdamStep adam_scalars(const O& o, bool decoupled, int64_t count) {
+  const double step = static_cast<double>(count);
+  AdamStep a;
+  a.beta1 = std::get<0>(o.betas());
+  a.beta2 = std::get<1>(o.betas());
+  a.eps = o.eps();
+  a.weight_decay = o.weight_decay();
+  a.decay = 1 - o.lr() * o.weight_decay();
+  a.step_size = o.lr() / (1 - std::pow(a.beta1, step));
+  a.bc2_sqrt = std::sqrt(1 - std::pow(a.beta2, step));
+  a.decoupled = decoupled;
+  a.amsgrad = o.amsgrad();
+  a.maximize = o.maximize();
+  return a;
+}
+
+// One parameter's update, as eager runs it.
+void adam_apply(Tensor& p, const Tensor& grad_in, AdamParamState& s, const AdamStep& a) {
+  Tensor grad = grad_in.contiguous();
+  const Tensor* vmax = a.amsgrad ? &s.max_exp_avg_sq : &s.exp_avg;
+  if (internal::fusable(p, {&grad, &s.exp_avg, &s.exp_avg_sq, vmax})) {
+    if (p.dtype() == kFloat32)
+      adam_fused<float>(p, grad, s, a);
+    else
+      adam_fused<double>(p, grad, s, a);
+  } else {
+    adam_composed(p, grad, s, a);
+  }
+}
+
 template <class O>
 void adam_update(ParamGroup& group, const O& o, bool decoupled,
                  const std::function<AdamParamState&(const Tensor&)>& state_of) {
@@ -122,29 +167,31 @@ void adam_update(ParamGroup& group, const O& o, bool decoupled,
     if (!p.grad().defined()) continue;
     AdamParamState& s = state_of(p);
     if (o.amsgrad() && !s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);  // amsgrad switched on later
+    if (ember::detail::current_tracer() != nullptr) {
+      // A traced step (ember::jit) records the update as one op on the count as a
+      // tensor, so that replays compute every later step's bias corrections.
+      if (!s.step_tensor.defined()) {
+        TracerPause pause;
+        s.step_tensor = ember::scalar_tensor(static_cast<double>(s.step), kFloat64);
+        s.step_tensor_seen = s.step;
+      }
+      {
+        TracerPause pause;
+        s.sync_step();
+      }
+      auto b = o.betas();
+      adam_update_(p, p.grad(), s.exp_avg, s.exp_avg_sq, s.max_exp_avg_sq, s.step_tensor, o.lr(), std::get<0>(b),
+                   std::get<1>(b), o.eps(), o.weight_decay(), o.amsgrad(), o.maximize(), decoupled);
+      s.step += 1;
+      s.step_tensor_seen = s.step;
+      continue;
+    }
+    if (s.step_tensor.defined()) s.sync_step();
     s.step += 1;
-    const double step = static_cast<double>(s.step);
-    AdamStep a;
-    a.beta1 = std::get<0>(o.betas());
-    a.beta2 = std::get<1>(o.betas());
-    a.eps = o.eps();
-    a.weight_decay = o.weight_decay();
-    a.decay = 1 - o.lr() * o.weight_decay();
-    a.step_size = o.lr() / (1 - std::pow(a.beta1, step));
-    a.bc2_sqrt = std::sqrt(1 - std::pow(a.beta2, step));
-    a.decoupled = decoupled;
-    a.amsgrad = o.amsgrad();
-    a.maximize = o.maximize();
-
-    Tensor grad = p.grad().contiguous();
-    const Tensor* vmax = a.amsgrad ? &s.max_exp_avg_sq : &s.exp_avg;
-    if (internal::fusable(p, {&grad, &s.exp_avg, &s.exp_avg_sq, vmax})) {
-      if (p.dtype() == kFloat32)
-        adam_fused<float>(p, grad, s, a);
-      else
-        adam_fused<double>(p, grad, s, a);
-    } else {
-      adam_composed(p, grad, s, a);
+    adam_apply(p, p.grad(), s, adam_scalars(o, decoupled, s.step));
+    if (s.step_tensor.defined()) {
+      s.step_tensor.fill_(static_cast<double>(s.step));
+      s.step_tensor_seen = s.step;
     }
   }
 }
@@ -158,6 +205,38 @@ std::unique_ptr<ParamState> make_adam_state(const Tensor& p, bool amsgrad) {
 }
 
 }  // namespace
+
+void adam_update_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor& max_exp_avg_sq,
+                  Tensor& step, double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
+                  bool maximize, bool decoupled) {
+  EMBER_CHECK(step.defined() && step.dim() == 0, "adam_update_: step must be a 0-dim tensor holding the count");
+  {
+    TracerPause pause;
+    NoGradGuard no_grad;
+    AdamOptions o(lr);
+    o.betas(std::make_tuple(beta1, beta2)).eps(eps).weight_decay(weight_decay).amsgrad(amsgrad).maximize(maximize);
+    const auto count = static_cast<int64_t>(step.item<double>()) + 1;
+    AdamParamState s;
+    s.exp_avg = exp_avg;
+    s.exp_avg_sq = exp_avg_sq;
+    s.max_exp_avg_sq = max_exp_avg_sq;
+    adam_apply(param, grad, s, adam_scalars(o, decoupled, count));
+    step.fill_(static_cast<double>(count));
+  }
+  std::vector<Tensor> outs{param, exp_avg, exp_avg_sq, step};
+  if (amsgrad) outs.push_back(max_exp_avg_sq);
+  if (ember::detail::OpTracer* tracer = ember::detail::current_tracer())
+    tracer->record_list("adam_update_", {param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step}, outs,
+                        {{"lr", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay},
+                         {"amsgrad", amsgrad}, {"maximize", maximize}, {"decoupled", decoupled}});
+}
+
+void AdamParamState::sync_step() {
+  if (!step_tensor.defined()) return;
+  const auto now = static_cast<int64_t>(step_tensor.item<double>());
+  if (now != step_tensor_seen) step = now;
+  step_tensor_seen = now;
+}
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& defaults)
     : Optimizer({ParamGroup(std::move(params))}, defaults.clone()) {}

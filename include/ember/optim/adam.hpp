@@ -72,11 +72,33 @@ struct AdamParamState : ParamState {
   Tensor exp_avg;
   Tensor exp_avg_sq;
   Tensor max_exp_avg_sq;  // only with amsgrad
+  // The count as a 0-dim float64 tensor, made when a step is traced
+  // (ember::jit): a graph cannot follow a C++ integer, so the traced update computes the
+  // bias corrections from this tensor and advances it. step_tensor_seen is the value it
+  // had when `step` was last set from it or into it; a different value means replays of
+  // a compiled step advanced it, and then it is the count.
+  Tensor step_tensor;
+  int64_t step_tensor_seen = 0;
   std::vector<std::pair<const char*, Tensor*>> tensors() override {
     return {{"exp_avg", &exp_avg}, {"exp_avg_sq", &exp_avg_sq}, {"max_exp_avg_sq", &max_exp_avg_sq}};
   }
-  int64_t* step_count() override { return &step; }
+  int64_t* step_count() override {
+    sync_step();
+    return &step;
+  }
+  // Takes the count from step_tensor when compiled steps advanced it.
+  void sync_step();
 };
+
+// One Adam (decoupled: AdamW) update of one parameter, in place, as one op: param,
+// exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) are updated and `step`, a 0-dim
+// tensor holding the count, goes up by one; the bias corrections come from its value.
+// It runs the same loop as Adam::step. A traced training step (ember::jit) records the
+// optimizer's update as this op, so replays follow the count and match eager steps bit
+// for bit.
+void adam_update_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor& max_exp_avg_sq,
+                  Tensor& step, double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
+                  bool maximize, bool decoupled);
 
 class Adam : public Optimizer {
  public:
