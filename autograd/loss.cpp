@@ -442,4 +442,25 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 }  // namespace functional
 }  // namespace nn
+
+namespace {
+std::string reduction_name(const char* op, int64_t reduction) {
+  EMBER_CHECK(reduction >= Reduction::None && reduction <= Reduction::Sum,
+              "{}: reduction must be Reduction::None (0), Mean (1) or Sum (2), got {}", op, reduction);
+  return reduction == Reduction::None ? "none" : reduction == Reduction::Mean ? "mean" : "sum";
+}
+}  // namespace
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
+                            int64_t reduction) {
+  return nn::functional::binary_cross_entropy(input, target, weight.value_or(Tensor()),
+                                              reduction_name("binary_cross_entropy", reduction));
+}
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
+                                        const std::optional<Tensor>& pos_weight, int64_t reduction) {
+  return nn::functional::binary_cross_entropy_with_logits(
+      input, target, weight.value_or(Tensor()), reduction_name("binary_cross_entropy_with_logits", reduction),
+      pos_weight.value_or(Tensor()));
+}
+
 }  // namespace ember

@@ -1,6 +1,8 @@
 // Tensor's methods and operators: thin forwarders to the free functions, plus the
 // in-place elementwise ops, copies and conversions.
 #include <cstring>
+#include <limits>
+#include <optional>
 
 #include "autograd/inplace.hpp"
 #include "autograd/prelude.hpp"
@@ -146,6 +148,37 @@ Tensor& Tensor::normal_(double mean, double std) {
   autograd::bump_version(*this, "normal_");
   return *this;
 }
+Tensor& Tensor::random_(int64_t from, std::optional<int64_t> to) {
+  check_random_fill_allowed("random_", *this);
+  int64_t high = 0;
+  if (to) {
+    high = *to;
+  } else {
+    // PyTorch's upper end without `to`: the dtype's largest value (for floats the largest
+    // whole number their mantissa holds exactly), plus one.
+    switch (dtype()) {
+      case kFloat32: high = (int64_t(1) << 24) + 1; break;
+      case kFloat64: high = (int64_t(1) << 53) + 1; break;
+      case kFloat16: high = (int64_t(1) << 11) + 1; break;
+      case kBFloat16: high = (int64_t(1) << 8) + 1; break;
+      case kInt32: high = int64_t(std::numeric_limits<int32_t>::max()) + 1; break;
+      case kInt16: high = int64_t(std::numeric_limits<int16_t>::max()) + 1; break;
+      case kInt8: high = int64_t(std::numeric_limits<int8_t>::max()) + 1; break;
+      case kUInt8: high = int64_t(std::numeric_limits<uint8_t>::max()) + 1; break;
+      case kBool: high = 2; break;
+      default: high = std::numeric_limits<int64_t>::max(); break;
+    }
+  }
+  EMBER_CHECK(from < high, "random_: expects 'from' to be less than 'to', but got from={} >= to={} (shape {})", from,
+              high, sizes());
+  NoGradGuard g;
+  Tensor drawn = ember::randint(from, high, sizes());
+  k::copy(*this, drawn);
+  autograd::bump_version(*this, "random_");
+  return *this;
+}
+Tensor& Tensor::random_(int64_t to) { return random_(0, to); }
+Tensor& Tensor::random_() { return random_(0, std::nullopt); }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> i, const Tensor& v) {
   return ember::index_put_(*this, std::vector<indexing::TensorIndex>(i), v);
 }

@@ -131,3 +131,78 @@ TEST_CASE("slices, indices and module holders print as in LibTorch", "[indexing]
   CHECK(text(fc) == text(*fc));
   CHECK(text(fc).find("Linear(in_features=3, out_features=2") != std::string::npos);
 }
+
+namespace libtorch_names_test {
+struct Unnamed : ember::nn::Module {};
+struct Named : ember::nn::Module {
+  Named() : Module("Foo") {}
+};
+}  // namespace libtorch_names_test
+
+TEST_CASE("Module::name is the given name or the class name with its namespaces", "[nn]") {
+  CHECK(libtorch_names_test::Unnamed().name() == "libtorch_names_test::Unnamed");
+  CHECK(libtorch_names_test::Named().name() == "Foo");
+  CHECK(ember::nn::Linear(2, 3)->name() == "Linear");
+}
+
+TEST_CASE("Tensor::data, tensor_data and variable_data share storage without history", "[autograd]") {
+  Tensor w = ember::ones({3}).requires_grad_();
+  Tensor y = w * 2;
+  for (Tensor d : {y.data(), y.tensor_data(), y.variable_data()}) {
+    CHECK_FALSE(d.requires_grad());
+    CHECK(d.data_ptr<float>() == y.data_ptr<float>());
+  }
+  // An in-place change through data() is a change of the tensor (LibTorch's p.data().copy_(...)).
+  w.data().mul_(3);
+  CHECK(w.tolist<float>() == std::vector<float>{3, 3, 3});
+}
+
+TEST_CASE("Scalar has LibTorch's toFloat, toDouble, toInt, toLong and toBool", "[scalar]") {
+  ember::Scalar s = ember::tensor({2.5}).item();
+  CHECK(s.toFloat() == 2.5f);
+  CHECK(s.toDouble() == 2.5);
+  CHECK(s.toInt() == 2);
+  CHECK(s.toLong() == 2);
+  CHECK(s.toBool());
+}
+
+TEST_CASE("binary_cross_entropy at the top level takes LibTorch's reduction numbers", "[loss]") {
+  namespace F = ember::nn::functional;
+  Tensor p = ember::tensor({0.2, 0.7, 0.9}), t = ember::tensor({0.0, 1.0, 1.0}), w = ember::tensor({1.0, 2.0, 0.5});
+  CHECK(ember::allclose(ember::binary_cross_entropy(p, t), F::binary_cross_entropy(p, t)));
+  CHECK(ember::allclose(ember::binary_cross_entropy(p, t, w, ember::Reduction::Sum),
+                        F::binary_cross_entropy(p, t, w, "sum")));
+  CHECK(ember::allclose(ember::binary_cross_entropy(p, t, {}, ember::Reduction::None),
+                        F::binary_cross_entropy(p, t, {}, "none")));
+  CHECK(ember::allclose(ember::binary_cross_entropy_with_logits(p, t, w, w, ember::Reduction::Sum),
+                        F::binary_cross_entropy_with_logits(p, t, w, "sum", w)));
+  CHECK_THROWS_WITH(ember::binary_cross_entropy(p, t, {}, 7),
+                    Catch::Matchers::Contains("binary_cross_entropy") && Catch::Matchers::Contains("got 7"));
+  auto u = ember::make_unique<int>(7);
+  CHECK(*u == 7);
+}
+
+TEST_CASE("random_ draws whole numbers in its range", "[random]") {
+  ember::manual_seed(0);
+  Tensor x = ember::empty({1000});
+  x.random_(-3, 4);
+  CHECK(x.min().item<float>() == -3);
+  CHECK(x.max().item<float>() == 3);
+  CHECK(ember::equal(x, x.round()));
+  Tensor b = ember::empty({200}, ember::kUInt8);
+  b.random_();
+  CHECK(b.to(ember::kInt64).max().item<int64_t>() > 200);  // the whole 0..255 range
+  x.random_(5);
+  CHECK(x.min().item<float>() == 0);
+  CHECK(x.max().item<float>() == 4);
+  CHECK_THROWS_WITH(x.random_(2, 2), Contains("random_") && Contains("from=2 >= to=2") && Contains("[1000]"));
+}
+
+TEST_CASE("ModuleDict iterates its items in insertion order", "[nn]") {
+  ember::nn::ModuleDict dict;
+  dict->insert("first", ember::nn::Linear(2, 2));
+  dict->insert("second", ember::nn::ReLU());
+  std::vector<std::string> keys;
+  for (const auto& item : *dict) keys.push_back(item.key());
+  CHECK(keys == std::vector<std::string>{"first", "second"});
+}

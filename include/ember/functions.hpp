@@ -1,5 +1,6 @@
 // The differentiable ops as free functions, PyTorch's names and defaults.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -211,5 +212,23 @@ Tensor min(const Tensor& a, const Tensor& b);
 // Running product and log(cumsum(exp(x))) along dim.
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor logcumsumexp(const Tensor& x, int64_t dim);
+
+// torch::binary_cross_entropy and torch::binary_cross_entropy_with_logits at the top
+// level, in LibTorch's form: an optional weight and the reduction as a number
+// (Reduction::None, Mean or Sum, as at::Reduction). They compute what
+// nn::functional's do; the different argument types keep a call with a reduction
+// string unambiguous where both are visible.
+namespace Reduction {
+enum Reduction : int64_t { None = 0, Mean = 1, Sum = 2 };
+}
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight = {},
+                            int64_t reduction = Reduction::Mean);
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const std::optional<Tensor>& weight = {},
+                                        const std::optional<Tensor>& pos_weight = {},
+                                        int64_t reduction = Reduction::Mean);
+
+// LibTorch's torch::make_unique (from before C++14's std::make_unique), the same function.
+using std::make_unique;
 
 }  // namespace ember

@@ -27,6 +27,12 @@ class Scalar {
   double to_double() const { return kind_ == Dtype::Float64 ? d_ : static_cast<double>(i_); }
   int64_t to_int() const { return kind_ == Dtype::Float64 ? static_cast<int64_t>(d_) : i_; }
   bool to_bool() const { return kind_ == Dtype::Float64 ? d_ != 0.0 : i_ != 0; }
+  // LibTorch's spellings (`x.item().toFloat()`).
+  float toFloat() const { return static_cast<float>(to_double()); }
+  double toDouble() const { return to_double(); }
+  int toInt() const { return static_cast<int>(to_int()); }
+  int64_t toLong() const { return to_int(); }
+  bool toBool() const { return to_bool(); }
   // The number as element type T (any of the ten), converted as PyTorch converts.
   template <class T>
   T to() const {

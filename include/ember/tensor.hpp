@@ -117,6 +117,13 @@ class Tensor {
   Tensor clone() const;
   Tensor detach() const;
   Tensor& detach_();
+  // LibTorch's spellings of detach(): `x.data()` (Python's x.data), `tensor_data()` and
+  // `variable_data()`, each the same storage with no autograd history. Unlike PyTorch's
+  // x.data, an in-place change through them still bumps the version that autograd
+  // checks, so a saved tensor changed that way is reported instead of silently used.
+  Tensor data() const { return detach(); }
+  Tensor tensor_data() const { return detach(); }
+  Tensor variable_data() const { return detach(); }
 
   // ---- autograd ----
   bool requires_grad() const;
@@ -231,6 +238,12 @@ class Tensor {
   Tensor& masked_fill_(const Tensor& mask, Scalar value);
   Tensor& uniform_(double from = 0, double to = 1);
   Tensor& normal_(double mean = 0, double std = 1);
+  // Whole numbers drawn uniformly from [from, to) (PyTorch's random_): random_(to) from
+  // 0; random_() over the dtype's whole range where it fits in int64 (floats: up to
+  // 2^mantissa bits, as PyTorch).
+  Tensor& random_(int64_t from, std::optional<int64_t> to);
+  Tensor& random_(int64_t to);
+  Tensor& random_();
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, Scalar value);
   Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);

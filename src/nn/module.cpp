@@ -2,8 +2,13 @@
 // conversion, state_dict loading and PyTorch's nested printing.
 #include "ember/nn/module.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
 #include <ostream>
 #include <sstream>
+#include <typeinfo>
 #include <unordered_set>
 
 #include "ember/autograd.hpp"
@@ -27,6 +32,14 @@ std::string join_name(const std::string& prefix, const std::string& name) {
 }  // namespace
 
 Module::Module(std::string type_name) : type_name_(std::move(type_name)) {}
+
+std::string Module::name() const {
+  if (type_name_ != "Module") return type_name_;
+  const char* mangled = typeid(*this).name();
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+}
 Module::~Module() = default;
 
 namespace detail {

@@ -189,6 +189,9 @@ class ModuleDictImpl : public Module {
   const std::vector<OrderedDictItem<std::shared_ptr<Module>>>& items() const {
     return own_children().items();
   }
+  // Iterates the items in insertion order (each with key() and value()), as LibTorch's.
+  auto begin() const { return items().begin(); }
+  auto end() const { return items().end(); }
   // Adds the key, or replaces its module when present (Python's d[key] = module).
   void insert(const std::string& key, std::shared_ptr<Module> module);
   template <class M>

@@ -164,6 +164,10 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual void load(serialize::InputArchive& archive);
 
   const std::string& type_name() const { return type_name_; }
+  // LibTorch's Module::name(): the name given to the constructor, or for a module
+  // constructed without one (type_name() "Module"), its C++ class name with namespaces
+  // ("test::AGIUnit").
+  std::string name() const;
   // The text between the parentheses of this module's one-line form, PyTorch's
   // extra_repr: "in_features=784, out_features=256, bias=True". Empty by default.
   virtual std::string extra_repr() const;
