@@ -451,9 +451,26 @@ std::string reduction_name(const char* op, int64_t reduction) {
 }
 }  // namespace
 
+// ATen's binary_cross_entropy (LibTorch's torch::binary_cross_entropy) is laxer than
+// nn::functional's, which insists on equal shapes: PyTorch 1.13's
+// torch.ops.aten.binary_cross_entropy pairs a target of another shape but the same
+// number of elements with the input element by element (x[4, 1] with t[4]: the four
+// pairs, as LibTorch's XOR tests use it) and broadcasts a target of fewer elements
+// (t[1]). This one does the same. Its _with_logits refuses other shapes, as ATen's.
+namespace {
+Tensor target_like_input(const char* op, const Tensor& input, const Tensor& target) {
+  detail::check_defined(input, op, "input");
+  detail::check_defined(target, op, "target");
+  if (target.sizes() == input.sizes()) return target;
+  if (target.numel() == input.numel()) return target.reshape(input.sizes());
+  return target.expand(broadcast_shapes(input.sizes(), target.sizes(), op));
+}
+}  // namespace
+
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
                             int64_t reduction) {
-  return nn::functional::binary_cross_entropy(input, target, weight.value_or(Tensor()),
+  Tensor t = target_like_input("binary_cross_entropy", input, target);
+  return nn::functional::binary_cross_entropy(input, t, weight.value_or(Tensor()),
                                               reduction_name("binary_cross_entropy", reduction));
 }
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,

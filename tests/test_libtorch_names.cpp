@@ -176,6 +176,18 @@ TEST_CASE("binary_cross_entropy at the top level takes LibTorch's reduction numb
                         F::binary_cross_entropy(p, t, {}, "none")));
   CHECK(ember::allclose(ember::binary_cross_entropy_with_logits(p, t, w, w, ember::Reduction::Sum),
                         F::binary_cross_entropy_with_logits(p, t, w, "sum", w)));
+  // ATen's form pairs a target of the same number of elements with the input; values
+  // and gradient from PyTorch 1.13's torch.ops.aten.binary_cross_entropy on the same
+  // float64 data.
+  Tensor x = ember::tensor({{0.2}, {0.7}, {0.9}, {0.4}}, ember::kFloat64).requires_grad_();
+  Tensor loss = ember::binary_cross_entropy(x, ember::tensor({0.0, 1.0, 1.0, 0.0}, ember::kFloat64));
+  CHECK(loss.item<double>() == Approx(0.2990011586691898).epsilon(1e-12));
+  loss.backward();
+  const std::vector<double> want = {0.31249999999999994, -0.35714285714285715, -0.2777777777777778, 0.4166666666666667};
+  const std::vector<double> got = x.grad().flatten().tolist<double>();
+  for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-12));
+  CHECK_THROWS_WITH(ember::binary_cross_entropy_with_logits(x, ember::tensor({0.0, 1.0, 1.0, 0.0}, ember::kFloat64)),
+                    Catch::Matchers::Contains("binary_cross_entropy_with_logits"));
   CHECK_THROWS_WITH(ember::binary_cross_entropy(p, t, {}, 7),
                     Catch::Matchers::Contains("binary_cross_entropy") && Catch::Matchers::Contains("got 7"));
   auto u = ember::make_unique<int>(7);
