@@ -2,6 +2,7 @@
 #include "src/onnx/model_proto.hpp"
 
 #include <cstring>
+#include <limits>
 #include <set>
 
 #include "ember/creation.hpp"
@@ -66,27 +67,39 @@ Tensor parse_tensor(std::string_view bytes) {
     }
   }
   const Dtype dt = dtype_of(type, name);
-  Tensor t = ember::empty(dims, dt);
-  const auto bytes_needed = static_cast<std::size_t>(t.numel() * t.element_size());
+  // The shape is checked against the data the file holds before anything is allocated:
+  // a malformed or hostile file must not ask for terabytes.
+  int64_t numel = 1;
+  for (int64_t d : dims) {
+    EMBER_CHECK(d >= 0, "onnx load: tensor '{}' has a negative size in shape {}", name, IntArrayRef(dims));
+    EMBER_CHECK(d == 0 || numel <= std::numeric_limits<int64_t>::max() / element_size(dt) / d,
+                "onnx load: tensor '{}' of shape {} is too large", name, IntArrayRef(dims));
+    numel *= d;
+  }
+  const auto n = static_cast<std::size_t>(numel);
+  const std::size_t bytes_needed = n * static_cast<std::size_t>(element_size(dt));
+  const bool integral = dt == kInt64 || dt == kInt32 || dt == kInt16 || dt == kInt8 || dt == kUInt8 || dt == kBool;
   if (has_raw) {
     EMBER_CHECK(raw.size() == bytes_needed, "onnx load: tensor '{}' of shape {} and dtype {} has {} bytes of raw data, expected {}",
                 name, IntArrayRef(dims), dt, raw.size(), bytes_needed);
-    if (bytes_needed) std::memcpy(t.data_ptr(), raw.data(), bytes_needed);
-    return t;
-  }
-  const auto n = static_cast<std::size_t>(t.numel());
-  if (dt == kFloat32) {
+  } else if (dt == kFloat32) {
     EMBER_CHECK(floats.size() == n, "onnx load: tensor '{}' has {} floats for shape {}", name, floats.size(), IntArrayRef(dims));
-    if (n) std::memcpy(t.data_ptr(), floats.data(), n * 4);
   } else if (dt == kFloat64) {
     EMBER_CHECK(doubles.size() == n, "onnx load: tensor '{}' has {} doubles for shape {}", name, doubles.size(), IntArrayRef(dims));
-    if (n) std::memcpy(t.data_ptr(), doubles.data(), n * 8);
-  } else if (dt == kInt64 || dt == kInt32 || dt == kInt16 || dt == kInt8 || dt == kUInt8 || dt == kBool) {
+  } else if (integral) {
     EMBER_CHECK(ints.size() == n, "onnx load: tensor '{}' has {} integers for shape {}", name, ints.size(), IntArrayRef(dims));
-    return n ? ember::tensor(ints, kInt64).reshape(dims).to(dt) : t;
   } else {
     detail::fail(fmt::format("onnx load: tensor '{}' ({}) without raw data is not supported", name, dt));
   }
+  if (!has_raw && integral) return n ? ember::tensor(ints, kInt64).reshape(dims).to(dt) : ember::empty(dims, dt);
+  Tensor t = ember::empty(dims, dt);
+  if (n == 0) return t;
+  if (has_raw)
+    std::memcpy(t.data_ptr(), raw.data(), bytes_needed);
+  else if (dt == kFloat32)
+    std::memcpy(t.data_ptr(), floats.data(), n * 4);
+  else
+    std::memcpy(t.data_ptr(), doubles.data(), n * 8);
   return t;
 }
 

@@ -210,6 +210,26 @@ int main(int argc, char** argv) {
     manifest.push_back(entry);
     std::printf("exported %s: %zu nodes\n", c.name.c_str(), g.nodes().size());
   }
+  // A malformed tensor file (a 2^60-element float shape with no data) is refused with an
+  // ember::Error naming the tensor, before anything is allocated.
+  {
+    std::string proto;
+    for (int k = 0; k < 3; ++k) proto += std::string("\x08\x80\x80\x40", 4);  // dims: 2^20 each
+    proto += std::string("\x10\x01", 2);                                             // data_type FLOAT
+    proto += std::string("\x42\x03", 2) + "big";                                      // name
+    std::ofstream(dir + "/malformed.pb", std::ios::binary) << proto;
+    try {
+      ember::onnx::load_tensor(dir + "/malformed.pb");
+      std::fprintf(stderr, "malformed.pb: loaded, expected an ember::Error\n");
+      return 1;
+    } catch (const ember::Error& e) {
+      if (std::string(e.what()).find("'big'") == std::string::npos) {
+        std::fprintf(stderr, "malformed.pb: the error does not name the tensor: %s\n", e.what());
+        return 1;
+      }
+      std::printf("malformed tensor refused: %s\n", e.what());
+    }
+  }
   std::ofstream(dir + "/cases.json") << manifest.dump(1);
   return 0;
 }
