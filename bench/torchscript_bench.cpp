@@ -20,20 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "cpu_model.hpp"
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("model name", 0) == 0) {
-      std::size_t colon = line.find(':');
-      std::string name = colon == std::string::npos ? line : line.substr(colon + 1);
-      name.erase(0, name.find_first_not_of(" \t"));
-      return name;
-    }
-  return "unknown";
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
