@@ -11,7 +11,10 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   python3-onnx          # the ONNX export check: onnx's checker
   libonnx-testdata      # ONNX's own conformance cases, run through the importer
   libclang-19-dev libclang-cpp19-dev llvm-19-dev  # ember-repl (clang's Interpreter library)
-  clang-19 libclang-rt-19-dev)  # the libFuzzer targets (scripts/ci/fuzz.sh)
+  clang-19 libclang-rt-19-dev  # the libFuzzer targets (scripts/ci/fuzz.sh)
+  protobuf-compiler python3-protobuf python3-crcmod python3-pil  # TensorBoard files decoded by an independent reader
+  graphviz              # autograd graph pictures rendered by dot in the tests
+  chromium)             # ember-board's page loaded in a real browser
 # Node.js and npm run ONNX Runtime for the ONNX export check. A machine that already has
 # both (from another source, whose nodejs package may conflict with Debian's npm) keeps them.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
