@@ -31,5 +31,5 @@ int main(int argc, char** argv) {
   flags.parse(argc, argv);
   ember::manual_seed(static_cast<uint64_t>(flags.integer("seed")));
   CNN model;
-  return example::train_classifier(model, flags);
+  return example::train_classifier(model, flags, "cnn");
 }

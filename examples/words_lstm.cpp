@@ -18,6 +18,7 @@
 
 #include "common/flags.hpp"
 #include "common/progress.hpp"
+#include "common/training_log.hpp"
 
 namespace nn = ember::nn;
 namespace F = ember::nn::functional;
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
       .add("checkpoint-every", "100", "batches between checkpoints")
       .add_switch("resume", "continue from --checkpoint")
       .add("samples", "10", "new words to invent at the end");
+  example::add_logging_flags(flags);
   flags.parse(argc, argv);
   const uint64_t seed = static_cast<uint64_t>(flags.integer("seed"));
   const long long batches = flags.integer("batches"), batch_size = flags.integer("batch-size");
@@ -154,6 +156,13 @@ int main(int argc, char** argv) {
     std::printf("resumed from %s after batch %lld\n", checkpoint.c_str(), done);
   }
 
+  // --logdir/--plot: the loss every --log-every batches, and every --checkpoint-every
+  // batches (this program's "epoch") the mean loss, lr and histograms.
+  example::TrainingLog log(flags);
+  if (log.writing()) log.graph(model, make_batch({"graph", "example"}).first);
+  double window_loss = 0;
+  long long window = 0;
+
   example::Progress progress("train", batches - done, "words");
   for (; done < batches; ++done) {
     auto [input, target] = make_batch(draw_batch());
@@ -162,7 +171,17 @@ int main(int argc, char** argv) {
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
-    progress.update(batch_size, loss.item<double>());
+    const double loss_value = loss.item<double>();
+    progress.update(batch_size, loss_value);
+    log.step(done + 1, loss_value);
+    window_loss += loss_value;
+    ++window;
+    if ((done + 1) % flags.integer("checkpoint-every") == 0 || done + 1 == batches) {
+      log.epoch((done + 1) / flags.integer("checkpoint-every"), done + 1, {{"loss/train_window", window_loss / window}},
+                flags.number("lr"), model);
+      window_loss = 0;
+      window = 0;
+    }
     if (!checkpoint.empty() && ((done + 1) % flags.integer("checkpoint-every") == 0 || done + 1 == batches))
       save_state(done + 1);
   }
@@ -171,6 +190,10 @@ int main(int argc, char** argv) {
   const double loss = held_out_loss(model, words.held_out());
   std::printf("done: %lld batches, %.0f words/s, held-out loss %.4f per character\n", batches, progress.throughput(),
               loss);
+  log.epoch(batches / flags.integer("checkpoint-every") + 1, batches, {{"loss/held_out", loss}}, flags.number("lr"),
+            model);
+  log.finish({{"lr", flags.number("lr")}, {"batch_size", static_cast<double>(batch_size)},
+              {"batches", static_cast<double>(batches)}, {"seed", static_cast<double>(seed)}});
   std::mt19937_64 sampler(seed + 1);
   std::printf("invented words:");
   for (long long i = 0; i < flags.integer("samples"); ++i) std::printf(" %s", sample_word(model, sampler).c_str());

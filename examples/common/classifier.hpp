@@ -16,6 +16,7 @@
 
 #include "common/flags.hpp"
 #include "common/progress.hpp"
+#include "common/training_log.hpp"
 
 namespace example {
 
@@ -31,6 +32,7 @@ inline Flags classifier_flags(const std::string& program, const std::string& sum
       .add_switch("resume", "continue from --checkpoint")
       .add("limit-train", "0", "use only the first N training images (0: all)")
       .add("limit-test", "0", "use only the first N test images (0: all)");
+  add_logging_flags(f);
   return f;
 }
 
@@ -54,7 +56,7 @@ inline double evaluate(ember::nn::Module& model, const ember::data::TensorDatase
   return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 
-inline int train_classifier(ember::nn::Module& model, const Flags& flags) {
+inline int train_classifier(ember::nn::Module& model, const Flags& flags, const std::string& model_name) {
   const long long epochs = flags.integer("epochs"), batch_size = flags.integer("batch-size");
   const std::string checkpoint = flags.str("checkpoint");
   if (flags.on("resume") && checkpoint.empty()) flags.fail("--resume needs --checkpoint");
@@ -81,8 +83,15 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags) {
     std::printf("resumed from %s after epoch %lld\n", checkpoint.c_str(), first_epoch);
   }
 
-  double accuracy = 0, seconds = 0;
-  long long images = 0;
+  TrainingLog log(flags);
+  if (log.writing()) {
+    ember::Tensor first_images = train->tensors()[0].narrow(0, 0, std::min<long long>(64, train->size()));
+    log.images("inputs", first_images);
+    log.graph(model, first_images);
+  }
+
+  double accuracy = 0, seconds = 0, mean_loss = 0;
+  long long images = 0, global_step = first_epoch * ((train->size() + batch_size - 1) / batch_size);
   for (long long epoch = first_epoch; epoch < epochs; ++epoch) {
     auto options = ember::data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(
         static_cast<uint64_t>(flags.integer("seed") + epoch));
@@ -93,15 +102,19 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags) {
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
-      progress.update(batch[0].size(0), loss.item<double>());
+      const double loss_value = loss.item<double>();
+      progress.update(batch[0].size(0), loss_value);
+      log.step(++global_step, loss_value);
     }
-    const double mean_loss = progress.finish();
+    mean_loss = progress.finish();
     const double epoch_seconds = progress.seconds(), epoch_rate = progress.throughput();
     seconds += epoch_seconds;
     images += train->size();
     accuracy = evaluate(model, *test);
     std::printf("epoch %lld: mean loss %.4f, test accuracy %.4f, %.0f images/s\n", epoch + 1, mean_loss, accuracy,
                 epoch_rate);
+    log.epoch(epoch + 1, global_step, {{"loss/train_epoch", mean_loss}, {"accuracy/test", accuracy}},
+              flags.number("lr"), model);
     if (!checkpoint.empty()) {
       ember::StateDict state = ember::with_prefix(model.state_dict(), "model.");
       for (auto& [key, value] : ember::with_prefix(optimizer.state_dict(), "optimizer.")) state.insert(key, value);
@@ -109,6 +122,9 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags) {
       ember::save(state, checkpoint);
     }
   }
+  log.finish({{"model", model_name}, {"lr", flags.number("lr")},
+              {"batch_size", static_cast<double>(batch_size)}, {"epochs", static_cast<double>(epochs)},
+              {"seed", static_cast<double>(flags.integer("seed"))}});
   if (first_epoch < epochs)
     std::printf("done: %lld epochs, test accuracy %.4f, %.0f images/s over %.1f s of training\n",
                 epochs - first_epoch, accuracy, images / seconds, seconds);

@@ -26,7 +26,7 @@ targets=("$@")
 mkdir -p "$build"
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DEMBER_BUILD_FUZZERS=ON -DEMBER_SANITIZE=ON -DEMBER_BUILD_TESTS=OFF -DEMBER_BUILD_EXAMPLES=OFF \
   -DEMBER_BUILD_BENCH=OFF -DEMBER_BUILD_REPL=OFF > "$build/configure.log" \
   || { cat "$build/configure.log"; exit 1; }
