@@ -74,30 +74,39 @@ void layout(Frame& f, const Painter& painter) {
   const double top = 12 + (f.title.empty() ? 0 : kTitleSize + 10);
   const double bottom = 10 + kTickSize + 10 + (f.xlabel.empty() ? 0 : kLabelSize + 10);
   const double right = 24;
-  f.plot = {left, top, std::max(1.0, f.width - left - right), std::max(1.0, f.height - top - bottom)};
+  // Whole pixels, so that the one-pixel axis and grid lines (drawn through pixel
+  // centres, see crisp()) come out sharp rather than two pixels of grey.
+  f.plot = {std::round(left), std::round(top), std::max(1.0, std::round(f.width - left - right)),
+            std::max(1.0, std::round(f.height - top - bottom))};
 }
 
 Point to_pixel(const Frame& f, double x, double y) {
   return {f.plot.x + f.x.fraction(x) * f.plot.width, f.plot.y + (1 - f.y.fraction(y)) * f.plot.height};
 }
 
+namespace {
+// The centre of the pixel a one-pixel line at coordinate v covers.
+double crisp(double v) { return std::floor(v) + 0.5; }
+}  // namespace
+
 void draw_frame(const Frame& f, Painter& p) {
   p.rect({0, 0, static_cast<double>(f.width), static_cast<double>(f.height)}, {255, 255, 255}, 1);
   const Box& b = f.plot;
   const Box everywhere{0, 0, static_cast<double>(f.width), static_cast<double>(f.height)};
   for (std::size_t i = 0; i < f.x.ticks.size(); ++i) {
-    const double px = to_pixel(f, f.x.ticks[i], f.y.low).x;
+    const double px = crisp(std::min(to_pixel(f, f.x.ticks[i], f.y.low).x, b.x + b.width - 1));
     p.polyline({{px, b.y}, {px, b.y + b.height}}, kGridColour, 1, 1, everywhere);
     p.polyline({{px, b.y + b.height}, {px, b.y + b.height + 4}}, kInk, 1, 1, everywhere);
     p.text(px, b.y + b.height + 6 + kTickSize, f.x.labels[i], kTickSize, Anchor::middle, kInk);
   }
   for (std::size_t i = 0; i < f.y.ticks.size(); ++i) {
-    const double py = to_pixel(f, f.x.low, f.y.ticks[i]).y;
+    const double py = crisp(std::min(to_pixel(f, f.x.low, f.y.ticks[i]).y, b.y + b.height - 1));
     p.polyline({{b.x, py}, {b.x + b.width, py}}, kGridColour, 1, 1, everywhere);
     p.polyline({{b.x - 4, py}, {b.x, py}}, kInk, 1, 1, everywhere);
     p.text(b.x - 7, py + kTickSize * 0.35, f.y.labels[i], kTickSize, Anchor::end, kInk);
   }
-  p.polyline({{b.x, b.y}, {b.x, b.y + b.height}, {b.x + b.width, b.y + b.height}}, kInk, 1, 1, everywhere);
+  const double left = crisp(b.x), bottom = crisp(b.y + b.height - 1);
+  p.polyline({{left, b.y}, {left, bottom}, {b.x + b.width, bottom}}, kInk, 1, 1, everywhere);
   if (!f.title.empty()) p.text(b.x + b.width / 2, 12 + kTitleSize, f.title, kTitleSize, Anchor::middle, kInk);
   if (!f.xlabel.empty())
     p.text(b.x + b.width / 2, f.height - 10.0, f.xlabel, kLabelSize, Anchor::middle, kInk);

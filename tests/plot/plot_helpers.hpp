@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,9 +15,22 @@
 
 namespace plot_test {
 
+// This process's folder of test files; removed when the tests end, unless the
+// environment sets EMBER_PLOT_TESTS_KEEP (to look at the pictures).
+inline std::filesystem::path scratch_root() {
+  return std::filesystem::temp_directory_path() / ("ember-plot-tests-" + std::to_string(::getpid()));
+}
+struct ScratchCleanup {
+  ~ScratchCleanup() {
+    std::error_code ignored;
+    if (!std::getenv("EMBER_PLOT_TESTS_KEEP")) std::filesystem::remove_all(scratch_root(), ignored);
+  }
+};
+inline ScratchCleanup scratch_cleanup;
+
 // A fresh folder for this test case's files.
 inline std::filesystem::path scratch(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("ember-plot-tests-" + std::to_string(::getpid())) / name;
+  auto dir = scratch_root() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
