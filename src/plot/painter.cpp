@@ -88,6 +88,11 @@ void Canvas::rect(const Box& box, Colour fill, double opacity) {
     for (int x = x0; x < x1; ++x) blend(x, y, fill, opacity);
 }
 
+namespace {
+// A pixel coordinate as an int, safe for points far outside the picture.
+int pixel(double v) { return static_cast<int>(std::clamp(v, -1e8, 1e8)); }
+}  // namespace
+
 // Each pixel whose centre lies within width/2 of a segment is inked, with a one-pixel
 // ramp at the edge for anti-aliasing. The coverage of the whole polyline is gathered
 // first (the maximum over its segments) so that a faint line is not darker at joints.
@@ -99,17 +104,23 @@ void Canvas::polyline(const std::vector<Point>& points, Colour colour, double wi
   const int cx1 = std::min(width_, static_cast<int>(std::ceil(clip.x + clip.width)));
   const int cy1 = std::min(height_, static_cast<int>(std::ceil(clip.y + clip.height)));
   if (cx0 >= cx1 || cy0 >= cy1) return;
-  coverage_.assign(static_cast<std::size_t>(width_) * height_, 0.f);
+  // Kept all zero between calls (the blending pass below clears what it used).
+  if (coverage_.empty()) coverage_.assign(static_cast<std::size_t>(width_) * height_, 0.f);
+  // The pixels any segment reached, so that blending visits only those.
+  int tx0 = cx1, ty0 = cy1, tx1 = cx0 - 1, ty1 = cy0 - 1;
   const double half = width / 2;
   const double reach = half + 1;
   for (std::size_t i = 0; i < points.size(); ++i) {
+    if (i + 1 == points.size() && points.size() > 1) break;
     const Point a = points[i];
     const Point b = i + 1 < points.size() ? points[i + 1] : points[i];
-    if (i + 1 == points.size() && points.size() > 1) break;
-    const int x0 = std::max(cx0, static_cast<int>(std::floor(std::min(a.x, b.x) - reach)));
-    const int x1 = std::min(cx1 - 1, static_cast<int>(std::ceil(std::max(a.x, b.x) + reach)));
-    const int y0 = std::max(cy0, static_cast<int>(std::floor(std::min(a.y, b.y) - reach)));
-    const int y1 = std::min(cy1 - 1, static_cast<int>(std::ceil(std::max(a.y, b.y) + reach)));
+    if (!std::isfinite(a.x + a.y + b.x + b.y)) continue;
+    const int x0 = std::max(cx0, pixel(std::floor(std::min(a.x, b.x) - reach)));
+    const int x1 = std::min(cx1 - 1, pixel(std::ceil(std::max(a.x, b.x) + reach)));
+    const int y0 = std::max(cy0, pixel(std::floor(std::min(a.y, b.y) - reach)));
+    const int y1 = std::min(cy1 - 1, pixel(std::ceil(std::max(a.y, b.y) + reach)));
+    if (x0 > x1 || y0 > y1) continue;
+    tx0 = std::min(tx0, x0), ty0 = std::min(ty0, y0), tx1 = std::max(tx1, x1), ty1 = std::max(ty1, y1);
     const double dx = b.x - a.x, dy = b.y - a.y;
     const double length2 = dx * dx + dy * dy;
     for (int y = y0; y <= y1; ++y) {
@@ -124,10 +135,11 @@ void Canvas::polyline(const std::vector<Point>& points, Colour colour, double wi
       }
     }
   }
-  for (int y = cy0; y < cy1; ++y)
-    for (int x = cx0; x < cx1; ++x) {
-      const float cover = coverage_[static_cast<std::size_t>(y) * width_ + x];
+  for (int y = ty0; y <= ty1; ++y)
+    for (int x = tx0; x <= tx1; ++x) {
+      float& cover = coverage_[static_cast<std::size_t>(y) * width_ + x];
       if (cover > 0) blend(x, y, colour, cover * opacity);
+      cover = 0;
     }
 }
 

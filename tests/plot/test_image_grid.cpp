@@ -175,6 +175,23 @@ assert len(np.unique(got)) > 20
                       Catch::Contains("save_image") && Catch::Contains("[2, 2, 3, 3]"));
 }
 
+TEST_CASE("save_image writes uint8 images as they are", "[plot]") {
+  auto dir = scratch("save_image_uint8");
+  std::vector<uint8_t> bytes(3 * 4 * 5);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(i * 41 % 256);
+  const Tensor image = ember::tensor(bytes, {3, 4, 5});  // C x H x W: one image, no padding
+  plot::save_image(image, (dir / "image.png").string());
+  write_file(dir / "image.raw", std::string(bytes.begin(), bytes.end()));
+  const char* script = R"(
+import sys, numpy as np
+from PIL import Image
+want = np.fromfile(sys.argv[2], dtype=np.uint8).reshape(3, 4, 5).transpose(1, 2, 0)
+got = np.asarray(Image.open(sys.argv[1]).convert('RGB'))
+assert got.shape == want.shape and (got == want).all(), (got, want)
+)";
+  python(dir, script, {(dir / "image.png").string(), (dir / "image.raw").string()});
+}
+
 TEST_CASE("make_grid mistakes give errors naming the function and shapes", "[plot]") {
   REQUIRE_THROWS_WITH(plot::make_grid(images({2, 3, 4, 4, 1})),
                       Catch::Contains("make_grid") && Catch::Contains("[2, 3, 4, 4, 1]"));

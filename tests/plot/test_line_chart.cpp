@@ -211,3 +211,17 @@ assert 'weights' in texts and 'value' in texts and 'count' in texts, texts
   REQUIRE_THROWS_WITH(plot::HistogramChart().bins(0).render(t),
                       Catch::Contains("HistogramChart::render") && Catch::Contains("bins"));
 }
+
+TEST_CASE("line_chart draws a single point, a constant series and gaps at NaN", "[plot]") {
+  auto dir = scratch("edge_cases");
+  plot::LineChart chart;
+  chart.add("one point", {3.5}).add("flat", {2, 2, 2, 2}).add("gap", {0, 1, 2, 3}, {1, std::nan(""), 3, 4});
+  chart.save((dir / "edge.svg").string());
+  auto out = lines(python(dir, kSvgTexts, {(dir / "edge.svg").string()}));
+  for (const char* text : {"one point", "flat", "gap"}) CHECK(contains(out, text));
+  // Worked out by hand: y spans 1 .. 4, steps of 1; the NaN splits "gap" in two lines.
+  for (const char* tick : {"1", "2", "3", "4"}) CHECK(contains(out, tick));
+  CHECK(count_after(out, "polylines") >= 1 + 1 + 2 + 3);  // series runs and the legend's samples
+  const Tensor pixels = chart.render();
+  CHECK(pixels.sizes() == IntArrayRef({420, 640, 3}));
+}
