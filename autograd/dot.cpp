@@ -81,26 +81,44 @@ class DotWriter {
   }
 
  private:
-  std::string visit(const std::shared_ptr<Node>& fn) {
-    auto found = ids_.find(fn.get());
-    if (found != ids_.end()) return found->second;
-    const std::string id = "node" + std::to_string(ids_.size());
-    ids_.emplace(fn.get(), id);
+  // Walks the graph from `root` with a work list rather than recursion: a long
+  // recurrent graph is deeper than the stack.
+  std::string visit(const std::shared_ptr<Node>& root) {
+    bool fresh = false;
+    const std::string root_id = box(*root, &fresh);
+    std::vector<Node*> todo;
+    if (fresh) todo.push_back(root.get());
+    while (!todo.empty()) {
+      Node* fn = todo.back();
+      todo.pop_back();
+      const std::string id = ids_.at(fn);
+      if (fn->is_accumulator()) {
+        const Tensor& variable = static_cast<AccumulateGrad&>(*fn).variable;
+        if (variable.defined()) edge(leaf_box(variable), id);
+      }
+      for (const Edge& next : fn->next) {
+        if (!next.fn) continue;
+        edge(box(*next.fn, &fresh), id);
+        if (fresh) todo.push_back(next.fn.get());
+      }
+    }
+    return root_id;
+  }
 
-    std::string label = class_name(fn->name());
+  // The box of a backward node: its PyTorch class name and the shapes it saved.
+  std::string box(const Node& fn, bool* fresh) {
+    auto found = ids_.find(&fn);
+    *fresh = found == ids_.end();
+    if (!*fresh) return found->second;
+    const std::string id = "node" + std::to_string(ids_.size());
+    ids_.emplace(&fn, id);
+    std::string label = class_name(fn.name());
     std::string saved;
-    for (std::size_t i = 0; i < fn->saved.size(); ++i)
-      if (fn->saved[i].data.defined())
-        saved += "\nsaved " + std::to_string(i) + ": " + shape_text(fn->saved[i].data.sizes());
+    for (std::size_t i = 0; i < fn.saved.size(); ++i)
+      if (fn.saved[i].data.defined())
+        saved += "\nsaved " + std::to_string(i) + ": " + shape_text(fn.saved[i].data.sizes());
     if (!saved.empty()) label += "\n" + std::string(label.size(), '-') + saved;
     node(id, label, "");
-
-    if (fn->is_accumulator()) {
-      const Tensor& variable = static_cast<AccumulateGrad&>(*fn).variable;
-      if (variable.defined()) edge(leaf_box(variable), id);
-    }
-    for (const Edge& next : fn->next)
-      if (next.fn) edge(visit(next.fn), id);
     return id;
   }
 

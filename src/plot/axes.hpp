@@ -20,7 +20,7 @@ struct Scale {
 
 // A scale covering [low, high] with round-numbered ticks: steps of 1, 2 or 5 times a
 // power of ten (about `target` of them), or powers of ten on a log scale spanning a
-// decade or more. `what` names the caller in errors.
+// decade or more (1, 2, 5 and 10 when the values span less).
 Scale nice_scale(double low, double high, bool log, int target = 6);
 
 struct Frame {

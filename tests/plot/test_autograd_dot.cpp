@@ -142,3 +142,15 @@ TEST_CASE("to_dot refuses outputs without grad history naming to_dot", "[plot][a
   const auto boxes = draw(dir, autograd::to_dot(ember::ones({3}).requires_grad_()));
   CHECK(names(boxes, "leaf").size() == 1);
 }
+
+TEST_CASE("to_dot walks a graph deeper than the stack would allow recursion", "[plot][autograd]") {
+  Tensor x = ember::ones({2}).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0;
+  const std::string text = autograd::to_dot(y);
+  std::size_t count = 0;
+  for (std::size_t at = text.find("MulBackward0"); at != std::string::npos; at = text.find("MulBackward0", at + 1))
+    ++count;
+  CHECK(count == 100000);
+  CHECK(text.find("AccumulateGrad") != std::string::npos);
+}
