@@ -144,8 +144,9 @@ void Canvas::polyline(const std::vector<Point>& points, Colour colour, double wi
 }
 
 namespace {
-// The bitmap font drawn at whole multiples of its size: 1 up to 14 px text, then 2, ...
-int font_scale(double size) { return std::max(1, static_cast<int>(std::lround(size / 12))); }
+// The bitmap font drawn at whole multiples of its 7-pixel height: once for body text
+// (up to 13 px), twice for titles (14 px and more), and so on.
+int font_scale(double size) { return std::max(1, static_cast<int>(size / 7)); }
 }  // namespace
 
 double Canvas::text_width(const std::string& text, double size) const {
