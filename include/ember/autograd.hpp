@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ember/autograd/function.hpp"
+#include "ember/ordered_dict.hpp"
 #include "ember/tensor.hpp"
 
 namespace ember {
@@ -54,6 +55,14 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 // Backward from several roots at once.
 void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},
               std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+
+// The recorded backward graph as Graphviz DOT text, as torchviz.make_dot draws it: one
+// box per backward node named as PyTorch names it (AddmmBackward0, AccumulateGrad) with
+// the shapes of the tensors it saved, the leaves in light blue labelled with their
+// names from `params` (module.named_parameters()) and shapes, the outputs in olive
+// green, edges from each node's inputs towards the outputs. `dot -Tsvg` draws it.
+std::string to_dot(const std::vector<Tensor>& outputs, const OrderedDict<Tensor>& params = {});
+std::string to_dot(const Tensor& output, const OrderedDict<Tensor>& params = {});
 
 struct GradcheckOptions {
   double eps = 1e-6;

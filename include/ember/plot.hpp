@@ -32,7 +32,8 @@ struct Series {
 
 // A chart of one or more series with a legend, axis labels and ticks. smoothing is
 // TensorBoard's slider: an exponential moving average with that weight (0: none, below
-// 1), drawn over the faint raw line. Log scales skip values <= 0.
+// 1), drawn over the faint raw line. Log scales skip values <= 0; NaN and infinities
+// leave a gap in the line. The PNG's text uses a built-in 5 x 7 pixel font.
 struct LineChart {
   EMBER_ARG(std::string, title);
   EMBER_ARG(std::string, xlabel);
@@ -81,13 +82,15 @@ struct HistogramChart {
 // torchvision.utils.make_grid: a batch (N x C x H x W, or C x H x W, or H x W) laid out
 // nrow images per row with `padding` pixels of pad_value between them; one channel is
 // repeated to three. normalize shifts each image (scale_each) or the batch into [0, 1]
-// using value_range, or the min and max when it is not given. Gives C x H' x W' float.
+// using value_range, or the min and max when it is not given. Gives C x H' x W': the
+// input's dtype when floating, float32 otherwise. One image comes back unpadded, as in
+// torchvision.
 Tensor make_grid(const Tensor& tensor, int64_t nrow = 8, int64_t padding = 2, bool normalize = false,
                  std::optional<std::pair<double, double>> value_range = std::nullopt, bool scale_each = false,
                  double pad_value = 0);
 
 // torchvision.utils.save_image: make_grid, then written as PNG (values in [0, 1] for
-// floating tensors, clamped; uint8 as is).
+// floating tensors, round(x * 255) clamped; uint8 as is). Only .png paths.
 void save_image(const Tensor& tensor, const std::string& path, int64_t nrow = 8, int64_t padding = 2,
                 bool normalize = false, std::optional<std::pair<double, double>> value_range = std::nullopt,
                 bool scale_each = false, double pad_value = 0);

@@ -1,4 +1,4 @@
-// The prompt's own commands: .help, .L, .x, .I, .lib, .undo, .q (with clang-repl's
+// The prompt's own commands: .help, .L, .x, .I, .lib, .undo, .graph, .q (with clang-repl's
 // %-spellings as aliases).
 #pragma once
 
