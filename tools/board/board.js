@@ -149,7 +149,8 @@
     return out;
   }
   function drawHistogram(holder, series) {
-    var W = 460, H = 230, box = { l: 12, r: W - 52, t: 40, b: H - 24 }, bins = 40;
+    var n = series.buckets.length, band = n === 1 ? 0 : Math.min(150, 30 * (n - 1));
+    var W = 460, H = 40 + band + 26, box = { l: 12, r: W - 52, t: 40, b: 40 + band }, bins = 40;
     var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H }, holder);
     var lo = Infinity, hi = -Infinity;
     series.buckets.forEach(function (bs) { bs.forEach(function (b) {
@@ -159,7 +160,7 @@
     if (hi <= lo) { lo -= 0.5; hi += 0.5; }
     var dens = series.buckets.map(function (bs) { return rebin(bs, lo, hi, bins); });
     var top = Math.max.apply(null, dens.map(function (d) { return Math.max.apply(null, d); })) || 1;
-    var n = dens.length, rise = box.t - 4;
+    var rise = box.t - 4;
     var sx = function (x) { return box.l + (x - lo) / (hi - lo) * (box.r - box.l); };
     var base = function (k) { return n === 1 ? box.b : box.t + (box.b - box.t) * k / (n - 1); };
     axes(svg, { l: box.l, r: box.r, t: box.b, b: box.b }, ticks(lo, hi, 5), [], sx, function () { return box.b; });
@@ -169,7 +170,9 @@
       d.forEach(function (v, i) { pts.push(sx(lo + (i + 0.5) * (hi - lo) / bins).toFixed(1) + ',' + (y0 - v / top * rise).toFixed(1)); });
       pts.push(sx(hi).toFixed(1) + ',' + y0.toFixed(1));
       var shade = n === 1 ? 1 : 0.35 + 0.65 * k / (n - 1);
-      var poly = el('polygon', { points: pts.join(' '), fill: '#fff', 'fill-opacity': 0.85, stroke: c, 'stroke-opacity': shade, 'stroke-width': 1.2 }, svg);
+      // white underneath, so that later (lower) steps hide the earlier ones behind them
+      el('polygon', { points: pts.join(' '), fill: '#fff' }, svg);
+      var poly = el('polygon', { points: pts.join(' '), fill: c, 'fill-opacity': 0.1 + 0.25 * shade, stroke: c, 'stroke-opacity': shade, 'stroke-width': 1.2 }, svg);
       poly.addEventListener('mousemove', function (evt) { showTip(evt, data.runs[series.run] + '  step ' + series.steps[k]); });
       poly.addEventListener('mouseleave', hideTip);
     });
