@@ -26,9 +26,12 @@ std::vector<int64_t> decode_shape(std::string_view bytes) {  // TensorShapeProto
 double half_to_double(uint32_t h) {
   int sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
   double v;
-  if (exponent == 0) v = std::ldexp(mantissa, -24);
-  else if (exponent == 31) v = mantissa ? NAN : INFINITY;
-  else v = std::ldexp(mantissa + 1024, exponent - 25);
+  if (exponent == 0)
+    v = std::ldexp(mantissa, -24);
+  else if (exponent == 31)
+    v = mantissa ? NAN : INFINITY;
+  else
+    v = std::ldexp(mantissa + 1024, exponent - 25);
   return sign ? -v : v;
 }
 
@@ -43,7 +46,11 @@ TensorValue decode_tensor(std::string_view bytes) {
       case 5: r.append_floats(t.numbers); break;   // float_val
       case 6: r.append_doubles(t.numbers); break;  // double_val
       case 8: t.strings.push_back(r.as_string()); break;
-      case 7: case 10: case 11: case 16: case 17: {  // int_val, int64_val, bool_val, uint32_val, uint64_val
+      case 7:
+      case 10:
+      case 11:
+      case 16:
+      case 17: {  // int_val, int64_val, bool_val, uint32_val, uint64_val
         std::vector<int64_t> ints;
         r.append_varints(ints);
         bool is_unsigned = r.field() == 17;
@@ -111,8 +118,10 @@ void decode_metadata(std::string_view bytes, SummaryValue& v) {  // SummaryMetad
     v.has_plugin = true;
     WireReader p(r.as_bytes());
     while (p.next()) {
-      if (p.field() == 1) v.plugin_name = p.as_string();
-      else if (p.field() == 2) v.plugin_content = p.as_string();
+      if (p.field() == 1)
+        v.plugin_name = p.as_string();
+      else if (p.field() == 2)
+        v.plugin_content = p.as_string();
     }
   }
 }
@@ -123,12 +132,24 @@ SummaryValue decode_value(std::string_view bytes) {  // Summary.Value
   while (r.next()) {
     switch (r.field()) {
       case 1: v.tag = r.as_string(); break;
-      case 2: v.kind = SummaryValue::Kind::simple_value; v.simple_value = r.as_float(); break;
+      case 2:
+        v.kind = SummaryValue::Kind::simple_value;
+        v.simple_value = r.as_float();
+        break;
       case 3: v.kind = SummaryValue::Kind::other; break;  // obsolete_old_style_histogram
-      case 4: v.kind = SummaryValue::Kind::image; v.image = decode_image(r.as_bytes()); break;
-      case 5: v.kind = SummaryValue::Kind::histogram; v.histogram = decode_histogram(r.as_bytes()); break;
+      case 4:
+        v.kind = SummaryValue::Kind::image;
+        v.image = decode_image(r.as_bytes());
+        break;
+      case 5:
+        v.kind = SummaryValue::Kind::histogram;
+        v.histogram = decode_histogram(r.as_bytes());
+        break;
       case 6: v.kind = SummaryValue::Kind::audio; break;
-      case 8: v.kind = SummaryValue::Kind::tensor; v.tensor = decode_tensor(r.as_bytes()); break;
+      case 8:
+        v.kind = SummaryValue::Kind::tensor;
+        v.tensor = decode_tensor(r.as_bytes());
+        break;
       case 9: decode_metadata(r.as_bytes(), v); break;
       default: break;
     }
@@ -197,7 +218,8 @@ std::vector<double> TensorValue::as_numbers() const {
       case DT_INT16: each(2, [](const char* q) { return double(load<int16_t>(q)); }); break;
       case DT_UINT16: each(2, [](const char* q) { return double(load<uint16_t>(q)); }); break;
       case DT_INT8: each(1, [](const char* q) { return double(load<int8_t>(q)); }); break;
-      case DT_UINT8: case DT_BOOL: each(1, [](const char* q) { return double(load<uint8_t>(q)); }); break;
+      case DT_UINT8:
+      case DT_BOOL: each(1, [](const char* q) { return double(load<uint8_t>(q)); }); break;
       case DT_HALF: each(2, [](const char* q) { return half_to_double(load<uint16_t>(q)); }); break;
       case DT_BFLOAT16:
         each(2, [](const char* q) {
@@ -318,11 +340,15 @@ std::vector<GraphNode> decode_graph(std::string_view graph_def) {
           std::string_view value;
           WireReader entry(n.as_bytes());
           while (entry.next()) {
-            if (entry.field() == 1) key = entry.as_string();
-            else if (entry.field() == 2) value = entry.as_bytes();
+            if (entry.field() == 1)
+              key = entry.as_string();
+            else if (entry.field() == 2)
+              value = entry.as_bytes();
           }
-          if (key == "_output_shapes") attr_text(value, &node.output_shapes);
-          else node.attrs[key] = attr_text(value, nullptr);
+          if (key == "_output_shapes")
+            attr_text(value, &node.output_shapes);
+          else
+            node.attrs[key] = attr_text(value, nullptr);
           break;
         }
         default: break;
@@ -353,8 +379,10 @@ HParamsData decode_hparams(std::string_view plugin_content) {
               std::string group, tag;
               WireReader name(info.as_bytes());
               while (name.next()) {
-                if (name.field() == 1) group = name.as_string();
-                else if (name.field() == 2) tag = name.as_string();
+                if (name.field() == 1)
+                  group = name.as_string();
+                else if (name.field() == 2)
+                  tag = name.as_string();
               }
               h.metrics.emplace_back(group, tag);
             }
@@ -370,8 +398,10 @@ HParamsData decode_hparams(std::string_view plugin_content) {
             std::string key, value;
             WireReader entry(s.as_bytes());
             while (entry.next()) {
-              if (entry.field() == 1) key = entry.as_string();
-              else if (entry.field() == 2) value = decode_struct_value(entry.as_bytes());
+              if (entry.field() == 1)
+                key = entry.as_string();
+              else if (entry.field() == 2)
+                value = decode_struct_value(entry.as_bytes());
             }
             h.hparams.emplace_back(key, value);
           } else if (s.field() == 4) {

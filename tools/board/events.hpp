@@ -14,8 +14,20 @@ namespace ember::board {
 
 // TensorFlow's DataType numbers (types.proto) that the board reads.
 enum DType : int {
-  DT_FLOAT = 1, DT_DOUBLE = 2, DT_INT32 = 3, DT_UINT8 = 4, DT_INT16 = 5, DT_INT8 = 6, DT_STRING = 7,
-  DT_INT64 = 9, DT_BOOL = 10, DT_BFLOAT16 = 14, DT_UINT16 = 17, DT_HALF = 19, DT_UINT32 = 22, DT_UINT64 = 23
+  DT_FLOAT = 1,
+  DT_DOUBLE = 2,
+  DT_INT32 = 3,
+  DT_UINT8 = 4,
+  DT_INT16 = 5,
+  DT_INT8 = 6,
+  DT_STRING = 7,
+  DT_INT64 = 9,
+  DT_BOOL = 10,
+  DT_BFLOAT16 = 14,
+  DT_UINT16 = 17,
+  DT_HALF = 19,
+  DT_UINT32 = 22,
+  DT_UINT64 = 23
 };
 
 struct TensorValue {
@@ -69,8 +81,8 @@ Event decode_event(std::string_view bytes);
 // ---- GraphDef ----
 struct GraphNode {
   std::string name, op, device;
-  std::vector<std::string> inputs;         // as written: "^ctrl" and ":1" kept
-  std::vector<std::string> output_shapes;  // "[2, 3]", from the _output_shapes attr
+  std::vector<std::string> inputs;           // as written: "^ctrl" and ":1" kept
+  std::vector<std::string> output_shapes;    // "[2, 3]", from the _output_shapes attr
   std::map<std::string, std::string> attrs;  // other attrs, shown as short text
 };
 std::vector<GraphNode> decode_graph(std::string_view graph_def);

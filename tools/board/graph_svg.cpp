@@ -46,6 +46,7 @@ GraphLayout layout_graph(const std::vector<GraphNode>& nodes) {
       preds[i].push_back(it->second);
       succs[it->second].push_back(static_cast<int>(i));
       g.edges.emplace_back(it->second, static_cast<int>(i));
+      g.control.push_back(!in.empty() && in[0] == '^');
     }
 
   // Layers by longest path from the sources, in topological order (Kahn); nodes on a
@@ -86,9 +87,9 @@ GraphLayout layout_graph(const std::vector<GraphNode>& nodes) {
       std::vector<double> key(row.size());
       for (size_t k = 0; k < row.size(); ++k) {
         const auto& p = preds[row[k]];
-        key[k] = p.empty() ? pos[row[k]]
-                           : std::accumulate(p.begin(), p.end(), 0.0, [&](double a, int q) { return a + pos[q]; }) /
-                                 static_cast<double>(p.size());
+        key[k] = p.empty() ? pos[row[k]] : std::accumulate(p.begin(), p.end(), 0.0, [&](double a, int q) {
+                                             return a + pos[q];
+                                           }) / static_cast<double>(p.size());
       }
       std::vector<size_t> idx(row.size());
       std::iota(idx.begin(), idx.end(), 0);
@@ -119,15 +120,17 @@ std::string graph_svg(const std::vector<GraphNode>& nodes) {
   std::string svg = "<svg class=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + json_number(g.width) +
                     "\" height=\"" + json_number(g.height) + "\" viewBox=\"0 0 " + json_number(g.width) + " " +
                     json_number(g.height) + "\">\n";
-  svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" "
-         "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#8a94a6\"/></marker></defs>\n";
-  for (auto [from, to] : g.edges) {
+  svg +=
+      "<defs><marker id=\"arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" "
+      "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"#8a94a6\"/></marker></defs>\n";
+  for (size_t e = 0; e < g.edges.size(); ++e) {
+    auto [from, to] = g.edges[e];
     double x1 = g.boxes[from].x + kBoxWidth / 2, y1 = g.boxes[from].y + kBoxHeight;
     double x2 = g.boxes[to].x + kBoxWidth / 2, y2 = g.boxes[to].y;
     double bend = std::max(20.0, (y2 - y1) / 2);
-    svg += "<path class=\"edge\" d=\"M" + json_number(x1) + "," + json_number(y1) + " C" + json_number(x1) + "," +
-           json_number(y1 + bend) + " " + json_number(x2) + "," + json_number(y2 - bend) + " " + json_number(x2) + "," +
-           json_number(y2) + "\" marker-end=\"url(#arrow)\"/>\n";
+    svg += std::string("<path class=\"") + (g.control[e] ? "edge control" : "edge") + "\" d=\"M" + json_number(x1) +
+           "," + json_number(y1) + " C" + json_number(x1) + "," + json_number(y1 + bend) + " " + json_number(x2) + "," +
+           json_number(y2 - bend) + " " + json_number(x2) + "," + json_number(y2) + "\" marker-end=\"url(#arrow)\"/>\n";
   }
   for (size_t i = 0; i < nodes.size(); ++i) {
     const GraphNode& node = nodes[i];
@@ -142,7 +145,8 @@ std::string graph_svg(const std::vector<GraphNode>& nodes) {
     svg += "<rect width=\"" + json_number(kBoxWidth) + "\" height=\"" + json_number(kBoxHeight) + "\" rx=\"6\"/>";
     svg += "<text class=\"node-name\" x=\"8\" y=\"15\">" + html_escape(fit(node.name, 26)) + "</text>";
     svg += "<text class=\"node-op\" x=\"8\" y=\"29\">" + html_escape(fit(node.op, 28)) + "</text>";
-    if (!shapes.empty()) svg += "<text class=\"node-shape\" x=\"8\" y=\"42\">" + html_escape(fit(shapes, 28)) + "</text>";
+    if (!shapes.empty())
+      svg += "<text class=\"node-shape\" x=\"8\" y=\"42\">" + html_escape(fit(shapes, 28)) + "</text>";
     svg += "</g>\n";
   }
   return svg + "</svg>";

@@ -13,8 +13,9 @@ struct GraphLayout {
     double x, y;  // top-left corner
     int layer;
   };
-  std::vector<Box> boxes;                    // one per node, in the graph's order
-  std::vector<std::pair<int, int>> edges;    // (from, to) node indices
+  std::vector<Box> boxes;                  // one per node, in the graph's order
+  std::vector<std::pair<int, int>> edges;  // (from, to) node indices
+  std::vector<bool> control;               // per edge: a control input ("^name")
   double width = 0, height = 0;
 };
 

@@ -90,8 +90,10 @@ std::vector<std::string> LogDirs::check() const {
   std::vector<std::string> problems;
   for (const std::string& d : dirs_) {
     std::error_code ec;
-    if (!fs::exists(d, ec)) problems.push_back("log dir '" + d + "' does not exist");
-    else if (!fs::is_directory(d, ec)) problems.push_back("log dir '" + d + "' is not a directory");
+    if (!fs::exists(d, ec))
+      problems.push_back("log dir '" + d + "' does not exist");
+    else if (!fs::is_directory(d, ec))
+      problems.push_back("log dir '" + d + "' is not a directory");
     else if (find_event_files(d).empty())
       problems.push_back("log dir '" + d + "' holds no event files (events.out.tfevents.*)");
   }

@@ -5,6 +5,8 @@
 // Each directory below a LOGDIR that holds event files (events.out.tfevents.*) is a run,
 // named by its path relative to LOGDIR (with LOGDIR's name in front when several are
 // given). --watch keeps polling the logs and rewrites the page when they grow.
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -17,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "tools/board/logdirs.hpp"
 #include "tools/board/page.hpp"
@@ -85,7 +85,8 @@ bool write_page(const LogDirs& logs, const PageOptions& base, const std::string&
   std::vector<const Run*> runs = logs.runs();
   counts->runs = runs.size();
   counts->tags = 0;
-  for (const Run* r : runs) counts->tags += r->scalars.size() + r->histograms.size() + r->images.size() + r->texts.size();
+  for (const Run* r : runs)
+    counts->tags += r->scalars.size() + r->histograms.size() + r->images.size() + r->texts.size();
   return write_atomically(out, render_page(runs, options));
 }
 
@@ -120,7 +121,8 @@ int main(int argc, char** argv) {
       char* end = nullptr;
       double s = v ? std::strtod(v, &end) : 0;
       if (!v || *end || !(s > 0) || s > 86400)
-        return usage_error(std::string("--interval needs a number of seconds in (0, 86400], got '") + (v ? v : "") + "'");
+        return usage_error(std::string("--interval needs a number of seconds in (0, 86400], got '") + (v ? v : "") +
+                           "'");
       options.interval = s;
     } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
       return usage_error("unknown option '" + arg + "'");

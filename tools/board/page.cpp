@@ -10,14 +10,26 @@
 namespace ember::board {
 namespace {
 
-// Tags of one kind across runs: tag -> (run index, series) in run order.
+// At most `limit` entries, evenly spaced, the first and the last always kept: long runs
+// stay quick to draw (TensorBoard samples its series too).
+template <typename T>
+std::vector<T> thin(const std::vector<T>& series, size_t limit) {
+  if (series.size() <= limit || limit < 2) return series;
+  std::vector<T> out;
+  out.reserve(limit);
+  for (size_t k = 0; k < limit; ++k) out.push_back(series[k * (series.size() - 1) / (limit - 1)]);
+  return out;
+}
+
+// Tags of one kind across runs: tag -> (run index, series thinned to `limit`) in run order.
 template <typename Series>
-std::map<std::string, std::vector<std::pair<size_t, const Series*>>> by_tag(
-    const std::vector<const Run*>& runs, std::map<std::string, Series> Run::*member) {
-  std::map<std::string, std::vector<std::pair<size_t, const Series*>>> tags;
+std::map<std::string, std::vector<std::pair<size_t, Series>>> by_tag(const std::vector<const Run*>& runs,
+                                                                     std::map<std::string, Series> Run::*member,
+                                                                     size_t limit) {
+  std::map<std::string, std::vector<std::pair<size_t, Series>>> tags;
   for (size_t i = 0; i < runs.size(); ++i)
     for (const auto& [tag, series] : runs[i]->*member)
-      if (!series.empty()) tags[tag].emplace_back(i, &series);
+      if (!series.empty()) tags[tag].emplace_back(i, thin(series, limit));
   return tags;
 }
 
@@ -105,10 +117,10 @@ const std::vector<std::string>& run_colors() {
 }
 
 std::string render_page(const std::vector<const Run*>& runs, const PageOptions& options) {
-  auto scalars = by_tag(runs, &Run::scalars);
-  auto histograms = by_tag(runs, &Run::histograms);
-  auto images = by_tag(runs, &Run::images);
-  auto texts = by_tag(runs, &Run::texts);
+  auto scalars = by_tag(runs, &Run::scalars, 2000);
+  auto histograms = by_tag(runs, &Run::histograms, 60);
+  auto images = by_tag(runs, &Run::images, 100);
+  auto texts = by_tag(runs, &Run::texts, 100);
   HParamsTable hp = hparams_table(runs);
   std::vector<const Run*> graphs;
   for (const Run* run : runs)
@@ -122,33 +134,40 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   data += ",\"scalars\":[";
   bool first_tag = true;
   for (const auto& [tag, series] : scalars) {
-    data += (first_tag ? "" : ",") + std::string("{\"tag\":") + json_string(tag) + ",\"series\":" +
-            json_array(series, [](const auto& s) {
-              const auto& points = *s.second;
+    data +=
+        (first_tag ? "" : ",") + std::string("{\"tag\":") + json_string(tag) + ",\"series\":" +
+        json_array(
+            series,
+            [](const auto& s) {
+              const auto& points = s.second;
               return "{\"run\":" + std::to_string(s.first) +
                      ",\"steps\":" + json_array(points, [](const ScalarPoint& p) { return std::to_string(p.step); }) +
                      ",\"values\":" + json_array(points, [](const ScalarPoint& p) { return json_number(p.value); }) +
                      ",\"wall\":" + json_array(points, [](const ScalarPoint& p) { return json_number(p.wall_time); }) +
                      "}";
             }) +
-            "}";
+        "}";
     first_tag = false;
   }
   data += "],\"histograms\":[";
   first_tag = true;
   for (const auto& [tag, series] : histograms) {
     data += (first_tag ? "" : ",") + std::string("{\"tag\":") + json_string(tag) + ",\"series\":" +
-            json_array(series, [](const auto& s) {
-              const auto& steps = *s.second;
-              return "{\"run\":" + std::to_string(s.first) +
-                     ",\"steps\":" + json_array(steps, [](const HistogramStep& h) { return std::to_string(h.step); }) +
-                     ",\"buckets\":" + json_array(steps, [](const HistogramStep& h) {
-                       return json_array(h.buckets, [](const HistogramBucket& b) {
-                         return "[" + json_number(b.left) + "," + json_number(b.right) + "," + json_number(b.count) + "]";
-                       });
-                     }) +
-                     "}";
-            }) +
+            json_array(series,
+                       [](const auto& s) {
+                         const auto& steps = s.second;
+                         return "{\"run\":" + std::to_string(s.first) + ",\"steps\":" +
+                                json_array(steps, [](const HistogramStep& h) { return std::to_string(h.step); }) +
+                                ",\"buckets\":" +
+                                json_array(steps,
+                                           [](const HistogramStep& h) {
+                                             return json_array(h.buckets, [](const HistogramBucket& b) {
+                                               return "[" + json_number(b.left) + "," + json_number(b.right) + "," +
+                                                      json_number(b.count) + "]";
+                                             });
+                                           }) +
+                                "}";
+                       }) +
             "}";
     first_tag = false;
   }
@@ -156,18 +175,22 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   first_tag = true;
   for (const auto& [tag, series] : images) {
     data += (first_tag ? "" : ",") + std::string("{\"tag\":") + json_string(tag) + ",\"series\":" +
-            json_array(series, [](const auto& s) {
-              const auto& steps = *s.second;
-              return "{\"run\":" + std::to_string(s.first) +
-                     ",\"steps\":" + json_array(steps, [](const ImageStep& st) { return std::to_string(st.step); }) +
-                     ",\"images\":" + json_array(steps, [](const ImageStep& st) {
-                       return json_array(st.images, [](const EncodedImage& im) {
-                         return "{\"src\":" + json_string(data_uri(im)) + ",\"width\":" + std::to_string(im.width) +
-                                ",\"height\":" + std::to_string(im.height) + "}";
-                       });
-                     }) +
-                     "}";
-            }) +
+            json_array(series,
+                       [](const auto& s) {
+                         const auto& steps = s.second;
+                         return "{\"run\":" + std::to_string(s.first) + ",\"steps\":" +
+                                json_array(steps, [](const ImageStep& st) { return std::to_string(st.step); }) +
+                                ",\"images\":" +
+                                json_array(steps,
+                                           [](const ImageStep& st) {
+                                             return json_array(st.images, [](const EncodedImage& im) {
+                                               return "{\"src\":" + json_string(data_uri(im)) +
+                                                      ",\"width\":" + std::to_string(im.width) +
+                                                      ",\"height\":" + std::to_string(im.height) + "}";
+                                             });
+                                           }) +
+                                "}";
+                       }) +
             "}";
     first_tag = false;
   }
@@ -175,37 +198,47 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   first_tag = true;
   for (const auto& [tag, series] : texts) {
     data += (first_tag ? "" : ",") + std::string("{\"tag\":") + json_string(tag) + ",\"series\":" +
-            json_array(series, [](const auto& s) {
-              const auto& steps = *s.second;
-              return "{\"run\":" + std::to_string(s.first) +
-                     ",\"steps\":" + json_array(steps, [](const TextStep& st) { return std::to_string(st.step); }) +
-                     ",\"texts\":" + json_array(steps, [](const TextStep& st) {
-                       return json_array(st.texts, [](const std::string& t) { return json_string(t); });
-                     }) +
-                     "}";
-            }) +
+            json_array(
+                series,
+                [](const auto& s) {
+                  const auto& steps = s.second;
+                  return "{\"run\":" + std::to_string(s.first) +
+                         ",\"steps\":" + json_array(steps, [](const TextStep& st) { return std::to_string(st.step); }) +
+                         ",\"texts\":" +
+                         json_array(steps,
+                                    [](const TextStep& st) {
+                                      return json_array(st.texts, [](const std::string& t) { return json_string(t); });
+                                    }) +
+                         "}";
+                }) +
             "}";
     first_tag = false;
   }
   data += "],\"hparams\":{\"hparams\":" + json_array(hp.hparams, [](const std::string& s) { return json_string(s); }) +
-          ",\"metrics\":" + json_array(hp.metrics, [](const std::string& s) { return json_string(s); }) +
-          ",\"rows\":" + json_array(hp.rows, [](const HParamsTable::Row& row) {
-            std::string h = "{", m = "{";
-            for (const auto& [k, v] : row.hparams) h += (h.size() > 1 ? "," : "") + json_string(k) + ":" + json_string(v);
-            for (const auto& [k, v] : row.metrics) m += (m.size() > 1 ? "," : "") + json_string(k) + ":" + json_number(v);
-            return "{\"run\":" + json_string(row.run) + ",\"hparams\":" + h + "},\"metrics\":" + m +
-                   "},\"status\":" + json_string(row.status) + "}";
-          }) +
+          ",\"metrics\":" + json_array(hp.metrics, [](const std::string& s) { return json_string(s); }) + ",\"rows\":" +
+          json_array(hp.rows,
+                     [](const HParamsTable::Row& row) {
+                       std::string h = "{", m = "{";
+                       for (const auto& [k, v] : row.hparams)
+                         h += (h.size() > 1 ? "," : "") + json_string(k) + ":" + json_string(v);
+                       for (const auto& [k, v] : row.metrics)
+                         m += (m.size() > 1 ? "," : "") + json_string(k) + ":" + json_number(v);
+                       return "{\"run\":" + json_string(row.run) + ",\"hparams\":" + h + "},\"metrics\":" + m +
+                              "},\"status\":" + json_string(row.status) + "}";
+                     }) +
           "}";
   data += ",\"graphs\":" + json_array(graphs, [](const Run* run) {
-    return "{\"run\":" + json_string(run->name) + ",\"nodes\":" + json_array(run->graph, [](const GraphNode& n) {
-             return "{\"name\":" + json_string(n.name) + ",\"op\":" + json_string(n.op) +
-                    ",\"inputs\":" + json_array(n.inputs, [](const std::string& s) { return json_string(s); }) +
-                    ",\"shapes\":" + json_array(n.output_shapes, [](const std::string& s) { return json_string(s); }) +
-                    "}";
-           }) +
-           "}";
-  });
+            return "{\"run\":" + json_string(run->name) + ",\"nodes\":" +
+                   json_array(
+                       run->graph,
+                       [](const GraphNode& n) {
+                         return "{\"name\":" + json_string(n.name) + ",\"op\":" + json_string(n.op) + ",\"inputs\":" +
+                                json_array(n.inputs, [](const std::string& s) { return json_string(s); }) +
+                                ",\"shapes\":" +
+                                json_array(n.output_shapes, [](const std::string& s) { return json_string(s); }) + "}";
+                       }) +
+                   "}";
+          });
   data += "}";
 
   // ---- the page; everything a reader needs as text is in the HTML itself ----
@@ -213,7 +246,8 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   h += "<meta name=\"generator\" content=\"ember-board\">\n";
-  h += "<title>" + html_escape(options.title) + "</title>\n<style>\n" + std::string(kBoardStyle) + "</style>\n</head>\n";
+  h +=
+      "<title>" + html_escape(options.title) + "</title>\n<style>\n" + std::string(kBoardStyle) + "</style>\n</head>\n";
   h += "<body>\n<header>\n<h1>" + html_escape(options.title) + "</h1>\n<div class=\"meta\">" +
        std::to_string(runs.size()) + (runs.size() == 1 ? " run" : " runs");
   if (!options.generated.empty()) h += " &middot; written " + html_escape(options.generated);
@@ -256,7 +290,7 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
            html_escape(tag) + "</h3>";
       for (size_t j = 0; j < series.size(); ++j)
         h += "<div class=\"histogram\" data-series=\"" + std::to_string(j) + "\">" + run_label(series[j].first, runs) +
-             " <span class=\"steps\">" + std::to_string(series[j].second->size()) +
+             " <span class=\"steps\">" + std::to_string(series[j].second.size()) +
              " steps</span><div class=\"chart\"></div></div>";
       h += "</div>\n";
     }
@@ -269,12 +303,13 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
       h += "<div class=\"card image-card\" data-index=\"" + std::to_string(k++) + "\"><h3 class=\"tag\">" +
            html_escape(tag) + "</h3>";
       for (size_t j = 0; j < series.size(); ++j) {
-        const auto& steps = *series[j].second;
+        const auto& steps = series[j].second;
         const ImageStep& last = steps.back();
         h += "<figure class=\"image-series\" data-series=\"" + std::to_string(j) + "\"><figcaption>" +
              run_label(series[j].first, runs) + " step <span class=\"step\">" + std::to_string(last.step) +
              "</span></figcaption><div class=\"frames\">";
-        for (const EncodedImage& im : last.images) h += "<img alt=\"" + html_escape(tag) + "\" src=\"" + data_uri(im) + "\">";
+        for (const EncodedImage& im : last.images)
+          h += "<img alt=\"" + html_escape(tag) + "\" src=\"" + data_uri(im) + "\">";
         h += "</div>";
         if (steps.size() > 1)
           h += "<input type=\"range\" class=\"step-slider\" min=\"0\" max=\"" + std::to_string(steps.size() - 1) +
@@ -291,7 +326,7 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
       h += "<div class=\"card text-card\"><h3 class=\"tag\">" + html_escape(tag) + "</h3>";
       for (const auto& [run_index, steps] : series) {
         h += "<div class=\"text-run\">" + run_label(run_index, runs);
-        for (auto it = steps->rbegin(); it != steps->rend(); ++it)
+        for (auto it = steps.rbegin(); it != steps.rend(); ++it)
           h += "<div class=\"text-step\"><span class=\"step\">step " + std::to_string(it->step) + "</span><pre>" +
                html_escape(join_texts(it->texts)) + "</pre></div>";
         h += "</div>";
@@ -301,7 +336,8 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
     h += "</section>\n";
   }
   if (!hp.rows.empty()) {
-    h += "<section id=\"hparams\"><h2>HParams</h2>\n<div class=\"card\"><table id=\"hparams-table\"><thead><tr><th>Run</th>";
+    h += "<section id=\"hparams\"><h2>HParams</h2>\n<div class=\"card\"><table "
+         "id=\"hparams-table\"><thead><tr><th>Run</th>";
     for (const auto& name : hp.hparams) h += "<th class=\"hparam\">" + html_escape(name) + "</th>";
     for (const auto& name : hp.metrics) h += "<th class=\"metric\">" + html_escape(name) + "</th>";
     h += "</tr></thead><tbody>\n";
@@ -313,8 +349,8 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
       }
       for (const auto& name : hp.metrics) {
         auto it = row.metrics.find(name);
-        h += "<td class=\"number\">" + (it == row.metrics.end() ? std::string() : html_escape(format_number(it->second))) +
-             "</td>";
+        h += "<td class=\"number\">" +
+             (it == row.metrics.end() ? std::string() : html_escape(format_number(it->second))) + "</td>";
       }
       h += "</tr>\n";
     }

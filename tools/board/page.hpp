@@ -10,9 +10,9 @@ namespace ember::board {
 
 struct PageOptions {
   std::string title = "ember-board";
-  bool watch = false;      // the page reloads itself every `interval` seconds
+  bool watch = false;  // the page reloads itself every `interval` seconds
   double interval = 2;
-  std::string generated;   // when, as text
+  std::string generated;  // when, as text
 };
 
 std::string render_page(const std::vector<const Run*>& runs, const PageOptions& options);

@@ -75,9 +75,7 @@ void Run::add(const Event& event) {
     }
     switch (v.kind) {
       case Kind::simple_value: scalars[v.tag].push_back({event.step, event.wall_time, v.simple_value}); break;
-      case Kind::histogram:
-        histograms[v.tag].push_back({event.step, event.wall_time, buckets_of(v.histogram)});
-        break;
+      case Kind::histogram: histograms[v.tag].push_back({event.step, event.wall_time, buckets_of(v.histogram)}); break;
       case Kind::image: {
         EncodedImage im{image_mime(v.image.encoded), v.image.encoded, v.image.width, v.image.height};
         images[v.tag].push_back({event.step, {std::move(im)}});

@@ -29,9 +29,18 @@ class WireReader {
     uint32_t type = key & 7;
     if (field_ == 0) throw WireError("field number 0");
     switch (type) {
-      case 0: type_ = WireType::varint; value_ = read_varint(); break;
-      case 1: type_ = WireType::fixed64; value_ = read_fixed(8); break;
-      case 5: type_ = WireType::fixed32; value_ = read_fixed(4); break;
+      case 0:
+        type_ = WireType::varint;
+        value_ = read_varint();
+        break;
+      case 1:
+        type_ = WireType::fixed64;
+        value_ = read_fixed(8);
+        break;
+      case 5:
+        type_ = WireType::fixed32;
+        value_ = read_fixed(4);
+        break;
       case 2: {
         type_ = WireType::bytes;
         uint64_t n = read_varint();

@@ -2,19 +2,20 @@
 // records, and the protobuf wire decoding of Event. Expected bytes come from outside this
 // code: CRC check values of the CRC-32C definition (RFC 3720 / the "123456789" check),
 // a record framed by python crcmod, and an Event encoded by protoc --encode.
-#include <catch2/catch.hpp>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "tools/board/crc32c.hpp"
 #include "tools/board/events.hpp"
 #include "tools/board/graph_svg.hpp"
 #include "tools/board/logdirs.hpp"
+#include "tools/board/page.hpp"
 #include "tools/board/records.hpp"
 #include "tools/board/run.hpp"
 #include "tools/board/text.hpp"
@@ -58,7 +59,7 @@ std::string three_records() {
 TEST_CASE("board crc32c matches the published check values", "[board]") {
   CHECK(crc32c("123456789") == 0xe3069283u);  // the CRC-32C check value
   CHECK(crc32c("") == 0u);
-  CHECK(crc32c(std::string(32, '\0')) == 0x8a9136aau);  // RFC 3720 B.4: 32 bytes of zeros
+  CHECK(crc32c(std::string(32, '\0')) == 0x8a9136aau);    // RFC 3720 B.4: 32 bytes of zeros
   CHECK(crc32c(std::string(32, '\xff')) == 0x62a8ab43u);  // RFC 3720 B.4: 32 bytes of ones
   CHECK(mask_crc(0) == 0xa282ead8u);
 }
@@ -201,8 +202,8 @@ TEST_CASE("board reads an event file as it grows and stops at a corrupt record",
   }
   CHECK(reader.read_new(warn).size() == 1);
   REQUIRE(warnings.size() == 1);
-  CHECK_THAT(warnings[0], Catch::Contains(path.string()) &&
-                              Catch::Contains("offset " + std::to_string(rec1.size() + rec2.size())));
+  CHECK_THAT(warnings[0],
+             Catch::Contains(path.string()) && Catch::Contains("offset " + std::to_string(rec1.size() + rec2.size())));
   CHECK(reader.read_new(warn).empty());  // nothing after the bad record is read
   fs::remove_all(dir);
 }
@@ -234,4 +235,19 @@ TEST_CASE("board graph layout puts every node below its inputs", "[board]") {
   // A cycle does not hang the layout.
   nodes[0].inputs = {"out"};
   CHECK(layout_graph(nodes).boxes.size() == 4);
+}
+
+TEST_CASE("board page thins long series and keeps their last point", "[board]") {
+  Run run;
+  run.name = "long";
+  for (int64_t s = 0; s < 5000; ++s) run.scalars["loss"].push_back({s, 0.0, double(s)});
+  std::string page = render_page({&run}, PageOptions{});
+  auto at = page.find("\"steps\":[");
+  REQUIRE(at != std::string::npos);
+  std::string steps = page.substr(at, page.find(']', at) - at);
+  CHECK(std::count(steps.begin(), steps.end(), ',') + 1 == 2000);
+  CHECK_THAT(steps, Catch::EndsWith(",4999"));
+  CHECK_THAT(steps, Catch::StartsWith("\"steps\":[0,"));
+  CHECK(page.find("location.reload") != std::string::npos);  // the script is in the page...
+  CHECK(page.find("\"watch\":null") != std::string::npos);   // ...but reloads only under --watch
 }
