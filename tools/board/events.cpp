@@ -196,7 +196,10 @@ std::string decode_struct_value(std::string_view bytes) {
 
 int64_t TensorValue::element_count() const {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d)) return -1;  // unknown or absurd
+    n *= d;
+  }
   return n;
 }
 
@@ -233,7 +236,8 @@ std::vector<double> TensorValue::as_numbers() const {
   }
   out = numbers;
   int64_t count = element_count();
-  if (out.size() == 1 && count > 1) out.assign(static_cast<size_t>(count), out[0]);
+  // (a shape of absurd size in a damaged file is not expanded)
+  if (out.size() == 1 && count > 1 && count <= (int64_t(1) << 24)) out.assign(static_cast<size_t>(count), out[0]);
   return out;
 }
 

@@ -113,7 +113,12 @@ bool LogDirs::poll(const std::function<void(const std::string&)>& warn) {
   for (auto& [path, entry] : files_) {
     Run& run = runs_[entry.first];
     for (const Event& e : entry.second->read_new(warn)) {
-      run.add(e);
+      try {
+        run.add(e);
+      } catch (const WireError& error) {  // a malformed graph or hparams message inside the event
+        warn(path + ": an event of step " + std::to_string(e.step) + " holds a malformed message (" + error.what() +
+             "); its graph or hparams are skipped");
+      }
       changed = true;
     }
   }

@@ -251,3 +251,22 @@ TEST_CASE("board page thins long series and keeps their last point", "[board]") 
   CHECK(page.find("location.reload") != std::string::npos);  // the script is in the page...
   CHECK(page.find("\"watch\":null") != std::string::npos);   // ...but reloads only under --watch
 }
+
+TEST_CASE("board survives every single-bit flip of an Event", "[board]") {
+  // Each damaged message either decodes or is refused with WireError: no crash, no hang.
+  size_t refused = 0;
+  for (size_t i = 0; i < kProtocEvent.size(); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string damaged = kProtocEvent;
+      damaged[i] ^= static_cast<char>(1 << bit);
+      try {
+        Event e = decode_event(damaged);
+        Run run;
+        run.add(e);
+        if (e.graph_def) decode_graph(*e.graph_def);
+      } catch (const WireError&) {
+        ++refused;
+      }
+    }
+  CHECK(refused > 0);
+}
