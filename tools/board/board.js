@@ -23,10 +23,11 @@
     return String(Math.round(v * 1e4) / 1e4);
   }
   // Round tick values spanning [lo, hi].
-  function ticks(lo, hi, count) {
+  function ticks(lo, hi, count, smallest) {
     if (!(hi > lo)) { hi = lo + 1; lo = lo - 1; }
     var raw = (hi - lo) / count, mag = Math.pow(10, Math.floor(Math.log10(raw))), step = mag;
     [1, 2, 5, 10].some(function (m) { step = m * mag; return raw <= step; });
+    if (smallest && step < smallest) step = smallest;
     var out = [];
     for (var t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
     return out;
@@ -99,7 +100,7 @@
     y0 -= pad; y1 += pad;
     var sx = function (x) { return box.l + (x - x0) / (x1 - x0) * (box.r - box.l); };
     var sy = function (y) { return box.b - (y - y0) / (y1 - y0) * (box.b - box.t); };
-    axes(svg, box, ticks(x0, x1, 5), ticks(y0, y1, 5), sx, sy);
+    axes(svg, box, ticks(x0, x1, 5, 1), ticks(y0, y1, 5), sx, sy);  // steps are whole numbers
     var smoothed = chart.series.map(function (s) { return smooth(s.values, weight); });
     chart.series.forEach(function (s, i) {
       if (weight > 0) el('path', { d: pathOf(s.steps, s.values, sx, sy), fill: 'none', stroke: color(s.run), 'stroke-opacity': 0.25, 'stroke-width': 1.5 }, svg);
@@ -212,6 +213,24 @@
       range.addEventListener('input', function () { store.setItem(key, range.value); show(+range.value); });
     });
   });
+
+  // ---- the tag filter: cards whose tag does not match the regular expression hide ----
+  var filter = document.getElementById('tag-filter');
+  function applyFilter() {
+    var re = null;
+    try { re = new RegExp(filter.value, 'i'); } catch (e) { filter.classList.add('bad'); return; }
+    filter.classList.remove('bad');
+    store.setItem('ember-board-filter', filter.value);
+    Array.prototype.forEach.call(document.querySelectorAll('.card'), function (card) {
+      var tag = card.querySelector('.tag');
+      if (tag) card.style.display = re.test(tag.textContent) ? '' : 'none';
+    });
+  }
+  if (filter) {
+    filter.value = store.getItem('ember-board-filter') || '';
+    filter.addEventListener('input', applyFilter);
+    applyFilter();
+  }
 
   // ---- --watch: reload to pick up the rewritten page ----
   if (data.watch) {

@@ -264,6 +264,7 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   nav("text", "Text", texts.size());
   nav("hparams", "HParams", hp.rows.size());
   nav("graphs", "Graphs", graphs.size());
+  h += "<input type=\"search\" id=\"tag-filter\" placeholder=\"Filter tags (regular expression)\">";
   h += "</nav>\n<div class=\"runs\" id=\"run-legend\">";
   for (size_t i = 0; i < runs.size(); ++i) h += run_label(i, runs) + " ";
   h += "</div>\n</header>\n<main>\n";
