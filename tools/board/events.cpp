@@ -431,6 +431,14 @@ std::string format_number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[32];
+  // A value that is exactly a float (event files store most values as float32) prints
+  // as the shortest text that reads back as that float: 0.9, not 0.89999997615814209.
+  if (static_cast<double>(static_cast<float>(v)) == v) {
+    for (int precision = 6; precision <= 9; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+      if (std::strtof(buf, nullptr) == static_cast<float>(v)) return buf;
+    }
+  }
   for (int precision = 6; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;

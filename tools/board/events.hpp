@@ -103,7 +103,8 @@ struct HParamsData {
 };
 HParamsData decode_hparams(std::string_view plugin_content);
 
-// Shortest text that reads back as the same double (17 significant digits at most).
+// Short text for a number: the shortest that reads back as the same float when the value
+// is exactly a float32, else as the same double.
 std::string format_number(double v);
 
 }  // namespace ember::board

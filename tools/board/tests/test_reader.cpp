@@ -217,6 +217,9 @@ TEST_CASE("board text escaping keeps pages well formed", "[board]") {
   CHECK(base64("fo") == "Zm8=");
   CHECK(base64("f") == "Zg==");
   CHECK(json_number(0.1) == "0.1");
+  CHECK(format_number(double(0.9f)) == "0.9");  // a float32 value: its own shortest text
+  CHECK(format_number(1.0 / 3) == "0.3333333333333333");  // as Python repr(1 / 3)
+  CHECK(std::strtod(format_number(double(1.0f / 3)).c_str(), nullptr) != 1.0 / 3);
 }
 
 TEST_CASE("board graph layout puts every node below its inputs", "[board]") {
