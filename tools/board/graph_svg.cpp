@@ -74,31 +74,47 @@ GraphLayout layout_graph(const std::vector<GraphNode>& nodes) {
       if (--pending[s] == 0 && !placed[s]) queue.push_back(s);
   }
 
+  // Then each node moves down to just above its nearest output (parameters sit next to
+  // the op that reads them, not all in the top row); outputs first, so chains follow.
+  std::vector<size_t> rank(n);
+  for (size_t k = 0; k < order.size(); ++k) rank[order[k]] = k;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    int lowest = -1;
+    for (int s : succs[*it])
+      if (rank[s] > rank[*it] && (lowest < 0 || layer[s] < lowest)) lowest = layer[s];
+    if (lowest > 0) layer[*it] = std::max(layer[*it], lowest - 1);
+  }
+
   int layers = n ? *std::max_element(layer.begin(), layer.end()) + 1 : 0;
   std::vector<std::vector<int>> rows(layers);
   for (int v : order) rows[layer[v]].push_back(v);
-  // Order each layer by the mean position of its inputs (two sweeps settle most graphs).
+  // Order each layer by the mean position of its neighbours in the layer before (sweeping
+  // down, by inputs) or after (sweeping up, by outputs): fewer crossings.
   std::vector<double> pos(n, 0);
   for (auto& row : rows)
     for (size_t k = 0; k < row.size(); ++k) pos[row[k]] = static_cast<double>(k);
-  for (int sweep = 0; sweep < 2; ++sweep)
-    for (int l = 1; l < layers; ++l) {
-      auto& row = rows[l];
-      std::vector<double> key(row.size());
-      for (size_t k = 0; k < row.size(); ++k) {
-        const auto& p = preds[row[k]];
-        key[k] = p.empty() ? pos[row[k]] : std::accumulate(p.begin(), p.end(), 0.0, [&](double a, int q) {
-                                             return a + pos[q];
-                                           }) / static_cast<double>(p.size());
-      }
-      std::vector<size_t> idx(row.size());
-      std::iota(idx.begin(), idx.end(), 0);
-      std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] < key[b]; });
-      std::vector<int> sorted;
-      for (size_t k : idx) sorted.push_back(row[k]);
-      row = sorted;
-      for (size_t k = 0; k < row.size(); ++k) pos[row[k]] = static_cast<double>(k);
+  auto sort_row = [&](std::vector<int>& row, const std::vector<std::vector<int>>& neighbours) {
+    std::vector<double> key(row.size());
+    for (size_t k = 0; k < row.size(); ++k) {
+      const auto& nb = neighbours[row[k]];
+      double sum = 0;
+      for (int q : nb) sum += pos[q];
+      key[k] = nb.empty() ? pos[row[k]] : sum / static_cast<double>(nb.size());
     }
+    std::vector<size_t> idx(row.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return key[a] < key[b]; });
+    std::vector<int> sorted;
+    for (size_t k : idx) sorted.push_back(row[k]);
+    row = sorted;
+    for (size_t k = 0; k < row.size(); ++k) pos[row[k]] = static_cast<double>(k);
+  };
+  for (int sweep = 0; sweep < 3; ++sweep) {
+    if (sweep % 2 == 0)
+      for (int l = 1; l < layers; ++l) sort_row(rows[l], preds);
+    else
+      for (int l = layers - 2; l >= 0; --l) sort_row(rows[l], succs);
+  }
 
   size_t widest = 0;
   for (auto& row : rows) widest = std::max(widest, row.size());

@@ -223,21 +223,24 @@ TEST_CASE("board text escaping keeps pages well formed", "[board]") {
 }
 
 TEST_CASE("board graph layout puts every node below its inputs", "[board]") {
-  std::vector<GraphNode> nodes(4);
+  std::vector<GraphNode> nodes(5);
   nodes[0].name = "input";
   nodes[1].name = "fc/weight";
   nodes[2].name = "fc";
   nodes[2].inputs = {"input", "fc/weight:0"};
   nodes[3].name = "out";
-  nodes[3].inputs = {"^fc", "out"};  // a control input and a self-loop, which is ignored
+  nodes[3].inputs = {"^fc", "out", "out/bias"};  // a control input and a self-loop, which is ignored
+  nodes[4].name = "out/bias";
   GraphLayout g = layout_graph(nodes);
-  CHECK(g.edges.size() == 3);
+  CHECK(g.edges.size() == 4);
+  CHECK(g.control == std::vector<bool>{false, false, true, false});
+  CHECK(g.boxes[4].layer == 1);  // a parameter sits just above the op that reads it
   CHECK(g.boxes[2].layer == 1);
   CHECK(g.boxes[3].layer == 2);
   CHECK(g.boxes[0].y < g.boxes[2].y);
   // A cycle does not hang the layout.
   nodes[0].inputs = {"out"};
-  CHECK(layout_graph(nodes).boxes.size() == 4);
+  CHECK(layout_graph(nodes).boxes.size() == 5);
 }
 
 TEST_CASE("board page thins long series and keeps their last point", "[board]") {
