@@ -61,14 +61,14 @@
   }
   function hideTip() { tooltip.style.display = 'none'; }
 
-  function axes(svg, box, xt, yt, sx, sy) {
+  function axes(svg, box, xt, yt, sx, sy, xLabel) {
     var g = el('g', { 'class': 'axis' }, svg);
     yt.forEach(function (t) {
       el('line', { 'class': 'grid-line', x1: box.l, x2: box.r, y1: sy(t), y2: sy(t) }, g);
       el('text', { x: box.l - 6, y: sy(t) + 4, 'text-anchor': 'end' }, g).textContent = fmt(t);
     });
     xt.forEach(function (t) {
-      el('text', { x: sx(t), y: box.b + 16, 'text-anchor': 'middle' }, g).textContent = fmt(t);
+      el('text', { x: sx(t), y: box.b + 16, 'text-anchor': 'middle' }, g).textContent = xLabel ? xLabel(t) : fmt(t);
     });
     el('line', { x1: box.l, x2: box.r, y1: box.b, y2: box.b }, g);
     el('line', { x1: box.l, x2: box.l, y1: box.t, y2: box.b }, g);
@@ -81,6 +81,20 @@
     if (isFinite(weight)) slider.value = weight;
     weight = parseFloat(slider.value);
   }
+  // The horizontal axis: the step, the time since the run's first point, or the wall time.
+  var xAxis = store.getItem('ember-board-x') || 'step';
+  function xOf(s) {
+    if (xAxis === 'step') return s.steps;
+    var t0 = s.wall[0] || 0;
+    return s.wall.map(function (w) { return xAxis === 'relative' ? w - t0 : w * 1000; });
+  }
+  // Labels of the horizontal axis; relative times in s, min or h by the chart's span.
+  function xLabeller(span) {
+    if (xAxis === 'step') return fmt;
+    if (xAxis === 'wall') return function (x) { return new Date(x).toISOString().slice(11, 19); };
+    var unit = span < 120 ? [1, ' s'] : span < 7200 ? [60, ' min'] : [3600, ' h'];
+    return function (x) { return fmt(x / unit[0]) + unit[1]; };
+  }
   function drawScalar(card) {
     var chart = data.scalars[+card.getAttribute('data-index')];
     var holder = card.querySelector('.chart');
@@ -89,7 +103,7 @@
     var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H }, holder);
     var xs = [], ys = [];
     chart.series.forEach(function (s) {
-      xs = xs.concat(s.steps);
+      xs = xs.concat(xOf(s));
       s.values.forEach(function (v) { if (v !== null && isFinite(v)) ys.push(v); });
     });
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
@@ -100,23 +114,25 @@
     y0 -= pad; y1 += pad;
     var sx = function (x) { return box.l + (x - x0) / (x1 - x0) * (box.r - box.l); };
     var sy = function (y) { return box.b - (y - y0) / (y1 - y0) * (box.b - box.t); };
-    axes(svg, box, ticks(x0, x1, 5, 1), ticks(y0, y1, 5), sx, sy);  // steps are whole numbers
+    axes(svg, box, ticks(x0, x1, 5, xAxis === 'step' ? 1 : 0), ticks(y0, y1, 5), sx, sy, xLabeller(x1 - x0));  // whole steps
     var smoothed = chart.series.map(function (s) { return smooth(s.values, weight); });
+    var seriesX = chart.series.map(xOf);
     chart.series.forEach(function (s, i) {
-      if (weight > 0) el('path', { d: pathOf(s.steps, s.values, sx, sy), fill: 'none', stroke: color(s.run), 'stroke-opacity': 0.25, 'stroke-width': 1.5 }, svg);
-      el('path', { d: pathOf(s.steps, smoothed[i], sx, sy), fill: 'none', stroke: color(s.run), 'stroke-width': 2 }, svg);
+      if (weight > 0) el('path', { d: pathOf(seriesX[i], s.values, sx, sy), fill: 'none', stroke: color(s.run), 'stroke-opacity': 0.25, 'stroke-width': 1.5 }, svg);
+      el('path', { d: pathOf(seriesX[i], smoothed[i], sx, sy), fill: 'none', stroke: color(s.run), 'stroke-width': 2 }, svg);
       if (s.steps.length === 1 && s.values[0] !== null)
-        el('circle', { cx: sx(s.steps[0]), cy: sy(s.values[0]), r: 3, fill: color(s.run) }, svg);
+        el('circle', { cx: sx(seriesX[i][0]), cy: sy(s.values[0]), r: 3, fill: color(s.run) }, svg);
     });
     var cursor = el('line', { x1: 0, x2: 0, y1: box.t, y2: box.b, stroke: '#9aa0a6', 'stroke-dasharray': '3,3', visibility: 'hidden' }, svg);
     svg.addEventListener('mousemove', function (evt) {
-      var r = svg.getBoundingClientRect(), step = x0 + ((evt.clientX - r.left) * W / r.width - box.l) / (box.r - box.l) * (x1 - x0);
+      var r = svg.getBoundingClientRect(), at = x0 + ((evt.clientX - r.left) * W / r.width - box.l) / (box.r - box.l) * (x1 - x0);
       var lines = [];
       chart.series.forEach(function (s, i) {
         var best = 0;
-        for (var k = 1; k < s.steps.length; k++) if (Math.abs(s.steps[k] - step) < Math.abs(s.steps[best] - step)) best = k;
+        var xs = seriesX[i];
+        for (var k = 1; k < xs.length; k++) if (Math.abs(xs[k] - at) < Math.abs(xs[best] - at)) best = k;
         lines.push(data.runs[s.run] + '  step ' + s.steps[best] + '  ' + fmt(smoothed[i][best]) + (weight > 0 ? ' (raw ' + fmt(s.values[best]) + ')' : ''));
-        if (i === 0) { cursor.setAttribute('x1', sx(s.steps[best])); cursor.setAttribute('x2', sx(s.steps[best])); }
+        if (i === 0) { cursor.setAttribute('x1', sx(xs[best])); cursor.setAttribute('x2', sx(xs[best])); }
       });
       cursor.setAttribute('visibility', 'visible');
       showTip(evt, chart.tag + '\n' + lines.join('\n'));
@@ -131,8 +147,26 @@
   if (slider) slider.addEventListener('input', function () {
     weight = parseFloat(slider.value);
     store.setItem('ember-board-smoothing', String(weight));
-    drawScalars();
+    var xSelect = document.getElementById('x-axis');
+  if (xSelect) {
+    xSelect.value = xAxis;
+    xSelect.addEventListener('change', function () {
+      xAxis = xSelect.value;
+      store.setItem('ember-board-x', xAxis);
+      drawScalars();
+    });
+  }
+  drawScalars();
   });
+  var xSelect = document.getElementById('x-axis');
+  if (xSelect) {
+    xSelect.value = xAxis;
+    xSelect.addEventListener('change', function () {
+      xAxis = xSelect.value;
+      store.setItem('ember-board-x', xAxis);
+      drawScalars();
+    });
+  }
   drawScalars();
 
   // ---- histograms: one density curve per step, offset downwards as steps grow ----

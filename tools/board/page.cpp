@@ -273,7 +273,9 @@ std::string render_page(const std::vector<const Run*>& runs, const PageOptions& 
   if (!scalars.empty()) {
     h += "<section id=\"scalars\"><h2>Scalars</h2>\n<div class=\"controls\"><label>Smoothing "
          "<input type=\"range\" id=\"smoothing\" min=\"0\" max=\"0.99\" step=\"0.01\" value=\"0.6\"> "
-         "<output id=\"smoothing-value\">0.60</output></label></div>\n<div class=\"grid\">\n";
+         "<output id=\"smoothing-value\">0.60</output></label> <label>Horizontal axis <select id=\"x-axis\">"
+         "<option value=\"step\">step</option><option value=\"relative\">relative time</option>"
+         "<option value=\"wall\">wall time (UTC)</option></select></label></div>\n<div class=\"grid\">\n";
     size_t k = 0;
     for (const auto& [tag, series] : scalars) {
       h += "<div class=\"card scalar-card\" data-index=\"" + std::to_string(k++) + "\"><h3 class=\"tag\">" +
