@@ -21,28 +21,41 @@ std::vector<Event> EventFileReader::read_new(const std::function<void(const std:
   if (!in) return events;  // removed meanwhile: keep what was read
   in.seekg(0, std::ios::end);
   auto size = static_cast<uint64_t>(in.tellg());
-  if (size <= offset_) return events;
-  in.seekg(static_cast<std::streamoff>(offset_));
-  std::string bytes(static_cast<size_t>(size - offset_), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<size_t>(in.gcount()));
+  // Read in chunks, so that a large file is not held in memory twice; a chunk grows when
+  // one record does not fit in it.
+  uint64_t chunk = chunk_bytes_;
+  while (offset_ < size) {
+    uint64_t n = std::min(chunk, size - offset_);
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string bytes(static_cast<size_t>(n), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(n));
+    bytes.resize(static_cast<size_t>(in.gcount()));
 
-  RecordScan scan = scan_records(bytes, offset_);
-  uint64_t record_offset = offset_;
-  for (const std::string& record : scan.records) {
-    try {
-      events.push_back(decode_event(record));
-    } catch (const WireError& e) {
-      warn(path_ + ": record at offset " + std::to_string(record_offset) + " is not an Event (" + e.what() +
-           "); skipped");
+    RecordScan scan = scan_records(bytes, offset_);
+    uint64_t record_offset = offset_;
+    for (const std::string& record : scan.records) {
+      try {
+        events.push_back(decode_event(record));
+      } catch (const WireError& e) {
+        warn(path_ + ": record at offset " + std::to_string(record_offset) + " is not an Event (" + e.what() +
+             "); skipped");
+      }
+      record_offset += 16 + record.size();
     }
-    record_offset += 16 + record.size();
-  }
-  offset_ += scan.consumed;
-  if (scan.corrupt) {
-    warn(path_ + ": " + scan.corrupt_reason + " at offset " + std::to_string(scan.corrupt_offset) +
-         "; the rest of the file is skipped");
-    stopped_ = true;
+    offset_ += scan.consumed;
+    if (scan.corrupt) {
+      warn(path_ + ": " + scan.corrupt_reason + " at offset " + std::to_string(scan.corrupt_offset) +
+           "; the rest of the file is skipped");
+      stopped_ = true;
+      break;
+    }
+    if (bytes.size() < n) break;  // the file shrank meanwhile
+    if (scan.consumed == 0) {
+      if (n == size - offset_) break;  // the last record is still being written
+      chunk *= 2;
+    } else {
+      chunk = chunk_bytes_;
+    }
   }
   return events;
 }

@@ -16,7 +16,8 @@ namespace ember::board {
 // One event file, read from where the last read stopped.
 class EventFileReader {
  public:
-  explicit EventFileReader(std::string path) : path_(std::move(path)) {}
+  explicit EventFileReader(std::string path, uint64_t chunk_bytes = uint64_t(64) << 20)
+      : path_(std::move(path)), chunk_bytes_(chunk_bytes) {}
   // Decodes the complete records appended since the last call. A bad CRC stops the file
   // for good (a warning naming the file and offset goes to `warn`); a record whose bytes
   // are not an Event is skipped with a warning.
@@ -27,6 +28,7 @@ class EventFileReader {
  private:
   std::string path_;
   uint64_t offset_ = 0;
+  uint64_t chunk_bytes_;
   bool stopped_ = false;
 };
 

@@ -205,6 +205,18 @@ TEST_CASE("board reads an event file as it grows and stops at a corrupt record",
   CHECK_THAT(warnings[0],
              Catch::Contains(path.string()) && Catch::Contains("offset " + std::to_string(rec1.size() + rec2.size())));
   CHECK(reader.read_new(warn).empty());  // nothing after the bad record is read
+
+  // Read in chunks smaller than one record: the chunk grows, the same events come out.
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << rec1 << rec2 << frame_record("x").substr(0, 7);
+  }
+  EventFileReader small(path.string(), 10);
+  std::vector<Event> events = small.read_new(warn);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].values.size() == 4);
+  CHECK(small.offset() == rec1.size() + rec2.size());
+  CHECK(warnings.size() == 1);
   fs::remove_all(dir);
 }
 
