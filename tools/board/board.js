@@ -4,7 +4,9 @@
   'use strict';
   var data = JSON.parse(document.getElementById('board-data').textContent);
   var SVG = 'http://www.w3.org/2000/svg';
-  var store = window.sessionStorage || { getItem: function () { return null; }, setItem: function () {} };
+  // The page's settings survive its reloads in sessionStorage, where the browser allows it.
+  var store = { getItem: function () { return null; }, setItem: function () {} };
+  try { if (window.sessionStorage) store = window.sessionStorage; } catch (e) { /* storage refused */ }
   var tooltip = document.createElement('div');
   tooltip.className = 'tooltip';
   document.body.appendChild(tooltip);
