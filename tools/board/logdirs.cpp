@@ -16,6 +16,13 @@ bool is_event_file_name(const std::string& name) { return name.rfind("events.out
 
 std::vector<Event> EventFileReader::read_new(const std::function<void(const std::string&)>& warn) {
   std::vector<Event> events;
+  read_new(warn, [&](Event&& e) { events.push_back(std::move(e)); });
+  return events;
+}
+
+size_t EventFileReader::read_new(const std::function<void(const std::string&)>& warn,
+                                 const std::function<void(Event&&)>& on_event) {
+  size_t events = 0;
   if (stopped_) return events;
   std::ifstream in(path_, std::ios::binary);
   if (!in) return events;  // removed meanwhile: keep what was read
@@ -35,7 +42,8 @@ std::vector<Event> EventFileReader::read_new(const std::function<void(const std:
     uint64_t record_offset = offset_;
     for (const std::string& record : scan.records) {
       try {
-        events.push_back(decode_event(record));
+        on_event(decode_event(record));
+        ++events;
       } catch (const WireError& e) {
         warn(path_ + ": record at offset " + std::to_string(record_offset) + " is not an Event (" + e.what() +
              "); skipped");
@@ -125,15 +133,16 @@ bool LogDirs::poll(const std::function<void(const std::string&)>& warn) {
   bool changed = false;
   for (auto& [path, entry] : files_) {
     Run& run = runs_[entry.first];
-    for (const Event& e : entry.second->read_new(warn)) {
+    const std::string& file = path;
+    size_t n = entry.second->read_new(warn, [&](Event&& e) {
       try {
         run.add(e);
       } catch (const WireError& error) {  // a malformed graph or hparams message inside the event
-        warn(path + ": an event of step " + std::to_string(e.step) + " holds a malformed message (" + error.what() +
+        warn(file + ": an event of step " + std::to_string(e.step) + " holds a malformed message (" + error.what() +
              "); its graph or hparams are skipped");
       }
-      changed = true;
-    }
+    });
+    if (n) changed = true;
   }
   return changed;
 }

@@ -21,6 +21,8 @@ class EventFileReader {
   // Decodes the complete records appended since the last call. A bad CRC stops the file
   // for good (a warning naming the file and offset goes to `warn`); a record whose bytes
   // are not an Event is skipped with a warning.
+  // Each event goes to `on_event` as soon as it is decoded; returns how many came.
+  size_t read_new(const std::function<void(const std::string&)>& warn, const std::function<void(Event&&)>& on_event);
   std::vector<Event> read_new(const std::function<void(const std::string&)>& warn);
   const std::string& path() const { return path_; }
   uint64_t offset() const { return offset_; }
