@@ -98,26 +98,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> dirs;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
+    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (arg == "-h" || arg == "--help") {
       std::cout << kUsage;
       return 0;
     } else if (arg == "--out" || arg == "-o") {
-      const char* v = value("--out");
+      const char* v = value();
       if (!v) return usage_error("--out needs a file name");
       out = v;
     } else if (arg == "--title") {
-      const char* v = value("--title");
+      const char* v = value();
       if (!v) return usage_error("--title needs a text");
       options.title = v;
     } else if (arg == "--watch") {
       options.watch = true;
     } else if (arg == "--interval") {
-      const char* v = value("--interval");
+      const char* v = value();
       char* end = nullptr;
       double s = v ? std::strtod(v, &end) : 0;
       if (!v || *end || !(s > 0) || s > 86400)
