@@ -14,10 +14,12 @@
 // target ember::tensorboard); <ember/ember.hpp> does not include this header.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -47,6 +49,29 @@ struct SummaryWriterOptions {
   EMBER_ARG(double, flush_secs) = 120;
   // Appended to the event file's name.
   EMBER_ARG(std::string, filename_suffix);
+};
+
+// add_histogram's bins, as numpy.histogram's `bins`: PyTorch's default "tensorflow" bins
+// (edges +-1e-12 * 1.1^k up to 1e20, and 0), a number of equal-width bins between the
+// values' min and max (bins=N), or increasing bin edges (bins=[...]). A count converts
+// from an integer only, so that a step or a walltime cannot be taken for it.
+class HistogramBins {
+ public:
+  HistogramBins() = default;
+  template <class I, std::enable_if_t<std::is_integral<I>::value && !std::is_same<I, bool>::value, int> = 0>
+  HistogramBins(I count) : count_(static_cast<int64_t>(count)) {}  // NOLINT: implicit, as numpy's bins=N
+  HistogramBins(std::vector<double> edges) : edges_(std::move(edges)), has_edges_(true) {}  // NOLINT
+  HistogramBins(std::initializer_list<double> edges) : edges_(edges), has_edges_(true) {}  // NOLINT
+  static HistogramBins tensorflow() { return HistogramBins(); }
+
+  bool is_tensorflow() const { return !count_ && !has_edges_; }
+  const std::optional<int64_t>& count() const { return count_; }
+  const std::vector<double>& edges() const { return edges_; }
+
+ private:
+  std::optional<int64_t> count_;
+  std::vector<double> edges_;
+  bool has_edges_ = false;
 };
 
 // One hyperparameter value of add_hparams: a number, a string or a bool.
@@ -84,16 +109,16 @@ class SummaryWriter {
   void add_scalars(const std::string& main_tag, const std::map<std::string, double>& tag_scalar_dict,
                    std::optional<int64_t> global_step = std::nullopt, std::optional<double> walltime = std::nullopt);
 
-  // PyTorch's default bins ("tensorflow": edges +-1e-12 * 1.1^k up to 1e20, and 0),
-  // trimmed to the buckets that hold values, as torch.utils.tensorboard does.
+  // A histogram of the values (any shape, any dtype), binned as numpy.histogram does with
+  // `bins` (see HistogramBins; by default PyTorch's "tensorflow" bins) and trimmed to the
+  // buckets that hold values, as torch.utils.tensorboard does. max_bins merges
+  // neighbouring bins when there are more. Arguments in PyTorch's order:
+  //   writer.add_histogram("fc1.weight", w, epoch);               // "tensorflow" bins
+  //   writer.add_histogram("fc1.weight", w, epoch, 30);           // 30 equal-width bins
+  //   writer.add_histogram("fc1.weight", w, epoch, {-1.0, 0.0, 1.0});  // edges
   void add_histogram(const std::string& tag, const Tensor& values, std::optional<int64_t> global_step = std::nullopt,
-                     std::optional<double> walltime = std::nullopt, std::optional<int64_t> max_bins = std::nullopt);
-  // A number of equal-width bins between the values' min and max (numpy's bins=N).
-  void add_histogram(const std::string& tag, const Tensor& values, int64_t bins,
-                     std::optional<int64_t> global_step = std::nullopt, std::optional<double> walltime = std::nullopt);
-  // Explicit, increasing bin edges (numpy's bins=[...]).
-  void add_histogram(const std::string& tag, const Tensor& values, const std::vector<double>& bin_edges,
-                     std::optional<int64_t> global_step = std::nullopt, std::optional<double> walltime = std::nullopt);
+                     const HistogramBins& bins = HistogramBins(), std::optional<double> walltime = std::nullopt,
+                     std::optional<int64_t> max_bins = std::nullopt);
 
   // An image, PNG-encoded. dataformats "CHW" (default), "HWC" or "HW"; 1, 3 or 4
   // channels. Floating tensors are taken as [0, 1] (clamped, times 255); uint8 as is.

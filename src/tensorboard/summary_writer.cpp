@@ -337,56 +337,42 @@ void check_some_within(const std::vector<double>& v, const std::vector<double>& 
 }  // namespace
 
 void SummaryWriter::add_histogram(const std::string& tag, const Tensor& values, std::optional<int64_t> global_step,
-                                  std::optional<double> walltime, std::optional<int64_t> max_bins) {
+                                  const HistogramBins& bins, std::optional<double> walltime,
+                                  std::optional<int64_t> max_bins) {
   Impl& s = get(impl_, "add_histogram");
   s.check_open("add_histogram");
   EMBER_CHECK(!max_bins || *max_bins >= 1, "SummaryWriter.add_histogram: max_bins must be at least 1, got {}",
               max_bins.value_or(0));
-  auto v = values_of(values, "add_histogram");
-  check_some_within(*v, detail::default_bins(), values);
-  s.push_built("add_histogram", 0, detail::kEventSummary, global_step.value_or(0),
-               walltime ? *walltime : now_seconds(), [tag, v, max_bins] {
-                 return detail::histogram_summary(tag, detail::make_histogram(*v, detail::default_bins(), max_bins));
-               });
-}
-
-void SummaryWriter::add_histogram(const std::string& tag, const Tensor& values, int64_t bins,
-                                  std::optional<int64_t> global_step, std::optional<double> walltime) {
-  Impl& s = get(impl_, "add_histogram");
-  s.check_open("add_histogram");
-  EMBER_CHECK(bins >= 1, "SummaryWriter.add_histogram: bins must be at least 1, got {}", bins);
-  auto v = values_of(values, "add_histogram");
-  const auto [lo, hi] = std::minmax_element(v->begin(), v->end());
-  const bool finite = std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); });
-  // numpy.histogram(bins=N) takes its range from the values: it must be finite.
-  EMBER_CHECK(finite, "SummaryWriter.add_histogram: bins={} needs finite values; the tensor (shape {}) holds NaN or inf",
-              bins, values.sizes());
-  const double min = *lo, max = *hi;
-  s.push_built("add_histogram", 0, detail::kEventSummary, global_step.value_or(0),
-               walltime ? *walltime : now_seconds(), [tag, v, bins, min, max] {
-                 return detail::histogram_summary(
-                     tag, detail::make_histogram(*v, detail::equal_width_edges(min, max, bins), std::nullopt));
-               });
-}
-
-void SummaryWriter::add_histogram(const std::string& tag, const Tensor& values, const std::vector<double>& bin_edges,
-                                  std::optional<int64_t> global_step, std::optional<double> walltime) {
-  Impl& s = get(impl_, "add_histogram");
-  s.check_open("add_histogram");
-  EMBER_CHECK(bin_edges.size() >= 2, "SummaryWriter.add_histogram: expected at least 2 bin edges, got {}",
-              bin_edges.size());
-  for (std::size_t i = 0; i < bin_edges.size(); ++i) {
-    EMBER_CHECK(!std::isnan(bin_edges[i]), "SummaryWriter.add_histogram: bin edge {} is NaN", i);
-    EMBER_CHECK(i == 0 || bin_edges[i - 1] <= bin_edges[i],
-                "SummaryWriter.add_histogram: bin edges must increase monotonically, but edge {} ({}) > edge {} ({})",
-                i - 1, bin_edges[i - 1], i, bin_edges[i]);
+  std::shared_ptr<const std::vector<double>> edges;
+  if (bins.count()) {
+    EMBER_CHECK(*bins.count() >= 1, "SummaryWriter.add_histogram: bins must be at least 1, got {}", *bins.count());
+  } else if (!bins.is_tensorflow()) {
+    const std::vector<double>& e = bins.edges();
+    EMBER_CHECK(e.size() >= 2, "SummaryWriter.add_histogram: expected at least 2 bin edges, got {}", e.size());
+    for (std::size_t i = 0; i < e.size(); ++i) {
+      EMBER_CHECK(!std::isnan(e[i]), "SummaryWriter.add_histogram: bin edge {} is NaN", i);
+      EMBER_CHECK(i == 0 || e[i - 1] <= e[i],
+                  "SummaryWriter.add_histogram: bin edges must increase monotonically, but edge {} ({}) > edge {} ({})",
+                  i - 1, e[i - 1], i, e[i]);
+    }
+    edges = std::make_shared<const std::vector<double>>(e);
   }
   auto v = values_of(values, "add_histogram");
-  check_some_within(*v, bin_edges, values);
-  auto edges = std::make_shared<std::vector<double>>(bin_edges);
+  if (bins.count()) {
+    // numpy.histogram(bins=N) takes its range from the values: it must be finite.
+    const bool finite = std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); });
+    EMBER_CHECK(finite,
+                "SummaryWriter.add_histogram: bins={} needs finite values; the tensor (shape {}) holds NaN or inf",
+                *bins.count(), values.sizes());
+    const auto [lo, hi] = std::minmax_element(v->begin(), v->end());
+    edges = std::make_shared<const std::vector<double>>(detail::equal_width_edges(*lo, *hi, *bins.count()));
+  } else {
+    check_some_within(*v, edges ? *edges : detail::default_bins(), values);
+  }
   s.push_built("add_histogram", 0, detail::kEventSummary, global_step.value_or(0),
-               walltime ? *walltime : now_seconds(), [tag, v, edges] {
-                 return detail::histogram_summary(tag, detail::make_histogram(*v, *edges, std::nullopt));
+               walltime ? *walltime : now_seconds(), [tag, v, edges, max_bins] {
+                 return detail::histogram_summary(
+                     tag, detail::make_histogram(*v, edges ? *edges : detail::default_bins(), max_bins));
                });
 }
 
