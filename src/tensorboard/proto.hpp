@@ -65,6 +65,7 @@ class Proto {
   }
 
   const std::string& str() const { return out_; }
+  void clear() { out_.clear(); }  // keeps the capacity, for a Proto reused event after event
   std::string take() { return std::move(out_); }
   std::size_t size() const { return out_.size(); }
 

@@ -45,25 +45,40 @@ std::string encode_event(double wall_time, int64_t step, int field, const std::s
 
 void append_scalar_event(std::string& out, double wall_time, int64_t step, const std::string& tag, double value,
                          bool new_style) {
-  // Summary.Value{tag: 1, simple_value: 2 (float)} or {tag, metadata: 9, tensor: 8}.
-  Proto v;
-  v.bytes(1, tag);
   if (new_style) {
-    v.message(9, plugin_metadata("scalars", ""));
-    Proto tensor;  // TensorProto{dtype: 1, float_val: 5 (packed)}, rank 0
+    // Summary.Value{tag 1, metadata 9, tensor 8: TensorProto{dtype 1, float_val 5}}, rank 0.
+    Proto v;
+    v.bytes(1, tag).message(9, plugin_metadata("scalars", ""));
+    Proto tensor;
     tensor.int64(1, kDtFloat).packed_floats(5, {static_cast<float>(value)});
     v.message(8, tensor);
-  } else {
-    v.key(2, Proto::kFixed32);
-    float f = static_cast<float>(value);
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    v.fixed32(bits);  // written even when 0: a oneof member is present when set
+    Proto summary;
+    summary.message(1, v);
+    append_record(out, encode_event(wall_time, step, kEventSummary, summary.str()));
+    return;
   }
-  Proto summary;
-  summary.message(1, v);
-  Proto event;
-  event.float64(1, wall_time).int64(2, step).message(kEventSummary, summary);
+  // The common case, written straight into `out` (sizes first, no nested buffers):
+  // Event{wall_time 1, step 2, summary 5: Summary{value 1: Value{tag 1, simple_value 2}}}.
+  auto varint_size = [](uint64_t v) {
+    std::size_t n = 1;
+    while (v >= 0x80) {
+      v >>= 7;
+      ++n;
+    }
+    return n;
+  };
+  const std::size_t value_size = (tag.empty() ? 0 : 1 + varint_size(tag.size()) + tag.size()) + 5;
+  const std::size_t summary_size = 1 + varint_size(value_size) + value_size;
+  thread_local Proto event;  // the writer thread's scratch buffer
+  event.clear();
+  event.float64(1, wall_time).int64(2, step);
+  event.key(kEventSummary, Proto::kLengthDelimited).varint(summary_size);
+  event.key(1, Proto::kLengthDelimited).varint(value_size);
+  event.bytes(1, tag);
+  float f = static_cast<float>(value);
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  event.key(2, Proto::kFixed32).fixed32(bits);  // written even when 0: the oneof member is set
   append_record(out, event.str());
 }
 

@@ -1,7 +1,7 @@
 // SummaryWriter: the caller's thread checks and copies what it logs into a queue; one
 // background thread per writer encodes the queued events and writes them, waking when
-// max_queue events wait, when flush() asks, or every flush_secs. Each wake ends with
-// fflush, so after it the files hold whole records only.
+// max_queue events wait (at most once a millisecond), when flush() asks, or every
+// flush_secs. Each wake ends with fflush, so after it the files hold whole records only.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <ctime>
 #include <functional>
 #include <mutex>
@@ -46,18 +47,22 @@ std::string default_log_dir(const std::string& comment) {
   return fmt::format("runs/{}_{}{}", stamp, detail::host_name(), comment);
 }
 
-// One queued event. A scalar is kept as its fields (the common case: no allocation
-// beyond the tag's); anything else carries a function that builds the event's payload.
+// One queued event. A scalar is kept as its fields (the common case: 72 bytes and no
+// allocation beyond a long tag's); anything else carries a function that builds the
+// event's payload.
+struct Built {
+  int field = 0;  // the Event field the payload goes into
+  std::function<std::string()> build;
+};
 struct Pending {
   enum Kind : uint8_t { kScalar, kScalarNewStyle, kBuilt };
   Kind kind = kScalar;
-  int field = 0;  // the Event field of a built payload
   int file = 0;
   int64_t step = 0;
   double wall = 0;
   double value = 0;
   std::string tag;
-  std::function<std::string()> build;
+  std::unique_ptr<Built> built;
 };
 
 std::string upper(std::string s) {
@@ -75,7 +80,9 @@ struct SummaryWriter::Impl {
   std::mutex mu;
   std::condition_variable wake;     // the writer thread waits on it
   std::condition_variable written;  // flush() waits on it
-  std::vector<Pending> queue;
+  // A deque: it grows by small blocks, never moving what it holds, so a caller never
+  // pays for copying a long queue to a larger buffer.
+  std::deque<Pending> queue;
   std::vector<std::unique_ptr<detail::EventFile>> files;  // [0]: the log dir's own file
   std::map<std::string, int> file_of_dir;                 // sub-runs
   bool closed = false;
@@ -92,7 +99,6 @@ struct SummaryWriter::Impl {
     log_dir = o.log_dir().empty() ? default_log_dir(o.comment()) : o.log_dir();
     files.push_back(open_file(log_dir));
     file_of_dir[log_dir] = 0;
-    queue.reserve(1024);
     thread = std::thread([this] { run(); });
   }
 
@@ -154,10 +160,11 @@ struct SummaryWriter::Impl {
     Pending p;
     p.kind = Pending::kBuilt;
     p.file = file;
-    p.field = field;
     p.step = step;
     p.wall = wall;
-    p.build = std::move(build);
+    p.built = std::make_unique<Built>();
+    p.built->field = field;
+    p.built->build = std::move(build);
     push(fn, std::move(p));
   }
 
@@ -165,10 +172,9 @@ struct SummaryWriter::Impl {
   void run() {
     using clock = std::chrono::steady_clock;
     const auto period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(options.flush_secs()));
-    std::vector<Pending> batch;
-    batch.reserve(1024);
+    std::deque<Pending> batch;
     std::vector<detail::EventFile*> targets;
-    std::string framed;
+    std::vector<std::string> out;  // the framed records of this batch, per file
     std::unique_lock<std::mutex> lock(mu);
     auto deadline = clock::now() + period;
     for (;;) {
@@ -184,22 +190,25 @@ struct SummaryWriter::Impl {
       lock.unlock();
 
       std::string error;
+      if (out.size() < targets.size()) out.resize(targets.size());
       for (Pending& p : batch) {
-        framed.clear();
+        std::string& framed = out[static_cast<std::size_t>(p.file)];
         try {
           if (p.kind == Pending::kBuilt)
-            detail::append_record(framed, detail::encode_event(p.wall, p.step, p.field, p.build()));
+            detail::append_record(framed, detail::encode_event(p.wall, p.step, p.built->field, p.built->build()));
           else
             detail::append_scalar_event(framed, p.wall, p.step, p.tag, p.value, p.kind == Pending::kScalarNewStyle);
         } catch (const std::exception& e) {
           if (error.empty()) error = fmt::format("SummaryWriter: could not encode an event: {}", e.what());
-          continue;
         }
-        detail::EventFile* file = targets[static_cast<std::size_t>(p.file)];
-        if (!file->write(framed) && error.empty()) error = fmt::format("SummaryWriter: cannot write '{}'", file->path());
       }
-      for (detail::EventFile* file : targets)
-        if (!file->flush() && error.empty()) error = fmt::format("SummaryWriter: cannot write '{}'", file->path());
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (!out[i].empty() && !targets[i]->write(out[i]) && error.empty())
+          error = fmt::format("SummaryWriter: cannot write '{}'", targets[i]->path());
+        out[i].clear();
+        if (!targets[i]->flush() && error.empty())
+          error = fmt::format("SummaryWriter: cannot write '{}'", targets[i]->path());
+      }
       batch.clear();
 
       lock.lock();
@@ -208,6 +217,15 @@ struct SummaryWriter::Impl {
       written.notify_all();
       deadline = clock::now() + period;
       if (stopping && queue.empty()) return;
+      if (!stopping) {
+        // At most one batch a millisecond: under a stream of add_scalar calls, events
+        // gather meanwhile and the callers' notify finds no thread waiting, which costs
+        // them nothing, where waking this thread every max_queue events would cost each
+        // of them a share of a futex wake-up.
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        lock.lock();
+      }
     }
   }
 
