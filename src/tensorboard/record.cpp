@@ -109,9 +109,12 @@ EventFile::EventFile(const std::string& dir, const std::string& filename_suffix,
     throw Error(fmt::format("SummaryWriter: cannot write to the log dir '{}': {} ({})", dir, std::strerror(errno),
                             path_));
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
-  // The first event names the format version (Event.file_version).
+  // The first event names the format version (Event.file_version) and, as TensorBoard's
+  // own writer does, the program that wrote the file (Event.source_metadata).
+  Proto source;
+  source.bytes(1, "ember.tensorboard");
   Proto event;
-  event.float64(1, wall_time).bytes(3, "brain.Event:2");
+  event.float64(1, wall_time).bytes(3, "brain.Event:2").message(10, source);
   std::string framed;
   append_record(framed, event.str());
   if (!write(framed) || !flush()) {

@@ -287,8 +287,16 @@ Proto struct_value(const HParamValue& v) {
 std::string hparams_plugin_summary(const std::string& tag, int data_field, const Proto& data) {
   Proto content;  // HParamsPluginData{version: 1 (0), experiment 2 | session_start_info 3 | session_end_info 4}
   content.message(data_field, data);
+  // The value: an empty float tensor of shape [0], as TensorBoard's own hparams summaries
+  // carry (TensorBoard puts the same in when a value has none, as PyTorch writes them).
+  Proto dim;
+  dim.int64(1, 0);
+  Proto shape;
+  shape.message(2, dim);
+  Proto null_tensor;
+  null_tensor.int64(1, kDtFloat).message(2, shape);
   Proto v;
-  v.bytes(1, tag).message(9, plugin_metadata("hparams", content.str()));
+  v.bytes(1, tag).message(9, plugin_metadata("hparams", content.str())).message(8, null_tensor);
   return one_value_summary(v);
 }
 

@@ -73,8 +73,9 @@ def load_events(pb, path):
         check(e.SerializeToString() == body or len(e.SerializeToString()) == len(body),
               "%s: an event does not re-encode to its bytes" % path)
         events.append(e)
-    check(events and events[0].file_version == "brain.Event:2" and events[0].wall_time > 1e9,
-          "%s: first event is not file_version brain.Event:2 with a wall_time" % path)
+    check(events and events[0].file_version == "brain.Event:2" and events[0].wall_time > 1e9 and
+          events[0].source_metadata.writer == "ember.tensorboard",
+          "%s: first event is not file_version brain.Event:2 with a wall_time and source_metadata" % path)
     for e in events:
         check(e.wall_time > 1e9 or e.wall_time == 0 or 999 < e.wall_time < 2000,
               "%s: event without a wall_time" % path)
@@ -344,6 +345,9 @@ def check_hparams(pb, logs, pid):
         got = by_tag.get(tag, [])
         check(len(got) == 1 and plugin(got[0][1]) == "hparams" and got[0][0].step == 7,
               "hparams %s: %d events" % (tag, len(got)))
+        # TensorBoard's NULL_TENSOR: DT_FLOAT, shape [0], no values.
+        check(got and got[0][1].tensor.dtype == 1 and [d.size for d in got[0][1].tensor.tensor_shape.dim] == [0]
+              and not got[0][1].tensor.float_val, "hparams %s: value is not the empty float tensor" % tag)
         if got:
             d = pb.HParamsPluginData()
             d.ParseFromString(got[0][1].metadata.plugin_data.content)
