@@ -117,10 +117,30 @@ std::vector<double> equal_width_edges(double lo, double hi, int64_t bins) {
   return edges;
 }
 
+namespace {
+
+// The bin of x (edges[i] <= x < edges[i+1], the last bin also x == edges.back()), for x
+// within the edges, from a guess: moved down or up until it holds x, so the edges
+// decide and the guess only saves the search.
+std::size_t bin_from_guess(const std::vector<double>& edges, double x, std::ptrdiff_t guess) {
+  const auto nbins = static_cast<std::ptrdiff_t>(edges.size()) - 1;
+  std::ptrdiff_t i = std::min(std::max<std::ptrdiff_t>(guess, 0), nbins - 1);
+  while (i > 0 && x < edges[static_cast<std::size_t>(i)]) --i;
+  while (i + 1 < nbins && x >= edges[static_cast<std::size_t>(i + 1)]) ++i;
+  return static_cast<std::size_t>(i);
+}
+
+}  // namespace
+
 Histogram make_histogram(const std::vector<double>& values, const std::vector<double>& edges,
-                         std::optional<int64_t> max_bins) {
+                         std::optional<int64_t> max_bins, EdgeLayout layout) {
   Histogram h;
   const std::size_t nbins = edges.size() - 1;
+  // Guesses: the tensorflow edges are 0 and +-1e-12 * 1.1^k at indices half +- (k + 1);
+  // equal-width bins are (x - lo) / width.
+  const auto half = static_cast<std::ptrdiff_t>(nbins / 2);
+  const double log_base = std::log(1.1);
+  const double width = (edges.back() - edges.front()) / static_cast<double>(nbins);
   std::vector<double> counts(nbins, 0.0);
   const double first = edges.front(), last = edges.back();
   double mn = values.front(), mx = values.front(), sum = 0, sum_sq = 0;
@@ -135,9 +155,19 @@ Histogram make_histogram(const std::vector<double>& values, const std::vector<do
     sum += x;
     sum_sq += x * x;
     if (x < first || x > last) continue;
-    std::size_t bin = x == last ? nbins - 1
-                                : static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) -
-                                                           edges.begin()) - 1;
+    std::size_t bin;
+    if (x == last) {
+      bin = nbins - 1;
+    } else if (layout == EdgeLayout::kTensorflow) {
+      const double a = std::fabs(x);
+      const auto k = a < 1e-12 ? std::ptrdiff_t{-1}
+                               : static_cast<std::ptrdiff_t>(std::floor(std::log(a / 1e-12) / log_base));
+      bin = bin_from_guess(edges, x, x >= 0 ? half + k + 1 : half - k - 2);
+    } else if (layout == EdgeLayout::kEqualWidth && width > 0) {
+      bin = bin_from_guess(edges, x, static_cast<std::ptrdiff_t>((x - first) / width));
+    } else {
+      bin = static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin()) - 1;
+    }
     counts[bin] += 1;
   }
   const double nan = std::nan("");

@@ -41,8 +41,12 @@ struct Histogram {
 // also x == edges.back(); NaN and values outside are not counted), max_bins merging,
 // then trimming to the buckets that hold values plus one empty bucket on the left.
 // At least one value must fall within the edges (the caller checks).
+// `layout` only speeds up finding a value's bin (a first guess, corrected against the
+// edges themselves): kTensorflow for default_bins(), kEqualWidth for
+// equal_width_edges(), kAny for anything (binary search).
+enum class EdgeLayout { kAny, kTensorflow, kEqualWidth };
 Histogram make_histogram(const std::vector<double>& values, const std::vector<double>& edges,
-                         std::optional<int64_t> max_bins);
+                         std::optional<int64_t> max_bins, EdgeLayout layout = EdgeLayout::kAny);
 std::string histogram_summary(const std::string& tag, const Histogram& h);
 
 // An image given as uint8 in the layout `dataformats` names (2, 3 or 4 letters: HW,

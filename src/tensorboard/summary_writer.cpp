@@ -338,9 +338,16 @@ namespace {
 std::shared_ptr<std::vector<double>> values_of(const Tensor& values, const char* fn) {
   EMBER_CHECK(values.defined(), "SummaryWriter.{}: the values are an undefined tensor", fn);
   EMBER_CHECK(values.numel() > 0, "SummaryWriter.{}: the tensor has no elements (shape {})", fn, values.sizes());
-  const Tensor d = values.to(kFloat64).contiguous();
-  auto out = std::make_shared<std::vector<double>>(static_cast<std::size_t>(d.numel()));
-  std::memcpy(out->data(), d.data_ptr<double>(), out->size() * sizeof(double));
+  // One pass from the tensor's memory into the copy the writer thread bins.
+  const Tensor c = values.dtype() == kFloat32 || values.dtype() == kFloat64 ? values.contiguous()
+                                                                             : values.to(kFloat64).contiguous();
+  auto out = std::make_shared<std::vector<double>>(static_cast<std::size_t>(c.numel()));
+  if (c.dtype() == kFloat32) {
+    const float* p = c.data_ptr<float>();
+    for (std::size_t i = 0; i < out->size(); ++i) (*out)[i] = p[i];
+  } else {
+    std::memcpy(out->data(), c.data_ptr<double>(), out->size() * sizeof(double));
+  }
   return out;
 }
 
@@ -387,10 +394,13 @@ void SummaryWriter::add_histogram(const std::string& tag, const Tensor& values, 
   } else {
     check_some_within(*v, edges ? *edges : detail::default_bins(), values);
   }
+  const detail::EdgeLayout layout = bins.count()           ? detail::EdgeLayout::kEqualWidth
+                                    : bins.is_tensorflow() ? detail::EdgeLayout::kTensorflow
+                                                           : detail::EdgeLayout::kAny;
   s.push_built("add_histogram", 0, detail::kEventSummary, global_step.value_or(0),
-               walltime ? *walltime : now_seconds(), [tag, v, edges, max_bins] {
+               walltime ? *walltime : now_seconds(), [tag, v, edges, max_bins, layout] {
                  return detail::histogram_summary(
-                     tag, detail::make_histogram(*v, edges ? *edges : detail::default_bins(), max_bins));
+                     tag, detail::make_histogram(*v, edges ? *edges : detail::default_bins(), max_bins, layout));
                });
 }
 

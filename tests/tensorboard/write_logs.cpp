@@ -106,6 +106,16 @@ int main(int argc, char** argv) {
     const Tensor with_nan = ember::tensor({std::nan(""), 1.0, 2.0, -1.0, 0.0}).to(ember::kFloat32);
     save_npy("hist_nan", with_nan);
     writer.add_histogram("hist/nan", with_nan, 5);
+    // Values at, between and beyond the tensorflow edges (1e-12 * 1.1^k up to 1e20).
+    const Tensor extremes = ember::tensor({0.0, -0.0, 1e-15, -1e-15, 1e-12, -1e-12, 1.1e-12, 2.5e-7, -3.75e-3, 1.0,
+                                           -1.0, 1.1, 12345.678, 1e19, -9.99e19, 1e21, -1e21,
+                                           std::numeric_limits<double>::infinity()})
+                                .to(ember::kFloat32);
+    save_npy("hist_extremes", extremes);
+    writer.add_histogram("hist/extremes", extremes, 7);
+    const Tensor wide = ember::randn({5000}) * 1000.0;
+    save_npy("hist_wide", wide);
+    writer.add_histogram("hist/wide_int_bins", wide, 8, 37);
     const Tensor constant = ember::full({7}, 3.0);
     save_npy("hist_constant", constant);
     writer.add_histogram("hist/constant_int_bins", constant, 6, 4);
@@ -116,6 +126,8 @@ int main(int argc, char** argv) {
         {{"tag", "hist/edges"}, {"data", "hist_normal"}, {"bins", edges}, {"step", 4}},
         {{"tag", "hist/nan"}, {"data", "hist_nan"}, {"bins", "tensorflow"}, {"step", 5}},
         {{"tag", "hist/constant_int_bins"}, {"data", "hist_constant"}, {"bins", 4}, {"step", 6}},
+        {{"tag", "hist/extremes"}, {"data", "hist_extremes"}, {"bins", "tensorflow"}, {"step", 7}},
+        {{"tag", "hist/wide_int_bins"}, {"data", "hist_wide"}, {"bins", 37}, {"step", 8}},
     });
 
     // Images: floats in and out of [0, 1], uint8, every layout.
