@@ -498,6 +498,19 @@ void SummaryWriter::add_graph(nn::Module& model, const std::vector<Tensor>& inpu
               "SummaryWriter.add_graph: the model's forward(Tensor) takes one input, got {} inputs",
               inputs_to_model.size());
   EMBER_CHECK(inputs_to_model[0].defined(), "SummaryWriter.add_graph: the input is an undefined tensor");
+  // Traced in eval mode, as PyTorch's add_graph does (dropout off, batch norm's running
+  // statistics left alone); each module's own mode is restored after.
+  // Restored from the last module apply() visits (the model) to the first: a parent's
+  // train() sets its children, so each child is set after its parent.
+  std::vector<std::pair<nn::Module*, bool>> modes;
+  model.apply([&](nn::Module& m) { modes.emplace_back(&m, m.is_training()); });
+  struct RestoreModes {
+    std::vector<std::pair<nn::Module*, bool>>& modes;
+    ~RestoreModes() {
+      for (auto it = modes.rbegin(); it != modes.rend(); ++it) it->first->train(it->second);
+    }
+  } restore{modes};
+  model.eval();
   std::string graph;
   {
     NoGradGuard no_grad;

@@ -229,3 +229,23 @@ TEST_CASE("SummaryWriter names event files as TensorBoard and PyTorch do", "[ten
   REQUIRE(a.file_path() != b.file_path());  // the process-wide counter keeps names apart
   REQUIRE(a.log_dir() == tmp.str("run"));
 }
+
+TEST_CASE("SummaryWriter add_graph traces in eval mode and restores each module mode", "[tensorboard]") {
+  TempDir tmp;
+  tb::SummaryWriter writer(tmp.str("run"));
+  ember::nn::Sequential model(ember::nn::Linear(4, 8), ember::nn::Dropout(0.5), ember::nn::Linear(8, 2));
+  model->train(true);
+  model[2]->eval();  // a mixed state, to be kept as it was
+  std::vector<bool> seen;
+  model[1]->register_forward_pre_hook([&](ember::nn::Module& m, const ember::Tensor&) { seen.push_back(m.is_training()); });
+  writer.add_graph(*model.ptr(), ember::randn({3, 4}));
+  REQUIRE(seen == std::vector<bool>{false});  // dropout ran in eval mode while traced
+  REQUIRE(model->is_training());
+  REQUIRE(model[0]->is_training());
+  REQUIRE(model[1]->is_training());
+  REQUIRE_FALSE(model[2]->is_training());
+  REQUIRE_THROWS_WITH(writer.add_graph(*model.ptr(), std::vector<ember::Tensor>{ember::randn({3, 4}), ember::randn({3, 4})}),
+                      Contains("add_graph") && Contains("2 inputs"));
+  writer.flush();
+  REQUIRE(count_records(writer.file_path()) == 2);
+}
