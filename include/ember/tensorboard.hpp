@@ -120,12 +120,15 @@ class SummaryWriter {
                      const HistogramBins& bins = HistogramBins(), std::optional<double> walltime = std::nullopt,
                      std::optional<int64_t> max_bins = std::nullopt);
 
-  // An image, PNG-encoded. dataformats "CHW" (default), "HWC" or "HW"; 1, 3 or 4
-  // channels. Floating tensors are taken as [0, 1] (clamped, times 255); uint8 as is.
+  // An image, PNG-encoded. dataformats "CHW" (default), "HWC", "HW" or another order of
+  // those letters (any case); 1, 3 or 4 channels, one channel shown as grey RGB. uint8
+  // is taken as is; any other dtype as [0, 1]: times 255, clipped to [0, 255] and
+  // truncated, as PyTorch does.
   void add_image(const std::string& tag, const Tensor& img_tensor, std::optional<int64_t> global_step = std::nullopt,
                  std::optional<double> walltime = std::nullopt, const std::string& dataformats = "CHW");
-  // A batch of images ("NCHW" default, or "NHWC"), drawn as one grid of up to 8 per row
-  // (torchvision's make_grid defaults, as PyTorch's add_images).
+  // A batch of images ("NCHW" default, "NHWC", or another order of those letters), drawn
+  // as one grid as torchvision's make_grid does by default: 8 per row, 2 pixels of black
+  // around each (PyTorch's add_images packs them without the padding).
   void add_images(const std::string& tag, const Tensor& img_tensor, std::optional<int64_t> global_step = std::nullopt,
                   std::optional<double> walltime = std::nullopt, const std::string& dataformats = "NCHW");
 
@@ -136,6 +139,8 @@ class SummaryWriter {
   // The model's graph for one example input, in the Graphs tab: the ops its forward
   // records (traced with gradients off), their input and output shapes, and parameters
   // named by their module path.
+  // Traced in eval mode (each module's mode is restored after), as PyTorch does. The
+  // vector form takes the one input of Module::forward(Tensor) (more throw ember::Error).
   void add_graph(nn::Module& model, const Tensor& input_to_model);
   void add_graph(nn::Module& model, const std::vector<Tensor>& inputs_to_model);
 
