@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -294,8 +295,12 @@ def main():
     check_embedding(out, logs, m)
     check_truncation(m["main_file"])
 
-    print("%d checks failed" % len(failures) if failures else "all checks passed")
-    return 1 if failures else 0
+    if failures:
+        print("%d checks failed; the logs are in %s" % (len(failures), out))
+        return 1
+    shutil.rmtree(tmp)
+    print("all checks passed")
+    return 0
 
 
 def check_graph(pb, data, ops, first, second):
