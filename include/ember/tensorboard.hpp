@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -143,6 +144,12 @@ class SummaryWriter {
   // vector form takes the one input of Module::forward(Tensor) (more throw ember::Error).
   void add_graph(nn::Module& model, const Tensor& input_to_model);
   void add_graph(nn::Module& model, const std::vector<Tensor>& inputs_to_model);
+  // A module holder (nn::Sequential, nn::Linear, a TORCH_MODULE), as PyTorch's
+  // writer.add_graph(model, x).
+  template <class Holder, class = decltype(std::declval<Holder&>().module_ptr())>
+  void add_graph(Holder& model, const Tensor& input_to_model) {
+    add_graph(*model.module_ptr(), input_to_model);
+  }
 
   // Hyperparameters and the metrics they gave, for the HParams tab: written to the sub-run
   // <log_dir>/<run_name> (run_name defaults to the current time in seconds, as PyTorch),

@@ -97,6 +97,7 @@ struct SummaryWriter::Impl {
     EMBER_CHECK(o.max_queue() >= 1, "SummaryWriter: max_queue must be at least 1, got {}", o.max_queue());
     EMBER_CHECK(o.flush_secs() > 0, "SummaryWriter: flush_secs must be positive, got {}", o.flush_secs());
     log_dir = o.log_dir().empty() ? default_log_dir(o.comment()) : o.log_dir();
+    while (log_dir.size() > 1 && log_dir.back() == '/') log_dir.pop_back();  // sub-runs join with one "/"
     files.push_back(open_file(log_dir));
     file_of_dir[log_dir] = 0;
     thread = std::thread([this] { run(); });

@@ -16,6 +16,7 @@
 
 #include "ember/ember.hpp"
 #include "ember/tensorboard.hpp"
+#include "src/tensorboard/record.hpp"
 
 namespace fs = std::filesystem;
 namespace tb = ember::tensorboard;
@@ -248,4 +249,32 @@ TEST_CASE("SummaryWriter add_graph traces in eval mode and restores each module 
                       Contains("add_graph") && Contains("2 inputs"));
   writer.flush();
   REQUIRE(count_records(writer.file_path()) == 2);
+}
+
+TEST_CASE("SummaryWriter CRC-32C and its mask match the standard check value", "[tensorboard]") {
+  // CRC-32C of "123456789" is 0xE3069283 (the Castagnoli polynomial's published check
+  // value, as crcmod's crc-32c gives it); the mask is record_writer's
+  // ((crc >> 15) | (crc << 17)) + 0xa282ead8, worked out here by hand.
+  const char digits[] = "123456789";
+  REQUIRE(ember::tensorboard::detail::crc32c(digits, 9) == 0xE3069283u);
+  const uint32_t crc = 0xE3069283u;
+  REQUIRE(ember::tensorboard::detail::masked_crc32c(digits, 9) == static_cast<uint32_t>(((crc >> 15) | (crc << 17)) + 0xa282ead8u));
+  std::string long_input(1000, 'x');
+  for (std::size_t i = 0; i < long_input.size(); ++i) long_input[i] = static_cast<char>(i * 7 + 3);
+  // Bitwise CRC-32C, one bit at a time, as the reference for the word-at-a-time code.
+  uint32_t ref = 0xffffffffu;
+  for (char ch : long_input) {
+    ref ^= static_cast<unsigned char>(ch);
+    for (int k = 0; k < 8; ++k) ref = (ref & 1) ? (ref >> 1) ^ 0x82f63b78u : ref >> 1;
+  }
+  REQUIRE(ember::tensorboard::detail::crc32c(long_input.data(), long_input.size()) == ~ref);
+}
+
+TEST_CASE("SummaryWriter log dir with a trailing slash keeps sub-runs beside its file", "[tensorboard]") {
+  TempDir tmp;
+  tb::SummaryWriter writer(tmp.str("run") + "/");
+  REQUIRE(writer.log_dir() == tmp.str("run"));
+  writer.add_scalars("m", {{"a", 1.0}});
+  writer.flush();
+  REQUIRE(fs::is_directory(tmp.path / "run" / "m_a"));
 }

@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
     tb::SummaryWriter writer(tb::SummaryWriterOptions(out_dir + "/logs_seq").filename_suffix(".mlp").purge_step(40));
     ember::nn::Sequential mlp(ember::nn::Linear(8, 16), ember::nn::ReLU(), ember::nn::Linear(16, 3));
     const Tensor x = ember::randn({4, 8});
-    writer.add_graph(*mlp.ptr(), x);
+    writer.add_graph(mlp, x);
     auto traced = ember::jit::trace(mlp, x);
     manifest["graph_seq"] = {{"ops", graph_summary(traced.graph())}};
     writer.add_scalar("after_purge", 1.0, 41);
