@@ -1,5 +1,6 @@
 #include "src/tensorboard/graph.hpp"
 
+#include <cctype>
 #include <map>
 #include <set>
 #include <variant>
@@ -73,8 +74,13 @@ std::string scope_name(const std::string& module_path) {
 
 class NodeWriter {
  public:
-  // A name not used yet: `base`, else base_1, base_2, ... (as TensorFlow uniquifies).
-  std::string unique(const std::string& base) {
+  // A name not used yet: `base`, else base_1, base_2, ... (as TensorFlow uniquifies),
+  // made of the characters NodeDef names allow ("[A-Za-z0-9.][A-Za-z0-9_>./]*").
+  std::string unique(std::string base) {
+    for (char& c : base)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '>' && c != '.' && c != '/') c = '_';
+    while (!base.empty() && (base[0] == '_' || base[0] == '>' || base[0] == '/')) base.erase(0, 1);
+    if (base.empty()) base = "node";
     if (used_.insert(base).second) return base;
     for (int k = 1;; ++k) {
       std::string name = fmt::format("{}_{}", base, k);
