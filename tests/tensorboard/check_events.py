@@ -291,6 +291,12 @@ def main():
           seq_events[2].session_log.status == pb.SessionLog.START and seq_events[2].step == 40,
           "purge_step events: %s" % seq_events[:3])
 
+    multi = [e for f in glob.glob(os.path.join(out, "logs_multi", "events.out.tfevents.*"))
+             for e in load_events(pb, f) if e.WhichOneof("what") == "graph_def"]
+    check(len(multi) == 1, "logs_multi: one graph event")
+    if multi:
+        check_graph_multi(pb, multi[0].graph_def, m["graph_multi"])
+
     check_hparams(pb, logs, pid)
     check_embedding(out, logs, m)
     check_truncation(m["main_file"])
@@ -335,6 +341,48 @@ def check_graph(pb, data, ops, first, second):
         check(n.op == op and list(n.input) == inputs and shape(n) == shapes,
               "graph node %s: op %s inputs %s shapes %s" % (name, n.op, list(n.input), shape(n)))
     check(g.versions.producer == 22, "graph versions.producer")
+
+
+def check_graph_multi(pb, data, traced):
+    """The Branchy module of write_logs.cpp, whose trace is (ember's graph printing):
+    linear, narrow x2 (chunk), constant -> sum (rank 0), mul, add, max -> (values,
+    indices), add(values, indices)."""
+    g = pb.GraphDef()
+    g.ParseFromString(data)
+    nodes = {n.name: n for n in g.node}
+    shape = lambda n: [[d.size for d in s.dim] for s in n.attr["_output_shapes"].list.shape]
+    op_nodes = [n for n in g.node if n.op not in ("IO Node", "Parameter", "Constant")]
+    check([n.op for n in op_nodes] == traced["ops"], "multi graph ops %s != %s\n%s" %
+          ([n.op for n in op_nodes], traced["ops"], traced["text"]))
+    want = {
+        "input/x0": ("IO Node", [], [[3, 6]]),
+        "fc/weight": ("Parameter", [], [[4, 6]]),
+        "fc/bias": ("Parameter", [], [[4]]),
+        "constant/0": ("Constant", [], [[4]]),
+        "fc/linear": ("linear", ["input/x0", "fc/weight", "fc/bias"], [[3, 4]]),
+        "narrow": ("narrow", ["fc/linear"], [[3, 2]]),
+        "narrow_1": ("narrow", ["fc/linear"], [[3, 2]]),
+        "sum": ("sum", ["constant/0"], [[]]),
+        "mul": ("mul", ["narrow", "narrow_1"], [[3, 2]]),
+        "add": ("add", ["mul", "sum"], [[3, 2]]),
+        "max": ("max", ["add"], [[3, 1], [3, 1]]),
+        "add_1": ("add", ["max", "max:1"], [[3, 1]]),
+        "output/output.1": ("IO Node", ["add_1"], [[3, 1]]),
+    }
+    check(set(nodes) == set(want), "multi graph nodes %s != %s\n%s" % (sorted(nodes), sorted(want), traced["text"]))
+    for name, (op, inputs, shapes) in want.items():
+        n = nodes.get(name)
+        if n is not None:
+            check(n.op == op and list(n.input) == inputs and shape(n) == shapes,
+                  "multi graph node %s: op %s inputs %s shapes %s" % (name, n.op, list(n.input), shape(n)))
+    # Traced arguments as typed attrs, zeros included (a oneof member is present when set).
+    if "narrow" in nodes and "max" in nodes:
+        a = nodes["narrow"].attr
+        check(a["dim"].WhichOneof("value") == "i" and a["dim"].i == 1 and a["start"].WhichOneof("value") == "i" and
+              a["start"].i == 0 and a["length"].i == 2, "narrow attrs %s" % a)
+        check(nodes["narrow_1"].attr["start"].i == 2, "narrow_1 start")
+        k = nodes["max"].attr["keepdim"]
+        check(k.WhichOneof("value") == "b" and k.b is True, "max keepdim attr %s" % k)
 
 
 def check_hparams(pb, logs, pid):

@@ -53,6 +53,18 @@ struct Net : ember::nn::Module {
   Tensor forward(const Tensor& x) override { return fc2(ember::relu(fc1(x))); }
 };
 
+// Ops with several outputs (max with indices), a constant and a rank-0 value.
+struct Branchy : ember::nn::Module {
+  ember::nn::Linear fc{nullptr};
+  Tensor offset = ember::ones({4});
+  Branchy() : Module("Branchy") { fc = register_module("fc", ember::nn::Linear(6, 4)); }
+  Tensor forward(const Tensor& x) override {
+    auto parts = fc(x).chunk(2, 1);
+    auto [values, indices] = ember::max(parts[0] * parts[1] + offset.sum(), 1, true);
+    return values + indices;
+  }
+};
+
 json graph_summary(const ember::jit::Graph& g) {
   json nodes = json::array();
   for (const auto& n : g.nodes()) nodes.push_back(n.op);
@@ -208,6 +220,15 @@ int main(int argc, char** argv) {
     manifest["graph_seq"] = {{"ops", graph_summary(traced.graph())}};
     writer.add_scalar("after_purge", 1.0, 41);
     manifest["seq_file"] = writer.file_path();
+  }
+  {
+    tb::SummaryWriter writer(out_dir + "/logs_multi");
+    auto net = std::make_shared<Branchy>();
+    const Tensor x = ember::randn({3, 6});
+    writer.add_graph(*net, x);
+    auto traced = ember::jit::trace(
+        *net, [&](const std::vector<Tensor>& xs) { return std::vector<Tensor>{net->forward(xs[0])}; }, {x});
+    manifest["graph_multi"] = {{"ops", graph_summary(traced.graph())}, {"text", traced.graph().str()}};
   }
   std::ofstream(out_dir + "/manifest.json") << manifest.dump(1);
   return 0;
