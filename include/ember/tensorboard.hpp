@@ -75,6 +75,26 @@ class HistogramBins {
   bool has_edges_ = false;
 };
 
+// add_embedding's metadata: none, one label per row, or rows of columns (with a
+// metadata_header). One type for all three, so that `{}` and braced lists pick one.
+class EmbeddingMetadata {
+ public:
+  EmbeddingMetadata() = default;
+  EmbeddingMetadata(const std::vector<std::string>& labels) {  // NOLINT: implicit
+    for (const auto& l : labels) rows_.push_back({l});
+  }
+  EmbeddingMetadata(std::initializer_list<const char*> labels) {  // NOLINT: {"cat", "dog"}
+    for (const char* l : labels) rows_.push_back({l});
+  }
+  EmbeddingMetadata(std::vector<std::vector<std::string>> rows) : rows_(std::move(rows)) {}  // NOLINT
+  EmbeddingMetadata(std::initializer_list<std::vector<std::string>> rows) : rows_(rows) {}  // NOLINT
+  const std::vector<std::vector<std::string>>& rows() const { return rows_; }
+  bool empty() const { return rows_.empty(); }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
 // One hyperparameter value of add_hparams: a number, a string or a bool.
 using HParamValue = std::variant<double, std::string, bool>;
 
@@ -161,14 +181,14 @@ class SummaryWriter {
                    const std::string& run_name = "", std::optional<int64_t> global_step = std::nullopt);
 
   // The embedding projector's files: <log_dir>/<global_step as 5 digits>/<tag>/tensors.tsv,
-  // metadata.tsv (one label per row, or a header row and columns), sprite.png from
-  // label_img (N x C x H x W), and an entry in <log_dir>/projector_config.pbtxt.
-  void add_embedding(const Tensor& mat, const std::vector<std::vector<std::string>>& metadata = {},
-                     const Tensor& label_img = Tensor(), std::optional<int64_t> global_step = std::nullopt,
-                     const std::string& tag = "default", const std::vector<std::string>& metadata_header = {});
-  void add_embedding(const Tensor& mat, const std::vector<std::string>& metadata,
-                     const Tensor& label_img = Tensor(), std::optional<int64_t> global_step = std::nullopt,
-                     const std::string& tag = "default");
+  // metadata.tsv (one label per row, or with metadata_header a header row and columns),
+  // sprite.png from label_img (N x C x H x W, C 1 or 3), and an entry in
+  // <log_dir>/projector_config.pbtxt, as PyTorch writes them.
+  //   writer.add_embedding(features, labels, images, epoch);
+  //   writer.add_embedding(features, {{"cat", "3"}, {"dog", "5"}}, {}, 0, "pets", {"name", "id"});
+  void add_embedding(const Tensor& mat, const EmbeddingMetadata& metadata = {}, const Tensor& label_img = Tensor(),
+                     std::optional<int64_t> global_step = std::nullopt, const std::string& tag = "default",
+                     const std::vector<std::string>& metadata_header = {});
 
   // Writes everything queued so far to disk (this writer's file and its sub-runs').
   void flush();

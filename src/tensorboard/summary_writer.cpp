@@ -561,21 +561,12 @@ void SummaryWriter::add_hparams(const std::map<std::string, HParamValue>& hparam
   }
 }
 
-void SummaryWriter::add_embedding(const Tensor& mat, const std::vector<std::vector<std::string>>& metadata,
-                                  const Tensor& label_img, std::optional<int64_t> global_step, const std::string& tag,
+void SummaryWriter::add_embedding(const Tensor& mat, const EmbeddingMetadata& metadata, const Tensor& label_img,
+                                  std::optional<int64_t> global_step, const std::string& tag,
                                   const std::vector<std::string>& metadata_header) {
   Impl& s = get(impl_, "add_embedding");
   s.check_open("add_embedding");
-  detail::write_embedding(s.log_dir, mat, metadata, metadata_header, label_img, global_step.value_or(0), tag);
-}
-
-void SummaryWriter::add_embedding(const Tensor& mat, const std::vector<std::string>& metadata,
-                                  const Tensor& label_img, std::optional<int64_t> global_step,
-                                  const std::string& tag) {
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(metadata.size());
-  for (const std::string& m : metadata) rows.push_back({m});
-  add_embedding(mat, rows, label_img, global_step, tag, {});
+  detail::write_embedding(s.log_dir, mat, metadata.rows(), metadata_header, label_img, global_step.value_or(0), tag);
 }
 
 void SummaryWriter::flush() { get(impl_, "flush").flush(); }

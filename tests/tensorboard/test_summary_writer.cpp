@@ -278,3 +278,17 @@ TEST_CASE("SummaryWriter log dir with a trailing slash keeps sub-runs beside its
   writer.flush();
   REQUIRE(fs::is_directory(tmp.path / "run" / "m_a"));
 }
+
+TEST_CASE("SummaryWriter add_embedding checks its shapes", "[tensorboard]") {
+  TempDir tmp;
+  tb::SummaryWriter writer(tmp.str("run"));
+  REQUIRE_THROWS_WITH(writer.add_embedding(ember::randn({6})), Contains("add_embedding") && Contains("[6]"));
+  REQUIRE_THROWS_WITH(writer.add_embedding(ember::randn({3, 2}), std::vector<std::string>{"a", "b"}),
+                      Contains("add_embedding") && Contains("2 metadata rows") && Contains("[3, 2]"));
+  REQUIRE_THROWS_WITH(writer.add_embedding(ember::randn({3, 2}), {}, ember::rand({3, 2, 4, 4})),
+                      Contains("add_embedding") && Contains("[3, 2, 4, 4]"));
+  REQUIRE_THROWS_WITH(writer.add_embedding(ember::randn({2, 2}), {{"a", "1"}, {"b"}}, ember::Tensor(), 0, "t", {"name", "n"}),
+                      Contains("add_embedding") && Contains("row 1"));
+  REQUIRE_NOTHROW(writer.add_embedding(ember::randn({3, 2}), {"a", "b", "c"}, ember::rand({3, 3, 4, 4}), 12, "x/y"));
+  REQUIRE(fs::exists(tmp.path / "run" / "00012" / "x%2fy" / "sprite.png"));
+}
