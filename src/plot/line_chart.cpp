@@ -80,7 +80,11 @@ void draw(const LineChart& chart, Painter& p, const char* function) {
     const Series& s = all[k];
     const Colour colour = kPalette[k % 10];
     const bool smoothed = chart.smoothing() > 0;
-    for (const auto& run : runs(f, s.x, s.y)) p.polyline(run, colour, smoothed ? 1.5 : 2, smoothed ? 0.25 : 1, f.plot);
+    for (const auto& run : runs(f, s.x, s.y)) {
+      p.polyline(run, colour, smoothed ? 1.5 : 2, smoothed ? 0.25 : 1, f.plot);
+      // A point with no neighbour draws no line: mark it (an evaluation after one epoch).
+      if (run.size() == 1) p.rect({run[0].x - 3, run[0].y - 3, 6, 6}, colour, 1);
+    }
     if (smoothed)
       for (const auto& run : runs(f, s.x, smooth(s.y, chart.smoothing()))) p.polyline(run, colour, 2, 1, f.plot);
   }
