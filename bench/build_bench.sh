@@ -57,7 +57,8 @@ for ((i = 0; i < repeat; ++i)); do
   cpu+=("$(echo "$u + $s" | bc -l)")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-emit() { printf '{"workload":"build","variant":"%s","threads":1,"metric":"%s","value":%s}\n' "$1" "$2" "$3"; }
+# The value through printf %.3f: bc and awk print a number below 1 as ".874", which is not JSON.
+emit() { printf '{"workload":"build","variant":"%s","threads":1,"metric":"%s","value":%.3f}\n' "$1" "$2" "$3"; }
 emit "mlp_tu,g++ -O2" seconds "$(median "${wall[@]}")"
 emit "mlp_tu,g++ -O2" cpu_seconds "$(median "${cpu[@]}")"
 if [[ -n "$so" && -e "$so" ]]; then

@@ -49,10 +49,13 @@ def load(directory):
     order = []
     for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
         library, threads, pass_ = path.stem.rsplit("-", 2)
-        for line in path.read_text().splitlines():
+        for number, line in enumerate(path.read_text().splitlines(), 1):
             if not line.startswith("{"):
                 continue
-            r = json.loads(line)
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                sys.exit(f"compare.py: {path}:{number} is not a JSON line ({e.msg}): {line}")
             key = (r["workload"], r["variant"], r["metric"])
             values[(library, int(threads))][key].append(r["value"])
             BY_PASS[(library, int(threads))][key][pass_] = r["value"]
