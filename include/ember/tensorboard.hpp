@@ -34,7 +34,7 @@ class Module;
 namespace tensorboard {
 
 // The writer's settings, as PyTorch's SummaryWriter arguments. An empty log_dir means
-// runs/<Mon>DD_HH-MM-SS_<host><comment> (PyTorch's default, e.g. runs/Dec05_11-02-07_box).
+// `runs/<Mon>DD_HH-MM-SS_<host><comment>` (PyTorch's default, e.g. runs/Dec05_11-02-07_box).
 struct SummaryWriterOptions {
   SummaryWriterOptions() = default;
   SummaryWriterOptions(std::string log_dir) : log_dir_(std::move(log_dir)) {}  // NOLINT: implicit, as PyTorch's first argument
@@ -125,7 +125,7 @@ class SummaryWriter {
   void add_scalar(const std::string& tag, const Tensor& scalar_value, std::optional<int64_t> global_step = std::nullopt,
                   std::optional<double> walltime = std::nullopt, bool new_style = false);
 
-  // Several scalars on one chart: each goes to the sub-run <log_dir>/<main_tag>_<key>
+  // Several scalars on one chart: each goes to the sub-run `<log_dir>/<main_tag>_<key>`
   // (its own event file) under the tag main_tag, as PyTorch does.
   void add_scalars(const std::string& main_tag, const std::map<std::string, double>& tag_scalar_dict,
                    std::optional<int64_t> global_step = std::nullopt, std::optional<double> walltime = std::nullopt);
@@ -172,7 +172,7 @@ class SummaryWriter {
   }
 
   // Hyperparameters and the metrics they gave, for the HParams tab: written to the sub-run
-  // <log_dir>/<run_name> (run_name defaults to the current time in seconds, as PyTorch),
+  // `<log_dir>/<run_name>` (run_name defaults to the current time in seconds, as PyTorch),
   // metrics also as scalars there. hparam_domain_discrete lists the allowed values of
   // discrete hyperparameters.
   void add_hparams(const std::map<std::string, HParamValue>& hparam_dict,
@@ -180,10 +180,10 @@ class SummaryWriter {
                    const std::map<std::string, std::vector<HParamValue>>& hparam_domain_discrete = {},
                    const std::string& run_name = "", std::optional<int64_t> global_step = std::nullopt);
 
-  // The embedding projector's files: <log_dir>/<global_step as 5 digits>/<tag>/tensors.tsv,
+  // The embedding projector's files: `<log_dir>/<global_step as 5 digits>/<tag>/tensors.tsv`,
   // metadata.tsv (one label per row, or with metadata_header a header row and columns),
   // sprite.png from label_img (N x C x H x W, C 1 or 3), and an entry in
-  // <log_dir>/projector_config.pbtxt, as PyTorch writes them.
+  // `<log_dir>/projector_config.pbtxt`, as PyTorch writes them.
   //   writer.add_embedding(features, labels, images, epoch);
   //   writer.add_embedding(features, {{"cat", "3"}, {"dog", "5"}}, {}, 0, "pets", {"name", "id"});
   void add_embedding(const Tensor& mat, const EmbeddingMetadata& metadata = {}, const Tensor& label_img = Tensor(),
