@@ -217,7 +217,17 @@ class GlooGroup : public QueuedGroup {
     Tensor keep = t;
     return std::make_shared<DeferredWork>([this, header, hb, keep, src, tag] {
       wait_buffer(hb, false, "recv", src, {header});
-      check_recv_header(*header, keep, src, tag);
+      try {
+        check_recv_header(*header, keep, src, tag);
+      } catch (const Error&) {
+        if (size_t bytes = announced_bytes(*header)) {
+          auto sink = std::make_shared<std::vector<char>>(bytes);
+          Buffer db = context_->createUnboundBuffer(sink->data(), bytes);
+          db->recv(src, gloo::Slot::build(kSendSlot, static_cast<uint32_t>(tag)));
+          wait_buffer(db, false, "recv", src, {sink});
+        }
+        throw;
+      }
       if (keep.nbytes() == 0) return;
       Buffer pb = context_->createUnboundBuffer(keep.data_ptr(), keep.nbytes());
       pb->recv(src, gloo::Slot::build(kSendSlot, static_cast<uint32_t>(tag)));

@@ -388,6 +388,13 @@ std::shared_ptr<Work> QueuedGroup::recv(std::vector<Tensor>& tensors, int srcRan
   return post_recv(tensors[0], srcRank, tag);
 }
 
+size_t QueuedGroup::announced_bytes(const Header& h) {
+  if (h.magic != Header().magic || h.op != static_cast<int64_t>(OpKind::Send) || h.dtype < 0 || h.dtype >= kNumDtypes ||
+      h.numel < 0 || h.numel > (int64_t{1} << 30))
+    return 0;
+  return static_cast<size_t>(h.numel * element_size(static_cast<Dtype>(h.dtype)));
+}
+
 void QueuedGroup::check_recv_header(const Header& theirs, const Tensor& t, int src, int tag) const {
   Header mine = make_header(OpKind::Send, t, tag);
   if (std::memcmp(&theirs, &mine, sizeof mine) == 0) return;

@@ -107,6 +107,9 @@ class QueuedGroup : public ProcessGroup {
   virtual std::shared_ptr<Work> post_send(const Tensor& t, int dst, int tag) = 0;
   virtual std::shared_ptr<Work> post_recv(const Tensor& t, int src, int tag) = 0;
   void check_recv_header(const Header& theirs, const Tensor& t, int src, int tag) const;
+  // The payload size a header announces, for taking a mismatched payload off the wire
+  // (0 when the header is not one, or implausibly large).
+  static size_t announced_bytes(const Header& h);
   virtual void do_barrier() = 0;
 
   // Whether a transfer failed (the wire may hold half an op); read after shutdown().

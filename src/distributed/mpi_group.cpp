@@ -169,7 +169,16 @@ class MpiGroup : public QueuedGroup {
     Tensor keep = t;
     return std::make_shared<DeferredWork>([this, header, reqs, keep, src, tag] {
       wait(&(*reqs)[0], "recv", src, {header, reqs});
-      check_recv_header(*header, keep, src, tag);
+      try {
+        check_recv_header(*header, keep, src, tag);
+      } catch (const Error&) {
+        if (size_t bytes = announced_bytes(*header)) {
+          auto sink = std::make_shared<std::vector<char>>(bytes);
+          MPI_Irecv(sink->data(), count(bytes, "recv"), MPI_BYTE, src, mpi_tag(tag, false), p2p_, &(*reqs)[1]);
+          wait(&(*reqs)[1], "recv", src, {reqs, sink});
+        }
+        throw;
+      }
       int n = count(keep.nbytes(), "recv");
       if (n == 0) return;
       MPI_Irecv(keep.data_ptr(), n, MPI_BYTE, src, mpi_tag(tag, false), p2p_, &(*reqs)[1]);
