@@ -189,14 +189,21 @@ class MpiGroup : public QueuedGroup {
   void do_barrier() override {}  // the header exchange before it already met every rank
 
  private:
-  // Spins a little (a small message completes in microseconds), then naps between tests.
+  // Nonblocking collectives advance only inside MPI calls (Open MPI's libnbc), so test
+  // without pause for the first second, as a blocking MPI call would spin; after that a
+  // peer is likely lost or slow, and a nap between tests spares the CPU until the timeout.
   static bool poll(MPI_Request* req, Clock::time_point deadline) {
-    for (int spins = 0;; ++spins) {
+    auto nap_after = Clock::now() + std::chrono::seconds(1);
+    for (;;) {
       int done = 0;
       MPI_Test(req, &done, MPI_STATUS_IGNORE);
       if (done) return true;
-      if (Clock::now() >= deadline) return false;
-      if (spins > 2000) std::this_thread::sleep_for(std::chrono::microseconds(50));
+      auto now = Clock::now();
+      if (now >= deadline) return false;
+      if (now < nap_after)
+        std::this_thread::yield();
+      else
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
   // memory: what the request reads or writes, kept alive after a timeout.
