@@ -84,9 +84,10 @@ TcpStoreServer::TcpStoreServer(int port, int /*expected_clients*/) {
 }
 
 TcpStoreServer::~TcpStoreServer() {
-  stopping_ = true;
   {
+    // Under the mutex, so that a get waiting on set_cv_ cannot miss the wake-up.
     std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
     for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
   }
   set_cv_.notify_all();
@@ -180,7 +181,7 @@ void TcpStore::set(const std::string& key, const std::vector<char>& data) {
   char ack = 0;
   if (!write_all(fd_, &kSet, 1) || !write_blob(fd_, key.data(), static_cast<uint32_t>(key.size())) ||
       !write_blob(fd_, data.data(), static_cast<uint32_t>(data.size())) || !read_all(fd_, &ack, 1, &deadline))
-    throw Error(fmt::format("init_process_group: the store on rank 0 did not take key {}", key));
+    throw Error(fmt::format("the rendezvous store on rank 0 did not take key {}", key));
 }
 
 std::vector<char> TcpStore::get(const std::string& key) { return get(key, timeout_); }
@@ -191,7 +192,7 @@ std::vector<char> TcpStore::get(const std::string& key, std::chrono::millisecond
   std::vector<char> value;
   if (!write_all(fd_, &kGet, 1) || !write_blob(fd_, key.data(), static_cast<uint32_t>(key.size())) ||
       !read_blob(fd_, value, &deadline))
-    throw Error(fmt::format("init_process_group: key {} was not set within {} ms (a rank did not join, or rank "
+    throw Error(fmt::format("rendezvous key {} was not set within {} ms (a rank did not join, or rank "
                             "0 is gone)",
                             key, timeout.count()));
   return value;

@@ -251,6 +251,22 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms,
   dist::InitOptions o;
   o.timeout = std::chrono::milliseconds(timeout_ms);
   if (!init_method.empty()) o.init_method = init_method;
+  if (scenario == "missing_rank") {
+    // The last rank never joins: the others' rendezvous gives up within the timeout.
+    g_rank = std::atoi(std::getenv("RANK") ? std::getenv("RANK") : "-1");
+    if (g_rank == std::atoi(std::getenv("WORLD_SIZE") ? std::getenv("WORLD_SIZE") : "0") - 1) {
+      std::printf("PASS %s rank %d (the faulty one)\n", scenario.c_str(), g_rank);
+      return 0;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    expect_error([&] { dist::init_process_group(backend, o); }, {"init_process_group", std::to_string(timeout_ms) + " ms"},
+                 "init_process_group without the last rank");
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(ms < timeout_ms + 1500, "the error came after %lld ms, timeout %d", static_cast<long long>(ms), timeout_ms);
+    CHECK(!dist::is_initialized(), "not initialized after a failed rendezvous");
+    if (g_failures == 0) std::printf("PASS %s rank %d\n", scenario.c_str(), g_rank);
+    return g_failures == 0 ? 0 : 1;
+  }
   dist::init_process_group(backend, o);
   g_rank = dist::get_rank();
   g_size = dist::get_world_size();

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-FAULTS = {"exit_early", "hang"}
+FAULTS = {"exit_early", "hang", "missing_rank"}
 
 
 def free_port():
