@@ -153,6 +153,21 @@ void check_async() {
   CHECK(w->is_completed(), "async barrier not completed");
   auto sync = dist::all_reduce(make(fill(g_rank, 2), {2}, ember::kFloat32));
   CHECK(sync->is_completed() && sync->is_success(), "a sync call returns a completed Work");
+  // The ProcessGroup itself, as LibTorch's c10d calls it.
+  dist::ProcessGroup& pg = dist::default_group();
+  std::vector<Tensor> one{make(fill(g_rank, 4), {4}, ember::kInt64)};
+  dist::AllreduceOptions opts;
+  opts.reduceOp = dist::ReduceOp::PRODUCT;
+  pg.allreduce(one, opts)->wait();
+  std::vector<double> want(4);
+  for (int i = 0; i < 4; ++i) want[i] = closed_form(dist::ReduceOp::PRODUCT, g_size, i);
+  expect_values(one[0], want, "ProcessGroup::allreduce PRODUCT int64");
+  std::vector<Tensor> root{make(fill(g_rank, 3), {3}, ember::kFloat16)};
+  dist::BroadcastOptions bopts;
+  bopts.rootRank = g_size - 1;
+  pg.broadcast(root, bopts)->wait();
+  expect_values(root[0], fill(g_size - 1, 3), "ProcessGroup::broadcast");
+  CHECK(pg.getBackendName() == dist::get_backend(), "getBackendName");
 }
 
 void check_broadcast() {
