@@ -9,6 +9,7 @@
 #include <gloo/rendezvous/file_store.h>
 #include <gloo/transport/tcp/device.h>
 #include <gloo/transport/unbound_buffer.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,12 +82,22 @@ class GlooGroup : public QueuedGroup {
       if (rank_ == 0) server_ = std::make_unique<TcpStoreServer>(p, size_);
       store = std::make_unique<TcpStore>(addr, p, timeout_);
     }
+    // Gloo writes to its sockets without MSG_NOSIGNAL: a peer that is gone would kill
+    // this process with SIGPIPE instead of failing the op. Ignore it, as Python (and so
+    // PyTorch) does, unless the program set a handler of its own.
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
     try {
       device_ = gloo::transport::tcp::CreateDevice(device_attr());
       auto ctx = std::make_shared<gloo::rendezvous::Context>(rank_, size_);
       ctx->setTimeout(timeout_);
       ctx->connectFullMesh(*store, device_);
       context_ = ctx;
+      // A rank returns from connectFullMesh once its own pairs are up, maybe before its
+      // peers' are: meet every rank once more, as PyTorch's store-based barrier does, so
+      // that no rank leaves init while another is still connecting.
+      std::vector<Header> all(size_);
+      exchange_headers(make_header(OpKind::Barrier, Tensor(), 0), all.data(), "init_process_group");
     } catch (const Error& e) {
       throw Error(fmt::format("{}: {}", where("init_process_group"), e.what()));
     } catch (const std::exception& e) {
@@ -126,7 +137,7 @@ class GlooGroup : public QueuedGroup {
       try {
         recvs[r]->waitRecv(remaining(deadline));
       } catch (const std::exception& e) {
-        failed.push_back(fmt::format("rank {} ({})", r, first_line(e.what())));
+        failed.push_back(peer_failure(r, e.what()));
       }
     }
     if (failed.empty()) {
@@ -134,7 +145,7 @@ class GlooGroup : public QueuedGroup {
         for (int r = 0; r < size_; ++r)
           if (r != rank_) send->waitSend(remaining(deadline));
       } catch (const std::exception& e) {
-        failed.push_back(fmt::format("a send ({})", first_line(e.what())));
+        failed.push_back(peer_failure(-1, e.what()));
       }
     }
     if (!failed.empty()) {
@@ -144,7 +155,7 @@ class GlooGroup : public QueuedGroup {
       graveyard_.push_back(std::shared_ptr<gloo::transport::UnboundBuffer>(std::move(send)));
       std::string list;
       for (const auto& f : failed) list += (list.empty() ? "" : ", ") + f;
-      throw Error(fmt::format("{}: no answer within {} ms from {}", where(op), timeout_.count(), list));
+      throw Error(fmt::format("{}: {}", where(op), list));
     }
     for (int r = 0; r < size_; ++r)
       if (r != rank_) all[r] = (*keep)[r];
@@ -242,6 +253,13 @@ class GlooGroup : public QueuedGroup {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return std::max(left, std::chrono::milliseconds(1));
   }
+  // "rank 2 did not answer within 2000 ms", or "rank 2 is gone (Connection closed by peer ...)".
+  std::string peer_failure(int peer, const std::string& gloo_message) const {
+    std::string who = peer >= 0 ? fmt::format("rank {}", peer) : std::string("a peer");
+    if (gloo_message.find("Timed out") != std::string::npos)
+      return fmt::format("{} did not answer within {} ms", who, timeout_.count());
+    return fmt::format("{} is gone ({})", who, first_line(gloo_message));
+  }
   static std::string first_line(const std::string& s) {
     // Gloo's messages start with its source location: keep the part after it.
     std::string line = s.substr(0, s.find('\n'));
@@ -264,8 +282,7 @@ class GlooGroup : public QueuedGroup {
         graveyard_.push_back(buf);
         for (const auto& m : memory) graveyard_.push_back(m);
       }
-      throw Error(fmt::format("{}: rank {} did not complete it within {} ms ({})", where(op), peer, timeout_.count(),
-                              first_line(e.what())));
+      throw Error(fmt::format("{}: {}", where(op), peer_failure(peer, e.what())));
     }
   }
   uint32_t next_tag() { return tag_++; }

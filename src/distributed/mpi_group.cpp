@@ -112,7 +112,7 @@ class MpiGroup : public QueuedGroup {
     if (!missing.empty()) {
       std::string list;
       for (int r : missing) list += (list.empty() ? "" : ", ") + std::to_string(r);
-      throw Error(fmt::format("{}: no answer within {} ms from rank {}", where(op), timeout_.count(), list));
+      throw Error(fmt::format("{}: rank {} did not answer within {} ms", where(op), list, timeout_.count()));
     }
     for (int r = 0; r < size_; ++r)
       if (r != rank_) all[r] = (*keep)[r];

@@ -45,6 +45,17 @@ def wait_all(procs, limit):
 
 
 def main():
+    # The free port is free when chosen, but another program may take it before rank 0
+    # listens on it: run again on a fresh port then, not when anything else failed.
+    for attempt in range(3):
+        rc, output = run()
+        if "cannot listen on MASTER_PORT" not in output:
+            return rc
+        print(f"(MASTER_PORT was taken meanwhile: attempt {attempt + 2})")
+    return rc
+
+
+def run():
     ap = argparse.ArgumentParser()
     ap.add_argument("--program", required=True)
     ap.add_argument("--mpirun", default="")
@@ -80,11 +91,13 @@ def main():
     else:
         if not a.mpirun:
             print("mpirun not found")
-            return 1
+            return 1, ""
         # In a container Open MPI's shared-memory transport cannot use cross-memory attach
         # (CMA needs ptrace rights); vader with single_copy none works everywhere.
+        # A session folder of its own: two mpiruns started at once race on the shared
+        # one (/tmp/ompi.<host>.<uid>) and one fails in orte_init.
         env = dict(os.environ, OMPI_MCA_btl_vader_single_copy_mechanism="none",
-                   OMPI_MCA_rmaps_base_oversubscribe="1")
+                   OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_orte_tmpdir_base=logdir)
         cmd = [a.mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(a.np),
                "--mca", "btl", "self,vader", "--mca", "pml", "ob1", a.program] + base
         log = open(os.path.join(logdir, "mpirun.log"), "w+")
@@ -121,7 +134,7 @@ def main():
         ok = False
     shutil.rmtree(logdir, ignore_errors=True)
     print("OK" if ok else "FAILED")
-    return 0 if ok else 1
+    return (0 if ok else 1), output
 
 
 if __name__ == "__main__":
