@@ -294,6 +294,9 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms,
     CHECK(dist::is_initialized(), "is_initialized");
     CHECK(dist::get_backend() == backend, "get_backend %s", dist::get_backend().c_str());
     CHECK(dist::default_group().getSize() == g_size && dist::default_group().getRank() == g_rank, "default_group");
+    CHECK(dist::default_group().getTimeout() == std::chrono::milliseconds(timeout_ms), "getTimeout");
+    CHECK(dist::InitOptions().timeout == std::chrono::minutes(30), "PyTorch's default timeout is 30 minutes");
+    CHECK(dist::is_available(backend) && !dist::is_available("nccl"), "is_available");
     check_all_reduce();
     check_async();
     check_broadcast();
