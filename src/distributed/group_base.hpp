@@ -1,0 +1,135 @@
+// What both backends share: the group's thread (ops run there in call order, so an async
+// op and the sync ops after it never interleave on the wire), the header every rank
+// exchanges before a collective's payload, and the reductions.
+#pragma once
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "ember/distributed.hpp"
+
+namespace ember {
+namespace distributed {
+namespace detail {
+
+// A Work finished by the group's thread.
+class QueuedWork : public Work {
+ public:
+  bool is_completed() override;
+  bool is_success() override;
+  bool wait() override;
+  void finish(std::exception_ptr error);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::exception_ptr error_;
+};
+
+// A Work completed by its first wait(), on the waiting thread: send and recv, which must
+// not hold up the group's thread (a send completes only once its recv is posted).
+class DeferredWork : public Work {
+ public:
+  explicit DeferredWork(std::function<void()> complete) : complete_(std::move(complete)) {}
+  bool is_completed() override;
+  bool is_success() override;
+  bool wait() override;
+
+ private:
+  std::mutex mutex_;
+  std::function<void()> complete_;
+  bool done_ = false;
+  std::exception_ptr error_;
+};
+
+// Sent before every payload: a collective proceeds only when all ranks sent the same one.
+struct Header {
+  int64_t magic = 0x656d626572;  // "ember"
+  int64_t op = 0;                // which collective (OpKind)
+  int64_t dtype = 0;
+  int64_t numel = 0;
+  int64_t shape_hash = 0;
+  int64_t extra = 0;  // the root, the reduce op or the tag
+};
+enum class OpKind : int64_t { AllReduce = 1, Broadcast, AllGather, ReduceScatter, Send, Barrier };
+const char* op_kind_name(OpKind kind);
+Header make_header(OpKind kind, const Tensor& t, int64_t extra);
+// "float32 tensor of shape hash ..." for messages.
+std::string describe(const Header& h);
+
+// c = a (op) b, elementwise, for n elements of dtype.
+void reduce_into(Dtype dtype, ReduceOp op, void* c, const void* a, const void* b, size_t n);
+// x /= divisor (AVG = SUM then this), floating dtypes only.
+void divide_in_place(Dtype dtype, void* x, size_t n, int divisor);
+
+// The group's thread and the argument checks; the backends fill in the transfers, which
+// run on that thread and throw ember::Error (or anything: it is wrapped) on failure.
+class QueuedGroup : public ProcessGroup {
+ public:
+  ~QueuedGroup() override;
+  std::shared_ptr<Work> allreduce(std::vector<Tensor>& tensors, const AllreduceOptions& opts) override;
+  std::shared_ptr<Work> broadcast(std::vector<Tensor>& tensors, const BroadcastOptions& opts) override;
+  std::shared_ptr<Work> allgather(std::vector<std::vector<Tensor>>& outputTensors,
+                                  std::vector<Tensor>& inputTensors) override;
+  std::shared_ptr<Work> reduce_scatter(std::vector<Tensor>& outputTensors,
+                                       std::vector<std::vector<Tensor>>& inputTensors,
+                                       const ReduceScatterOptions& opts) override;
+  std::shared_ptr<Work> send(std::vector<Tensor>& tensors, int dstRank, int tag) override;
+  std::shared_ptr<Work> recv(std::vector<Tensor>& tensors, int srcRank, int tag) override;
+  std::shared_ptr<Work> barrier() override;
+  // all_gather_into_tensor: output holds the world's inputs one after the other.
+  std::shared_ptr<Work> allgather_flat(const Tensor& output, const Tensor& input);
+  // Stops the thread after the queued ops; the backend's destructor calls it first.
+  void shutdown();
+
+ protected:
+  QueuedGroup(int rank, int size, std::chrono::milliseconds timeout);
+  void start();
+
+  // Sends `mine` to every other rank and fills all[r] with rank r's; names the ranks that
+  // did not answer within the timeout.
+  virtual void exchange_headers(const Header& mine, Header* all, const char* op) = 0;
+  virtual void do_allreduce(void* data, size_t numel, Dtype dtype, ReduceOp op) = 0;
+  virtual void do_broadcast(void* data, size_t bytes, int root) = 0;
+  virtual void do_allgather(const void* in, void* out, size_t bytes) = 0;
+  // in: size_ blocks of numel elements; out: this rank's block reduced over ranks.
+  virtual void do_reduce_scatter(const void* in, void* out, size_t numel, Dtype dtype, ReduceOp op) = 0;
+  // Post the header then the payload now; their Work waits for them. The recv posts its
+  // payload after its header arrived and matched (check_recv_header).
+  virtual std::shared_ptr<Work> post_send(const Tensor& t, int dst, int tag) = 0;
+  virtual std::shared_ptr<Work> post_recv(const Tensor& t, int src, int tag) = 0;
+  void check_recv_header(const Header& theirs, const Tensor& t, int src, int tag) const;
+  // The payload size a header announces, for taking a mismatched payload off the wire
+  // (0 when the header is not one, or implausibly large).
+  static size_t announced_bytes(const Header& h);
+  virtual void do_barrier() = 0;
+
+  // Whether a transfer failed (the wire may hold half an op); read after shutdown().
+  bool is_broken() const { return !broken_.empty(); }
+  // "all_reduce (gloo, rank 0 of 2)" prefixes every error.
+  std::string where(const char* op) const;
+
+ private:
+  std::shared_ptr<Work> enqueue(const char* op, std::function<void()> body);
+  void check_headers(const Header& mine, const char* op);
+  void run();
+
+  std::mutex mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::string broken_;  // set by a transfer error: the wire may hold half an op
+};
+
+}  // namespace detail
+}  // namespace distributed
+}  // namespace ember
