@@ -14,6 +14,7 @@ packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev lib
   clang-19 libclang-rt-19-dev  # the libFuzzer targets (scripts/ci/fuzz.sh)
   protobuf-compiler python3-protobuf python3-crcmod python3-pil  # TensorBoard files decoded by an independent reader
   graphviz              # autograd graph pictures rendered by dot in the tests
+  libgloo-dev libopenmpi-dev openmpi-bin  # ember_distributed's two backends, and mpirun
   chromium)             # ember-board's page loaded in a real browser
 # Node.js and npm run ONNX Runtime for the ONNX export check. A machine that already has
 # both (from another source, whose nodejs package may conflict with Debian's npm) keeps them.
