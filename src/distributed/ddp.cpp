@@ -42,7 +42,10 @@ struct DistributedDataParallel::Reducer {
   bool armed = false;
   std::vector<char> param_ready;
   std::size_t next_launch = 0;
-  std::size_t buckets_done = 0;
+  // find_unused_parameters: what this forward's graph does not reach, marked ready by the
+  // first hook of its backward (as PyTorch), so that a zero_grad between forward and
+  // backward is seen.
+  std::vector<std::size_t> unused;
 
   void build_buckets() {
     // Reverse registration order: backward produces the last layers' gradients first.
@@ -88,7 +91,7 @@ struct DistributedDataParallel::Reducer {
     armed = true;
     param_ready.assign(params.size(), 0);
     next_launch = 0;
-    buckets_done = 0;
+    unused.clear();
     for (Bucket& b : buckets) {
       b.pending = b.params.size();
       b.ready = false;
@@ -200,6 +203,9 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<Module> module,
     r.hook_ids.push_back(r.params[k].register_hook([weak, k](const Tensor& g) -> Tensor {
       auto self = weak.lock();
       if (!self || !self->armed || self->param_ready[k]) return Tensor();
+      std::vector<std::size_t> unused;
+      unused.swap(self->unused);
+      for (std::size_t u : unused) self->mark_ready(u, Tensor());
       self->mark_ready(k, g);
       // .grad() gets the average from the reducer; the engine's own accumulation must add nothing.
       return ember::zeros_like(g);
@@ -229,7 +235,7 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
     if (r.options.find_unused_parameters) {
       auto used = r.reached_leaves(out);
       for (std::size_t k = 0; k < r.params.size(); ++k)
-        if (!used.count(r.params[k].unsafeGetTensorImpl())) r.mark_ready(k, Tensor());
+        if (!used.count(r.params[k].unsafeGetTensorImpl())) r.unused.push_back(k);
     }
   }
   return out;

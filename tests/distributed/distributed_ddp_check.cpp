@@ -293,7 +293,7 @@ void scenario_buffers() {
     mean.fill_(10.0 + g_rank);
     DDP::Options opts;
     opts.broadcast_buffers = bcast;
-    DDP ddp(net, opts);
+    DDP ddp(*net, opts);  // a Module& owned by the caller
     CHECK(mean.eq(10.0).all().item<bool>(), "construction did not broadcast rank 0's running_mean");
     mean.fill_(static_cast<double>(g_rank));
     ddp.module().eval();  // running statistics stay as the broadcast leaves them
@@ -361,6 +361,10 @@ void scenario_sampler() {
     for (int64_t i = 0; i < batch[0].numel(); ++i) seen.push_back(static_cast<std::size_t>(batch[0][i].item<double>()));
   CHECK(seen == mine, "the DataLoader's order is not the sampler's");
   expect_error([] { S::DistributedSampler(10, 2, 2); }, "invalid rank 2", "rank out of range");
+  DDP::Options bad;
+  bad.bucket_cap_mb = 0;
+  nn::Sequential net = make_mlp(1);
+  expect_error([&] { DDP ddp(net, bad); }, "bucket_cap_mb must be positive, got 0", "bucket cap");
   expect_error([] { S::DistributedSampler(10, 0, 0); }, "num_replicas must be positive", "no replicas");
 }
 
@@ -384,7 +388,17 @@ int sampler_dump() {
   return 0;
 }
 
+// Mistakes that need no group, checked before init_process_group.
+void errors_before_init() {
+  nn::Sequential net = make_mlp(1);
+  expect_error([&] { DDP ddp(net); }, "default process group is not initialized", "DDP without a group");
+  expect_error([] { ember::data::samplers::DistributedSampler s(10); }, "not initialized", "sampler without a group");
+  ember::data::samplers::DistributedSampler s(10, 2, 1, false);  // explicit: no group needed
+  CHECK(s.indices() == formula(10, 2, 1, false), "explicit rank without a group");
+}
+
 int run(const std::string& backend, const std::string& scenario, int timeout_ms) {
+  errors_before_init();
   dist::InitOptions o;
   o.timeout = std::chrono::milliseconds(timeout_ms);
   dist::init_process_group(backend, o);
