@@ -1,7 +1,9 @@
 // DistributedSampler: PyTorch's index formula; the rank defaults from the process group.
 #include "ember/data/distributed_sampler.hpp"
 
-#include "ember/creation.hpp"
+#include <utility>
+
+#include "ops/random.hpp"
 #include "ember/distributed.hpp"
 #include "src/core/check.hpp"
 
@@ -44,18 +46,16 @@ void DistributedSampler::set_epoch(uint64_t epoch) {
 
 std::vector<std::size_t> DistributedSampler::indices() const {
   std::vector<std::size_t> all(dataset_size_);
-  if (shuffle_ && dataset_size_ > 0) {
-    // ember's generator is PyTorch's: a randperm from manual_seed(seed + epoch) is the
-    // permutation torch.Generator().manual_seed(seed + epoch) gives. The caller's
-    // generator state is put back afterwards.
-    Tensor saved = ember::get_rng_state();
-    ember::manual_seed(seed_ + epoch_);
-    Tensor perm = ember::randperm(static_cast<int64_t>(dataset_size_));
-    ember::set_rng_state(saved);
-    const int64_t* p = perm.data_ptr<int64_t>();
-    for (std::size_t i = 0; i < dataset_size_; ++i) all[i] = static_cast<std::size_t>(p[i]);
-  } else {
-    for (std::size_t i = 0; i < dataset_size_; ++i) all[i] = i;
+  for (std::size_t i = 0; i < dataset_size_; ++i) all[i] = i;
+  if (shuffle_) {
+    // torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch)) on the CPU:
+    // a Mersenne Twister of its own (ember's is PyTorch's), so the global generator is
+    // left alone; position i swaps with i + (32-bit draw mod the n - i left).
+    detail::Mt19937 engine(seed_ + epoch_);
+    for (std::size_t i = 0; i + 1 < dataset_size_; ++i) {
+      std::size_t z = static_cast<std::size_t>(engine() % static_cast<uint64_t>(dataset_size_ - i));
+      std::swap(all[i], all[i + z]);
+    }
   }
   std::size_t total = total_size();
   if (all.size() > total) {

@@ -331,6 +331,15 @@ void scenario_sampler() {
   S::DistributedSampler s(23, -1, -1, true, 42);
   s.set_epoch(3);
   std::vector<std::size_t> mine = s.indices();
+  {
+    // PyTorch's formula over torch.randperm(23) seeded with seed + epoch (ember's global
+    // randperm reproduces torch's), padded and strided here.
+    ember::manual_seed(42 + 3);
+    Tensor perm = ember::randperm(23);
+    std::vector<std::size_t> pos = formula(23, g_size, g_rank, false), want;
+    for (std::size_t p : pos) want.push_back(static_cast<std::size_t>(perm[static_cast<int64_t>(p)].item<int64_t>()));
+    CHECK(mine == want, "shuffled indices differ from randperm(23) after manual_seed(45)");
+  }
   Tensor t = ember::tensor(std::vector<int64_t>(mine.begin(), mine.end()));
   std::vector<Tensor> all(g_size);
   for (auto& a : all) a = ember::empty_like(t);

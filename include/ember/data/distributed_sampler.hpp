@@ -8,7 +8,8 @@
 //   for (int epoch = 0; ...) { sampler.set_epoch(epoch); for (auto& batch : *loader) ... }
 //
 // Indices (as PyTorch): with shuffle, a permutation of [0, dataset_size) drawn by
-// randperm from a generator seeded with seed + epoch (the same on every rank), else
+// randperm from a generator of its own seeded with seed + epoch (the same on every rank;
+// ember's global generator is not touched), else
 // 0, 1, ...; then padded by repeating its start until its length divides by
 // num_replicas (or, with drop_last, cut to the largest such length); this rank takes
 // indices[rank], indices[rank + num_replicas], ...
