@@ -115,13 +115,18 @@ struct DistributedDataParallel::Reducer {
     param_ready[k] = 1;
     Bucket& b = buckets[bucket_of[k]];
     if (--b.pending == 0) b.ready = true;
-    // Launch in bucket order, so that every rank issues the same sequence of collectives.
-    while (next_launch < buckets.size() && buckets[next_launch].ready) {
-      std::vector<Tensor> ts{buckets[next_launch].flat};
-      buckets[next_launch].work = group->allreduce(ts);
-      ++next_launch;
+    try {
+      // Launch in bucket order, so that every rank issues the same sequence of collectives.
+      while (next_launch < buckets.size() && buckets[next_launch].ready) {
+        std::vector<Tensor> ts{buckets[next_launch].flat};
+        buckets[next_launch].work = group->allreduce(ts);
+        ++next_launch;
+      }
+      if (next_launch == buckets.size()) finish();
+    } catch (...) {
+      armed = false;  // the error (a lost peer, a timeout) is this backward's, not the next forward's
+      throw;
     }
-    if (next_launch == buckets.size()) finish();
   }
 
   void finish() {
@@ -247,14 +252,10 @@ std::vector<Tensor> DistributedDataParallel::parameters() const { return reducer
 DistributedDataParallel::NoSyncGuard DistributedDataParallel::no_sync() {
   bool previous = reducer_->require_sync;
   reducer_->require_sync = false;
-  return NoSyncGuard(this, previous);
+  return NoSyncGuard(reducer_, previous);
 }
 DistributedDataParallel::NoSyncGuard::~NoSyncGuard() {
-  if (ddp_) ddp_->reducer_->require_sync = previous_;
-}
-DistributedDataParallel::NoSyncGuard::NoSyncGuard(NoSyncGuard&& other) noexcept
-    : ddp_(other.ddp_), previous_(other.previous_) {
-  other.ddp_ = nullptr;
+  if (reducer_) reducer_->require_sync = previous_;
 }
 bool DistributedDataParallel::require_backward_grad_sync() const { return reducer_->require_sync; }
 

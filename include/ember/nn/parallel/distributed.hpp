@@ -20,6 +20,7 @@
 #pragma once
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "ember/nn/module.hpp"
@@ -67,18 +68,20 @@ class DistributedDataParallel {
 
   // While alive, the backward of forwards run under it does not communicate: gradients
   // accumulate locally, and the next backward outside it all-reduces the sum.
+  struct Reducer;  // the buckets and the hooks' state (src/distributed/ddp.cpp)
+
   class NoSyncGuard {
    public:
     ~NoSyncGuard();
-    NoSyncGuard(NoSyncGuard&& other) noexcept;
+    NoSyncGuard(NoSyncGuard&& other) noexcept = default;
     NoSyncGuard(const NoSyncGuard&) = delete;
     NoSyncGuard& operator=(const NoSyncGuard&) = delete;
     NoSyncGuard& operator=(NoSyncGuard&&) = delete;
 
    private:
     friend class DistributedDataParallel;
-    NoSyncGuard(DistributedDataParallel* ddp, bool previous) : ddp_(ddp), previous_(previous) {}
-    DistributedDataParallel* ddp_;
+    NoSyncGuard(std::shared_ptr<Reducer> reducer, bool previous) : reducer_(std::move(reducer)), previous_(previous) {}
+    std::shared_ptr<Reducer> reducer_;  // not the DDP itself, which may be moved meanwhile
     bool previous_;
   };
   NoSyncGuard no_sync();
@@ -87,7 +90,6 @@ class DistributedDataParallel {
   // The buckets as indices into parameters(), in launch order.
   std::vector<std::vector<std::size_t>> bucket_indices() const;
 
-  struct Reducer;  // the buckets and the hooks' state (src/distributed/ddp.cpp)
 
  private:
   std::shared_ptr<Reducer> reducer_;
