@@ -1,7 +1,7 @@
 // The backward pass: find the nodes reachable from the roots, run them in reverse
 // order of recording (sequence numbers are a topological order, since a node's inputs
 // were always made before it), sum the gradients that meet at a node, and hand leaves'
-// gradients to their accumulators.
+// gradients to their accumulators as soon as the last node feeding one has run.
 #include <algorithm>
 #include <new>
 
@@ -107,7 +107,25 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
     for (const Edge& e : v.node->next) targets.push_back(e.fn ? reach(e.fn.get()) : 0);
     order.push_back(v);
   }
-  std::sort(order.begin(), order.end(), [](const Visit& a, const Visit& b) { return a.node->seq > b.node->seq; });
+  // A leaf's accumulator (sequence number 0) runs right after the first-recorded node
+  // that feeds it, not after the whole graph: its gradient, and its hooks, come as soon
+  // as they are complete (data-parallel training sends them while backward goes on).
+  std::vector<uint64_t> key(visited.size(), ~uint64_t{0});
+  for (const Visit& v : order) {
+    if (v.node->is_accumulator()) continue;
+    key[v.index] = v.node->seq;
+    for (std::size_t i = 0; i < v.node->next.size(); ++i) {
+      const Edge& e = v.node->next[i];
+      if (e.fn && e.fn->is_accumulator()) {
+        uint64_t& k = key[targets[v.first_target + i]];
+        k = std::min(k, v.node->seq);
+      }
+    }
+  }
+  std::sort(order.begin(), order.end(), [&key](const Visit& a, const Visit& b) {
+    uint64_t ka = key[a.index], kb = key[b.index];
+    return ka != kb ? ka > kb : !a.node->is_accumulator() && b.node->is_accumulator();
+  });
 
   std::vector<TensorList> buffers(visited.size());
   auto add_to = [&](uint32_t index, Node* fn, uint32_t input_nr, Tensor g) {
