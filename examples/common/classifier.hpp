@@ -10,6 +10,8 @@
 #include <ember/ember.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -17,6 +19,12 @@
 #include "common/flags.hpp"
 #include "common/progress.hpp"
 #include "common/training_log.hpp"
+
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+#include <ember/data/distributed_sampler.hpp>
+#include <ember/distributed.hpp>
+#include <ember/nn/parallel/distributed.hpp>
+#endif
 
 namespace example {
 
@@ -33,6 +41,8 @@ inline Flags classifier_flags(const std::string& program, const std::string& sum
       .add("limit-train", "0", "use only the first N training images (0: all)")
       .add("limit-test", "0", "use only the first N test images (0: all)");
   add_logging_flags(f);
+  f.add_switch("distributed", "data-parallel over the ranks started by mpirun or ember-launch (--batch-size per rank)")
+      .add("backend", "", "gloo or mpi (default: mpi under mpirun, gloo otherwise)");
   return f;
 }
 
@@ -56,11 +66,27 @@ inline double evaluate(ember::nn::Module& model, const ember::data::TensorDatase
   return static_cast<double>(correct) / static_cast<double>(test.size());
 }
 
+// --distributed: joins the job mpirun or ember-launch started (rank 0 prints, logs and
+// writes checkpoints; every rank trains on its share of each epoch). Returns this rank.
+inline int join_job(const Flags& flags) {
+  if (!flags.on("distributed")) return 0;
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+  std::string backend = flags.str("backend");
+  if (backend.empty()) backend = std::getenv("RANK") == nullptr && std::getenv("OMPI_COMM_WORLD_RANK") ? "mpi" : "gloo";
+  ember::distributed::init_process_group(backend);
+  return ember::distributed::get_rank();
+#else
+  flags.fail("--distributed needs ember built with EMBER_BUILD_DISTRIBUTED=ON and Gloo or MPI");
+#endif
+}
+
 inline int train_classifier(ember::nn::Module& model, const Flags& flags, const std::string& model_name) {
   const long long epochs = flags.integer("epochs"), batch_size = flags.integer("batch-size");
   const std::string checkpoint = flags.str("checkpoint");
   if (flags.on("resume") && checkpoint.empty()) flags.fail("--resume needs --checkpoint");
   ember::set_num_threads(static_cast<int>(flags.integer("threads")));
+  const int rank = join_job(flags);
+  const bool leader = rank == 0;  // the one rank that prints, logs and saves
 
   ember::data::FashionMNIST train_full(flags.str("data"), /*train=*/true);
   ember::data::FashionMNIST test_full(flags.str("data"), /*train=*/false);
@@ -68,9 +94,11 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags, const 
   auto test = first(test_full, flags.integer("limit-test"));
   long long parameters = 0;
   for (const ember::Tensor& p : model.parameters()) parameters += p.numel();
-  std::cout << model << "\n";
-  std::printf("train %lld images, test %lld, %lld parameters\n", static_cast<long long>(train->size()),
-              static_cast<long long>(test->size()), parameters);
+  if (leader) {
+    std::cout << model << "\n";
+    std::printf("train %lld images, test %lld, %lld parameters\n", static_cast<long long>(train->size()),
+                static_cast<long long>(test->size()), parameters);
+  }
 
   ember::optim::Adam optimizer(model.parameters(), ember::optim::AdamOptions(flags.number("lr")));
 
@@ -80,10 +108,27 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags, const 
     model.load_state_dict(ember::strip_prefix(state, "model."));
     optimizer.load_state_dict(ember::strip_prefix(state, "optimizer."));
     first_epoch = state.at("epoch").item<int64_t>();
-    std::printf("resumed from %s after epoch %lld\n", checkpoint.c_str(), first_epoch);
+    if (leader) std::printf("resumed from %s after epoch %lld\n", checkpoint.c_str(), first_epoch);
   }
 
-  TrainingLog log(flags);
+  // Data-parallel: DDP starts every rank from rank 0's weights and averages gradients
+  // in backward; each rank reads its share of every epoch (DistributedSampler).
+  std::function<ember::Tensor(const ember::Tensor&)> forward = [&](const ember::Tensor& x) { return model.forward(x); };
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+  std::unique_ptr<ember::nn::parallel::DistributedDataParallel> ddp;
+  std::shared_ptr<ember::data::samplers::DistributedSampler> sampler;
+  if (flags.on("distributed")) {
+    ddp = std::make_unique<ember::nn::parallel::DistributedDataParallel>(model);
+    forward = [&](const ember::Tensor& x) { return ddp->forward(x); };
+    sampler = std::make_shared<ember::data::samplers::DistributedSampler>(
+        static_cast<std::size_t>(train->size()), -1, -1, /*shuffle=*/true, static_cast<uint64_t>(flags.integer("seed")));
+    if (leader)
+      std::printf("data-parallel over %d ranks (%s), %lld images per rank per step\n",
+                  ember::distributed::get_world_size(), ember::distributed::get_backend().c_str(), batch_size);
+  }
+#endif
+
+  TrainingLog log(flags, leader);
   if (log.writing()) {
     ember::Tensor first_images = train->tensors()[0].narrow(0, 0, std::min<long long>(64, train->size()));
     log.images("inputs", first_images);
@@ -95,10 +140,17 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags, const 
   for (long long epoch = first_epoch; epoch < epochs; ++epoch) {
     auto options = ember::data::DataLoaderOptions().batch_size(batch_size).shuffle(true).seed(
         static_cast<uint64_t>(flags.integer("seed") + epoch));
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+    if (sampler) {
+      sampler->set_epoch(static_cast<uint64_t>(epoch));
+      options = ember::data::DataLoaderOptions().batch_size(batch_size).sampler(sampler);
+    }
+#endif
     ember::data::DataLoader loader(train, options);
-    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs), loader.size(), "img");
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(epochs), loader.size(), "img",
+                      leader);
     for (auto& batch : loader) {
-      ember::Tensor loss = ember::nn::functional::cross_entropy(model.forward(batch[0]), batch[1]);
+      ember::Tensor loss = ember::nn::functional::cross_entropy(forward(batch[0]), batch[1]);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
@@ -107,9 +159,11 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags, const 
       log.step(++global_step, loss_value);
     }
     mean_loss = progress.finish();
-    const double epoch_seconds = progress.seconds(), epoch_rate = progress.throughput();
+    // Every rank's images: the whole training set per epoch, distributed or not.
+    const double epoch_seconds = progress.seconds(), epoch_rate = static_cast<double>(train->size()) / epoch_seconds;
     seconds += epoch_seconds;
     images += train->size();
+    if (!leader) continue;  // the others go on to the next epoch and wait for rank 0 in backward
     accuracy = evaluate(model, *test);
     std::printf("epoch %lld: mean loss %.4f, test accuracy %.4f, %.0f images/s\n", epoch + 1, mean_loss, accuracy,
                 epoch_rate);
@@ -125,6 +179,13 @@ inline int train_classifier(ember::nn::Module& model, const Flags& flags, const 
   log.finish({{"model", model_name}, {"lr", flags.number("lr")},
               {"batch_size", static_cast<double>(batch_size)}, {"epochs", static_cast<double>(epochs)},
               {"seed", static_cast<double>(flags.integer("seed"))}});
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+  if (flags.on("distributed")) {
+    ddp.reset();
+    ember::distributed::destroy_process_group();
+  }
+#endif
+  if (!leader) return 0;
   if (first_epoch < epochs)
     std::printf("done: %lld epochs, test accuracy %.4f, %.0f images/s over %.1f s of training\n",
                 epochs - first_epoch, accuracy, images / seconds, seconds);

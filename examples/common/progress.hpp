@@ -16,10 +16,11 @@ namespace example {
 
 class Progress {
  public:
-  // total: batches in this pass; unit: what throughput counts ("img", "words").
-  Progress(std::string label, long long total, std::string unit)
-      : label_(std::move(label)), total_(total), unit_(std::move(unit)), tty_(isatty(STDOUT_FILENO) != 0),
-        start_(Clock::now()), last_draw_(start_) {}
+  // total: batches in this pass; unit: what throughput counts ("img", "words"); show:
+  // false counts without printing (the ranks of a distributed run other than rank 0).
+  Progress(std::string label, long long total, std::string unit, bool show = true)
+      : label_(std::move(label)), total_(total), unit_(std::move(unit)), show_(show),
+        tty_(show && isatty(STDOUT_FILENO) != 0), start_(Clock::now()), last_draw_(start_) {}
 
   // After each batch: how many items it held and its loss.
   void update(long long items, double loss) {
@@ -27,6 +28,7 @@ class Progress {
     items_ += items;
     loss_sum_ += loss;
     loss_ema_ = done_ == 1 ? loss : 0.95 * loss_ema_ + 0.05 * loss;
+    if (!show_) return;
     const auto now = Clock::now();
     if (tty_) {
       if (now - last_draw_ > std::chrono::milliseconds(100) || done_ == total_) {
@@ -82,6 +84,7 @@ class Progress {
   std::string label_;
   long long total_, done_ = 0;
   std::string unit_;
+  bool show_;
   bool tty_;
   Clock::time_point start_, last_draw_;
   double items_ = 0, loss_sum_ = 0, loss_ema_ = 0;

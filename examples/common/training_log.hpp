@@ -29,8 +29,10 @@ inline void add_logging_flags(Flags& f) {
 
 class TrainingLog {
  public:
-  explicit TrainingLog(const Flags& flags)
-      : logdir_(flags.str("logdir")), plot_(flags.str("plot")), every_(flags.integer("log-every")) {
+  // enabled: false on the ranks of a distributed run other than rank 0, which log nothing.
+  explicit TrainingLog(const Flags& flags, bool enabled = true)
+      : logdir_(enabled ? flags.str("logdir") : ""), plot_(enabled ? flags.str("plot") : ""),
+        every_(flags.integer("log-every")) {
     if (every_ < 1) flags.fail("--log-every must be at least 1");
 #if EMBER_EXAMPLES_HAVE_TENSORBOARD
     if (!logdir_.empty()) writer_ = std::make_unique<ember::tensorboard::SummaryWriter>(logdir_);
