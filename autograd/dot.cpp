@@ -1,6 +1,5 @@
 // to_dot: the recorded backward graph as Graphviz DOT, drawn the way torchviz.make_dot
 // draws PyTorch's (same colours, same direction: from the leaves towards the outputs).
-#include <cctype>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -9,29 +8,11 @@
 #include "autograd/node.hpp"
 #include "ember/autograd.hpp"
 #include "ember/error.hpp"
+#include "src/core/print_detail.hpp"
 
 namespace ember {
 namespace autograd {
 namespace {
-
-// Ops record themselves under their function name ("addmm", "log_softmax"); PyTorch's
-// users know the node classes ("AddmmBackward0", "LogSoftmaxBackward0"), the same
-// names tensor printing shows in grad_fn=<...>. A name that is already a class name
-// (custom functions, "AccumulateGrad") is kept.
-std::string class_name(const std::string& op) {
-  if (op.empty() || std::isupper(static_cast<unsigned char>(op[0]))) return op;
-  std::string out;
-  bool upper = true;
-  for (char c : op) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-    upper = false;
-  }
-  return out + "Backward0";
-}
 
 // torchviz's size_to_str: "(10, 5)", "(3)", "()".
 std::string shape_text(IntArrayRef sizes) {
@@ -112,7 +93,7 @@ class DotWriter {
     if (!*fresh) return found->second;
     const std::string id = "node" + std::to_string(ids_.size());
     ids_.emplace(&fn, id);
-    std::string label = class_name(fn.name());
+    std::string label = ::ember::detail::backward_name(fn.name());
     std::string saved;
     for (std::size_t i = 0; i < fn.saved.size(); ++i)
       if (fn.saved[i].data.defined())

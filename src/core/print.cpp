@@ -190,23 +190,6 @@ std::string body(const View& v, const Formatter& f, const char* p, std::size_t d
   return "[" + join(blocks, sep) + "]";
 }
 
-// "mul" -> "MulBackward0", "log_softmax" -> "LogSoftmaxBackward0": the class names
-// PyTorch users know from grad_fn.
-std::string backward_name(const std::string& op) {
-  if (!op.empty() && std::isupper(static_cast<unsigned char>(op[0]))) return op;  // already a class name
-  std::string out;
-  bool upper = true;
-  for (char c : op) {
-    if (!std::isalnum(static_cast<unsigned char>(c))) {
-      upper = true;
-      continue;
-    }
-    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
-    upper = false;
-  }
-  return out + "Backward0";
-}
-
 // Python's str(tuple): "(0, 3)".
 std::string tuple_text(IntArrayRef sizes) {
   std::string out = "(";
@@ -287,6 +270,24 @@ const char* tensor_type_name(Dtype d) {
 }  // namespace
 
 namespace detail {
+
+// "mul" -> "MulBackward0", "log_softmax" -> "LogSoftmaxBackward0": the class names
+// PyTorch users know from grad_fn.
+std::string backward_name(const std::string& op) {
+  if (!op.empty() && std::isupper(static_cast<unsigned char>(op[0]))) return op;  // already a class name
+  std::string out;
+  bool upper = true;
+  for (char c : op) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out + "Backward0";
+}
+
 
 PrintedIndices printed_indices(int64_t n, bool summarize) { return shown(n, summarize); }
 

@@ -26,6 +26,10 @@ bool print_summarizes(const Tensor& t);
 // order the printer visits them: depth-first over printed_indices of each dim.
 std::vector<std::string> printed_elements(const Tensor& t);
 
+// "mul" -> "MulBackward0", "log_softmax" -> "LogSoftmaxBackward0": the backward class
+// names PyTorch users know from grad_fn. A name that is already one is kept.
+std::string backward_name(const std::string& op);
+
 // The autograd suffix: "grad_fn=<MulBackward0>", "requires_grad=True" or "".
 std::string grad_text(const Tensor& t);
 
