@@ -19,12 +19,6 @@ const char* reduce_op_name(ReduceOp op) {
 }
 
 namespace detail {
-namespace {
-// A mismatch found from the headers: no payload moved, so the group stays usable.
-struct MismatchError : Error {
-  using Error::Error;
-};
-}  // namespace
 
 // ---- Work ----
 bool QueuedWork::is_completed() {
@@ -83,6 +77,10 @@ const char* op_kind_name(OpKind kind) {
     case OpKind::Send: return "send";
     case OpKind::Barrier: return "barrier";
   }
+  if (kind == kReduceOp) return "reduce";
+  if (kind == kGatherOp) return "gather";
+  if (kind == kScatterOp) return "scatter";
+  if (kind == kAllToAllOp) return "all_to_all";
   return "?";
 }
 

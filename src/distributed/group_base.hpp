@@ -60,6 +60,9 @@ struct Header {
   int64_t extra = 0;  // the root, the reduce op or the tag
 };
 enum class OpKind : int64_t { AllReduce = 1, Broadcast, AllGather, ReduceScatter, Send, Barrier };
+// The collectives of src/distributed/collectives_more.cpp.
+constexpr OpKind kReduceOp = static_cast<OpKind>(16), kGatherOp = static_cast<OpKind>(17),
+                 kScatterOp = static_cast<OpKind>(18), kAllToAllOp = static_cast<OpKind>(19);
 const char* op_kind_name(OpKind kind);
 Header make_header(OpKind kind, const Tensor& t, int64_t extra);
 // "float32 tensor of shape hash ..." for messages.
@@ -69,6 +72,11 @@ std::string describe(const Header& h);
 void reduce_into(Dtype dtype, ReduceOp op, void* c, const void* a, const void* b, size_t n);
 // x /= divisor (AVG = SUM then this), floating dtypes only.
 void divide_in_place(Dtype dtype, void* x, size_t n, int divisor);
+
+// A mismatch between ranks found before any payload moved: the group stays usable.
+struct MismatchError : Error {
+  using Error::Error;
+};
 
 // The group's thread and the argument checks; the backends fill in the transfers, which
 // run on that thread and throw ember::Error (or anything: it is wrapped) on failure.
@@ -85,6 +93,16 @@ class QueuedGroup : public ProcessGroup {
   std::shared_ptr<Work> send(std::vector<Tensor>& tensors, int dstRank, int tag) override;
   std::shared_ptr<Work> recv(std::vector<Tensor>& tensors, int srcRank, int tag) override;
   std::shared_ptr<Work> barrier() override;
+  // src/distributed/collectives_more.cpp
+  std::shared_ptr<Work> reduce(std::vector<Tensor>& tensors, const ReduceOptions& opts) override;
+  std::shared_ptr<Work> gather(std::vector<std::vector<Tensor>>& outputTensors, std::vector<Tensor>& inputTensors,
+                               const GatherOptions& opts) override;
+  std::shared_ptr<Work> scatter(std::vector<Tensor>& outputTensors, std::vector<std::vector<Tensor>>& inputTensors,
+                                const ScatterOptions& opts) override;
+  std::shared_ptr<Work> alltoall_base(Tensor& outputTensor, Tensor& inputTensor, std::vector<int64_t>& outputSplitSizes,
+                                      std::vector<int64_t>& inputSplitSizes, const AllToAllOptions& opts) override;
+  std::shared_ptr<Work> alltoall(std::vector<Tensor>& outputTensors, std::vector<Tensor>& inputTensors,
+                                 const AllToAllOptions& opts) override;
   // all_gather_into_tensor: output holds the world's inputs one after the other.
   std::shared_ptr<Work> allgather_flat(const Tensor& output, const Tensor& input);
   // Stops the thread after the queued ops; the backend's destructor calls it first.
@@ -111,6 +129,10 @@ class QueuedGroup : public ProcessGroup {
   // (0 when the header is not one, or implausibly large).
   static size_t announced_bytes(const Header& h);
   virtual void do_barrier() = 0;
+  // counts[r * size_ + j]: the bytes rank r sends rank j. in: this rank's blocks for ranks
+  // 0, 1, ... one after the other; out: the blocks from ranks 0, 1, ... The default pads
+  // every rank's blocks to the longest and all-gathers them (collectives_more.cpp).
+  virtual void do_alltoallv(const void* in, void* out, const std::vector<int64_t>& counts);
 
   // Whether a transfer failed (the wire may hold half an op); read after shutdown().
   bool is_broken() const { return !broken_.empty(); }
@@ -121,6 +143,9 @@ class QueuedGroup : public ProcessGroup {
   std::shared_ptr<Work> enqueue(const char* op, std::function<void()> body);
   void check_headers(const Header& mine, const char* op);
   void run();
+  // all_to_all's body: checks that every pair agrees on its counts, then moves the blocks.
+  void alltoall_checked(const char* op, const void* in, void* out, const std::vector<int64_t>& send_counts,
+                        const std::vector<int64_t>& recv_counts, int64_t element_bytes);
 
   std::mutex mutex_;
   std::condition_variable queue_cv_;
