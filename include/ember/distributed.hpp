@@ -95,27 +95,29 @@ class ProcessGroup {
   virtual std::shared_ptr<Work> reduce_scatter(std::vector<Tensor>& outputTensors,
                                                std::vector<std::vector<Tensor>>& inputTensors,
                                                const ReduceScatterOptions& opts = ReduceScatterOptions()) = 0;
+  // The ops below throw ember::Error in a group that does not implement them (as c10d's
+  // base class): ember's own groups implement them all.
   // tensors[0] on rootRank receives the reduction over ranks; the other ranks' are unchanged.
-  virtual std::shared_ptr<Work> reduce(std::vector<Tensor>& tensors, const ReduceOptions& opts = ReduceOptions()) = 0;
+  virtual std::shared_ptr<Work> reduce(std::vector<Tensor>& tensors, const ReduceOptions& opts = ReduceOptions());
   // outputTensors[0][r] on rootRank receives rank r's inputTensors[0]; outputTensors is
   // empty on the other ranks.
   virtual std::shared_ptr<Work> gather(std::vector<std::vector<Tensor>>& outputTensors,
                                        std::vector<Tensor>& inputTensors,
-                                       const GatherOptions& opts = GatherOptions()) = 0;
+                                       const GatherOptions& opts = GatherOptions());
   // outputTensors[0] receives rootRank's inputTensors[0][rank]; inputTensors is empty on
   // the other ranks.
   virtual std::shared_ptr<Work> scatter(std::vector<Tensor>& outputTensors,
                                         std::vector<std::vector<Tensor>>& inputTensors,
-                                        const ScatterOptions& opts = ScatterOptions()) = 0;
+                                        const ScatterOptions& opts = ScatterOptions());
   // all_to_all_single: inputTensor's first dimension split into inputSplitSizes rows per
   // rank (equal parts when empty); outputTensor gathers outputSplitSizes rows from each.
   virtual std::shared_ptr<Work> alltoall_base(Tensor& outputTensor, Tensor& inputTensor,
                                               std::vector<int64_t>& outputSplitSizes,
                                               std::vector<int64_t>& inputSplitSizes,
-                                              const AllToAllOptions& opts = AllToAllOptions()) = 0;
+                                              const AllToAllOptions& opts = AllToAllOptions());
   // outputTensors[r] receives rank r's inputTensors[rank].
   virtual std::shared_ptr<Work> alltoall(std::vector<Tensor>& outputTensors, std::vector<Tensor>& inputTensors,
-                                         const AllToAllOptions& opts = AllToAllOptions()) = 0;
+                                         const AllToAllOptions& opts = AllToAllOptions());
   virtual std::shared_ptr<Work> send(std::vector<Tensor>& tensors, int dstRank, int tag) = 0;
   virtual std::shared_ptr<Work> recv(std::vector<Tensor>& tensors, int srcRank, int tag) = 0;
   virtual std::shared_ptr<Work> barrier() = 0;

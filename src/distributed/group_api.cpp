@@ -39,6 +39,31 @@ std::shared_ptr<Work> finish(std::shared_ptr<Work> work, bool async_op) {
 }
 }  // namespace
 
+// ---- ProcessGroup's defaults for the ops a subclass may lack ----
+std::shared_ptr<Work> ProcessGroup::reduce(std::vector<Tensor>&, const ReduceOptions&) {
+  EMBER_CHECK(false, "reduce: the {} process group does not implement it", getBackendName());
+  return nullptr;
+}
+std::shared_ptr<Work> ProcessGroup::gather(std::vector<std::vector<Tensor>>&, std::vector<Tensor>&,
+                                           const GatherOptions&) {
+  EMBER_CHECK(false, "gather: the {} process group does not implement it", getBackendName());
+  return nullptr;
+}
+std::shared_ptr<Work> ProcessGroup::scatter(std::vector<Tensor>&, std::vector<std::vector<Tensor>>&,
+                                            const ScatterOptions&) {
+  EMBER_CHECK(false, "scatter: the {} process group does not implement it", getBackendName());
+  return nullptr;
+}
+std::shared_ptr<Work> ProcessGroup::alltoall_base(Tensor&, Tensor&, std::vector<int64_t>&, std::vector<int64_t>&,
+                                                  const AllToAllOptions&) {
+  EMBER_CHECK(false, "all_to_all_single: the {} process group does not implement it", getBackendName());
+  return nullptr;
+}
+std::shared_ptr<Work> ProcessGroup::alltoall(std::vector<Tensor>&, std::vector<Tensor>&, const AllToAllOptions&) {
+  EMBER_CHECK(false, "all_to_all: the {} process group does not implement it", getBackendName());
+  return nullptr;
+}
+
 Group new_group(const std::vector<int>& ranks, std::chrono::milliseconds timeout) {
   const char* op = "new_group";
   EMBER_CHECK(is_initialized(), "{}: the default process group is not initialized (call init_process_group)", op);
