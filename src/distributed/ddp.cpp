@@ -26,6 +26,7 @@ struct Bucket {
   std::size_t pending = 0;
   bool ready = false;
   std::shared_ptr<distributed::Work> work;
+  distributed::FutureTensor future;  // with a comm hook
 };
 }  // namespace
 
@@ -46,6 +47,15 @@ struct DistributedDataParallel::Reducer {
   // first hook of its backward (as PyTorch), so that a zero_grad between forward and
   // backward is seen.
   std::vector<std::size_t> unused;
+  // Which parameters got a gradient from this rank's backward (PyTorch's local_used_map).
+  std::vector<char> locally_used;
+  distributed::CommHook comm_hook;
+  bool started = false;  // a forward has run (a comm hook must come before)
+  // static_graph: the unused parameters the first iteration found.
+  bool graph_recorded = false;
+  std::vector<std::size_t> static_unused;
+
+  bool tracks_usage() const { return options.find_unused_parameters || options.static_graph; }
 
   void build_buckets() {
     // Reverse registration order: backward produces the last layers' gradients first.
@@ -90,6 +100,7 @@ struct DistributedDataParallel::Reducer {
   void arm() {
     armed = true;
     param_ready.assign(params.size(), 0);
+    locally_used.assign(params.size(), 0);
     next_launch = 0;
     unused.clear();
     for (Bucket& b : buckets) {
@@ -102,6 +113,7 @@ struct DistributedDataParallel::Reducer {
   // The gradient .grad() will hold after this backward, in k's slot.
   void mark_ready(std::size_t k, const Tensor& incoming) {
     NoGradGuard no_grad;
+    if (incoming.defined()) locally_used[k] = 1;
     Tensor dst = slot(k);
     const Tensor& old = params[k].grad();
     if (incoming.defined() && old.defined())
@@ -118,8 +130,7 @@ struct DistributedDataParallel::Reducer {
     try {
       // Launch in bucket order, so that every rank issues the same sequence of collectives.
       while (next_launch < buckets.size() && buckets[next_launch].ready) {
-        std::vector<Tensor> ts{buckets[next_launch].flat};
-        buckets[next_launch].work = group->allreduce(ts);
+        launch(next_launch);
         ++next_launch;
       }
       if (next_launch == buckets.size()) finish();
@@ -129,20 +140,60 @@ struct DistributedDataParallel::Reducer {
     }
   }
 
+  void launch(std::size_t i) {
+    Bucket& b = buckets[i];
+    if (!comm_hook) {
+      std::vector<Tensor> ts{b.flat};
+      b.work = group->allreduce(ts);
+      return;
+    }
+    std::vector<Tensor> grads, ps;
+    for (std::size_t j = 0; j < b.params.size(); ++j) {
+      grads.push_back(slot(b.params[j]));
+      ps.push_back(params[b.params[j]]);
+    }
+    distributed::GradBucket gb(i, buckets.size(), b.flat, std::move(grads), std::move(ps));
+    b.future = comm_hook(gb);
+  }
+
   void finish() {
     NoGradGuard no_grad;
+    // Which parameters some rank used: the sum over ranks of the local flags.
+    std::vector<char> global_used(params.size(), 1);
+    if (tracks_usage() && !params.empty()) {
+      Tensor used = ember::zeros({static_cast<int64_t>(params.size())}, kInt32);
+      int32_t* u = used.data_ptr<int32_t>();
+      for (std::size_t k = 0; k < params.size(); ++k) u[k] = locally_used[k];
+      std::vector<Tensor> ts{used};
+      group->allreduce(ts)->wait();
+      for (std::size_t k = 0; k < params.size(); ++k) global_used[k] = u[k] != 0;
+    }
     double world = static_cast<double>(group->getSize());
     for (Bucket& b : buckets) {
-      b.work->wait();
-      b.flat.div_(world);
+      if (comm_hook) {
+        Tensor out = b.future.wait();
+        EMBER_CHECK(out.defined() && out.numel() == b.flat.numel() && out.dtype() == b.flat.dtype(),
+                    "DistributedDataParallel: the comm hook returned {} {} for a bucket of {} {}",
+                    out.defined() ? out.dtype() : b.flat.dtype(), out.defined() ? out.sizes() : IntArrayRef{},
+                    b.flat.dtype(), b.flat.sizes());
+        if (out.data_ptr() != b.flat.data_ptr()) b.flat.copy_(out.reshape({-1}));
+      } else {
+        b.work->wait();
+        b.flat.div_(world);
+      }
     }
     for (std::size_t k = 0; k < params.size(); ++k) {
+      if (!global_used[k]) continue;  // as PyTorch: a parameter no rank used keeps its grad
       Tensor avg = slot(k);
       Tensor& g = params[k].mutable_grad();
-      if (g.defined())
+      if (options.gradient_as_bucket_view) {
+        // .grad() is the bucket's view: the average is there already.
+        if (!g.defined() || g.data_ptr() != avg.data_ptr()) g = avg;
+      } else if (g.defined()) {
         g.copy_(avg);
-      else
+      } else {
         g = avg.clone();
+      }
     }
     armed = false;
   }
@@ -234,16 +285,32 @@ Tensor DistributedDataParallel::forward(const Tensor& input) {
               "not depend on every parameter? then set find_unused_parameters)",
               std::count(r.param_ready.begin(), r.param_ready.end(), 0), r.params.size());
   if (r.options.broadcast_buffers) broadcast_from_rank0(*r.group, r.module->buffers());
+  r.started = true;
   Tensor out = r.module->call(input);
   if (r.require_sync && is_grad_enabled() && !r.params.empty() && out.requires_grad()) {
     r.arm();
-    if (r.options.find_unused_parameters) {
+    if (r.options.static_graph && r.graph_recorded) {
+      r.unused = r.static_unused;
+    } else if (r.tracks_usage()) {
       auto used = r.reached_leaves(out);
       for (std::size_t k = 0; k < r.params.size(); ++k)
         if (!used.count(r.params[k].unsafeGetTensorImpl())) r.unused.push_back(k);
+      if (r.options.static_graph) {
+        r.static_unused = r.unused;
+        r.graph_recorded = true;
+      }
     }
   }
   return out;
+}
+
+void DistributedDataParallel::register_comm_hook(distributed::CommHook hook) {
+  Reducer& r = *reducer_;
+  EMBER_CHECK(hook, "DistributedDataParallel::register_comm_hook: the hook is empty");
+  EMBER_CHECK(!r.comm_hook, "DistributedDataParallel::register_comm_hook: a comm hook is registered already; "
+                            "register_comm_hook can only be called once");
+  EMBER_CHECK(!r.started, "DistributedDataParallel::register_comm_hook: call it before the first forward");
+  r.comm_hook = std::move(hook);
 }
 
 Module& DistributedDataParallel::module() const { return *reducer_->module; }
