@@ -304,6 +304,102 @@ void scenario_buffers() {
   }
 }
 
+// ---- the twin of ddp_twin.py: the same training under PyTorch's DDP ----
+// Rank 0 writes to $EMBER_DDP_TWIN_DIR/ember.txt the data, rank 0's initial weights, the
+// gradients after each backward ("none" for an undefined one) and the final weights of
+// each variant; ddp_twin.py runs torch.nn.parallel.DistributedDataParallel on the same
+// and compares. The skip patterns are in both files: keep them in step.
+FILE* g_twin = nullptr;
+void twin_write(const std::string& label, const Tensor& t) {
+  if (!g_twin) return;
+  std::fprintf(g_twin, "%s", label.c_str());
+  if (!t.defined()) {
+    std::fprintf(g_twin, " none\n");
+    return;
+  }
+  Tensor d = t.to(ember::kFloat64).contiguous();
+  for (int64_t i = 0; i < d.numel(); ++i) std::fprintf(g_twin, " %.17g", d.data_ptr<double>()[i]);
+  std::fprintf(g_twin, "\n");
+}
+// Which ranks skip fc2 at each step, per variant.
+bool twin_skips(const std::string& variant, int step, int rank) {
+  if (variant == "unused") return step == 0 || step == 3 || (step == 1 && rank == 1);
+  if (variant == "bucket_view_static") return true;
+  return false;
+}
+
+void scenario_twin() {
+  const char* dir = std::getenv("EMBER_DDP_TWIN_DIR");
+  if (g_rank == 0 && dir) g_twin = std::fopen((std::string(dir) + "/ember.txt").c_str(), "w");
+  const int steps = 4;
+  make_data(steps * g_size * kB);
+  twin_write("x", g_x);
+  twin_write("y", g_y);
+  namespace hooks = dist::algorithms::ddp_comm_hooks;
+  for (std::string variant : {"unused", "allreduce_hook", "fp16_compress_hook", "bucket_view_static"}) {
+    BranchNet local = make_branch(100 + g_rank);
+    DDP::Options opts;
+    opts.bucket_cap_mb = 0.001;
+    opts.find_unused_parameters = variant == "unused";
+    opts.gradient_as_bucket_view = opts.static_graph = variant == "bucket_view_static";
+    DDP ddp(local, opts);
+    if (variant == "allreduce_hook") ddp.register_comm_hook(nullptr, hooks::allreduce_hook);
+    if (variant == "fp16_compress_hook") ddp.register_comm_hook(nullptr, hooks::fp16_compress_hook);
+    auto named = local->named_parameters();
+    for (auto& kv : named) twin_write("init " + variant + " " + kv.key(), kv.value());
+    ember::optim::SGD opt(ddp.parameters(), ember::optim::SGDOptions(0.1));
+    std::vector<const void*> grad_ptrs;
+    for (int s = 0; s < steps; ++s) {
+      int64_t base = s * g_size * kB;
+      // unused: step 3 keeps step 2's gradients (no zero_grad): fc2, unused by every rank,
+      // must keep them as they were.
+      if (!(variant == "unused" && s == 3)) opt.zero_grad();
+      local->skip = twin_skips(variant, s, g_rank);
+      F::mse_loss(ddp.forward(rows(g_x, base + g_rank * kB, kB)), rows(g_y, base + g_rank * kB, kB)).backward();
+      for (auto& kv : named)
+        twin_write("grad " + variant + " " + std::to_string(s) + " " + kv.key(), kv.value().grad());
+      if (variant == "bucket_view_static") {
+        // The gradients are views into the buckets: the same memory every step.
+        std::vector<const void*> ptrs;
+        for (auto& kv : named) ptrs.push_back(kv.value().grad().defined() ? kv.value().grad().data_ptr() : nullptr);
+        if (s > 0) CHECK(ptrs == grad_ptrs, "gradient_as_bucket_view: .grad() moved at step %d", s);
+        grad_ptrs = ptrs;
+        CHECK(!local->fc2->weight.grad().defined(), "static_graph: fc2, never used, has a gradient");
+        // Within a bucket, consecutive parameters' gradients are adjacent in memory.
+        for (const auto& bucket : ddp.bucket_indices()) {
+          std::vector<Tensor> ps = ddp.parameters();
+          for (std::size_t j = 1; j < bucket.size(); ++j) {
+            const Tensor& a = ps[bucket[j - 1]].grad();
+            const Tensor& b = ps[bucket[j]].grad();
+            if (!a.defined() || !b.defined()) continue;
+            CHECK(static_cast<const char*>(a.data_ptr()) + a.nbytes() == b.data_ptr(),
+                  "gradient_as_bucket_view: gradients %zu and %zu of a bucket are not adjacent", bucket[j - 1],
+                  bucket[j]);
+          }
+        }
+      }
+      opt.step();
+    }
+    for (auto& kv : named) twin_write("final " + variant + " " + kv.key(), kv.value());
+    if (variant == "unused") {
+      expect_error([&] { ddp.register_comm_hook(nullptr, hooks::allreduce_hook); }, "before the first forward",
+                   "comm hook after forward");
+    }
+  }
+  BranchNet other = make_branch(1);
+  DDP twice(other);
+  twice.register_comm_hook(nullptr, hooks::allreduce_hook);
+  expect_error([&] { twice.register_comm_hook(nullptr, hooks::fp16_compress_hook); }, "can only be called once",
+               "second comm hook");
+  // A hook that returns a tensor of the wrong size.
+  BranchNet third = make_branch(2);
+  DDP bad(third);
+  bad.register_comm_hook(dist::CommHook([](dist::GradBucket&) { return dist::FutureTensor::ready(ember::zeros({3})); }));
+  expect_error([&] { F::mse_loss(bad.forward(rows(g_x, 0, kB)), rows(g_y, 0, kB)).backward(); },
+               "the comm hook returned float32 [3]", "hook result shape");
+  if (g_twin) std::fclose(g_twin);
+}
+
 // PyTorch's formula, written out here: rank r of n takes indices[r::n] of the padded list.
 std::vector<std::size_t> formula(std::size_t size, std::size_t n, std::size_t r, bool drop_last) {
   std::size_t per = drop_last ? size / n : (size + n - 1) / n;
@@ -425,6 +521,8 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms)
     scenario_buffers();
   else if (scenario == "sampler")
     scenario_sampler();
+  else if (scenario == "twin")
+    scenario_twin();
   else
     CHECK(false, "unknown scenario %s", scenario.c_str());
   dist::barrier();
