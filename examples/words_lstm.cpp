@@ -7,6 +7,14 @@
 //
 //   ./words_lstm --batches 300 --checkpoint words.safetensors
 //   ./words_lstm --batches 600 --checkpoint words.safetensors --resume
+//   ember-launch --nproc 2 ./words_lstm --distributed --batches 300
+//   mpirun -np 2 ./words_lstm --distributed --backend mpi --batches 300
+//
+// --distributed: every step draws world size x --batch-size words (the same draws on every
+// rank; a resumed run replays them, so it sees the batches of an uninterrupted run with the
+// same number of ranks, and any number of ranks may resume a checkpoint); rank r trains on its share
+// of them (DistributedSampler over the step's words), DistributedDataParallel averages the
+// gradients, and rank 0 alone prints, logs, evaluates and writes checkpoints.
 #include <ember/ember.hpp>
 
 #include <algorithm>
@@ -16,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/classifier.hpp"  // example::join_job, for --distributed
 #include "common/flags.hpp"
 #include "common/progress.hpp"
 #include "common/training_log.hpp"
@@ -114,7 +123,9 @@ int main(int argc, char** argv) {
       .add("checkpoint", "", "save the training state here (.safetensors or .pt)")
       .add("checkpoint-every", "100", "batches between checkpoints")
       .add_switch("resume", "continue from --checkpoint")
-      .add("samples", "10", "new words to invent at the end");
+      .add("samples", "10", "new words to invent at the end")
+      .add_switch("distributed", "data-parallel over the ranks started by mpirun or ember-launch (--batch-size per rank)")
+      .add("backend", "", "gloo or mpi (default: mpi under mpirun, gloo otherwise)");
   example::add_logging_flags(flags);
   flags.parse(argc, argv);
   const uint64_t seed = static_cast<uint64_t>(flags.integer("seed"));
@@ -122,13 +133,35 @@ int main(int argc, char** argv) {
   const std::string checkpoint = flags.str("checkpoint");
   if (flags.on("resume") && checkpoint.empty()) flags.fail("--resume needs --checkpoint");
   ember::set_num_threads(static_cast<int>(flags.integer("threads")));
+  const int rank = example::join_job(flags);
+  const bool leader = rank == 0;  // the one rank that prints, logs, evaluates and saves
   ember::manual_seed(seed);
 
   WordList words(flags.str("words"), flags.integer("held-out"), seed);
-  std::printf("%zu training words, %zu held out\n", words.train().size(), words.held_out().size());
+  if (leader) std::printf("%zu training words, %zu held out\n", words.train().size(), words.held_out().size());
   CharLSTM model;
-  std::cout << model << "\n";
+  if (leader) std::cout << model << "\n";
   ember::optim::Adam optimizer(model.parameters(), ember::optim::AdamOptions(flags.number("lr")));
+
+  // Data-parallel: DDP starts every rank from rank 0's weights and averages the gradients
+  // in backward; rank r takes its share of each step's words.
+  std::function<Tensor(const Tensor&)> forward = [&](const Tensor& x) { return model.forward(x); };
+  int world = 1;
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+  std::unique_ptr<nn::parallel::DistributedDataParallel> ddp;
+  std::vector<std::size_t> share;  // indices into a step's world * batch_size words
+  if (flags.on("distributed")) {
+    world = ember::distributed::get_world_size();
+    ddp = std::make_unique<nn::parallel::DistributedDataParallel>(model);
+    forward = [&](const Tensor& x) { return ddp->forward(x); };
+    share = ember::data::samplers::DistributedSampler(static_cast<std::size_t>(world * batch_size), world, rank,
+                                                       /*shuffle=*/false)
+                .indices();
+    if (leader)
+      std::printf("data-parallel over %d ranks (%s), %lld words per rank per step\n", world,
+                  ember::distributed::get_backend().c_str(), batch_size);
+  }
+#endif
 
   // One generator draws every batch; a resumed run replays the draws it skips, so it
   // sees exactly the batches the uninterrupted run would.
@@ -138,6 +171,18 @@ int main(int argc, char** argv) {
     std::vector<std::string> batch;
     for (long long i = 0; i < batch_size; ++i) batch.push_back(words.train()[pick(rng)]);
     return batch;
+  };
+  // A step's words: one batch, or world batches' worth of which this rank keeps its share.
+  auto draw_step = [&] {
+    if (world == 1) return draw_batch();
+    std::vector<std::string> all;
+    for (int r = 0; r < world; ++r)
+      for (std::string& w : draw_batch()) all.push_back(std::move(w));
+    std::vector<std::string> mine;
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+    for (std::size_t i : share) mine.push_back(all[i]);
+#endif
+    return mine;
   };
   auto save_state = [&](long long done) {
     ember::StateDict state = ember::with_prefix(model.state_dict(), "model.");
@@ -152,27 +197,27 @@ int main(int argc, char** argv) {
     model.load_state_dict(ember::strip_prefix(state, "model."));
     optimizer.load_state_dict(ember::strip_prefix(state, "optimizer."));
     done = state.at("batch").item<int64_t>();
-    for (long long b = 0; b < done; ++b) draw_batch();
-    std::printf("resumed from %s after batch %lld\n", checkpoint.c_str(), done);
+    for (long long b = 0; b < done; ++b) draw_step();
+    if (leader) std::printf("resumed from %s after batch %lld\n", checkpoint.c_str(), done);
   }
 
   // --logdir/--plot: the loss every --log-every batches, and every --checkpoint-every
   // batches (this program's "epoch") the mean loss, lr and histograms.
-  example::TrainingLog log(flags);
+  example::TrainingLog log(flags, leader);
   if (log.writing()) log.graph(model, make_batch({"graph", "example"}).first);
   double window_loss = 0;
   long long window = 0;
 
-  example::Progress progress("train", batches - done, "words");
+  example::Progress progress("train", batches - done, "words", leader);
   for (; done < batches; ++done) {
-    auto [input, target] = make_batch(draw_batch());
-    Tensor logits = model.forward(input);
+    auto [input, target] = make_batch(draw_step());
+    Tensor logits = forward(input);
     Tensor loss = F::cross_entropy(logits.flatten(0, 1), target.flatten());
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
     const double loss_value = loss.item<double>();
-    progress.update(batch_size, loss_value);
+    progress.update(batch_size * world, loss_value);  // every rank's words
     log.step(done + 1, loss_value);
     window_loss += loss_value;
     ++window;
@@ -182,10 +227,17 @@ int main(int argc, char** argv) {
       window_loss = 0;
       window = 0;
     }
-    if (!checkpoint.empty() && ((done + 1) % flags.integer("checkpoint-every") == 0 || done + 1 == batches))
+    if (leader && !checkpoint.empty() && ((done + 1) % flags.integer("checkpoint-every") == 0 || done + 1 == batches))
       save_state(done + 1);
   }
   progress.finish();
+#if EMBER_EXAMPLES_HAVE_DISTRIBUTED
+  if (flags.on("distributed")) {
+    ddp.reset();
+    ember::distributed::destroy_process_group();
+  }
+#endif
+  if (!leader) return 0;
 
   const double loss = held_out_loss(model, words.held_out());
   std::printf("done: %lld batches, %.0f words/s, held-out loss %.4f per character\n", batches, progress.throughput(),
