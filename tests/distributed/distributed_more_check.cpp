@@ -6,6 +6,7 @@
 // and largest term) and the formulas of the other ranks, worked out here, not by ember.
 #include <ember/distributed.hpp>
 #include <ember/ember.hpp>
+#include <ember/nn/parallel/distributed.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -342,6 +343,18 @@ void check_groups() {
     s->wait();
     expect_values(p, fill(peer, 3), "subgroup send and recv");
     dist::barrier(ends);
+    // DDP over the subgroup: loss = sum(w . x + b) with x = (r + 1) (1, 2, 3) on global
+    // rank r, so dloss/dw = x and the average over ranks 0 and last is (last + 2) / 2 (1, 2, 3).
+    ember::manual_seed(10 + g_rank);
+    ember::nn::Linear lin(3, 1);
+    ember::nn::parallel::DistributedDataParallel::Options ddp_opts;
+    ddp_opts.process_group = ends.get();
+    ember::nn::parallel::DistributedDataParallel ddp(lin, ddp_opts);
+    double k = g_rank + 1.0;
+    ddp.forward(ember::tensor(std::vector<double>{k, 2 * k, 3 * k}, {1, 3}).to(ember::kFloat32)).sum().backward();
+    double a = (last + 2) / 2.0;
+    expect_values(lin->weight.grad(), {a, 2 * a, 3 * a}, "DDP over a subgroup: weight gradient");
+    expect_values(lin->bias.grad(), {1.0}, "DDP over a subgroup: bias gradient");
     expect_error([&] { dist::reduce(r, g_size == 3 ? 1 : 5, dist::ReduceOp::SUM, ends); }, {"reduce", "dst", "not in the group"},
                  "dst outside the group");
   } else {
