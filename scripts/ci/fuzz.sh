@@ -24,6 +24,11 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(safetensors torch pickle idx wordlist)
 
 mkdir -p "$build"
+# A build folder configured with the fuzz targets already (scripts/test.sh's sanitizer
+# build) is only brought up to date; any other is configured here.
+if grep -q '^EMBER_BUILD_FUZZERS:BOOL=ON' "$build/CMakeCache.txt" 2> /dev/null; then
+  cmake --build "$build" -j"$jobs" --target ember_fuzzers
+else
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
@@ -31,6 +36,7 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DCMAKE_BUIL
   -DEMBER_BUILD_BENCH=OFF -DEMBER_BUILD_REPL=OFF > "$build/configure.log" \
   || { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" -j"$jobs" --target ember_fuzzers
+fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
