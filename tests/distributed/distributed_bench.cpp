@@ -1,5 +1,5 @@
 // all_reduce bandwidth per message size, the median of repeats, printed by rank 0.
-//   mpirun -np 2 distributed_bench mpi [max_bytes]     or RANK=.. WORLD_SIZE=.. MASTER_ADDR=.. MASTER_PORT=.. distributed_bench gloo
+//   mpirun -np 2 distributed_bench mpi [max_bytes [min_bytes]]     or RANK=.. WORLD_SIZE=.. MASTER_ADDR=.. MASTER_PORT=.. distributed_bench gloo
 // barrier is the header exchange alone (every collective starts with one), so its
 // latency is the cost of the dtype/shape check.
 #include <ember/distributed.hpp>
@@ -33,6 +33,7 @@ double median_seconds(int repeats, F&& f) {
 int main(int argc, char** argv) {
   std::string backend = argc > 1 ? argv[1] : "gloo";
   long max_bytes = argc > 2 ? std::atol(argv[2]) : 64L << 20;
+  long min_bytes = argc > 3 ? std::atol(argv[3]) : 1024;
   dist::init_process_group(backend);
   int rank = dist::get_rank(), n = dist::get_world_size();
   double barrier_s = median_seconds(200, [] { dist::barrier(); });
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
     std::printf("barrier (header exchange only): %.1f us\n", barrier_s * 1e6);
     std::printf("%10s %12s %12s %12s\n", "bytes", "median_us", "algbw_GB/s", "busbw_GB/s");
   }
-  for (long bytes = 1024; bytes <= max_bytes; bytes *= 4) {
+  for (long bytes = min_bytes; bytes <= max_bytes; bytes *= 4) {
     auto t = ember::ones({bytes / 4});
     int repeats = bytes <= (1 << 20) ? 50 : 9;
     dist::all_reduce(t);  // warm up
