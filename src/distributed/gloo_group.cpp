@@ -121,7 +121,10 @@ class GlooGroup : public QueuedGroup {
   // message's latency, instead of first trading "ready to receive" notices (a round
   // trip, which on a loaded machine costs as much as a small all_reduce).
   void exchange_headers(const Header& mine, Header* all, const char* op) override {
-    if (!header_recvs_.memory) post_header_recvs();
+    if (!header_recvs_.memory) {
+      std::string failed = post_header_recvs();
+      if (!failed.empty()) throw Error(fmt::format("{}: {}", where(op), failed));
+    }
     HeaderRecvs current = std::move(header_recvs_);
     header_recvs_ = HeaderRecvs();
     uint64_t slot = gloo::Slot::build(kHeaderSlot, header_seq_);
@@ -297,17 +300,30 @@ class GlooGroup : public QueuedGroup {
     std::shared_ptr<std::vector<Header>> memory;
     std::vector<Buffer> buffers;
   };
-  void post_header_recvs() {
+  // A peer may be gone already (it left after the last op, the job being over): then
+  // nothing is posted, and the next exchange, if any, posts again and names the peer.
+  // Returns what failed, empty when all is posted.
+  std::string post_header_recvs() {
     HeaderRecvs next;
     next.memory = std::make_shared<std::vector<Header>>(size_ + 1);
     next.buffers.resize(size_);
     uint64_t slot = gloo::Slot::build(kHeaderSlot, header_seq_);
-    for (int r = 0; r < size_; ++r) {
-      if (r == rank_) continue;
-      next.buffers[r] = context_->createUnboundBuffer(&(*next.memory)[r], sizeof(Header));
-      next.buffers[r]->recv(r, slot);
+    int r = 0;
+    try {
+      for (; r < size_; ++r) {
+        if (r == rank_) continue;
+        next.buffers[r] = context_->createUnboundBuffer(&(*next.memory)[r], sizeof(Header));
+        next.buffers[r]->recv(r, slot);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(graveyard_mutex_);
+      graveyard_.push_back(next.memory);
+      for (auto& b : next.buffers)
+        if (b) graveyard_.push_back(b);
+      return peer_failure(r, e.what());
     }
     header_recvs_ = std::move(next);
+    return {};
   }
 
   std::unique_ptr<TcpStoreServer> server_;
