@@ -130,10 +130,11 @@ class MpiGroup : public QueuedGroup {
     delete keep;
   }
 
-  // In chunks of allreduce_chunk_bytes() (4 MiB), one after the other: Open MPI's all-reduce slows
-  // down several times past a few MiB (measured on 2 local processes: 64 MiB in one call
-  // at 0.05 GB/s, in 4 MiB chunks at 0.3-0.4 GB/s, on a loaded 2-core machine), and chunks keep each call in its fast range. Each chunk is an
-  // all-reduce of its own elements, so the result is the same, element by element.
+  // In chunks of allreduce_chunk_bytes() (4 MiB), one after the other: Open MPI's
+  // all-reduce slows down several times past a few MiB (measured on 2 local processes of
+  // a loaded 2-core machine: 64 MiB in one call at 0.05 GB/s, in 4 MiB chunks at 0.3-0.4
+  // GB/s). Each chunk is an all-reduce of its own elements, so the result is the same,
+  // element by element.
   void do_allreduce(void* data, size_t numel, Dtype dtype, ReduceOp op) override {
     if (numel == 0 || size_ == 1) return;
     size_t itemsize = element_size(dtype);

@@ -336,7 +336,8 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms,
     // EMBER_MPI_ALLREDUCE_CHUNK_BYTES, which the test sets to 4096: 1024 floats), of an
     // odd element count so that the last chunk is a short one, in several dtypes and ops.
     const char* chunk = std::getenv("EMBER_MPI_ALLREDUCE_CHUNK_BYTES");
-    if (backend == "mpi") CHECK(chunk && std::string(chunk) == "4096", "EMBER_MPI_ALLREDUCE_CHUNK_BYTES is %s", chunk ? chunk : "unset");
+    if (backend == "mpi")
+      CHECK(chunk && std::string(chunk) == "4096", "EMBER_MPI_ALLREDUCE_CHUNK_BYTES is %s", chunk ? chunk : "unset");
     const int64_t n = 10007;
     for (Dtype d : {ember::kFloat32, ember::kFloat64, ember::kInt16, ember::kFloat16})
       for (dist::ReduceOp op : {dist::ReduceOp::SUM, dist::ReduceOp::MAX, dist::ReduceOp::MIN}) {
@@ -344,7 +345,8 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms,
         dist::all_reduce(t, op);
         std::vector<double> want(n);
         for (int64_t i = 0; i < n; ++i) want[i] = closed_form(op, g_size, i);
-        expect_values(t, want, std::string("chunked all_reduce ") + dist::reduce_op_name(op) + " " + ember::dtype_name(d));
+        expect_values(t, want,
+                      std::string("chunked all_reduce ") + dist::reduce_op_name(op) + " " + ember::dtype_name(d));
       }
     Tensor avg = make(fill(g_rank, n), {n, 1}, ember::kFloat64);
     dist::all_reduce(avg, dist::ReduceOp::AVG, true)->wait();  // the queued path
