@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Side-by-side table of ember-bench and torch-bench figures (JSON lines) from run.sh,
-and of the static-graph figures (ember-jit-bench, torchscript-bench, serve_mlp).
+of the static-graph figures (ember-jit-bench, torchscript-bench, serve_mlp) and of the
+distributed ones (allreduce: distributed_bench and allreduce_torch.py; ddp_mlp:
+ddp_mlp_bench and ddp_mlp_torch.py).
 
 Files in the directory are named LIBRARY-THREADS-PASS.jsonl, LIBRARY being ember,
 ember-passive, torch or torch-passive (the -passive runs had OMP_WAIT_POLICY=PASSIVE),
 or jit, torchscript, torchscript-passive and serve (THREADS: request threads) for the
-static-graph table.
+static-graph table, or allreduce_SIDE (ember_gloo, ember_mpi, torch_gloo) and
+ddp_SIDE (ember_2x1, ember_1x1, ember_1x2, torch_2x1: processes x threads) for the
+distributed tables.
 Every figure is the median over the passes. LibTorch's figure is the better of its two
 runs; ember's marks are judged on its as-is run.
 
@@ -41,6 +45,9 @@ QUALITY = {"test_accuracy": (True, 0.015), "loss_per_char": (False, 0.05)}
 
 # {(library, threads): {(workload, variant, metric): {pass: value}}}, filled by load()
 BY_PASS = collections.defaultdict(lambda: collections.defaultdict(dict))
+# The machine the figures came from: {"cpu": model name, "isa": ember's SIMD level}, from
+# the JSON lines that carry them.
+MACHINE = {}
 
 
 def load(directory):
@@ -56,6 +63,9 @@ def load(directory):
                 r = json.loads(line)
             except json.JSONDecodeError as e:
                 sys.exit(f"compare.py: {path}:{number} is not a JSON line ({e.msg}): {line}")
+            for field in ("cpu", "isa"):
+                if field in r:
+                    MACHINE.setdefault(field, r[field])
             key = (r["workload"], r["variant"], r["metric"])
             values[(library, int(threads))][key].append(r["value"])
             BY_PASS[(library, int(threads))][key][pass_] = r["value"]
@@ -296,6 +306,76 @@ def jit_table(medians):
     return missed
 
 
+# ---- the distributed workloads (allreduce, ddp_mlp) ----
+# Their files are allreduce_SIDE-1-P and ddp_SIDE-T-P (see the module's docstring).
+
+ALLREDUCE_MARK = 0.9     # ember's bandwidth / torch.distributed Gloo's, each backend ...
+ALLREDUCE_MARK_FROM = 1 << 20  # ... at every size from 1 MiB up
+DDP_MARK = 1.2           # ember DDP 2x1 images/s / PyTorch DDP 2x1 images/s
+
+
+def allreduce_table(medians):
+    """all_reduce GB/s of ember (gloo, mpi) and torch (gloo) by size; returns marks missed."""
+    sides = {name: medians.get((f"allreduce_{name}", 1), {}) for name in ("ember_gloo", "ember_mpi", "torch_gloo")}
+    sizes = sorted({int(v.split("=")[1]) for d in sides.values() for (w, v, m) in d if w == "allreduce"})
+    if not sizes:
+        return 0
+    missed = 0
+    rows = [["bytes", "ember gloo GB/s", "ember mpi GB/s", "torch gloo GB/s", "gloo/torch", "mpi/torch",
+             "mark", ""]]
+    for size in sizes:
+        key = ("allreduce", f"bytes={size}", "gbps")
+        torch_src = [(("allreduce_torch_gloo", 1), key)]
+        ratios = {}
+        for backend in ("gloo", "mpi"):
+            src = [((f"allreduce_ember_{backend}", 1), key)]
+            ratios[backend] = per_pass_ratio(src, torch_src) if sides["torch_gloo"] else None
+        mark = ["", ""]
+        if size >= ALLREDUCE_MARK_FROM and any(r is not None for r in ratios.values()):
+            verdicts = []
+            for backend, r in ratios.items():
+                if r is None:
+                    continue
+                ok = r >= ALLREDUCE_MARK
+                missed += 0 if ok else 1
+                verdicts.append(f"{backend} {'ok' if ok else 'MISS'}")
+            mark = [f">={ALLREDUCE_MARK} x torch", ", ".join(verdicts)]
+        rows.append([size] + [fmt(sides[n].get(key)) for n in ("ember_gloo", "ember_mpi", "torch_gloo")] +
+                    [fmt(ratios["gloo"]), fmt(ratios["mpi"])] + mark)
+    print("\nallreduce: float32 sum on 2 local processes of 1 thread, GB/s = bytes / median time; ratios are"
+          " medians of per-pass ratios (each pass ran the three back to back)")
+    print_rows(rows)
+    return missed
+
+
+def ddp_table(medians):
+    """mlp_fmnist one epoch: ember 2x1 DDP, 1x1, 1x2 and PyTorch DDP 2x1; returns marks missed."""
+    runs = [("ember_2x1", 1), ("ember_1x1", 1), ("ember_1x2", 2), ("torch_2x1", 1)]
+    found = {name: medians.get((f"ddp_{name}", t), {}) for name, t in runs}
+    if not any(found.values()):
+        return 0
+    missed = 0
+    rows = [["run", "processes x threads", "images/s", "test accuracy", "vs torch DDP 2x1", "mark", ""]]
+    torch_key = next(((("ddp_torch_2x1", 1), k) for k in found["torch_2x1"] if k[2] == "images_per_s"), None)
+    for name, t in runs:
+        figures = found[name]
+        key = next((k for k in figures if k[2] == "images_per_s"), None)
+        if key is None:
+            continue
+        acc = figures.get((key[0], key[1], "test_accuracy"))
+        ratio = per_pass_ratio([((f"ddp_{name}", t), key)], [torch_key]) if torch_key else None
+        mark = ["", ""]
+        if name == "ember_2x1" and ratio is not None:
+            ok = ratio >= DDP_MARK
+            missed += 0 if ok else 1
+            mark = [f">={DDP_MARK}", "ok" if ok else "MISS"]
+        rows.append([key[1], name.split("_")[1], fmt(figures[key]), fmt(acc, 4), fmt(ratio)] + mark)
+    print("\nddp_mlp: mlp_fmnist's model (784-256-128-10, Adam, batch 64 per process) one epoch of"
+          " Fashion-MNIST; images/s over all processes; ratios are medians of per-pass ratios")
+    print_rows(rows)
+    return missed
+
+
 def main(directory):
     medians, order = load(directory)
     thread_counts = sorted({t for (lib, t) in medians if lib in ("ember", "ember-passive", "torch", "torch-passive")})
@@ -352,6 +432,11 @@ def main(directory):
         differ += model_differ
         misses += model_missed
     misses += jit_table(medians)
+    if any(lib.startswith(("allreduce_", "ddp_")) for (lib, t) in medians):
+        if MACHINE:
+            print(f"\nCPU: {MACHINE.get('cpu', '?')}; ember's SIMD instruction set: {MACHINE.get('isa', '?')}")
+        misses += allreduce_table(medians)
+        misses += ddp_table(medians)
     print(f"\n{misses} figure(s) miss their mark (ember as is)" if misses else "\nevery figure meets its mark")
     if differ:
         print(f"{differ} training workload(s) reach a different quality on the two sides")

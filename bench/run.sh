@@ -11,7 +11,7 @@
 #           (the machines this runs on are shared and noisy; default 1)
 # --only    a comma-separated subset of the workloads (default: all of them:
 #           overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist
-#           cnn_fmnist lstm_words build mlp_infer fusion serve_mlp)
+#           cnn_fmnist lstm_words build mlp_infer fusion serve_mlp allreduce ddp_mlp)
 # --out     where the raw JSON lines go (default: a new temporary directory); its
 #           *.jsonl files are replaced
 #
@@ -35,6 +35,15 @@
 # /usr/bin/python3), as is and, above one thread, with OMP_WAIT_POLICY=PASSIVE.
 # serve_mlp runs examples/serve_mlp once per pass with 1 request thread (ember's thread
 # count inside each op at its default, the cores, and at 1) and with 2 request threads.
+#
+# The distributed workloads run once per pass, 2 local processes of one thread each
+# (skipped, with a note, when ember_distributed, ember-launch or python3-torch is missing):
+# allreduce runs tests/distributed/distributed_bench (1 KiB to 64 MiB, float32 sum) on
+# Gloo through tools/launch/ember-launch and on MPI through mpirun, and
+# bench/allreduce_torch.py (torch.distributed with Gloo); ddp_mlp runs bench/ddp_mlp_bench
+# (mlp_fmnist's model, one epoch) on 1 process at 1 and 2 threads and data-parallel on
+# 2 processes of 1 thread (DistributedDataParallel over Gloo), and bench/ddp_mlp_torch.py
+# (PyTorch's DistributedDataParallel over Gloo, 2 processes of 1 thread).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -50,18 +59,18 @@ while [[ $# -gt 0 ]]; do
     --only) only="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 
-workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,serve_mlp}"
+workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,serve_mlp,allreduce,ddp_mlp}"
 first_threads="${threads%% *}"
 wants() { [[ ",$workloads," == *",$1,"* ]]; }
 # Whether any workload of ember-bench / torch-bench is asked for.
 suite_wanted=""
 for w in ${workloads//,/ }; do
-  case "$w" in mlp_infer|fusion|serve_mlp) ;; *) suite_wanted=1 ;; esac
+  case "$w" in mlp_infer|fusion|serve_mlp|allreduce|ddp_mlp) ;; *) suite_wanted=1 ;; esac
 done
 
 ember_bin="$build/bench/ember-bench"
@@ -89,16 +98,45 @@ if [[ ! -x "$serve_bin" ]] && wants serve_mlp; then
   echo "run.sh: $serve_bin not found (examples off?); skipping serve_mlp" >&2
   serve_bin=""
 fi
+# The python3 that has torch (Debian's python3-torch belongs to /usr/bin/python3), or "".
+torch_python() {
+  local candidate
+  for candidate in /usr/bin/python3 python3; do
+    if "$candidate" -c "import torch" 2>/dev/null; then echo "$candidate"; return; fi
+  done
+}
+
+# The distributed programs.
+dist_bin="$build/tests/distributed/distributed_bench"
+ddp_bin="$build/bench/ddp_mlp_bench"
+launch_bin="$build/tools/launch/ember-launch"
+dist_py=""
+if wants allreduce || wants ddp_mlp; then
+  if [[ ! -x "$launch_bin" ]]; then
+    echo "run.sh: $launch_bin not found (EMBER_BUILD_DISTRIBUTED off?); skipping allreduce and ddp_mlp" >&2
+    dist_bin=""
+    ddp_bin=""
+  fi
+  if [[ -n "$dist_bin" && ! -x "$dist_bin" ]] && wants allreduce; then
+    echo "run.sh: $dist_bin not found (tests or ember_distributed off?); skipping allreduce" >&2
+    dist_bin=""
+  fi
+  if [[ -n "$ddp_bin" && ! -x "$ddp_bin" ]] && wants ddp_mlp; then
+    echo "run.sh: $ddp_bin not found (bench or ember_distributed off?); skipping ddp_mlp" >&2
+    ddp_bin=""
+  fi
+  dist_py="$(torch_python)"
+  [[ -n "$dist_py" ]] || echo "run.sh: no python3 with torch (python3-torch); allreduce and ddp_mlp without PyTorch" >&2
+fi
+mpirun_bin="$(command -v mpirun || true)"
+
 # TorchScript: trace ember's MLP once, with python3-torch's interpreter.
 if [[ -n "$jit_bin" ]] && wants mlp_infer; then
   if [[ ! -x "$ts_bin" ]]; then
     echo "run.sh: $ts_bin not found (LibTorch missing?); mlp_infer without TorchScript" >&2
     ts_bin=""
   else
-    py=""
-    for candidate in /usr/bin/python3 python3; do
-      if "$candidate" -c "import torch" 2>/dev/null; then py="$candidate"; break; fi
-    done
+    py="$(torch_python)"
     if [[ -z "$py" ]]; then
       echo "run.sh: no python3 with torch (python3-torch); mlp_infer without TorchScript" >&2
       ts_bin=""
@@ -141,6 +179,54 @@ run_serve() {
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 2 "${common[@]}" >> "$out/serve-2-$pass.jsonl"
 }
 
+# mpirun as the tests start it (tests/distributed/launch.py): shared memory without
+# single-copy (containers forbid it), root allowed, a fresh session directory per run.
+mpirun_2() {
+  local session
+  session="$(mktemp -d -t ember-mpi.XXXXXX)"
+  env OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_orte_tmpdir_base="$session" \
+    "$mpirun_bin" --allow-run-as-root --oversubscribe -np 2 --mca btl self,vader --mca pml ob1 "$@"
+  rm -rf "$session"
+}
+
+# run_allreduce: all_reduce bandwidth, ember on Gloo and on MPI and torch.distributed on
+# Gloo, 2 processes of 1 thread each, back to back.
+run_allreduce() {
+  [[ -n "$dist_bin" ]] || return 0
+  local one=(env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1)
+  echo "  pass $pass: allreduce ember gloo" >&2
+  "${one[@]}" "$launch_bin" --nproc 2 "$dist_bin" gloo --json >> "$out/allreduce_ember_gloo-1-$pass.jsonl"
+  if [[ -n "$mpirun_bin" ]]; then
+    echo "  pass $pass: allreduce ember mpi" >&2
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 mpirun_2 "$dist_bin" mpi --json >> "$out/allreduce_ember_mpi-1-$pass.jsonl"
+  else
+    echo "run.sh: no mpirun; allreduce without ember's mpi backend" >&2
+  fi
+  if [[ -n "$dist_py" ]]; then
+    echo "  pass $pass: allreduce torch gloo" >&2
+    "${one[@]}" "$dist_py" "$here/allreduce_torch.py" --json >> "$out/allreduce_torch_gloo-1-$pass.jsonl"
+  fi
+}
+
+# run_ddp: mlp_fmnist's model one epoch: ember on 1 process at 1 and 2 threads, ember DDP
+# on 2 processes of 1 thread, PyTorch DDP on 2 processes of 1 thread.
+run_ddp() {
+  [[ -n "$ddp_bin" ]] || return 0
+  echo "  pass $pass: ddp_mlp ember 2x1" >&2
+  env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$launch_bin" --nproc 2 "$ddp_bin" --distributed --threads 1 \
+    >> "$out/ddp_ember_2x1-1-$pass.jsonl"
+  if [[ -n "$dist_py" ]]; then
+    echo "  pass $pass: ddp_mlp torch 2x1" >&2
+    env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$dist_py" "$here/ddp_mlp_torch.py" --nproc 2 --threads 1 \
+      >> "$out/ddp_torch_2x1-1-$pass.jsonl"
+  fi
+  local t
+  for t in 1 2; do
+    echo "  pass $pass: ddp_mlp ember 1x$t" >&2
+    env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" "$ddp_bin" --threads "$t" >> "$out/ddp_ember_1x$t-$t-$pass.jsonl"
+  done
+}
+
 # run LABEL THREADS WORKLOAD BINARY [ENV=VALUE...]: one program run, its JSON lines
 # appended to $out/LABEL-THREADS-PASS.jsonl.
 run() {
@@ -171,6 +257,8 @@ for ((pass = 1; pass <= repeat; ++pass)); do
       case "$w" in
         mlp_infer|fusion) run_jit "$t" "$w"; continue ;;
         serve_mlp) [[ "$t" == "$first_threads" ]] && run_serve; continue ;;
+        allreduce) [[ "$t" == "$first_threads" ]] && run_allreduce; continue ;;
+        ddp_mlp) [[ "$t" == "$first_threads" ]] && run_ddp; continue ;;
       esac
       run ember "$t" "$w" "$ember_bin"
       if [[ "$t" -gt 1 ]]; then

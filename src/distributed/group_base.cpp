@@ -178,6 +178,12 @@ void divide_in_place(Dtype dtype, void* x, size_t n, int divisor) {
 }
 
 // ---- the group ----
+namespace {
+thread_local bool t_run_here = false;
+}
+RunHereScope::RunHereScope(bool on) : previous_(t_run_here) { t_run_here = on; }
+RunHereScope::~RunHereScope() { t_run_here = previous_; }
+
 QueuedGroup::QueuedGroup(int rank, int size, std::chrono::milliseconds timeout) : ProcessGroup(rank, size, timeout) {}
 
 void QueuedGroup::start() { thread_ = std::thread([this] { run(); }); }
@@ -194,16 +200,17 @@ void QueuedGroup::shutdown() {
 }
 
 void QueuedGroup::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    std::function<void()> job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and every queued op done
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
+    queue_cv_.wait(lock, [&] { return (!queue_.empty() && !running_) || (stopping_ && queue_.empty() && !running_); });
+    if (queue_.empty()) return;  // stopping, and every queued op done
+    std::function<void()> job = std::move(queue_.front());
+    queue_.pop_front();
+    running_ = true;
+    lock.unlock();
     job();
+    lock.lock();
+    running_ = false;
   }
 }
 
@@ -233,11 +240,22 @@ std::shared_ptr<Work> QueuedGroup::enqueue(const char* op, std::function<void()>
     work->finish(error);
   };
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     EMBER_CHECK(!stopping_, "{}: the process group has been destroyed", op);
+    if (t_run_here && queue_.empty() && !running_) {
+      running_ = true;
+      lock.unlock();
+      job();
+      lock.lock();
+      running_ = false;
+      bool wake = !queue_.empty() || stopping_;  // queued or shut down by other threads meanwhile
+      lock.unlock();
+      if (wake) queue_cv_.notify_all();
+      return work;
+    }
     queue_.push_back(std::move(job));
   }
-  queue_cv_.notify_one();
+  queue_cv_.notify_all();
   return work;
 }
 

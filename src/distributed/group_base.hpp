@@ -78,6 +78,20 @@ struct MismatchError : Error {
   using Error::Error;
 };
 
+// While one lives on a thread, an op that thread enqueues runs on that thread at once
+// when no other op is queued or running: the module functions called with
+// async_op=false would only wait for it, and handing it to the group's thread and back
+// costs two thread wake-ups, which on a loaded machine take as long as a small
+// collective. The order of ops stays the call order.
+class RunHereScope {
+ public:
+  explicit RunHereScope(bool on);
+  ~RunHereScope();
+
+ private:
+  bool previous_;
+};
+
 // The group's thread and the argument checks; the backends fill in the transfers, which
 // run on that thread and throw ember::Error (or anything: it is wrapped) on failure.
 class QueuedGroup : public ProcessGroup {
@@ -151,6 +165,7 @@ class QueuedGroup : public ProcessGroup {
   std::condition_variable queue_cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  bool running_ = false;  // an op runs, on the group's thread or on its caller's (RunHereScope)
   std::thread thread_;
   std::string broken_;  // set by a transfer error: the wire may hold half an op
 };

@@ -30,7 +30,15 @@ int env_int(std::initializer_list<const char*> names, const char* op) {
   return -1;
 }
 
-std::shared_ptr<Work> finish(std::shared_ptr<Work> work, bool async_op) {
+// Starts an op (make() calls the group) and, unless async_op, waits for it; a waited-for
+// op runs on this thread when the group is idle (detail::RunHereScope).
+template <class Make>
+std::shared_ptr<Work> start(bool async_op, Make&& make) {
+  std::shared_ptr<Work> work;
+  {
+    detail::RunHereScope here(!async_op);
+    work = make();
+  }
   if (!async_op) work->wait();
   return work;
 }
@@ -107,24 +115,24 @@ std::shared_ptr<Work> all_reduce(const Tensor& tensor, ReduceOp op, bool async_o
   std::vector<Tensor> ts{tensor};
   AllreduceOptions o;
   o.reduceOp = op;
-  return finish(group("all_reduce").allreduce(ts, o), async_op);
+  return start(async_op, [&] { return group("all_reduce").allreduce(ts, o); });
 }
 
 std::shared_ptr<Work> broadcast(const Tensor& tensor, int src, bool async_op) {
   std::vector<Tensor> ts{tensor};
   BroadcastOptions o;
   o.rootRank = src;
-  return finish(group("broadcast").broadcast(ts, o), async_op);
+  return start(async_op, [&] { return group("broadcast").broadcast(ts, o); });
 }
 
 std::shared_ptr<Work> all_gather(std::vector<Tensor>& outputs, const Tensor& input, bool async_op) {
   std::vector<std::vector<Tensor>> outs{outputs};
   std::vector<Tensor> ins{input};
-  return finish(group("all_gather").allgather(outs, ins), async_op);
+  return start(async_op, [&] { return group("all_gather").allgather(outs, ins); });
 }
 
 std::shared_ptr<Work> all_gather_into_tensor(const Tensor& output, const Tensor& input, bool async_op) {
-  return finish(group("all_gather_into_tensor").allgather_flat(output, input), async_op);
+  return start(async_op, [&] { return group("all_gather_into_tensor").allgather_flat(output, input); });
 }
 
 std::shared_ptr<Work> reduce_scatter(const Tensor& output, const std::vector<Tensor>& inputs, ReduceOp op,
@@ -133,7 +141,7 @@ std::shared_ptr<Work> reduce_scatter(const Tensor& output, const std::vector<Ten
   std::vector<std::vector<Tensor>> ins{inputs};
   ReduceScatterOptions o;
   o.reduceOp = op;
-  return finish(group("reduce_scatter").reduce_scatter(outs, ins, o), async_op);
+  return start(async_op, [&] { return group("reduce_scatter").reduce_scatter(outs, ins, o); });
 }
 
 std::shared_ptr<Work> isend(const Tensor& tensor, int dst, int tag) {
@@ -144,10 +152,14 @@ std::shared_ptr<Work> irecv(const Tensor& tensor, int src, int tag) {
   std::vector<Tensor> ts{tensor};
   return group("irecv").recv(ts, src, tag);
 }
-std::shared_ptr<Work> send(const Tensor& tensor, int dst, int tag) { return finish(isend(tensor, dst, tag), false); }
-std::shared_ptr<Work> recv(const Tensor& tensor, int src, int tag) { return finish(irecv(tensor, src, tag), false); }
+std::shared_ptr<Work> send(const Tensor& tensor, int dst, int tag) {
+  return start(false, [&] { return isend(tensor, dst, tag); });
+}
+std::shared_ptr<Work> recv(const Tensor& tensor, int src, int tag) {
+  return start(false, [&] { return irecv(tensor, src, tag); });
+}
 
-std::shared_ptr<Work> barrier(bool async_op) { return finish(group("barrier").barrier(), async_op); }
+std::shared_ptr<Work> barrier(bool async_op) { return start(async_op, [&] { return group("barrier").barrier(); }); }
 
 }  // namespace distributed
 }  // namespace ember

@@ -331,6 +331,53 @@ int run(const std::string& backend, const std::string& scenario, int timeout_ms,
       expect_values(right, {2, 4, 6, 8}, "recv after a mismatched recv");
     }
     dist::barrier();
+  } else if (scenario == "chunked") {
+    // An all_reduce larger than one transfer chunk (the mpi backend splits at
+    // EMBER_MPI_ALLREDUCE_CHUNK_BYTES, which the test sets to 4096: 1024 floats), of an
+    // odd element count so that the last chunk is a short one, in several dtypes and ops.
+    const char* chunk = std::getenv("EMBER_MPI_ALLREDUCE_CHUNK_BYTES");
+    if (backend == "mpi")
+      CHECK(chunk && std::string(chunk) == "4096", "EMBER_MPI_ALLREDUCE_CHUNK_BYTES is %s", chunk ? chunk : "unset");
+    const int64_t n = 10007;
+    for (Dtype d : {ember::kFloat32, ember::kFloat64, ember::kInt16, ember::kFloat16})
+      for (dist::ReduceOp op : {dist::ReduceOp::SUM, dist::ReduceOp::MAX, dist::ReduceOp::MIN}) {
+        Tensor t = make(fill(g_rank, n), {n}, d);
+        dist::all_reduce(t, op);
+        std::vector<double> want(n);
+        for (int64_t i = 0; i < n; ++i) want[i] = closed_form(op, g_size, i);
+        expect_values(t, want,
+                      std::string("chunked all_reduce ") + dist::reduce_op_name(op) + " " + ember::dtype_name(d));
+      }
+    Tensor avg = make(fill(g_rank, n), {n, 1}, ember::kFloat64);
+    dist::all_reduce(avg, dist::ReduceOp::AVG, true)->wait();  // the queued path
+    std::vector<double> want(n);
+    for (int64_t i = 0; i < n; ++i) want[i] = closed_form(dist::ReduceOp::AVG, g_size, i);
+    expect_values(avg.view({n}), want, "chunked async all_reduce AVG float64");
+  } else if (scenario == "mismatch_paths") {
+    // A mismatch is found from the headers however the op runs: on the caller's thread (a
+    // waited-for op while the group is idle), queued behind another op, or several in a
+    // row (each header exchange's receives are posted ahead by the gloo backend, so the
+    // exchanges must stay paired after a mismatch). No payload moves: the group works on.
+    for (int round = 0; round < 3; ++round) {
+      Tensor t = g_rank == last ? ember::ones({2, 4}) : ember::ones({2, 3});
+      expect_error([&] { dist::all_reduce(t); }, {"all_reduce", "shape"}, "mismatched all_reduce, waited for");
+      Tensor d = g_rank == last ? ember::ones({5}, ember::kInt32) : ember::ones({5});
+      Tensor first = make(fill(g_rank, 5), {5}, ember::kFloat32);
+      auto w1 = dist::all_reduce(first, dist::ReduceOp::SUM, true);
+      auto w2 = dist::all_reduce(d, dist::ReduceOp::SUM, true);  // queued behind w1
+      w1->wait();
+      expect_error([&] { w2->wait(); }, {"all_reduce", "int32"}, "mismatched all_reduce, queued");
+      std::vector<double> want(5);
+      for (int i = 0; i < 5; ++i) want[i] = closed_form(dist::ReduceOp::SUM, g_size, i);
+      expect_values(first, want, "all_reduce before a queued mismatch");
+      Tensor op_differs = make(fill(g_rank, 4), {4}, ember::kFloat32);
+      expect_error([&] { dist::all_reduce(op_differs, g_rank == last ? dist::ReduceOp::MAX : dist::ReduceOp::SUM); },
+                   {"all_reduce", "reduce op"}, "all_reduce with another reduce op");
+      Tensor ok = make(fill(g_rank, 4), {4}, ember::kFloat32);
+      dist::all_reduce(ok);
+      expect_values(ok, std::vector<double>(want.begin(), want.begin() + 4), "all_reduce after the mismatches");
+    }
+    dist::barrier();
   } else if (scenario == "exit_early" || scenario == "hang") {
     if (g_rank == last) {
       if (scenario == "hang") std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms + 1500));
