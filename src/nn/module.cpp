@@ -19,7 +19,8 @@ namespace nn {
 
 namespace detail {
 void throw_empty_holder() {
-  throw Error("ModuleHolder: the module is empty (constructed from nullptr and never assigned)");
+  throw Error("ModuleHolder: Accessing empty ModuleHolder (the module is empty: constructed from nullptr and never "
+              "assigned)");
 }
 }  // namespace detail
 

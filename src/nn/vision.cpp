@@ -65,8 +65,9 @@ Tensor affine_grid(const Tensor& theta, IntArrayRef size, bool align_corners) {
               size);
   const int64_t k = static_cast<int64_t>(size.size()) - 2;  // spatial dims
   EMBER_CHECK(theta.dim() == 3 && theta.size(1) == k && theta.size(2) == k + 1,
-              "affine_grid: Expected a batch of {}D affine matrices of shape Nx{}x{} for size {}. Got {}.", k, k,
-              k + 1, size, theta.sizes());
+              "affine_grid: Expected a batch of {}D affine matrices of shape Nx{}x{} for size {}. Got {}. "
+              "(expected [{}, {}, {}])",
+              k, k, k + 1, size, theta.sizes(), size[0], k, k + 1);
   for (int64_t s : size) EMBER_CHECK(s > 0, "affine_grid: Expected non-zero, positive output size. Got {}", size);
   EMBER_CHECK(theta.size(0) == size[0], "affine_grid: theta holds {} matrices (shape {}) but size {} asks for {}",
               theta.size(0), theta.sizes(), size, size[0]);
