@@ -118,7 +118,7 @@ TEST_CASE("AutoGradMode and make_variable", "[libtorch][autograd]") {
   CHECK_FALSE(ember::autograd::make_variable(data).requires_grad());
 }
 
-TEST_CASE("is_nonzero, layout and LibTorch's optional", "[libtorch][tensor]") {
+TEST_CASE("is_nonzero, layout and the LibTorch spelling of optional", "[libtorch][tensor]") {
   // Values from PyTorch 1.13: tensor([0.]).is_nonzero() is False, NaN and 3 are True.
   CHECK_FALSE(ember::tensor({0.0}).is_nonzero());
   CHECK(ember::tensor({std::numeric_limits<double>::quiet_NaN()}).is_nonzero());
@@ -213,7 +213,7 @@ TEST_CASE("Sequential: forward<R>(args...) chains modules whatever their forward
   CHECK(a->forward<int>(0) == 3);
 }
 
-TEST_CASE("LibTorch's wording: ModuleDict keys, affine_grid sizes, cosine_embedding_loss on integers",
+TEST_CASE("LibTorch wording: ModuleDict keys, affine_grid sizes, cosine_embedding_loss on integers",
           "[libtorch][nn]") {
   nn::ModuleDict dict;
   REQUIRE_THROWS_WITH((*dict)["batch"], Contains(" 'batch' is not defined"));
