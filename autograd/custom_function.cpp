@@ -36,6 +36,18 @@ bool contains(const variable_list& list, const Tensor& t) {
   return std::any_of(list.begin(), list.end(), [&](const Tensor& x) { return same_tensor(x, t); });
 }
 
+// Whether a tensor of shape `from` broadcasts to shape `to` (trailing dims equal or 1).
+template <class A, class B>
+bool expands_to(const A& from, const B& to) {
+  const std::size_t nf = from.size(), nt = to.size();
+  if (nf > nt) return false;
+  for (std::size_t k = 0; k < nf; ++k) {
+    const int64_t f = from[nf - 1 - k], t = to[nt - 1 - k];
+    if (f != t && f != 1) return false;
+  }
+  return true;
+}
+
 // One call of a custom function. Its context lives inside it.
 struct CustomNode final : Node {
   std::string fn_name;
@@ -43,6 +55,7 @@ struct CustomNode final : Node {
   AutogradContext ctx;
   CachedVector<InputMeta> inputs;
   CachedVector<InputMeta> outputs;  // what materialize_grads fills with zeros
+  std::vector<bool> arg_is_tensor;  // per argument slot of forward (empty: tensors only)
   bool is_executable = false;       // grad mode was on and an input required grad
 
   const char* name() const override { return fn_name.c_str(); }
@@ -73,6 +86,23 @@ TensorList CustomNode::apply(TensorList&& grads) {
       if (!in[i].defined()) in[i] = ember::zeros(outputs[i].sizes, outputs[i].dtype);
   }
   variable_list out = backward(&ctx, std::move(in));
+  // One gradient per argument of forward, as LibTorch counts them: the slots of the
+  // arguments that are not tensors must hold undefined tensors, and are dropped.
+  if (!arg_is_tensor.empty() && arg_is_tensor.size() != inputs.size() && out.size() == arg_is_tensor.size()) {
+    variable_list kept;
+    kept.reserve(inputs.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (arg_is_tensor[i]) {
+        kept.push_back(std::move(out[i]));
+      } else {
+        EMBER_CHECK(!out[i].defined(),
+                    "{}::backward returned a gradient different than None at position {}, but the corresponding "
+                    "forward input was not a Variable",
+                    fn_name, i + 1);
+      }
+    }
+    out = std::move(kept);
+  }
   // As LibTorch: surplus gradients are allowed only when they are all undefined.
   if (out.size() > inputs.size()) {
     bool surplus_undefined =
@@ -80,10 +110,11 @@ TensorList CustomNode::apply(TensorList&& grads) {
                     [](const Tensor& g) { return !g.defined(); });
     if (surplus_undefined) out.resize(inputs.size());
   }
+  const std::size_t expected = arg_is_tensor.empty() ? inputs.size() : arg_is_tensor.size();
   EMBER_CHECK(out.size() == inputs.size(),
               "{}::backward returned an incorrect number of gradients: expected {} (one per input of forward), "
               "got {}",
-              fn_name, inputs.size(), out.size());
+              fn_name, expected, out.size());
   TensorList result;
   result.reserve(out.size());
   for (std::size_t i = 0; i < out.size(); ++i) {
@@ -91,9 +122,11 @@ TensorList CustomNode::apply(TensorList&& grads) {
     if (g.defined() && next[i].fn) {
       const InputMeta& m = inputs[i];
       if (!g.sizes().equals(m.sizes)) {
-        EMBER_CHECK(g.sizes().equals(ember::broadcast_shapes(g.sizes(), m.sizes, fn_name.c_str())),
-                    "{}::backward returned a gradient of shape {} for input {} of shape {}", fn_name, g.sizes(), i,
-                    m.sizes);
+        // As LibTorch: the input's shape must expand to the gradient's, which is then summed.
+        EMBER_CHECK(expands_to(m.sizes, g.sizes()),
+                    "{}::backward returned an invalid gradient at index {} - got {} but expected shape compatible "
+                    "with {}",
+                    fn_name, i, g.sizes(), m.sizes);
         g = sum_to(g, m.sizes);
       }
       if (g.dtype() != m.dtype) g = g.to(m.dtype);
@@ -140,8 +173,10 @@ namespace internal {
 ForwardNoGrad::ForwardNoGrad() : prev(is_grad_enabled()) { set_grad_enabled(false); }
 ForwardNoGrad::~ForwardNoGrad() { set_grad_enabled(prev); }
 
-std::shared_ptr<Node> make_custom_node(const char* mangled_name, BackwardFn backward, const variable_list& inputs) {
+std::shared_ptr<Node> make_custom_node(const char* mangled_name, BackwardFn backward, const variable_list& inputs,
+                                       const std::vector<bool>& arg_is_tensor) {
   auto node = std::make_shared<CustomNode>();
+  node->arg_is_tensor = arg_is_tensor;
   node->fn_name = demangle(mangled_name);
   node->backward = backward;
   Access::node(node->ctx) = node.get();

@@ -455,7 +455,7 @@ TEST_CASE("ModuleList and ModuleDict: bookkeeping", "[modules]") {
   REQUIRE(keys(dict->state_dict()) == std::vector<std::string>{"enc.weight", "enc.bias"});
   REQUIRE(dict->pop("enc")->type_name() == "Linear");
   REQUIRE(dict->size() == 1);
-  REQUIRE_THROWS_WITH((*dict)["enc"], "ModuleDict: no module under key 'enc'");
+  REQUIRE_THROWS_WITH((*dict)["enc"], "ModuleDict: the key 'enc' is not defined");
   dict->clear();
   REQUIRE(dict->is_empty());
 }

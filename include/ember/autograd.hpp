@@ -39,10 +39,38 @@ class EnableGradGuard {
   bool prev_;
 };
 
+// While alive, grad mode is `enabled` on this thread; the previous mode comes back at
+// the end of the scope (LibTorch's torch::AutoGradMode; AutoGradMode(false) is NoGradGuard).
+class AutoGradMode {
+ public:
+  explicit AutoGradMode(bool enabled) : prev_(is_grad_enabled()) { set_grad_enabled(enabled); }
+  ~AutoGradMode() { set_grad_enabled(prev_); }
+  AutoGradMode(const AutoGradMode&) = delete;
+  AutoGradMode& operator=(const AutoGradMode&) = delete;
+
+ private:
+  bool prev_;
+};
+
 namespace autograd {
 
 // LibTorch's name for a tensor seen by autograd; the same type as Tensor, as in LibTorch.
 using Variable = Tensor;
+
+// LibTorch's thread-local grad-mode switch: GradMode::is_enabled() / set_enabled(bool).
+struct GradMode {
+  static bool is_enabled() { return is_grad_enabled(); }
+  static void set_enabled(bool enabled) { set_grad_enabled(enabled); }
+};
+using ember::AutoGradMode;
+
+// A new leaf sharing data's storage, with no history, requiring grad when asked
+// (LibTorch's torch::autograd::make_variable(data, requires_grad)).
+inline Variable make_variable(const Tensor& data, bool requires_grad = false) {
+  Tensor leaf = data.detach();
+  if (requires_grad) leaf.set_requires_grad(true);
+  return leaf;
+}
 
 // The gradients of sum_i <outputs[i], grad_outputs[i]> with respect to inputs, without
 // touching any .grad(). An input that the outputs do not depend on gives an error,

@@ -1,6 +1,7 @@
 // torch.nn in C++: modules, initialisers and the functional ops.
 #pragma once
 #include "ember/nn/any.hpp"
+#include "ember/nn/cloneable.hpp"
 #include "ember/nn/container.hpp"
 #include "ember/nn/functional.hpp"
 #include "ember/nn/functional_options.hpp"

@@ -5,8 +5,16 @@
 
 #include "ember/device.hpp"
 #include "ember/dtype.hpp"
+#include "ember/layout.hpp"
 
 namespace ember {
+namespace detail {
+[[noreturn]] void refuse_layout(Layout layout, const char* op);
+}  // namespace detail
+
+// LibTorch spells std::optional as torch::optional (c10::optional).
+using std::nullopt;
+using std::optional;
 
 class TensorOptions {
  public:
@@ -29,6 +37,12 @@ class TensorOptions {
     return *this;
   }
   Device device() const { return Device(kCPU); }
+  // Only kStrided is accepted: ember has no sparse tensors (an ember::Error here).
+  TensorOptions layout(Layout l) const {
+    if (l != kStrided) detail::refuse_layout(l, "TensorOptions::layout");
+    return *this;
+  }
+  Layout layout() const { return kStrided; }
   bool has_dtype() const { return dtype_.has_value(); }
   // The dtype asked for, or the default float dtype.
   Dtype dtype() const { return dtype_ ? *dtype_ : get_default_dtype(); }
@@ -43,5 +57,6 @@ class TensorOptions {
 inline TensorOptions dtype(Dtype d) { return TensorOptions().dtype(d); }
 inline TensorOptions requires_grad(bool r = true) { return TensorOptions().requires_grad(r); }
 inline TensorOptions device(Device d) { return TensorOptions().device(d); }
+inline TensorOptions layout(Layout l) { return TensorOptions().layout(l); }
 
 }  // namespace ember

@@ -99,6 +99,11 @@ class Tensor {
   template <class T>
   T item() const;
   Scalar item() const;
+  // The truth of a one-element tensor (LibTorch's is_nonzero); any other number of
+  // elements is an ember::Error ("Boolean value of Tensor with more than one value is ambiguous").
+  bool is_nonzero() const;
+  // Always kStrided: ember's tensors are dense (LibTorch's layout()).
+  Layout layout() const { return kStrided; }
   // The elements in row-major order, converted to T.
   template <class T>
   std::vector<T> tolist() const;
@@ -122,6 +127,11 @@ class Tensor {
   // x.data, an in-place change through them still bumps the version that autograd
   // checks, so a saved tensor changed that way is reported instead of silently used.
   Tensor data() const { return detach(); }
+  // LibTorch's older spelling of data_ptr<T>() (deprecated there, kept for its users).
+  template <class T>
+  T* data() const {
+    return data_ptr<T>();
+  }
   Tensor tensor_data() const { return detach(); }
   Tensor variable_data() const { return detach(); }
 
@@ -129,6 +139,10 @@ class Tensor {
   bool requires_grad() const;
   Tensor& requires_grad_(bool requires_grad = true);
   Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  // A Tensor is a handle: LibTorch lets a const one (x.grad()) change the tensor it names.
+  const Tensor& set_requires_grad(bool requires_grad) const {
+    return const_cast<Tensor&>(*this).requires_grad_(requires_grad);
+  }
   bool is_leaf() const;
   // The accumulated gradient (undefined until a backward pass reaches this leaf).
   const Tensor& grad() const;
@@ -231,6 +245,7 @@ class Tensor {
   Tensor& div_(Scalar other);
   Tensor& pow_(Scalar exponent);
   Tensor& zero_();
+  const Tensor& zero_() const { return const_cast<Tensor&>(*this).zero_(); }  // x.grad().zero_()
   Tensor& fill_(Scalar value);
   Tensor& fill_(const Tensor& value);
   Tensor& copy_(const Tensor& src);

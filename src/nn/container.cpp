@@ -36,15 +36,85 @@ SequentialImpl::SequentialImpl(std::initializer_list<NamedModule> named) : Modul
   for (const NamedModule& item : named) push_back(item.name, item.module);
 }
 
-void SequentialImpl::push_back(const std::string& name, std::shared_ptr<Module> module) {
+void SequentialImpl::add(const std::string& name, std::shared_ptr<Module> module, AnyModule any, bool virtual_forward) {
+  const Module* key = module.get();
   register_module(name, std::move(module));
+  if (!any.is_empty()) typed_[key] = Typed{std::move(any), virtual_forward};
+}
+
+void SequentialImpl::push_back(const std::string& name, const AnyModule& module) {
+  const std::shared_ptr<Module>& p = module.ptr();
+  register_module(name, p);
+  typed_[p.get()] = Typed{module, false};
+}
+
+void SequentialImpl::extend(const SequentialImpl& other) {
+  for (const auto& item : other.own_children()) {
+    auto it = other.typed_.find(item.second.get());
+    if (it != other.typed_.end())
+      add(std::to_string(size()), item.second, it->second.any, it->second.virtual_forward);
+    else
+      add(std::to_string(size()), item.second, AnyModule(), true);
+  }
+}
+
+std::any SequentialImpl::forward_child(const std::shared_ptr<Module>& child, std::vector<std::any>&& args) {
+  auto it = typed_.find(child.get());
+  const bool one_tensor = args.size() == 1 && args[0].type() == typeid(Tensor);
+  if (it == typed_.end() || it->second.virtual_forward) {
+    // Module::forward(Tensor): through call(), for the child's hooks and anomaly name.
+    if (one_tensor) return child->call(std::any_cast<Tensor&>(args[0]));
+    return AnyModule(child).any_forward(std::move(args));
+  }
+  const AnyModule& any = it->second.any;
+  if (one_tensor && child->has_hooks()) {
+    return child->call_with_hooks(std::any_cast<Tensor&>(args[0]), [&any](const Tensor& x) {
+      std::vector<std::any> in;
+      in.emplace_back(x);
+      std::any out = any.any_forward(std::move(in));
+      if (out.type() != typeid(Tensor))
+        throw Error("Sequential: a module with hooks must return a Tensor, got " +
+                    detail::type_display_name(out.type()));
+      return std::any_cast<Tensor>(std::move(out));
+    });
+  }
+  return any.any_forward(std::move(args));
+}
+
+std::any SequentialImpl::forward_any(std::vector<std::any>&& args) {
+  if (is_empty()) {
+    // As PyTorch's empty nn.Sequential: its one input comes back (LibTorch refuses).
+    if (args.size() == 1) return std::move(args[0]);
+    throw Error("Sequential: Cannot call forward() on an empty Sequential with " + std::to_string(args.size()) +
+                " arguments");
+  }
+  std::any value;
+  bool first = true;
+  for (const auto& item : own_children()) {
+    std::vector<std::any> in;
+    if (first) {
+      in = std::move(args);
+    } else {
+      in.push_back(std::move(value));
+    }
+    first = false;
+    value = forward_child(item.second, std::move(in));
+  }
+  return value;
+}
+
+void SequentialImpl::throw_wrong_return_type(const std::type_info& got, const std::type_info& asked) {
+  throw Error("Sequential::forward: The type of the return value is " + detail::type_display_name(got) +
+              ", but you asked for type " + detail::type_display_name(asked));
 }
 
 Tensor SequentialImpl::forward(const Tensor& input) {
-  Tensor x = input;
-  // call(): the child's hooks, and its name ("Net.layers.0") in anomaly reports.
-  for (const auto& item : own_children()) x = item.second->call(x);
-  return x;
+  // call() in forward_child: the child's hooks, and its name ("Net.layers.0") in anomaly reports.
+  std::vector<std::any> in;
+  in.emplace_back(input);
+  std::any out = forward_any(std::move(in));
+  if (out.type() != typeid(Tensor)) throw_wrong_return_type(out.type(), typeid(Tensor));
+  return std::any_cast<Tensor>(std::move(out));
 }
 
 // ---------------------------------------------------------------- ModuleList
@@ -82,7 +152,7 @@ ModuleDictImpl::ModuleDictImpl(const std::vector<std::pair<std::string, std::sha
 
 const std::shared_ptr<Module>& ModuleDictImpl::operator[](const std::string& key) const {
   const std::shared_ptr<Module>* m = own_children().find(key);
-  if (!m) throw Error("ModuleDict: no module under key '" + key + "'");
+  if (!m) throw Error("ModuleDict: the key '" + key + "' is not defined");
   return *m;
 }
 
@@ -95,6 +165,15 @@ void ModuleDictImpl::insert(const std::string& key, std::shared_ptr<Module> modu
 
 void ModuleDictImpl::update(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules) {
   for (const auto& item : modules) insert(item.first, item.second);
+}
+
+void ModuleDictImpl::update(const OrderedDict<std::shared_ptr<Module>>& modules) {
+  for (const auto& item : modules) insert(item.first, item.second);
+}
+
+void ModuleDictImpl::update(const ModuleDictImpl& other) {
+  if (&other == this) return;
+  for (const auto& item : other.items()) insert(item.first, item.second);
 }
 
 std::shared_ptr<Module> ModuleDictImpl::pop(const std::string& key) {

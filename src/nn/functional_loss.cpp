@@ -212,9 +212,15 @@ Tensor soft_margin_loss(const Tensor& input, const Tensor& target, const std::st
   return reduce(ember::log1p(ember::exp(-input * target)), red);
 }
 
-Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
+Tensor cosine_embedding_loss(const Tensor& input1_given, const Tensor& input2_given, const Tensor& target, double margin,
                              const std::string& reduction) {
   const char* op = "cosine_embedding_loss";
+  // Integer inputs are computed in the default float dtype, as PyTorch's arithmetic with
+  // its float epsilon promotes them.
+  auto as_float = [](const Tensor& t) {
+    return t.defined() && is_integral(t.dtype(), /*include_bool=*/true) ? t.to(get_default_dtype()) : t;
+  };
+  const Tensor input1 = as_float(input1_given), input2 = as_float(input2_given);
   Reduction red = parse_reduction(op, reduction);
   check_float(op, "input1", input1);
   check_float(op, "input2", input2);

@@ -19,7 +19,8 @@ namespace nn {
 
 namespace detail {
 void throw_empty_holder() {
-  throw Error("ModuleHolder: the module is empty (constructed from nullptr and never assigned)");
+  throw Error("ModuleHolder: Accessing empty ModuleHolder (the module is empty: constructed from nullptr and never "
+              "assigned)");
 }
 }  // namespace detail
 
@@ -137,18 +138,22 @@ void Module::collect_named_modules(const std::string& prefix, OrderedDict<std::s
   }
 }
 
-OrderedDict<std::shared_ptr<Module>> Module::named_modules() const {
+OrderedDict<std::shared_ptr<Module>> Module::named_modules(const std::string& name_prefix, bool include_self) const {
   OrderedDict<std::shared_ptr<Module>> out;
-  // Self is listed too; a module not owned by a shared_ptr gets a non-owning pointer.
-  std::shared_ptr<Module> self = std::const_pointer_cast<Module>(weak_from_this().lock());
-  if (!self) self = std::shared_ptr<Module>(std::shared_ptr<Module>(), const_cast<Module*>(this));
-  out.insert("", self);
+  if (include_self) {
+    // A module not owned by a shared_ptr gets a non-owning pointer to itself.
+    std::shared_ptr<Module> self = std::const_pointer_cast<Module>(weak_from_this().lock());
+    if (!self) self = std::shared_ptr<Module>(std::shared_ptr<Module>(), const_cast<Module*>(this));
+    out.insert(name_prefix, self);
+  }
   std::vector<const Module*> seen{this};
-  collect_named_modules("", out, seen);
+  collect_named_modules(name_prefix, out, seen);
   return out;
 }
 
-std::vector<std::shared_ptr<Module>> Module::modules() const { return named_modules().values(); }
+std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
+  return named_modules(std::string(), include_self).values();
+}
 
 OrderedDict<std::shared_ptr<Module>> Module::named_children() const { return children_; }
 
@@ -308,6 +313,63 @@ void print_nested(std::ostream& os, const Module& m, int indent) {
 std::ostream& operator<<(std::ostream& os, const Module& m) {
   print_nested(os, m, 0);
   return os;
+}
+
+}  // namespace nn
+}  // namespace ember
+
+// ---------------------------------------------------------------- clone (nn::Cloneable)
+
+namespace ember {
+namespace nn {
+
+std::shared_ptr<Module> Module::clone(const std::optional<Device>&) const {
+  throw Error("clone() has not been implemented for " + name() + ". Subclass ember::nn::Cloneable<" + name() +
+              "> instead of ember::nn::Module to inherit the ability to clone.");
+}
+
+void Module::clear_registrations_for_clone() {
+  parameters_.clear();
+  buffers_.clear();
+  children_.clear();
+}
+
+void Module::copy_state_for_clone(const Module& other, const std::optional<Device>& device) {
+  if (device) ember::detail::check_cpu(*device, "Module::clone");
+  NoGradGuard no_grad;
+  auto check_count = [&](std::size_t mine, std::size_t theirs, const char* what) {
+    if (mine != theirs)
+      throw Error(name() + "::clone: reset() registered " + std::to_string(mine) + " " + what + "s, the original has " +
+                  std::to_string(theirs));
+  };
+  auto copy_values = [&](OrderedDict<Tensor>& mine, const OrderedDict<Tensor>& theirs, const char* what) {
+    check_count(mine.size(), theirs.size(), what);
+    for (const auto& item : theirs) {
+      Tensor* target = mine.find(item.key());
+      if (!target)
+        throw Error(name() + "::clone: reset() did not register the " + what + " '" + item.key() + "'");
+      if (item.value().defined()) target->set_data(item.value().detach().clone());
+    }
+  };
+  copy_values(parameters_, other.parameters_, "parameter");
+  copy_values(buffers_, other.buffers_, "buffer");
+  check_count(children_.size(), other.children_.size(), "submodule");
+  for (const auto& item : other.children_) {
+    std::shared_ptr<Module>* target = children_.find(item.key());
+    if (!target || !*target)
+      throw Error(name() + "::clone: reset() did not register the submodule '" + item.key() + "'");
+    (*target)->clone_into_this(*item.value(), device);
+  }
+}
+
+void Module::clone_into_this(const Module& other, const std::optional<Device>& device) {
+  // Not a Cloneable (a built-in module that the parent's reset() made afresh with the same
+  // options): the same type, so copying the values of its parameters and buffers, and
+  // of its children's, makes it a clone.
+  if (typeid(*this) != typeid(other))
+    throw Error("Module::clone: the submodule " + name() + " that reset() registered is not of the type of the original's " +
+                other.name());
+  copy_state_for_clone(other, device);
 }
 
 }  // namespace nn

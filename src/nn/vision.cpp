@@ -55,15 +55,22 @@ Tensor apply_padding(Tensor coord, int64_t size, const std::string& padding, boo
 
 Tensor affine_grid(const Tensor& theta, IntArrayRef size, bool align_corners) {
   EMBER_CHECK(theta.defined(), "affine_grid: theta is undefined");
+  // LibTorch's checks, in its order and words: theta's dtype, the size's rank with
+  // theta's matrix shape, then positive sizes; ember also matches the batch sizes.
+  EMBER_CHECK(is_floating_point(theta.dtype()),
+              "affine_grid: Expected theta to have floating point type, but got {}", theta.dtype());
   EMBER_CHECK(size.size() == 4 || size.size() == 5,
-              "affine_grid: size must be [N, C, H, W] or [N, C, D, H, W], got {}", size);
+              "affine_grid: affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+              "respectively. Got size {}",
+              size);
   const int64_t k = static_cast<int64_t>(size.size()) - 2;  // spatial dims
-  EMBER_CHECK(is_floating_point(theta.dtype()), "affine_grid: theta must be a floating-point tensor, got {}",
-              theta.dtype());
-  EMBER_CHECK(theta.dim() == 3 && theta.size(0) == size[0] && theta.size(1) == k && theta.size(2) == k + 1,
-              "affine_grid: expected theta of shape [{}, {}, {}] for size {}, got {}", size[0], k, k + 1, size,
-              theta.sizes());
-  for (int64_t s : size) EMBER_CHECK(s > 0, "affine_grid: every size must be positive, got {}", size);
+  EMBER_CHECK(theta.dim() == 3 && theta.size(1) == k && theta.size(2) == k + 1,
+              "affine_grid: Expected a batch of {}D affine matrices of shape Nx{}x{} for size {}. Got {}. "
+              "(expected [{}, {}, {}])",
+              k, k, k + 1, size, theta.sizes(), size[0], k, k + 1);
+  for (int64_t s : size) EMBER_CHECK(s > 0, "affine_grid: Expected non-zero, positive output size. Got {}", size);
+  EMBER_CHECK(theta.size(0) == size[0], "affine_grid: theta holds {} matrices (shape {}) but size {} asks for {}",
+              theta.size(0), theta.sizes(), size, size[0]);
   const Dtype dt = theta.dtype();
   // base[..., j] is the j-th coordinate (x along the last dim, then y, then z), plus a 1.
   std::vector<int64_t> spatial(size.begin() + 2, size.end());  // D?, H, W

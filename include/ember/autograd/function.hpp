@@ -122,7 +122,11 @@ class AutogradContext {
 namespace internal {
 using BackwardFn = variable_list (*)(AutogradContext*, variable_list);
 // Makes the node for one call of a custom function (named after T) with these inputs.
-std::shared_ptr<Node> make_custom_node(const char* mangled_name, BackwardFn backward, const variable_list& inputs);
+// arg_is_tensor has one entry per argument slot of forward (a std::vector<Tensor> fills one
+// per element): backward may return one gradient per slot, as LibTorch counts them, with
+// undefined ones for the slots that are not tensors.
+std::shared_ptr<Node> make_custom_node(const char* mangled_name, BackwardFn backward, const variable_list& inputs,
+                                       const std::vector<bool>& arg_is_tensor = {});
 AutogradContext* context_of(const std::shared_ptr<Node>& node);
 // After forward: saves what was asked for and gives the outputs their history.
 void wrap_custom_outputs(const std::shared_ptr<Node>& node, variable_list& outputs);
@@ -147,6 +151,18 @@ void collect_inputs(variable_list& out, const A& a, const Rest&... rest) {
   }
   collect_inputs(out, rest...);
 }
+inline void collect_arg_slots(std::vector<bool>&) {}
+template <class A, class... Rest>
+void collect_arg_slots(std::vector<bool>& out, const A& a, const Rest&... rest) {
+  using D = std::decay_t<A>;
+  if constexpr (std::is_same<D, Tensor>::value)
+    out.push_back(true);
+  else if constexpr (std::is_same<D, std::vector<Tensor>>::value)
+    out.insert(out.end(), a.size(), true);
+  else
+    out.push_back(false);
+  collect_arg_slots(out, rest...);
+}
 }  // namespace internal
 
 template <class T>
@@ -157,7 +173,9 @@ struct Function {
   static auto apply(Args&&... args) {
     variable_list inputs;
     internal::collect_inputs(inputs, args...);
-    std::shared_ptr<Node> node = internal::make_custom_node(typeid(X).name(), &call_backward<X>, inputs);
+    std::vector<bool> slots;
+    internal::collect_arg_slots(slots, args...);
+    std::shared_ptr<Node> node = internal::make_custom_node(typeid(X).name(), &call_backward<X>, inputs, slots);
     AutogradContext* ctx = internal::context_of(node);
     using Out = decltype(X::forward(ctx, std::forward<Args>(args)...));
     static_assert(std::is_same<std::decay_t<Out>, Tensor>::value || std::is_same<std::decay_t<Out>, variable_list>::value,

@@ -83,6 +83,9 @@ class AnyModule {
                   detail::type_display_name(result.type()));
     return std::move(*r);
   }
+  // The type-erased call: the arguments packed as std::any, the result too (what
+  // Sequential chains its modules with).
+  std::any any_forward(std::vector<std::any>&& args) const { return call(std::move(args)); }
   // The module as its own type; an ember::Error if it is another type or empty.
   template <class T, std::enable_if_t<std::is_base_of<Module, T>::value, int> = 0>
   T& get() const {

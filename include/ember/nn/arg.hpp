@@ -16,3 +16,9 @@
                                                 \
  private:                                       \
   T name##_
+
+// LibTorch's spelling, for option structs written against it (defined only when
+// LibTorch's own headers have not defined it).
+#ifndef TORCH_ARG
+#define TORCH_ARG(T, name) EMBER_ARG(T, name)
+#endif

@@ -9,10 +9,14 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <any>
 #include <type_traits>
+#include <typeinfo>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "ember/nn/any.hpp"
 #include "ember/nn/module.hpp"
 
 namespace ember {
@@ -104,7 +108,34 @@ class ModuleListBase : public Module {
 };
 }  // namespace detail
 
-// Chains its modules' forward(Tensor); an empty Sequential returns its input.
+namespace detail {
+// The module a container is given, as a shared_ptr to its own type (Impl for a holder).
+template <class M>
+auto typed_module_ptr(M&& m) {
+  using D = std::decay_t<M>;
+  if constexpr (is_module_holder<D>::value) {
+    return m.ptr();
+  } else if constexpr (std::is_base_of<Module, D>::value) {
+    return std::make_shared<D>(std::forward<M>(m));
+  } else {
+    return std::shared_ptr<typename D::element_type>(std::forward<M>(m));
+  }
+}
+// Whether T has one forward (not overloaded), so that AnyModule can call it by its type.
+template <class T, class = void>
+struct has_unique_forward : std::false_type {};
+template <class T>
+struct has_unique_forward<T, std::void_t<decltype(&T::forward)>> : std::true_type {};
+// Whether T's forward is Module's virtual forward(const Tensor&) (inherited or overridden).
+template <class F>
+struct is_virtual_forward : std::false_type {};
+template <class C>
+struct is_virtual_forward<Tensor (C::*)(const Tensor&)> : std::true_type {};
+}  // namespace detail
+
+// Chains its modules: forward(Tensor), or LibTorch's typed forward<R>(args...) that gives
+// args to the first module's forward, each result to the next, and returns the last as an
+// R. An empty Sequential returns its one argument (as PyTorch's) and refuses several.
 class SequentialImpl : public detail::ModuleListBase {
  public:
   SequentialImpl() : ModuleListBase("Sequential") {}
@@ -120,15 +151,58 @@ class SequentialImpl : public detail::ModuleListBase {
   explicit SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named);
   explicit SequentialImpl(std::initializer_list<NamedModule> named);
 
-  using ModuleListBase::push_back;
-  void push_back(const std::string& name, std::shared_ptr<Module> module);
-  template <class M, std::enable_if_t<detail::is_module_holder<std::decay_t<M>>::value ||
-                                          std::is_base_of<Module, std::decay_t<M>>::value,
-                                      int> = 0>
-  void push_back(const std::string& name, M&& module) {
-    push_back(name, detail::to_module_ptr(std::forward<M>(module)));
+  // A shared_ptr, a holder or a module by value, named "0", "1", ... or by name. The
+  // module's own forward (whatever its arguments and result) is what forward<R> calls.
+  template <class M, std::enable_if_t<detail::is_module_like<M>::value, int> = 0>
+  void push_back(M&& module) {
+    push_back(std::to_string(size()), std::forward<M>(module));
   }
+  template <class M, std::enable_if_t<detail::is_module_like<M>::value, int> = 0>
+  void push_back(const std::string& name, M&& module) {
+    auto typed = detail::typed_module_ptr(std::forward<M>(module));
+    using T = typename decltype(typed)::element_type;
+    if constexpr (detail::has_unique_forward<T>::value) {
+      if (typed) {
+        AnyModule any(typed);
+        add(name, typed, std::move(any), detail::is_virtual_forward<decltype(&T::forward)>::value);
+        return;
+      }
+    }
+    add(name, typed, AnyModule(), true);
+  }
+  void push_back(const AnyModule& module) { push_back(std::to_string(size()), module); }
+  void push_back(const std::string& name, const AnyModule& module);
+  // Appends other's modules (the same objects), or these.
+  void extend(const SequentialImpl& other);
+  template <class M>
+  void extend(const std::vector<std::shared_ptr<M>>& modules) {
+    for (const auto& m : modules) push_back(m);
+  }
+
   Tensor forward(const Tensor& input) override;
+  template <class R = Tensor, class... Args>
+  R forward(Args&&... args) {
+    std::vector<std::any> packed;
+    packed.reserve(sizeof...(Args));
+    (packed.emplace_back(std::decay_t<Args>(std::forward<Args>(args))), ...);
+    std::any result = forward_any(std::move(packed));
+    R* r = std::any_cast<R>(&result);
+    if (!r) throw_wrong_return_type(result.type(), typeid(R));
+    return std::move(*r);
+  }
+  // The type-erased chain behind forward<R>.
+  std::any forward_any(std::vector<std::any>&& args);
+
+ private:
+  // A child's typed forward, when it was given with its type and has one forward.
+  struct Typed {
+    AnyModule any;
+    bool virtual_forward = true;  // Module::forward(Tensor): called through call() (hooks)
+  };
+  void add(const std::string& name, std::shared_ptr<Module> module, AnyModule any, bool virtual_forward);
+  std::any forward_child(const std::shared_ptr<Module>& child, std::vector<std::any>&& args);
+  [[noreturn]] static void throw_wrong_return_type(const std::type_info& got, const std::type_info& asked);
+  std::unordered_map<const Module*, Typed> typed_;
 };
 // EMBER_MODULE(Sequential) plus the named form: nn::Sequential({{"fc", nn::Linear(3, 4)}}).
 class Sequential : public ModuleHolder<SequentialImpl> {
@@ -175,6 +249,7 @@ class ModuleDictImpl : public Module {
 
   std::size_t size() const { return own_children().size(); }
   bool is_empty() const { return own_children().empty(); }
+  bool empty() const { return own_children().empty(); }  // LibTorch's spelling
   bool contains(const std::string& key) const { return own_children().contains(key); }
   // An ember::Error naming the key when absent.
   const std::shared_ptr<Module>& operator[](const std::string& key) const;
@@ -199,6 +274,8 @@ class ModuleDictImpl : public Module {
     insert(key, module.module_ptr());
   }
   void update(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules);
+  void update(const OrderedDict<std::shared_ptr<Module>>& modules);
+  void update(const ModuleDictImpl& other);  // other's modules (the same objects)
   // Removes the key and returns its module.
   std::shared_ptr<Module> pop(const std::string& key);
   void clear();

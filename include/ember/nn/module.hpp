@@ -17,6 +17,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -108,8 +109,11 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<std::shared_ptr<Module>> named_children() const;
   // This module first, then depth-first; each module once. Needs this module to be
   // owned by a shared_ptr (make_shared or a ModuleHolder).
-  std::vector<std::shared_ptr<Module>> modules() const;
-  OrderedDict<std::shared_ptr<Module>> named_modules() const;  // "" names this module
+  // include_self=false leaves this module out (LibTorch's modules(include_self)).
+  std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
+  // Names are joined under name_prefix, which names this module itself ("" by default).
+  OrderedDict<std::shared_ptr<Module>> named_modules(const std::string& name_prefix = std::string(),
+                                                     bool include_self = true) const;
   // Calls fn on every submodule (depth-first, children before their parent, as PyTorch).
   void apply(const std::function<void(Module&)>& fn);
 
@@ -138,6 +142,12 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual void train(bool on = true);  // this module and all submodules
   void eval() { train(false); }
   bool is_training() const { return training_; }
+
+  // A deep copy with its own parameters, buffers and submodules (LibTorch's
+  // module->clone()): modules that derive from nn::Cloneable<Derived> have it; the
+  // default throws ember::Error("clone() has not been implemented for <name>...").
+  // device: only the CPU (or none) is accepted.
+  virtual std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
 
   // Drops the gradients (set_to_none, PyTorch's default) or zeroes them.
   void zero_grad(bool set_to_none = true);
@@ -209,6 +219,18 @@ class Module : public std::enable_shared_from_this<Module> {
   const OrderedDict<Tensor>& own_parameters() const { return parameters_; }
   const OrderedDict<Tensor>& own_buffers() const { return buffers_; }
   const OrderedDict<std::shared_ptr<Module>>& own_children() const { return children_; }
+
+ protected:
+  // For nn::Cloneable: forgets the registrations a copy-constructed module shares with its
+  // original, so that reset() can register its own.
+  void clear_registrations_for_clone();
+  // For nn::Cloneable, after reset(): copies other's parameter and buffer values into this
+  // module's (same names and shapes) and makes each child a clone of other's child in place.
+  void copy_state_for_clone(const Module& other, const std::optional<Device>& device);
+  // Turns this module into a clone of other (of the same type) in place; the handles that
+  // point at it stay valid. nn::Cloneable overrides it (other.clone(), then assignment);
+  // the default copies the parameter and buffer values, recursively.
+  virtual void clone_into_this(const Module& other, const std::optional<Device>& device);
 
  private:
   // A hook that returns void becomes one that returns "no replacement".
@@ -373,6 +395,12 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
     Name(const ::ember::nn::ModuleHolder<Name##Impl>& h)                        \
         : ::ember::nn::ModuleHolder<Name##Impl>(::ember::nn::detail::HolderCopyTag{}, h.module_ptr()) {} \
   }
+
+// LibTorch's spelling of EMBER_MODULE, for code written against it (defined only when
+// LibTorch's own headers have not defined it).
+#ifndef TORCH_MODULE
+#define TORCH_MODULE(Name) EMBER_MODULE(Name)
+#endif
 
 }  // namespace nn
 }  // namespace ember

@@ -144,6 +144,16 @@ inline int run_all(int argc, char** argv) {
   return failed == 0 && passed > 0 ? 0 : 1;
 }
 
+struct CmpResult {
+  bool ok;
+  std::string text;
+};
+template <class Op, class A, class B>
+CmpResult compare(const char* op, const char* text_a, const char* text_b, Op holds, const A& a, const B& b) {
+  if (holds(a, b)) return {true, std::string()};
+  return {false, compare_text(op, text_a, text_b, a, b)};
+}
+
 }  // namespace shim
 
 inline void InitGoogleTest(int*, char**) {}
@@ -177,15 +187,21 @@ inline void InitGoogleTest(int*, char**) {}
 
 #define GTEST_SHIM_BOOL(cond, expected, on_fail) \
   GTEST_SHIM_CHECK(static_cast<bool>(cond) == expected, std::string("Value of: ") + #cond + " is not " #expected, on_fail)
-#define GTEST_SHIM_CMP(op, a, b, on_fail)                                                         \
-  switch (0)                                                                                       \
-  case 0:                                                                                          \
-  default:                                                                                         \
-    if (auto&& gtest_shim_a = (a); false) {                                                        \
-    } else if (auto&& gtest_shim_b = (b); false) {                                                 \
-    } else                                                                                         \
-  GTEST_SHIM_CHECK(gtest_shim_a op gtest_shim_b,                                                   \
-                   ::testing::shim::compare_text(#op, #a, #b, gtest_shim_a, gtest_shim_b), on_fail)
+// Both sides are compared, and the failure text made, in one full-expression as gtest's
+// EqHelper does, so a reference into a temporary (`d.named_children()[0].key()`) is still
+// alive when it is read.
+#define GTEST_SHIM_CMP(op, a, b, on_fail)                                                          \
+  switch (0)                                                                                        \
+  case 0:                                                                                           \
+  default:                                                                                          \
+    if (::testing::shim::CmpResult gtest_shim_r = ::testing::shim::compare(                         \
+            #op, #a, #b, [](const auto& gtest_shim_x, const auto& gtest_shim_y) -> bool {           \
+              return gtest_shim_x op gtest_shim_y;                                                  \
+            },                                                                                      \
+            a, b);                                                                                  \
+        gtest_shim_r.ok) {                                                                          \
+    } else                                                                                          \
+      on_fail ::testing::shim::Failure(__FILE__, __LINE__, gtest_shim_r.text) = ::testing::shim::Message()
 
 #define ASSERT_TRUE(c) GTEST_SHIM_BOOL(c, true, GTEST_SHIM_FATAL)
 #define ASSERT_FALSE(c) GTEST_SHIM_BOOL(c, false, GTEST_SHIM_FATAL)
