@@ -71,7 +71,7 @@ void matmul(int threads) {
 
 #if EMBER_BENCH_MODELS
 // mlp_step (bench/mlp_step.hpp): the mlp_fmnist network at width s.hidden, one training
-// step on a fixed random batch of s.batch images.
+// step on the next s.batch Fashion-MNIST images.
 struct StepMlp : ember::nn::Module {
   ember::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
   explicit StepMlp(int64_t h) : Module("StepMlp") {
@@ -90,8 +90,14 @@ void mlp_step(const StepSize& s, int threads) {
   ember::manual_seed(0);
   auto net = std::make_shared<StepMlp>(s.hidden);
   ember::optim::Adam optimizer(net->parameters(), ember::optim::AdamOptions(1e-3));
-  Tensor x = ember::rand({s.batch, 784}), y = ember::randint(0, 10, {s.batch});
+  ImageSet set = load_fashion_mnist(true);
+  Tensor images = ember::empty({set.count, set.rows * set.cols});
+  scale_pixels(set, images.data_ptr<float>());
+  Tensor labels = ember::from_blob(set.labels.data(), {set.count}, ember::kInt64).clone();
+  int64_t step = 0;
   mlp_step_figure(s, threads, [&] {
+    const int64_t first = step_first_row(step++, s.batch, set.count);
+    Tensor x = images.narrow(0, first, s.batch), y = labels.narrow(0, first, s.batch);
     Tensor loss = ember::nn::functional::cross_entropy(net->forward(x), y);
     optimizer.zero_grad();
     loss.backward();

@@ -2,9 +2,13 @@
 // network at other widths and batch sizes, to show how each library's cost grows.
 // The network is 784-H-H/2-10 with ReLU (H = 256 is mlp_fmnist's 784-256-128-10),
 // cross-entropy, Adam (lr 1e-3); a step is forward, zero_grad, backward and the
-// optimizer step on one fixed batch of random images and labels (no data loading: the
-// step's cost does not depend on the pixel values). Both programs time it here, the
-// same way. It runs only when named (`--only mlp_step`), with `--hidden H --batch B`.
+// optimizer step on the next B Fashion-MNIST training images, taken in file order as a
+// view of the whole set (no shuffling or gathering: the table is about the library's
+// cost). Real images rather than one fixed random batch: a network fitting a single
+// batch over and over drives its gradients, and Adam's second moments, into subnormal
+// floats, and then times the CPU's slow subnormal arithmetic (LibTorch's step at H =
+// 256, batch 1 took 22 ms that way). Both programs time it here, the same way. It runs
+// only when named (`--only mlp_step`), with `--hidden H --batch B`.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -13,6 +17,7 @@
 #include <string>
 
 #include "bench/common.hpp"
+#include "bench/datasets.hpp"
 
 namespace bench {
 
@@ -45,6 +50,13 @@ inline StepSize take_step_flags(int& argc, char** argv) {
 // mlp_step runs only when --only names it: a plain run keeps the suite's workloads.
 inline bool named(const Options& o, const char* workload) {
   return std::find(o.only.begin(), o.only.end(), workload) != o.only.end();
+}
+
+// The first row of the batch a step number trains on: consecutive batches, wrapping
+// around before the end of the set.
+inline int64_t step_first_row(int64_t step, int64_t batch, int64_t rows) {
+  const int64_t batches = std::max<int64_t>(1, rows / batch);
+  return (step % batches) * batch;
 }
 
 inline std::string mlp_step_variant(const StepSize& s) {

@@ -75,7 +75,7 @@ void matmul(int threads) {
 }
 
 // mlp_step (bench/mlp_step.hpp): the mlp_fmnist network at width s.hidden, one training
-// step on a fixed random batch of s.batch images.
+// step on the next s.batch Fashion-MNIST images.
 struct StepMlpImpl : torch::nn::Module {
   torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
   explicit StepMlpImpl(int64_t h) {
@@ -95,8 +95,14 @@ void mlp_step(const StepSize& s, int threads) {
   torch::manual_seed(0);
   StepMlp net(s.hidden);
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
-  Tensor x = torch::rand({s.batch, 784}), y = torch::randint(0, 10, {s.batch});
+  ImageSet set = load_fashion_mnist(true);
+  Tensor images = torch::empty({set.count, set.rows * set.cols});
+  scale_pixels(set, images.data_ptr<float>());
+  Tensor labels = torch::tensor(set.labels);
+  int64_t step = 0;
   mlp_step_figure(s, threads, [&] {
+    const int64_t first = step_first_row(step++, s.batch, set.count);
+    Tensor x = images.narrow(0, first, s.batch), y = labels.narrow(0, first, s.batch);
     Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
     optimizer.zero_grad();
     loss.backward();
