@@ -3,8 +3,9 @@
 // and into new tensors, contiguous and through strided views, and across the split
 // between threads. Expected values come from a plain scalar loop over the same inputs:
 // the inputs are small multiples of 1/16, so every sum, product and partial sum here is
-// exact in float32 and any order of operations must give the same bits. Runs under
-// whichever instruction set EMBER_SIMD selects (ctest runs the file once per set).
+// exact in float32 and any order of operations must give the same bits. The loops are
+// those of the instruction set chosen at load time: EMBER_SIMD=sse2 or avx2 caps it, so
+// `EMBER_SIMD=sse2 ember-tests "[simd]"` checks the narrower loops on a wider CPU.
 #include <vector>
 
 #include "helpers.hpp"
