@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include "bench/common.hpp"
+#include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
 
 namespace {
@@ -68,9 +69,47 @@ void matmul(int threads) {
   }
 }
 
+#if EMBER_BENCH_MODELS
+// mlp_step (bench/mlp_step.hpp): the mlp_fmnist network at width s.hidden, one training
+// step on the next s.batch Fashion-MNIST images.
+struct StepMlp : ember::nn::Module {
+  ember::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
+  explicit StepMlp(int64_t h) : Module("StepMlp") {
+    fc1 = register_module("fc1", ember::nn::Linear(784, h));
+    fc2 = register_module("fc2", ember::nn::Linear(h, h / 2));
+    fc3 = register_module("fc3", ember::nn::Linear(h / 2, 10));
+  }
+  Tensor forward(const Tensor& x) override {
+    Tensor h = ember::relu(fc1(x));
+    h = ember::relu(fc2(h));
+    return fc3(h);
+  }
+};
+
+void mlp_step(const StepSize& s, int threads) {
+  ember::manual_seed(0);
+  auto net = std::make_shared<StepMlp>(s.hidden);
+  ember::optim::Adam optimizer(net->parameters(), ember::optim::AdamOptions(1e-3));
+  ImageSet set = load_fashion_mnist(true);
+  Tensor images = ember::empty({set.count, set.rows * set.cols});
+  scale_pixels(set, images.data_ptr<float>());
+  Tensor labels = ember::from_blob(set.labels.data(), {set.count}, ember::kInt64).clone();
+  int64_t step = 0;
+  mlp_step_figure(s, threads, [&] {
+    const int64_t first = step_first_row(step++, s.batch, set.count);
+    Tensor x = images.narrow(0, first, s.batch), y = labels.narrow(0, first, s.batch);
+    Tensor loss = ember::nn::functional::cross_entropy(net->forward(x), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  });
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  StepSize step_size = take_step_flags(argc, argv);
   Options o = parse_options(argc, argv, "ember-bench");
   ember::set_num_threads(o.threads);
   ember::manual_seed(0);
@@ -84,8 +123,9 @@ int main(int argc, char** argv) {
   if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);
   if (o.wants("cnn_fmnist")) bench::models::cnn_fmnist(o.threads);
   if (o.wants("lstm_words")) bench::models::lstm_words(o.threads);
+  if (named(o, "mlp_step")) mlp_step(step_size, o.threads);
 #else
-  for (const char* w : {"conv2d", "mlp_fmnist", "cnn_fmnist", "lstm_words"})
+  for (const char* w : {"conv2d", "mlp_fmnist", "cnn_fmnist", "lstm_words", "mlp_step"})
     if (!o.only.empty() && o.wants(w)) std::fprintf(stderr, "ember-bench: built without nn modules; %s skipped\n", w);
 #endif
   return 0;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "bench/common.hpp"
+#include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
 
 namespace {
@@ -73,9 +74,46 @@ void matmul(int threads) {
   }
 }
 
+// mlp_step (bench/mlp_step.hpp): the mlp_fmnist network at width s.hidden, one training
+// step on the next s.batch Fashion-MNIST images.
+struct StepMlpImpl : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
+  explicit StepMlpImpl(int64_t h) {
+    fc1 = register_module("fc1", torch::nn::Linear(784, h));
+    fc2 = register_module("fc2", torch::nn::Linear(h, h / 2));
+    fc3 = register_module("fc3", torch::nn::Linear(h / 2, 10));
+  }
+  Tensor forward(const Tensor& x) {
+    Tensor h = torch::relu(fc1(x));
+    h = torch::relu(fc2(h));
+    return fc3(h);
+  }
+};
+TORCH_MODULE(StepMlp);
+
+void mlp_step(const StepSize& s, int threads) {
+  torch::manual_seed(0);
+  StepMlp net(s.hidden);
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(1e-3));
+  ImageSet set = load_fashion_mnist(true);
+  Tensor images = torch::empty({set.count, set.rows * set.cols});
+  scale_pixels(set, images.data_ptr<float>());
+  Tensor labels = torch::tensor(set.labels);
+  int64_t step = 0;
+  mlp_step_figure(s, threads, [&] {
+    const int64_t first = step_first_row(step++, s.batch, set.count);
+    Tensor x = images.narrow(0, first, s.batch), y = labels.narrow(0, first, s.batch);
+    Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  StepSize step_size = take_step_flags(argc, argv);
   Options o = parse_options(argc, argv, "torch-bench");
   // torch::set_num_threads leaves OpenBLAS alone: run.sh sets OPENBLAS_NUM_THREADS too.
   torch::set_num_threads(o.threads);
@@ -89,5 +127,6 @@ int main(int argc, char** argv) {
   if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);
   if (o.wants("cnn_fmnist")) bench::models::cnn_fmnist(o.threads);
   if (o.wants("lstm_words")) bench::models::lstm_words(o.threads);
+  if (named(o, "mlp_step")) mlp_step(step_size, o.threads);
   return 0;
 }

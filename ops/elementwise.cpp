@@ -440,7 +440,9 @@ void add_scaled_out(Tensor& out, const Tensor& a, const Tensor& b, Scalar alpha)
   Dtype dt = compute_dtype(Binary::Add, result_type(a, b));
   check_out_dtype("add", out, dt);
   if (is_floating_point(out.dtype())) dt = out.dtype();
-  binary_into(out, Binary::Add, a, b, dt, alpha.to_double());
+  // add_(b) passes alpha 1: the plain add loop then, without a multiply per element.
+  const bool unit = alpha.is_floating_point() ? alpha.to_double() == 1.0 : alpha.to_int() == 1;
+  binary_into(out, Binary::Add, a, b, dt, unit ? std::nullopt : std::optional<double>(alpha.to_double()));
 }
 
 // ---- comparisons and logic ----

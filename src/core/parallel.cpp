@@ -66,7 +66,8 @@ class Pool {
   }
   int workers() const { return static_cast<int>(threads_.size()); }
 
-  // Runs fn over `chunks` equal pieces of [begin, end); the caller takes pieces too.
+  // Runs fn over `chunks` equal pieces of [begin, end), each claimed by whichever thread
+  // is free first; the caller takes pieces too.
   void run(int64_t begin, int64_t end, int64_t chunks, void (*fn)(void*, int64_t, int64_t), void* ctx) {
     std::lock_guard<std::mutex> one_job(job_mutex_);  // callers from several threads take turns
     auto job = std::make_shared<Job>();
@@ -177,9 +178,16 @@ int get_num_threads() { return g_threads.load(std::memory_order_relaxed); }
 bool in_parallel_region() { return t_in_parallel; }
 
 namespace detail {
+// A loop is cut into up to this many pieces per thread (none smaller than the grain),
+// claimed one at a time: on a machine shared with other programs a thread that starts
+// late, or is preempted, leaves its later pieces to the others instead of holding the
+// whole loop up for its one share.
+constexpr int64_t kPiecesPerThread = 4;
+
 void parallel_run(int64_t begin, int64_t end, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx) {
   const int threads = get_num_threads();  // read once: another thread may change it
-  const int64_t chunks = std::min<int64_t>(threads, (end - begin + grain - 1) / grain);
+  const int64_t chunks =
+      threads <= 1 ? 1 : std::min<int64_t>(threads * kPiecesPerThread, (end - begin + grain - 1) / grain);
   if (chunks <= 1) {
     fn(ctx, begin, end);
     return;
