@@ -8,9 +8,9 @@
 // by one, so reading never holds much more than the data once (a buffer grown by
 // doubling would hold up to three times as much while it is copied).
 //
-// MNIST keeps the pixels as bytes and converts a batch when it is asked for, through a
-// table of the 256 values float(b) / 255.0f: the same float division torchvision's
-// ToTensor (and ember before it kept bytes) does, so the values are bit-identical.
+// MNIST keeps the pixels as bytes and converts a batch when it is asked for, each
+// pixel float(b) / 255.0f: the same float division torchvision's ToTensor (and ember
+// before it kept bytes) does, so the values are bit-identical.
 #include <zlib.h>
 
 #include <cerrno>
@@ -201,30 +201,19 @@ Tensor read_idx(const std::string& path) {
 
 namespace {
 
-// float(b) / 255.0f for every byte b.
-struct PixelTable {
-  float value[256];
-  PixelTable() {
-    for (int b = 0; b < 256; ++b) value[b] = static_cast<float>(b) / 255.0f;
-  }
-};
-const PixelTable& pixel_table() {
-  static const PixelTable table;
-  return table;
-}
-
 constexpr int64_t kPixels = 28 * 28;
 
 // Images `indices` of `bytes` (uint8 [N, 28, 28]) as float32 [B, 1, 28, 28] in [0, 1].
 Tensor convert_images(const Tensor& bytes, const int64_t* indices, int64_t count) {
   Tensor out = empty({count, 1, 28, 28}, kFloat32);
-  const float* table = pixel_table().value;
   const uint8_t* in = bytes.data_ptr<uint8_t>();
   float* px = out.data_ptr<float>();
   for (int64_t k = 0; k < count; ++k) {
     const uint8_t* row = in + indices[k] * kPixels;
     float* dst = px + k * kPixels;
-    for (int64_t j = 0; j < kPixels; ++j) dst[j] = table[row[j]];
+    // An exact division per pixel (the compiler makes it a vector loop; a table of the
+    // 256 values measured 4-7x slower, its loads do not vectorize).
+    for (int64_t j = 0; j < kPixels; ++j) dst[j] = static_cast<float>(row[j]) / 255.0f;
   }
   return out;
 }
