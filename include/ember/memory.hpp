@@ -8,7 +8,12 @@
 // Tensor data, tensor handles and autograd records come from size-classed blocks.
 // A freed block is kept for reuse: first in a small cache of the thread that frees it,
 // then in a pool shared by all threads (so a block freed on another thread is reused
-// too), and past the pool's limit it goes back to the system.
+// too), and past the pool's limit it goes back to the system. A big block (1 MiB or
+// more) that the pool cannot serve, when the pool holds 64 MiB or more with it, first
+// gives the pool's big blocks of other sizes back to the system, so a change of sizes
+// (evaluating at another batch size) does not keep the old sizes' blocks beside the
+// new ones; a loop of the same sizes reuses its blocks and never gets there. Big blocks are mapped and unmapped directly, so what
+// goes back leaves the process's resident memory at once.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -15,6 +15,17 @@
 //    of filling such a block).
 //  - the shared pool keeps at most its limit (set_cache_limit, default 1 GiB); beyond
 //    that, blocks go back to the system.
+//  - a big block (kBigBytes or more) that the pool cannot serve, when the pool already
+//    holds kKeepBigBytes or more with it, first sends the pool's big blocks of other
+//    sizes back to the system. A change of sizes (evaluation at another batch size, the
+//    next layer of an evaluation batch) would otherwise keep the old sizes' blocks
+//    cached beside the new ones, which is where most of a convolutional network's peak
+//    resident memory went. Below that amount nothing goes back: a training step whose
+//    sizes come and go (one size freed before another is taken, every step) keeps its
+//    blocks and, once warm, takes nothing from the system.
+// Big blocks come from mmap and go back with munmap, so giving one back lowers the
+// resident size at once (glibc's free keeps blocks under its adaptive mmap threshold,
+// up to 32 MiB, in its heap).
 // So a block freed on another thread than the one that took it (a producer handing
 // tensors to a consumer, a data loader's worker) comes back through the shared pool to
 // whichever thread allocates next, and no cache grows without bound.
@@ -29,6 +40,7 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <sys/mman.h>
 
 #include "ember/detail/allocation_count.hpp"
 #include "ember/detail/tensor_impl.hpp"
@@ -49,6 +61,8 @@ constexpr int kClasses = 16 + 4 * 38;  // the last class holds 2^48 bytes
 constexpr std::size_t kThreadMaxBytes = 32 * 1024;
 constexpr std::size_t kThreadClassBytes = 64 * 1024;  // a thread list's share, before the cap's clamp
 constexpr std::size_t kDefaultCacheLimit = std::size_t(1) << 30;
+constexpr std::size_t kBigBytes = std::size_t(1) << 20;  // blocks from mmap, released on a miss
+constexpr std::size_t kKeepBigBytes = std::size_t(64) << 20;  // a miss releases nothing below this
 // A thread folds its allocated-bytes count into the global one when the count it holds
 // passes this, which bounds how far the peak can be off.
 constexpr int64_t kPublishBytes = 64 * 1024;
@@ -133,7 +147,13 @@ Global& global() {
 // ---- the system ----
 
 void* system_alloc(std::size_t bytes) {
-  void* p = std::aligned_alloc(64, bytes);
+  void* p = nullptr;
+  if (kCaching && bytes >= kBigBytes) {
+    p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) p = nullptr;
+  } else {
+    p = std::aligned_alloc(64, bytes);
+  }
   if (p) {
     Global& g = global();
     raise_peak(g.peak_reserved, g.reserved.fetch_add(bytes, std::memory_order_relaxed) + bytes);
@@ -143,7 +163,8 @@ void* system_alloc(std::size_t bytes) {
 }
 
 void system_free(void* p, std::size_t bytes) {
-  std::free(p);
+  if (kCaching && bytes >= kBigBytes) munmap(p, bytes);
+  else std::free(p);
   Global& g = global();
   g.reserved.fetch_sub(bytes, std::memory_order_relaxed);
   g.system_frees.fetch_add(1, std::memory_order_relaxed);
@@ -210,6 +231,28 @@ void release_pool() {
       g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
     }
     system_free_chain(head, g_classes.bytes[c]);
+  }
+}
+
+// A big block of class c must come from the system: first the pool's big blocks of
+// every other class go back (see the top of the file).
+void release_big_except(int c) {
+  Global& g = global();
+  for (int k = 0; k < kClasses; ++k) {
+    if (k == c || g_classes.bytes[k] < kBigBytes) continue;
+    PoolClass& pc = g.pool[k];
+    void* head = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(pc.mutex);
+      if (!pc.head) continue;
+      head = pc.head;
+      pc.head = nullptr;
+      std::size_t n = 0;
+      for (void* p = head; p; p = next_of(p)) ++n;
+      g.pool_bytes.fetch_sub(n * g_classes.bytes[k], std::memory_order_relaxed);
+      g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
+    }
+    system_free_chain(head, g_classes.bytes[k]);
   }
 }
 
@@ -319,6 +362,8 @@ struct CacheOwner {
 // once more (the cache may hold what the request needs, in other classes).
 void* system_alloc_or_retry(int c) {
   const std::size_t bytes = g_classes.bytes[c];
+  if (bytes >= kBigBytes && global().pool_bytes.load(std::memory_order_relaxed) + bytes >= kKeepBigBytes)
+    release_big_except(c);
   void* p = system_alloc(bytes);
   if (!p) {
     if (ThreadCache* tc = t_cache) tc->flush_lists(/*to_system=*/true);

@@ -45,7 +45,9 @@ class TensorDataset : public Dataset {
   int64_t size() const override { return size_; }
   Example get(int64_t index) const override;
   Example get_batch(const std::vector<int64_t>& indices) const override;
-  const std::vector<Tensor>& tensors() const { return tensors_; }
+  // Virtual so that a dataset that stores its data in another form (MNIST keeps bytes)
+  // can still hand out the tensors its samples are made of.
+  virtual const std::vector<Tensor>& tensors() const { return tensors_; }
 
  protected:
   TensorDataset() = default;
