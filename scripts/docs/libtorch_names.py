@@ -83,7 +83,7 @@ def libtorch_names(root):
     # Classes and functions spread over many headers: (LibTorch name, ember name, the
     # declaration to find in ember's headers).
     for lt, em, pattern in (
-        ("torch::OrderedDict", "ember::OrderedDict", r"class OrderedDict\b"),
+        ("torch::OrderedDict", "ember::OrderedDict", r"(class OrderedDict\b|using OrderedDict =)"),
         ("torch::Device", "ember::Device", r"class Device\b"),
         ("torch::kCPU", "ember::kCPU", r"\bkCPU\b"),
         ("torch::cuda::is_available", "ember::cuda::is_available", r"namespace cuda \{[^}]*is_available\("),
