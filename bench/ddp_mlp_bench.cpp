@@ -23,6 +23,7 @@
 
 #include "bench/cpu_model.hpp"
 #include "bench/datasets.hpp"
+#include "bench/ember_mlp.hpp"
 
 namespace {
 using ember::Tensor;
@@ -30,21 +31,8 @@ namespace nn = ember::nn;
 namespace F = ember::nn::functional;
 namespace data = ember::data;
 namespace dist = ember::distributed;
+using bench::Mlp;
 
-// bench/ember_models.cpp's Mlp.
-struct Mlp : nn::Module {
-  nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
-  Mlp() : Module("Mlp") {
-    fc1 = register_module("fc1", nn::Linear(784, 256));
-    fc2 = register_module("fc2", nn::Linear(256, 128));
-    fc3 = register_module("fc3", nn::Linear(128, 10));
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = ember::relu(fc1(x.flatten(1)));
-    h = ember::relu(fc2(h));
-    return fc3(h);
-  }
-};
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include "bench/common.hpp"
+#include "bench/ember_mlp.hpp"
 #include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
 
@@ -70,25 +71,12 @@ void matmul(int threads) {
 }
 
 #if EMBER_BENCH_MODELS
-// mlp_step (bench/mlp_step.hpp): the mlp_fmnist network at width s.hidden, one training
-// step on the next s.batch Fashion-MNIST images.
-struct StepMlp : ember::nn::Module {
-  ember::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
-  explicit StepMlp(int64_t h) : Module("StepMlp") {
-    fc1 = register_module("fc1", ember::nn::Linear(784, h));
-    fc2 = register_module("fc2", ember::nn::Linear(h, h / 2));
-    fc3 = register_module("fc3", ember::nn::Linear(h / 2, 10));
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = ember::relu(fc1(x));
-    h = ember::relu(fc2(h));
-    return fc3(h);
-  }
-};
+// mlp_step (bench/mlp_step.hpp): the mlp_fmnist network (bench/ember_mlp.hpp) at width
+// s.hidden, one training step on the next s.batch Fashion-MNIST images.
 
 void mlp_step(const StepSize& s, int threads) {
   ember::manual_seed(0);
-  auto net = std::make_shared<StepMlp>(s.hidden);
+  auto net = std::make_shared<bench::Mlp>(s.hidden);
   ember::optim::Adam optimizer(net->parameters(), ember::optim::AdamOptions(1e-3));
   ImageSet set = load_fashion_mnist(true);
   Tensor images = ember::empty({set.count, set.rows * set.cols});

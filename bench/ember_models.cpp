@@ -9,6 +9,7 @@
 
 #include "bench/common.hpp"
 #include "bench/datasets.hpp"
+#include "bench/ember_mlp.hpp"
 #include "bench/models.hpp"
 
 namespace bench {
@@ -23,19 +24,6 @@ namespace optim = ember::optim;
 
 // ---- the networks ----
 
-struct Mlp : nn::Module {
-  nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
-  Mlp() : Module("Mlp") {
-    fc1 = register_module("fc1", nn::Linear(784, 256));
-    fc2 = register_module("fc2", nn::Linear(256, 128));
-    fc3 = register_module("fc3", nn::Linear(128, 10));
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = ember::relu(fc1(x.flatten(1)));
-    h = ember::relu(fc2(h));
-    return fc3(h);
-  }
-};
 
 struct Cnn : nn::Module {
   nn::Conv2d conv1{nullptr}, conv2{nullptr};
