@@ -216,44 +216,33 @@ std::size_t pool_take(int c, std::size_t want, void** head) {
   return n;
 }
 
-void release_pool() {
+// Takes every block of class c out of the pool and gives it back to the system.
+void release_class(int c) {
   Global& g = global();
-  for (int c = 0; c < kClasses; ++c) {
-    void* head = nullptr;
-    {
-      PoolClass& pc = g.pool[c];
-      std::lock_guard<std::mutex> lock(pc.mutex);
-      head = pc.head;
-      pc.head = nullptr;
-      std::size_t n = 0;
-      for (void* p = head; p; p = next_of(p)) ++n;
-      g.pool_bytes.fetch_sub(n * g_classes.bytes[c], std::memory_order_relaxed);
-      g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
-    }
-    system_free_chain(head, g_classes.bytes[c]);
+  PoolClass& pc = g.pool[c];
+  void* head = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pc.mutex);
+    if (!pc.head) return;
+    head = pc.head;
+    pc.head = nullptr;
+    std::size_t n = 0;
+    for (void* p = head; p; p = next_of(p)) ++n;
+    g.pool_bytes.fetch_sub(n * g_classes.bytes[c], std::memory_order_relaxed);
+    g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
   }
+  system_free_chain(head, g_classes.bytes[c]);
+}
+
+void release_pool() {
+  for (int c = 0; c < kClasses; ++c) release_class(c);
 }
 
 // A big block of class c must come from the system: first the pool's big blocks of
 // every other class go back (see the top of the file).
 void release_big_except(int c) {
-  Global& g = global();
-  for (int k = 0; k < kClasses; ++k) {
-    if (k == c || g_classes.bytes[k] < kBigBytes) continue;
-    PoolClass& pc = g.pool[k];
-    void* head = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(pc.mutex);
-      if (!pc.head) continue;
-      head = pc.head;
-      pc.head = nullptr;
-      std::size_t n = 0;
-      for (void* p = head; p; p = next_of(p)) ++n;
-      g.pool_bytes.fetch_sub(n * g_classes.bytes[k], std::memory_order_relaxed);
-      g.pool_blocks.fetch_sub(n, std::memory_order_relaxed);
-    }
-    system_free_chain(head, g_classes.bytes[k]);
-  }
+  for (int k = 0; k < kClasses; ++k)
+    if (k != c && g_classes.bytes[k] >= kBigBytes) release_class(k);
 }
 
 // ---- the thread caches ----
