@@ -130,6 +130,7 @@ std::vector<std::string> Session::scoped_completions(const std::string& text, st
 }
 
 std::vector<std::pair<std::string, std::string>> Session::complete(const std::string& buffer, std::size_t pos) {
+  include_headers_named_by(buffer.substr(0, pos));
   // Members and namespace-qualified names are looked up in the session's own AST
   // (clang 19's REPL completer does not reach into namespaces or included classes).
   std::string prefix;

@@ -240,6 +240,7 @@ Outcome Session::run_module(clang::PartialTranslationUnit& ptu, clang::Value* va
 }
 
 Outcome Session::run(const std::string& code) {
+  include_headers_named_by(code);
   clang::Value value;
   std::size_t before = compiler_inputs_;
   // clang takes a '-' or '+' that begins a top-level input for Objective-C and refuses
@@ -328,6 +329,8 @@ unsigned Session::undo(unsigned n) {
     undid_run_code_ = true;
     ++done;
   }
+  if (done < n && !undo_stops_at_.empty())
+    report("note: the inputs before <" + undo_stops_at_ + "> was included (for the input after them) cannot be taken back");
   return done;
 }
 

@@ -8,13 +8,18 @@
 // where errors are part of the conversation).
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <ember/version.hpp>
+#include <utility>  // llvm/Support/thread.h uses std::exchange without including it
+#include <llvm/Support/thread.h>
 
 #include "commands.hpp"
 #include "input.hpp"
@@ -94,6 +99,48 @@ Options parse_options(int argc, char** argv) {
   return o;
 }
 
+// Sets the session up on a thread of its own, so that the prompt is ready for typing
+// while clang parses ember's headers (most of the start-up time). Whatever needs the
+// session (the first input, tab completion, a file to run) waits for it with get().
+class SessionStart {
+ public:
+  explicit SessionStart(const ember_repl::SessionOptions& options)
+      // clang recurses deeply while instantiating templates: the main thread's stack
+      // size, not a smaller default.
+      : thread_(std::optional<unsigned>(kStackBytes), [this, options] {
+          try {
+            session_ = std::make_unique<ember_repl::Session>(options);
+            // Until the first input comes, the headers the session would otherwise
+            // include when an input names them (headers_on_demand.cpp).
+            while (!wanted_.load() && session_->include_next_on_demand_header()) {
+            }
+          } catch (const std::exception& e) {
+            error_ = e.what();
+          }
+        }) {}
+  ~SessionStart() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The session, once ready; ends the process when it could not be set up.
+  ember_repl::Session& get() {
+    wanted_.store(true);
+    if (thread_.joinable()) thread_.join();
+    if (!session_) {
+      std::cerr << "ember-repl: " << error_ << std::endl;
+      std::exit(1);
+    }
+    return *session_;
+  }
+
+ private:
+  static constexpr unsigned kStackBytes = 8u << 20;
+  std::unique_ptr<ember_repl::Session> session_;
+  std::string error_;
+  std::atomic<bool> wanted_{false};
+  llvm::thread thread_;  // last: starts once the members it writes exist
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,39 +154,44 @@ int main(int argc, char** argv) {
     std::cout << "ember " EMBER_VERSION " interactive C++ (clang " << paths.clang_version
               << "). Type .help for help, .q to quit." << std::endl;
 
-  std::unique_ptr<ember_repl::Session> session;
-  try {
-    session = std::make_unique<ember_repl::Session>(options.session);
-  } catch (const std::exception& e) {
-    std::cerr << "ember-repl: " << e.what() << std::endl;
-    return 1;
-  }
+  SessionStart start(options.session);
   bool failed = false;
-  for (const std::string& lib : options.libraries) failed |= !session->load_library(lib);
+  // Libraries named with -l are loaded once the session is ready (they may refer to
+  // what the prelude declares).
+  bool libraries_loaded = false;
+  auto session = [&]() -> ember_repl::Session& {
+    ember_repl::Session& s = start.get();
+    if (!libraries_loaded) {
+      libraries_loaded = true;
+      for (const std::string& lib : options.libraries) failed |= !s.load_library(lib);
+    }
+    return s;
+  };
 
   if (!options.file.empty()) {
-    if (failed) session->exit(1);
+    ember_repl::Session& s = session();
+    if (failed) s.exit(1);
     std::vector<std::string> args = {options.file};
     args.insert(args.end(), options.file_args.begin(), options.file_args.end());
     int status = 0;
-    ember_repl::Outcome outcome = session->run_file(options.file, args, &status);
-    session->exit(outcome == ember_repl::Outcome::ok ? status : 1);
+    ember_repl::Outcome outcome = s.run_file(options.file, args, &status);
+    s.exit(outcome == ember_repl::Outcome::ok ? status : 1);
   }
 
   std::string history;
   if (const char* home = std::getenv("HOME")) history = std::string(home) + "/.ember_repl_history";
   ember_repl::LineReader reader(interactive, options.echo, interactive ? history : "");
-  ember_repl::Session* s = session.get();
-  reader.set_completer([s](const std::string& buffer, std::size_t pos) { return s->complete(buffer, pos); });
+  reader.set_completer([&](const std::string& buffer, std::size_t pos) { return session().complete(buffer, pos); });
   while (auto input = reader.read_input()) {
     reader.begin_running();
-    ember_repl::CommandResult command = ember_repl::run_command(*session, *input);
-    if (command == ember_repl::CommandResult::not_a_command && session->run(*input) != ember_repl::Outcome::ok)
+    ember_repl::Session& s = session();
+    ember_repl::CommandResult command = ember_repl::run_command(s, *input);
+    if (command == ember_repl::CommandResult::not_a_command && s.run(*input) != ember_repl::Outcome::ok)
       failed = true;
     reader.end_running();
     if (command == ember_repl::CommandResult::quit) break;
     if (command == ember_repl::CommandResult::failed) failed = true;
   }
   if (interactive) std::cout << std::endl;
-  session->exit(failed && !interactive ? 1 : 0);
+  session().exit(failed && !interactive ? 1 : 0);
 }

@@ -73,8 +73,7 @@ Session::Session(const SessionOptions& options) {
   include_dirs_ = options.include_dirs;
 
   // A few standard headers people reach for at a prompt (std::cout first of all).
-  const char* prelude =
-      "#include <ember/ember.hpp>\n"
+  const std::string prelude = prelude_headers(include_dirs_) +
       "#include <ember/detail/repl_show.hpp>\n"
       "#include <cmath>\n"
       "#include <iostream>\n"
@@ -82,6 +81,14 @@ Session::Session(const SessionOptions& options) {
       "#include <memory>\n";
   if (execute(prelude, nullptr) != Outcome::ok)
     throw std::runtime_error("cannot include <ember/ember.hpp> (is the include path right?)");
+  // Compiles what printing a tensor needs (the show() instantiation and the code the
+  // JIT makes for it) while the prompt waits for the first input, so that the first
+  // tensor typed prints without that wait. Nothing is printed and nothing is kept but code.
+  diags_->hold();
+  (void)execute("{ std::string shown; bool described = false; "
+                "::ember::detail::repl::show(::ember::Tensor(), shown, described); }",
+                nullptr);
+  diags_->take_held();
   input_sizes_.clear();  // the prelude cannot be undone
 }
 

@@ -57,6 +57,10 @@ class Session {
   // show), from clang's code completion against everything declared so far.
   std::vector<std::pair<std::string, std::string>> complete(const std::string& buffer, std::size_t pos);
 
+  // Includes the next of the headers the session otherwise includes when an input first
+  // names them (headers_on_demand.cpp); false when all are included.
+  bool include_next_on_demand_header();
+
   void add_include_dir(const std::string& dir);
   const std::vector<std::string>& include_dirs() const { return include_dirs_; }
   // Loads a shared library with its symbols visible to later inputs. Reports and
@@ -93,6 +97,10 @@ class Session {
   // Names that continue `a::b::pre` or `var.pre`/`var->pre` at the end of text.
   std::vector<std::string> scoped_completions(const std::string& text, std::string* prefix);
   void print_value(clang::Value& value);
+  // Includes the on-demand headers that code names and the session lacks.
+  void include_headers_named_by(const std::string& code);
+  void include_on_demand(const std::string& header);
+  bool included_on_demand(const std::string& header) const;
   bool call_main(const std::vector<std::string>& args, int* status);
 
   std::unique_ptr<clang::Interpreter> interp_;
@@ -103,6 +111,8 @@ class Session {
   // own, plus one per printed value), so that undo takes back whole user inputs.
   std::vector<unsigned> input_sizes_;
   std::size_t compiler_inputs_ = 0;  // made since the session started
+  std::vector<std::string> headers_included_;  // on demand, in order
+  std::string undo_stops_at_;  // the on-demand header whose inclusion ended undo's reach
   bool undid_run_code_ = false;  // an input that ran (and threw) was undone
   std::unique_ptr<UsedFunctions> used_functions_;
   // Functions defined while parsing inputs that then failed to compile, which the code

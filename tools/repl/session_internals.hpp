@@ -18,6 +18,10 @@ inline void report(const std::string& text) {
   std::fflush(stderr);
 }
 
+// The #include lines of the session's prelude for ember: <ember/ember.hpp>'s headers
+// except those included on demand (headers_on_demand.cpp).
+std::string prelude_headers(const std::vector<std::string>& include_dirs);
+
 // Records the functions each parse uses for the first time. When the parse fails,
 // clang drops the template instantiations it had queued for them, yet remembers them as
 // begun, and never instantiates them again; and the code generator ignored what was
