@@ -103,6 +103,13 @@ def drive(term, problems, work):
     term.send("({1})).sum().item<int>() + 40\r")
     expect("(int) 40", "the completed names' value")
     expect("ember> ", "prompt after the completed members")
+    # Completing a name in optim includes optim's headers first when the session has
+    # not yet (they are included on demand, or while the prompt is idle).
+    term.send("sizeof(ember::optim::SG\t")
+    expect("D", "Tab completion of ember::optim::SG")
+    term.send(") > 0\r")
+    expect("(bool) true", "the completed optim name's value")
+    expect("ember> ", "prompt after the completed optim name")
     # A multi-line input shows the continuation prompt.
     term.send("if (true) {\r")
     expect("...> ", "continuation prompt")
