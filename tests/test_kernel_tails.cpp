@@ -6,6 +6,9 @@
 // exact in float32 and any order of operations must give the same bits. The loops are
 // those of the instruction set chosen at load time: EMBER_SIMD=sse2 or avx2 caps it, so
 // `EMBER_SIMD=sse2 ember-tests "[simd]"` checks the narrower loops on a wider CPU.
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "helpers.hpp"
@@ -106,4 +109,60 @@ TEST_CASE("in-place ops and sums split across threads give the one-thread bits",
     }
   }
   ember::set_num_threads(before);
+}
+
+// max and min over every length, with an infinity or a NaN at every position: an
+// infinity is an ordinary value (softmax over a causal mask's -inf relies on it), a NaN
+// wins. Expected values from a plain scalar loop; float32 and float64 (two lanes per
+// SSE2 vector, where the main loop starts at the third element).
+template <class T>
+void check_extremes_with_special_values() {
+  const T inf = std::numeric_limits<T>::infinity();
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  for (int64_t n = 1; n <= 40; ++n)
+    for (int64_t at = 0; at < n; ++at)
+      for (T special : {inf, -inf, nan}) {
+        Tensor t = ember::empty({n}, ember::TensorOptions().dtype(ember::DtypeOf<T>::value));
+        T* p = t.data_ptr<T>();
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(value_a(i));
+        p[at] = special;
+        T hi = p[0], lo = p[0];
+        bool has_nan = false;
+        for (int64_t i = 0; i < n; ++i) {
+          has_nan |= p[i] != p[i];
+          hi = p[i] > hi ? p[i] : hi;
+          lo = p[i] < lo ? p[i] : lo;
+        }
+        INFO("n " << n << " special at " << at << " value " << special);
+        T got_max = ember::amax(t).template item<T>(), got_min = ember::amin(t).template item<T>();
+        if (has_nan) {
+          CHECK(got_max != got_max);
+          CHECK(got_min != got_min);
+        } else {
+          CHECK(got_max == hi);
+          CHECK(got_min == lo);
+        }
+      }
+}
+
+TEST_CASE("max and min treat infinities as values and let NaN win at every length and position", "[reduction][simd]") {
+  check_extremes_with_special_values<float>();
+  check_extremes_with_special_values<double>();
+}
+
+TEST_CASE("softmax over a row with -inf entries past the first vector has no NaN", "[reduction][simd]") {
+  // A causal mask's row: the later half -inf. Expected: exp(x - max) / sum, in double.
+  for (auto dtype : {ember::kFloat32, ember::kFloat64}) {
+    const int64_t n = 37;
+    std::vector<double> x(n);
+    for (int64_t i = 0; i < n; ++i) x[i] = i < 18 ? value_a(i) : -std::numeric_limits<double>::infinity();
+    Tensor t = ember::tensor(x).to(dtype);
+    Tensor y = ember::softmax(t, 0).to(ember::kFloat64);
+    double m = *std::max_element(x.begin(), x.end()), s = 0;
+    for (double v : x) s += std::exp(v - m);
+    for (int64_t i = 0; i < n; ++i) {
+      INFO("dtype " << dtype << " element " << i);
+      CHECK(y[i].item<double>() == Approx(std::exp(x[i] - m) / s).margin(1e-6));
+    }
+  }
 }

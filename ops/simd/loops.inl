@@ -158,23 +158,21 @@ T extreme_contig(const T* x, int64_t n) {  // n >= 1; NaN propagates
     return m;
   }
   B m = B::load_unaligned(x);
-  B nan(T(0));
+  auto seen_nan = xsimd::isnan(m);  // lanes that have met a NaN (infinities are ordinary values)
   int64_t i = W;
   for (; i + W <= n; i += W) {
     B v = B::load_unaligned(x + i);
-    nan = nan + (v - v);  // stays 0 unless some v is NaN (or inf - inf)
+    seen_nan = seen_nan | xsimd::isnan(v);
     m = IsMax ? xsimd::max(m, v) : xsimd::min(m, v);
   }
+  if (xsimd::any(seen_nan))
+    for (int64_t k = 0; k < i; ++k)
+      if (x[k] != x[k]) return x[k];
   alignas(64) T buf[W];
   m.store_aligned(buf);
   T r = buf[0];
   for (int64_t k = 1; k < W; ++k) r = IsMax ? (buf[k] > r ? buf[k] : r) : (buf[k] < r ? buf[k] : r);
   for (; i < n; ++i) r = (x[i] != x[i] || (IsMax ? x[i] > r : x[i] < r)) ? x[i] : r;
-  nan.store_aligned(buf);
-  for (int64_t k = 0; k < W; ++k)
-    if (buf[k] != buf[k]) return buf[k];
-  for (int64_t k = 0; k < W && k < n; ++k)
-    if (x[k] != x[k]) return x[k];
   return r;
 }
 

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <string>
 
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/threads.hpp"
+#include "ember/version.hpp"
 #include "ember/detail/tracing.hpp"
 #include "ember/autograd.hpp"
 #include "src/core/check.hpp"
@@ -60,8 +62,15 @@ struct AdamStep {
 // std::sqrt vectorizes.
 // Restrict-qualified parameters (GCC ignores __restrict on local copies) and constants
 // passed by value, so that the loop vectorizes.
+//
+// The loop is compiled three times: for the baseline instruction set and, as clones,
+// for AVX2 and AVX-512, chosen by the instruction set ember's kernels run with (so
+// EMBER_SIMD caps it too). The update is bound by its division and square root, which
+// wider vectors do more of per cycle; they are exact in every width, and this file is
+// compiled without contracting a * b + c into one rounding (-ffp-contract=off, see
+// CMakeLists.txt), so every instruction set gives the same bits.
 template <class T, bool kWeightDecay, bool kAmsgrad>
-void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
+__attribute__((always_inline)) inline void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
                 int64_t n, T sign, T wd, T b1, T b2, T c1, T c2, T bc2, T eps, T neg_step) {
   for (int64_t i = 0; i < n; ++i) {
     T grad = sign * g[i];
@@ -79,14 +88,45 @@ void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __re
   }
 }
 
+#define EMBER_ADAM_RANGE_PARAMS                                                                                \
+  T *__restrict p, const T *__restrict g, T *__restrict m, T *__restrict v, T *__restrict vmax, int64_t n, T sign, \
+      T wd, T b1, T b2, T c1, T c2, T bc2, T eps, T neg_step
+#define EMBER_ADAM_RANGE_ARGS p, g, m, v, vmax, n, sign, wd, b1, b2, c1, c2, bc2, eps, neg_step
+template <class T, bool kWeightDecay, bool kAmsgrad>
+void adam_range_sse2(EMBER_ADAM_RANGE_PARAMS) {
+  adam_range<T, kWeightDecay, kAmsgrad>(EMBER_ADAM_RANGE_ARGS);
+}
+template <class T, bool kWeightDecay, bool kAmsgrad>
+__attribute__((target("avx2"))) void adam_range_avx2(EMBER_ADAM_RANGE_PARAMS) {
+  adam_range<T, kWeightDecay, kAmsgrad>(EMBER_ADAM_RANGE_ARGS);
+}
+template <class T, bool kWeightDecay, bool kAmsgrad>
+__attribute__((target("avx512f,prefer-vector-width=512"))) void adam_range_avx512(EMBER_ADAM_RANGE_PARAMS) {
+  adam_range<T, kWeightDecay, kAmsgrad>(EMBER_ADAM_RANGE_ARGS);
+}
+#undef EMBER_ADAM_RANGE_PARAMS
+#undef EMBER_ADAM_RANGE_ARGS
+
+enum class AdamIsa { sse2, avx2, avx512 };
+AdamIsa adam_isa() {
+  static const AdamIsa isa = [] {
+    const std::string name = ember::simd_instruction_set();
+    return name == "avx512" ? AdamIsa::avx512 : name == "avx2" ? AdamIsa::avx2 : AdamIsa::sse2;
+  }();
+  return isa;
+}
+
 template <class T, bool kWeightDecay, bool kAmsgrad>
 void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamStep& a) {
   const T sign = a.maximize ? T(-1) : T(1), wd = T(a.weight_decay);
   const T b1 = T(a.beta1), b2 = T(a.beta2), c1 = T(1 - a.beta1), c2 = T(1 - a.beta2);
   const T bc2 = T(a.bc2_sqrt), eps = T(a.eps), neg_step = T(-a.step_size);
+  auto range = adam_range_sse2<T, kWeightDecay, kAmsgrad>;
+  if (adam_isa() == AdamIsa::avx512) range = adam_range_avx512<T, kWeightDecay, kAmsgrad>;
+  if (adam_isa() == AdamIsa::avx2) range = adam_range_avx2<T, kWeightDecay, kAmsgrad>;
   parallel_for(0, n, kAdamGrain, [=](int64_t begin, int64_t end) {
-    adam_range<T, kWeightDecay, kAmsgrad>(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr,
-                                          end - begin, sign, wd, b1, b2, c1, c2, bc2, eps, neg_step);
+    range(p + begin, g + begin, m + begin, v + begin, vmax ? vmax + begin : nullptr, end - begin, sign, wd, b1, b2, c1,
+          c2, bc2, eps, neg_step);
   });
 }
 
