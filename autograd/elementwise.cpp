@@ -59,7 +59,9 @@ Tensor relu(Ref x) {
   return unary("relu", k::relu, x, Saves::Output,
                [](Ref g, Ref y) {
                  // While tracing, the mask is a public op, so that a traced backward has it.
-                 return masked(g, detail::tracer() ? ember::gt(y, 0) : k::compare(k::Compare::Gt, y, 0));
+                 if (detail::tracer()) return masked(g, ember::gt(y, 0));
+                 Tensor fused = k::relu_backward(g, y);
+                 return fused.defined() ? fused : masked(g, k::compare(k::Compare::Gt, y, 0));
                });
 }
 Tensor silu(Ref x) {

@@ -50,6 +50,10 @@ Tensor logical_not(const Tensor& x);
 Tensor isnan(const Tensor& x);
 // cond ? a : b, broadcast; a and b already of one dtype.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+// ReLU's backward in one pass: grad where output > 0, else 0. Only for contiguous
+// float32/float64 tensors of one shape and dtype; otherwise an undefined tensor (the
+// caller composes it from compare and where).
+Tensor relu_backward(const Tensor& grad, const Tensor& output);
 
 // dst = src (broadcast to dst's shape, converted to dst's dtype), any strides.
 void copy(Tensor& dst, const Tensor& src);
