@@ -5,6 +5,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "ops/functors.hpp"
+#include "ops/simd/gelu_float.hpp"
 
 namespace ember {
 namespace kernels {
