@@ -188,6 +188,22 @@ struct PowOp<int64_t> {
   }
 };
 
+// gelu on float32 batches skips erf (see ops/simd/gelu_float.hpp, which defines
+// GeluFloatBatch for xsimd batches and which loops.inl includes); scalars (the strided
+// loop) keep the table's formula with the C library's erf.
+template <class V>
+struct GeluFloatBatch;
+template <>
+struct GeluOp<float> {
+  template <class V>
+  V operator()(V x) const {
+    if constexpr (std::is_arithmetic<V>::value)
+      return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
+    else
+      return GeluFloatBatch<V>::apply(x);
+  }
+};
+
 // The parameterised functors of the table's EMBER_UNARY_PARAM_OP rows.
 template <class T>
 struct SoftplusOp {

@@ -13,6 +13,7 @@
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
+#include "ops/simd/chain.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
@@ -74,7 +75,49 @@ const std::unordered_map<std::string, BinaryBlock<T>>& binary_blocks() {
 }
 
 template <class T>
+using MulAddUnary = void (*)(const T*, const T*, const T*, T*, int64_t);
+template <class T>
+const std::unordered_map<std::string, MulAddUnary<T>>& mul_add_unary_chains() {
+  static const std::unordered_map<std::string, MulAddUnary<T>> table = {
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  {#NAME, kernels::ContigChain<kernels::FUNCTOR##Op<T>, T>::mul_add_unary},
+#include "ember/detail/ops.def"
+  };
+  return table;
+}
+
+// The chain op(a * b + c) over three inputs with one output, the shape of a linear
+// layer's elementwise form followed by an activation: the loop for it, else null.
+template <class T>
+MulAddUnary<T> match_mul_add_unary(const FusedProgram& p, int (&abc)[3]) {
+  if (p.inputs != 3 || p.steps.size() != 3 || p.outputs.size() != 1) return nullptr;
+  const FusedStep &mul = p.steps[0], &add = p.steps[1], &act = p.steps[2];
+  const auto is_input = [&](int r) { return r >= 0 && r < p.inputs; };
+  if (mul.op != "mul" || mul.has_scalar || !is_input(mul.a) || !is_input(mul.b)) return nullptr;
+  if (add.op != "add" || add.has_scalar || (add.a == mul.out) == (add.b == mul.out)) return nullptr;
+  const int c = add.a == mul.out ? add.b : add.a;
+  if (!is_input(c) || act.b >= 0 || act.has_scalar || act.a != add.out || p.outputs[0] != act.out) return nullptr;
+  auto it = mul_add_unary_chains<T>().find(act.op);
+  if (it == mul_add_unary_chains<T>().end()) return nullptr;
+  abc[0] = mul.a;
+  abc[1] = mul.b;
+  abc[2] = c;
+  return it->second;
+}
+
+template <class T>
 void run_typed(const FusedProgram& p, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs, int64_t n) {
+  int abc[3];
+  if (MulAddUnary<T> chain = match_mul_add_unary<T>(p, abc)) {
+    const T* a = static_cast<const T*>(inputs[static_cast<std::size_t>(abc[0])].data_ptr());
+    const T* b = static_cast<const T*>(inputs[static_cast<std::size_t>(abc[1])].data_ptr());
+    const T* c = static_cast<const T*>(inputs[static_cast<std::size_t>(abc[2])].data_ptr());
+    T* y = static_cast<T*>(outputs[0].data_ptr());
+    parallel_for(0, n, 16384, [&](int64_t first, int64_t last) {
+      chain(a + first, b + first, c + first, y + first, last - first);
+    });
+    return;
+  }
   // Resolve each step's loop once per call.
   struct Resolved {
     UnaryBlock<T> unary = nullptr;

@@ -5,6 +5,8 @@
 #include <xsimd/xsimd.hpp>
 
 #include "ops/functors.hpp"
+#include "ops/simd/chain.hpp"
+#include "ops/simd/gelu_float.hpp"
 
 namespace ember {
 namespace kernels {
@@ -67,6 +69,51 @@ void binary_contig(const Op& op, const T* a, const T* b, T* y, int64_t n, Binary
       bb[k] = mode == BinaryMode::VS ? *b : b[i + k];
     }
     op(B::load_aligned(ba), B::load_aligned(bb)).store_aligned(ba);
+    for (int64_t k = 0; k < n - i; ++k) y[i + k] = ba[k];
+  }
+}
+
+// v, which the compiler may not fold into an arithmetic op around it: the product stays
+// rounded on its own instead of turning into a fused multiply-add with the sum (GCC
+// contracts a * b + c even under -std=c++17).
+template <class B>
+inline B rounded(B v) {
+#if defined(__GNUC__)
+  typename B::register_type r = v;
+  asm("" : "+v"(r));
+  return B(r);
+#else
+  return v;
+#endif
+}
+
+// y = op(a * b + c), one vector at a time through all three ops: the fused programs'
+// multiply-add-activation chain (ContigChain). The product and the sum are rounded
+// apart, as the eager mul and add round them, so the results are the eager ones.
+template <class Arch, class Op, class T>
+void mul_add_unary_contig(const T* a, const T* b, const T* c, T* y, int64_t n) {
+  using B = xsimd::batch<T, Arch>;
+  constexpr int64_t W = static_cast<int64_t>(B::size);
+  const Op op{};
+  int64_t i = 0;
+  for (; i + 2 * W <= n; i += 2 * W) {
+    const B v0 = rounded(B::load_unaligned(a + i) * B::load_unaligned(b + i)) + B::load_unaligned(c + i);
+    const B v1 = rounded(B::load_unaligned(a + i + W) * B::load_unaligned(b + i + W)) + B::load_unaligned(c + i + W);
+    op(v0).store_unaligned(y + i);
+    op(v1).store_unaligned(y + i + W);
+  }
+  for (; i + W <= n; i += W)
+    op(rounded(B::load_unaligned(a + i) * B::load_unaligned(b + i)) + B::load_unaligned(c + i)).store_unaligned(y + i);
+  if (i < n) {
+    alignas(64) T ba[W] = {};
+    alignas(64) T bb[W] = {};
+    alignas(64) T bc[W] = {};
+    for (int64_t k = 0; k < n - i; ++k) {
+      ba[k] = a[i + k];
+      bb[k] = b[i + k];
+      bc[k] = c[i + k];
+    }
+    op(rounded(B::load_aligned(ba) * B::load_aligned(bb)) + B::load_aligned(bc)).store_aligned(ba);
     for (int64_t k = 0; k < n - i; ++k) y[i + k] = ba[k];
   }
 }
@@ -181,16 +228,22 @@ void register_all() {
 #define EMBER_REG_UNARY(OP)                                                 \
   Contig<OP<float>, float>::unary = &unary_contig<Arch, OP<float>, float>; \
   Contig<OP<double>, double>::unary = &unary_contig<Arch, OP<double>, double>;
+#define EMBER_REG_CHAIN(OP)                                                                     \
+  ContigChain<OP<float>, float>::mul_add_unary = &mul_add_unary_contig<Arch, OP<float>, float>; \
+  ContigChain<OP<double>, double>::mul_add_unary = &mul_add_unary_contig<Arch, OP<double>, double>;
 #define EMBER_REG_BINARY(OP)                                                  \
   Contig<OP<float>, float>::binary = &binary_contig<Arch, OP<float>, float>; \
   Contig<OP<double>, double>::binary = &binary_contig<Arch, OP<double>, double>;
-#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REG_UNARY(FUNCTOR##Op)
+#define EMBER_UNARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) \
+  EMBER_REG_UNARY(FUNCTOR##Op)                                \
+  EMBER_REG_CHAIN(FUNCTOR##Op)
 #define EMBER_UNARY_PARAM_OP(NAME, FUNCTOR, DTYPE, GRAD, API) EMBER_REG_UNARY(FUNCTOR##Op)
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REG_BINARY(FUNCTOR##Op)
 #include "ember/detail/ops.def"
   EMBER_REG_BINARY(AddAlphaOp)
 #undef EMBER_REG_UNARY
 #undef EMBER_REG_BINARY
+#undef EMBER_REG_CHAIN
   ContigReduce<float>::sum = &sum_contig<Arch, float>;
   ContigReduce<double>::sum = &sum_contig<Arch, double>;
   ContigReduce<float>::sum_blocked = &sum_blocked_contig<Arch, float>;

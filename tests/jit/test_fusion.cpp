@@ -5,6 +5,7 @@
 #include <ember/detail/fused.hpp>
 #include <ember/ember.hpp>
 #include <ember/jit.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,29 @@ TEST_CASE("fusion turns gelu(x * w + b) into one fused node equal to the eager o
       CHECK(ember::allclose(got, f(fresh)[0], 1e-6, 1e-7));
     }
   }
+}
+
+// op(a * b + c) runs as one SIMD loop that takes each vector through all three ops
+// (ops/simd/chain.hpp); the eager ops are the reference, and since the loop rounds the
+// product and the sum apart just as they do, the results must be the same bits.
+TEST_CASE("fusion runs a multiply add activation chain with the eager ops exact results", "[jit][fusion]") {
+  using Fn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+  const std::vector<Fn> fns = {
+      [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{ember::gelu(xs[0] * xs[1] + xs[2])}; },
+      [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{ember::tanh(xs[2] + xs[1] * xs[0])}; },
+      [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{ember::relu(xs[0] * xs[0] + xs[1])}; },
+  };
+  for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64})
+    for (const Fn& f : fns)
+      for (int64_t n : {int64_t(7), int64_t(33), int64_t(100003)}) {
+        INFO("dtype " << dt << ", n " << n);
+        std::vector<Tensor> xs = {ember::randn({n}, dt) * 3, ember::randn({n}, dt), ember::randn({n}, dt)};
+        jit::Graph g = jit::passes::fuse_elementwise(jit::trace(f, xs).graph());
+        CHECK(ops_of(g) == Ops{"fused"});
+        Tensor got = jit::run(g, xs)[0];
+        Tensor want = f(xs)[0];
+        CHECK((got - want).abs().max().item<double>() == 0);
+      }
 }
 
 TEST_CASE("fusion keeps runs apart at ops it cannot fuse and hands out values read later", "[jit][fusion]") {

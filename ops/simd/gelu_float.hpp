@@ -1,0 +1,126 @@
+// gelu(x) = x Phi(x) on a float32 batch, without erf: the SIMD loops' (loops.inl) body
+// for the op table's gelu row in float32 (GeluOp<float>, ops/functors.hpp).
+//
+// With a = |x| and q = Phi(-a) = erfc(a / sqrt 2) / 2, gelu(x) is x q for x < 0 and
+// x (1 - q) for x >= 0, so the negative tail keeps its relative accuracy (1 + erf(x / sqrt 2)
+// cancels there) and no branch is needed. q is exp(-a^2 / 2) R(a), where R (the Mills
+// ratio over sqrt(2 pi)) is smooth and slowly varying: a polynomial of degree 8 in
+// t = 1 / (1 + 0.3 a), which maps a in [0, inf) onto t in (0, 1], gives R within 5.6e-8
+// relative on all of a in [0, 12.5]. One division, one exp and about 30 FMAs in all,
+// against xsimd's erf's exp, division and two polynomials on both sides of its branch.
+//
+// The coefficients are fitted by ops/simd/fit_gelu_float.py (minimax relative error,
+// Lawson's iteration, in double, against math.erfc); tests/test_gelu_accuracy.cpp checks
+// the result against erf in double and against PyTorch's gelu.
+#pragma once
+#include <xsimd/xsimd.hpp>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "ops/functors.hpp"
+
+// The loops call gelu_float once per vector: inlined, its constants and temporaries
+// stay in registers (GCC otherwise keeps it out of line, as it does xsimd's erf).
+#if defined(__GNUC__)
+#define EMBER_SIMD_INLINE inline __attribute__((always_inline))
+#else
+#define EMBER_SIMD_INLINE inline
+#endif
+
+namespace ember {
+namespace kernels {
+namespace simd {
+
+// Fused multiply-adds, one rounding each. xsimd (8.x) has no AVX-512 kernels for them
+// and falls back to a multiply and an add (ember compiles without -ffp-contract), which
+// is twice the instructions and, for mul_sub's exact remainder, wrong; the SSE2 build
+// has no FMA instructions and gets that fallback (two roundings) either way.
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                               const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fmadd_ps(x, y, z);
+  else
+    return xsimd::fma(x, y, z);
+}
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> mul_sub(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                               const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fmsub_ps(x, y, z);
+  else
+    return xsimd::fms(x, y, z);
+}
+template <class A>  // z - x y
+EMBER_SIMD_INLINE xsimd::batch<float, A> neg_mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                                   const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fnmadd_ps(x, y, z);
+  else
+    return xsimd::fnma(x, y, z);
+}
+
+// exp(y) for y in [-87, 0] (no overflow, no subnormal results): y = k ln 2 + r with
+// |r| <= ln 2 / 2, exp(r) by a degree-5 polynomial (7.5e-8 relative), and 2^k added
+// into the exponent bits. k comes from the rounding that adding 1.5 * 2^23 does, which
+// also leaves k in the low bits of s.
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> exp_nonpositive(const xsimd::batch<float, A>& y) {
+  using B = xsimd::batch<float, A>;
+  using I = xsimd::batch<int32_t, A>;
+  const B shifter(12582912.0f);  // 1.5 * 2^23
+  const B s = mul_add(y, B(1.44269504f), shifter);
+  const B k = s - shifter;
+  B r = neg_mul_add(k, B(0.693145752f), y);  // ln 2 in two parts: k ln2_hi is exact
+  r = neg_mul_add(k, B(1.42860677e-06f), r);
+  B p = mul_add(B(0.00829761941f), r, B(0.0419156291f));
+  p = mul_add(p, r, B(0.166675761f));
+  p = mul_add(p, r, B(0.499988914f));
+  p = mul_add(p, r, B(0.999999702f));
+  p = mul_add(p, r, B(1.00000012f));
+  const I scale = xsimd::bitwise_cast<I>(s) << 23;  // k << 23: the shifter's own bits shift out
+  return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(p) + scale);
+}
+
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> gelu_float(const xsimd::batch<float, A>& x) {
+  using B = xsimd::batch<float, A>;
+  // Beyond 12.5, q < 4e-36: gelu is x or 0 in float. Clamping keeps exp's argument in
+  // its range; the select below sets q to 0 there (and for NaN, which then propagates
+  // through x * w).
+  const B ax = xsimd::abs(x);
+  const B a = xsimd::min(ax, B(12.5f));
+  const B t = B(1.0f) / mul_add(a, B(0.3f), B(1.0f));
+  B r = mul_add(B(0.0381832272f), t, B(-0.168214425f));
+  r = mul_add(r, t, B(0.226685673f));
+  r = mul_add(r, t, B(-0.0742370561f));
+  r = mul_add(r, t, B(0.140958875f));
+  r = mul_add(r, t, B(0.0953597277f));
+  r = mul_add(r, t, B(0.121745922f));
+  r = mul_add(r, t, B(0.119512372f));
+  r = mul_add(r, t, B(5.70355951e-06f));
+  // -a^2 / 2 as y + y_lo exactly (h = -a / 2 is exact), and exp(y + y_lo) as
+  // exp(y) (1 + y_lo): without it the rounding of a^2 (up to 78 ulps of 1 in exp's
+  // argument) would cost q up to 5e-6 of relative accuracy in the tails.
+  const B h = a * B(-0.5f);
+  const B y = h * a;
+  const B y_lo = mul_sub(h, a, y);
+  B q = exp_nonpositive(y) * r;
+  q = mul_add(q, y_lo, q);
+  q = xsimd::select(ax < B(12.5f), q, B(0.0f));
+  // x - x q with one rounding on the positive side, written with a (which is x there,
+  // up to the clamp) so that +inf gives inf - 12.5 * 0, not inf * 0; -inf gives NaN, as
+  // PyTorch's gelu does.
+  return xsimd::select(x < B(0.0f), x * q, neg_mul_add(a, q, x));
+}
+
+}  // namespace simd
+
+template <class A>
+struct GeluFloatBatch<xsimd::batch<float, A>> {
+  EMBER_SIMD_INLINE static xsimd::batch<float, A> apply(const xsimd::batch<float, A>& x) { return simd::gelu_float(x); }
+};
+
+}  // namespace kernels
+}  // namespace ember
