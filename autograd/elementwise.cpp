@@ -157,7 +157,13 @@ Tensor leaky_relu(const Tensor& x, Scalar negative_slope) {
   return y;
 }
 
-Tensor elu(const Tensor& x, Scalar alpha) {
+Tensor elu(const Tensor& x, Scalar alpha, Scalar scale, Scalar input_scale) {
+  if (scale.to_double() != 1.0 || input_scale.to_double() != 1.0) {
+    // Composed: the exponential sees min(x, 0) so that the branch where() drops cannot
+    // overflow and poison the gradient.
+    Tensor negative = (ember::exp(ember::clamp(x, std::nullopt, Scalar(0)) * input_scale) - 1) * alpha;
+    return ember::where(x > 0, x, negative) * scale;
+  }
   double a = alpha.to_double();
   Tensor y = k::elu(x, a);
   EMBER_TRACE("elu", {x}, {y}, {{"alpha", alpha}});

@@ -10,6 +10,10 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
               "cannot be changed in place while autograd records; "
               "use NoGradGuard for updates such as optimizer steps, or an out-of-place op",
               op, self.sizes());
+  EMBER_CHECK(!(m && m->no_grad_view && !m->grad_fn),
+              "{}: a view (shape {}) was created in no_grad mode and is being modified in place with grad mode "
+              "enabled; create the view and change it both inside or both outside no_grad",
+              op, self.sizes());
   EMBER_CHECK(!(m && m->is_view),
               "{}: in-place change of a view (shape {}) of a tensor that requires grad is not supported; clone() "
               "the view first, or use an out-of-place op",

@@ -84,6 +84,11 @@ AutogradMeta& meta_of(const Tensor& t) {
   return *impl->autograd;
 }
 
+void note_no_grad_view(const Tensor& base, Tensor& view) {
+  if (grad_mode_enabled() || !requires_grad(base) || !view.defined() || !is_floating_point(view.dtype())) return;
+  meta_of(view).no_grad_view = true;
+}
+
 Edge gradient_edge(const Tensor& t) {
   AutogradMeta* m = t.autograd_meta();
   if (!m) return {};

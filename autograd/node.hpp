@@ -63,6 +63,9 @@ struct AutogradMeta {
   static void operator delete(void* p, std::size_t n) { ember::detail::cached_free(p, n); }
   bool requires_grad = false;  // set on leaves by the user
   bool is_view = false;        // a view of a tensor that requires grad
+  // A view made with grad mode off of a tensor that requires grad: it reports requires_grad,
+  // as PyTorch's, but has no history, so no gradient reaches it or its base.
+  bool no_grad_view = false;
   SpinLock accumulator_lock;   // guards grad_accumulator (ops on several threads use a leaf)
   SpinLock grad_lock;          // guards adding into grad (backward on several threads)
   Tensor grad;
@@ -72,6 +75,7 @@ struct AutogradMeta {
   std::vector<std::pair<unsigned, Hook>> leaf_hooks;
   std::shared_ptr<Tensor> retained_grad;  // retain_grad() on a non-leaf
   unsigned retain_grad_hook_id = 0;       // its pre-hook on grad_fn (see rebase_history)
+  std::vector<unsigned> hook_ids;         // every handle register_hook gave out for this tensor
 };
 
 struct Node : std::enable_shared_from_this<Node> {
@@ -110,7 +114,7 @@ inline AutogradMeta* meta_if(const Tensor& t) { return t.autograd_meta(); }
 // Whether t takes part in autograd (a leaf that requires grad, or a tensor with history).
 inline bool requires_grad(const Tensor& t) {
   AutogradMeta* m = t.autograd_meta();
-  return m && (m->requires_grad || m->grad_fn);
+  return m && (m->requires_grad || m->grad_fn || m->no_grad_view);
 }
 // Where t's gradient goes: its grad_fn, or its leaf accumulator.
 Edge gradient_edge(const Tensor& t);

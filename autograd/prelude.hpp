@@ -11,6 +11,7 @@ using autograd::Ctx;
 using autograd::Grads;
 using autograd::needs_grad;
 using autograd::record;
+using autograd::note_no_grad_view;
 using autograd::record_view;
 using autograd::save;
 using autograd::save_output;

@@ -76,6 +76,10 @@ void attach(FunctionNodeBase* node, std::shared_ptr<Node> shared, const std::vec
 }  // namespace detail
 
 // Whether an op on these inputs must record itself.
+// Called by view ops that record nothing: marks view as a no-grad view (AutogradMeta's
+// no_grad_view) when grad mode is off and base requires grad.
+void note_no_grad_view(const Tensor& base, Tensor& view);
+
 template <class... Ts>
 inline bool needs_grad(const Ts&... ts) {
   return grad_mode_enabled() && (requires_grad(ts) || ...);

@@ -24,7 +24,10 @@ std::size_t u(int64_t i) { return static_cast<std::size_t>(i); }
 
 // y holds x's elements in another shape; its backward reshapes the gradient back.
 void record_reshape(const char* name, const Tensor& x, Tensor& y) {
-  if (!needs_grad(x)) return;
+  if (!needs_grad(x)) {
+    if (y.is_alias_of(x)) note_no_grad_view(x, y);
+    return;
+  }
   Shape in = x.sizes().shape();
   auto back = [in](const Grads& g, Ctx&) { return Grads{ember::reshape(g[0], in)}; };
   if (y.is_alias_of(x))
@@ -47,7 +50,10 @@ Tensor expand_as_op(const Tensor& x, IntArrayRef size, const char* op) {
   Tensor y = k::expand(x, size, op);
   EMBER_TRACE("expand", {x}, {y}, {{"size", size.vec()}});
   // The node sums the gradient back to x's shape.
-  if (needs_grad(x)) record_view("expand", x, &y, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
+  if (needs_grad(x))
+    record_view("expand", x, &y, {}, [](const Grads& g, Ctx&) { return Grads{g[0]}; });
+  else
+    note_no_grad_view(x, y);
   return y;
 }
 
@@ -73,6 +79,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   if (needs_grad(x))
     record_view("transpose", x, &y, {},
                 [dim0, dim1](const Grads& g, Ctx&) { return Grads{ember::transpose(g[0], dim0, dim1)}; });
+  else
+    note_no_grad_view(x, y);
   return y;
 }
 
@@ -93,6 +101,8 @@ Tensor permute(const Tensor& x, IntArrayRef dims) {
       inverse[u(detail::wrap_dim(dims[i], x.dim(), "permute"))] = static_cast<int64_t>(i);
     record_view("permute", x, &y, {},
                 [inverse](const Grads& g, Ctx&) { return Grads{ember::permute(g[0], inverse)}; });
+  } else {
+    note_no_grad_view(x, y);
   }
   return y;
 }
@@ -165,6 +175,8 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
     if (start < 0) start += x.size(d);
     std::vector<int64_t> p = pad_back(x.sizes(), d, start, length);
     record_view("narrow", x, &y, {}, [p](const Grads& g, Ctx&) { return Grads{ember::pad(g[0], p)}; });
+  } else {
+    note_no_grad_view(x, y);
   }
   return y;
 }
@@ -178,6 +190,8 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
     std::vector<int64_t> p = pad_back(x.sizes(), d, index, 1);
     record_view("select", x, &y, {},
                 [p, d](const Grads& g, Ctx&) { return Grads{ember::pad(ember::unsqueeze(g[0], d), p)}; });
+  } else {
+    note_no_grad_view(x, y);
   }
   return y;
 }
@@ -201,6 +215,8 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
         return Grads{ember::index_put(ember::zeros(in, g[0].dtype()), at, g[0])};
       });
     }
+  } else {
+    note_no_grad_view(x, y);
   }
   return y;
 }

@@ -156,6 +156,7 @@ unsigned Tensor::register_grad_hook(std::function<Tensor(const Tensor&)> hook) c
               sizes());
   unsigned id = g_hook_ids.fetch_add(1);
   AutogradMeta& m = meta_of(*this);
+  m.hook_ids.push_back(id);
   if (m.grad_fn)
     m.grad_fn->pre_hooks.push_back({m.output_nr, {id, std::move(hook)}});
   else
@@ -163,9 +164,13 @@ unsigned Tensor::register_grad_hook(std::function<Tensor(const Tensor&)> hook) c
   return id;
 }
 
+// A handle this tensor never gave out is a mistake (LibTorch: "Invalid index"); removing
+// one of its own handles twice does nothing, as in LibTorch.
 void Tensor::remove_hook(unsigned handle) const {
+  detail::check_defined(*this, "remove_hook");
   AutogradMeta* m = autograd_meta();
-  if (!m) return;
+  const bool own = m && std::find(m->hook_ids.begin(), m->hook_ids.end(), handle) != m->hook_ids.end();
+  EMBER_CHECK(own, "remove_hook: Invalid index: the tensor of shape {} has no hook with handle {}", sizes(), handle);
   auto& leaf = m->leaf_hooks;
   leaf.erase(std::remove_if(leaf.begin(), leaf.end(), [&](auto& h) { return h.first == handle; }), leaf.end());
   if (m->grad_fn) {

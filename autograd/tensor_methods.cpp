@@ -343,6 +343,8 @@ Tensor operator*(Scalar a, const Tensor& b) { return ember::mul(b, a); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return ember::div(a, b); }
 Tensor operator/(const Tensor& a, Scalar b) { return ember::div(a, b); }
 Tensor operator/(Scalar a, const Tensor& b) { return ember::rdiv(b, a); }
+Tensor operator%(const Tensor& a, const Tensor& b) { return ember::remainder(a, b); }
+Tensor operator%(const Tensor& a, Scalar b) { return ember::remainder(a, b); }
 Tensor operator==(const Tensor& a, const Tensor& b) { return ember::eq(a, b); }
 Tensor operator==(const Tensor& a, Scalar b) { return ember::eq(a, b); }
 Tensor operator!=(const Tensor& a, const Tensor& b) { return ember::ne(a, b); }

@@ -2,6 +2,10 @@
 // This header is all a user needs; it stays light (no xtensor, xsimd or BLAS headers).
 #pragma once
 
+// assert() is visible after LibTorch's umbrella header, and code ported from it uses the
+// macro without including <cassert>.
+#include <cassert>
+
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
 #include "ember/data.hpp"

@@ -55,7 +55,9 @@ namespace ember {
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 Tensor softplus(const Tensor& x, Scalar beta = 1, Scalar threshold = 20);
 Tensor leaky_relu(const Tensor& x, Scalar negative_slope = 0.01);
-Tensor elu(const Tensor& x, Scalar alpha = 1.0);
+// scale * (x where x > 0, else alpha * (exp(input_scale * x) - 1)); PyTorch's elu with its
+// internal scales (torch::elu in LibTorch; selu and celu are such scalings).
+Tensor elu(const Tensor& x, Scalar alpha = 1.0, Scalar scale = 1.0, Scalar input_scale = 1.0);
 Tensor clamp(const Tensor& x, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 Tensor clamp_min(const Tensor& x, Scalar min);
 Tensor clamp_max(const Tensor& x, Scalar max);

@@ -271,8 +271,13 @@ DistributedDataParallel::DistributedDataParallel(std::shared_ptr<Module> module,
 
 DistributedDataParallel::~DistributedDataParallel() {
   if (!reducer_) return;
-  for (std::size_t k = 0; k < reducer_->params.size() && k < reducer_->hook_ids.size(); ++k)
-    reducer_->params[k].remove_hook(reducer_->hook_ids[k]);
+  // A destructor must not throw: a hook that is already gone is simply skipped.
+  for (std::size_t k = 0; k < reducer_->params.size() && k < reducer_->hook_ids.size(); ++k) {
+    try {
+      reducer_->params[k].remove_hook(reducer_->hook_ids[k]);
+    } catch (const Error&) {
+    }
+  }
 }
 DistributedDataParallel::DistributedDataParallel(DistributedDataParallel&&) noexcept = default;
 DistributedDataParallel& DistributedDataParallel::operator=(DistributedDataParallel&&) noexcept = default;

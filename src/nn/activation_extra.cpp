@@ -28,6 +28,14 @@ Tensor converted(const Tensor& input, const std::optional<Dtype>& dtype) {
 }
 }  // namespace
 
+Tensor relu(const Tensor& input, const ReLUFuncOptions& o) {
+  if (!o.inplace()) return ember::relu(input);
+  Tensor target = input;
+  return target.relu_();
+}
+Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& o) {
+  return maybe_into_input(input, ember::leaky_relu(input, o.negative_slope()), o.inplace());
+}
 Tensor elu(const Tensor& input, const ELUFuncOptions& o) {
   return maybe_into_input(input, ember::elu(input, o.alpha()), o.inplace());
 }

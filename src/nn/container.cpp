@@ -48,6 +48,22 @@ void SequentialImpl::push_back(const std::string& name, const AnyModule& module)
   typed_[p.get()] = Typed{module, false};
 }
 
+std::shared_ptr<Module> SequentialImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<SequentialImpl>();
+  for (const auto& item : own_children()) {
+    auto it = typed_.find(item.second.get());
+    if (it != typed_.end()) {
+      AnyModule any = it->second.any.clone(device);
+      std::shared_ptr<Module> module = any.ptr();
+      copy->add(item.first, std::move(module), std::move(any), it->second.virtual_forward);
+    } else {
+      copy->add(item.first, item.second->clone(device), AnyModule(), true);
+    }
+  }
+  copy->train(is_training());
+  return copy;
+}
+
 void SequentialImpl::extend(const SequentialImpl& other) {
   for (const auto& item : other.own_children()) {
     auto it = other.typed_.find(item.second.get());
@@ -127,6 +143,13 @@ void ModuleListImpl::extend(const std::vector<std::shared_ptr<Module>>& modules)
   for (const auto& m : modules) push_back(m);
 }
 
+std::shared_ptr<Module> ModuleListImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<ModuleListImpl>();
+  for (const auto& item : own_children()) copy->push_back(item.second->clone(device));
+  copy->train(is_training());
+  return copy;
+}
+
 void ModuleListImpl::insert(int64_t index, std::shared_ptr<Module> module) {
   if (!module) throw Error("ModuleList: insert: the module is empty (nullptr)");
   // Python's list.insert clamps the index into [0, size].
@@ -154,6 +177,13 @@ const std::shared_ptr<Module>& ModuleDictImpl::operator[](const std::string& key
   const std::shared_ptr<Module>* m = own_children().find(key);
   if (!m) throw Error("ModuleDict: the key '" + key + "' is not defined");
   return *m;
+}
+
+std::shared_ptr<Module> ModuleDictImpl::clone(const std::optional<Device>& device) const {
+  auto copy = std::make_shared<ModuleDictImpl>();
+  for (const auto& item : own_children()) copy->insert(item.first, item.second->clone(device));
+  copy->train(is_training());
+  return copy;
 }
 
 void ModuleDictImpl::insert(const std::string& key, std::shared_ptr<Module> module) {

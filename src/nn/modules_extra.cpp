@@ -268,6 +268,12 @@ FunctionalImpl::FunctionalImpl(Function function) : Module("Functional"), functi
   require(static_cast<bool>(function_), "Functional", "the function is empty");
 }
 Tensor FunctionalImpl::forward(const Tensor& input) { return function_(input); }
+std::shared_ptr<Module> FunctionalImpl::clone(const std::optional<Device>& device) const {
+  if (device) ember::detail::check_cpu(*device, "Functional::clone");
+  auto copy = std::make_shared<FunctionalImpl>(function_);
+  copy->train(is_training());
+  return copy;
+}
 void FunctionalImpl::pretty_print(std::ostream& os) const { os << "torch::nn::Functional()"; }
 
 }  // namespace nn

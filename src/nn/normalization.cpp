@@ -128,6 +128,25 @@ void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
     throw Error("BatchNorm2d: expected 4D input (got " + std::to_string(input.dim()) + "D input)");
 }
 
+Tensor BatchNormImpl::forward(const Tensor& input) {
+  if (!options.stateful())
+    throw Error("Calling BatchNorm::forward is only permitted when the 'stateful' option is true (was false). "
+                "Use BatchNorm::pure_forward instead.");
+  return BatchNormBase::forward(input);
+}
+
+Tensor BatchNormImpl::pure_forward(const Tensor& input, const Tensor& mean, const Tensor& variance) {
+  check_input_dim(input);
+  return F::batch_norm(input, mean, variance, weight, bias, is_training(), options.momentum().value_or(0.1),
+                       options.eps());
+}
+
+void BatchNormImpl::check_input_dim(const Tensor& input) const {
+  if (input.dim() < 2)
+    throw Error("BatchNorm: expected input of 2 or more dims [N, C, ...] (got " + std::to_string(input.dim()) +
+                "D input)");
+}
+
 // ---------------------------------------------------------------- GroupNorm
 
 GroupNormImpl::GroupNormImpl(const GroupNormOptions& o) : Module("GroupNorm"), options(o) {

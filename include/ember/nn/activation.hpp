@@ -23,6 +23,7 @@ namespace nn {
   class Name##Impl : public Module {                      \
    public:                                                \
     Name##Impl() : Module(#Name) {}                       \
+    EMBER_CLONE_FROM_NOTHING                              \
     Tensor forward(const Tensor& input) override;         \
   };                                                      \
   EMBER_MODULE(Name)
@@ -40,6 +41,7 @@ EMBER_PLAIN_ACTIVATION_MODULE(Softmax2d);
   class Name##Impl : public Module {                                        \
    public:                                                                  \
     explicit Name##Impl(const Name##Options& options DEFAULT_ARG);          \
+    EMBER_CLONE_FROM_OPTIONS                                                \
     Tensor forward(const Tensor& input) override;                           \
     std::string extra_repr() const override;                                \
     Name##Options options;                                                  \
@@ -69,6 +71,7 @@ EMBER_OPTIONS_ACTIVATION_MODULE(RReLU, EMBER_DEFAULT_OPTIONS);
 // y = x where x > threshold, else value.
 class ThresholdImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit ThresholdImpl(const ThresholdOptions& options);
   ThresholdImpl(double threshold, double value) : ThresholdImpl(ThresholdOptions(threshold, value)) {}
   Tensor forward(const Tensor& input) override;
@@ -81,6 +84,7 @@ EMBER_MODULE(Threshold);
 // slope per channel (dim 1) or one shared.
 class PReLUImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit PReLUImpl(const PReLUOptions& options = {});
   Tensor forward(const Tensor& input) override;
   void reset_parameters();

@@ -13,6 +13,7 @@
 #include <any>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
@@ -116,6 +117,11 @@ class AnyModule {
     return *type_;
   }
   bool is_empty() const noexcept { return module_ == nullptr; }
+  // A deep copy: the module's clone(), held as the same type (LibTorch's AnyModule::clone).
+  AnyModule clone(const std::optional<Device>& device = std::nullopt) const {
+    if (!module_) throw Error("AnyModule::clone: Cannot call clone() on an empty AnyModule");
+    return clone_(*module_, device);
+  }
 
  private:
   template <class M>
@@ -131,7 +137,17 @@ class AnyModule {
                     std::to_string(args.size()));
       return invoke<M, typename Sig::args>(raw, args, std::make_index_sequence<Sig::arity>());
     };
+    clone_ = &clone_as<M>;
     module_ = std::move(module);
+  }
+  template <class M>
+  static AnyModule clone_as(const Module& module, const std::optional<Device>& device) {
+    std::shared_ptr<M> copy = std::dynamic_pointer_cast<M>(module.clone(device));
+    if (!copy)
+      throw Error("AnyModule::clone: the clone of a " + detail::type_display_name(typeid(M)) + " is of another type");
+    AnyModule any;
+    any.set(std::move(copy));
+    return any;
   }
   template <class M, class ArgTuple, std::size_t... I>
   static std::any invoke(M* module, std::vector<std::any>& args, std::index_sequence<I...>) {
@@ -145,6 +161,7 @@ class AnyModule {
   std::shared_ptr<Module> module_;
   const std::type_info* type_ = nullptr;
   std::function<std::any(std::vector<std::any>&&)> call_;
+  AnyModule (*clone_)(const Module&, const std::optional<Device>&) = nullptr;
 };
 
 }  // namespace nn

@@ -28,6 +28,7 @@ class MultiheadAttentionOptions {
 // Keys and values have embed_dim features (PyTorch's kdim = vdim = embed_dim).
 class MultiheadAttentionImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   MultiheadAttentionImpl(int64_t embed_dim, int64_t num_heads)
       : MultiheadAttentionImpl(MultiheadAttentionOptions(embed_dim, num_heads)) {}
   explicit MultiheadAttentionImpl(const MultiheadAttentionOptions& options);

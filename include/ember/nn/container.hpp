@@ -192,6 +192,8 @@ class SequentialImpl : public detail::ModuleListBase {
   }
   // The type-erased chain behind forward<R>.
   std::any forward_any(std::vector<std::any>&& args);
+  // A deep copy: each module cloned (modules given with their type stay typed).
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   // A child's typed forward, when it was given with its type and has one forward.
@@ -237,6 +239,8 @@ class ModuleListImpl : public detail::ModuleListBase {
     insert(index, detail::to_module_ptr(std::forward<M>(module)));
   }
   void extend(const std::vector<std::shared_ptr<Module>>& modules);
+  // A deep copy: each module cloned.
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 };
 EMBER_MODULE(ModuleList);
 
@@ -246,6 +250,8 @@ class ModuleDictImpl : public Module {
   ModuleDictImpl() : Module("ModuleDict") {}
   explicit ModuleDictImpl(const OrderedDict<std::shared_ptr<Module>>& modules);
   explicit ModuleDictImpl(const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& modules);
+  // A deep copy: each module cloned, under the same key.
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
   std::size_t size() const { return own_children().size(); }
   bool is_empty() const { return own_children().empty(); }

@@ -71,6 +71,7 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
 // weight [num_embeddings, embedding_dim] ~ N(0, 1), the padding_idx row zeroed.
 class EmbeddingBagImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit EmbeddingBagImpl(const EmbeddingBagOptions& options);
   EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim)
       : EmbeddingBagImpl(EmbeddingBagOptions(num_embeddings, embedding_dim)) {}

@@ -43,6 +43,8 @@ namespace functional {
 
 // ---------------------------------------------------------------- activations
 // LibTorch's functional options: the module options where they are the same.
+using ReLUFuncOptions = ReLUOptions;
+using LeakyReLUFuncOptions = LeakyReLUOptions;
 using ELUFuncOptions = ELUOptions;
 using SELUFuncOptions = SELUOptions;
 using CELUFuncOptions = CELUOptions;
@@ -77,7 +79,10 @@ struct RReLUFuncOptions {
   EMBER_ARG(bool, inplace) = false;
 };
 
-// The options forms of the activations declared in ember/functions.hpp.
+// The options forms of the activations declared in ember/functions.hpp. With inplace the
+// result is written into the input, which is returned.
+Tensor relu(const Tensor& input, const ReLUFuncOptions& options);
+Tensor leaky_relu(const Tensor& input, const LeakyReLUFuncOptions& options);
 Tensor elu(const Tensor& input, const ELUFuncOptions& options);
 Tensor softplus(const Tensor& input, const SoftplusFuncOptions& options);
 Tensor softmax(const Tensor& input, const SoftmaxFuncOptions& options);

@@ -18,6 +18,7 @@ namespace nn {
 // ---- distances ----
 class CosineSimilarityImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit CosineSimilarityImpl(const CosineSimilarityOptions& options = {});
   Tensor forward(const Tensor& x1, const Tensor& x2);
   CosineSimilarityOptions options;
@@ -26,6 +27,7 @@ EMBER_MODULE(CosineSimilarity);
 
 class PairwiseDistanceImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit PairwiseDistanceImpl(const PairwiseDistanceOptions& options = {});
   Tensor forward(const Tensor& x1, const Tensor& x2);
   PairwiseDistanceOptions options;
@@ -35,6 +37,7 @@ EMBER_MODULE(PairwiseDistance);
 // ---- losses ----
 class L1LossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit L1LossImpl(const L1LossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   L1LossOptions options;
@@ -43,6 +46,7 @@ EMBER_MODULE(L1Loss);
 
 class MSELossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MSELossImpl(const MSELossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   MSELossOptions options;
@@ -51,6 +55,7 @@ EMBER_MODULE(MSELoss);
 
 class SmoothL1LossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit SmoothL1LossImpl(const SmoothL1LossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   SmoothL1LossOptions options;
@@ -59,6 +64,7 @@ EMBER_MODULE(SmoothL1Loss);
 
 class HuberLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit HuberLossImpl(const HuberLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   HuberLossOptions options;
@@ -67,6 +73,7 @@ EMBER_MODULE(HuberLoss);
 
 class KLDivLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit KLDivLossImpl(const KLDivLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   KLDivLossOptions options;
@@ -75,6 +82,7 @@ EMBER_MODULE(KLDivLoss);
 
 class CrossEntropyLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit CrossEntropyLossImpl(const CrossEntropyLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   CrossEntropyLossOptions options;
@@ -84,6 +92,7 @@ EMBER_MODULE(CrossEntropyLoss);
 
 class NLLLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit NLLLossImpl(const NLLLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   NLLLossOptions options;
@@ -93,6 +102,7 @@ EMBER_MODULE(NLLLoss);
 
 class BCELossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit BCELossImpl(const BCELossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   BCELossOptions options;
@@ -102,6 +112,7 @@ EMBER_MODULE(BCELoss);
 
 class BCEWithLogitsLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit BCEWithLogitsLossImpl(const BCEWithLogitsLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   BCEWithLogitsLossOptions options;
@@ -112,6 +123,7 @@ EMBER_MODULE(BCEWithLogitsLoss);
 
 class MarginRankingLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MarginRankingLossImpl(const MarginRankingLossOptions& options = {});
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
   MarginRankingLossOptions options;
@@ -120,6 +132,7 @@ EMBER_MODULE(MarginRankingLoss);
 
 class HingeEmbeddingLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit HingeEmbeddingLossImpl(const HingeEmbeddingLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   HingeEmbeddingLossOptions options;
@@ -128,6 +141,7 @@ EMBER_MODULE(HingeEmbeddingLoss);
 
 class SoftMarginLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit SoftMarginLossImpl(const SoftMarginLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   SoftMarginLossOptions options;
@@ -136,6 +150,7 @@ EMBER_MODULE(SoftMarginLoss);
 
 class CosineEmbeddingLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit CosineEmbeddingLossImpl(const CosineEmbeddingLossOptions& options = {});
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
   CosineEmbeddingLossOptions options;
@@ -144,6 +159,7 @@ EMBER_MODULE(CosineEmbeddingLoss);
 
 class MultiMarginLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MultiMarginLossImpl(const MultiMarginLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   MultiMarginLossOptions options;
@@ -153,6 +169,7 @@ EMBER_MODULE(MultiMarginLoss);
 
 class MultiLabelMarginLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MultiLabelMarginLossImpl(const MultiLabelMarginLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   MultiLabelMarginLossOptions options;
@@ -161,6 +178,7 @@ EMBER_MODULE(MultiLabelMarginLoss);
 
 class MultiLabelSoftMarginLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MultiLabelSoftMarginLossImpl(const MultiLabelSoftMarginLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   MultiLabelSoftMarginLossOptions options;
@@ -170,6 +188,7 @@ EMBER_MODULE(MultiLabelSoftMarginLoss);
 
 class TripletMarginLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit TripletMarginLossImpl(const TripletMarginLossOptions& options = {});
   Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative);
   TripletMarginLossOptions options;
@@ -178,6 +197,7 @@ EMBER_MODULE(TripletMarginLoss);
 
 class TripletMarginWithDistanceLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit TripletMarginWithDistanceLossImpl(const TripletMarginWithDistanceLossOptions& options = {});
   Tensor forward(const Tensor& anchor, const Tensor& positive, const Tensor& negative);
   TripletMarginWithDistanceLossOptions options;
@@ -188,6 +208,7 @@ EMBER_MODULE(TripletMarginWithDistanceLoss);
 
 class PoissonNLLLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit PoissonNLLLossImpl(const PoissonNLLLossOptions& options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
   PoissonNLLLossOptions options;
@@ -196,6 +217,7 @@ EMBER_MODULE(PoissonNLLLoss);
 
 class CTCLossImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit CTCLossImpl(const CTCLossOptions& options = {});
   Tensor forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
                  const Tensor& target_lengths);

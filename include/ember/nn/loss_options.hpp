@@ -158,6 +158,9 @@ struct CosineSimilarityOptions {
 };
 
 struct PairwiseDistanceOptions {
+  PairwiseDistanceOptions() = default;
+  // The norm's order alone: PairwiseDistanceOptions(1) (LibTorch's early constructor).
+  explicit PairwiseDistanceOptions(double p) : p_(p) {}
   EMBER_ARG(double, p) = 2.0;
   EMBER_ARG(double, eps) = 1e-6;
   EMBER_ARG(bool, keepdim) = false;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -144,7 +145,8 @@ class Module : public std::enable_shared_from_this<Module> {
   bool is_training() const { return training_; }
 
   // A deep copy with its own parameters, buffers and submodules (LibTorch's
-  // module->clone()): modules that derive from nn::Cloneable<Derived> have it; the
+  // module->clone()): modules that derive from nn::Cloneable<Derived>, the built-in
+  // modules and the containers (which clone each module they hold) have it; the
   // default throws ember::Error("clone() has not been implemented for <name>...").
   // device: only the CPU (or none) is accepted.
   virtual std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
@@ -231,6 +233,25 @@ class Module : public std::enable_shared_from_this<Module> {
   // point at it stay valid. nn::Cloneable overrides it (other.clone(), then assignment);
   // the default copies the parameter and buffer values, recursively.
   virtual void clone_into_this(const Module& other, const std::optional<Device>& device);
+  // The clone() of the built-in modules, which their constructor rebuilds from their
+  // options (or from nothing): a fresh module with this one's parameter and buffer values,
+  // submodules and training flag (what LibTorch's built-in modules get from reset()).
+  template <class M>
+  static std::shared_ptr<Module> clone_from_options(const M& self, const std::optional<Device>& device) {
+    if (typeid(self) != typeid(M)) return self.Module::clone(device);  // a subclass: its own business
+    auto copy = std::make_shared<M>(self.options);
+    copy->copy_state_for_clone(self, device);
+    copy->train(self.is_training());
+    return copy;
+  }
+  template <class M>
+  static std::shared_ptr<Module> clone_from_nothing(const M& self, const std::optional<Device>& device) {
+    if (typeid(self) != typeid(M)) return self.Module::clone(device);
+    auto copy = std::make_shared<M>();
+    copy->copy_state_for_clone(self, device);
+    copy->train(self.is_training());
+    return copy;
+  }
 
  private:
   // A hook that returns void becomes one that returns "no replacement".
@@ -394,6 +415,20 @@ ModuleHolder<M> Module::register_module(const std::string& name, ModuleHolder<M>
     Name() : ::ember::nn::ModuleHolder<Name##Impl>(std::make_shared<I>()) {}    \
     Name(const ::ember::nn::ModuleHolder<Name##Impl>& h)                        \
         : ::ember::nn::ModuleHolder<Name##Impl>(::ember::nn::detail::HolderCopyTag{}, h.module_ptr()) {} \
+  }
+
+// Inside a built-in module's class: its clone() (LibTorch's Cloneable of its modules).
+#define EMBER_CLONE_FROM_OPTIONS                                                                    \
+ public:                                                                                            \
+  std::shared_ptr<::ember::nn::Module> clone(const std::optional<::ember::Device>& device = std::nullopt) \
+      const override {                                                                              \
+    return clone_from_options(*this, device);                                                       \
+  }
+#define EMBER_CLONE_FROM_NOTHING                                                                    \
+ public:                                                                                            \
+  std::shared_ptr<::ember::nn::Module> clone(const std::optional<::ember::Device>& device = std::nullopt) \
+      const override {                                                                              \
+    return clone_from_nothing(*this, device);                                                       \
   }
 
 // LibTorch's spelling of EMBER_MODULE, for code written against it (defined only when

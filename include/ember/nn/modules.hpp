@@ -16,6 +16,7 @@
 #include "ember/enum.hpp"
 #include "ember/nn/int_or_tuple.hpp"
 #include "ember/nn/module.hpp"
+#include "ember/nn/options/activation.hpp"
 
 namespace ember {
 namespace nn {
@@ -59,6 +60,7 @@ struct LinearOptions {
 // bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)).
 class LinearImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit LinearImpl(const LinearOptions& options);
   LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
   Tensor forward(const Tensor& input) override;
@@ -138,6 +140,7 @@ class ConvBase : public Module {
 // input [N, C_in, L] or [C_in, L].
 class Conv1dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit Conv1dImpl(const Conv1dOptions& options);
   Conv1dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : Conv1dImpl(Conv1dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -149,6 +152,7 @@ EMBER_MODULE(Conv1d);
 // input [N, C_in, H, W] or [C_in, H, W].
 class Conv2dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit Conv2dImpl(const Conv2dOptions& options);
   Conv2dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : Conv2dImpl(Conv2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -159,6 +163,7 @@ EMBER_MODULE(Conv2d);
 
 class ConvTranspose2dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit ConvTranspose2dImpl(const ConvTranspose2dOptions& options);
   ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -182,6 +187,7 @@ struct MaxPool2dOptions {
 
 class MaxPool2dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MaxPool2dImpl(const MaxPool2dOptions& options);
   MaxPool2dImpl(IntOrTuple kernel_size) : MaxPool2dImpl(MaxPool2dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -204,6 +210,7 @@ struct AvgPool2dOptions {
 
 class AvgPool2dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AvgPool2dImpl(const AvgPool2dOptions& options);
   AvgPool2dImpl(IntOrTuple kernel_size) : AvgPool2dImpl(AvgPool2dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -219,6 +226,7 @@ struct AdaptiveAvgPool2dOptions {
 
 class AdaptiveAvgPool2dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AdaptiveAvgPool2dImpl(const AdaptiveAvgPool2dOptions& options);
   AdaptiveAvgPool2dImpl(IntOrTuple output_size) : AdaptiveAvgPool2dImpl(AdaptiveAvgPool2dOptions(std::move(output_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -238,6 +246,7 @@ struct DropoutOptions {
 // the identity in eval mode.
 class DropoutImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit DropoutImpl(const DropoutOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -275,6 +284,7 @@ struct EmbeddingFromPretrainedOptions {
 // any shape pick rows.
 class EmbeddingImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit EmbeddingImpl(const EmbeddingOptions& options);
   EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim)
       : EmbeddingImpl(EmbeddingOptions(num_embeddings, embedding_dim)) {}
@@ -310,6 +320,7 @@ struct LayerNormOptions {
 // Normalizes over the trailing normalized_shape dims; weight ones, bias zeros.
 class LayerNormImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit LayerNormImpl(const LayerNormOptions& options);
   LayerNormImpl(IntOrTuple normalized_shape) : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
   Tensor forward(const Tensor& input) override;
@@ -328,6 +339,10 @@ struct BatchNormOptions {
   EMBER_ARG(std::optional<double>, momentum) = 0.1;
   EMBER_ARG(bool, affine) = true;
   EMBER_ARG(bool, track_running_stats) = true;
+  // LibTorch's earlier name of track_running_stats (for nn::BatchNorm).
+ public:
+  BatchNormOptions& stateful(bool on) { return track_running_stats(on); }
+  bool stateful() const { return track_running_stats(); }
 };
 using BatchNorm1dOptions = BatchNormOptions;
 using BatchNorm2dOptions = BatchNormOptions;
@@ -354,6 +369,7 @@ class BatchNormBase : public Module {
 // input [N, C] or [N, C, L].
 class BatchNorm1dImpl : public detail::BatchNormBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit BatchNorm1dImpl(const BatchNorm1dOptions& options) : BatchNormBase("BatchNorm1d", options) {}
 
  protected:
@@ -364,12 +380,30 @@ EMBER_MODULE(BatchNorm1d);
 // input [N, C, H, W].
 class BatchNorm2dImpl : public detail::BatchNormBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit BatchNorm2dImpl(const BatchNorm2dOptions& options) : BatchNormBase("BatchNorm2d", options) {}
 
  protected:
   void check_input_dim(const Tensor& input) const override;
 };
 EMBER_MODULE(BatchNorm2d);
+
+// LibTorch's earlier nn::BatchNorm, for input [N, C, ...] of any rank >= 2: forward
+// normalizes with the running statistics (which options.stateful(), i.e.
+// track_running_stats, must keep), pure_forward with the given ones.
+class BatchNormImpl : public detail::BatchNormBase {
+ public:
+  EMBER_CLONE_FROM_OPTIONS
+  explicit BatchNormImpl(const BatchNormOptions& options) : BatchNormBase("BatchNorm", options) {}
+  Tensor forward(const Tensor& input) override;
+  // Normalizes with mean and variance (shape [C]) in eval mode; in training mode with
+  // the batch's statistics, updating mean and variance in place by the momentum.
+  Tensor pure_forward(const Tensor& input, const Tensor& mean, const Tensor& variance);
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+EMBER_MODULE(BatchNorm);
 
 struct GroupNormOptions {
   GroupNormOptions(int64_t num_groups, int64_t num_channels) : num_groups_(num_groups), num_channels_(num_channels) {}
@@ -381,6 +415,7 @@ struct GroupNormOptions {
 
 class GroupNormImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit GroupNormImpl(const GroupNormOptions& options);
   GroupNormImpl(int64_t num_groups, int64_t num_channels)
       : GroupNormImpl(GroupNormOptions(num_groups, num_channels)) {}
@@ -393,12 +428,10 @@ class GroupNormImpl : public Module {
 EMBER_MODULE(GroupNorm);
 
 // ---------------------------------------------------------------- activations and shape
-struct ReLUOptions {
-  ReLUOptions(bool inplace = false) : inplace_(inplace) {}
-  EMBER_ARG(bool, inplace);
-};
+// ReLUOptions and LeakyReLUOptions are in ember/nn/options/activation.hpp (F::relu takes them too).
 class ReLUImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit ReLUImpl(const ReLUOptions& options = {}) : Module("ReLU"), options(options) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -406,12 +439,9 @@ class ReLUImpl : public Module {
 };
 EMBER_MODULE(ReLU);
 
-struct LeakyReLUOptions {
-  EMBER_ARG(double, negative_slope) = 0.01;
-  EMBER_ARG(bool, inplace) = false;
-};
 class LeakyReLUImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit LeakyReLUImpl(const LeakyReLUOptions& options = {}) : Module("LeakyReLU"), options(options) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -425,6 +455,7 @@ struct GELUOptions {
 };
 class GELUImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit GELUImpl(const GELUOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -434,6 +465,7 @@ EMBER_MODULE(GELU);
 
 class SiLUImpl : public Module {
  public:
+  EMBER_CLONE_FROM_NOTHING
   SiLUImpl() : Module("SiLU") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -441,6 +473,7 @@ EMBER_MODULE(SiLU);
 
 class TanhImpl : public Module {
  public:
+  EMBER_CLONE_FROM_NOTHING
   TanhImpl() : Module("Tanh") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -448,6 +481,7 @@ EMBER_MODULE(Tanh);
 
 class SigmoidImpl : public Module {
  public:
+  EMBER_CLONE_FROM_NOTHING
   SigmoidImpl() : Module("Sigmoid") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -459,6 +493,7 @@ struct SoftmaxOptions {
 };
 class SoftmaxImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit SoftmaxImpl(const SoftmaxOptions& options) : Module("Softmax"), options(options) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -472,6 +507,7 @@ struct FlattenOptions {
 };
 class FlattenImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit FlattenImpl(const FlattenOptions& options = {}) : Module("Flatten"), options(options) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -481,6 +517,7 @@ EMBER_MODULE(Flatten);
 
 class IdentityImpl : public Module {
  public:
+  EMBER_CLONE_FROM_NOTHING
   IdentityImpl() : Module("Identity") {}
   Tensor forward(const Tensor& input) override { return input; }
 };

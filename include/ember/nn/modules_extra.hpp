@@ -27,6 +27,7 @@ namespace nn {
 // input [N, C, L] or [C, L].
 class MaxPool1dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MaxPool1dImpl(const MaxPool1dOptions& options);
   MaxPool1dImpl(IntOrTuple kernel_size) : MaxPool1dImpl(MaxPool1dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -39,6 +40,7 @@ EMBER_MODULE(MaxPool1d);
 
 class AvgPool1dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AvgPool1dImpl(const AvgPool1dOptions& options);
   AvgPool1dImpl(IntOrTuple kernel_size) : AvgPool1dImpl(AvgPool1dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -103,6 +105,7 @@ EMBER_INSTANCE_NORM_MODULE(InstanceNorm3d, 3);  // input [N, C, D, H, W] or [C, 
 
 class LocalResponseNormImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit LocalResponseNormImpl(const LocalResponseNormOptions& options);
   LocalResponseNormImpl(int64_t size) : LocalResponseNormImpl(LocalResponseNormOptions(size)) {}
   Tensor forward(const Tensor& input) override;
@@ -114,6 +117,7 @@ EMBER_MODULE(LocalResponseNorm);
 // ---------------------------------------------------------------- shape
 class PixelShuffleImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit PixelShuffleImpl(const PixelShuffleOptions& options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -123,6 +127,7 @@ EMBER_MODULE(PixelShuffle);
 
 class PixelUnshuffleImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit PixelUnshuffleImpl(const PixelUnshuffleOptions& options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -138,6 +143,7 @@ struct UnflattenOptions {
 };
 class UnflattenImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit UnflattenImpl(const UnflattenOptions& options);
   UnflattenImpl(int64_t dim, std::vector<int64_t> sizes) : UnflattenImpl(UnflattenOptions(dim, std::move(sizes))) {}
   Tensor forward(const Tensor& input) override;
@@ -182,6 +188,7 @@ struct BilinearOptions {
 // y = x1^T W x2 + b: weight [out, in1, in2] and bias [out] ~ U(-1/sqrt(in1), 1/sqrt(in1)).
 class BilinearImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit BilinearImpl(const BilinearOptions& options);
   BilinearImpl(int64_t in1_features, int64_t in2_features, int64_t out_features)
       : BilinearImpl(BilinearOptions(in1_features, in2_features, out_features)) {}
@@ -208,6 +215,8 @@ class FunctionalImpl : public Module {
                                           std::forward<Rest>(rest)...))) {}
   Tensor forward(const Tensor& input) override;
   void pretty_print(std::ostream& os) const override;
+  // Another FunctionalImpl calling the same function.
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const override;
 
  private:
   Function function_;

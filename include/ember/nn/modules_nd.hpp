@@ -24,6 +24,7 @@ namespace nn {
 // input [N, C_in, D, H, W] or [C_in, D, H, W].
 class Conv3dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit Conv3dImpl(const Conv3dOptions& options);
   Conv3dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : Conv3dImpl(Conv3dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -35,6 +36,7 @@ EMBER_MODULE(Conv3d);
 // input [N, C_in, L] or [C_in, L]; weight [C_in, C_out / groups, K].
 class ConvTranspose1dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit ConvTranspose1dImpl(const ConvTranspose1dOptions& options);
   ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose1dImpl(ConvTranspose1dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -47,6 +49,7 @@ EMBER_MODULE(ConvTranspose1d);
 // input [N, C_in, D, H, W] or [C_in, D, H, W]; weight [C_in, C_out / groups, kD, kH, kW].
 class ConvTranspose3dImpl : public detail::ConvBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit ConvTranspose3dImpl(const ConvTranspose3dOptions& options);
   ConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, IntOrTuple kernel_size)
       : ConvTranspose3dImpl(ConvTranspose3dOptions(in_channels, out_channels, std::move(kernel_size))) {}
@@ -60,6 +63,7 @@ EMBER_MODULE(ConvTranspose3d);
 // input [N, C, D, H, W] or [C, D, H, W].
 class MaxPool3dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MaxPool3dImpl(const MaxPool3dOptions& options);
   MaxPool3dImpl(IntOrTuple kernel_size) : MaxPool3dImpl(MaxPool3dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -72,6 +76,7 @@ EMBER_MODULE(MaxPool3d);
 
 class AvgPool3dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AvgPool3dImpl(const AvgPool3dOptions& options);
   AvgPool3dImpl(IntOrTuple kernel_size) : AvgPool3dImpl(AvgPool3dOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -82,6 +87,7 @@ EMBER_MODULE(AvgPool3d);
 
 class AdaptiveAvgPool3dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AdaptiveAvgPool3dImpl(const AdaptiveAvgPool3dOptions& options);
   AdaptiveAvgPool3dImpl(IntOrTuple output_size) : AdaptiveAvgPool3dImpl(AdaptiveAvgPool3dOptions(std::move(output_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -92,6 +98,7 @@ EMBER_MODULE(AdaptiveAvgPool3d);
 
 class AdaptiveMaxPool3dImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit AdaptiveMaxPool3dImpl(const AdaptiveMaxPool3dOptions& options);
   AdaptiveMaxPool3dImpl(IntOrTuple output_size) : AdaptiveMaxPool3dImpl(AdaptiveMaxPool3dOptions(std::move(output_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -106,6 +113,7 @@ EMBER_MODULE(AdaptiveMaxPool3d);
 template <int D>
 class MaxUnpoolImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit MaxUnpoolImpl(const MaxUnpoolOptions<D>& options);
   MaxUnpoolImpl(IntOrTuple kernel_size) : MaxUnpoolImpl(MaxUnpoolOptions<D>(std::move(kernel_size))) {}
   using Module::forward;
@@ -127,6 +135,7 @@ EMBER_MODULE(MaxUnpool3d);
 // ---------------------------------------------------------------- fold, unfold, lp pooling
 class FoldImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit FoldImpl(const FoldOptions& options);
   FoldImpl(IntOrTuple output_size, IntOrTuple kernel_size)
       : FoldImpl(FoldOptions(std::move(output_size), std::move(kernel_size))) {}
@@ -138,6 +147,7 @@ EMBER_MODULE(Fold);
 
 class UnfoldImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit UnfoldImpl(const UnfoldOptions& options);
   UnfoldImpl(IntOrTuple kernel_size) : UnfoldImpl(UnfoldOptions(std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;
@@ -149,6 +159,7 @@ EMBER_MODULE(Unfold);
 template <int D>
 class LPPoolImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit LPPoolImpl(const LPPoolOptions<D>& options);
   LPPoolImpl(double norm_type, IntOrTuple kernel_size) : LPPoolImpl(LPPoolOptions<D>(norm_type, std::move(kernel_size))) {}
   Tensor forward(const Tensor& input) override;

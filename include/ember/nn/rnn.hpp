@@ -136,6 +136,7 @@ class CellBase : public Module {
 
 class RNNCellImpl : public detail::CellBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   RNNCellImpl(int64_t input_size, int64_t hidden_size) : RNNCellImpl(RNNCellOptions(input_size, hidden_size)) {}
   explicit RNNCellImpl(const RNNCellOptions& options);
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
@@ -146,6 +147,7 @@ EMBER_MODULE(RNNCell);
 
 class LSTMCellImpl : public detail::CellBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   LSTMCellImpl(int64_t input_size, int64_t hidden_size) : LSTMCellImpl(LSTMCellOptions(input_size, hidden_size)) {}
   explicit LSTMCellImpl(const LSTMCellOptions& options);
   // Returns (h, c).
@@ -157,6 +159,7 @@ EMBER_MODULE(LSTMCell);
 
 class GRUCellImpl : public detail::CellBase {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   GRUCellImpl(int64_t input_size, int64_t hidden_size) : GRUCellImpl(GRUCellOptions(input_size, hidden_size)) {}
   explicit GRUCellImpl(const GRUCellOptions& options);
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }

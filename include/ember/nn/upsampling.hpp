@@ -13,6 +13,7 @@ namespace nn {
 
 class UpsampleImpl : public Module {
  public:
+  EMBER_CLONE_FROM_OPTIONS
   explicit UpsampleImpl(const UpsampleOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;

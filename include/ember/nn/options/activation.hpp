@@ -8,6 +8,17 @@
 namespace ember {
 namespace nn {
 
+// ReLUOptions(true) converts from the bool, so F::relu(x, /*inplace=*/true) reads as LibTorch's.
+struct ReLUOptions {
+  ReLUOptions(bool inplace = false) : inplace_(inplace) {}
+  EMBER_ARG(bool, inplace);
+};
+
+struct LeakyReLUOptions {
+  EMBER_ARG(double, negative_slope) = 0.01;
+  EMBER_ARG(bool, inplace) = false;
+};
+
 struct ELUOptions {
   EMBER_ARG(double, alpha) = 1.0;
   EMBER_ARG(bool, inplace) = false;

@@ -67,6 +67,10 @@ using MaxUnpool3dOptions = MaxUnpoolOptions<3>;
 template <int D>
 struct MaxUnpoolFuncOptions {
   MaxUnpoolFuncOptions(IntOrTuple kernel_size) : kernel_size_(std::move(kernel_size)) {}
+  // The module's options, for LibTorch 1.4's call form F::max_unpool2d(x, indices,
+  // MaxUnpool2dOptions(3).stride(2)); the output size is then the default one.
+  MaxUnpoolFuncOptions(const MaxUnpoolOptions<D>& module_options)
+      : kernel_size_(module_options.kernel_size()), stride_(module_options.stride()), padding_(module_options.padding()) {}
   EMBER_ARG(IntOrTuple, kernel_size);
   EMBER_ARG(IntOrTuple, stride);  // not given: kernel_size
   EMBER_ARG(IntOrTuple, padding) = 0;
