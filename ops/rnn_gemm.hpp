@@ -1,15 +1,16 @@
-// The recurrent cells' own float GEMM for the AVX-512 machines, where BLAS's kernel
-// may use only half the vector width (OpenBLAS runs its AVX2 kernel on AMD's AVX-512
-// chips). The LSTM's products are small (a few dozen rows) and their B operand is
-// already laid out for it (weights packed once per sequence), so one register-blocked
-// loop without packing serves them.
+// The recurrent cells' own float GEMM, with AVX-512 or AVX2 (ember's chosen instruction
+// set). The LSTM's products are small (a few dozen rows), where BLAS spends much of its
+// time packing its operands, and their B operand is already laid out for a plain
+// register-blocked loop (weights packed once per sequence). On AVX-512 machines it also
+// uses the full vector width, which OpenBLAS's kernel may not (it runs its AVX2 kernel
+// on AMD's AVX-512 chips).
 #pragma once
 #include <cstdint>
 
 namespace ember {
 namespace kernels {
 
-// Whether rnn_gemm runs here (the chosen instruction set is AVX-512).
+// Whether rnn_gemm runs here (the chosen instruction set is AVX-512 or AVX2).
 bool rnn_gemm_available();
 
 // C[m, n] = A B (+ C when accumulate), where A's element (i, p) is a[i * a_row + p * a_col]
