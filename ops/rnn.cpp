@@ -424,8 +424,8 @@ void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool
   if (!need_x && !need_h) return;
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *dg = ptr<T>(dgates), *w = ptr<T>(w_cat);
-    if (need_x && need_h) {
-      // One product against both weights, split after: one pass over dG instead of two.
+    if (need_x && need_h && !rnn_gemm_available()) {
+      // One BLAS call against both weights, split after: dG is packed once, not twice.
       Tensor both = empty_tensor({N, K}, dt);
       T* b = ptr<T>(both);
       if (!gemm_own(N, K, G, dg, G, 1, w, K, b, K))
@@ -443,7 +443,8 @@ void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool
       dx = empty_tensor({N, I}, dt);
       if (!gemm_own(N, I, G, dg, G, 1, w, K, ptr<T>(dx), I))
         blas::gemm("lstm_cell backward", false, false, N, I, G, T(1), dg, G, w, K, T(0), ptr<T>(dx), I);
-    } else {
+    }
+    if (need_h) {
       dh = empty_tensor({N, H}, dt);
       if (!gemm_own(N, H, G, dg, G, 1, w + I, K, ptr<T>(dh), H))
         blas::gemm("lstm_cell backward", false, false, N, H, G, T(1), dg, G, w + I, K, T(0), ptr<T>(dh), H);

@@ -1,6 +1,7 @@
-// rnn_gemm (see rnn_gemm.hpp): tiles of 6 rows by 2 vectors of columns of C (32 with
-// AVX-512, 16 with AVX2), 12 accumulators; each step of the inner loop is 6 broadcasts
-// of A and 2 loads of B for 12 FMAs; columns past n are masked off.
+// rnn_gemm (see rnn_gemm.hpp): tiles of C of 2 vectors of columns, 8 rows by 32 columns
+// with AVX-512 (16 of its 32 registers accumulate), 6 by 16 with AVX2 (12 of 16); each
+// step of the inner loop broadcasts one element of A per row and loads 2 vectors of B,
+// for 2 FMAs per row. Columns past n are masked off.
 #include "ops/rnn_gemm.hpp"
 
 #include <cstring>
@@ -19,7 +20,7 @@ template <int MR>
 EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
                        int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate) {
   __m512 acc0[MR], acc1[MR];
-#pragma GCC unroll 6
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (accumulate) {
       acc0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
@@ -34,14 +35,14 @@ EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, 
     __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
     __m512 b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
     const float* ap = a + p * a_col;
-#pragma GCC unroll 6
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       __m512 av = _mm512_set1_ps(ap[i * a_row]);
       acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
     }
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     _mm512_mask_storeu_ps(c + i * ldc, m0, acc0[i]);
     _mm512_mask_storeu_ps(c + i * ldc + 16, m1, acc1[i]);
@@ -54,7 +55,7 @@ constexpr int64_t kKBlock = 128;
 
 EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
                              const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  constexpr int MR = 6;
+  constexpr int MR = 8;  // 16 accumulators of the 32 zmm registers
   for (int64_t j = 0; j < n; j += 32) {
     const int64_t w = n - j < 32 ? n - j : 32;
     const __mmask16 m0 = w >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1);
@@ -65,6 +66,8 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
     const float* ai = a + i * a_row;
     float* ci = c + i * ldc + j;
     switch (m - i) {
+      case 7: tile<7>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 6: tile<6>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
       case 5: tile<5>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
       case 4: tile<4>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
       case 3: tile<3>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
@@ -101,7 +104,7 @@ template <int MR, bool Full>
 EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
                       int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
   __m256 acc0[MR], acc1[MR];
-#pragma GCC unroll 6
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (accumulate) {
       acc0[i] = Full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, m0);
@@ -116,14 +119,14 @@ EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, c
     __m256 b0 = Full ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, m0);
     __m256 b1 = Full ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, m1);
     const float* ap = a + p * a_col;
-#pragma GCC unroll 6
+#pragma GCC unroll 8
     for (int i = 0; i < MR; ++i) {
       __m256 av = _mm256_broadcast_ss(ap + i * a_row);
       acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
       acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
     }
   }
-#pragma GCC unroll 6
+#pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (Full) {
       _mm256_storeu_ps(c + i * ldc, acc0[i]);
