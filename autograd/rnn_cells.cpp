@@ -20,6 +20,7 @@
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/rnn.hpp"
+#include "ops/rnn_gemm.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
@@ -266,6 +267,9 @@ struct LstmChain {
   }
 };
 
+// The node's backward. Without a chain (float64, or no rnn_gemm on this machine: BLAS,
+// whose results may depend on its thread count for the larger products) each step
+// computes its own gradients, as one node on its own.
 struct LstmStep {
   std::shared_ptr<LstmChain> chain;
   int64_t index = 0;
@@ -285,6 +289,10 @@ struct LstmStep {
       return all;
     }
     kernels::CellNeeds n = cell_needs(ctx);
+    if (!chain) {
+      kernels::CellGrads r = kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), n);
+      return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+    }
     const bool any_weight = n.w_ih || n.w_hh || n.b_ih || n.b_hh;
     kernels::LstmGateGrads gg =
         kernels::lstm_gate_grads(g[0], g[1], cs, ctx.saved(7), any_weight ? chain->gate_rows(index) : Tensor());
@@ -307,7 +315,7 @@ std::shared_ptr<LstmChain> LstmChain::continued(const Tensor& h, const Tensor& w
                                                 const Tensor& bi, const Tensor& bh) {
   std::shared_ptr<autograd::Node> fn = h.grad_fn();
   auto* node = dynamic_cast<autograd::detail::FunctionNode<LstmStep>*>(fn.get());
-  if (!node || h.output_nr() != 0) return nullptr;
+  if (!node || !node->fn.chain || h.output_nr() != 0) return nullptr;
   const std::shared_ptr<LstmChain>& c = node->fn.chain;
   if (!c->same(c->w_ih, wi, c->versions[0]) || !c->same(c->w_hh, wh, c->versions[1]) ||
       !c->same(c->b_ih, bi, c->versions[2]) || !c->same(c->b_hh, bh, c->versions[3]))
@@ -369,13 +377,18 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, cons
     return {unbatch(f.hy, c.unbatched), unbatch(f.cy, c.unbatched)};
   }
   LstmStep step;
-  step.chain = LstmChain::continued(c.h, w_ih, w_hh, b_ih, b_hh);
-  step.root = !step.chain;
-  if (step.root) step.chain = std::make_shared<LstmChain>(w_ih, w_hh, b_ih, b_hh);
-  Tensor xh;
-  step.index = step.chain->add_step(c.x.size(0), xh);
-  kernels::lstm_pack_inputs(c.x, c.h, xh);
-  kernels::LstmCellForward f = kernels::lstm_cell_forward_packed(xh, cell, step.chain->packed);
+  kernels::LstmCellForward f;
+  if (input.dtype() == ember::kFloat32 && kernels::rnn_gemm_available()) {
+    step.chain = LstmChain::continued(c.h, w_ih, w_hh, b_ih, b_hh);
+    step.root = !step.chain;
+    if (step.root) step.chain = std::make_shared<LstmChain>(w_ih, w_hh, b_ih, b_hh);
+    Tensor xh;
+    step.index = step.chain->add_step(c.x.size(0), xh);
+    kernels::lstm_pack_inputs(c.x, c.h, xh);
+    f = kernels::lstm_cell_forward_packed(xh, cell, step.chain->packed);
+  } else {
+    f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+  }
   Tensor hy = f.hy, cy = f.cy;
   record(op, {c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh}, {&hy, &cy},
          {save(c.x), save(c.h), save(cell), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
