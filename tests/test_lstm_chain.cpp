@@ -5,7 +5,8 @@
 // without biases and initial states, sizes that leave partial tiles in the GEMM,
 // sequences long enough to grow the chain's row blocks, a sequence that branches, one
 // that switches weights half way, backward over part of a sequence and then over all of
-// it, a retained graph run twice, and the same results at 1 and 2 threads.
+// it, a retained graph run twice, and the same results at 1 and 2 threads; and nn::LSTM
+// in float32 (chained) against the same module in float64 (the per-step node).
 #include <functional>
 #include <vector>
 
@@ -205,5 +206,53 @@ TEST_CASE("lstm_cell chains: the same results at 1 and 2 threads", "[rnncell][ls
   for (std::size_t k = 0; k < results[0].size(); ++k) {
     INFO("leaf " << k);
     CHECK(ember::equal(results[0][k], results[1][k]));
+  }
+}
+
+TEST_CASE("lstm_cell chains: nn::LSTM in float32 equals the per-step path in float64", "[rnncell][lstmchain]") {
+  // float32 takes the chained cells; float64 the per-step node (the previous
+  // implementation, BLAS products per step). The same initial weights on both (the same
+  // seed), packed variable-length batches, 2 layers, both directions.
+  const std::vector<int64_t> lengths{3, 6, 1, 6, 4};  // unsorted on purpose
+  const int64_t T = 6, N = 5, I = 3, H = 7, D = 2, L = 2;
+  for (bool batch_first : {false, true}) {
+    for (bool states : {true, false}) {
+      INFO("batch_first " << batch_first << ", states " << states);
+      auto options = ember::nn::LSTMOptions(I, H).num_layers(L).bidirectional(true).batch_first(batch_first);
+      ember::manual_seed(7);
+      ember::nn::LSTM m32(options);
+      ember::manual_seed(7);
+      ember::nn::LSTM m64(options);
+      m64->to(ember::kFloat64);
+      Tensor x = ember::randn({T, N, I}, ember::kFloat64), h0 = ember::randn({D * L, N, H}, ember::kFloat64),
+             c0 = ember::randn({D * L, N, H}, ember::kFloat64);
+      Tensor gy = ember::randn({T, N, D * H}, ember::kFloat64), gh = ember::randn({D * L, N, H}, ember::kFloat64);
+      auto run = [&](ember::nn::LSTM& m, Dtype dt) {
+        Tensor xin = (batch_first ? x.transpose(0, 1) : x).to(dt).requires_grad_(true);
+        std::optional<ember::nn::LSTMImpl::State> hx;
+        Tensor h = h0.to(dt).requires_grad_(true), c = c0.to(dt).requires_grad_(true);
+        if (states) hx = ember::nn::LSTMImpl::State{h, c};
+        auto [out, hc] = m->forward(xin, lengths, hx);
+        Tensor y = batch_first ? out.transpose(0, 1) : out;
+        Tensor loss = (y * gy.to(dt)).sum() + (std::get<0>(hc) * gh.to(dt)).sum() + std::get<1>(hc).sum();
+        std::vector<Tensor> wrt = m->parameters();
+        wrt.push_back(xin);
+        if (states) {
+          wrt.push_back(h);
+          wrt.push_back(c);
+        }
+        std::vector<Tensor> got = ember::autograd::grad({loss}, wrt);
+        got.push_back(y.detach());
+        got.push_back(std::get<0>(hc).detach());
+        got.push_back(std::get<1>(hc).detach());
+        return got;
+      };
+      std::vector<Tensor> got = run(m32, ember::kFloat32), want = run(m64, ember::kFloat64);
+      REQUIRE(got.size() == want.size());
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        INFO("result " << k);
+        CHECK(max_abs_diff(got[k], want[k]) <= 1e-4 * (1 + want[k].abs().max().item<double>()));
+      }
+    }
   }
 }
