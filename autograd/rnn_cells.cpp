@@ -6,6 +6,11 @@
 // create_graph their backward is composed of differentiable ops instead, so
 // higher-order gradients stay right. The plain RNN cells are composed of
 // differentiable ops.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
 #include "autograd/nn_checks.hpp"
 #include "autograd/prelude.hpp"
 #include "autograd/trace.hpp"
@@ -15,7 +20,9 @@
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "ops/rnn.hpp"
+#include "ops/rnn_gemm.hpp"
 #include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
@@ -161,6 +168,161 @@ Grads gru_backward_composed(const Tensor& gy, const Tensor& x, const Tensor& h, 
                k.b_ih ? d_ih.sum({0}) : Tensor(), k.b_hh ? d_hh.sum({0}) : Tensor()};
 }
 
+// ---- lstm_cell's node, and the steps of one sequence sharing their weight gradients ----
+//
+// A language model calls lstm_cell once per step with the same weights. Each step's own
+// weight gradients would be GEMMs over N rows only (a few dozen), each then summed into
+// the others by the engine. Instead the steps of one unrolled sequence form a chain: a
+// step whose h is the h output of an lstm_cell node with the same weights joins that
+// node's chain. Backward, each step leaves its gate gradient with the chain and returns
+// no weight gradient; the chain's first step, which the engine runs after all the
+// others (they all lead to it through h), returns the weight gradients of all of them,
+// one GEMM over all their rows per weight. The chain also keeps the weights packed
+// once for the whole sequence ([w_ih | w_hh], and b_ih + b_hh), so that each step's
+// gates are one GEMM.
+struct LstmChain {
+  Tensor w_ih, w_hh, b_ih, b_hh;  // the operands, by identity
+  uint32_t versions[4] = {0, 0, 0, 0};
+  kernels::LstmPackedWeights packed;
+  int64_t steps = 0;
+  // Forward: every step's [x | h] rows, one under another (step i's from offsets[i]), so
+  // that the weight gradients read them as one matrix. Grown by doubling: the steps
+  // before a growth keep their view of the old block, whose rows the new one copies.
+  Tensor xh_rows;
+  int64_t rows = 0;
+  std::vector<int64_t> offsets, counts;
+  // Backward: the gate gradients, laid out as xh_rows; which steps have left theirs.
+  std::mutex mutex;
+  Tensor dg_rows;
+  std::vector<char> left;
+
+  LstmChain(const Tensor& wi, const Tensor& wh, const Tensor& bi, const Tensor& bh)
+      : w_ih(wi), w_hh(wh), b_ih(bi), b_hh(bh) {
+    const Tensor* ts[] = {&w_ih, &w_hh, &b_ih, &b_hh};
+    for (int k = 0; k < 4; ++k) versions[k] = ts[k]->defined() ? ts[k]->_version() : 0;
+    packed = kernels::lstm_pack_weights(w_ih, w_hh, b_ih, b_hh);
+  }
+
+  bool same(const Tensor& a, const Tensor& b, uint32_t version) const {
+    if (a.defined() != b.defined()) return false;
+    return !a.defined() || (a.is_same(b) && b._version() == version);
+  }
+
+  // The chain that a step on hidden state h with these weights continues, or null. The
+  // packed weights must still be current: the operands unchanged since they were packed.
+  static std::shared_ptr<LstmChain> continued(const Tensor& h, const Tensor& wi, const Tensor& wh, const Tensor& bi,
+                                              const Tensor& bh);
+
+  // A [capacity, width] block of the packed weights' dtype holding the first `used` rows of old.
+  Tensor grown(const Tensor& old, int64_t used, int64_t capacity, int64_t width) const {
+    Tensor t = ember::detail::empty_tensor({capacity, width}, packed.w_cat.dtype());
+    if (used > 0)
+      std::memcpy(t.data_ptr(), old.data_ptr(), static_cast<std::size_t>(used * width) * t.element_size());
+    return t;
+  }
+
+  // A new step of n rows: its index, and the rows its [x | h] goes to.
+  int64_t add_step(int64_t n, Tensor& xh) {
+    const int64_t K = packed.w_cat.size(1);
+    const int64_t cap = xh_rows.defined() ? xh_rows.size(0) : 0;
+    if (!xh_rows.defined() || rows + n > cap) {
+      const int64_t want = std::max<int64_t>({2 * cap, rows + n, 8 * n, 1});
+      xh_rows = grown(xh_rows, rows, want, K);
+    }
+    xh = xh_rows.narrow(0, rows, n);
+    offsets.push_back(rows);
+    counts.push_back(n);
+    rows += n;
+    return steps++;
+  }
+
+  // Where step `index` writes its gate gradient. A step that already left one means an
+  // earlier backward stopped before reaching the chain's first step: start over.
+  Tensor gate_rows(int64_t index) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const int64_t G = packed.w_cat.size(0);
+    if (!dg_rows.defined() || dg_rows.size(0) < rows)
+      dg_rows = grown(dg_rows, dg_rows.defined() ? dg_rows.size(0) : 0, rows, G);
+    left.resize(static_cast<std::size_t>(steps), 0);
+    auto i = static_cast<std::size_t>(index);
+    if (left[i]) std::fill(left.begin(), left.end(), 0);
+    left[i] = 1;
+    return dg_rows.narrow(0, offsets[i], counts[i]);
+  }
+
+  // All the steps' gate gradients and inputs (zero rows for the steps that received no
+  // gradient), for the first step's backward; readies the chain for the next backward.
+  void take(Tensor& dg, Tensor& xh) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (std::size_t i = 0; i < left.size(); ++i)
+      if (!left[i]) {
+        const std::size_t width = static_cast<std::size_t>(dg_rows.size(1)) * dg_rows.element_size();
+        std::memset(static_cast<char*>(dg_rows.data_ptr()) + static_cast<std::size_t>(offsets[i]) * width, 0,
+                    static_cast<std::size_t>(counts[i]) * width);
+      }
+    dg = dg_rows.narrow(0, 0, rows);
+    xh = xh_rows.narrow(0, 0, rows);
+    dg_rows = Tensor();
+    std::fill(left.begin(), left.end(), 0);
+  }
+};
+
+// The node's backward. Without a chain (float64, or no rnn_gemm on this machine: BLAS,
+// whose results may depend on its thread count for the larger products) each step
+// computes its own gradients, as one node on its own.
+struct LstmStep {
+  std::shared_ptr<LstmChain> chain;
+  int64_t index = 0;
+  bool root = false;
+
+  Grads operator()(const Grads& g, Ctx& ctx) const {
+    Tensor x = ctx.saved(0), h = ctx.saved(1), cs = ctx.saved(2), wi = ctx.saved(3), wh = ctx.saved(4);
+    if (is_grad_enabled())
+      return lstm_backward_composed(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), ctx);
+    if (detail::tracer()) {
+      kernels::CellNeeds n = cell_needs(ctx);
+      std::vector<int64_t> needs{n.input, n.hx, n.cx, n.w_ih, n.w_hh, n.b_ih, n.b_hh};
+      std::vector<Tensor> got = lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), needs);
+      Grads all(7);
+      for (std::size_t i = 0, k = 0; i < 7; ++i)
+        if (needs[i] != 0) all[i] = got[k++];
+      return all;
+    }
+    kernels::CellNeeds n = cell_needs(ctx);
+    if (!chain) {
+      kernels::CellGrads r = kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), n);
+      return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
+    }
+    const bool any_weight = n.w_ih || n.w_hh || n.b_ih || n.b_hh;
+    kernels::LstmGateGrads gg =
+        kernels::lstm_gate_grads(g[0], g[1], cs, ctx.saved(7), any_weight ? chain->gate_rows(index) : Tensor());
+    Grads out(7);
+    kernels::lstm_input_grads(gg.gates, chain->packed.w_cat, x.size(1), n.input, n.hx, out[0], out[1]);
+    if (n.cx) out[2] = gg.cx;
+    if (!any_weight || !root) return out;
+    Tensor dg, packed;
+    chain->take(dg, packed);
+    kernels::LstmWeightGrads w = kernels::lstm_weight_grads(dg, packed, x.size(1), n.w_ih, n.w_hh, n.b_ih || n.b_hh);
+    out[3] = w.w_ih;
+    out[4] = w.w_hh;
+    if (n.b_ih) out[5] = w.bias;
+    if (n.b_hh) out[6] = w.bias;
+    return out;
+  }
+};
+
+std::shared_ptr<LstmChain> LstmChain::continued(const Tensor& h, const Tensor& wi, const Tensor& wh,
+                                                const Tensor& bi, const Tensor& bh) {
+  std::shared_ptr<autograd::Node> fn = h.grad_fn();
+  auto* node = dynamic_cast<autograd::detail::FunctionNode<LstmStep>*>(fn.get());
+  if (!node || !node->fn.chain || h.output_nr() != 0) return nullptr;
+  const std::shared_ptr<LstmChain>& c = node->fn.chain;
+  if (!c->same(c->w_ih, wi, c->versions[0]) || !c->same(c->w_hh, wh, c->versions[1]) ||
+      !c->same(c->b_ih, bi, c->versions[2]) || !c->same(c->b_hh, bh, c->versions[3]))
+    return nullptr;
+  return c;
+}
+
 }  // namespace
 
 std::vector<Tensor> lstm_cell_backward(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& input,
@@ -210,29 +372,27 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, cons
     auto [hy, cy] = lstm_composed(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
     return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
   }
-  kernels::LstmCellForward f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+  if (!needs_grad(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh)) {
+    kernels::LstmCellForward f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+    return {unbatch(f.hy, c.unbatched), unbatch(f.cy, c.unbatched)};
+  }
+  LstmStep step;
+  kernels::LstmCellForward f;
+  if (input.dtype() == ember::kFloat32 && kernels::rnn_gemm_available()) {
+    step.chain = LstmChain::continued(c.h, w_ih, w_hh, b_ih, b_hh);
+    step.root = !step.chain;
+    if (step.root) step.chain = std::make_shared<LstmChain>(w_ih, w_hh, b_ih, b_hh);
+    Tensor xh;
+    step.index = step.chain->add_step(c.x.size(0), xh);
+    kernels::lstm_pack_inputs(c.x, c.h, xh);
+    f = kernels::lstm_cell_forward_packed(xh, cell, step.chain->packed);
+  } else {
+    f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
+  }
   Tensor hy = f.hy, cy = f.cy;
-  if (needs_grad(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh))
-    record(op, {c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh}, {&hy, &cy},
-           {save(c.x), save(c.h), save(cell), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
-           [](const Grads& g, Ctx& ctx) {
-             Tensor x = ctx.saved(0), h = ctx.saved(1), cs = ctx.saved(2), wi = ctx.saved(3), wh = ctx.saved(4);
-             if (is_grad_enabled())
-               return lstm_backward_composed(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), ctx);
-             if (detail::tracer()) {
-               kernels::CellNeeds n = cell_needs(ctx);
-               std::vector<int64_t> needs{n.input, n.hx, n.cx, n.w_ih, n.w_hh, n.b_ih, n.b_hh};
-               std::vector<Tensor> got =
-                   lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(5), ctx.saved(6), needs);
-               Grads all(7);
-               for (std::size_t i = 0, k = 0; i < 7; ++i)
-                 if (needs[i] != 0) all[i] = got[k++];
-               return all;
-             }
-             kernels::CellGrads r =
-                 kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), cell_needs(ctx));
-             return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
-           });
+  record(op, {c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh}, {&hy, &cy},
+         {save(c.x), save(c.h), save(cell), save(w_ih), save(w_hh), save(b_ih), save(b_hh), save(f.saved)},
+         std::move(step));
   return {unbatch(hy, c.unbatched), unbatch(cy, c.unbatched)};
 }
 

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "ops/blas.hpp"
+#include "ops/rnn_gemm.hpp"
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
@@ -117,6 +119,29 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
   }
 }
 
+// src [rows, cols] row-major into dst [cols, rows].
+template <class T>
+void transpose_into(const T* src, int64_t rows, int64_t cols, T* dst) {
+  constexpr int64_t B = 16;
+  for (int64_t r0 = 0; r0 < rows; r0 += B)
+    for (int64_t c0 = 0; c0 < cols; c0 += B)
+      for (int64_t r = r0; r < std::min(rows, r0 + B); ++r)
+        for (int64_t c = c0; c < std::min(cols, c0 + B); ++c) dst[c * rows + r] = src[r * cols + c];
+}
+
+// rnn_gemm for float where it runs (false, nothing done, elsewhere): C = A B with A's
+// element (i, p) at a[i * a_row + p * a_col].
+template <class T>
+bool gemm_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_row, int64_t a_col, const T* b, int64_t ldb, T* c,
+              int64_t ldc, bool accumulate = false) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!rnn_gemm_available()) return false;
+    rnn_gemm(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+    return true;
+  }
+  return false;
+}
+
 // A gradient of the given shape: g made dense, or zeros when g is undefined.
 Tensor dense_grad(const Tensor& g, IntArrayRef sizes, Dtype dt) {
   if (g.defined()) return dense(g, dt);
@@ -142,6 +167,23 @@ void lstm_state_row(int64_t H, const T* __restrict gates, const T* __restrict c,
 template <class T>
 void mul_row(int64_t n, const T* __restrict a, const T* __restrict b, T* __restrict y) {
   for (int64_t j = 0; j < n; ++j) y[j] = a[j] * b[j];
+}
+
+// The LSTM's elementwise part on the gate pre-activations ws [N, 5H] (the last H
+// columns are scratch): activates the gates in place, then cy, tanh(cy) and hy.
+template <class T>
+void lstm_activate(int64_t N, int64_t H, T* ws, const T* cp, T* hp, T* cyp) {
+  const int64_t ld = 5 * H;
+  for (int64_t n = 0; n < N; ++n) {
+    T* row = ws + n * ld;
+    sigmoid_in_place(row, 2 * H);  // i, f
+    tanh_in_place(row + 2 * H, H);  // g
+    sigmoid_in_place(row + 3 * H, H);  // o
+    T* tc = row + 4 * H;
+    lstm_state_row(H, row, cp + n * H, cyp + n * H, tc);
+    tanh_in_place(tc, H);
+    mul_row(H, row + 3 * H, tc, hp + n * H);
+  }
 }
 
 // LSTM backward on one row: the pre-activation gate gradients dg (i, f, g, o) and the
@@ -215,18 +257,7 @@ LstmCellForward lstm_cell_forward(const Tensor& x_in, const Tensor& h_in, const 
     blas::gemm("lstm_cell", false, true, N, 4 * H, I, T(1), ptr<T>(x), I, ptr<T>(w_ih), I, biased ? T(1) : T(0), ws,
                ld);
     blas::gemm("lstm_cell", false, true, N, 4 * H, H, T(1), ptr<T>(h), H, ptr<T>(w_hh), H, T(1), ws, ld);
-    const T* cp = ptr<T>(c);
-    T *hp = ptr<T>(r.hy), *cyp = ptr<T>(r.cy);
-    for (int64_t n = 0; n < N; ++n) {
-      T* row = ws + n * ld;
-      sigmoid_in_place(row, 2 * H);  // i, f
-      tanh_in_place(row + 2 * H, H);  // g
-      sigmoid_in_place(row + 3 * H, H);  // o
-      T* tc = row + 4 * H;
-      lstm_state_row(H, row, cp + n * H, cyp + n * H, tc);
-      tanh_in_place(tc, H);
-      mul_row(H, row + 3 * H, tc, hp + n * H);
-    }
+    lstm_activate(N, H, ws, ptr<T>(c), ptr<T>(r.hy), ptr<T>(r.cy));
   });
   return r;
 }
@@ -306,6 +337,158 @@ CellGrads gru_cell_backward(const Tensor& grad_hy, const Tensor& x_in, const Ten
   });
   if (!needs.hx) g.hx = Tensor();
   return g;
+}
+
+LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in, const Tensor& b_ih_in,
+                                    const Tensor& b_hh_in) {
+  const Dtype dt = w_ih_in.dtype();
+  Tensor w_ih = dense(w_ih_in, dt), w_hh = dense(w_hh_in, dt);
+  Tensor b_ih = dense(b_ih_in, dt), b_hh = dense(b_hh_in, dt);
+  const int64_t G = w_ih.size(0), I = w_ih.size(1), H = w_hh.size(1), K = I + H;
+  LstmPackedWeights out;
+  out.w_cat = empty_tensor({G, K}, dt);
+  const bool transposed = dt == Dtype::Float32 && rnn_gemm_available();
+  if (transposed) out.w_cat_t = empty_tensor({K, G}, dt);
+  if (b_ih.defined() || b_hh.defined()) out.bias = empty_tensor({G}, dt);
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    const T *a = ptr<T>(w_ih), *b = ptr<T>(w_hh);
+    T* o = ptr<T>(out.w_cat);
+    for (int64_t r = 0; r < G; ++r) {
+      std::copy(a + r * I, a + (r + 1) * I, o + r * K);
+      std::copy(b + r * H, b + (r + 1) * H, o + r * K + I);
+    }
+    if (transposed) {
+      transpose_into(a, G, I, ptr<T>(out.w_cat_t));
+      transpose_into(b, G, H, ptr<T>(out.w_cat_t) + I * G);
+    }
+    if (out.bias.defined()) fill_bias(ptr<T>(out.bias), G, 1, G, ptr<T>(b_ih), ptr<T>(b_hh));
+  });
+  return out;
+}
+
+void lstm_pack_inputs(const Tensor& x_in, const Tensor& h_in, const Tensor& out) {
+  const Dtype dt = x_in.dtype();
+  Tensor x = dense(x_in, dt), h = dense(h_in, dt);
+  const int64_t N = x.size(0), I = x.size(1), H = h.size(1);
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    const T *a = ptr<T>(x), *b = ptr<T>(h);
+    T* o = ptr<T>(out);
+    for (int64_t r = 0; r < N; ++r) {
+      std::copy(a + r * I, a + (r + 1) * I, o + r * (I + H));
+      std::copy(b + r * H, b + (r + 1) * H, o + r * (I + H) + I);
+    }
+  });
+}
+
+LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, const LstmPackedWeights& w) {
+  const Dtype dt = xh.dtype();
+  Tensor c = dense(c_in, dt);
+  const int64_t N = xh.size(0), K = xh.size(1), H = c.size(1), ld = 5 * H;
+  LstmCellForward r;
+  r.saved = empty_tensor({N, ld}, dt);
+  r.hy = empty_tensor({N, H}, dt);
+  r.cy = empty_tensor({N, H}, dt);
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    T* ws = ptr<T>(r.saved);
+    bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
+    if (!w.w_cat_t.defined() || !gemm_own(N, 4 * H, K, ptr<T>(xh), K, 1, ptr<T>(w.w_cat_t), 4 * H, ws, ld, biased))
+        blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
+                 biased ? T(1) : T(0), ws, ld);
+    lstm_activate(N, H, ws, ptr<T>(c), ptr<T>(r.hy), ptr<T>(r.cy));
+  });
+  return r;
+}
+
+LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c_in, const Tensor& saved,
+                              const Tensor& into) {
+  const Dtype dt = saved.dtype();
+  const int64_t N = saved.size(0), H = saved.size(1) / 5, ld = 5 * H;
+  Tensor gh = dense_grad(grad_hy, {N, H}, dt), gc = dense_grad(grad_cy, {N, H}, dt);
+  Tensor c = dense(c_in, dt);
+  LstmGateGrads g;
+  g.gates = into.defined() ? into : empty_tensor({N, 4 * H}, dt);
+  g.cx = empty_tensor({N, H}, dt);
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    const T *ws = ptr<T>(saved), *ghp = ptr<T>(gh), *gcp = ptr<T>(gc), *cp = ptr<T>(c);
+    T *dg = ptr<T>(g.gates), *dcx = ptr<T>(g.cx);
+    for (int64_t n = 0; n < N; ++n)
+      lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, dg + n * 4 * H, dcx + n * H);
+  });
+  return g;
+}
+
+void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool need_x, bool need_h, Tensor& dx,
+                      Tensor& dh) {
+  const Dtype dt = dgates.dtype();
+  const int64_t N = dgates.size(0), G = dgates.size(1), K = w_cat.size(1), H = K - I;
+  if (!need_x && !need_h) return;
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    const T *dg = ptr<T>(dgates), *w = ptr<T>(w_cat);
+    if (need_x && need_h && !rnn_gemm_available()) {
+      // One BLAS call against both weights, split after: dG is packed once, not twice.
+      Tensor both = empty_tensor({N, K}, dt);
+      T* b = ptr<T>(both);
+      if (!gemm_own(N, K, G, dg, G, 1, w, K, b, K))
+        blas::gemm("lstm_cell backward", false, false, N, K, G, T(1), dg, G, w, K, T(0), b, K);
+      dx = empty_tensor({N, I}, dt);
+      dh = empty_tensor({N, H}, dt);
+      T *xp = ptr<T>(dx), *hp = ptr<T>(dh);
+      for (int64_t r = 0; r < N; ++r) {
+        std::copy(b + r * K, b + r * K + I, xp + r * I);
+        std::copy(b + r * K + I, b + (r + 1) * K, hp + r * H);
+      }
+      return;
+    }
+    if (need_x) {
+      dx = empty_tensor({N, I}, dt);
+      if (!gemm_own(N, I, G, dg, G, 1, w, K, ptr<T>(dx), I))
+        blas::gemm("lstm_cell backward", false, false, N, I, G, T(1), dg, G, w, K, T(0), ptr<T>(dx), I);
+    }
+    if (need_h) {
+      dh = empty_tensor({N, H}, dt);
+      if (!gemm_own(N, H, G, dg, G, 1, w + I, K, ptr<T>(dh), H))
+        blas::gemm("lstm_cell backward", false, false, N, H, G, T(1), dg, G, w + I, K, T(0), ptr<T>(dh), H);
+    }
+  });
+}
+
+LstmWeightGrads lstm_weight_grads(const Tensor& dg_all, const Tensor& xh_all, int64_t I, bool need_ih,
+                                  bool need_hh, bool need_bias) {
+  LstmWeightGrads out;
+  const Dtype dt = dg_all.dtype();
+  const int64_t R = dg_all.size(0), G = dg_all.size(1), K = xh_all.size(1), H = K - I;
+  EMBER_DISPATCH_FLOAT(dt, [&] {
+    const T *dg = ptr<T>(dg_all), *x = ptr<T>(xh_all);
+    if (rnn_gemm_available() && (need_ih || need_hh) && dt == Dtype::Float32) {
+      // dW^T [K, G] = xh^T dG (rnn_gemm reads A transposed in place); then each weight
+      // takes its rows of dW^T, transposed.
+      Tensor wt = empty_tensor({K, G}, dt);
+      T* t = ptr<T>(wt);
+      gemm_own(K, G, R, x, 1, K, dg, G, t, G);
+      if (need_ih) {
+        out.w_ih = empty_tensor({G, I}, dt);
+        transpose_into(t, I, G, ptr<T>(out.w_ih));
+      }
+      if (need_hh) {
+        out.w_hh = empty_tensor({G, H}, dt);
+        transpose_into(t + I * G, H, G, ptr<T>(out.w_hh));
+      }
+      need_ih = need_hh = false;
+    }
+    if (need_ih) {
+      out.w_ih = empty_tensor({G, I}, dt);
+      blas::gemm("lstm_cell backward", true, false, G, I, R, T(1), dg, G, x, K, T(0), ptr<T>(out.w_ih), I);
+    }
+    if (need_hh) {
+      out.w_hh = empty_tensor({G, H}, dt);
+      blas::gemm("lstm_cell backward", true, false, G, H, R, T(1), dg, G, x + I, K, T(0), ptr<T>(out.w_hh), H);
+    }
+    if (need_bias) {
+      out.bias = empty_tensor({G}, dt);
+      column_sums(dg, G, R, G, ptr<T>(out.bias));
+    }
+  });
+  return out;
 }
 
 }  // namespace kernels

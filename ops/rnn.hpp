@@ -39,6 +39,44 @@ CellGrads lstm_cell_backward(const Tensor& grad_hy, const Tensor& grad_cy, const
                              const Tensor& c, const Tensor& w_ih, const Tensor& w_hh, const Tensor& saved,
                              const CellNeeds& needs);
 
+// ---- The LSTM over an unrolled sequence (autograd/rnn_cells.cpp chains its steps) ----
+// The two gate GEMMs become one: x and h side by side, xh [N, I + H], against the
+// weights packed once per sequence, w_cat [4H, I + H] = [w_ih | w_hh]. The weight
+// gradients of all the steps are one GEMM per weight at the end, over all their rows.
+
+struct LstmPackedWeights {
+  Tensor w_cat;    // [w_ih | w_hh], contiguous [4H, I + H]
+  Tensor w_cat_t;  // its transpose [I + H, 4H] where rnn_gemm runs (float32), else undefined
+  Tensor bias;     // b_ih + b_hh [4H]; undefined when neither is defined
+};
+LstmPackedWeights lstm_pack_weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
+// Writes [x | h] into `into`, a contiguous [N, I + H] tensor.
+void lstm_pack_inputs(const Tensor& x, const Tensor& h, const Tensor& into);
+// The cell on packed operands; `saved` as lstm_cell_forward's.
+LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c, const LstmPackedWeights& w);
+
+struct LstmGateGrads {
+  Tensor gates;  // [N, 4H]: the gradient of the gates' pre-activations
+  Tensor cx;     // [N, H]
+};
+// grad_hy / grad_cy may be undefined (zero). The gate gradient goes into `into` (a
+// contiguous [N, 4H] tensor, which the result's gates then is) when it is defined.
+LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c, const Tensor& saved,
+                              const Tensor& into = Tensor());
+
+// dx = dG w_ih and dh = dG w_hh, as one product with w_cat; either may be skipped.
+void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t input_size, bool need_x, bool need_h,
+                      Tensor& dx, Tensor& dh);
+
+// The weight gradients summed over all the steps' rows, stacked: dgates [R, 4H] and
+// xh [R, I + H] (both contiguous) give dW_ih = dG^T x, dW_hh = dG^T h and db = the
+// column sums of dG, one GEMM each.
+struct LstmWeightGrads {
+  Tensor w_ih, w_hh, bias;
+};
+LstmWeightGrads lstm_weight_grads(const Tensor& dgates, const Tensor& xh, int64_t input_size, bool need_ih,
+                                  bool need_hh, bool need_bias);
+
 struct GruCellForward {
   Tensor hy;
   // [N, 6H]: r, z, n (activated), then h W_hh^T + b_hh (its r, z, n parts); the backward

@@ -1,0 +1,209 @@
+// rnn_gemm (see rnn_gemm.hpp): tiles of C of 2 vectors of columns, 8 rows by 32 columns
+// with AVX-512 (16 of its 32 registers accumulate), 6 by 16 with AVX2 (12 of 16); each
+// step of the inner loop broadcasts one element of A per row and loads 2 vectors of B,
+// for 2 FMAs per row. Columns past n are masked off.
+#include "ops/rnn_gemm.hpp"
+
+#include <cstring>
+
+#include <immintrin.h>
+
+#include "ember/version.hpp"
+
+namespace ember {
+namespace kernels {
+namespace {
+
+#define EMBER_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,fma")))
+
+template <int MR>
+EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
+                       int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate) {
+  __m512 acc0[MR], acc1[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (accumulate) {
+      acc0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
+      acc1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
+    } else {
+      acc0[i] = _mm512_setzero_ps();
+      acc1[i] = _mm512_setzero_ps();
+    }
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + p * ldb;
+    __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
+    __m512 b1 = _mm512_maskz_loadu_ps(m1, bp + 16);
+    const float* ap = a + p * a_col;
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      __m512 av = _mm512_set1_ps(ap[i * a_row]);
+      acc0[i] = _mm512_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(av, b1, acc1[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    _mm512_mask_storeu_ps(c + i * ldc, m0, acc0[i]);
+    _mm512_mask_storeu_ps(c + i * ldc + 16, m1, acc1[i]);
+  }
+}
+
+// One block of at most kKBlock inner terms: its 32 columns of B (16 KiB) stay in L1
+// while every row tile of C passes over them.
+constexpr int64_t kKBlock = 128;
+
+EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
+                             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  constexpr int MR = 8;  // 16 accumulators of the 32 zmm registers
+  for (int64_t j = 0; j < n; j += 32) {
+    const int64_t w = n - j < 32 ? n - j : 32;
+    const __mmask16 m0 = w >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1);
+    const __mmask16 m1 = w >= 32 ? __mmask16(0xFFFF) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
+    int64_t i = 0;
+    for (; i + MR <= m; i += MR)
+      tile<MR>(k, a + i * a_row, a_row, a_col, b + j, ldb, c + i * ldc + j, ldc, m0, m1, accumulate);
+    const float* ai = a + i * a_row;
+    float* ci = c + i * ldc + j;
+    switch (m - i) {
+      case 7: tile<7>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 6: tile<6>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 5: tile<5>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 4: tile<4>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 3: tile<3>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 2: tile<2>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 1: tile<1>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      default: break;
+    }
+  }
+}
+
+EMBER_AVX512 void gemm_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
+                              const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  if (k == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
+    return;
+  }
+  for (int64_t p = 0; p < k; p += kKBlock) {
+    const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
+    gemm_block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
+  }
+}
+
+// ---- the same with AVX2: tiles of 6 rows by 16 columns ----
+
+#define EMBER_AVX2 __attribute__((target("avx2,fma")))
+
+// The lane mask for the first w (< 8) lanes.
+EMBER_AVX2 inline __m256i lanes(int64_t w) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+template <int MR, bool Full>
+EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
+                      int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
+  __m256 acc0[MR], acc1[MR];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (accumulate) {
+      acc0[i] = Full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, m0);
+      acc1[i] = Full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1);
+    } else {
+      acc0[i] = _mm256_setzero_ps();
+      acc1[i] = _mm256_setzero_ps();
+    }
+  }
+  for (int64_t p = 0; p < k; ++p) {
+    const float* bp = b + p * ldb;
+    __m256 b0 = Full ? _mm256_loadu_ps(bp) : _mm256_maskload_ps(bp, m0);
+    __m256 b1 = Full ? _mm256_loadu_ps(bp + 8) : _mm256_maskload_ps(bp + 8, m1);
+    const float* ap = a + p * a_col;
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i) {
+      __m256 av = _mm256_broadcast_ss(ap + i * a_row);
+      acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
+      acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    if (Full) {
+      _mm256_storeu_ps(c + i * ldc, acc0[i]);
+      _mm256_storeu_ps(c + i * ldc + 8, acc1[i]);
+    } else {
+      _mm256_maskstore_ps(c + i * ldc, m0, acc0[i]);
+      _mm256_maskstore_ps(c + i * ldc + 8, m1, acc1[i]);
+    }
+  }
+}
+
+template <bool Full>
+EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb,
+                      float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
+  constexpr int MR = 6;
+  int64_t i = 0;
+  for (; i + MR <= m; i += MR) tile2<MR, Full>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, m0, m1, accumulate);
+  const float* ai = a + i * a_row;
+  float* ci = c + i * ldc;
+  switch (m - i) {
+    case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+    case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+    case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+    case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+    case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+    default: break;
+  }
+}
+
+EMBER_AVX2 void gemm_block_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
+                                const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  for (int64_t j = 0; j < n; j += 16) {
+    const int64_t w = n - j < 16 ? n - j : 16;
+    if (w == 16) {
+      const __m256i all = _mm256_set1_epi32(-1);
+      rows2<true>(m, k, a, a_row, a_col, b + j, ldb, c + j, ldc, all, all, accumulate);
+    } else {
+      rows2<false>(m, k, a, a_row, a_col, b + j, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate);
+    }
+  }
+}
+
+enum class Kernel { None, Avx2, Avx512 };
+
+Kernel choose() {
+  const char* set = ember::simd_instruction_set();
+  if (std::strcmp(set, "avx512") == 0) return Kernel::Avx512;
+  if (std::strcmp(set, "avx2") == 0) return Kernel::Avx2;
+  return Kernel::None;
+}
+
+// Chosen on first use: the instruction set is itself chosen while the library loads.
+Kernel kernel() {
+  static const Kernel chosen = choose();
+  return chosen;
+}
+
+}  // namespace
+
+bool rnn_gemm_available() { return kernel() != Kernel::None; }
+
+void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
+              int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  if (kernel() == Kernel::Avx512) {
+    gemm_avx512(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
+    return;
+  }
+  if (k == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
+    return;
+  }
+  for (int64_t p = 0; p < k; p += kKBlock) {
+    const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
+    gemm_block_avx2(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
+  }
+}
+
+}  // namespace kernels
+}  // namespace ember
