@@ -48,6 +48,9 @@ const Combo kCombos[] = {
     {2, 6, 8, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 6, false},     // depthwise
     {1, 3, 7, 5, 5, 5, 3, 3, 2, 2, 1, 1, 2, 1, true},      // a kernel bigger than the stride
     {4, 8, 5, 5, 16, 3, 3, 1, 1, 0, 0, 1, 1, 4, false},    // no padding, groups of 2
+    {2, 3, 6, 9, 4, 5, 3, 1, 1, 3, 1, 1, 1, 1, true},      // rows of padding only
+    {2, 2, 4, 3, 4, 3, 7, 1, 1, 1, 3, 1, 1, 1, false},     // columns of padding only
+    {2, 2, 7, 8, 4, 2, 3, 1, 1, 1, 2, 2, 2, 1, true},      // dilated, width kept
 };
 
 // y, gx, gw (and gb) of conv2d with y's gradient gy, in x's dtype.
