@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/blas.hpp"
+#include "ops/conv_gemm.hpp"
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
@@ -72,10 +73,54 @@ void for_each_segment(const Geometry& g, F&& f) {
       }
 }
 
+// im2col when the stride is 1 and the output is as wide as the input (padding that keeps
+// the width, as 3x3 with padding 1): every row (c, ki, kj) of col is then the input plane
+// shifted by (dh, dw) rows and columns, so the in-range output rows are one contiguous
+// copy of the plane, after which the at most |dw| columns per row that wrapped around to
+// a neighbouring input row are zeroed. One memcpy of a plane instead of one short copy
+// and two fills per output row: at cnn_fmnist's widths (14 and 28 columns) those calls
+// took a fifth of the second convolution's time.
+template <class T>
+void im2col_same_width(const T* x, T* col, const Geometry& g) {
+  const int64_t Ho = g.Ho, Wo = g.Wo, W = g.W, L = g.L;
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t ki = 0; ki < g.kh; ++ki)
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        T* r = col + ((c * g.kh + ki) * g.kw + kj) * L;
+        const int64_t dh = ki * g.p.dilation[0] - g.p.padding[0];
+        const int64_t dw = kj * g.p.dilation[1] - g.p.padding[1];
+        // Output rows [oh0, oh1) read input rows oh + dh inside [0, H); columns [lo, hi)
+        // read input columns ow + dw inside [0, W).
+        const int64_t oh0 = std::min(Ho, std::max<int64_t>(0, -dh));
+        const int64_t oh1 = std::max(oh0, std::min(Ho, g.H - dh));
+        const int64_t lo = std::min(Wo, std::max<int64_t>(0, -dw));
+        const int64_t hi = std::max(lo, std::min(Wo, W - dw));
+        std::fill(r, r + oh0 * Wo, T(0));
+        std::fill(r + oh1 * Wo, r + L, T(0));
+        if (oh1 == oh0) continue;
+        if (hi == lo) {
+          std::fill(r + oh0 * Wo, r + oh1 * Wo, T(0));
+          continue;
+        }
+        // From input (oh0 + dh, lo + dw) to (oh1 - 1 + dh, hi - 1 + dw): inside the plane.
+        const T* src = x + (c * g.H + oh0 + dh) * W + lo + dw;
+        std::memcpy(r + oh0 * Wo + lo, src, sizeof(T) * ((oh1 - oh0 - 1) * W + (hi - lo)));
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+          T* row = r + oh * Wo;
+          for (int64_t ow = 0; ow < lo; ++ow) row[ow] = T(0);
+          for (int64_t ow = hi; ow < Wo; ++ow) row[ow] = T(0);
+        }
+      }
+}
+
 // col [C * kH * kW, L] from one item's input x [C, H, W].
 template <class T>
 void im2col(const T* x, T* col, const Geometry& g) {
   const int64_t sw = g.p.stride[1], Wo = g.Wo;
+  if (sw == 1 && g.p.stride[0] == 1 && Wo == g.W) {
+    im2col_same_width(x, col, g);
+    return;
+  }
   for_each_segment(g, [&](int64_t out, int64_t in, int64_t lo, int64_t hi, int64_t dw) {
     T* r = col + out;
     if (in < 0) {
@@ -177,7 +222,7 @@ void conv_forward_impl(const T* x, const T* w, const T* bias, T* y, const Geomet
       if (bias)
         for (int64_t c = 0; c < g.Co; ++c) std::fill(yn + c * g.L, yn + (c + 1) * g.L, bias[c]);
       for (int64_t gr = 0; gr < g.G; ++gr)
-        blas::gemm("conv2d", false, false, g.Cog, g.L, g.K, T(1), w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L,
+        conv_gemm("conv2d", false, false, g.Cog, g.L, g.K, T(1), w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L,
                    T(bias ? 1 : 0), yn + gr * g.Cog * g.L, g.L);
     }
   });
@@ -194,7 +239,7 @@ void conv_input_grad_impl(const T* gy, const T* w, const T* bias, T* gx, const G
       T* xn = gx + n * g.C * g.H * g.W;
       T* cols = g.direct ? xn : col;
       for (int64_t gr = 0; gr < g.G; ++gr)
-        blas::gemm("conv2d backward (input)", true, false, g.K, g.L, g.Cog, T(1), w + gr * g.Cog * g.K, g.K,
+        conv_gemm("conv2d backward (input)", true, false, g.K, g.L, g.Cog, T(1), w + gr * g.Cog * g.K, g.K,
                    gn + gr * g.Cog * g.L, g.L, T(0), cols + gr * g.K * g.L, g.L);
       if (!g.direct) {
         std::fill(xn, xn + g.C * g.H * g.W, T(0));
@@ -227,7 +272,7 @@ void conv_weight_grad_impl(const T* x, const T* gy, T* gw, const Geometry& g, Dt
         cols = col;
       }
       for (int64_t gr = 0; gr < g.G; ++gr)
-        blas::gemm("conv2d backward (weight)", false, true, g.Cog, g.K, g.L, T(1), gn + gr * g.Cog * g.L, g.L,
+        conv_gemm("conv2d backward (weight)", false, true, g.Cog, g.K, g.L, T(1), gn + gr * g.Cog * g.L, g.L,
                    cols + gr * g.K * g.L, g.L, T(1), acc + gr * g.Cog * g.K, g.K);
     }
   });

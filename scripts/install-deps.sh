@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config libxsimd-dev xtensor-dev libopenblas-dev libfmt-dev catch2 nlohmann-json3-dev
   zlib1g-dev            # gzip-compressed IDX datasets
+  libdnnl-dev           # oneDNN's sgemm for float32 convolutions (optional: without it, OpenBLAS's)
   dpkg-dev              # dpkg-shlibdeps, for the Debian package made by cpack
   doxygen               # the API reference (docs/api) and its warning check
   dataset-fashion-mnist # the training examples and their tests

@@ -129,6 +129,14 @@ TEST_CASE("conv2d matches a naive convolution", "[conv]") {
       {{2, 4, 5, 6}, {4, 4, 1, 1}, {2, 2, 0, 0, 1, 1}, true},      // 1x1 strided: im2col
       {{1, 1, 4, 4}, {1, 1, 4, 4}, {}, true},                      // kernel = input
       {{2, 3, 1, 9}, {2, 3, 1, 3}, {1, 2, 0, 1, 1, 3}, true},
+      // Stride 1 with the output as wide as the input: im2col copies whole planes.
+      {{3, 1, 10, 10}, {8, 1, 3, 3}, {1, 1, 1, 1}, true},         // one input channel
+      {{2, 3, 8, 7}, {4, 3, 3, 3}, {1, 1, 0, 1}, false},          // only the width kept
+      {{2, 3, 6, 9}, {4, 3, 5, 3}, {1, 1, 3, 1}, true},           // rows of padding only
+      {{2, 2, 5, 7}, {2, 2, 3, 5}, {1, 1, 1, 2}, true},           // a wide kernel
+      {{1, 2, 4, 3}, {2, 2, 3, 7}, {1, 1, 1, 3}, true},           // columns of padding only
+      {{2, 2, 7, 8}, {2, 2, 2, 3}, {1, 1, 1, 2, 2, 2}, false},    // dilated
+      {{2, 4, 5, 6}, {4, 2, 3, 3}, {1, 1, 1, 1, 1, 1, 2}, true},  // grouped
   };
   for (ember::Dtype dt : {ember::kFloat64, ember::kFloat32}) {
     for (const Case& k : cases) {
@@ -243,6 +251,10 @@ TEST_CASE("convolution gradients match finite differences", "[conv]") {
     CHECK(gradcheck2(conv2d({1}, {1}, {1}, 2), {leaf({2, 4, 3, 3}), leaf({4, 2, 2, 2}), leaf({4})}));
     CHECK(gradcheck2(conv2d({1}, {0}, {1}, 1), {leaf({2, 3, 3, 2}), leaf({2, 3, 1, 1}), leaf({2})}));  // 1x1
     CHECK(gradcheck2(conv2d({2}, {0}, {1}, 1), {leaf({1, 2, 4, 5}), leaf({2, 2, 1, 1}), Tensor()}));
+    // Stride 1, output as wide as the input (whole-plane im2col), in both passes.
+    CHECK(gradcheck2(conv2d({1}, {1}, {1}, 1), {leaf({2, 1, 4, 4}), leaf({3, 1, 3, 3}), leaf({3})}));
+    CHECK(gradcheck2(conv2d({1}, {0, 2}, {1, 2}, 1), {leaf({1, 2, 4, 5}), leaf({2, 2, 2, 3}), leaf({2})}));
+    CHECK(gradcheck2(conv2d({1}, {2, 1}, {1}, 2), {leaf({1, 4, 3, 4}), leaf({2, 2, 3, 3}), Tensor()}));
     // Non-contiguous input and weight.
     Tensor xt = transposed_4d(1, 2, 4, 5);
     Tensor wt = leaf({2, 2, 3, 2}).detach().transpose(2, 3).requires_grad_(true);
