@@ -60,6 +60,9 @@ Tensor relu(Ref x) {
                [](Ref g, Ref y) {
                  // While tracing, the mask is a public op, so that a traced backward has it.
                  if (detail::tracer()) return masked(g, ember::gt(y, 0));
+                 // The fused kernel records nothing: with create_graph the backward
+                 // must stay differentiable in g (relu's double backward).
+                 if (needs_grad(g)) return masked(g, k::compare(k::Compare::Gt, y, 0));
                  Tensor fused = k::relu_backward(g, y);
                  return fused.defined() ? fused : masked(g, k::compare(k::Compare::Gt, y, 0));
                });

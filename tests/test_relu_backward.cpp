@@ -45,3 +45,13 @@ TEST_CASE("relu backward through a transposed gradient and a batch matches the f
   CHECK(x.grad().index({0, 0}).item<float>() == 0);
   CHECK(x.grad().index({2, 3}).item<float>() == g.index({2, 3}).item<float>());
 }
+
+TEST_CASE("relu backward stays differentiable under create_graph", "[elementwise][autograd]") {
+  // d/dx of d/dx sum(relu(x)^2) = 2 where x > 0, else 0 (by hand).
+  Tensor x = ember::tensor({-1.5, 0.0, 0.5, 2.0}).requires_grad_(true);
+  Tensor y = ember::relu(x);
+  Tensor g = ember::autograd::grad({(y * y).sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  CHECK(ember::allclose(g.detach(), ember::tensor({0.0, 0.0, 1.0, 4.0})));
+  Tensor gg = ember::autograd::grad({g.sum()}, {x})[0];
+  CHECK(ember::equal(gg, ember::tensor({0.0, 0.0, 2.0, 2.0})));
+}
