@@ -13,6 +13,7 @@
 // not that the file was included (its include guard stays defined), so it could never
 // be included again. A header included for an input therefore becomes part of the
 // session's base, like the prelude: .undo stops at it.
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <regex>
@@ -76,32 +77,55 @@ std::set<std::string> identifiers(const std::string& code) {
   return out;
 }
 
+// The ember headers that `header` includes, as written there, in order ("ember/x.hpp");
+// empty when it cannot be read from any of the include directories.
+std::vector<std::string> ember_includes(const std::vector<std::string>& include_dirs, const std::string& header) {
+  static const std::regex include_line(R"re(^[ \t]*#[ \t]*include[ \t]*["<](ember/[^">]+)[">])re");
+  for (const std::string& dir : include_dirs) {
+    std::ifstream in(dir + "/" + header);
+    if (!in) continue;
+    std::vector<std::string> out;
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line))
+      if (std::regex_search(line, m, include_line)) out.push_back(m[1].str());
+    return out;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string prelude_headers(const std::vector<std::string>& include_dirs) {
   // <ember/ember.hpp>'s own list, so that a header added to it reaches the prompt too.
-  static const std::regex include_line(R"re(^[ \t]*#[ \t]*include[ \t]*["<](ember/[^">]+)[">])re");
-  for (const std::string& dir : include_dirs) {
-    std::ifstream in(dir + "/ember/ember.hpp");
-    if (!in) continue;
-    std::string line, out;
-    std::smatch m;
-    while (std::getline(in, line))
-      if (std::regex_search(line, m, include_line) && !is_on_demand(m[1].str()))
-        out += "#include <" + m[1].str() + ">\n";
-    if (!out.empty()) {
-      // Declared so that completing `ember::` offers them before they are included.
-      out += "namespace ember { namespace nn {} namespace optim {} namespace data {} }\n";
-      return out;
-    }
-  }
-  return "#include <ember/ember.hpp>\n";
+  std::string out;
+  for (const std::string& h : ember_includes(include_dirs, "ember/ember.hpp"))
+    if (!is_on_demand(h)) out += "#include <" + h + ">\n";
+  if (out.empty()) return "#include <ember/ember.hpp>\n";
+  // Declared so that completing `ember::` offers them before they are included.
+  return out + "namespace ember { namespace nn {} namespace optim {} namespace data {} }\n";
 }
 
 bool Session::include_next_on_demand_header() {
-  for (const OnDemandHeader& h : on_demand_headers()) {
-    if (included_on_demand(h.header)) continue;
-    include_on_demand(h.header);
+  // One of the headers the on-demand headers include at a time (nn's modules, its
+  // functional ops, ...), then the header itself: an input that arrives meanwhile waits
+  // for one piece, not for all of nn.
+  if (!idle_queue_built_) {
+    idle_queue_built_ = true;
+    for (const OnDemandHeader& h : on_demand_headers()) {
+      for (const std::string& piece : ember_includes(include_dirs_, h.header)) idle_queue_.push_back(piece);
+      idle_queue_.push_back(h.header);
+    }
+  }
+  while (!idle_queue_.empty()) {
+    std::string next = idle_queue_.front();
+    idle_queue_.erase(idle_queue_.begin());
+    if (is_on_demand(next)) {
+      if (included_on_demand(next)) continue;
+      include_on_demand(next);
+      return true;
+    }
+    if (execute("#include <" + next + ">\n", nullptr) != Outcome::ok) idle_queue_.clear();
     return true;
   }
   return false;

@@ -112,6 +112,8 @@ class Session {
   std::vector<unsigned> input_sizes_;
   std::size_t compiler_inputs_ = 0;  // made since the session started
   std::vector<std::string> headers_included_;  // on demand, in order
+  std::vector<std::string> idle_queue_;        // what include_next_on_demand_header includes next
+  bool idle_queue_built_ = false;
   std::string undo_stops_at_;  // the on-demand header whose inclusion ended undo's reach
   bool undid_run_code_ = false;  // an input that ran (and threw) was undone
   std::unique_ptr<UsedFunctions> used_functions_;
