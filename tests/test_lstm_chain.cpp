@@ -11,23 +11,13 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "lstm_reference.hpp"
 
 namespace F = ember::nn::functional;
 using ember::Dtype;
 using ember::Tensor;
 
 namespace {
-
-std::tuple<Tensor, Tensor> lstm_ref(const Tensor& x, const Tensor& h, const Tensor& c, const Tensor& w_ih,
-                                    const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
-  Tensor gates = ember::matmul(x, w_ih.t()) + ember::matmul(h, w_hh.t());
-  if (b_ih.defined()) gates = gates + b_ih;
-  if (b_hh.defined()) gates = gates + b_hh;
-  std::vector<Tensor> q = gates.chunk(4, -1);
-  Tensor i = ember::sigmoid(q[0]), f = ember::sigmoid(q[1]), g = ember::tanh(q[2]), o = ember::sigmoid(q[3]);
-  Tensor cy = f * c + i * g;
-  return {o * ember::tanh(cy), cy};
-}
 
 Tensor param(ember::IntArrayRef shape, Dtype dt) {
   return (ember::rand(shape, ember::kFloat64) * 2 - 1).to(dt).requires_grad_(true);
