@@ -45,8 +45,9 @@ QUALITY = {"test_accuracy": (True, 0.015), "loss_per_char": (False, 0.05)}
 
 # {(library, threads): {(workload, variant, metric): {pass: value}}}, filled by load()
 BY_PASS = collections.defaultdict(lambda: collections.defaultdict(dict))
-# The machine the figures came from: {"cpu": model name, "isa": ember's SIMD level}, from
-# the JSON lines that carry them.
+# The machine the figures came from: {"cpu": model name, "isa": ember's SIMD level,
+# "matmul": ember's float32 GEMM library, "torch_aten_capability" / "torch_onednn_isa":
+# LibTorch's caps}, from the JSON lines that carry them.
 MACHINE = {}
 
 
@@ -63,9 +64,11 @@ def load(directory):
                 r = json.loads(line)
             except json.JSONDecodeError as e:
                 sys.exit(f"compare.py: {path}:{number} is not a JSON line ({e.msg}): {line}")
-            for field in ("cpu", "isa"):
+            for field in ("cpu", "isa", "matmul", "torch_aten_capability", "torch_onednn_isa"):
                 if field in r:
                     MACHINE.setdefault(field, r[field])
+            if "machine" in r:  # a program's machine line carries no figure
+                continue
             key = (r["workload"], r["variant"], r["metric"])
             values[(library, int(threads))][key].append(r["value"])
             BY_PASS[(library, int(threads))][key][pass_] = r["value"]
@@ -278,6 +281,14 @@ def jit_table(medians):
             rows.append(["fusion", v, t, "GB/s", fmt(jit.get(("fusion", v, "eager_gbps"))),
                          fmt(jit.get(("fusion", v, "compiled_gbps"))), "-", "-", fmt(ratio)] +
                         mark_cols(">=2 x eager", None if ratio is None else ratio >= 2))
+        v = "mlp_fmnist"
+        if ("train_step", v, "compiled_images_per_s") in jit:
+            ratio = jit.get(("train_step", v, "compiled_over_eager"))
+            acc = (jit.get(("train_step", v, "eager_test_accuracy")), jit.get(("train_step", v, "compiled_test_accuracy")))
+            rows.append(["train_step", v, t, "images/s", fmt(jit.get(("train_step", v, "eager_images_per_s"))),
+                         fmt(jit.get(("train_step", v, "compiled_images_per_s"))), "-", "-", fmt(ratio)] +
+                        mark_cols(">=1.15 x eager", None if ratio is None else ratio >= 1.15))
+            rows[-1][-1] += f" (test accuracy eager {fmt(acc[0])}, compiled {fmt(acc[1])})"
     # serve_mlp: requests/s at 1 and 2 request threads; the variant names ember's thread
     # count inside each op (intra_op).
     serve = {t: medians.get(("serve", t), {}) for t in (1, 2)}
@@ -381,6 +392,10 @@ def main(directory):
     thread_counts = sorted({t for (lib, t) in medians if lib in ("ember", "ember-passive", "torch", "torch-passive")})
     misses = 0
     differ = 0
+    if MACHINE:
+        print(f"CPU: {MACHINE.get('cpu', '?')}; ember: SIMD {MACHINE.get('isa', '?')}, float32 GEMM "
+              f"{MACHINE.get('matmul', '?')}; LibTorch: ATen kernels {MACHINE.get('torch_aten_capability', '?')}, "
+              f"oneDNN {MACHINE.get('torch_onednn_isa', '?')}")
     for t in thread_counts:
         ember = medians.get(("ember", t), {})
         ember_p = medians.get(("ember-passive", t), {})

@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include "bench/common.hpp"
+#include "bench/cpu_model.hpp"
 #include "bench/ember_mlp.hpp"
 #include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
@@ -101,6 +102,9 @@ int main(int argc, char** argv) {
   Options o = parse_options(argc, argv, "ember-bench");
   ember::set_num_threads(o.threads);
   ember::manual_seed(0);
+  // Which machine and which of ember's kernels the figures come from (bench/compare.py).
+  std::printf("{\"machine\":\"ember\",\"cpu\":\"%s\",\"isa\":\"%s\",\"matmul\":\"%s\"}\n", cpu_model().c_str(),
+              ember::simd_instruction_set(), ember::matmul_backend());
   if (o.wants("overhead_add")) overhead_add(o.threads);
   if (o.wants("overhead_autograd")) overhead_autograd(o.threads);
   if (o.wants("elementwise")) elementwise(o.threads);

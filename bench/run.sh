@@ -11,7 +11,7 @@
 #           (the machines this runs on are shared and noisy; default 1)
 # --only    a comma-separated subset of the workloads (default: all of them:
 #           overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist
-#           cnn_fmnist lstm_words build mlp_infer fusion serve_mlp allreduce ddp_mlp)
+#           cnn_fmnist lstm_words build mlp_infer fusion train_step serve_mlp allreduce ddp_mlp)
 # --out     where the raw JSON lines go (default: a new temporary directory); its
 #           *.jsonl files are replaced
 #
@@ -28,8 +28,9 @@
 # table's ember/torch ratio takes ember as is, and a second ratio ember's better figure.
 #
 # The static-graph workloads (skipped, with a note, when their programs are not built):
-# mlp_infer and fusion run bench/ember-jit-bench (eager and compiled ember in one
-# process) at each thread count; mlp_infer also runs bench/torchscript-bench on the same
+# mlp_infer, fusion and train_step (mlp_fmnist's epoch, eager steps against a compiled
+# step) run bench/ember-jit-bench (eager and compiled ember in one process) at each
+# thread count; mlp_infer also runs bench/torchscript-bench on the same
 # MLP traced by bench/trace_mlp.py (once per run, into OUT/model, from the weights and
 # inputs ember-jit-bench --export writes; needs Debian's python3-torch, which belongs to
 # /usr/bin/python3), as is and, above one thread, with OMP_WAIT_POLICY=PASSIVE.
@@ -44,7 +45,18 @@
 # (mlp_fmnist's model, one epoch) on 1 process at 1 and 2 threads and data-parallel on
 # 2 processes of 1 thread (DistributedDataParallel over Gloo), and bench/ddp_mlp_torch.py
 # (PyTorch's DistributedDataParallel over Gloo, 2 processes of 1 thread).
+#
+# EMBER_SIMD=avx2 (or sse2) measures an AVX2-only (or SSE-only) machine on a wider CPU:
+# it caps ember's kernels, and this script caps LibTorch's the same way
+# (ATEN_CPU_CAPABILITY for ATen's kernels, ONEDNN_MAX_CPU_ISA for the oneDNN both
+# libraries use), unless those variables are set already. The table's first line says
+# which caps each side ran under.
 set -euo pipefail
+
+case "${EMBER_SIMD:-}" in
+  avx2) export ATEN_CPU_CAPABILITY="${ATEN_CPU_CAPABILITY:-avx2}" ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}" ;;
+  sse2) export ATEN_CPU_CAPABILITY="${ATEN_CPU_CAPABILITY:-default}" ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-SSE41}" ;;
+esac
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="build"
@@ -59,12 +71,12 @@ while [[ $# -gt 0 ]]; do
     --only) only="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,52p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 
-workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,serve_mlp,allreduce,ddp_mlp}"
+workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,train_step,serve_mlp,allreduce,ddp_mlp}"
 first_threads="${threads%% *}"
 wants() { [[ ",$workloads," == *",$1,"* ]]; }
 # Whether any workload of ember-bench / torch-bench is asked for.
@@ -255,7 +267,7 @@ for ((pass = 1; pass <= repeat; ++pass)); do
         continue
       fi
       case "$w" in
-        mlp_infer|fusion) run_jit "$t" "$w"; continue ;;
+        mlp_infer|fusion|train_step) run_jit "$t" "$w"; continue ;;
         serve_mlp) [[ "$t" == "$first_threads" ]] && run_serve; continue ;;
         allreduce) [[ "$t" == "$first_threads" ]] && run_allreduce; continue ;;
         ddp_mlp) [[ "$t" == "$first_threads" ]] && run_ddp; continue ;;

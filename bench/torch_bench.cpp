@@ -2,6 +2,9 @@
 // would, timed exactly as ember-bench times ember (see common.hpp).
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "bench/common.hpp"
 #include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
@@ -118,6 +121,12 @@ int main(int argc, char** argv) {
   // torch::set_num_threads leaves OpenBLAS alone: run.sh sets OPENBLAS_NUM_THREADS too.
   torch::set_num_threads(o.threads);
   torch::manual_seed(0);
+  // The instruction-set caps LibTorch ran under (bench/run.sh sets them with EMBER_SIMD):
+  // ATen's kernels and oneDNN's each read their own variable.
+  const char* aten = std::getenv("ATEN_CPU_CAPABILITY");
+  const char* onednn = std::getenv("ONEDNN_MAX_CPU_ISA");
+  std::printf("{\"machine\":\"torch\",\"torch_aten_capability\":\"%s\",\"torch_onednn_isa\":\"%s\"}\n",
+              aten && *aten ? aten : "best", onednn && *onednn ? onednn : "best");
   if (o.wants("overhead_add")) overhead_add(o.threads);
   if (o.wants("overhead_autograd")) overhead_autograd(o.threads);
   if (o.wants("elementwise")) elementwise(o.threads);

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "ops/sgemm_onednn.hpp"
 #include "src/core/check.hpp"
+#include "src/core/parallel.hpp"
 
 namespace ember {
 namespace blas {
@@ -58,6 +60,51 @@ void gemv(bool t, int rows, int cols, double alpha, const double* a, int lda, co
   cblas_dgemv(CblasRowMajor, trans(t), rows, cols, alpha, a, lda, x, incx, beta, y, incy);
 }
 
+// oneDNN's sgemm runs on one thread per call (ops/sgemm_onednn.hpp). A product with at
+// least kSplitMultiplyAdds multiply-adds is cut into blocks of kSplitBlock whole columns
+// of C (or rows, when C has more rows), one call each, and the blocks are shared out
+// among ember's threads. The cut depends on the shape alone, at one thread too: oneDNN
+// picks its kernel by the shape of each call, and narrower calls may sum in another
+// order, so a cut that followed the thread count would make results follow it as well.
+// 128 costs a single thread 0-5 % on the MLP's products (64 cost up to 2x on some).
+constexpr int64_t kSplitMultiplyAdds = int64_t(1) << 21;
+constexpr int kSplitBlock = 128;
+
+void onednn_gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+                 float beta, float* c, int ldc) {
+  const bool by_columns = n >= m;
+  const int extent = by_columns ? n : m;
+  if (int64_t(m) * n * k < kSplitMultiplyAdds || extent <= kSplitBlock) {
+    onednn::sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int64_t blocks = (extent + kSplitBlock - 1) / kSplitBlock;
+  parallel_for(0, blocks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t block = lo; block < hi; ++block) {
+      const int from = static_cast<int>(block) * kSplitBlock;
+      const int count = std::min(extent - from, kSplitBlock);
+      if (by_columns) {  // columns [from, from + count) of C: the same columns of op(B)
+        const float* bj = tb ? b + int64_t(from) * ldb : b + from;
+        onednn::sgemm(ta, tb, m, count, k, alpha, a, lda, bj, ldb, beta, c + from, ldc);
+      } else {  // rows [from, from + count) of C: the same rows of op(A)
+        const float* ai = ta ? a + from : a + int64_t(from) * lda;
+        onednn::sgemm(ta, tb, count, n, k, alpha, ai, lda, b, ldb, beta, c + int64_t(from) * ldc, ldc);
+      }
+    }
+  });
+}
+
+// Whether oneDNN took the product (float32 only).
+bool try_onednn(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+                float beta, float* c, int ldc) {
+  if (!onednn::usable()) return false;
+  onednn_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  return true;
+}
+bool try_onednn(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*, int) {
+  return false;
+}
+
 template <class T>
 void gemm_impl(const char* op, bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
                const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
@@ -67,6 +114,10 @@ void gemm_impl(const char* op, bool ta, bool tb, int64_t m, int64_t n, int64_t k
     return;
   }
   check_fits(op, m, n, k, lda, ldb, ldc);
+  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
+  // float32 products of more than one row and column go to oneDNN when it is usable
+  // (it never reads C when beta == 0). Matrix-vector products stay on OpenBLAS's gemv.
+  if (m > 1 && n > 1 && try_onednn(ta, tb, im, in, ik, alpha, a, ld(lda), b, ld(ldb), beta, c, ld(ldc))) return;
   // With beta == 0, C is cleared here and BLAS accumulates into it: besides
   // keeping NaN out, OpenBLAS's own beta = 0 pass is slower than memset (15-20
   // % on the RNN weight gradients, a large C from a short k).
@@ -78,7 +129,6 @@ void gemm_impl(const char* op, bool ta, bool tb, int64_t m, int64_t n, int64_t k
   // operands into its own layout on every call: for a batch-1 linear layer that is a
   // copy of the whole weight matrix, which cost more than the product itself (784x256:
   // 85 us through gemm, about 10 us through gemv). gemv reads the matrix once, in place.
-  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(k);
   if (m == 1) {
     // c[1, n] += alpha * x op(B), x = A's only row (or column, when A is stored [k, 1]).
     const int incx = ta ? ld(lda) : 1;

@@ -9,7 +9,9 @@
 // - BLAS counts in 32-bit ints: a size or leading dimension that does not fit
 // throws
 //   ember::Error naming the op and the shapes instead of wrapping around.
-// Everything is row-major. No other file includes cblas.h.
+// Everything is row-major. No other file includes cblas.h. float32 products of more
+// than one row and column go to oneDNN's sgemm instead when ember is built with it
+// (ops/sgemm_onednn.hpp), with the same contract.
 #pragma once
 
 #include <climits>

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "ops/blas.hpp"
-#include "ops/conv_gemm.hpp"
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
@@ -222,7 +221,7 @@ void conv_forward_impl(const T* x, const T* w, const T* bias, T* y, const Geomet
       if (bias)
         for (int64_t c = 0; c < g.Co; ++c) std::fill(yn + c * g.L, yn + (c + 1) * g.L, bias[c]);
       for (int64_t gr = 0; gr < g.G; ++gr)
-        conv_gemm("conv2d", false, false, g.Cog, g.L, g.K, T(1), w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L,
+        blas::gemm("conv2d", false, false, g.Cog, g.L, g.K, T(1), w + gr * g.Cog * g.K, g.K, cols + gr * g.K * g.L, g.L,
                    T(bias ? 1 : 0), yn + gr * g.Cog * g.L, g.L);
     }
   });
@@ -239,7 +238,7 @@ void conv_input_grad_impl(const T* gy, const T* w, const T* bias, T* gx, const G
       T* xn = gx + n * g.C * g.H * g.W;
       T* cols = g.direct ? xn : col;
       for (int64_t gr = 0; gr < g.G; ++gr)
-        conv_gemm("conv2d backward (input)", true, false, g.K, g.L, g.Cog, T(1), w + gr * g.Cog * g.K, g.K,
+        blas::gemm("conv2d backward (input)", true, false, g.K, g.L, g.Cog, T(1), w + gr * g.Cog * g.K, g.K,
                    gn + gr * g.Cog * g.L, g.L, T(0), cols + gr * g.K * g.L, g.L);
       if (!g.direct) {
         std::fill(xn, xn + g.C * g.H * g.W, T(0));
@@ -272,7 +271,7 @@ void conv_weight_grad_impl(const T* x, const T* gy, T* gw, const Geometry& g, Dt
         cols = col;
       }
       for (int64_t gr = 0; gr < g.G; ++gr)
-        conv_gemm("conv2d backward (weight)", false, true, g.Cog, g.K, g.L, T(1), gn + gr * g.Cog * g.L, g.L,
+        blas::gemm("conv2d backward (weight)", false, true, g.Cog, g.K, g.L, T(1), gn + gr * g.Cog * g.L, g.L,
                    cols + gr * g.K * g.L, g.L, T(1), acc + gr * g.Cog * g.K, g.K);
     }
   });

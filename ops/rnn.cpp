@@ -239,6 +239,15 @@ void gru_grad_row(int64_t H, const T* __restrict saved, const T* __restrict dy, 
   mul_row(H, dn, rg, d + 5 * H);
 }
 
+// A cell step's outputs: hy, cy and the [N, 5H] workspace the backward reads.
+LstmCellForward lstm_outputs(int64_t N, int64_t H, Dtype dt) {
+  LstmCellForward r;
+  r.saved = empty_tensor({N, 5 * H}, dt);
+  r.hy = empty_tensor({N, H}, dt);
+  r.cy = empty_tensor({N, H}, dt);
+  return r;
+}
+
 }  // namespace
 
 LstmCellForward lstm_cell_forward(const Tensor& x_in, const Tensor& h_in, const Tensor& c_in, const Tensor& w_ih_in,
@@ -247,10 +256,7 @@ LstmCellForward lstm_cell_forward(const Tensor& x_in, const Tensor& h_in, const 
   Tensor x = dense(x_in, dt), h = dense(h_in, dt), c = dense(c_in, dt);
   Tensor w_ih = dense(w_ih_in, dt), w_hh = dense(w_hh_in, dt), b_ih = dense(b_ih_in, dt), b_hh = dense(b_hh_in, dt);
   const int64_t N = x.size(0), I = x.size(1), H = h.size(1), ld = 5 * H;
-  LstmCellForward r;
-  r.saved = empty_tensor({N, ld}, dt);
-  r.hy = empty_tensor({N, H}, dt);
-  r.cy = empty_tensor({N, H}, dt);
+  LstmCellForward r = lstm_outputs(N, H, dt);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
     bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(b_ih), ptr<T>(b_hh));
@@ -384,10 +390,7 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
   const Dtype dt = xh.dtype();
   Tensor c = dense(c_in, dt);
   const int64_t N = xh.size(0), K = xh.size(1), H = c.size(1), ld = 5 * H;
-  LstmCellForward r;
-  r.saved = empty_tensor({N, ld}, dt);
-  r.hy = empty_tensor({N, H}, dt);
-  r.cy = empty_tensor({N, H}, dt);
+  LstmCellForward r = lstm_outputs(N, H, dt);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
     bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));

@@ -78,19 +78,6 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
   }
 }
 
-EMBER_AVX512 void gemm_avx512(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                              const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  if (k == 0) {
-    if (!accumulate)
-      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
-    return;
-  }
-  for (int64_t p = 0; p < k; p += kKBlock) {
-    const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
-    gemm_block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
-  }
-}
-
 // ---- the same with AVX2: tiles of 6 rows by 16 columns ----
 
 #define EMBER_AVX2 __attribute__((target("avx2,fma")))
@@ -190,18 +177,16 @@ bool rnn_gemm_available() { return kernel() != Kernel::None; }
 
 void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
               int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  if (kernel() == Kernel::Avx512) {
-    gemm_avx512(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-    return;
-  }
   if (k == 0) {
     if (!accumulate)
       for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
     return;
   }
+  // Either instruction set's block kernel, over blocks of at most kKBlock inner terms.
+  auto* block = kernel() == Kernel::Avx512 ? gemm_block : gemm_block_avx2;
   for (int64_t p = 0; p < k; p += kKBlock) {
     const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
-    gemm_block_avx2(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
+    block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
   }
 }
 

@@ -1,4 +1,4 @@
-// The float32 convolution GEMMs (ops/conv_gemm.cpp: oneDNN's sgemm when ember is built
+// The float32 convolution GEMMs (ops/blas.cpp: oneDNN's sgemm when ember is built
 // with it, OpenBLAS otherwise) against the float64 path, which always runs on OpenBLAS:
 // the forward pass, the input gradient and the weight gradient of conv2d for every
 // stride, padding, dilation and groups combination below, on the same values. The

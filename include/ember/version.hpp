@@ -10,4 +10,8 @@ namespace ember {
 // environment variable EMBER_SIMD (avx2, sse2) caps it at load time, to measure or
 // test the narrower loops on a wider CPU.
 const char* simd_instruction_set();
+// The library float32 matrix products (matmul, linear, convolutions) run on: "onednn"
+// when ember was built with oneDNN and the CPU has AVX2 within EMBER_SIMD's cap,
+// "openblas" otherwise. float64 products always run on OpenBLAS.
+const char* matmul_backend();
 }  // namespace ember
