@@ -6,6 +6,7 @@
 #include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ember/creation.hpp"
+#include "ember/detail/traced_backward.hpp"
 #include "ember/functions.hpp"
 #include "ops/elementwise.hpp"
 
@@ -55,11 +56,28 @@ Tensor tanh(Ref x) { return unary("tanh", k::tanh, x, Saves::Output, [](Ref g, R
 Tensor sigmoid(Ref x) {
   return unary("sigmoid", k::sigmoid, x, Saves::Output, [](Ref g, Ref y) { return g * y * (1 - y); });
 }
+namespace nn {
+namespace functional {
+Tensor threshold_backward(const Tensor& grad, const Tensor& self, double threshold) {
+  Tensor result;
+  {
+    autograd::TracerPause pause;
+    if (threshold == 0) result = k::relu_backward(grad, self);
+    if (!result.defined()) result = masked(grad, k::compare(k::Compare::Gt, self, threshold));
+  }
+  EMBER_TRACE("threshold_backward", {grad, self}, {result}, {{"threshold", threshold}});
+  return result;
+}
+}  // namespace functional
+}  // namespace nn
+
 Tensor relu(Ref x) {
   return unary("relu", k::relu, x, Saves::Output,
                [](Ref g, Ref y) {
-                 // While tracing, the mask is a public op, so that a traced backward has it.
-                 if (detail::tracer()) return masked(g, ember::gt(y, 0));
+                 // While tracing, one op that a traced backward replays with the fused
+                 // kernel (PyTorch's threshold_backward); with create_graph, public ops.
+                 if (detail::tracer())
+                   return needs_grad(g) ? masked(g, ember::gt(y, 0)) : nn::functional::threshold_backward(g, y, 0);
                  // The fused kernel records nothing: with create_graph the backward
                  // must stay differentiable in g (relu's double backward).
                  if (needs_grad(g)) return masked(g, k::compare(k::Compare::Gt, y, 0));

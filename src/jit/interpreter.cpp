@@ -243,6 +243,10 @@ const std::unordered_map<std::string, Runner>& registry() {
        [](const Inputs& in, const Node& n) {
          return one(F::cross_entropy_backward(in[0], in[1], in[2], in[3], attr_bool(n, "mean")));
        }},
+      {"threshold_backward",
+       [](const Inputs& in, const Node& n) {
+         return one(F::threshold_backward(in[0], in[1], attr_double(n, "threshold")));
+       }},
       {"lstm_cell_backward",
        [](const Inputs& in, const Node& n) {
          return F::lstm_cell_backward(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8],

@@ -192,6 +192,14 @@ TEST_CASE("a compiled MLP training step with Adam matches the eager step", "[jit
   REQUIRE(graph != nullptr);
   // Parameters, both moments, the step counts and the gradients.
   CHECK(graph->updates().size() == 6 * 5);
+  // Each ReLU's backward is one fused op, as in the eager step, not a compare and a where.
+  int thresholds = 0, wheres = 0;
+  for (const auto& n : graph->nodes()) {
+    thresholds += n.op == "threshold_backward";
+    wheres += n.op == "where";
+  }
+  CHECK(thresholds == 2);
+  CHECK(wheres == 0);
   for (const auto& w : warnings.seen) WARN(w);
   CHECK(warnings.seen.empty());
 }

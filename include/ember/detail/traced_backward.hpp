@@ -5,6 +5,8 @@
 // tracer is installed, their backward calls these instead: each recomputes those values
 // from the node's inputs with the same forward kernel, so its result is the eager
 // backward's to the bit, and reports itself as one op that the interpreter replays.
+// relu's backward is one such op too: eager, it is one fused pass, which a trace of
+// public ops (a compare and a where) would replay as two.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -19,6 +21,10 @@ namespace functional {
 // its input; `grad` is the loss's gradient, `mean` the reduction.
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
                               bool mean);
+
+// relu's backward, as PyTorch names it: grad where self > threshold, 0 elsewhere (relu
+// passes its output as self and 0 as the threshold); replayed with the fused kernel.
+Tensor threshold_backward(const Tensor& grad, const Tensor& self, double threshold);
 
 // The gradients of lstm_cell (batched operands of one dtype) with respect to input, hx,
 // cx, w_ih, w_hh, b_ih, b_hh, in that order, for the positions where `needs` is nonzero
