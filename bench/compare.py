@@ -402,9 +402,13 @@ def main(directory):
     misses = 0
     differ = 0
     if MACHINE:
-        print(f"CPU: {MACHINE.get('cpu', '?')}; ember: SIMD {MACHINE.get('isa', '?')}, float32 GEMM "
-              f"{MACHINE.get('matmul', '?')}; LibTorch: ATen kernels {MACHINE.get('torch_aten_capability', '?')}, "
-              f"oneDNN {MACHINE.get('torch_onednn_isa', '?')}")
+        parts = [f"CPU: {MACHINE.get('cpu', '?')}", f"ember: SIMD {MACHINE.get('isa', '?')}"]
+        if "matmul" in MACHINE:
+            parts[-1] += f", float32 GEMM {MACHINE['matmul']}"
+        if "torch_aten_capability" in MACHINE:
+            parts.append(f"LibTorch: ATen kernels {MACHINE['torch_aten_capability']}, "
+                         f"oneDNN {MACHINE.get('torch_onednn_isa', '?')}")
+        print("; ".join(parts))
     for t in thread_counts:
         ember = medians.get(("ember", t), {})
         ember_p = medians.get(("ember-passive", t), {})
