@@ -33,9 +33,10 @@ struct Shape {
 };
 
 // Small, split by columns (n >= m), split by rows (m > n), a long k with a thin result,
-// sizes that are not multiples of any vector width.
-const Shape kShapes[] = {{2, 3, 4}, {17, 33, 65}, {64, 256, 784}, {64, 784, 256}, {256, 784, 64},
-                         {300, 70, 200}, {9, 13, 4000}, {129, 515, 67}};
+// sizes that are not multiples of any vector width; one row, small and big (a batch-1
+// linear layer, which goes to oneDNN when its weights are many).
+const Shape kShapes[] = {{2, 3, 4},      {17, 33, 65}, {64, 256, 784}, {64, 784, 256}, {256, 784, 64},
+                         {300, 70, 200}, {9, 13, 4000}, {129, 515, 67}, {1, 10, 128},  {1, 256, 784}};
 
 // op(A) [m, k] stored as A or as the transpose of a [k, m] tensor; op(B) likewise. A
 // "wide" operand is a column slice of a larger matrix, so its rows have a longer pitch.
