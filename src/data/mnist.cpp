@@ -211,6 +211,13 @@ Tensor convert_images(const Tensor& bytes, const int64_t* indices, int64_t count
   for (int64_t k = 0; k < count; ++k) {
     const uint8_t* row = in + indices[k] * kPixels;
     float* dst = px + k * kPixels;
+    // A shuffled batch reads its images from all over the dataset: start loading the
+    // image after next while this one converts, so that its 13 cache lines are not
+    // fetched one miss at a time.
+    if (k + 2 < count) {
+      const uint8_t* ahead = in + indices[k + 2] * kPixels;
+      for (int64_t b = 0; b < kPixels; b += 64) __builtin_prefetch(ahead + b);
+    }
     // An exact division per pixel (the compiler makes it a vector loop; a table of the
     // 256 values measured 4-7x slower, its loads do not vectorize).
     for (int64_t j = 0; j < kPixels; ++j) dst[j] = static_cast<float>(row[j]) / 255.0f;
