@@ -1,10 +1,11 @@
-// oneDNN's sgemm, behind blas::gemm (ops/blas.cpp). When ember is built with oneDNN
-// (libdnnl-dev, found at configure time: EMBER_HAVE_DNNL) and the CPU has AVX2 or better
-// within EMBER_SIMD's cap, every float32 matrix product goes to it: on an AVX-512 CPU its
-// JIT kernels run ember's shapes (linear layers, convolutions, weight gradients) about 2x
-// as fast as the OpenBLAS 0.3.21 Debian ships, which uses its AVX2 kernel there; with
-// AVX2 it is 0-20 % faster (bench/README.md, "float32 GEMMs"). float64, EMBER_SIMD=sse2
-// and builds without oneDNN stay on OpenBLAS.
+// oneDNN's sgemm, behind blas::gemm (ops/blas.cpp, which says which products go here).
+// When ember is built with oneDNN (libdnnl-dev, found at configure time:
+// EMBER_HAVE_DNNL) and the CPU has AVX2 or better within EMBER_SIMD's cap, float32
+// products run on it: on an AVX-512 CPU its JIT kernels run ember's shapes (linear
+// layers, convolutions, weight gradients) about 2x as fast as the OpenBLAS 0.3.21 Debian
+// ships, which uses its AVX2 kernel there; with AVX2 it is 0-20 % faster
+// (bench/README.md, "float32 GEMMs on oneDNN"). float64, EMBER_SIMD=sse2 and builds
+// without oneDNN stay on OpenBLAS.
 #pragma once
 #include <cstdint>
 
