@@ -175,14 +175,29 @@ MemoryPlan plan_memory(const Graph& g) {
 
 namespace {
 
+// Whether a value is the same tensor in every call: a parameter or a constant.
+bool is_static(const Value& v) { return v.kind == ValueKind::Parameter || v.kind == ValueKind::Constant; }
+
 // One call's memory: the arena and, made once, a tensor over its place for every
-// value in it; and the value table, kept to spare its allocation.
+// value in it; the value table, kept to spare its allocation; and each node's argument
+// list with its parameters and constants already in place. Those stay for the arena's
+// life: copying a shared weight's handle in every call would change its reference
+// count from every serving thread at once, and that cache line's travels between cores
+// cost more than the rest of a small model's bookkeeping.
 struct Arena {
   Tensor block;
   std::vector<Tensor> slots;
   std::vector<Tensor> env;
+  std::vector<std::vector<Tensor>> args;  // per node; the per-call entries are emptied after it runs
 
-  Arena(const Graph& g, const MemoryPlan& plan) : slots(g.values().size()), env(g.values().size()) {
+  Arena(const Graph& g, const MemoryPlan& plan)
+      : slots(g.values().size()), env(g.values().size()), args(g.nodes().size()) {
+    for (std::size_t k = 0; k < g.nodes().size(); ++k) {
+      const Node& n = g.nodes()[k];
+      args[k].resize(n.inputs.size());
+      for (std::size_t i = 0; i < n.inputs.size(); ++i)
+        if (n.inputs[i] >= 0 && is_static(g.value(n.inputs[i]))) args[k][i] = g.value(n.inputs[i]).tensor;
+    }
     const int64_t words = static_cast<int64_t>((plan.arena_bytes + 7) / 8);
     block = ember::empty({std::max<int64_t>(words, 1)}, kFloat64);
     detail::Storage* storage = block.unsafeGetTensorImpl()->storage;
@@ -264,15 +279,24 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
   std::vector<Tensor>& env = lease.a->env;
   const std::vector<Tensor>& slots = lease.a->slots;
   for (std::size_t i = 0; i < inputs.size(); ++i) env[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];
-  for (int id : g.parameters()) env[static_cast<std::size_t>(id)] = g.value(id).tensor;
-  for (std::size_t id = 0; id < g.values().size(); ++id)
-    if (g.values()[id].kind == ValueKind::Constant) env[id] = g.values()[id].tensor;
 
-  std::vector<Tensor> args, outs;
+  std::vector<Tensor> outs;
   for (std::size_t k = 0; k < g.nodes().size(); ++k) {
     const Node& n = g.nodes()[k];
-    args.clear();
-    for (int id : n.inputs) args.push_back(id < 0 ? Tensor() : env[static_cast<std::size_t>(id)]);
+    std::vector<Tensor>& args = lease.a->args[k];
+    // This call's values into the node's argument list (parameters and constants are
+    // there already), taken out again once it ran.
+    struct Fill {
+      std::vector<Tensor>& args;
+      const Node& n;
+      const Graph& g;
+      ~Fill() {
+        for (std::size_t i = 0; i < n.inputs.size(); ++i)
+          if (n.inputs[i] >= 0 && !is_static(g.value(n.inputs[i]))) args[i] = Tensor();
+      }
+    } fill{args, n, g};
+    for (std::size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.inputs[i] >= 0 && !is_static(g.value(n.inputs[i]))) args[i] = env[static_cast<std::size_t>(n.inputs[i])];
     if (plan.node_mode[k] != Mode::Into) {
       outs = state_->runners[k](args, n);
       EMBER_CHECK(outs.size() == n.outputs.size(), "jit: op '{}' gave {} outputs where the graph has {}", n.op,
@@ -294,6 +318,9 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
     }
     for (std::size_t i = 0; i < outs.size(); ++i) env[static_cast<std::size_t>(n.outputs[i])] = std::move(outs[i]);
   }
+  // Results that are parameters or constants come from the graph itself.
+  for (int id : g.outputs())
+    if (is_static(g.value(id))) env[static_cast<std::size_t>(id)] = g.value(id).tensor;
   std::vector<Tensor> results;
   for (int id : g.outputs()) results.push_back(env[static_cast<std::size_t>(id)]);
   return results;
