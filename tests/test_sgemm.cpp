@@ -17,16 +17,11 @@
 #include <string>
 
 #include "helpers.hpp"
+#include "thread_count_scope.hpp"
 
 using ember::Tensor;
 
 namespace {
-
-struct ThreadCount {
-  int saved = ember::get_num_threads();
-  explicit ThreadCount(int n) { ember::set_num_threads(n); }
-  ~ThreadCount() { ember::set_num_threads(saved); }
-};
 
 struct Shape {
   int64_t m, n, k;
@@ -87,11 +82,11 @@ TEST_CASE("sgemm: products at 1 and at 2 threads are identical bit for bit", "[s
         Tensor a = operand(s.m, s.k, ta, tb), b = operand(s.k, s.n, tb, ta);
         Tensor one, two;
         {
-          ThreadCount t(1);
+          ThreadCountScope t(1);
           one = ember::matmul(a, b);
         }
         {
-          ThreadCount t(2);
+          ThreadCountScope t(2);
           two = ember::matmul(a, b);
         }
         INFO(describe(s, ta, tb, false) << " on " << ember::matmul_backend());
@@ -108,11 +103,11 @@ TEST_CASE("sgemm: batched products equal float64 ones and do not depend on the t
   Tensor want = ember::bmm(a.to(ember::kFloat64), b.to(ember::kFloat64));
   Tensor one, two;
   {
-    ThreadCount t(1);
+    ThreadCountScope t(1);
     one = ember::bmm(a, b);
   }
   {
-    ThreadCount t(2);
+    ThreadCountScope t(2);
     two = ember::bmm(a, b);
   }
   if (std::string(ember::matmul_backend()) == "onednn") CHECK(ember::equal(one, two));
@@ -123,7 +118,7 @@ TEST_CASE("sgemm: batched products equal float64 ones and do not depend on the t
 TEST_CASE("sgemm: addmm with beta 0 ignores NaN in its input", "[sgemm]") {
   // PyTorch's rule (torch.addmm docs): with beta = 0 the input is ignored, NaN included.
   for (int threads = 1; threads <= 2; ++threads) {
-    ThreadCount t(threads);
+    ThreadCountScope t(threads);
     for (const Shape& s : {Shape{4, 5, 6}, Shape{64, 256, 784}}) {
       Tensor input = ember::full({s.m, s.n}, std::numeric_limits<double>::quiet_NaN(), ember::kFloat32);
       Tensor a = ember::randn({s.m, s.k}, ember::kFloat32), b = ember::randn({s.k, s.n}, ember::kFloat32);

@@ -15,17 +15,11 @@
 
 #include "helpers.hpp"
 #include "src/core/parallel.hpp"
+#include "thread_count_scope.hpp"
 
 using ember::Tensor;
 
 namespace {
-
-// Restores the thread count a test changed.
-struct ThreadCountScope {
-  int saved = ember::get_num_threads();
-  explicit ThreadCountScope(int n) { ember::set_num_threads(n); }
-  ~ThreadCountScope() { ember::set_num_threads(saved); }
-};
 
 // Runs body(i) on n threads and joins them.
 template <class F>
