@@ -223,6 +223,9 @@ struct PlannedGraph::State {
   std::shared_ptr<const Graph> graph;
   MemoryPlan plan;
   std::vector<Runner> runners;  // per node, looked up once (null for Into nodes)
+  // Per node, the positions of the inputs that change from call to call (not a
+  // parameter, a constant or an absent optional input), found once.
+  std::vector<std::vector<std::size_t>> per_call;
   std::mutex mutex;  // guards the pool
   std::vector<std::unique_ptr<Arena>> pool;
   std::size_t made = 0;
@@ -248,8 +251,13 @@ struct PlannedGraph::State {
 PlannedGraph::PlannedGraph(std::shared_ptr<const Graph> graph) : state_(std::make_shared<State>()) {
   EMBER_CHECK(graph != nullptr, "jit::PlannedGraph: the graph is null");
   state_->plan = plan_memory(*graph);
-  for (std::size_t k = 0; k < graph->nodes().size(); ++k)
-    state_->runners.push_back(state_->plan.node_mode[k] == Mode::Into ? nullptr : runner_of(graph->nodes()[k].op));
+  for (std::size_t k = 0; k < graph->nodes().size(); ++k) {
+    const Node& n = graph->nodes()[k];
+    state_->runners.push_back(state_->plan.node_mode[k] == Mode::Into ? nullptr : runner_of(n.op));
+    std::vector<std::size_t>& positions = state_->per_call.emplace_back();
+    for (std::size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.inputs[i] >= 0 && !is_static(graph->value(n.inputs[i]))) positions.push_back(i);
+  }
   state_->graph = std::move(graph);
 }
 
@@ -288,15 +296,12 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
     // there already), taken out again once it ran.
     struct Fill {
       std::vector<Tensor>& args;
-      const Node& n;
-      const Graph& g;
+      const std::vector<std::size_t>& positions;
       ~Fill() {
-        for (std::size_t i = 0; i < n.inputs.size(); ++i)
-          if (n.inputs[i] >= 0 && !is_static(g.value(n.inputs[i]))) args[i] = Tensor();
+        for (std::size_t i : positions) args[i] = Tensor();
       }
-    } fill{args, n, g};
-    for (std::size_t i = 0; i < n.inputs.size(); ++i)
-      if (n.inputs[i] >= 0 && !is_static(g.value(n.inputs[i]))) args[i] = env[static_cast<std::size_t>(n.inputs[i])];
+    } fill{args, state_->per_call[k]};
+    for (std::size_t i : fill.positions) args[i] = env[static_cast<std::size_t>(n.inputs[i])];
     if (plan.node_mode[k] != Mode::Into) {
       outs = state_->runners[k](args, n);
       EMBER_CHECK(outs.size() == n.outputs.size(), "jit: op '{}' gave {} outputs where the graph has {}", n.op,
