@@ -301,8 +301,18 @@ Tensor linear_epilogue(const Tensor& input, const Tensor& weight, const Tensor& 
                 y.dtype(), y.sizes());
   else
     y = empty_tensor(out_sizes, dt);
-  auto contig = [](const Tensor& t) { return t.is_contiguous() ? t : kernels::contiguous_as(t, t.dtype()); };
-  const Tensor x = contig(input), w = contig(weight), b = bias.defined() ? contig(bias) : Tensor();
+  // References where the operand is contiguous already: a copy of the handle would
+  // change the shared weight's reference count in every call, from every serving
+  // thread at once.
+  Tensor x_copy, w_copy, b_copy;
+  auto contig = [](const Tensor& t, Tensor& copy) -> const Tensor& {
+    if (!t.defined() || t.is_contiguous()) return t;
+    copy = kernels::contiguous_as(t, t.dtype());
+    return copy;
+  };
+  const Tensor& x = contig(input, x_copy);
+  const Tensor& w = contig(weight, w_copy);
+  const Tensor& b = contig(bias, b_copy);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     UnaryBlock<T> act = activation == "none" ? nullptr : unary_blocks<T>().at(activation);
     linear_epilogue_typed<T>(static_cast<const T*>(x.data_ptr()), static_cast<const T*>(w.data_ptr()),

@@ -1,5 +1,8 @@
 // jit::compile: a cache of traced, optimised graphs keyed by the inputs' shapes and
 // dtypes, with an eager fallback for shapes whose trace was refused.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <list>
 #include <map>
 #include <mutex>
@@ -8,6 +11,7 @@
 #include "ember/warning.hpp"
 #include "src/core/check.hpp"
 #include "ember/jit.hpp"
+#include "src/jit/thread_slots.hpp"
 #include "src/jit/trace_run.hpp"
 
 namespace ember {
@@ -25,6 +29,17 @@ Key key_of(const std::vector<Tensor>& inputs) {
     k.second.emplace_back(inputs[i].dtype(), inputs[i].sizes().vec());
   }
   return k;
+}
+// Whether inputs are what key k was made from (no allocation, unlike key_of).
+bool matches(const Key& k, const std::vector<Tensor>& inputs) {
+  if (k.first != is_grad_enabled() || k.second.size() != inputs.size()) return false;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || inputs[i].dtype() != k.second[i].first) return false;
+    const IntArrayRef sizes = inputs[i].sizes();
+    const std::vector<int64_t>& want = k.second[i].second;
+    if (sizes.size() != want.size() || !std::equal(want.begin(), want.end(), sizes.begin())) return false;
+  }
+  return true;
 }
 std::string describe(const Key& k) {
   std::string s;
@@ -51,6 +66,20 @@ struct CompiledFunction::State {
   std::map<Key, std::list<Entry>::iterator> index;
   std::size_t traces = 0;
   mutable std::mutex mutex;
+  // Bumped (under the mutex) whenever an entry comes or goes.
+  alignas(64) std::atomic<std::uint64_t> generation{1};
+  // Each thread's last graph: a call for the same key, with no entry come or gone
+  // since, replays it without the mutex or a reference count shared between threads.
+  // After any change every slot's next call takes the locked path once, which also
+  // moves its entry to the front of the LRU list: the list orders the entries by use
+  // since the last change, which is what the choice of the one to drop needs.
+  struct Recent {
+    std::uint64_t generation = 0;
+    Key key;
+    std::shared_ptr<const Graph> graph;
+    std::shared_ptr<const PlannedGraph> planned;
+  };
+  alignas(64) internal::ThreadSlots<Recent> recent;
 };
 
 CompiledFunction::CompiledFunction(Function fn, const nn::Module* module, CompileOptions options)
@@ -63,6 +92,10 @@ CompiledFunction::CompiledFunction(Function fn, const nn::Module* module, Compil
 
 std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inputs) const {
   State& s = *state_;
+  internal::ThreadSlots<State::Recent>::Taken taken(s.recent);
+  State::Recent* recent = taken.get();
+  if (recent && recent->generation == s.generation.load(std::memory_order_acquire) && matches(recent->key, inputs))
+    return recent->planned ? (*recent->planned)(inputs) : run(*recent->graph, inputs);
   Key key = key_of(inputs);
   std::shared_ptr<const Graph> graph;
   std::shared_ptr<const PlannedGraph> planned;
@@ -74,6 +107,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
       s.lru.splice(s.lru.begin(), s.lru, it->second);
       graph = it->second->graph;
       planned = it->second->planned;
+      if (recent && graph) *recent = State::Recent{s.generation.load(std::memory_order_relaxed), key, graph, planned};
       lock.unlock();
       if (!graph) return s.fn(inputs);
       return planned ? (*planned)(inputs) : run(*graph, inputs);
@@ -106,6 +140,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
       s.index.erase(it);
     }
     ++s.traces;
+    s.generation.fetch_add(1, std::memory_order_release);
     s.lru.push_front(State::Entry{key, graph, trace_again, planned});
     s.index[key] = s.lru.begin();
     if (s.lru.size() > s.options.max_graphs) {

@@ -14,6 +14,7 @@
 #include "src/jit/attrs.hpp"
 #include "src/jit/fusion.hpp"
 #include "src/jit/interpreter.hpp"
+#include "src/jit/thread_slots.hpp"
 
 namespace ember {
 namespace jit {
@@ -226,10 +227,20 @@ struct PlannedGraph::State {
   // Per node, the positions of the inputs that change from call to call (not a
   // parameter, a constant or an absent optional input), found once.
   std::vector<std::vector<std::size_t>> per_call;
-  std::mutex mutex;  // guards the pool
+  // Each thread's own arena, in its slot (see thread_slots.hpp); a call whose slot is
+  // taken borrows one from the pool instead.
+  internal::ThreadSlots<std::unique_ptr<Arena>> slots;
+  mutable std::mutex mutex;  // guards the pool and the count
   std::vector<std::unique_ptr<Arena>> pool;
   std::size_t made = 0;
 
+  std::unique_ptr<Arena> make() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++made;
+    }
+    return std::make_unique<Arena>(*graph, plan);
+  }
   std::unique_ptr<Arena> take() {
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -238,9 +249,8 @@ struct PlannedGraph::State {
         pool.pop_back();
         return a;
       }
-      ++made;
     }
-    return std::make_unique<Arena>(*graph, plan);
+    return make();
   }
   void give(std::unique_ptr<Arena> a) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -274,16 +284,27 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
   const Graph& g = *state_->graph;
   const MemoryPlan& plan = state_->plan;
   check_inputs(g, inputs);
-  // The arena goes back to the pool however the call ends, its value table emptied so
-  // that it holds no tensor of this call.
+  // The calling thread's arena, or one from the pool, given back however the call ends
+  // with its value table emptied, so that it holds no tensor of this call.
   struct Lease {
     State& s;
-    std::unique_ptr<Arena> a;
+    internal::ThreadSlots<std::unique_ptr<Arena>>::Taken taken;
+    std::unique_ptr<Arena> pooled;
+    Arena* a;
+    explicit Lease(State& state) : s(state), taken(state.slots) {
+      if (std::unique_ptr<Arena>* own = taken.get()) {
+        if (!*own) *own = s.make();
+        a = own->get();
+      } else {
+        pooled = s.take();
+        a = pooled.get();
+      }
+    }
     ~Lease() {
       for (Tensor& t : a->env) t = Tensor();
-      s.give(std::move(a));
+      if (pooled) s.give(std::move(pooled));
     }
-  } lease{*state_, state_->take()};
+  } lease{*state_};
   std::vector<Tensor>& env = lease.a->env;
   const std::vector<Tensor>& slots = lease.a->slots;
   for (std::size_t i = 0; i < inputs.size(); ++i) env[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];

@@ -67,6 +67,29 @@ TEST_CASE("compile keeps at most max_graphs graphs, dropping the least recently 
   CHECK_THROWS_WITH(jit::compile(f, jit::CompileOptions{0}), Catch::Contains("max_graphs must be at least 1, got 0"));
 }
 
+TEST_CASE("a graph a thread replays without the lock goes when its cache entry goes", "[jit][compile]") {
+  auto f = [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{xs[0].exp().sum(0) * 2.0}; };
+  jit::CompileOptions options;
+  options.max_graphs = 1;
+  jit::CompiledFunction c = jit::compile(f, options);
+  for (int i = 0; i < 3; ++i) c(ember::zeros({2}));  // traced, then replayed from this thread's slot
+  CHECK(c.traces() == 1);
+  c(ember::zeros({3}));  // drops the graph for [2]
+  CHECK(c.graph_for({ember::zeros({2})}) == nullptr);
+  Tensor x = ember::randn({2});
+  CHECK(ember::allclose(c(x), f({x})[0], 1e-6, 1e-6));  // traced again, not the dropped graph
+  CHECK(c.traces() == 3);
+  CHECK(c.cached_graphs() == 1);
+  CHECK(c.graph_for({ember::zeros({2})}) != nullptr);
+  // Gradient mode is part of the key, on the lock-free path too.
+  Tensor y = c(x);
+  {
+    ember::NoGradGuard no_grad;
+    CHECK(ember::allclose(c(x), y));
+  }
+  CHECK(c.traces() == 4);
+}
+
 TEST_CASE("compile runs eagerly, with one warning, where the trace is refused", "[jit][compile]") {
   CaptureWarnings capture;
   ember::WarningUtils::WarningHandlerGuard guard(&capture);
