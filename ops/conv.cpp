@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ops/blas.hpp"
+#include "ops/conv_winograd.hpp"
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "src/core/check.hpp"
@@ -304,6 +305,11 @@ Tensor conv2d(const Tensor& x_, const Tensor& w_, const Tensor& bias_, const Con
     if (bias.defined()) EMBER_DISPATCH_FLOAT(dt, [&] {
         for (int64_t n = 0; n < g.N; ++n) add_bias(y.data_ptr<T>() + n * g.Co * g.L, bias.data_ptr<T>(), g.Co, g.L);
       });
+    return y;
+  }
+  if (dt == kFloat32 && winograd::applies(g.N, g.C, g.H, g.W, g.Co, kh, kw, p)) {
+    winograd::forward(x.data_ptr<float>(), w.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                      y.data_ptr<float>(), g.N, g.C, g.H, g.W, g.Co, p);
     return y;
   }
   EMBER_DISPATCH_FLOAT(dt, [&] {

@@ -1,0 +1,284 @@
+#include "ops/conv_winograd.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "ops/sgemm_onednn.hpp"
+#include "src/core/check.hpp"
+#include "src/core/make_tensor.hpp"
+#include "src/core/parallel.hpp"
+
+#ifdef EMBER_HAVE_DNNL
+#include <omp.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace ember {
+namespace kernels {
+namespace winograd {
+
+#ifdef EMBER_HAVE_DNNL
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+bool switched_on() {
+  static const bool on = [] {
+    const char* e = std::getenv("EMBER_CONV_WINOGRAD");
+    return !(e && std::strcmp(e, "0") == 0);
+  }();
+  return on;
+}
+
+const dnnl::engine& cpu() {
+  static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+// The fewest output positions (images x output rows x columns) a call, or a thread's
+// share of one, needs: below that, im2col + GEMM measured faster (a single 28x28 image,
+// 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against 0.16 ms).
+constexpr int64_t kMinPositions = 1024;
+
+// What a plan is made for: the call's sizes (N included: oneDNN specialises on it).
+struct Key {
+  int64_t N, C, H, W, Co, ph, pw;
+  bool bias;
+  bool operator<(const Key& o) const {
+    return std::tie(N, C, H, W, Co, ph, pw, bias) < std::tie(o.N, o.C, o.H, o.W, o.Co, o.ph, o.pw, o.bias);
+  }
+};
+
+// One geometry's primitives, made once: the convolution, and the reorders between
+// ember's plain layouts (NCHW, OIHW) and the blocked ones the kernel reads and writes
+// (the weights' reorder is also their Winograd transform). Primitives may run from
+// several threads at once; each call brings its own buffers and scratchpad.
+struct Plan {
+  dnnl::convolution_forward conv;
+  dnnl::reorder src_in, wei_in, dst_out;
+  memory::desc src_plain, wei_plain, dst_plain, bias_desc;
+  memory::desc src_blocked, wei_blocked, dst_blocked, scratch, reorder_scratch[3];
+  std::size_t scratch_bytes = 0;  // the most any of the four needs (they run one by one)
+};
+
+std::shared_ptr<const Plan> make_plan(const Key& k) {
+  const int64_t Ho = k.H + 2 * k.ph - 2, Wo = k.W + 2 * k.pw - 2;
+  auto plan = std::make_shared<Plan>();
+  plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
+  plan->wei_plain = memory::desc({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::oihw);
+  plan->dst_plain = memory::desc({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::nchw);
+  plan->bias_desc = memory::desc({k.Co}, memory::data_type::f32, Tag::a);
+  const memory::desc src_any({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::any);
+  const memory::desc wei_any({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::any);
+  const memory::desc dst_any({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::any);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const memory::dims strides{1, 1}, padding{k.ph, k.pw};
+  try {
+    const auto desc = k.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               dnnl::algorithm::convolution_winograd, src_any, wei_any,
+                                                               plan->bias_desc, dst_any, strides, padding, padding)
+                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               dnnl::algorithm::convolution_winograd, src_any, wei_any,
+                                                               dst_any, strides, padding, padding);
+    const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu());
+    plan->conv = dnnl::convolution_forward(pd);
+    plan->src_blocked = pd.src_desc();
+    plan->wei_blocked = pd.weights_desc();
+    plan->dst_blocked = pd.dst_desc();
+    plan->scratch = pd.scratchpad_desc();
+    dnnl::primitive_attr reorder_attr;
+    reorder_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    plan->scratch_bytes = plan->scratch.get_size();
+    auto reorder = [&](const memory::desc& from, const memory::desc& to, int i) {
+      const dnnl::reorder::primitive_desc rpd(cpu(), from, cpu(), to, reorder_attr);
+      plan->reorder_scratch[i] = rpd.scratchpad_desc();
+      plan->scratch_bytes = std::max(plan->scratch_bytes, plan->reorder_scratch[i].get_size());
+      return dnnl::reorder(rpd);
+    };
+    plan->src_in = reorder(plan->src_plain, plan->src_blocked, 0);
+    plan->wei_in = reorder(plan->wei_plain, plan->wei_blocked, 1);
+    plan->dst_out = reorder(plan->dst_blocked, plan->dst_plain, 2);
+  } catch (const dnnl::error&) {
+    return nullptr;  // no Winograd kernel here (an instruction set below AVX-512)
+  }
+  return plan;
+}
+
+// Plans by geometry. A training loop meets a handful (its batch sizes, including the
+// short last batch); past 64 the cache starts over rather than growing without bound.
+std::shared_ptr<const Plan> plan_for(const Key& k) {
+  static std::mutex mutex;
+  static std::map<Key, std::shared_ptr<const Plan>> plans;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = plans.find(k);
+  if (it != plans.end()) return it->second;
+  if (plans.size() >= 64) plans.clear();
+  return plans[k] = make_plan(k);
+}
+
+// Whether oneDNN has its Winograd kernel in this process (the instruction set cap is
+// set by blas::onednn::usable(), which must run first).
+bool available() {
+  static const bool yes = blas::onednn::usable() && plan_for(Key{1, 16, 14, 14, 16, 1, 1, false}) != nullptr;
+  return yes;
+}
+
+// oneDNN's OpenMP build would run a primitive on omp_get_max_threads() threads; ember
+// splits the batch over its own threads instead (see sgemm_onednn.cpp).
+struct OneOmpThread {
+  int saved = omp_get_max_threads();
+  OneOmpThread() {
+    if (saved != 1) omp_set_num_threads(1);
+  }
+  ~OneOmpThread() {
+    if (saved != 1) omp_set_num_threads(saved);
+  }
+};
+
+// A buffer of `desc`'s size from ember's caching allocator.
+Tensor buffer_for(const memory::desc& desc) {
+  const int64_t floats = static_cast<int64_t>((desc.get_size() + sizeof(float) - 1) / sizeof(float));
+  return detail::empty_tensor({std::max<int64_t>(floats, 1)}, kFloat32);
+}
+
+
+// The weights in the kernel's layout, which for this kernel is also their Winograd
+// transform: oneDNN's reorder for it is plain C++ and took 200-500 us for a 64x32x3x3
+// weight, as long as the whole convolution of 4 images.
+Tensor transform_weights(const Plan& plan, const float* w) {
+  OneOmpThread one;
+  const dnnl::engine& e = cpu();
+  dnnl::stream s(e);
+  Tensor out = buffer_for(plan.wei_blocked);
+  const Tensor scratch = buffer_for(plan.reorder_scratch[1]);
+  memory from(plan.wei_plain, e, const_cast<float*>(w)), to(plan.wei_blocked, e, out.data_ptr());
+  plan.wei_in.execute(s, {{DNNL_ARG_FROM, from},
+                          {DNNL_ARG_TO, to},
+                          {DNNL_ARG_SCRATCHPAD, memory(plan.reorder_scratch[1], e, scratch.data_ptr())}});
+  s.wait();
+  return out;
+}
+
+// Transformed weights, kept with a copy of the plain weights they came from and reused
+// while the weights a call brings are equal to that copy, byte for byte (a comparison
+// of 72 KiB for a 64x32x3x3 weight, against a transform of 200-500 us). An inference
+// loop transforms each layer's weights once; a training step, which changes them,
+// finds the first bytes different and transforms again. Keyed by where the weights
+// are, so that layers of one shape keep their own; bounded like the plans.
+struct KeptWeights {
+  std::vector<float> plain;
+  memory::desc layout;
+  Tensor transformed;
+};
+
+Tensor transformed_weights(const Plan& plan, const float* w, int64_t C, int64_t Co) {
+  static std::mutex mutex;
+  static std::map<std::tuple<const float*, int64_t, int64_t>, KeptWeights> kept;
+  const std::size_t count = static_cast<std::size_t>(Co * C * 9);
+  const auto key = std::make_tuple(w, C, Co);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = kept.find(key);
+    if (it != kept.end() && it->second.layout == plan.wei_blocked &&
+        std::memcmp(it->second.plain.data(), w, count * sizeof(float)) == 0)
+      return it->second.transformed;
+  }
+  Tensor transformed = transform_weights(plan, w);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (kept.size() >= 64) kept.clear();
+  KeptWeights& k = kept[key];
+  k.plain.assign(w, w + count);
+  k.layout = plan.wei_blocked;
+  k.transformed = transformed;
+  return transformed;
+}
+
+// One chunk of images: into the kernel's layout, the convolution, and back.
+void run_chunk(const Plan& plan, const float* x, const Tensor& weights, const float* bias, float* y) {
+  OneOmpThread one;
+  const dnnl::engine& e = cpu();
+  dnnl::stream s(e);
+  const Tensor src_buf = buffer_for(plan.src_blocked), dst_buf = buffer_for(plan.dst_blocked);
+  const Tensor scratch_buf = detail::empty_tensor(
+      {std::max<int64_t>(1, static_cast<int64_t>((plan.scratch_bytes + sizeof(float) - 1) / sizeof(float)))}, kFloat32);
+  // oneDNN's memory objects take non-const handles; it only reads the inputs.
+  memory src(plan.src_plain, e, const_cast<float*>(x)), dst(plan.dst_plain, e, y);
+  memory src_b(plan.src_blocked, e, src_buf.data_ptr()), dst_b(plan.dst_blocked, e, dst_buf.data_ptr());
+  memory wei_b(plan.wei_blocked, e, weights.data_ptr());
+  auto scratch_of = [&](const memory::desc& d) { return memory(d, e, scratch_buf.data_ptr()); };
+  plan.src_in.execute(
+      s, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, src_b}, {DNNL_ARG_SCRATCHPAD, scratch_of(plan.reorder_scratch[0])}});
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src_b},
+                                       {DNNL_ARG_WEIGHTS, wei_b},
+                                       {DNNL_ARG_DST, dst_b},
+                                       {DNNL_ARG_SCRATCHPAD, scratch_of(plan.scratch)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(plan.bias_desc, e, const_cast<float*>(bias)));
+  plan.conv.execute(s, args);
+  plan.dst_out.execute(
+      s, {{DNNL_ARG_FROM, dst_b}, {DNNL_ARG_TO, dst}, {DNNL_ARG_SCRATCHPAD, scratch_of(plan.reorder_scratch[2])}});
+  s.wait();
+}
+
+}  // namespace
+
+bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p) {
+  if (kh != 3 || kw != 3 || p.groups != 1 || p.stride[0] != 1 || p.stride[1] != 1 || p.dilation[0] != 1 ||
+      p.dilation[1] != 1 || p.padding[0] < 0 || p.padding[0] > 1 || p.padding[1] < 0 || p.padding[1] > 1)
+    return false;
+  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
+  if (C < 8 || Co < 8 || N * Ho * Wo < kMinPositions) return false;
+  return switched_on() && available();
+}
+
+void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
+             int64_t Co, const Conv2dParams& p) {
+  // The batch in one chunk per thread; each image's result is the same in any chunk.
+  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
+  const int64_t chunks =
+      std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * Ho * Wo / kMinPositions}));
+  auto first = [&](int64_t c) { return c * N / chunks; };
+  std::vector<std::shared_ptr<const Plan>> plans(static_cast<std::size_t>(chunks));
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t n = first(c + 1) - first(c);
+    if (c > 0 && n == first(c) - first(c - 1)) {
+      plans[static_cast<std::size_t>(c)] = plans[static_cast<std::size_t>(c - 1)];
+      continue;
+    }
+    plans[static_cast<std::size_t>(c)] = plan_for(Key{n, C, H, W, Co, p.padding[0], p.padding[1], bias != nullptr});
+    EMBER_CHECK(plans[static_cast<std::size_t>(c)] != nullptr,
+                "conv2d: oneDNN gave no Winograd kernel for [{}, {}, {}, {}] to {} channels", n, C, H, W, Co);
+  }
+  const Tensor weights = transformed_weights(*plans[0], w, C, Co);
+  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c) {
+      const Plan& plan = *plans[static_cast<std::size_t>(c)];
+      // A chunk whose kernel wants another weight layout transforms them itself.
+      const Tensor own = plan.wei_blocked == plans[0]->wei_blocked ? weights : transform_weights(plan, w);
+      run_chunk(plan, x + first(c) * C * H * W, own, bias, y + first(c) * Co * Ho * Wo);
+    }
+  });
+}
+
+#else
+
+bool applies(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, const Conv2dParams&) { return false; }
+void forward(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
+             const Conv2dParams&) {
+  EMBER_CHECK(false, "conv2d: ember was built without oneDNN");
+}
+
+#endif
+
+}  // namespace winograd
+}  // namespace kernels
+}  // namespace ember
