@@ -335,6 +335,21 @@ Tensor conv2d_input_grad(const Tensor& gy_, const Tensor& w_, const Tensor& bias
       });
     return gx;
   }
+  // At stride 1 with padding 1 and a 3x3 kernel, the input gradient is itself such a
+  // convolution: of gy with the weights flipped in both taps and with their channel
+  // axes swapped. That one may run on the Winograd kernel too.
+  if (dt == kFloat32 && g.kh == 3 && g.kw == 3 && p.padding[0] == 1 && p.padding[1] == 1 && g.Ho == H &&
+      g.Wo == W && winograd::applies(g.N, g.Co, H, W, C, 3, 3, p)) {
+    Tensor flipped = empty_tensor({C, g.Co, 3, 3}, dt);
+    const float* wp = w.data_ptr<float>();
+    float* fp = flipped.data_ptr<float>();
+    for (int64_t o = 0; o < g.Co; ++o)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t t = 0; t < 9; ++t) fp[(c * g.Co + o) * 9 + (8 - t)] = wp[(o * C + c) * 9 + t];
+    winograd::forward(gy.data_ptr<float>(), fp, bias.defined() ? bias.data_ptr<float>() : nullptr,
+                      gx.data_ptr<float>(), g.N, g.Co, H, W, C, p);
+    return gx;
+  }
   EMBER_DISPATCH_FLOAT(dt, [&] {
     conv_input_grad_impl<T>(gy.data_ptr<T>(), w.data_ptr<T>(), bias.defined() ? bias.data_ptr<T>() : nullptr,
                             gx.data_ptr<T>(), g, dt);

@@ -1,4 +1,5 @@
-// Convolution kernels: no autograd here. A 2-D convolution is im2col + GEMM (OpenBLAS);
+// Convolution kernels: no autograd here. A 2-D convolution is im2col + GEMM (blas::gemm),
+// or for some 3x3 float32 forward passes oneDNN's Winograd kernel (ops/conv_winograd.hpp);
 // the two adjoints of it (gradient in the input, gradient in the weight) are GEMMs
 // followed by col2im, or preceded by im2col. conv1d and conv_transpose2d are built
 // from these three by the autograd layer.

@@ -2,10 +2,11 @@
 // jit_wino_4x3 for AVX-512), behind kernels::conv2d's forward. A 3x3 convolution by
 // Winograd's minimal filtering does 2.25x fewer multiply-adds than im2col + GEMM; on
 // ember's conv2d benchmark (64 images of 32 channels at 28x28 to 64 channels) the
-// forward pass takes 5.5-7 ms against 11.4 ms (bench/README.md, "Convolution forward on
-// Winograd"). The price is rounding: the transforms add and subtract scaled values, and
-// the largest error against a float64 reference was 8.6e-6 where im2col's was 4.4e-6
-// (outputs up to 4.8 in size). EMBER_CONV_WINOGRAD=0 turns it off.
+// forward pass takes 4.1-4.8 ms against 11.4 ms (bench/README.md, "Convolution forward
+// on Winograd"). The price is rounding: the transforms add and subtract scaled values,
+// and in tests/test_conv_winograd.cpp's shapes the largest error against float64 was
+// 7.6e-6 where im2col's was 4.0e-6 (outputs up to about 6). EMBER_CONV_WINOGRAD=0 turns
+// it off.
 //
 // oneDNN has this kernel only for AVX-512, so under EMBER_SIMD=avx2 (which caps
 // oneDNN's instruction set too), on AVX2 machines and in builds without oneDNN every
@@ -21,9 +22,9 @@ namespace winograd {
 
 // Whether a float32 conv2d of this geometry runs on the Winograd kernel: 3x3, stride 1,
 // no dilation, one group, padding at most 1, the switch on, and shapes where it
-// measured faster than im2col + GEMM (at least 16 input and output channels, planes of
-// at least 14x14, and 4096 output positions per call). False when the kernel is not
-// available (no oneDNN, or an instruction set below AVX-512).
+// measured faster than im2col + GEMM (at least 8 input and output channels and 1024
+// output positions). False when the kernel is not available (no oneDNN, or an
+// instruction set below AVX-512).
 bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p);
 
 // y [N, Co, H', W'] = x [N, C, H, W] (*) w [Co, C, 3, 3] + bias (when not null), all

@@ -1,8 +1,9 @@
 // 3x3 float32 convolutions on oneDNN's Winograd kernel (ops/conv_winograd.cpp): which
 // geometries take it, and its results against the same convolution in float64, which
 // always runs on im2col + OpenBLAS's dgemm (the independent source here). Also: the
-// bits do not depend on the thread count or on how the batch is split, and the gradients
-// of a convolution whose forward ran there still match float64's.
+// bits do not depend on the thread count or on how the batch is split, and the
+// gradients (whose input gradient, at padding 1, is a Winograd convolution with the
+// weights flipped) and conv_transpose2d (the same kernel, with a bias) match float64's.
 // CTest runs this file's cases once per instruction set (conv_*_kernels): the kernel
 // exists only for AVX-512, so under EMBER_SIMD=avx2 the cases check that nothing takes it.
 #include <ember/functions.hpp>
@@ -107,7 +108,7 @@ TEST_CASE("winograd: the bits do not depend on the thread count or the batch spl
   CHECK(ember::equal(half, one.narrow(0, 0, 8)));
 }
 
-TEST_CASE("winograd: gradients through a convolution whose forward ran on it", "[conv][winograd]") {
+TEST_CASE("winograd: gradients through a convolution, and conv_transpose2d", "[conv][winograd]") {
   ember::manual_seed(63);
   Tensor x = ember::randn({8, 16, 14, 14}), w = ember::randn({16, 16, 3, 3}) * 0.08, b = ember::randn({16});
   Tensor gy = ember::randn({8, 16, 14, 14});
@@ -123,4 +124,10 @@ TEST_CASE("winograd: gradients through a convolution whose forward ran on it", "
     INFO("output " << i << " (y, dx, dw, db)");
     CHECK(ember::allclose(f32[i].to(ember::kFloat64), f64[i], 1e-4, 1e-4));
   }
+  // conv_transpose2d at stride 1, padding 1 is the input gradient's kernel with a bias.
+  Tensor wt = ember::randn({16, 24, 3, 3}) * 0.08, bt = ember::randn({24});
+  Tensor got = F::conv_transpose2d(x, wt, bt, 1, 1);
+  Tensor want = F::conv_transpose2d(x.to(ember::kFloat64), wt.to(ember::kFloat64), bt.to(ember::kFloat64), 1, 1);
+  CHECK(got.sizes() == want.sizes());
+  CHECK(ember::allclose(got.to(ember::kFloat64), want, 1e-5, 1e-5));
 }
