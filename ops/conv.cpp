@@ -368,6 +368,10 @@ Tensor conv2d_weight_grad(const Tensor& x_, const Tensor& gy_, int64_t kh, int64
     fill(gw, 0);
     return gw;
   }
+  if (dt == kFloat32 && winograd::applies(g.N, g.C, g.H, g.W, g.Co, kh, kw, p) &&
+      winograd::weight_grad(x.data_ptr<float>(), gy.data_ptr<float>(), gw.data_ptr<float>(), g.N, g.C, g.H, g.W, g.Co,
+                            p))
+    return gw;
   EMBER_DISPATCH_FLOAT(dt, [&] { conv_weight_grad_impl<T>(x.data_ptr<T>(), gy.data_ptr<T>(), gw.data_ptr<T>(), g, dt); });
   return gw;
 }

@@ -1,7 +1,7 @@
-// Convolution kernels: no autograd here. A 2-D convolution is im2col + GEMM (blas::gemm),
-// or for some 3x3 float32 forward passes oneDNN's Winograd kernel (ops/conv_winograd.hpp);
+// Convolution kernels: no autograd here. A 2-D convolution is im2col + GEMM (blas::gemm);
 // the two adjoints of it (gradient in the input, gradient in the weight) are GEMMs
-// followed by col2im, or preceded by im2col. conv1d and conv_transpose2d are built
+// followed by col2im, or preceded by im2col. Some 3x3 float32 convolutions run all
+// three on oneDNN's Winograd kernel instead (ops/conv_winograd.hpp). conv1d and conv_transpose2d are built
 // from these three by the autograd layer.
 //
 // Shapes are checked by the caller (autograd/conv.cpp), which knows the user's op name;

@@ -126,6 +126,71 @@ std::shared_ptr<const Plan> plan_for(const Key& k) {
   return plans[k] = make_plan(k);
 }
 
+// The weight gradient's primitives for one geometry: the kernel, and the reorders of
+// x and gy into its layouts and of its result back to OIHW.
+struct WeightGradPlan {
+  dnnl::convolution_backward_weights kernel;
+  dnnl::reorder src_in, grad_in, grad_w_out;
+  memory::desc src_plain, grad_plain, grad_w_plain;
+  memory::desc src_blocked, grad_blocked, grad_w_blocked, scratch, reorder_scratch[3];
+  std::size_t scratch_bytes = 0;
+};
+
+std::shared_ptr<const WeightGradPlan> make_weight_grad_plan(const Key& k) {
+  const int64_t Ho = k.H + 2 * k.ph - 2, Wo = k.W + 2 * k.pw - 2;
+  auto plan = std::make_shared<WeightGradPlan>();
+  plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
+  plan->grad_plain = memory::desc({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::nchw);
+  plan->grad_w_plain = memory::desc({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::oihw);
+  const memory::desc src_any({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::any);
+  const memory::desc wei_any({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::any);
+  const memory::desc dst_any({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::any);
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const memory::dims strides{1, 1}, padding{k.ph, k.pw};
+  try {
+    // The backward primitive is described against a forward one (its hint).
+    const dnnl::convolution_forward::primitive_desc hint(
+        dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_winograd,
+                                        src_any, wei_any, dst_any, strides, padding, padding),
+        cpu());
+    const dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_winograd, src_any, wei_any, dst_any,
+                                                 strides, padding, padding),
+        attr, cpu(), hint);
+    plan->kernel = dnnl::convolution_backward_weights(pd);
+    plan->src_blocked = pd.src_desc();
+    plan->grad_blocked = pd.diff_dst_desc();
+    plan->grad_w_blocked = pd.diff_weights_desc();
+    plan->scratch = pd.scratchpad_desc();
+    plan->scratch_bytes = plan->scratch.get_size();
+    dnnl::primitive_attr reorder_attr;
+    reorder_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    auto reorder = [&](const memory::desc& from, const memory::desc& to, int i) {
+      const dnnl::reorder::primitive_desc rpd(cpu(), from, cpu(), to, reorder_attr);
+      plan->reorder_scratch[i] = rpd.scratchpad_desc();
+      plan->scratch_bytes = std::max(plan->scratch_bytes, plan->reorder_scratch[i].get_size());
+      return dnnl::reorder(rpd);
+    };
+    plan->src_in = reorder(plan->src_plain, plan->src_blocked, 0);
+    plan->grad_in = reorder(plan->grad_plain, plan->grad_blocked, 1);
+    plan->grad_w_out = reorder(plan->grad_w_blocked, plan->grad_w_plain, 2);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+  return plan;
+}
+
+std::shared_ptr<const WeightGradPlan> weight_grad_plan_for(const Key& k) {
+  static std::mutex mutex;
+  static std::map<Key, std::shared_ptr<const WeightGradPlan>> plans;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = plans.find(k);
+  if (it != plans.end()) return it->second;
+  if (plans.size() >= 64) plans.clear();
+  return plans[k] = make_weight_grad_plan(k);
+}
+
 // Whether oneDNN has its Winograd kernel in this process (the instruction set cap is
 // set by blas::onednn::usable(), which must run first).
 bool available() {
@@ -229,6 +294,33 @@ void run_chunk(const Plan& plan, const float* x, const Tensor& weights, const fl
   s.wait();
 }
 
+// One chunk's weight gradient, written to gw [Co, C, 3, 3].
+void run_weight_grad_chunk(const WeightGradPlan& plan, const float* x, const float* gy, float* gw) {
+  OneOmpThread one;
+  const dnnl::engine& e = cpu();
+  dnnl::stream s(e);
+  const Tensor src_buf = buffer_for(plan.src_blocked), grad_buf = buffer_for(plan.grad_blocked),
+               grad_w_buf = buffer_for(plan.grad_w_blocked);
+  const Tensor scratch_buf = detail::empty_tensor(
+      {std::max<int64_t>(1, static_cast<int64_t>((plan.scratch_bytes + sizeof(float) - 1) / sizeof(float)))}, kFloat32);
+  memory src(plan.src_plain, e, const_cast<float*>(x)), grad(plan.grad_plain, e, const_cast<float*>(gy)),
+      grad_w(plan.grad_w_plain, e, gw);
+  memory src_b(plan.src_blocked, e, src_buf.data_ptr()), grad_b(plan.grad_blocked, e, grad_buf.data_ptr()),
+      grad_w_b(plan.grad_w_blocked, e, grad_w_buf.data_ptr());
+  auto scratch_of = [&](const memory::desc& d) { return memory(d, e, scratch_buf.data_ptr()); };
+  plan.src_in.execute(
+      s, {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, src_b}, {DNNL_ARG_SCRATCHPAD, scratch_of(plan.reorder_scratch[0])}});
+  plan.grad_in.execute(
+      s, {{DNNL_ARG_FROM, grad}, {DNNL_ARG_TO, grad_b}, {DNNL_ARG_SCRATCHPAD, scratch_of(plan.reorder_scratch[1])}});
+  plan.kernel.execute(s, {{DNNL_ARG_SRC, src_b},
+                          {DNNL_ARG_DIFF_DST, grad_b},
+                          {DNNL_ARG_DIFF_WEIGHTS, grad_w_b},
+                          {DNNL_ARG_SCRATCHPAD, scratch_of(plan.scratch)}});
+  plan.grad_w_out.execute(
+      s, {{DNNL_ARG_FROM, grad_w_b}, {DNNL_ARG_TO, grad_w}, {DNNL_ARG_SCRATCHPAD, scratch_of(plan.reorder_scratch[2])}});
+  s.wait();
+}
+
 }  // namespace
 
 bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p) {
@@ -269,9 +361,39 @@ void forward(const float* x, const float* w, const float* bias, float* y, int64_
   });
 }
 
+bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W,
+                 int64_t Co, const Conv2dParams& p) {
+  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
+  const int64_t chunks =
+      std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * Ho * Wo / kMinPositions}));
+  auto first = [&](int64_t c) { return c * N / chunks; };
+  std::vector<std::shared_ptr<const WeightGradPlan>> plans(static_cast<std::size_t>(chunks));
+  for (int64_t c = 0; c < chunks; ++c) {
+    plans[static_cast<std::size_t>(c)] =
+        weight_grad_plan_for(Key{first(c + 1) - first(c), C, H, W, Co, p.padding[0], p.padding[1], false});
+    if (!plans[static_cast<std::size_t>(c)]) return false;
+  }
+  // Chunk 0 writes gw, the others their own sums, added in chunk order afterwards.
+  const int64_t size = Co * C * 9;
+  const Tensor partial = detail::empty_tensor({std::max<int64_t>(1, (chunks - 1) * size)}, kFloat32);
+  float* rest = partial.data_ptr<float>();
+  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t c = begin; c < end; ++c)
+      run_weight_grad_chunk(*plans[static_cast<std::size_t>(c)], x + first(c) * C * H * W, gy + first(c) * Co * Ho * Wo,
+                            c == 0 ? gw : rest + (c - 1) * size);
+  });
+  for (int64_t c = 1; c < chunks; ++c)
+    for (int64_t i = 0; i < size; ++i) gw[i] += rest[(c - 1) * size + i];
+  return true;
+}
+
 #else
 
 bool applies(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, const Conv2dParams&) { return false; }
+bool weight_grad(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
+                 const Conv2dParams&) {
+  return false;
+}
 void forward(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
              const Conv2dParams&) {
   EMBER_CHECK(false, "conv2d: ember was built without oneDNN");

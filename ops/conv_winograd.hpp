@@ -34,6 +34,14 @@ bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh,
 void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
              int64_t Co, const Conv2dParams& p);
 
+// gw [Co, C, 3, 3], the gradient in w of the convolution above for the output gradient
+// gy [N, Co, H', W'], for a geometry that applies() accepts. The batch is cut into one
+// chunk per thread (as many as ember's thread count, the count of images and
+// positions allow), and the chunks' sums are added in chunk order, as the im2col path
+// does. False, with gw untouched, when oneDNN has no such kernel for the shape.
+bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co,
+                 const Conv2dParams& p);
+
 }  // namespace winograd
 }  // namespace kernels
 }  // namespace ember

@@ -2,8 +2,9 @@
 // geometries take it, and its results against the same convolution in float64, which
 // always runs on im2col + OpenBLAS's dgemm (the independent source here). Also: the
 // bits do not depend on the thread count or on how the batch is split, and the
-// gradients (whose input gradient, at padding 1, is a Winograd convolution with the
-// weights flipped) and conv_transpose2d (the same kernel, with a bias) match float64's.
+// gradients (the weight gradient on the kernel's backward pass; the input gradient, at
+// padding 1, a Winograd convolution with the weights flipped) and conv_transpose2d (the
+// same kernel, with a bias) match float64's.
 // CTest runs this file's cases once per instruction set (conv_*_kernels): the kernel
 // exists only for AVX-512, so under EMBER_SIMD=avx2 the cases check that nothing takes it.
 #include <ember/functions.hpp>
@@ -120,9 +121,14 @@ TEST_CASE("winograd: gradients through a convolution, and conv_transpose2d", "[c
     return std::vector<Tensor>{y.detach(), xd.grad(), wd.grad(), bd.grad()};
   };
   std::vector<Tensor> f32 = grads(ember::kFloat32), f64 = grads(ember::kFloat64);
+  // The input and weight gradients run on the Winograd kernel too; measured against
+  // float64, their largest errors were 1e-6 to 2e-6 of the largest value (im2col's:
+  // 2e-7 to 4e-7).
   for (std::size_t i = 0; i < f32.size(); ++i) {
-    INFO("output " << i << " (y, dx, dw, db)");
-    CHECK(ember::allclose(f32[i].to(ember::kFloat64), f64[i], 1e-4, 1e-4));
+    const double err = (f32[i].to(ember::kFloat64) - f64[i]).abs().max().item<double>();
+    const double scale = f64[i].abs().max().item<double>();
+    INFO("output " << i << " (y, dx, dw, db): max error " << err << ", max value " << scale);
+    CHECK(err <= 5e-6 * scale);
   }
   // conv_transpose2d at stride 1, padding 1 is the input gradient's kernel with a bias.
   Tensor wt = ember::randn({16, 24, 3, 3}) * 0.08, bt = ember::randn({24});
