@@ -1,12 +1,13 @@
 // 3x3 float32 convolutions on oneDNN's Winograd kernel (F(4x4, 3x3), its
-// jit_wino_4x3 for AVX-512), behind kernels::conv2d's forward. A 3x3 convolution by
+// jit_wino_4x3 for AVX-512), behind kernels::conv2d and its two gradients.
 // Winograd's minimal filtering does 2.25x fewer multiply-adds than im2col + GEMM; on
 // ember's conv2d benchmark (64 images of 32 channels at 28x28 to 64 channels) the
-// forward pass takes 4.1-4.8 ms against 11.4 ms (bench/README.md, "Convolution forward
-// on Winograd"). The price is rounding: the transforms add and subtract scaled values,
-// and in tests/test_conv_winograd.cpp's shapes the largest error against float64 was
-// 7.6e-6 where im2col's was 4.0e-6 (outputs up to about 6). EMBER_CONV_WINOGRAD=0 turns
-// it off.
+// forward pass takes 4.1-4.8 ms against 11.4 ms, forward and backward 15 ms against
+// 31-38 (bench/README.md, "Convolutions on Winograd"). The price is rounding: the
+// transforms add and subtract scaled values, and in tests/test_conv_winograd.cpp's
+// shapes the largest error against float64 was 7.6e-6 where im2col's was 4.0e-6
+// (outputs up to about 6; the gradients: 1e-6 to 2e-6 of their largest value, against
+// 2e-7 to 4e-7). EMBER_CONV_WINOGRAD=0 turns it off.
 //
 // oneDNN has this kernel only for AVX-512, so under EMBER_SIMD=avx2 (which caps
 // oneDNN's instruction set too), on AVX2 machines and in builds without oneDNN every
