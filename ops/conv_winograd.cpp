@@ -239,7 +239,8 @@ Tensor transform_weights(const Plan& plan, const float* w) {
 // of 72 KiB for a 64x32x3x3 weight, against a transform of 200-500 us). An inference
 // loop transforms each layer's weights once; a training step, which changes them,
 // finds the first bytes different and transforms again. Keyed by where the weights
-// are, so that layers of one shape keep their own; bounded like the plans.
+// are, so that layers of one shape keep their own. Bounded: past 64 entries or 256 MiB
+// of copies and transforms (a transform is 4x its weights), the cache starts over.
 struct KeptWeights {
   std::vector<float> plain;
   memory::desc layout;
@@ -249,6 +250,8 @@ struct KeptWeights {
 Tensor transformed_weights(const Plan& plan, const float* w, int64_t C, int64_t Co) {
   static std::mutex mutex;
   static std::map<std::tuple<const float*, int64_t, int64_t>, KeptWeights> kept;
+  static std::size_t kept_bytes = 0;
+  constexpr std::size_t kMaxKeptBytes = std::size_t(256) << 20;
   const std::size_t count = static_cast<std::size_t>(Co * C * 9);
   const auto key = std::make_tuple(w, C, Co);
   {
@@ -259,12 +262,23 @@ Tensor transformed_weights(const Plan& plan, const float* w, int64_t C, int64_t 
       return it->second.transformed;
   }
   Tensor transformed = transform_weights(plan, w);
+  const std::size_t bytes = count * sizeof(float) + plan.wei_blocked.get_size();
   std::lock_guard<std::mutex> lock(mutex);
-  if (kept.size() >= 64) kept.clear();
+  auto it = kept.find(key);
+  if (it != kept.end()) {
+    kept_bytes -= it->second.plain.size() * sizeof(float) + it->second.layout.get_size();
+    kept.erase(it);
+  }
+  if (kept.size() >= 64 || kept_bytes + bytes > kMaxKeptBytes) {
+    kept.clear();
+    kept_bytes = 0;
+  }
+  if (bytes > kMaxKeptBytes) return transformed;
   KeptWeights& k = kept[key];
   k.plain.assign(w, w + count);
   k.layout = plan.wei_blocked;
   k.transformed = transformed;
+  kept_bytes += bytes;
   return transformed;
 }
 

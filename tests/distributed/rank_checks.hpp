@@ -1,7 +1,8 @@
-// What the one-rank check programs (distributed_check, distributed_more_check) share: the
-// rank and failure count, CHECK, expect_error, tensors from and to lists of values, and each
-// rank's formula with the closed forms of its reductions over ranks. Each program is one
-// translation unit, so the definitions live here, in an unnamed namespace.
+// What the one-rank check programs (distributed_check, distributed_more_check,
+// distributed_ddp_check) share: the rank and failure count, CHECK, expect_error, tensors
+// from and to lists of values, and each rank's formula with the closed forms of its
+// reductions over ranks. Each program is one translation unit, so the definitions live
+// here, in an unnamed namespace ([[maybe_unused]]: not every program uses every one).
 #pragma once
 #include <ember/distributed.hpp>
 #include <ember/ember.hpp>
@@ -30,7 +31,7 @@ int g_rank = -1, g_size = 0, g_failures = 0;
   } while (0)
 
 // Runs f, which must throw ember::Error whose message contains every one of `parts`.
-void expect_error(const std::function<void()>& f, std::vector<std::string> parts, const char* what) {
+[[maybe_unused]] void expect_error(const std::function<void()>& f, std::vector<std::string> parts, const char* what) {
   try {
     f();
   } catch (const ember::Error& e) {
@@ -45,15 +46,15 @@ void expect_error(const std::function<void()>& f, std::vector<std::string> parts
   CHECK(false, "%s did not throw", what);
 }
 
-Tensor make(const std::vector<double>& values, std::vector<int64_t> shape, Dtype dtype) {
+[[maybe_unused]] Tensor make(const std::vector<double>& values, std::vector<int64_t> shape, Dtype dtype) {
   return ember::tensor(values, shape).to(dtype);
 }
-std::vector<double> values_of(const Tensor& t) {
+[[maybe_unused]] std::vector<double> values_of(const Tensor& t) {
   Tensor d = t.to(ember::kFloat64).contiguous();
   const double* p = d.data_ptr<double>();
   return std::vector<double>(p, p + d.numel());
 }
-void expect_values(const Tensor& t, const std::vector<double>& want, const std::string& what) {
+[[maybe_unused]] void expect_values(const Tensor& t, const std::vector<double>& want, const std::string& what) {
   std::vector<double> got = values_of(t);
   CHECK(got.size() == want.size(), "%s: %zu values, want %zu", what.c_str(), got.size(), want.size());
   for (size_t i = 0; i < got.size() && i < want.size(); ++i)
@@ -64,15 +65,15 @@ void expect_values(const Tensor& t, const std::vector<double>& want, const std::
 }
 
 // Rank r's value at element i: (r + 1) + i % 3, small enough for int8 and exact in every dtype.
-double v(int r, int64_t i) { return (r + 1) + static_cast<double>(i % 3); }
-std::vector<double> fill(int r, int64_t n, double shift = 0) {
+[[maybe_unused]] double v(int r, int64_t i) { return (r + 1) + static_cast<double>(i % 3); }
+[[maybe_unused]] std::vector<double> fill(int r, int64_t n, double shift = 0) {
   std::vector<double> out(n);
   for (int64_t i = 0; i < n; ++i) out[i] = v(r, i) + shift;
   return out;
 }
 // Over ranks 0..n-1 of (r + 1) + k: the sum n(n+1)/2 + nk, the product (n+k)!/k!, the
 // smallest 1 + k, the largest n + k.
-double closed_form(dist::ReduceOp op, int n, int64_t i) {
+[[maybe_unused]] double closed_form(dist::ReduceOp op, int n, int64_t i) {
   double k = static_cast<double>(i % 3);
   switch (op) {
     case dist::ReduceOp::SUM: return n * (n + 1) / 2.0 + n * k;
