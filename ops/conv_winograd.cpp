@@ -16,9 +16,9 @@
 #include "src/core/parallel.hpp"
 
 #ifdef EMBER_HAVE_DNNL
-#include <omp.h>
-
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "ops/onednn_one_thread.hpp"
 #endif
 
 namespace ember {
@@ -58,6 +58,33 @@ struct Key {
   }
 };
 
+// A reorder from one layout to another, with a user scratchpad: its descriptor goes to
+// *scratch and *most_bytes grows to cover it (a plan's primitives run one at a time and
+// share one scratch buffer).
+dnnl::reorder make_reorder(const memory::desc& from, const memory::desc& to, memory::desc* scratch,
+                           std::size_t* most_bytes) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::reorder::primitive_desc pd(cpu(), from, cpu(), to, attr);
+  *scratch = pd.scratchpad_desc();
+  *most_bytes = std::max(*most_bytes, scratch->get_size());
+  return dnnl::reorder(pd);
+}
+
+// Plans by geometry, one cache per kind of plan. A training loop meets a handful (its
+// batch sizes, including the short last batch); past 64 a cache starts over rather
+// than growing without bound. A null plan records a geometry oneDNN has no kernel for.
+template <class P>
+std::shared_ptr<const P> cached_plan(const Key& k, std::shared_ptr<const P> (*make)(const Key&)) {
+  static std::mutex mutex;
+  static std::map<Key, std::shared_ptr<const P>> plans;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = plans.find(k);
+  if (it != plans.end()) return it->second;
+  if (plans.size() >= 64) plans.clear();
+  return plans[k] = make(k);
+}
+
 // One geometry's primitives, made once: the convolution, and the reorders between
 // ember's plain layouts (NCHW, OIHW) and the blocked ones the kernel reads and writes
 // (the weights' reorder is also their Winograd transform). Primitives may run from
@@ -96,35 +123,17 @@ std::shared_ptr<const Plan> make_plan(const Key& k) {
     plan->wei_blocked = pd.weights_desc();
     plan->dst_blocked = pd.dst_desc();
     plan->scratch = pd.scratchpad_desc();
-    dnnl::primitive_attr reorder_attr;
-    reorder_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     plan->scratch_bytes = plan->scratch.get_size();
-    auto reorder = [&](const memory::desc& from, const memory::desc& to, int i) {
-      const dnnl::reorder::primitive_desc rpd(cpu(), from, cpu(), to, reorder_attr);
-      plan->reorder_scratch[i] = rpd.scratchpad_desc();
-      plan->scratch_bytes = std::max(plan->scratch_bytes, plan->reorder_scratch[i].get_size());
-      return dnnl::reorder(rpd);
-    };
-    plan->src_in = reorder(plan->src_plain, plan->src_blocked, 0);
-    plan->wei_in = reorder(plan->wei_plain, plan->wei_blocked, 1);
-    plan->dst_out = reorder(plan->dst_blocked, plan->dst_plain, 2);
+    plan->src_in = make_reorder(plan->src_plain, plan->src_blocked, &plan->reorder_scratch[0], &plan->scratch_bytes);
+    plan->wei_in = make_reorder(plan->wei_plain, plan->wei_blocked, &plan->reorder_scratch[1], &plan->scratch_bytes);
+    plan->dst_out = make_reorder(plan->dst_blocked, plan->dst_plain, &plan->reorder_scratch[2], &plan->scratch_bytes);
   } catch (const dnnl::error&) {
     return nullptr;  // no Winograd kernel here (an instruction set below AVX-512)
   }
   return plan;
 }
 
-// Plans by geometry. A training loop meets a handful (its batch sizes, including the
-// short last batch); past 64 the cache starts over rather than growing without bound.
-std::shared_ptr<const Plan> plan_for(const Key& k) {
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<const Plan>> plans;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = plans.find(k);
-  if (it != plans.end()) return it->second;
-  if (plans.size() >= 64) plans.clear();
-  return plans[k] = make_plan(k);
-}
+std::shared_ptr<const Plan> plan_for(const Key& k) { return cached_plan<Plan>(k, make_plan); }
 
 // The weight gradient's primitives for one geometry: the kernel, and the reorders of
 // x and gy into its layouts and of its result back to OIHW.
@@ -164,17 +173,10 @@ std::shared_ptr<const WeightGradPlan> make_weight_grad_plan(const Key& k) {
     plan->grad_w_blocked = pd.diff_weights_desc();
     plan->scratch = pd.scratchpad_desc();
     plan->scratch_bytes = plan->scratch.get_size();
-    dnnl::primitive_attr reorder_attr;
-    reorder_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    auto reorder = [&](const memory::desc& from, const memory::desc& to, int i) {
-      const dnnl::reorder::primitive_desc rpd(cpu(), from, cpu(), to, reorder_attr);
-      plan->reorder_scratch[i] = rpd.scratchpad_desc();
-      plan->scratch_bytes = std::max(plan->scratch_bytes, plan->reorder_scratch[i].get_size());
-      return dnnl::reorder(rpd);
-    };
-    plan->src_in = reorder(plan->src_plain, plan->src_blocked, 0);
-    plan->grad_in = reorder(plan->grad_plain, plan->grad_blocked, 1);
-    plan->grad_w_out = reorder(plan->grad_w_blocked, plan->grad_w_plain, 2);
+    plan->src_in = make_reorder(plan->src_plain, plan->src_blocked, &plan->reorder_scratch[0], &plan->scratch_bytes);
+    plan->grad_in = make_reorder(plan->grad_plain, plan->grad_blocked, &plan->reorder_scratch[1], &plan->scratch_bytes);
+    plan->grad_w_out =
+        make_reorder(plan->grad_w_blocked, plan->grad_w_plain, &plan->reorder_scratch[2], &plan->scratch_bytes);
   } catch (const dnnl::error&) {
     return nullptr;
   }
@@ -182,13 +184,7 @@ std::shared_ptr<const WeightGradPlan> make_weight_grad_plan(const Key& k) {
 }
 
 std::shared_ptr<const WeightGradPlan> weight_grad_plan_for(const Key& k) {
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<const WeightGradPlan>> plans;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = plans.find(k);
-  if (it != plans.end()) return it->second;
-  if (plans.size() >= 64) plans.clear();
-  return plans[k] = make_weight_grad_plan(k);
+  return cached_plan<WeightGradPlan>(k, make_weight_grad_plan);
 }
 
 // Whether oneDNN has its Winograd kernel in this process (the instruction set cap is
@@ -198,23 +194,12 @@ bool available() {
   return yes;
 }
 
-// oneDNN's OpenMP build would run a primitive on omp_get_max_threads() threads; ember
-// splits the batch over its own threads instead (see sgemm_onednn.cpp).
-struct OneOmpThread {
-  int saved = omp_get_max_threads();
-  OneOmpThread() {
-    if (saved != 1) omp_set_num_threads(1);
-  }
-  ~OneOmpThread() {
-    if (saved != 1) omp_set_num_threads(saved);
-  }
-};
-
-// A buffer of `desc`'s size from ember's caching allocator.
-Tensor buffer_for(const memory::desc& desc) {
-  const int64_t floats = static_cast<int64_t>((desc.get_size() + sizeof(float) - 1) / sizeof(float));
+// A buffer of at least `bytes` (one float at least) from ember's caching allocator.
+Tensor bytes_buffer(std::size_t bytes) {
+  const int64_t floats = static_cast<int64_t>((bytes + sizeof(float) - 1) / sizeof(float));
   return detail::empty_tensor({std::max<int64_t>(floats, 1)}, kFloat32);
 }
+Tensor buffer_for(const memory::desc& desc) { return bytes_buffer(desc.get_size()); }
 
 
 // The weights in the kernel's layout, which for this kernel is also their Winograd
@@ -288,8 +273,7 @@ void run_chunk(const Plan& plan, const float* x, const Tensor& weights, const fl
   const dnnl::engine& e = cpu();
   dnnl::stream s(e);
   const Tensor src_buf = buffer_for(plan.src_blocked), dst_buf = buffer_for(plan.dst_blocked);
-  const Tensor scratch_buf = detail::empty_tensor(
-      {std::max<int64_t>(1, static_cast<int64_t>((plan.scratch_bytes + sizeof(float) - 1) / sizeof(float)))}, kFloat32);
+  const Tensor scratch_buf = bytes_buffer(plan.scratch_bytes);
   // oneDNN's memory objects take non-const handles; it only reads the inputs.
   memory src(plan.src_plain, e, const_cast<float*>(x)), dst(plan.dst_plain, e, y);
   memory src_b(plan.src_blocked, e, src_buf.data_ptr()), dst_b(plan.dst_blocked, e, dst_buf.data_ptr());
@@ -315,8 +299,7 @@ void run_weight_grad_chunk(const WeightGradPlan& plan, const float* x, const flo
   dnnl::stream s(e);
   const Tensor src_buf = buffer_for(plan.src_blocked), grad_buf = buffer_for(plan.grad_blocked),
                grad_w_buf = buffer_for(plan.grad_w_blocked);
-  const Tensor scratch_buf = detail::empty_tensor(
-      {std::max<int64_t>(1, static_cast<int64_t>((plan.scratch_bytes + sizeof(float) - 1) / sizeof(float)))}, kFloat32);
+  const Tensor scratch_buf = bytes_buffer(plan.scratch_bytes);
   memory src(plan.src_plain, e, const_cast<float*>(x)), grad(plan.grad_plain, e, const_cast<float*>(gy)),
       grad_w(plan.grad_w_plain, e, gw);
   memory src_b(plan.src_blocked, e, src_buf.data_ptr()), grad_b(plan.grad_blocked, e, grad_buf.data_ptr()),

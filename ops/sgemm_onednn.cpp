@@ -7,8 +7,9 @@
 #include "src/core/check.hpp"
 
 #ifdef EMBER_HAVE_DNNL
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
+
+#include "ops/onednn_one_thread.hpp"
 #endif
 
 namespace ember {
@@ -16,22 +17,8 @@ namespace blas {
 namespace onednn {
 
 #ifdef EMBER_HAVE_DNNL
-namespace {
 
-// oneDNN's OpenMP build runs a GEMM on omp_get_max_threads() threads; blas::gemm splits
-// the big products over ember's own threads instead, so each call gets one. The count is
-// the calling thread's own OpenMP setting, restored afterwards.
-struct OneOmpThread {
-  int saved = omp_get_max_threads();
-  OneOmpThread() {
-    if (saved != 1) omp_set_num_threads(1);
-  }
-  ~OneOmpThread() {
-    if (saved != 1) omp_set_num_threads(saved);
-  }
-};
-
-}  // namespace
+using kernels::OneOmpThread;
 
 // oneDNN chooses its JIT kernels' instruction set itself; capping it at the set ember
 // chose keeps EMBER_SIMD=avx2 meaning "as on an AVX2 machine" for the GEMMs too.
