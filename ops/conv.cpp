@@ -338,8 +338,8 @@ Tensor conv2d_input_grad(const Tensor& gy_, const Tensor& w_, const Tensor& bias
   // At stride 1 with padding 1 and a 3x3 kernel, the input gradient is itself such a
   // convolution: of gy with the weights flipped in both taps and with their channel
   // axes swapped. That one may run on the Winograd kernel too.
-  if (dt == kFloat32 && g.kh == 3 && g.kw == 3 && p.padding[0] == 1 && p.padding[1] == 1 && g.Ho == H &&
-      g.Wo == W && winograd::applies(g.N, g.Co, H, W, C, 3, 3, p)) {
+  if (dt == kFloat32 && p.padding[0] == 1 && p.padding[1] == 1 && g.Ho == H && g.Wo == W &&
+      winograd::applies(g.N, g.Co, H, W, C, g.kh, g.kw, p)) {
     Tensor flipped = empty_tensor({C, g.Co, 3, 3}, dt);
     const float* wp = w.data_ptr<float>();
     float* fp = flipped.data_ptr<float>();

@@ -49,6 +49,20 @@ const dnnl::engine& cpu() {
 // 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against 0.16 ms).
 constexpr int64_t kMinPositions = 1024;
 
+// The output length of a 3x3 convolution at stride 1 with this padding.
+int64_t out_size(int64_t in, int64_t pad) { return in + 2 * pad - 2; }
+
+// The batch cut into one chunk per thread, as far as the images and kMinPositions
+// allow: chunk c holds images [first(c), first(c + 1)).
+struct BatchChunks {
+  int64_t n, count;
+  BatchChunks(int64_t N, int64_t positions_per_image)
+      : n(N),
+        count(std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * positions_per_image / kMinPositions}))) {}
+  int64_t first(int64_t c) const { return c * n / count; }
+  int64_t size(int64_t c) const { return first(c + 1) - first(c); }
+};
+
 // What a plan is made for: the call's sizes (N included: oneDNN specialises on it).
 struct Key {
   int64_t N, C, H, W, Co, ph, pw;
@@ -98,7 +112,7 @@ struct Plan {
 };
 
 std::shared_ptr<const Plan> make_plan(const Key& k) {
-  const int64_t Ho = k.H + 2 * k.ph - 2, Wo = k.W + 2 * k.pw - 2;
+  const int64_t Ho = out_size(k.H, k.ph), Wo = out_size(k.W, k.pw);
   auto plan = std::make_shared<Plan>();
   plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
   plan->wei_plain = memory::desc({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::oihw);
@@ -146,7 +160,7 @@ struct WeightGradPlan {
 };
 
 std::shared_ptr<const WeightGradPlan> make_weight_grad_plan(const Key& k) {
-  const int64_t Ho = k.H + 2 * k.ph - 2, Wo = k.W + 2 * k.pw - 2;
+  const int64_t Ho = out_size(k.H, k.ph), Wo = out_size(k.W, k.pw);
   auto plan = std::make_shared<WeightGradPlan>();
   plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
   plan->grad_plain = memory::desc({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::nchw);
@@ -324,62 +338,55 @@ bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh,
   if (kh != 3 || kw != 3 || p.groups != 1 || p.stride[0] != 1 || p.stride[1] != 1 || p.dilation[0] != 1 ||
       p.dilation[1] != 1 || p.padding[0] < 0 || p.padding[0] > 1 || p.padding[1] < 0 || p.padding[1] > 1)
     return false;
-  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
+  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
   if (C < 8 || Co < 8 || N * Ho * Wo < kMinPositions) return false;
   return switched_on() && available();
 }
 
 void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
              int64_t Co, const Conv2dParams& p) {
-  // The batch in one chunk per thread; each image's result is the same in any chunk.
-  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
-  const int64_t chunks =
-      std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * Ho * Wo / kMinPositions}));
-  auto first = [&](int64_t c) { return c * N / chunks; };
-  std::vector<std::shared_ptr<const Plan>> plans(static_cast<std::size_t>(chunks));
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t n = first(c + 1) - first(c);
-    if (c > 0 && n == first(c) - first(c - 1)) {
-      plans[static_cast<std::size_t>(c)] = plans[static_cast<std::size_t>(c - 1)];
-      continue;
-    }
-    plans[static_cast<std::size_t>(c)] = plan_for(Key{n, C, H, W, Co, p.padding[0], p.padding[1], bias != nullptr});
+  // One chunk of the batch per thread; each image's result is the same in any chunk.
+  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
+  const BatchChunks chunks(N, Ho * Wo);
+  std::vector<std::shared_ptr<const Plan>> plans(static_cast<std::size_t>(chunks.count));
+  for (int64_t c = 0; c < chunks.count; ++c) {
+    plans[static_cast<std::size_t>(c)] =
+        plan_for(Key{chunks.size(c), C, H, W, Co, p.padding[0], p.padding[1], bias != nullptr});
     EMBER_CHECK(plans[static_cast<std::size_t>(c)] != nullptr,
-                "conv2d: oneDNN gave no Winograd kernel for [{}, {}, {}, {}] to {} channels", n, C, H, W, Co);
+                "conv2d: oneDNN gave no Winograd kernel for [{}, {}, {}, {}] to {} channels", chunks.size(c), C, H, W,
+                Co);
   }
   const Tensor weights = transformed_weights(*plans[0], w, C, Co);
-  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+  parallel_for(0, chunks.count, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
       const Plan& plan = *plans[static_cast<std::size_t>(c)];
       // A chunk whose kernel wants another weight layout transforms them itself.
       const Tensor own = plan.wei_blocked == plans[0]->wei_blocked ? weights : transform_weights(plan, w);
-      run_chunk(plan, x + first(c) * C * H * W, own, bias, y + first(c) * Co * Ho * Wo);
+      run_chunk(plan, x + chunks.first(c) * C * H * W, own, bias, y + chunks.first(c) * Co * Ho * Wo);
     }
   });
 }
 
 bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W,
                  int64_t Co, const Conv2dParams& p) {
-  const int64_t Ho = H + 2 * p.padding[0] - 2, Wo = W + 2 * p.padding[1] - 2;
-  const int64_t chunks =
-      std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * Ho * Wo / kMinPositions}));
-  auto first = [&](int64_t c) { return c * N / chunks; };
-  std::vector<std::shared_ptr<const WeightGradPlan>> plans(static_cast<std::size_t>(chunks));
-  for (int64_t c = 0; c < chunks; ++c) {
+  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
+  const BatchChunks chunks(N, Ho * Wo);
+  std::vector<std::shared_ptr<const WeightGradPlan>> plans(static_cast<std::size_t>(chunks.count));
+  for (int64_t c = 0; c < chunks.count; ++c) {
     plans[static_cast<std::size_t>(c)] =
-        weight_grad_plan_for(Key{first(c + 1) - first(c), C, H, W, Co, p.padding[0], p.padding[1], false});
+        weight_grad_plan_for(Key{chunks.size(c), C, H, W, Co, p.padding[0], p.padding[1], false});
     if (!plans[static_cast<std::size_t>(c)]) return false;
   }
   // Chunk 0 writes gw, the others their own sums, added in chunk order afterwards.
   const int64_t size = Co * C * 9;
-  const Tensor partial = detail::empty_tensor({std::max<int64_t>(1, (chunks - 1) * size)}, kFloat32);
+  const Tensor partial = detail::empty_tensor({std::max<int64_t>(1, (chunks.count - 1) * size)}, kFloat32);
   float* rest = partial.data_ptr<float>();
-  parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+  parallel_for(0, chunks.count, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c)
-      run_weight_grad_chunk(*plans[static_cast<std::size_t>(c)], x + first(c) * C * H * W, gy + first(c) * Co * Ho * Wo,
-                            c == 0 ? gw : rest + (c - 1) * size);
+      run_weight_grad_chunk(*plans[static_cast<std::size_t>(c)], x + chunks.first(c) * C * H * W,
+                            gy + chunks.first(c) * Co * Ho * Wo, c == 0 ? gw : rest + (c - 1) * size);
   });
-  for (int64_t c = 1; c < chunks; ++c)
+  for (int64_t c = 1; c < chunks.count; ++c)
     for (int64_t i = 0; i < size; ++i) gw[i] += rest[(c - 1) * size + i];
   return true;
 }
