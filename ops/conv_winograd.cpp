@@ -72,14 +72,19 @@ struct Key {
   }
 };
 
+// Primitive attributes with the scratchpad left to the caller (each call brings its own).
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 // A reorder from one layout to another, with a user scratchpad: its descriptor goes to
 // *scratch and *most_bytes grows to cover it (a plan's primitives run one at a time and
 // share one scratch buffer).
 dnnl::reorder make_reorder(const memory::desc& from, const memory::desc& to, memory::desc* scratch,
                            std::size_t* most_bytes) {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const dnnl::reorder::primitive_desc pd(cpu(), from, cpu(), to, attr);
+  const dnnl::reorder::primitive_desc pd(cpu(), from, cpu(), to, user_scratchpad());
   *scratch = pd.scratchpad_desc();
   *most_bytes = std::max(*most_bytes, scratch->get_size());
   return dnnl::reorder(pd);
@@ -111,27 +116,34 @@ struct Plan {
   std::size_t scratch_bytes = 0;  // the most any of the four needs (they run one by one)
 };
 
+// A geometry's three tensors, x [N, C, H, W], w [Co, C, 3, 3] and y [N, Co, H', W'], in
+// ember's plain layouts or in "any" (the kernel picks).
+struct Layouts {
+  memory::desc x, w, y;
+};
+Layouts layouts_of(const Key& k, bool plain) {
+  const auto f32 = memory::data_type::f32;
+  return {memory::desc({k.N, k.C, k.H, k.W}, f32, plain ? Tag::nchw : Tag::any),
+          memory::desc({k.Co, k.C, 3, 3}, f32, plain ? Tag::oihw : Tag::any),
+          memory::desc({k.N, k.Co, out_size(k.H, k.ph), out_size(k.W, k.pw)}, f32, plain ? Tag::nchw : Tag::any)};
+}
+
 std::shared_ptr<const Plan> make_plan(const Key& k) {
-  const int64_t Ho = out_size(k.H, k.ph), Wo = out_size(k.W, k.pw);
   auto plan = std::make_shared<Plan>();
-  plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
-  plan->wei_plain = memory::desc({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::oihw);
-  plan->dst_plain = memory::desc({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::nchw);
+  const Layouts plain = layouts_of(k, true), any = layouts_of(k, false);
+  plan->src_plain = plain.x;
+  plan->wei_plain = plain.w;
+  plan->dst_plain = plain.y;
   plan->bias_desc = memory::desc({k.Co}, memory::data_type::f32, Tag::a);
-  const memory::desc src_any({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::any);
-  const memory::desc wei_any({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::any);
-  const memory::desc dst_any({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::any);
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   const memory::dims strides{1, 1}, padding{k.ph, k.pw};
   try {
     const auto desc = k.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                               dnnl::algorithm::convolution_winograd, src_any, wei_any,
-                                                               plan->bias_desc, dst_any, strides, padding, padding)
+                                                               dnnl::algorithm::convolution_winograd, any.x, any.w,
+                                                               plan->bias_desc, any.y, strides, padding, padding)
                              : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                               dnnl::algorithm::convolution_winograd, src_any, wei_any,
-                                                               dst_any, strides, padding, padding);
-    const dnnl::convolution_forward::primitive_desc pd(desc, attr, cpu());
+                                                               dnnl::algorithm::convolution_winograd, any.x, any.w,
+                                                               any.y, strides, padding, padding);
+    const dnnl::convolution_forward::primitive_desc pd(desc, user_scratchpad(), cpu());
     plan->conv = dnnl::convolution_forward(pd);
     plan->src_blocked = pd.src_desc();
     plan->wei_blocked = pd.weights_desc();
@@ -160,27 +172,22 @@ struct WeightGradPlan {
 };
 
 std::shared_ptr<const WeightGradPlan> make_weight_grad_plan(const Key& k) {
-  const int64_t Ho = out_size(k.H, k.ph), Wo = out_size(k.W, k.pw);
   auto plan = std::make_shared<WeightGradPlan>();
-  plan->src_plain = memory::desc({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::nchw);
-  plan->grad_plain = memory::desc({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::nchw);
-  plan->grad_w_plain = memory::desc({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::oihw);
-  const memory::desc src_any({k.N, k.C, k.H, k.W}, memory::data_type::f32, Tag::any);
-  const memory::desc wei_any({k.Co, k.C, 3, 3}, memory::data_type::f32, Tag::any);
-  const memory::desc dst_any({k.N, k.Co, Ho, Wo}, memory::data_type::f32, Tag::any);
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const Layouts plain = layouts_of(k, true), any = layouts_of(k, false);
+  plan->src_plain = plain.x;
+  plan->grad_w_plain = plain.w;
+  plan->grad_plain = plain.y;
   const memory::dims strides{1, 1}, padding{k.ph, k.pw};
   try {
     // The backward primitive is described against a forward one (its hint).
     const dnnl::convolution_forward::primitive_desc hint(
         dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_winograd,
-                                        src_any, wei_any, dst_any, strides, padding, padding),
+                                        any.x, any.w, any.y, strides, padding, padding),
         cpu());
     const dnnl::convolution_backward_weights::primitive_desc pd(
-        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_winograd, src_any, wei_any, dst_any,
-                                                 strides, padding, padding),
-        attr, cpu(), hint);
+        dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_winograd, any.x, any.w, any.y, strides,
+                                                 padding, padding),
+        user_scratchpad(), cpu(), hint);
     plan->kernel = dnnl::convolution_backward_weights(pd);
     plan->src_blocked = pd.src_desc();
     plan->grad_blocked = pd.diff_dst_desc();
