@@ -6,11 +6,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "ops/sgemm_onednn.hpp"
+#include "ops/winograd_f43.hpp"
+#include "ember/version.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -25,11 +28,7 @@ namespace ember {
 namespace kernels {
 namespace winograd {
 
-#ifdef EMBER_HAVE_DNNL
 namespace {
-
-using dnnl::memory;
-using Tag = memory::format_tag;
 
 bool switched_on() {
   static const bool on = [] {
@@ -37,11 +36,6 @@ bool switched_on() {
     return !(e && std::strcmp(e, "0") == 0);
   }();
   return on;
-}
-
-const dnnl::engine& cpu() {
-  static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
 }
 
 // The fewest output positions (images x output rows x columns) a call, or a thread's
@@ -62,6 +56,19 @@ struct BatchChunks {
   int64_t first(int64_t c) const { return c * n / count; }
   int64_t size(int64_t c) const { return first(c + 1) - first(c); }
 };
+
+}  // namespace
+
+#ifdef EMBER_HAVE_DNNL
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+const dnnl::engine& cpu() {
+  static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
 
 // What a plan is made for: the call's sizes (N included: oneDNN specialises on it).
 struct Key {
@@ -210,7 +217,7 @@ std::shared_ptr<const WeightGradPlan> weight_grad_plan_for(const Key& k) {
 
 // Whether oneDNN has its Winograd kernel in this process (the instruction set cap is
 // set by blas::onednn::usable(), which must run first).
-bool available() {
+bool onednn_available() {
   static const bool yes = blas::onednn::usable() && plan_for(Key{1, 16, 14, 14, 16, 1, 1, false}) != nullptr;
   return yes;
 }
@@ -339,18 +346,7 @@ void run_weight_grad_chunk(const WeightGradPlan& plan, const float* x, const flo
   s.wait();
 }
 
-}  // namespace
-
-bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p) {
-  if (kh != 3 || kw != 3 || p.groups != 1 || p.stride[0] != 1 || p.stride[1] != 1 || p.dilation[0] != 1 ||
-      p.dilation[1] != 1 || p.padding[0] < 0 || p.padding[0] > 1 || p.padding[1] < 0 || p.padding[1] > 1)
-    return false;
-  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
-  if (C < 8 || Co < 8 || N * Ho * Wo < kMinPositions) return false;
-  return switched_on() && available();
-}
-
-void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
+void onednn_forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
              int64_t Co, const Conv2dParams& p) {
   // One chunk of the batch per thread; each image's result is the same in any chunk.
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
@@ -374,7 +370,7 @@ void forward(const float* x, const float* w, const float* bias, float* y, int64_
   });
 }
 
-bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W,
+bool onednn_weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W,
                  int64_t Co, const Conv2dParams& p) {
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
   const BatchChunks chunks(N, Ho * Wo);
@@ -398,19 +394,83 @@ bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t 
   return true;
 }
 
-#else
+}  // namespace
+#endif
 
-bool applies(int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, const Conv2dParams&) { return false; }
-bool weight_grad(const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
-                 const Conv2dParams&) {
+namespace {
+
+#ifndef EMBER_HAVE_DNNL
+bool onednn_available() { return false; }
+#endif
+
+// Whether ember's own F(4x4, 3x3) loops can run here: ember's instruction set is AVX2 or
+// AVX-512 (both have AVX2 and FMA).
+bool f43_available() {
+  static const bool yes = [] {
+    const std::string isa = simd_instruction_set();
+    return isa == "avx2" || isa == "avx512";
+  }();
+  return yes;
+}
+
+enum class Kernel { none, onednn, f43 };
+
+Kernel kernel_for(int64_t C, int64_t Co) {
+  if (!switched_on()) return Kernel::none;
+  if (onednn_available()) return Kernel::onednn;
+  if (f43_available() && f43::takes(C, Co)) return Kernel::f43;
+  return Kernel::none;
+}
+
+void f43_forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H,
+                 int64_t W, int64_t Co, const Conv2dParams& p) {
+  const f43::Shape shape{C, H, W, Co, p.padding[0], p.padding[1]};
+  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
+  const Tensor u = detail::empty_tensor({f43::weight_floats(C, Co)}, kFloat32);
+  f43::transform_weights(w, C, Co, u.data_ptr<float>());
+  const BatchChunks chunks(N, Ho * Wo);
+  const int64_t scratch = f43::scratch_floats(shape);
+  parallel_for(0, chunks.count, 1, [&](int64_t begin, int64_t end) {
+    const Tensor buffer = detail::empty_tensor({scratch}, kFloat32);
+    for (int64_t c = begin; c < end; ++c)
+      f43::run_images(x + chunks.first(c) * C * H * W, u.data_ptr<float>(), bias, y + chunks.first(c) * Co * Ho * Wo,
+                      chunks.size(c), shape, buffer.data_ptr<float>());
+  });
+}
+
+}  // namespace
+
+bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p) {
+  if (kh != 3 || kw != 3 || p.groups != 1 || p.stride[0] != 1 || p.stride[1] != 1 || p.dilation[0] != 1 ||
+      p.dilation[1] != 1 || p.padding[0] < 0 || p.padding[0] > 1 || p.padding[1] < 0 || p.padding[1] > 1)
+    return false;
+  const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
+  if (C < 8 || Co < 8 || N * Ho * Wo < kMinPositions) return false;
+  return kernel_for(C, Co) != Kernel::none;
+}
+
+void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
+             int64_t Co, const Conv2dParams& p) {
+  switch (kernel_for(C, Co)) {
+#ifdef EMBER_HAVE_DNNL
+    case Kernel::onednn: return onednn_forward(x, w, bias, y, N, C, H, W, Co, p);
+#endif
+    case Kernel::f43: return f43_forward(x, w, bias, y, N, C, H, W, Co, p);
+    default: break;
+  }
+  EMBER_CHECK(false, "conv2d: no Winograd kernel for [{}, {}, {}, {}] to {} channels", N, C, H, W, Co);
+}
+
+bool weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co,
+                 const Conv2dParams& p) {
+  // ember's F(4x4, 3x3) loops have no weight gradient: there im2col + GEMM computes it.
+#ifdef EMBER_HAVE_DNNL
+  if (kernel_for(C, Co) == Kernel::onednn) return onednn_weight_grad(x, gy, gw, N, C, H, W, Co, p);
+#else
+  (void)x, (void)gy, (void)gw, (void)N, (void)C, (void)H, (void)W, (void)Co, (void)p;
+#endif
   return false;
 }
-void forward(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
-             const Conv2dParams&) {
-  EMBER_CHECK(false, "conv2d: ember was built without oneDNN");
-}
-
-#endif
 
 }  // namespace winograd
 }  // namespace kernels

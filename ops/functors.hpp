@@ -195,8 +195,13 @@ template <class V>
 struct GeluFloatBatch;
 template <>
 struct GeluOp<float> {
+  // Always inlined: GCC otherwise calls it once per vector from the loops (it judges the
+  // SIMD body too large), which reloads its ~20 constants on every call.
   template <class V>
-  V operator()(V x) const {
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline V operator()(V x) const {
     if constexpr (std::is_arithmetic<V>::value)
       return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
     else

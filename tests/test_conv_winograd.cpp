@@ -1,12 +1,13 @@
-// 3x3 float32 convolutions on oneDNN's Winograd kernel (ops/conv_winograd.cpp): which
-// geometries take it, and its results against the same convolution in float64, which
+// 3x3 float32 convolutions on a Winograd kernel (ops/conv_winograd.cpp): oneDNN's for
+// AVX-512, or ember's own F(4x4, 3x3) loops (ops/winograd_f43.hpp) for AVX2: which
+// geometries take one, and its results against the same convolution in float64, which
 // always runs on im2col + OpenBLAS's dgemm (the independent source here). Also: the
 // bits do not depend on the thread count or on how the batch is split, and the
-// gradients (the weight gradient on the kernel's backward pass; the input gradient, at
+// gradients (the weight gradient on oneDNN's backward pass; the input gradient, at
 // padding 1, a Winograd convolution with the weights flipped) and conv_transpose2d (the
 // same kernel, with a bias) match float64's.
-// CTest runs this file's cases once per instruction set (conv_*_kernels): the kernel
-// exists only for AVX-512, so under EMBER_SIMD=avx2 the cases check that nothing takes it.
+// CTest runs this file's cases once per instruction set (conv_*_kernels): by default
+// oneDNN's kernel runs, under EMBER_SIMD=avx2 ember's loops, under sse2 neither.
 #include <ember/functions.hpp>
 #include <ember/threads.hpp>
 #include <ember/version.hpp>
@@ -25,13 +26,16 @@ namespace winograd = ember::kernels::winograd;
 
 namespace {
 
-// Whether this process should have the kernel: oneDNN's GEMMs are on (the build has
-// oneDNN and the instruction set is AVX2 or better), the set is AVX-512, and
-// EMBER_CONV_WINOGRAD=0 does not turn it off.
-bool kernel_expected() {
+// Whether this process should take a Winograd kernel for c to co channels: oneDNN's
+// where its GEMMs are on (the build has oneDNN and the instruction set is AVX2 or
+// better) and the set is AVX-512; else ember's loops, for AVX2 and AVX-512, where c is a
+// multiple of 8 and co of 16. Never under EMBER_CONV_WINOGRAD=0.
+bool kernel_expected(int64_t c, int64_t co) {
   const char* off = std::getenv("EMBER_CONV_WINOGRAD");
-  return std::string(ember::matmul_backend()) == "onednn" && std::string(ember::simd_instruction_set()) == "avx512" &&
-         !(off && std::string(off) == "0");
+  if (off && std::string(off) == "0") return false;
+  const std::string isa = ember::simd_instruction_set();
+  if (std::string(ember::matmul_backend()) == "onednn" && isa == "avx512") return true;
+  return (isa == "avx2" || isa == "avx512") && c % 8 == 0 && co % 16 == 0;
 }
 
 struct Case {
@@ -39,10 +43,13 @@ struct Case {
   bool bias;
 };
 
-// Channel counts that are and are not multiples of 16, square and oblong planes, both
-// paddings, with and without a bias; each at least 1024 output positions.
+// Channel counts that are and are not multiples of 8 and 16, square and oblong planes
+// (17 x 31 ends in partial 4x4 tiles), both paddings, with and without a bias; each at
+// least 1024 output positions. [2, 64, 40, 40] to 16 has 100 tiles per image, more
+// than ember's loops take in one block.
 const Case kCases[] = {{64, 32, 28, 28, 64, 1, false}, {8, 16, 14, 14, 16, 1, true},  {4, 20, 17, 31, 24, 1, true},
-                       {3, 48, 30, 18, 32, 0, false},  {16, 32, 14, 14, 64, 1, true}, {2, 64, 40, 40, 17, 0, true}};
+                       {4, 24, 17, 31, 32, 1, true},   {3, 48, 30, 18, 32, 0, false}, {16, 32, 14, 14, 64, 1, true},
+                       {2, 64, 40, 40, 17, 0, true},   {2, 64, 40, 40, 16, 0, true}};
 
 ember::kernels::Conv2dParams params(int64_t pad) {
   ember::kernels::Conv2dParams p;
@@ -53,9 +60,11 @@ ember::kernels::Conv2dParams params(int64_t pad) {
 }  // namespace
 
 TEST_CASE("winograd: the geometries that take the kernel", "[conv][winograd]") {
-  const bool expected = kernel_expected();
   INFO("instruction set " << ember::simd_instruction_set() << ", matmul backend " << ember::matmul_backend());
-  for (const Case& k : kCases) CHECK(winograd::applies(k.n, k.c, k.h, k.w, k.co, 3, 3, params(k.pad)) == expected);
+  for (const Case& k : kCases) {
+    INFO(k.c << " to " << k.co << " channels");
+    CHECK(winograd::applies(k.n, k.c, k.h, k.w, k.co, 3, 3, params(k.pad)) == kernel_expected(k.c, k.co));
+  }
   ember::kernels::Conv2dParams strided = params(1), dilated = params(1), grouped = params(1), wide = params(2);
   strided.stride = {2, 2};
   dilated.dilation = {2, 2};
@@ -68,7 +77,7 @@ TEST_CASE("winograd: the geometries that take the kernel", "[conv][winograd]") {
   CHECK_FALSE(winograd::applies(64, 1, 28, 28, 32, 3, 3, params(1)));  // one input channel: slower there
   CHECK_FALSE(winograd::applies(64, 32, 28, 28, 4, 3, 3, params(1)));  // four output channels
   CHECK_FALSE(winograd::applies(1, 32, 28, 28, 64, 3, 3, params(1)));  // 784 positions: slower there
-  CHECK(winograd::applies(1, 32, 32, 32, 64, 3, 3, params(1)) == expected);  // 1024 positions
+  CHECK(winograd::applies(1, 32, 32, 32, 64, 3, 3, params(1)) == kernel_expected(32, 64));  // 1024 positions
 }
 
 TEST_CASE("winograd: float32 convolutions match float64 within the kernel's rounding", "[conv][winograd]") {
@@ -83,7 +92,8 @@ TEST_CASE("winograd: float32 convolutions match float64 within the kernel's roun
     Tensor want = F::conv2d(x.to(ember::kFloat64), w.to(ember::kFloat64), k.bias ? b.to(ember::kFloat64) : Tensor(),
                             1, k.pad);
     // Outputs are about 1 in size; the transforms' rounding stays within a few 1e-6
-    // (8.6e-6 at most on the first case's 64 images, where im2col's was 4.4e-6).
+    // (oneDNN's: 8.6e-6 at most on the first case's 64 images, where im2col's was
+    // 4.4e-6; ember's loops: 1.1e-6 to 2.8e-6 of the largest output).
     const double err = (got.to(ember::kFloat64) - want).abs().max().item<double>();
     const double scale = want.abs().max().item<double>();
     INFO("max error " << err << ", max output " << scale);
@@ -121,9 +131,9 @@ TEST_CASE("winograd: gradients through a convolution, and conv_transpose2d", "[c
     return std::vector<Tensor>{y.detach(), xd.grad(), wd.grad(), bd.grad()};
   };
   std::vector<Tensor> f32 = grads(ember::kFloat32), f64 = grads(ember::kFloat64);
-  // The input and weight gradients run on the Winograd kernel too; measured against
-  // float64, their largest errors were 1e-6 to 2e-6 of the largest value (im2col's:
-  // 2e-7 to 4e-7).
+  // The input gradient runs on the Winograd kernel too, and with oneDNN's the weight
+  // gradient; measured against float64, their largest errors were 1e-6 to 2e-6 of the
+  // largest value (im2col's: 2e-7 to 4e-7).
   for (std::size_t i = 0; i < f32.size(); ++i) {
     const double err = (f32[i].to(ember::kFloat64) - f64[i]).abs().max().item<double>();
     const double scale = f64[i].abs().max().item<double>();
