@@ -40,7 +40,10 @@ bool switched_on() {
 
 // The fewest output positions (images x output rows x columns) a call, or a thread's
 // share of one, needs: below that, im2col + GEMM measured faster (a single 28x28 image,
-// 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against 0.16 ms).
+// 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against 0.16 ms). ember's
+// own loops pay a weight transform per call (about 25 ns per 3x3 filter), which below
+// this bound can cost more than they save: one 4x4 image of 256 channels to 256 took
+// 1.7 ms against 0.2 ms.
 constexpr int64_t kMinPositions = 1024;
 
 // The output length of a 3x3 convolution at stride 1 with this padding.

@@ -31,8 +31,7 @@ inline bool takes(int64_t C, int64_t Co) { return C % 8 == 0 && Co % 16 == 0 && 
 // The floats the transformed weights take: 36 * C * Co.
 inline int64_t weight_floats(int64_t C, int64_t Co) { return 36 * C * Co; }
 
-// w [Co, C, 3, 3] to its transform G g G^T, laid out for run_images (computed in double,
-// rounded once).
+// w [Co, C, 3, 3] to its transform G g G^T (in float), laid out for run_images.
 void transform_weights(const float* w, int64_t C, int64_t Co, float* u);
 
 // The floats of scratch one run_images call needs for this shape.

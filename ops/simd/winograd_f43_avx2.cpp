@@ -263,27 +263,41 @@ void output_transform(const float* M, const float* bias, const Dims& d, int64_t 
 void transform_weights(const float* w, int64_t C, int64_t Co, float* u) {
   // G, the filter transform's 6x3 matrix: row j is (1, p, p^2) / prod over the other
   // finite points q of (p - q), for p = 0, 1, -1, 2, -1/2, and (0, 0, 1) for infinity.
-  static const double G[6][3] = {{1.0, 0.0, 0.0},
-                                 {-1.0 / 3, -1.0 / 3, -1.0 / 3},
-                                 {1.0 / 3, -1.0 / 3, 1.0 / 3},
-                                 {1.0 / 15, 2.0 / 15, 4.0 / 15},
-                                 {-16.0 / 15, 8.0 / 15, -4.0 / 15},
-                                 {0.0, 0.0, 1.0}};
+  // In float, 8 output channels per vector: the scalar double loop took 370 us for
+  // 64 x 32 filters, as long as the forward pass of 8 images at 14x14. The float
+  // rounding of G and of the sums adds a few ulps to U, far below the transforms' own.
+  static const float G[6][3] = {{1.0f, 0.0f, 0.0f},
+                                {-1.0f / 3, -1.0f / 3, -1.0f / 3},
+                                {1.0f / 3, -1.0f / 3, 1.0f / 3},
+                                {1.0f / 15, 2.0f / 15, 4.0f / 15},
+                                {-16.0f / 15, 8.0f / 15, -4.0f / 15},
+                                {0.0f, 0.0f, 1.0f}};
   const int64_t panels = Co / 16;
-  for (int64_t co = 0; co < Co; ++co)
-    for (int64_t c = 0; c < C; ++c) {
-      const float* g = w + (co * C + c) * 9;
-      double left[6][3];  // G g
-      for (int i = 0; i < 6; ++i)
-        for (int j = 0; j < 3; ++j)
-          left[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-      for (int i = 0; i < 6; ++i)
-        for (int q = 0; q < 6; ++q) {
-          const double v = left[i][0] * G[q][0] + left[i][1] * G[q][1] + left[i][2] * G[q][2];
-          const int64_t k = i * 6 + q;
-          u[((k * panels + co / 16) * C + c) * 16 + co % 16] = static_cast<float>(v);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t half = 0; half < 2; ++half) {
+        // g[t]: tap t of the 8 filters co = 16 p + 8 half + l, l = 0 .. 7.
+        alignas(32) float taps[9][8];
+        for (int l = 0; l < 8; ++l) {
+          const float* f = w + ((16 * p + 8 * half + l) * C + c) * 9;
+          for (int t = 0; t < 9; ++t) taps[t][l] = f[t];
         }
-    }
+        __m256 g[9];
+        for (int t = 0; t < 9; ++t) g[t] = _mm256_load_ps(taps[t]);
+        __m256 left[6][3];  // G g
+        for (int i = 0; i < 6; ++i)
+          for (int j = 0; j < 3; ++j)
+            left[i][j] = _mm256_fmadd_ps(
+                _mm256_set1_ps(G[i][2]), g[6 + j],
+                _mm256_fmadd_ps(_mm256_set1_ps(G[i][1]), g[3 + j], _mm256_mul_ps(_mm256_set1_ps(G[i][0]), g[j])));
+        for (int i = 0; i < 6; ++i)
+          for (int q = 0; q < 6; ++q) {
+            const __m256 v = _mm256_fmadd_ps(
+                left[i][2], _mm256_set1_ps(G[q][2]),
+                _mm256_fmadd_ps(left[i][1], _mm256_set1_ps(G[q][1]), _mm256_mul_ps(left[i][0], _mm256_set1_ps(G[q][0]))));
+            _mm256_storeu_ps(u + (((i * 6 + q) * panels + p) * C + c) * 16 + 8 * half, v);
+          }
+      }
 }
 
 int64_t scratch_floats(const Shape& s) {
