@@ -39,23 +39,28 @@ bool switched_on() {
 }
 
 // The fewest output positions (images x output rows x columns) a call, or a thread's
-// share of one, needs: below that, im2col + GEMM measured faster (a single 28x28 image,
-// 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against 0.16 ms). ember's
-// own loops pay a weight transform per call (about 25 ns per 3x3 filter), which below
-// this bound can cost more than they save: one 4x4 image of 256 channels to 256 took
-// 1.7 ms against 0.2 ms.
+// share of one, needs on oneDNN's kernel: below that, im2col + GEMM measured faster (a
+// single 28x28 image, 784 positions, took 8 ms on oneDNN's F(2x2, 3x3) kernel against
+// 0.16 ms).
 constexpr int64_t kMinPositions = 1024;
+
+// The same on ember's own loops, which pay a weight transform per call (about 25 ns per
+// 3x3 filter) against about 0.13 ns saved per filter and output position: they break
+// even near 200 positions whatever the channel counts. Measured with AVX2: 784
+// positions ran 1.9-2.0x faster than im2col, 196 about even, 98 and 16 slower (one 4x4
+// image of 256 channels to 256: 1.7 ms against 0.2 ms).
+constexpr int64_t kF43MinPositions = 512;
 
 // The output length of a 3x3 convolution at stride 1 with this padding.
 int64_t out_size(int64_t in, int64_t pad) { return in + 2 * pad - 2; }
 
-// The batch cut into one chunk per thread, as far as the images and kMinPositions
-// allow: chunk c holds images [first(c), first(c + 1)).
+// The batch cut into one chunk per thread, as far as the images and the kernel's fewest
+// positions per chunk allow: chunk c holds images [first(c), first(c + 1)).
 struct BatchChunks {
   int64_t n, count;
-  BatchChunks(int64_t N, int64_t positions_per_image)
+  BatchChunks(int64_t N, int64_t positions_per_image, int64_t min_positions = kMinPositions)
       : n(N),
-        count(std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * positions_per_image / kMinPositions}))) {}
+        count(std::max<int64_t>(1, std::min<int64_t>({get_num_threads(), N, N * positions_per_image / min_positions}))) {}
   int64_t first(int64_t c) const { return c * n / count; }
   int64_t size(int64_t c) const { return first(c + 1) - first(c); }
 };
@@ -431,7 +436,7 @@ void f43_forward(const float* x, const float* w, const float* bias, float* y, in
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
   const Tensor u = detail::empty_tensor({f43::weight_floats(C, Co)}, kFloat32);
   f43::transform_weights(w, C, Co, u.data_ptr<float>());
-  const BatchChunks chunks(N, Ho * Wo);
+  const BatchChunks chunks(N, Ho * Wo, kF43MinPositions);
   const int64_t scratch = f43::scratch_floats(shape);
   parallel_for(0, chunks.count, 1, [&](int64_t begin, int64_t end) {
     const Tensor buffer = detail::empty_tensor({scratch}, kFloat32);
@@ -448,8 +453,10 @@ bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh,
       p.dilation[1] != 1 || p.padding[0] < 0 || p.padding[0] > 1 || p.padding[1] < 0 || p.padding[1] > 1)
     return false;
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
-  if (C < 8 || Co < 8 || N * Ho * Wo < kMinPositions) return false;
-  return kernel_for(C, Co) != Kernel::none;
+  if (C < 8 || Co < 8) return false;
+  const Kernel kernel = kernel_for(C, Co);
+  if (kernel == Kernel::none) return false;
+  return N * Ho * Wo >= (kernel == Kernel::f43 ? kF43MinPositions : kMinPositions);
 }
 
 void forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,

@@ -26,8 +26,9 @@ namespace winograd {
 
 // Whether a float32 conv2d of this geometry runs on the Winograd kernel: 3x3, stride 1,
 // no dilation, one group, padding at most 1, the switch on, and shapes where it
-// measured faster than im2col + GEMM (at least 8 input and output channels and 1024
-// output positions). False when neither kernel is available for these channels.
+// measured faster than im2col + GEMM (at least 8 input and output channels, and 1024
+// output positions on oneDNN's kernel, 512 on ember's loops). False when neither kernel
+// is available for these channels.
 bool applies(int64_t N, int64_t C, int64_t H, int64_t W, int64_t Co, int64_t kh, int64_t kw, const Conv2dParams& p);
 
 // y [N, Co, H', W'] = x [N, C, H, W] (*) w [Co, C, 3, 3] + bias (when not null), all

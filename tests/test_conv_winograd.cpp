@@ -26,16 +26,17 @@ namespace winograd = ember::kernels::winograd;
 
 namespace {
 
-// Whether this process should take a Winograd kernel for c to co channels: oneDNN's
-// where its GEMMs are on (the build has oneDNN and the instruction set is AVX2 or
-// better) and the set is AVX-512; else ember's loops, for AVX2 and AVX-512, where c is a
-// multiple of 8 and co of 16. Never under EMBER_CONV_WINOGRAD=0.
-bool kernel_expected(int64_t c, int64_t co) {
+// Whether this process should take a Winograd kernel for c to co channels and this
+// many output positions: oneDNN's where its GEMMs are on (the build has oneDNN and the
+// instruction set is AVX2 or better) and the set is AVX-512, from 1024 positions; else
+// ember's loops, for AVX2 and AVX-512, where c is a multiple of 8 and co of 16, from 512
+// positions. Never under EMBER_CONV_WINOGRAD=0.
+bool kernel_expected(int64_t c, int64_t co, int64_t positions) {
   const char* off = std::getenv("EMBER_CONV_WINOGRAD");
   if (off && std::string(off) == "0") return false;
   const std::string isa = ember::simd_instruction_set();
-  if (std::string(ember::matmul_backend()) == "onednn" && isa == "avx512") return true;
-  return (isa == "avx2" || isa == "avx512") && c % 8 == 0 && co % 16 == 0;
+  if (std::string(ember::matmul_backend()) == "onednn" && isa == "avx512") return positions >= 1024;
+  return (isa == "avx2" || isa == "avx512") && c % 8 == 0 && co % 16 == 0 && positions >= 512;
 }
 
 struct Case {
@@ -45,11 +46,15 @@ struct Case {
 
 // Channel counts that are and are not multiples of 8 and 16, square and oblong planes
 // (17 x 31 ends in partial 4x4 tiles), both paddings, with and without a bias; each at
-// least 1024 output positions. [2, 64, 40, 40] to 16 has 100 tiles per image, more
-// than ember's loops take in one block.
+// least 1024 output positions but the last, 784 (ember's loops only). [2, 64, 40, 40]
+// to 16 has 100 tiles per image, more than ember's loops take in one block.
 const Case kCases[] = {{64, 32, 28, 28, 64, 1, false}, {8, 16, 14, 14, 16, 1, true},  {4, 20, 17, 31, 24, 1, true},
                        {4, 24, 17, 31, 32, 1, true},   {3, 48, 30, 18, 32, 0, false}, {16, 32, 14, 14, 64, 1, true},
-                       {2, 64, 40, 40, 17, 0, true},   {2, 64, 40, 40, 16, 0, true}};
+                       {2, 64, 40, 40, 17, 0, true},   {2, 64, 40, 40, 16, 0, true},  {1, 32, 28, 28, 64, 1, true}};
+
+int64_t positions(const Case& k) {
+  return k.n * (k.h + 2 * k.pad - 2) * (k.w + 2 * k.pad - 2);
+}
 
 ember::kernels::Conv2dParams params(int64_t pad) {
   ember::kernels::Conv2dParams p;
@@ -63,7 +68,7 @@ TEST_CASE("winograd: the geometries that take the kernel", "[conv][winograd]") {
   INFO("instruction set " << ember::simd_instruction_set() << ", matmul backend " << ember::matmul_backend());
   for (const Case& k : kCases) {
     INFO(k.c << " to " << k.co << " channels");
-    CHECK(winograd::applies(k.n, k.c, k.h, k.w, k.co, 3, 3, params(k.pad)) == kernel_expected(k.c, k.co));
+    CHECK(winograd::applies(k.n, k.c, k.h, k.w, k.co, 3, 3, params(k.pad)) == kernel_expected(k.c, k.co, positions(k)));
   }
   ember::kernels::Conv2dParams strided = params(1), dilated = params(1), grouped = params(1), wide = params(2);
   strided.stride = {2, 2};
@@ -76,8 +81,10 @@ TEST_CASE("winograd: the geometries that take the kernel", "[conv][winograd]") {
   CHECK_FALSE(winograd::applies(64, 32, 28, 28, 64, 5, 5, params(1)));
   CHECK_FALSE(winograd::applies(64, 1, 28, 28, 32, 3, 3, params(1)));  // one input channel: slower there
   CHECK_FALSE(winograd::applies(64, 32, 28, 28, 4, 3, 3, params(1)));  // four output channels
-  CHECK_FALSE(winograd::applies(1, 32, 28, 28, 64, 3, 3, params(1)));  // 784 positions: slower there
-  CHECK(winograd::applies(1, 32, 32, 32, 64, 3, 3, params(1)) == kernel_expected(32, 64));  // 1024 positions
+  CHECK_FALSE(winograd::applies(1, 32, 14, 14, 64, 3, 3, params(1)));  // 196 positions: no faster there
+  CHECK(winograd::applies(1, 32, 28, 28, 64, 3, 3, params(1)) == kernel_expected(32, 64, 784));
+  CHECK(winograd::applies(2, 32, 16, 16, 64, 3, 3, params(1)) == kernel_expected(32, 64, 512));
+  CHECK(winograd::applies(1, 32, 32, 32, 64, 3, 3, params(1)) == kernel_expected(32, 64, 1024));
 }
 
 TEST_CASE("winograd: float32 convolutions match float64 within the kernel's rounding", "[conv][winograd]") {
