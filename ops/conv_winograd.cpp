@@ -354,8 +354,8 @@ void run_weight_grad_chunk(const WeightGradPlan& plan, const float* x, const flo
   s.wait();
 }
 
-void onednn_forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H, int64_t W,
-             int64_t Co, const Conv2dParams& p) {
+void onednn_forward(const float* x, const float* w, const float* bias, float* y, int64_t N, int64_t C, int64_t H,
+                    int64_t W, int64_t Co, const Conv2dParams& p) {
   // One chunk of the batch per thread; each image's result is the same in any chunk.
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
   const BatchChunks chunks(N, Ho * Wo);
@@ -379,7 +379,7 @@ void onednn_forward(const float* x, const float* w, const float* bias, float* y,
 }
 
 bool onednn_weight_grad(const float* x, const float* gy, float* gw, int64_t N, int64_t C, int64_t H, int64_t W,
-                 int64_t Co, const Conv2dParams& p) {
+                        int64_t Co, const Conv2dParams& p) {
   const int64_t Ho = out_size(H, p.padding[0]), Wo = out_size(W, p.padding[1]);
   const BatchChunks chunks(N, Ho * Wo);
   std::vector<std::shared_ptr<const WeightGradPlan>> plans(static_cast<std::size_t>(chunks.count));

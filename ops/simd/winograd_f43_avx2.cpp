@@ -29,8 +29,7 @@ namespace {
 inline int64_t lesser(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t greater(int64_t a, int64_t b) { return a > b ? a : b; }
 
-struct Dims {
-  int64_t C, H, W, Co, ph, pw;
+struct Dims : Shape {
   int64_t Ho, Wo;  // output plane
   int64_t th, tw;  // tiles down and across
   int64_t Hp, Wp;  // the padded input plane: 4 th + 2 by 4 tw + 2
@@ -39,12 +38,7 @@ struct Dims {
 
 Dims dims_of(const Shape& s) {
   Dims d{};
-  d.C = s.C;
-  d.H = s.H;
-  d.W = s.W;
-  d.Co = s.Co;
-  d.ph = s.ph;
-  d.pw = s.pw;
+  static_cast<Shape&>(d) = s;
   d.Ho = s.H + 2 * s.ph - 2;
   d.Wo = s.W + 2 * s.pw - 2;
   d.th = (d.Ho + 3) / 4;
