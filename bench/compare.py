@@ -47,7 +47,8 @@ QUALITY = {"test_accuracy": (True, 0.015), "loss_per_char": (False, 0.05)}
 BY_PASS = collections.defaultdict(lambda: collections.defaultdict(dict))
 # The machine the figures came from: {"cpu": model name, "isa": ember's SIMD level,
 # "matmul": ember's float32 GEMM library, "torch_aten_capability" / "torch_onednn_isa":
-# LibTorch's caps}, from the JSON lines that carry them.
+# LibTorch's caps, "torch_openblas_core": the kernel its OpenBLAS ran}, from the JSON
+# lines that carry them.
 MACHINE = {}
 
 
@@ -64,7 +65,7 @@ def load(directory):
                 r = json.loads(line)
             except json.JSONDecodeError as e:
                 sys.exit(f"compare.py: {path}:{number} is not a JSON line ({e.msg}): {line}")
-            for field in ("cpu", "isa", "matmul", "torch_aten_capability", "torch_onednn_isa"):
+            for field in ("cpu", "isa", "matmul", "torch_aten_capability", "torch_onednn_isa", "torch_openblas_core"):
                 if field in r:
                     MACHINE.setdefault(field, r[field])
             if "machine" in r:  # a program's machine line carries no figure
@@ -407,7 +408,8 @@ def main(directory):
             parts[-1] += f", float32 GEMM {MACHINE['matmul']}"
         if "torch_aten_capability" in MACHINE:
             parts.append(f"LibTorch: ATen kernels {MACHINE['torch_aten_capability']}, "
-                         f"oneDNN {MACHINE.get('torch_onednn_isa', '?')}")
+                         f"oneDNN {MACHINE.get('torch_onednn_isa', '?')}, "
+                         f"OpenBLAS {MACHINE.get('torch_openblas_core', '?')}")
         print("; ".join(parts))
     for t in thread_counts:
         ember = medians.get(("ember", t), {})

@@ -58,6 +58,25 @@ case "${EMBER_SIMD:-}" in
   sse2) export ATEN_CPU_CAPABILITY="${ATEN_CPU_CAPABILITY:-default}" ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-SSE41}" ;;
 esac
 
+# OpenBLAS (LibTorch's GEMMs; ember's float64 ones) picks its kernels by CPU model, and a
+# model newer than the library gets its generic SSE3 kernels: Debian 12's OpenBLAS 0.3.21
+# runs "Prescott" on a 5th-generation Xeon (family 6, model 207), several times slower
+# than its AVX-512 kernels. So unless OPENBLAS_CORETYPE is set already, an AVX2 run caps
+# it at Haswell (as the caps above), and any run where it fell back to a pre-AVX2 kernel
+# on a CPU with AVX2 or AVX-512 gets the newest kernel the CPU can run. The table's first
+# line names the kernel LibTorch ran.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  openblas_core="$(python3 -c 'import ctypes; lib = ctypes.CDLL("libopenblas.so.0"); lib.openblas_get_corename.restype = ctypes.c_char_p; print(lib.openblas_get_corename().decode())' 2> /dev/null || true)"
+  cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2> /dev/null | cut -d: -f2) "
+  has_flags() { local f; for f in "$@"; do [[ "$cpu_flags" == *" $f "* ]] || return 1; done; }
+  case "${EMBER_SIMD:-}:${openblas_core,,}" in
+    avx2:*) has_flags avx2 fma && export OPENBLAS_CORETYPE=Haswell ;;
+    :prescott | :core2 | :penryn | :dunnington | :nehalem | :sandybridge | :atom)
+      if has_flags avx512f avx512bw avx512vl avx512dq; then export OPENBLAS_CORETYPE=SkylakeX
+      elif has_flags avx2 fma; then export OPENBLAS_CORETYPE=Haswell; fi ;;
+  esac
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="build"
 repeat=1
@@ -184,7 +203,11 @@ run_jit() {
 run_serve() {
   [[ -n "$serve_bin" ]] || return 0
   echo "  pass $pass: serve_mlp 1 and 2 request threads" >&2
-  local common=(--requests 20000 --json)
+  # 100000 requests: about 1.3 s at one thread. With 20000 the run lasted a few tenths
+  # of a second, and OpenBLAS's idle worker, which spins for about 0.1 s after the
+  # library loads, held the second core for part of the 2-thread run (1.3-1.8x one
+  # thread, against 1.85-1.95x with 100000, on a 2-core Xeon).
+  local common=(--requests 100000 --json)
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 "${common[@]}" >> "$out/serve-1-$pass.jsonl"
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 --intra-op-threads 1 "${common[@]}" \
     >> "$out/serve-1-$pass.jsonl"

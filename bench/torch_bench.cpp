@@ -1,6 +1,7 @@
 // The benchmark workloads of BENCHMARKS.md on LibTorch, written as a LibTorch user
 // would, timed exactly as ember-bench times ember (see common.hpp).
 #include <torch/torch.h>
+#include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -125,8 +126,14 @@ int main(int argc, char** argv) {
   // ATen's kernels and oneDNN's each read their own variable.
   const char* aten = std::getenv("ATEN_CPU_CAPABILITY");
   const char* onednn = std::getenv("ONEDNN_MAX_CPU_ISA");
-  std::printf("{\"machine\":\"torch\",\"torch_aten_capability\":\"%s\",\"torch_onednn_isa\":\"%s\"}\n",
-              aten && *aten ? aten : "best", onednn && *onednn ? onednn : "best");
+  // And the kernel OpenBLAS chose for its GEMMs (run.sh may set OPENBLAS_CORETYPE),
+  // looked up at run time: the BLAS found at link time need not be OpenBLAS.
+  using CoreName = char* (*)();
+  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  std::printf(
+      "{\"machine\":\"torch\",\"torch_aten_capability\":\"%s\",\"torch_onednn_isa\":\"%s\","
+      "\"torch_openblas_core\":\"%s\"}\n",
+      aten && *aten ? aten : "best", onednn && *onednn ? onednn : "best", corename ? corename() : "none");
   if (o.wants("overhead_add")) overhead_add(o.threads);
   if (o.wants("overhead_autograd")) overhead_autograd(o.threads);
   if (o.wants("elementwise")) elementwise(o.threads);

@@ -56,5 +56,5 @@ bash scripts/ci/tsan.sh
 # seeds and past crashes, from the sanitizer build above; a longer run is in
 # docs/FUZZING.md.
 stage "fuzzing"
-FUZZ_BUILD_DIR="$sanitize_build" FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/ci/fuzz.sh
+FUZZ_BUILD_DIR="$sanitize_build" FUZZ_SECONDS="${FUZZ_SECONDS:-10}" bash scripts/ci/fuzz.sh
 stage "done"
