@@ -303,6 +303,15 @@ struct ContigReduce {
   static inline void (*accumulate4)(T*, const T*, const T*, const T*, const T*, int64_t) = nullptr;
 };
 
+// y[i] = alpha (row i of W) . x + beta y[i] for i < n, W [n, k] row by row (ld apart),
+// x contiguous; y is not read when beta is 0. A batch-1 linear layer's product: W is
+// read once, in place, four rows at a time (ops/blas.cpp takes it for float32).
+template <class T>
+struct ContigGemv {
+  static inline void (*rows_dot)(int64_t n, int64_t k, const T* w, int64_t ld, const T* x, T alpha, T beta,
+                                 T* y) = nullptr;
+};
+
 // Picks the best loops for this CPU; runs once, before the first kernel.
 const char* simd_arch_name();
 

@@ -29,9 +29,12 @@ struct Shape {
 
 // Small, split by columns (n >= m), split by rows (m > n), a long k with a thin result,
 // sizes that are not multiples of any vector width; one row, small and big (a batch-1
-// linear layer, which goes to oneDNN when its weights are many).
-const Shape kShapes[] = {{2, 3, 4},      {17, 33, 65}, {64, 256, 784}, {64, 784, 256}, {256, 784, 64},
-                         {300, 70, 200}, {9, 13, 4000}, {129, 515, 67}, {1, 10, 128},  {1, 256, 784}};
+// linear layer: ember's own loop when B is transposed, oneDNN or OpenBLAS otherwise), and
+// one row with a row count and a length that are not multiples of its four rows or of
+// any vector width.
+const Shape kShapes[] = {{2, 3, 4},     {17, 33, 65},  {64, 256, 784}, {64, 784, 256}, {256, 784, 64},
+                         {300, 70, 200}, {9, 13, 4000}, {129, 515, 67}, {1, 10, 128},  {1, 256, 784},
+                         {1, 7, 37},    {1, 3, 5}};
 
 // op(A) [m, k] stored as A or as the transpose of a [k, m] tensor; op(B) likewise. A
 // "wide" operand is a column slice of a larger matrix, so its rows have a longer pitch.
@@ -119,13 +122,28 @@ TEST_CASE("sgemm: addmm with beta 0 ignores NaN in its input", "[sgemm]") {
   // PyTorch's rule (torch.addmm docs): with beta = 0 the input is ignored, NaN included.
   for (int threads = 1; threads <= 2; ++threads) {
     ThreadCountScope t(threads);
-    for (const Shape& s : {Shape{4, 5, 6}, Shape{64, 256, 784}}) {
+    for (const Shape& s : {Shape{4, 5, 6}, Shape{64, 256, 784}, Shape{1, 9, 40}}) {
       Tensor input = ember::full({s.m, s.n}, std::numeric_limits<double>::quiet_NaN(), ember::kFloat32);
       Tensor a = ember::randn({s.m, s.k}, ember::kFloat32), b = ember::randn({s.k, s.n}, ember::kFloat32);
       Tensor got = ember::addmm(input, a, b, /*beta=*/0, /*alpha=*/2);
       INFO(describe(s, false, false, false) << ", " << threads << " thread(s)");
       CHECK(!ember::isnan(got).any().item<bool>());
       CHECK(ember::allclose(got, 2 * ember::matmul(a, b), 1e-5, 1e-5));
+    }
+  }
+}
+
+TEST_CASE("sgemm: one row with alpha and beta equals float64", "[sgemm]") {
+  // addmm(input, x, W^T, beta, alpha) with x one row: the batch-1 linear layer's loop
+  // adds beta * input (the bias, beta = 1, in linear's case) to alpha x W^T.
+  for (const Shape& s : {Shape{1, 9, 40}, Shape{1, 256, 784}}) {
+    Tensor input = ember::randn({s.m, s.n}, ember::kFloat32), a = ember::randn({s.m, s.k}, ember::kFloat32);
+    Tensor w = ember::randn({s.n, s.k}, ember::kFloat32);
+    for (double beta : {1.0, 0.5}) {
+      Tensor got = ember::addmm(input, a, w.t(), beta, /*alpha=*/2);
+      Tensor want = ember::addmm(input.to(ember::kFloat64), a.to(ember::kFloat64), w.t().to(ember::kFloat64), beta, 2);
+      INFO(describe(s, false, true, false) << ", beta " << beta);
+      CHECK((got.to(ember::kFloat64) - want).abs().max().item<double>() <= 1e-4);
     }
   }
 }
