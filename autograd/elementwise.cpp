@@ -226,6 +226,26 @@ Tensor isnan(const Tensor& x) {
   EMBER_TRACE("isnan", {x}, {y});
   return y;
 }
+Tensor isinf(const Tensor& x) {
+  Tensor y = k::isinf(x);
+  EMBER_TRACE("isinf", {x}, {y});
+  return y;
+}
+Tensor isposinf(const Tensor& x) {
+  Tensor y = k::isposinf(x);
+  EMBER_TRACE("isposinf", {x}, {y});
+  return y;
+}
+Tensor isneginf(const Tensor& x) {
+  Tensor y = k::isneginf(x);
+  EMBER_TRACE("isneginf", {x}, {y});
+  return y;
+}
+Tensor isfinite(const Tensor& x) {
+  Tensor y = k::isfinite(x);
+  EMBER_TRACE("isfinite", {x}, {y});
+  return y;
+}
 
 // ---- two inputs ----
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {

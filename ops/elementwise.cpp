@@ -531,6 +531,35 @@ Tensor isnan(const Tensor& x) {
   detail::check_defined(x, "isnan");
   return compare(Compare::Ne, x, x);
 }
+namespace {
+// A bool tensor of x's shape filled with `value`: the answer for integer and bool dtypes.
+Tensor all_of_shape(const Tensor& x, bool value) {
+  Tensor out = empty_tensor(x.sizes(), Dtype::Bool);
+  std::fill_n(out.data_ptr<bool>(), out.numel(), value);
+  return out;
+}
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}  // namespace
+Tensor isinf(const Tensor& x) {
+  detail::check_defined(x, "isinf");
+  if (!is_floating_point(x.dtype())) return all_of_shape(x, false);
+  return compare(Compare::Eq, abs(x), kInf);
+}
+Tensor isposinf(const Tensor& x) {
+  detail::check_defined(x, "isposinf");
+  if (!is_floating_point(x.dtype())) return all_of_shape(x, false);
+  return compare(Compare::Eq, x, kInf);
+}
+Tensor isneginf(const Tensor& x) {
+  detail::check_defined(x, "isneginf");
+  if (!is_floating_point(x.dtype())) return all_of_shape(x, false);
+  return compare(Compare::Eq, x, -kInf);
+}
+Tensor isfinite(const Tensor& x) {
+  detail::check_defined(x, "isfinite");
+  if (!is_floating_point(x.dtype())) return all_of_shape(x, true);
+  return compare(Compare::Lt, abs(x), kInf);  // NaN compares false: not finite
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::check_defined(cond, "where", "condition");

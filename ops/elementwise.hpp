@@ -48,6 +48,12 @@ enum class Logical { And, Or };
 Tensor logical(Logical op, const Tensor& a, const Tensor& b);
 Tensor logical_not(const Tensor& x);
 Tensor isnan(const Tensor& x);
+// Infinities (either sign, +inf only, -inf only) and finite values: false, false, false
+// and true everywhere for integer and bool tensors, as in PyTorch.
+Tensor isinf(const Tensor& x);
+Tensor isposinf(const Tensor& x);
+Tensor isneginf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
 // cond ? a : b, broadcast; a and b already of one dtype.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 // ReLU's backward in one pass: grad where output > 0, else 0. Only for contiguous

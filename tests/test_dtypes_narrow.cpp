@@ -65,6 +65,10 @@ std::map<std::string, Op> ops() {
   m["where"] = [](const Tensor& a, const Tensor& b) { return ember::where(a > b, a, b); };
   m["logical_not"] = [](const Tensor& x, const Tensor&) { return ember::logical_not(x); };
   m["isnan"] = [](const Tensor& x, const Tensor&) { return ember::isnan(x); };
+  m["isinf"] = [](const Tensor& x, const Tensor&) { return ember::isinf(x); };
+  m["isposinf"] = [](const Tensor& x, const Tensor&) { return ember::isposinf(x); };
+  m["isneginf"] = [](const Tensor& x, const Tensor&) { return ember::isneginf(x); };
+  m["isfinite"] = [](const Tensor& x, const Tensor&) { return ember::isfinite(x); };
   m["sum"] = [](const Tensor& x, const Tensor&) { return ember::sum(x); };
   m["mean"] = [](const Tensor& x, const Tensor&) { return ember::mean(x); };
   m["prod"] = [](const Tensor& x, const Tensor&) { return ember::prod(x); };

@@ -63,6 +63,12 @@ Tensor clamp_min(const Tensor& x, Scalar min);
 Tensor clamp_max(const Tensor& x, Scalar max);
 Tensor logical_not(const Tensor& x);
 Tensor isnan(const Tensor& x);
+// +-inf (isinf), +inf (isposinf), -inf (isneginf), neither infinite nor NaN (isfinite);
+// integer and bool tensors are finite everywhere.
+Tensor isinf(const Tensor& x);
+Tensor isposinf(const Tensor& x);
+Tensor isneginf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
 
 // ---- elementwise, two inputs, broadcasting ----
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);

@@ -72,6 +72,10 @@ const std::unordered_map<std::string, Runner>& registry() {
        }},
       {"logical_not", [](const Inputs& in, const Node&) { return one(ember::logical_not(in[0])); }},
       {"isnan", [](const Inputs& in, const Node&) { return one(ember::isnan(in[0])); }},
+      {"isinf", [](const Inputs& in, const Node&) { return one(ember::isinf(in[0])); }},
+      {"isposinf", [](const Inputs& in, const Node&) { return one(ember::isposinf(in[0])); }},
+      {"isneginf", [](const Inputs& in, const Node&) { return one(ember::isneginf(in[0])); }},
+      {"isfinite", [](const Inputs& in, const Node&) { return one(ember::isfinite(in[0])); }},
       {"logical_and", [](const Inputs& in, const Node&) { return one(ember::logical_and(in[0], in[1])); }},
       {"logical_or", [](const Inputs& in, const Node&) { return one(ember::logical_or(in[0], in[1])); }},
       // ---- binary ----

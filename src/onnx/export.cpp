@@ -178,6 +178,23 @@ class Exporter {
     return q.size() == 1 ? std::vector<int64_t>{q[0], q[0]} : q;
   }
 
+  // isinf through the op table's IsInf; isposinf and isneginf are IsInf with the other
+  // sign's detection off, isfinite is Not(IsInf or IsNaN). ONNX's IsInf and IsNaN take
+  // floating-point tensors only (ember answers for integer ones without looking).
+  void export_inf_test(const Node& n, const std::vector<std::string>& in, const std::vector<std::string>& out) {
+    if (!is_floating_point(g_.value(n.inputs[0]).dtype))
+      refuse(n, "of a " + std::string(dtype_name(g_.value(n.inputs[0]).dtype)) +
+                    " tensor has no ONNX form (IsInf takes floating-point tensors)");
+    if (n.op == "isinf") return node("IsInf", in, out);
+    if (n.op == "isposinf") return node("IsInf", in, out, {I("detect_negative", 0)});
+    if (n.op == "isneginf") return node("IsInf", in, out, {I("detect_positive", 0)});
+    const std::string inf = fresh(), nan = fresh(), either = fresh();
+    node("IsInf", in, {inf});
+    node("IsNaN", in, {nan});
+    node("Or", {inf, nan}, {either});
+    node("Not", {either}, out);
+  }
+
   void export_node(const Node& n) {
     std::vector<std::string> in, out;
     for (int id : n.inputs) in.push_back(name_of(id));
@@ -188,6 +205,7 @@ class Exporter {
     const detail::OpInfo* row = detail::op_info(op);
     const std::string table_onnx = row && !row->onnx.empty() ? std::string(row->onnx) : std::string();
     if (op == "contiguous" && n.inputs.size() == 1) return node("Identity", in, out);
+    if (op == "isinf" || op == "isposinf" || op == "isneginf" || op == "isfinite") return export_inf_test(n, in, out);
     if (!table_onnx.empty() && row->kind == detail::OpKind::Unary && n.inputs.size() == 1 && n.attrs.empty()) {
       node(table_onnx, in, out);
       return;
@@ -434,7 +452,8 @@ std::vector<std::string> exportable_ops() {
   // The ops exported by hand, then every op-table row with an ONNX operator.
   std::vector<std::string> ops = {"addmm", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "bmm", "cat", "clamp",
                                   "contiguous", "conv2d", "cross_entropy", "dropout", "elu", "embedding", "flatten",
-                                  "gelu", "layer_norm", "leaky_relu", "linear", "log_softmax", "matmul", "max_pool2d",
+                                  "gelu", "isfinite", "isneginf", "isposinf", "layer_norm", "leaky_relu", "linear",
+                                  "log_softmax", "matmul", "max_pool2d",
                                   "mean", "mm", "mse_loss", "narrow", "nll_loss", "permute", "rdiv", "reshape", "rsub",
                                   "select", "silu", "slice", "softmax", "softplus", "squeeze", "sum", "t", "transpose",
                                   "unsqueeze", "view"};

@@ -159,6 +159,14 @@ std::unordered_map<std::string, OpFn> hand_written_ops() {
          return one(in[0] / in[1]);
        }},
       {"MatMul", [](const In& in, const OnnxNode&) { return one(ember::matmul(in[0], in[1])); }},
+      {"IsInf",
+       [](const In& in, const OnnxNode& n) {
+         const bool positive = n.i("detect_positive", 1) != 0, negative = n.i("detect_negative", 1) != 0;
+         if (positive && negative) return one(ember::isinf(in[0]));
+         if (positive) return one(ember::isposinf(in[0]));
+         if (negative) return one(ember::isneginf(in[0]));
+         return one(ember::logical_and(ember::isposinf(in[0]), ember::isneginf(in[0])));  // all false
+       }},
       {"Gemm", [](const In& in, const OnnxNode& n) { return one(gemm(in, n)); }},
       {"LeakyRelu", [](const In& in, const OnnxNode& n) { return one(ember::leaky_relu(in[0], n.f("alpha", 0.01f))); }},
       {"Elu", [](const In& in, const OnnxNode& n) { return one(ember::elu(in[0], n.f("alpha", 1.0f))); }},

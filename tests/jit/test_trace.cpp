@@ -160,3 +160,20 @@ TEST_CASE("tracing inside a trace is refused and the tracer is removed after an 
   CHECK_THROWS_WITH(jit::trace(outer, {ember::zeros({2})}), Catch::Contains("already tracing"));
   CHECK(ember::detail::current_tracer() == nullptr);
 }
+
+TEST_CASE("isinf, isposinf, isneginf and isfinite trace and replay", "[jit]") {
+  auto fn = [](const std::vector<Tensor>& xs) {
+    Tensor zero = xs[0] - xs[0];
+    Tensor v = ember::cat({xs[0], xs[0] / zero});  // x, then +-inf by x's sign
+    return std::vector<Tensor>{ember::isinf(v), ember::isposinf(v), ember::isneginf(v), ember::isfinite(v)};
+  };
+  jit::TracedFunction traced = jit::trace(fn, {ember::randn({5})});
+  const std::vector<std::string> ops = ops_of(traced.graph());
+  CHECK(std::vector<std::string>(ops.end() - 4, ops.end()) ==
+        std::vector<std::string>{"isinf", "isposinf", "isneginf", "isfinite"});
+  Tensor x = ember::randn({5});
+  std::vector<Tensor> want = fn({x}), got = traced(std::vector<Tensor>{x});
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(ember::equal(got[i], want[i]));
+  CHECK(want[0].any().item<bool>());  // the infinities are there to find
+}

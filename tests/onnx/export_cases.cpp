@@ -83,7 +83,8 @@ std::vector<Tensor> row_inputs(const ember::detail::OpInfo& row) {
   auto unit = [] { return ember::rand({3, 4}) * 0.8 + 0.1; };
   switch (row.kind) {
     case ember::detail::OpKind::Unary:
-      if (row.dtype == ember::detail::DtypeRule::BoolResult && row.name != "isnan") return {ember::rand({3, 4}) > 0.5};
+      if (row.dtype == ember::detail::DtypeRule::BoolResult && row.name != "isnan" && row.name != "isinf")
+        return {ember::rand({3, 4}) > 0.5};
       if (row.name == "acosh") return {unit() + 1};
       // Rounding, sign and friends see both signs and whole parts.
       if (row.dtype == ember::detail::DtypeRule::KeepNumeric) return {ember::randn({3, 4}) * 3};
@@ -159,6 +160,15 @@ int main(int argc, char** argv) {
                                     nn::functional::cross_entropy(xs[0], xs[2])};
        },
        {ember::randn({4, 3}), ember::randn({4, 3}), ember::randint(0, 3, {4})}},
+      // isinf, isposinf, isneginf and isfinite on x, x / 0 (+-inf by x's sign) and 0 / 0
+      // (NaN), made inside the graph: the cases' JSON cannot carry infinities or NaN.
+      {"inf_tests", nullptr,
+       [](const std::vector<Tensor>& xs) {
+         Tensor zero = xs[0] - xs[0];
+         Tensor v = ember::cat({xs[0], xs[0] / zero, zero / zero});
+         return std::vector<Tensor>{ember::isinf(v), ember::isposinf(v), ember::isneginf(v), ember::isfinite(v)};
+       },
+       {ember::randn({6})}},
   };
   nlohmann::json manifest = nlohmann::json::array();
   // Every op-table row with an ONNX operator (ops.def's ONNX column), one model each.
@@ -209,6 +219,21 @@ int main(int argc, char** argv) {
     for (const Tensor& y : ys) entry["outputs"].push_back(to_json(y));
     manifest.push_back(entry);
     std::printf("exported %s: %zu nodes\n", c.name.c_str(), g.nodes().size());
+  }
+  // The importer reads IsInf's detect_positive and detect_negative back: inf_tests.onnx
+  // (IsInf with each, IsNaN, Or, Not) gives ember's own answers.
+  for (const Case& c : cases) {
+    if (c.name != "inf_tests") continue;
+    const std::vector<Tensor> xs = {ember::randn({6})};
+    const std::vector<Tensor> want = c.fn(xs);
+    const std::vector<Tensor> back = ember::onnx::load(dir + "/inf_tests.onnx")(xs);
+    bool same = back.size() == want.size();
+    for (std::size_t i = 0; same && i < want.size(); ++i) same = ember::equal(back[i], want[i]);
+    if (!same) {
+      std::fprintf(stderr, "inf_tests: the imported model differs from ember's ops\n");
+      return 1;
+    }
+    std::printf("inf_tests: read back, equal\n");
   }
   // A malformed tensor file (a 2^60-element float shape with no data) is refused with an
   // ember::Error naming the tensor, before anything is allocated.
