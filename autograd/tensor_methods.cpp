@@ -243,6 +243,11 @@ Tensor Tensor::sub(Scalar o, Scalar a) const { return ember::sub(*this, o, a); }
 
 #define EMBER_FORWARD_UNARY(NAME) EMBER_FORWARD_METHOD(NAME)
 EMBER_FORWARD_UNARY(logical_not)
+EMBER_FORWARD_UNARY(isnan)
+EMBER_FORWARD_UNARY(isinf)
+EMBER_FORWARD_UNARY(isposinf)
+EMBER_FORWARD_UNARY(isneginf)
+EMBER_FORWARD_UNARY(isfinite)
 EMBER_FORWARD_UNARY(t)
 EMBER_FORWARD_UNARY(squeeze)
 EMBER_FORWARD_UNARY(nonzero)

@@ -87,6 +87,18 @@ TEST_CASE("isinf and friends treat integer and bool tensors as finite everywhere
   }
 }
 
+TEST_CASE("the Tensor methods isnan, isinf, isposinf, isneginf and isfinite equal the functions", "[elementwise]") {
+  // PyTorch spells them both ways: x.isfinite().all() checks a loss or a gradient.
+  Tensor x = ember::tensor(specials(), ember::kFloat64).to(ember::kFloat32);
+  CHECK(ember::equal(x.isnan(), ember::isnan(x)));
+  CHECK(ember::equal(x.isinf(), ember::isinf(x)));
+  CHECK(ember::equal(x.isposinf(), ember::isposinf(x)));
+  CHECK(ember::equal(x.isneginf(), ember::isneginf(x)));
+  CHECK(ember::equal(x.isfinite(), ember::isfinite(x)));
+  CHECK(!x.isfinite().all().item<bool>());
+  CHECK(x.isnan().sum().item<int64_t>() == 1);
+}
+
 TEST_CASE("isinf and friends name themselves when given an undefined tensor", "[elementwise]") {
   Tensor undefined;
   for (const char* op : kOps) {

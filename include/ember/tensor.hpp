@@ -229,6 +229,11 @@ class Tensor {
   Tensor clamp_max(Scalar max) const;
   Tensor where(const Tensor& condition, const Tensor& other) const;
   Tensor logical_not() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isposinf() const;
+  Tensor isneginf() const;
+  Tensor isfinite() const;
   Tensor logical_and(const Tensor& other) const;
   Tensor logical_or(const Tensor& other) const;
   bool equal(const Tensor& other) const;
