@@ -124,15 +124,16 @@ void gemm_impl(const char* op, bool ta, bool tb, int64_t m, int64_t n, int64_t k
   // (AVX-512) it took 1.0 µs for 128 x 256 against oneDNN's 2.3 µs, and 0.04 µs for
   // 10 x 128 against 0.6 µs through OpenBLAS's gemv, whose kernel for that CPU was its
   // generic SSE3 one (OpenBLAS picks kernels by CPU model); 784 x 256 took the same.
-  if (std::is_same<T, float>::value && m == 1 && tb && (!ta || lda == 1) && kernels::ContigGemv<float>::rows_dot) {
-    kernels::ContigGemv<float>::rows_dot(n, k, reinterpret_cast<const float*>(b), ldb,
-                                         reinterpret_cast<const float*>(a), static_cast<float>(alpha),
-                                         static_cast<float>(beta), reinterpret_cast<float*>(c));
-    return;
+  if constexpr (std::is_same<T, float>::value) {
+    if (m == 1 && tb && (!ta || lda == 1) && kernels::ContigGemv<float>::rows_dot) {
+      kernels::ContigGemv<float>::rows_dot(n, k, b, ldb, a, alpha, beta, c);
+      return;
+    }
   }
-  // float32 products go to oneDNN when it is usable (it never reads C when beta == 0),
-  // a single row too when its weights are many: a batch-1 linear layer of 784 x 256 took
-  // 9 µs there against 14 through OpenBLAS's gemv, while 128 x 10 took 0.13 against 0.07.
+  // Other float32 products go to oneDNN when it is usable (it never reads C when
+  // beta == 0), a single row too when its weights are many (W stored [k, n]): 784 x 256
+  // took 9 µs there against 14 through OpenBLAS's gemv, while 128 x 10 took 0.13
+  // against 0.07.
   // Other matrix-vector products stay on OpenBLAS's gemv.
   const bool big_row = m == 1 && n * k >= kOneRowMultiplyAdds;
   if (n > 1 && (m > 1 || big_row) && try_onednn(ta, tb, im, in, ik, alpha, a, ld(lda), b, ld(ldb), beta, c, ld(ldc)))

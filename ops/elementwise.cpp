@@ -535,7 +535,7 @@ namespace {
 // A bool tensor of x's shape filled with `value`: the answer for integer and bool dtypes.
 Tensor all_of_shape(const Tensor& x, bool value) {
   Tensor out = empty_tensor(x.sizes(), Dtype::Bool);
-  std::fill_n(out.data_ptr<bool>(), out.numel(), value);
+  fill(out, value);
   return out;
 }
 constexpr double kInf = std::numeric_limits<double>::infinity();

@@ -178,9 +178,10 @@ class Exporter {
     return q.size() == 1 ? std::vector<int64_t>{q[0], q[0]} : q;
   }
 
-  // isinf through the op table's IsInf; isposinf and isneginf are IsInf with the other
-  // sign's detection off, isfinite is Not(IsInf or IsNaN). ONNX's IsInf and IsNaN take
-  // floating-point tensors only (ember answers for integer ones without looking).
+  // isinf is IsInf (its op-table row's ONNX column), isposinf and isneginf are IsInf with
+  // the other sign's detection off, isfinite is Not(IsInf or IsNaN). Handled here rather
+  // than by the table's unary path because ONNX's IsInf and IsNaN take floating-point
+  // tensors only (ember answers for integer ones without looking), so the dtype is checked.
   void export_inf_test(const Node& n, const std::vector<std::string>& in, const std::vector<std::string>& out) {
     if (!is_floating_point(g_.value(n.inputs[0]).dtype))
       refuse(n, "of a " + std::string(dtype_name(g_.value(n.inputs[0]).dtype)) +
