@@ -239,14 +239,27 @@ MemoryPlan plan_memory(const Graph& g);
 // the next call), so calls from several threads at once are safe and, once each
 // thread's first call is done, a call allocates only its outputs' storage (and any a
 // fallback node makes). With gradients on it replays with run(), as autograd needs.
+//
+// Small weights are copied per thread: when the graph's parameters and constants take
+// at most copy_weights_up_to bytes, every arena after the first holds its own copy of
+// them, which a call brings up to date first whenever an original has changed (its
+// storage's version counter, which in-place ops and the optimizers bump, or its memory,
+// after set_data). Two cores reading one copy of a small model's weights, each from its
+// own cache, ran 12 % slower per call than with a copy each (the Fashion-MNIST MLP,
+// 0.9 MiB, at batch 1 on a 2-core Xeon). A single thread keeps using the originals.
+// Writing a weight through its raw pointer bumps no version: call another in-place op
+// on it (or use 0 here, which turns the copies off).
 class PlannedGraph {
  public:
-  explicit PlannedGraph(std::shared_ptr<const Graph> graph);
+  static constexpr std::size_t kCopyWeightsUpTo = std::size_t(2) << 20;  // 2 MiB
+  explicit PlannedGraph(std::shared_ptr<const Graph> graph, std::size_t copy_weights_up_to = kCopyWeightsUpTo);
   std::vector<Tensor> operator()(const std::vector<Tensor>& inputs) const;
   const Graph& graph() const;
   const MemoryPlan& plan() const;
-  // Arenas made so far (one per call running at the same time, at most).
+  // Arenas made so far (one per call running at the same time, at most), and how many
+  // of them hold their own copy of the weights.
   std::size_t arenas() const;
+  std::size_t weight_copies() const;
 
  private:
   struct State;
@@ -313,6 +326,9 @@ struct CompileOptions {
   bool fuse = true;
   // Replay graphs traced with gradients off through a PlannedGraph (plan_memory).
   bool plan_memory = true;
+  // Weights of at most this many bytes are copied for each calling thread after the
+  // first (see PlannedGraph); 0: every thread reads the originals.
+  std::size_t copy_weights_up_to = PlannedGraph::kCopyWeightsUpTo;
 };
 
 // jit::compile(fn): a callable that traces fn on the first call with each new set of

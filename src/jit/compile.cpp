@@ -129,7 +129,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
         if (s.options.fuse && inference) g = passes::fuse_linear_epilogue(g);
         if (s.options.fuse && (!is_grad_enabled() || g.is_training_step())) g = passes::fuse_elementwise(g);
         graph = std::make_shared<const Graph>(std::move(g));
-        if (s.options.plan_memory && inference) planned = std::make_shared<const PlannedGraph>(graph);
+        if (s.options.plan_memory && inference) planned = std::make_shared<const PlannedGraph>(graph, s.options.copy_weights_up_to);
       }
     } catch (const Error& e) {
       ember::warn(fmt::format("jit::compile: running the function eagerly for inputs ({}): {}", describe(key),

@@ -2,6 +2,7 @@
 // gradients off, and the replay that writes there. One arena per call in flight,
 // pooled, so the steady state allocates only what the caller gets back.
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <unordered_set>
 
@@ -185,19 +186,70 @@ bool is_static(const Value& v) { return v.kind == ValueKind::Parameter || v.kind
 // life: copying a shared weight's handle in every call would change its reference
 // count from every serving thread at once, and that cache line's travels between cores
 // cost more than the rest of a small model's bookkeeping.
+// A weight's copy in one arena (see PlannedGraph), and what the copy was taken from:
+// the original's storage, address and version at the time.
+struct WeightCopy {
+  const Tensor* original;  // the graph's own handle, which lives as long as the graph
+  Tensor copy;
+  const detail::Storage* storage = nullptr;
+  const void* data = nullptr;
+  uint32_t version = 0;
+
+  // Copies the original again if it changed since the last time.
+  void refresh() {
+    const detail::TensorImpl* impl = original->unsafeGetTensorImpl();
+    const uint32_t now = impl->storage->version.load(std::memory_order_acquire);
+    if (impl->storage == storage && impl->data() == data && now == version) return;
+    EMBER_CHECK(original->is_contiguous() && original->numel() == copy.numel() && original->dtype() == copy.dtype(),
+                "jit::PlannedGraph: a weight was replaced by a {} {} tensor after the graph was traced with {} {}",
+                original->dtype(), original->sizes(), copy.dtype(), copy.sizes());
+    std::memcpy(copy.data_ptr(), impl->data(), static_cast<std::size_t>(copy.numel()) * element_size(copy.dtype()));
+    storage = impl->storage;
+    data = impl->data();
+    version = now;
+  }
+};
+
+// The bytes of the graph's parameters and constants that an arena would copy: those
+// that are contiguous (others are read in place).
+std::size_t weight_bytes(const Graph& g) {
+  std::size_t total = 0;
+  for (const Value& v : g.values())
+    if (is_static(v) && v.tensor.defined() && v.tensor.is_contiguous())
+      total += static_cast<std::size_t>(v.tensor.numel()) * element_size(v.tensor.dtype());
+  return total;
+}
+
 struct Arena {
   Tensor block;
   std::vector<Tensor> slots;
   std::vector<Tensor> env;
   std::vector<std::vector<Tensor>> args;  // per node; the per-call entries are emptied after it runs
+  std::vector<WeightCopy> weights;        // empty unless this arena copies them
 
-  Arena(const Graph& g, const MemoryPlan& plan)
+  Arena(const Graph& g, const MemoryPlan& plan, bool copy_weights)
       : slots(g.values().size()), env(g.values().size()), args(g.nodes().size()) {
+    std::vector<int> copy_of(g.values().size(), -1);  // value -> index in weights
     for (std::size_t k = 0; k < g.nodes().size(); ++k) {
       const Node& n = g.nodes()[k];
       args[k].resize(n.inputs.size());
-      for (std::size_t i = 0; i < n.inputs.size(); ++i)
-        if (n.inputs[i] >= 0 && is_static(g.value(n.inputs[i]))) args[k][i] = g.value(n.inputs[i]).tensor;
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+        if (n.inputs[i] < 0 || !is_static(g.value(n.inputs[i]))) continue;
+        const auto v = static_cast<std::size_t>(n.inputs[i]);
+        const Tensor& original = g.value(n.inputs[i]).tensor;
+        if (copy_weights && original.defined() && original.is_contiguous()) {
+          if (copy_of[v] < 0) {
+            copy_of[v] = static_cast<int>(weights.size());
+            WeightCopy& w = weights.emplace_back();
+            w.original = &original;
+            w.copy = ember::empty(original.sizes(), original.dtype());
+            w.refresh();
+          }
+          args[k][i] = weights[static_cast<std::size_t>(copy_of[v])].copy;
+        } else {
+          args[k][i] = original;
+        }
+      }
     }
     const int64_t words = static_cast<int64_t>((plan.arena_bytes + 7) / 8);
     block = ember::empty({std::max<int64_t>(words, 1)}, kFloat64);
@@ -230,16 +282,20 @@ struct PlannedGraph::State {
   // Each thread's own arena, in its slot (see thread_slots.hpp); a call whose slot is
   // taken borrows one from the pool instead.
   internal::ThreadSlots<std::unique_ptr<Arena>> slots;
-  mutable std::mutex mutex;  // guards the pool and the count
+  bool small_weights = false;  // whether arenas after the first copy the weights
+  mutable std::mutex mutex;    // guards the pool and the counts
   std::vector<std::unique_ptr<Arena>> pool;
-  std::size_t made = 0;
+  std::size_t made = 0, copies = 0;
 
   std::unique_ptr<Arena> make() {
+    bool copy = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
+      copy = small_weights && made > 0;
       ++made;
+      if (copy) ++copies;
     }
-    return std::make_unique<Arena>(*graph, plan);
+    return std::make_unique<Arena>(*graph, plan, copy);
   }
   std::unique_ptr<Arena> take() {
     {
@@ -258,9 +314,12 @@ struct PlannedGraph::State {
   }
 };
 
-PlannedGraph::PlannedGraph(std::shared_ptr<const Graph> graph) : state_(std::make_shared<State>()) {
+PlannedGraph::PlannedGraph(std::shared_ptr<const Graph> graph, std::size_t copy_weights_up_to)
+    : state_(std::make_shared<State>()) {
   EMBER_CHECK(graph != nullptr, "jit::PlannedGraph: the graph is null");
   state_->plan = plan_memory(*graph);
+  const std::size_t bytes = weight_bytes(*graph);
+  state_->small_weights = bytes > 0 && bytes <= copy_weights_up_to;
   for (std::size_t k = 0; k < graph->nodes().size(); ++k) {
     const Node& n = graph->nodes()[k];
     state_->runners.push_back(state_->plan.node_mode[k] == Mode::Into ? nullptr : runner_of(n.op));
@@ -276,6 +335,10 @@ const MemoryPlan& PlannedGraph::plan() const { return state_->plan; }
 std::size_t PlannedGraph::arenas() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->made;
+}
+std::size_t PlannedGraph::weight_copies() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->copies;
 }
 
 std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) const {
@@ -305,6 +368,7 @@ std::vector<Tensor> PlannedGraph::operator()(const std::vector<Tensor>& inputs) 
       if (pooled) s.give(std::move(pooled));
     }
   } lease{*state_};
+  for (WeightCopy& w : lease.a->weights) w.refresh();
   std::vector<Tensor>& env = lease.a->env;
   const std::vector<Tensor>& slots = lease.a->slots;
   for (std::size_t i = 0; i < inputs.size(); ++i) env[static_cast<std::size_t>(g.inputs()[i])] = inputs[i];

@@ -24,17 +24,6 @@ bool has_effect(const Node& n) {
   return ((n.op == "dropout" || n.op == "batch_norm") && training_flag(n)) || !writes_in_place(n.op).empty();
 }
 
-// How many nodes read each value, plus one per graph output.
-std::vector<int> use_counts(const Graph& g) {
-  std::vector<int> uses(g.values().size(), 0);
-  for (const Node& n : g.nodes())
-    for (int id : n.inputs)
-      if (id >= 0) ++uses[static_cast<std::size_t>(id)];
-  for (int id : g.outputs()) ++uses[static_cast<std::size_t>(id)];
-  for (const Update& u : g.updates()) ++uses[static_cast<std::size_t>(u.value)];
-  return uses;
-}
-
 bool same_attr(const AttrValue& a, const AttrValue& b) {
   if (a.index() != b.index()) return false;
   if (const auto* x = std::get_if<Scalar>(&a)) {

@@ -195,6 +195,87 @@ TEST_CASE("planned replays from several threads each use their own arena", "[jit
   CHECK(pg->arenas() == made);
 }
 
+// Runs fn on a thread of its own and waits for it; an exception comes back as text.
+template <class Fn>
+std::string on_another_thread(Fn fn) {
+  std::string error;
+  std::thread th([&] {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  th.join();
+  return error;
+}
+
+TEST_CASE("threads after the first read their own copy of small weights, kept up to date", "[jit][memplan][threads]") {
+  ember::manual_seed(25);
+  nn::Linear first(8, 16);
+  nn::Sequential mlp(first, nn::ReLU(), nn::Linear(16, 4));  // shares `first`
+  ember::NoGradGuard no_grad;
+  jit::CompiledFunction c = jit::compile(mlp);
+  Tensor x = ember::randn({2, 8});
+  CHECK(ember::allclose(c(x), mlp->forward(x), 1e-5, 1e-6));  // this thread: the originals
+  auto pg = c.planned_for({x});
+  REQUIRE(pg != nullptr);
+  CHECK(pg->arenas() == 1);
+  CHECK(pg->weight_copies() == 0);
+
+  // Everything the other thread checks: the eager model (the reference) and the replay
+  // after each way a weight can change.
+  int checked = 0;
+  const std::string error = on_another_thread([&] {
+    ember::NoGradGuard no_grad_here;
+    auto same = [&] {
+      ++checked;
+      return ember::allclose(c(x), mlp->forward(x), 1e-5, 1e-6);
+    };
+    CHECK(same());
+    CHECK(pg->weight_copies() == 1);
+    Tensor before = c(x);
+    first->weight.mul_(2);  // an in-place op bumps the version
+    CHECK(same());
+    CHECK_FALSE(ember::allclose(c(x), before, 1e-5, 1e-6));
+    ember::optim::SGD sgd(mlp->parameters(), ember::optim::SGDOptions(0.5));
+    for (Tensor& p : mlp->parameters()) p.mutable_grad() = ember::ones_like(p);
+    sgd.step();  // the optimizer's own loop
+    CHECK(same());
+    first->bias.set_data(ember::randn({16}));  // other memory, same shape
+    CHECK(same());
+    first->weight.set_data(ember::randn({3, 8}));  // a shape the graph was not traced with
+    c(x);
+  });
+  CHECK(checked == 4);
+  CHECK(error.find("jit::PlannedGraph: a weight was replaced by a float32 [3, 8] tensor") != std::string::npos);
+  CHECK(pg->arenas() == 2);
+  CHECK(pg->weight_copies() == 1);
+}
+
+TEST_CASE("weights over the size limit are shared by every thread", "[jit][memplan][threads]") {
+  ember::manual_seed(26);
+  nn::Linear l(8, 4);  // 36 floats: 144 bytes
+  ember::NoGradGuard no_grad;
+  for (std::size_t limit : {std::size_t(0), std::size_t(143), std::size_t(144)}) {
+    jit::CompileOptions options;
+    options.copy_weights_up_to = limit;
+    jit::CompiledFunction c = jit::compile(l, options);
+    Tensor x = ember::randn({3, 8});
+    c(x);
+    bool same = false;
+    on_another_thread([&] {
+      ember::NoGradGuard no_grad_here;
+      same = ember::allclose(c(x), l->forward(x), 1e-5, 1e-6);
+    });
+    CHECK(same);
+    auto pg = c.planned_for({x});
+    REQUIRE(pg != nullptr);
+    CHECK(pg->arenas() == 2);
+    CHECK(pg->weight_copies() == (limit == 144 ? 1u : 0u));
+  }
+}
+
 TEST_CASE("a compiled CNN with fallback nodes replays like eager call after call", "[jit][memplan]") {
   ember::manual_seed(24);
   nn::Sequential cnn(nn::Conv2d(nn::Conv2dOptions(1, 4, 3).padding(1)), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
