@@ -253,6 +253,37 @@ TEST_CASE("threads after the first read their own copy of small weights, kept up
   CHECK(pg->weight_copies() == 1);
 }
 
+TEST_CASE("linear layers of 16 rows or more read a transposed copy of their weight", "[jit][memplan]") {
+  ember::manual_seed(27);
+  nn::Linear first(12, 20);
+  nn::Sequential mlp(first, nn::ReLU(), nn::Linear(20, 3));
+  ember::NoGradGuard no_grad;
+  jit::CompiledFunction c = jit::compile(mlp);
+  for (int64_t rows : {1, 15, 16, 40}) {
+    Tensor x = ember::randn({rows, 12});
+    CHECK(ember::allclose(c(x), mlp->forward(x), 1e-5, 1e-6));  // eager: the reference
+    auto pg = c.planned_for({x});
+    REQUIRE(pg != nullptr);
+    CHECK(pg->transposed_weights() == (rows >= 16 ? 2u : 0u));
+    CHECK(pg->weight_copies() == 0);  // one thread: no plain copies
+  }
+  // A transposed copy follows its original like a plain one.
+  Tensor x = ember::randn({40, 12});
+  Tensor before = c(x);
+  first->weight.mul_(-1);
+  Tensor after = c(x);
+  CHECK(ember::allclose(after, mlp->forward(x), 1e-5, 1e-6));
+  CHECK_FALSE(ember::allclose(after, before, 1e-5, 1e-6));
+  first->weight.set_data(ember::randn({20, 12}));
+  CHECK(ember::allclose(c(x), mlp->forward(x), 1e-5, 1e-6));
+  // Off with the copies.
+  jit::CompileOptions off;
+  off.copy_weights_up_to = 0;
+  jit::CompiledFunction shared = jit::compile(mlp, off);
+  CHECK(ember::allclose(shared(x), mlp->forward(x), 1e-5, 1e-6));
+  CHECK(shared.planned_for({x})->transposed_weights() == 0);
+}
+
 TEST_CASE("weights over the size limit are shared by every thread", "[jit][memplan][threads]") {
   ember::manual_seed(26);
   nn::Linear l(8, 4);  // 36 floats: 144 bytes
