@@ -203,11 +203,13 @@ run_jit() {
 run_serve() {
   [[ -n "$serve_bin" ]] || return 0
   echo "  pass $pass: serve_mlp 1 and 2 request threads" >&2
-  # 100000 requests: about 1.3 s at one thread. With 20000 the run lasted a few tenths
-  # of a second, and OpenBLAS's idle worker, which spins for about 0.1 s after the
-  # library loads, held the second core for part of the 2-thread run (1.3-1.8x one
-  # thread, against 1.85-1.95x with 100000, on a 2-core Xeon).
-  local common=(--requests 100000 --json)
+  # 300000 requests: about 2.7 s at one thread, 1.4 s at two. With 20000 the run lasted
+  # a few tenths of a second, and OpenBLAS's idle worker, which spins for about 0.1 s
+  # after the library loads, held the second core for part of the 2-thread run (1.3-1.8x
+  # one thread, against 1.85-1.95x with 100000, on a 2-core Xeon); with 100000 a burst
+  # of load from the host's other tenants could still take a whole 2-thread run (1.45x
+  # once, against 1.88-1.98x run by hand minutes later).
+  local common=(--requests 300000 --json)
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 "${common[@]}" >> "$out/serve-1-$pass.jsonl"
   env -u OMP_NUM_THREADS -u OPENBLAS_NUM_THREADS "$serve_bin" --threads 1 --intra-op-threads 1 "${common[@]}" \
     >> "$out/serve-1-$pass.jsonl"
