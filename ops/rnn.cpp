@@ -142,6 +142,18 @@ bool gemm_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_row, int64_
   return false;
 }
 
+// rnn_gemm_panels for float (false, nothing done, for double): C = A B with A
+// row-major [m, k] and B in panels (see lstm_pack_weights).
+template <class T>
+bool gemm_panels_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* panels, T* c, int64_t ldc,
+                     bool accumulate) {
+  if constexpr (std::is_same_v<T, float>) {
+    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, accumulate);
+    return true;
+  }
+  return false;
+}
+
 // A gradient of the given shape: g made dense, or zeros when g is undefined.
 Tensor dense_grad(const Tensor& g, IntArrayRef sizes, Dtype dt) {
   if (g.defined()) return dense(g, dt);
@@ -353,8 +365,9 @@ LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in
   const int64_t G = w_ih.size(0), I = w_ih.size(1), H = w_hh.size(1), K = I + H;
   LstmPackedWeights out;
   out.w_cat = empty_tensor({G, K}, dt);
-  const bool transposed = dt == Dtype::Float32 && rnn_gemm_available();
-  if (transposed) out.w_cat_t = empty_tensor({K, G}, dt);
+  const bool panels = dt == Dtype::Float32 && rnn_gemm_available();
+  const int64_t width = panels ? rnn_panel_width() : 0;
+  if (panels) out.w_cat_t = empty_tensor({(G + width - 1) / width * K * width}, dt);
   if (b_ih.defined() || b_hh.defined()) out.bias = empty_tensor({G}, dt);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *a = ptr<T>(w_ih), *b = ptr<T>(w_hh);
@@ -363,9 +376,15 @@ LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in
       std::copy(a + r * I, a + (r + 1) * I, o + r * K);
       std::copy(b + r * H, b + (r + 1) * H, o + r * K + I);
     }
-    if (transposed) {
-      transpose_into(a, G, I, ptr<T>(out.w_cat_t));
-      transpose_into(b, G, H, ptr<T>(out.w_cat_t) + I * G);
+    if (panels) {
+      // B = w_cat^T in rnn_gemm_panels' layout: B(p, j) = w_cat[j, p] at
+      // [j / width][p][j % width], the columns past G of the last panel zero.
+      T* pan = ptr<T>(out.w_cat_t);
+      std::fill(pan, pan + out.w_cat_t.numel(), T(0));
+      for (int64_t j = 0; j < G; ++j) {
+        T* col = pan + j / width * K * width + j % width;
+        for (int64_t p = 0; p < K; ++p) col[p * width] = o[j * K + p];
+      }
     }
     if (out.bias.defined()) fill_bias(ptr<T>(out.bias), G, 1, G, ptr<T>(b_ih), ptr<T>(b_hh));
   });
@@ -394,8 +413,8 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
     bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
-    if (!w.w_cat_t.defined() || !gemm_own(N, 4 * H, K, ptr<T>(xh), K, 1, ptr<T>(w.w_cat_t), 4 * H, ws, ld, biased))
-        blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
+    if (!w.w_cat_t.defined() || !gemm_panels_own(N, 4 * H, K, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, biased))
+      blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
                  biased ? T(1) : T(0), ws, ld);
     lstm_activate(N, H, ws, ptr<T>(c), ptr<T>(r.hy), ptr<T>(r.cy));
   });

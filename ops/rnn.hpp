@@ -46,7 +46,7 @@ CellGrads lstm_cell_backward(const Tensor& grad_hy, const Tensor& grad_cy, const
 
 struct LstmPackedWeights {
   Tensor w_cat;    // [w_ih | w_hh], contiguous [4H, I + H]
-  Tensor w_cat_t;  // its transpose [I + H, 4H] where rnn_gemm runs (float32), else undefined
+  Tensor w_cat_t;  // its transpose [I + H, 4H] in rnn_gemm_panels' layout where that runs (float32)
   Tensor bias;     // b_ih + b_hh [4H]; undefined when neither is defined
 };
 LstmPackedWeights lstm_pack_weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);

@@ -53,26 +53,29 @@ EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, 
 // while every row tile of C passes over them.
 constexpr int64_t kKBlock = 128;
 
+// strip: how far apart the 32-column strips of B start (32 when B is row-major, k x 32
+// when it is packed in panels; ldb is then 32).
 EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                             const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+                             const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
   constexpr int MR = 8;  // 16 accumulators of the 32 zmm registers
   for (int64_t j = 0; j < n; j += 32) {
     const int64_t w = n - j < 32 ? n - j : 32;
     const __mmask16 m0 = w >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1);
     const __mmask16 m1 = w >= 32 ? __mmask16(0xFFFF) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
+    const float* bj = b + j / 32 * strip;
     int64_t i = 0;
     for (; i + MR <= m; i += MR)
-      tile<MR>(k, a + i * a_row, a_row, a_col, b + j, ldb, c + i * ldc + j, ldc, m0, m1, accumulate);
+      tile<MR>(k, a + i * a_row, a_row, a_col, bj, ldb, c + i * ldc + j, ldc, m0, m1, accumulate);
     const float* ai = a + i * a_row;
     float* ci = c + i * ldc + j;
     switch (m - i) {
-      case 7: tile<7>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 6: tile<6>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 5: tile<5>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 4: tile<4>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 3: tile<3>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 2: tile<2>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 1: tile<1>(k, ai, a_row, a_col, b + j, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 4: tile<4>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 3: tile<3>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 2: tile<2>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
       default: break;
     }
   }
@@ -144,14 +147,15 @@ EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64
 }
 
 EMBER_AVX2 void gemm_block_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                                const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+                                const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
   for (int64_t j = 0; j < n; j += 16) {
     const int64_t w = n - j < 16 ? n - j : 16;
+    const float* bj = b + j / 16 * strip;
     if (w == 16) {
       const __m256i all = _mm256_set1_epi32(-1);
-      rows2<true>(m, k, a, a_row, a_col, b + j, ldb, c + j, ldc, all, all, accumulate);
+      rows2<true>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, all, all, accumulate);
     } else {
-      rows2<false>(m, k, a, a_row, a_col, b + j, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate);
+      rows2<false>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate);
     }
   }
 }
@@ -171,12 +175,9 @@ Kernel kernel() {
   return chosen;
 }
 
-}  // namespace
-
-bool rnn_gemm_available() { return kernel() != Kernel::None; }
-
-void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
-              int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+// Both layouts of B: ldb is its row pitch inside a strip, strip how far apart strips start.
+void gemm_strips(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
+                 int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
   if (k == 0) {
     if (!accumulate)
       for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
@@ -186,8 +187,31 @@ void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, in
   auto* block = kernel() == Kernel::Avx512 ? gemm_block : gemm_block_avx2;
   for (int64_t p = 0; p < k; p += kKBlock) {
     const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
-    block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, c, ldc, accumulate || p > 0);
+    block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, strip, c, ldc, accumulate || p > 0);
   }
+}
+
+}  // namespace
+
+bool rnn_gemm_available() { return kernel() != Kernel::None; }
+
+int64_t rnn_panel_width() {
+  switch (kernel()) {
+    case Kernel::Avx512: return 32;
+    case Kernel::Avx2: return 16;
+    default: return 0;
+  }
+}
+
+void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
+              int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  gemm_strips(m, n, k, a, a_row, a_col, b, ldb, rnn_panel_width(), c, ldc, accumulate);
+}
+
+void rnn_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
+                     const float* panels, float* c, int64_t ldc, bool accumulate) {
+  const int64_t width = rnn_panel_width();
+  gemm_strips(m, n, k, a, a_row, a_col, panels, width, k * width, c, ldc, accumulate);
 }
 
 }  // namespace kernels
