@@ -11,6 +11,16 @@ int get_num_threads();
 // Whether this thread is running a chunk of a parallel_for.
 bool in_parallel_region();
 
+// torch.set_flush_denormal: with true, float arithmetic on the calling thread treats
+// subnormal inputs as zero and rounds subnormal results to zero (x86's DAZ and FTZ,
+// aarch64's FZ); false restores IEEE behaviour, the default. ember's own worker threads
+// take the mode of the thread whose loop they run, so a result does not depend on the
+// thread count (OpenBLAS's and oneDNN's threads keep their own). Returns whether the CPU
+// supports it; where it does not, nothing changes.
+// Subnormals are slow on most CPUs: a training loop whose Adam moments decay into them
+// (weights that see gradients rarely) can run its later epochs much slower than its first.
+bool set_flush_denormal(bool on);
+
 namespace detail {
 void parallel_run(int64_t begin, int64_t end, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx);
 }

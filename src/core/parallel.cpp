@@ -14,6 +14,10 @@
 #include "ember/threads.hpp"
 #include "src/core/check.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
 extern "C" void openblas_set_num_threads(int);
 
 // ember's own thread pool rather than OpenMP's: libgomp's idle threads spin at full speed
@@ -40,12 +44,42 @@ int initial_threads() {
 std::atomic<int> g_threads{initial_threads()};
 __attribute__((tls_model("initial-exec"))) thread_local bool t_in_parallel = false;
 
+// The calling thread's subnormal mode (see set_flush_denormal): the control register's
+// flush bits, 0 when subnormals are kept. set_fp_mode writes the register only when the
+// bits differ.
+#if defined(__x86_64__) || defined(__i386__)
+constexpr unsigned kFlushBits = 0x8040;  // MXCSR: FTZ (bit 15) and DAZ (bit 6)
+unsigned fp_mode() { return _mm_getcsr() & kFlushBits; }
+void set_fp_mode(unsigned bits) {
+  const unsigned csr = _mm_getcsr();
+  if ((csr & kFlushBits) != bits) _mm_setcsr((csr & ~kFlushBits) | bits);
+}
+#elif defined(__aarch64__)
+constexpr unsigned long kFlushBits = 1ul << 24;  // FPCR.FZ
+unsigned long fpcr() {
+  unsigned long r;
+  __asm__ __volatile__("mrs %0, fpcr" : "=r"(r));
+  return r;
+}
+unsigned long fp_mode() { return fpcr() & kFlushBits; }
+void set_fp_mode(unsigned long bits) {
+  const unsigned long r = fpcr();
+  if ((r & kFlushBits) != bits) __asm__ __volatile__("msr fpcr, %0" : : "r"((r & ~kFlushBits) | bits));
+}
+#else
+constexpr unsigned kFlushBits = 0;
+unsigned fp_mode() { return 0; }
+void set_fp_mode(unsigned) {}
+#endif
+using FpMode = decltype(fp_mode());
+
 // One parallel loop. Each run gets its own Job, so a worker still finishing the loop
 // before can never claim a piece of the next one with stale bounds.
 struct Job {
   void (*fn)(void*, int64_t, int64_t);
   void* ctx;
   int64_t begin, end, chunks, per;
+  FpMode fp_mode;  // the caller's subnormal mode, which the workers take on
   std::atomic<int64_t> next{0}, pending{0};
   std::mutex error_mutex;
   std::exception_ptr error;
@@ -77,6 +111,7 @@ class Pool {
     job->end = end;
     job->chunks = chunks;
     job->per = (end - begin + chunks - 1) / chunks;
+    job->fp_mode = fp_mode();
     job->pending.store(chunks);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -129,6 +164,7 @@ class Pool {
         seen = generation_.load(std::memory_order_acquire);
         job = job_;
       }
+      set_fp_mode(job->fp_mode);
       run_pieces(*job);
     }
   }
@@ -175,6 +211,12 @@ void set_num_threads(int n) {
 }
 
 int get_num_threads() { return g_threads.load(std::memory_order_relaxed); }
+
+bool set_flush_denormal(bool on) {
+  if (kFlushBits == 0) return false;
+  set_fp_mode(on ? kFlushBits : 0);
+  return true;
+}
 bool in_parallel_region() { return t_in_parallel; }
 
 namespace detail {
