@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <ember/ember.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <mutex>
@@ -50,22 +51,29 @@ TEST_CASE("set_flush_denormal flushes subnormal results and inputs to zero", "[d
 }
 
 // Runs a parallel_for whose pieces each compute 2^-140 * 2 and note whether it came out
-// zero and which thread ran it; each piece sleeps long enough that the workers take some.
+// zero and which thread ran it. A piece on the calling thread waits (up to 5 s) until a
+// worker has run one, so that the workers take part however busy the machine is.
 struct PieceCounts {
   int pieces = 0, flushed = 0, elsewhere = 0;
 };
 PieceCounts run_pieces() {
   std::mutex mutex;
   PieceCounts counts;
+  std::atomic<int> elsewhere{0};
   const std::thread::id caller = std::this_thread::get_id();
   ember::parallel_for(0, 64, 8, [&](int64_t, int64_t) {
     volatile float x = kSubnormal;
     const float twice = x * 2.0f;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    std::lock_guard<std::mutex> lock(mutex);
-    ++counts.pieces;
-    counts.flushed += twice == 0.0f;
-    counts.elsewhere += std::this_thread::get_id() != caller;
+    const bool mine = std::this_thread::get_id() == caller;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++counts.pieces;
+      counts.flushed += twice == 0.0f;
+      counts.elsewhere += !mine;
+    }
+    if (!mine) ++elsewhere;
+    for (int i = 0; mine && i < 2500 && elsewhere.load() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
   });
   return counts;
 }
