@@ -180,12 +180,6 @@ namespace {
 // Whether a value is the same tensor in every call: a parameter or a constant.
 bool is_static(const Value& v) { return v.kind == ValueKind::Parameter || v.kind == ValueKind::Constant; }
 
-// One call's memory: the arena and, made once, a tensor over its place for every
-// value in it; the value table, kept to spare its allocation; and each node's argument
-// list with its parameters and constants already in place. Those stay for the arena's
-// life: copying a shared weight's handle in every call would change its reference
-// count from every serving thread at once, and that cache line's travels between cores
-// cost more than the rest of a small model's bookkeeping.
 // src [rows, cols] into dst [cols, rows], in tiles that stay in the first-level cache.
 void transpose_into(const float* src, int64_t rows, int64_t cols, float* dst) {
   constexpr int64_t kTile = 32;
@@ -203,7 +197,7 @@ void transpose_into(const float* src, int64_t rows, int64_t cols, float* dst) {
 // ember's own loop runs fastest on [out, in].
 constexpr int64_t kTransposeRows = 16;
 
-// Whether node k of g reads its weight (input 1) from a transposed copy.
+// Whether node n of g reads its weight (input 1) from a transposed copy.
 bool pretransposed(const Graph& g, const Node& n) {
   if (n.op != "linear" && !(n.op == "linear_epilogue" && attr_bool(n, "transpose_weight"))) return false;
   if (n.inputs.size() != 3 || n.inputs[0] < 0 || n.inputs[1] < 0) return false;
@@ -256,6 +250,12 @@ std::size_t weight_bytes(const Graph& g) {
   return total;
 }
 
+// One call's memory: the arena and, made once, a tensor over its place for every
+// value in it; the value table, kept to spare its allocation; and each node's argument
+// list with its parameters and constants already in place. Those stay for the arena's
+// life: copying a shared weight's handle in every call would change its reference
+// count from every serving thread at once, and that cache line's travels between cores
+// cost more than the rest of a small model's bookkeeping.
 struct Arena {
   Tensor block;
   std::vector<Tensor> slots;
