@@ -38,10 +38,14 @@ void exp_run(const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
 }
 
+// Rows at most this long run as a block (see softmax_short_rows): a classifier's logits
+// (10 or 100 classes) would otherwise spend their time entering the per-row loops.
+constexpr int64_t kShortRow = 64;
+
 // Softmax over the last dim of a contiguous [rows, n] block, fused: max, exp and sum,
 // scale, per row.
 template <class T>
-void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+void softmax_long_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const T* p = x + r * n;
@@ -59,7 +63,50 @@ void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
   });
 }
 
+// The same for short rows, blocks of up to 256 rows at a time: each row's max and
+// shift in a plain loop, then one vector exp over the whole block, then each row's sum
+// (in double, as above) and scale. For [64, 10] logits this takes about 1 µs where the
+// per-row kernels took 9.
+template <class T>
+void softmax_short_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  constexpr int64_t kBlock = 256;
+  parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t begin, int64_t end) {
+    T max_of[kBlock];
+    for (int64_t b = begin; b < end; b += kBlock) {
+      const int64_t e = std::min(end, b + kBlock);
+      for (int64_t r = b; r < e; ++r) {
+        const T* p = x + r * n;
+        T* q = y + r * n;
+        T m = p[0];
+        for (int64_t i = 1; i < n; ++i) m = ExtremeFold<T, true>::step(m, p[i]);  // NaN wins
+        for (int64_t i = 0; i < n; ++i) q[i] = p[i] - m;
+        max_of[r - b] = m;
+      }
+      exp_run<T>(y + b * n, y + b * n, (e - b) * n);
+      for (int64_t r = b; r < e; ++r) {
+        const T* p = x + r * n;
+        T* q = y + r * n;
+        double s = 0;
+        for (int64_t i = 0; i < n; ++i) s += q[i];
+        if (log) {
+          const T shift = static_cast<T>(-(max_of[r - b] + std::log(s)));
+          for (int64_t i = 0; i < n; ++i) q[i] = p[i] + shift;
+        } else {
+          const T scale = static_cast<T>(1.0 / s);
+          for (int64_t i = 0; i < n; ++i) q[i] *= scale;
+        }
+      }
+    }
+  });
+}
 
+template <class T>
+void softmax_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
+  if (n <= kShortRow)
+    softmax_short_rows(x, y, rows, n, log);
+  else
+    softmax_long_rows(x, y, rows, n, log);
+}
 
 Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   detail::check_defined(x, op);

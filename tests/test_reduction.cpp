@@ -550,6 +550,37 @@ TEST_CASE("softmax and log_softmax along each dim, stable for large inputs", "[r
   REQUIRE(shape_of(ember::softmax(ember::zeros({0, 4}), 1)) == std::vector<int64_t>{0, 4});
 }
 
+TEST_CASE("softmax and log_softmax of many short rows (a classifier's logits)", "[reduction]") {
+  // Rows of at most 64 run as blocks of rows; 5000 rows of 10 make several blocks and,
+  // with threads, several chunks. Reference: the same formula in double (ref_along).
+  ember::manual_seed(12);
+  for (int64_t n : {1, 3, 10, 64}) {
+    const std::vector<int64_t> s = {5000, n};
+    Tensor x = randn64(s) * 5;
+    std::vector<double> xv = values(x);
+    INFO("row length " << n);
+    REQUIRE(mismatch(values(ember::softmax(x, 1)), ref_along(xv, s, 1, softmax_line), 1e-12, 1e-14) == "");
+    REQUIRE(mismatch(values(ember::log_softmax(x, 1)), ref_along(xv, s, 1, log_softmax_line), 1e-12, 1e-12) == "");
+    Tensor x32 = x.to(ember::kFloat32);
+    REQUIRE(mismatch(values(ember::softmax(x32, -1)), ref_along(xv, s, 1, softmax_line), 1e-5, 1e-6) == "");
+    REQUIRE(mismatch(values(ember::log_softmax(x32, -1)), ref_along(xv, s, 1, log_softmax_line), 1e-5, 1e-5) == "");
+  }
+  // A NaN makes its row NaN and leaves the others; -inf entries get probability 0.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor special = ember::tensor({{1.0, nan, 2.0}, {0.0, -inf, 0.0}, {nan, 1.0, 1.0}});
+  for (auto dtype : {ember::kFloat32, ember::kFloat64}) {
+    std::vector<double> p = values(ember::softmax(special.to(dtype), 1));
+    for (int i : {0, 1, 2, 6, 7, 8}) REQUIRE(std::isnan(p[i]));
+    REQUIRE(p[3] == Approx(0.5));
+    REQUIRE(p[4] == 0.0);
+    REQUIRE(p[5] == Approx(0.5));
+    std::vector<double> lp = values(ember::log_softmax(special.to(dtype), 1));
+    REQUIRE(std::isnan(lp[0]));
+    REQUIRE(lp[3] == Approx(std::log(0.5)));
+    REQUIRE(lp[4] == -inf);
+  }
+}
+
 TEST_CASE("reductions follow PyTorch's dtype rules", "[reduction]") {
   Tensor ints = ember::tensor({{1, 2, 3}, {4, 5, 6}});
   REQUIRE(ember::sum(ints).dtype() == ember::kInt64);
