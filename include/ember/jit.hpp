@@ -326,8 +326,9 @@ struct CompileOptions {
   bool optimize = true;
   TraceOptions trace;
   // Fuse elementwise runs (passes::fuse_elementwise) and GEMM epilogues
-  // (passes::fuse_linear_epilogue) in graphs traced with gradients off; a graph traced
-  // with gradients on is left unfused so that backward works.
+  // (passes::fuse_linear_epilogue) in graphs traced with gradients off and in training
+  // steps (whose backward is nodes of the graph); any other graph traced with gradients
+  // on is left unfused so that backward works.
   bool fuse = true;
   // Replay graphs traced with gradients off through a PlannedGraph (plan_memory).
   bool plan_memory = true;

@@ -123,10 +123,11 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
       if (!trace_again) {
         Graph g = s.options.optimize ? passes::optimize(traced.graph()) : traced.graph();
         // Autograd does not see inside a fused node: fuse only graphs traced without it,
-        // or a training step's, whose backward is already nodes of the graph. GEMM
-        // epilogues and memory plans are for inference graphs (no state written).
+        // or a training step's, whose backward is already nodes of the graph. Memory
+        // plans are for inference graphs (no state written).
         const bool inference = !is_grad_enabled() && g.updates().empty();
-        if (s.options.fuse && inference) g = passes::fuse_linear_epilogue(g);
+        const bool fusable = inference || g.is_training_step();
+        if (s.options.fuse && fusable) g = passes::fuse_linear_epilogue(g);
         if (s.options.fuse && (!is_grad_enabled() || g.is_training_step())) g = passes::fuse_elementwise(g);
         graph = std::make_shared<const Graph>(std::move(g));
         if (s.options.plan_memory && inference) planned = std::make_shared<const PlannedGraph>(graph, s.options.copy_weights_up_to);

@@ -200,6 +200,12 @@ TEST_CASE("a compiled MLP training step with Adam matches the eager step", "[jit
   }
   CHECK(thresholds == 2);
   CHECK(wheres == 0);
+  // The forward's two linear + ReLU pairs run as GEMMs with the bias and ReLU applied
+  // in cache; the ReLUs' outputs, which their backward reads, are the fused nodes'.
+  int epilogues = 0;
+  for (const auto& n : graph->nodes()) epilogues += n.op == "linear_epilogue" && n.attr("activation") != nullptr;
+  CHECK(epilogues == 2);
+  CHECK_FALSE(has_op(*graph, "relu"));
   for (const auto& w : warnings.seen) WARN(w);
   CHECK(warnings.seen.empty());
 }
