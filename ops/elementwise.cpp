@@ -1,4 +1,5 @@
 #include "ops/elementwise.hpp"
+#include "ops/copy_layout.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -612,6 +613,9 @@ void copy(Tensor& dst, const Tensor& src) {
   broadcast_strides(dst, shape, st[0]);
   broadcast_strides(src, shape, st[1]);
   Loop<2> L = make_loop<2>(shape, st);
+  if (dst.dtype() == src.dtype() &&
+      copy_layout(static_cast<char*>(dst.data_ptr()), static_cast<const char*>(src.data_ptr()), L, dst.element_size()))
+    return;
   EMBER_DISPATCH_EVERY(dst.dtype(), [&] {
     using D = T;
     EMBER_DISPATCH_EVERY(src.dtype(), [&] {
