@@ -37,12 +37,17 @@ void elementwise(int threads) {
   Tensor work = ember::empty({kElementwiseN}), scratch = ember::empty({kElementwiseN}), c;
   const float* src = a.data_ptr<float>();
   float* inplace_buf = work.data_ptr<float>();
+  Tensor square = a.view({4096, 4096}), heads = a.view({64, 16, 256, 64});
   float* other_buf = scratch.data_ptr<float>();
   // A new output every call (the previous one is freed as c is replaced).
   std::vector<ElementwiseOp> fresh = {
       {"add/new", 2, [&] { c = a + b; }},        {"mul/new", 2, [&] { c = a * b; }},
       {"exp/new", 1, [&] { c = ember::exp(a); }}, {"tanh/new", 1, [&] { c = ember::tanh(a); }},
       {"relu/new", 1, [&] { c = ember::relu(a); }}, {"sigmoid/new", 1, [&] { c = ember::sigmoid(a); }},
+      // Layout copies of the same 2^24 floats: a [4096, 4096] matrix transposed, and an
+      // attention's [batch 64, heads 16, seq 256, dim 64] split into [64, 256, 16, 64].
+      {"transpose/new", 1, [&] { c = square.t().contiguous(); }},
+      {"permute/new", 1, [&] { c = heads.permute({0, 2, 1, 3}).contiguous(); }},
   };
   // Into existing memory: ember's public API writes into an existing tensor through the
   // in-place forms; `work` is refilled from `a` by the memcpy round before each call.

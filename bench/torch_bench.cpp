@@ -38,11 +38,16 @@ void elementwise(int threads) {
   Tensor work = torch::empty({kElementwiseN}), out = torch::empty({kElementwiseN}), c;
   const float* src = a.data_ptr<float>();
   float* inplace_buf = work.data_ptr<float>();
+  Tensor square = a.view({4096, 4096}), heads = a.view({64, 16, 256, 64});
   float* other_buf = out.data_ptr<float>();
   std::vector<ElementwiseOp> fresh = {
       {"add/new", 2, [&] { c = a + b; }},        {"mul/new", 2, [&] { c = a * b; }},
       {"exp/new", 1, [&] { c = torch::exp(a); }}, {"tanh/new", 1, [&] { c = torch::tanh(a); }},
       {"relu/new", 1, [&] { c = torch::relu(a); }}, {"sigmoid/new", 1, [&] { c = torch::sigmoid(a); }},
+      // Layout copies of the same 2^24 floats: a [4096, 4096] matrix transposed, and an
+      // attention's [batch 64, heads 16, seq 256, dim 64] split into [64, 256, 16, 64].
+      {"transpose/new", 1, [&] { c = square.t().contiguous(); }},
+      {"permute/new", 1, [&] { c = heads.permute({0, 2, 1, 3}).contiguous(); }},
   };
   // Into an existing output through the *_out functions; `out` doubles as memcpy's
   // destination, which the op then overwrites.

@@ -188,6 +188,7 @@ void short_rows(char* dst, const char* src, const Loop<2>& L, const Plane& p, in
         case 32: rows_of_plane<32>(d, s, na, ds_a, ss_a, row_bytes); break;
         case 64: rows_of_plane<64>(d, s, na, ds_a, ss_a, row_bytes); break;
         case 128: rows_of_plane<128>(d, s, na, ds_a, ss_a, row_bytes); break;
+        case 256: rows_of_plane<256>(d, s, na, ds_a, ss_a, row_bytes); break;
         default: rows_of_plane<0>(d, s, na, ds_a, ss_a, row_bytes);
       }
     }
