@@ -33,8 +33,9 @@ constexpr int64_t kTile = 32;
 // Rows up to this many bytes go through the short-row path.
 constexpr int64_t kShortRowBytes = 512;
 
-// The plane a copy works in (dims a and b of the loop, b innermost for the
-// destination), and the other dims, which are iterated outside it.
+// The plane a copy works in (dims a and b of the loop: the source runs along a, the
+// destination along b; for short rows, both along b), and the other dims, which are
+// iterated outside it.
 struct Plane {
   int a = -1, b = -1;
   int64_t outer_sizes[kMaxLoopDims];
@@ -199,20 +200,23 @@ void short_rows(char* dst, const char* src, const Loop<2>& L, const Plane& p, in
 
 bool copy_layout(char* dst, const char* src, const Loop<2>& L, int64_t element_size) {
   if (L.ndim < 2) return false;
-  const int inner = L.ndim - 1;
-  if (L.strides[0][inner] != element_size) return false;  // the destination runs along the innermost dim
-  if (L.strides[1][inner] == element_size) {
+  // The dim along which each side runs (its stride one element), the innermost first.
+  auto unit_dim = [&](int side) {
+    for (int d = L.ndim - 1; d >= 0; --d)
+      if (L.strides[side][d] == element_size) return d;
+    return -1;
+  };
+  const int along_dst = unit_dim(0), along_src = unit_dim(1), inner = L.ndim - 1;
+  if (along_dst < 0 || along_src < 0) return false;
+  if (along_dst == along_src) {
+    if (along_dst != inner) return false;
     const int64_t row_bytes = L.sizes[inner] * element_size;
     if (row_bytes > kShortRowBytes) return false;  // long rows: one memcpy each is fine
     short_rows(dst, src, L, plane_of(L, inner - 1, inner), row_bytes);
     return true;
   }
-  // A transpose: the dim along which the source runs.
-  int a = -1;
-  for (int d = inner - 1; d >= 0 && a < 0; --d)
-    if (L.strides[1][d] == element_size && L.sizes[d] > 1) a = d;
-  if (a < 0) return false;
-  const Plane p = plane_of(L, a, inner);
+  // A transpose in the plane of the two dims (written along one, read along the other).
+  const Plane p = plane_of(L, along_src, along_dst);
   switch (element_size) {
     case 1: transpose_planes<uint8_t>(dst, src, L, p); return true;
     case 2: transpose_planes<uint16_t>(dst, src, L, p); return true;

@@ -102,6 +102,26 @@ TEST_CASE("contiguous() of batched transposes and permutations", "[simd][copy]")
   }
 }
 
+TEST_CASE("copy_ into a transposed or permuted destination", "[simd][copy]") {
+  for (auto dtype : {ember::kFloat32, ember::kFloat64, ember::kInt16}) {
+    for (auto [r, c] : std::vector<std::pair<int64_t, int64_t>>{{64, 96}, {33, 70}, {1024, 40}}) {
+      INFO("dtype " << dtype << ", " << r << " x " << c);
+      Tensor src = numbered({r, c}, dtype);
+      Tensor dst = ember::zeros({c, r}, ember::TensorOptions().dtype(dtype));
+      dst.t().copy_(src);  // dst[j][i] = src[i][j]
+      REQUIRE(values_of(dst) == expected_of(src.t(), src));
+    }
+    Tensor src = numbered({4, 8, 32, 16}, dtype);
+    Tensor dst = ember::zeros({4, 32, 8, 16}, ember::TensorOptions().dtype(dtype));
+    dst.permute({0, 2, 1, 3}).copy_(src);
+    REQUIRE(values_of(dst) == expected_of(src.permute({0, 2, 1, 3}), src));
+    Tensor dst3 = ember::zeros({70, 40, 3}, ember::TensorOptions().dtype(dtype));
+    Tensor src3 = numbered({3, 40, 70}, dtype);
+    dst3.permute({2, 1, 0}).copy_(src3);
+    REQUIRE(values_of(dst3) == expected_of(src3.permute({2, 1, 0}), src3));
+  }
+}
+
 TEST_CASE("transposed copies split across threads give the same result", "[simd][copy][threads]") {
   const int before = ember::get_num_threads();
   Tensor base = numbered({300, 517}, ember::kFloat32);
