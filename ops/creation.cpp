@@ -10,6 +10,7 @@
 #include "ops/random.hpp"
 #include "src/core/autograd_hooks.hpp"
 #include "src/core/check.hpp"
+#include "src/core/dtype_dispatch.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/shape.hpp"
 
@@ -51,6 +52,16 @@ void walk(const detail::NestedData& d, std::size_t depth, Shape& shape, std::vec
 void check_int64_value(double v, const char* op) {
   constexpr double two_63 = 9223372036854775808.0;
   EMBER_CHECK(v >= -two_63 && v < two_63, "{}: the value {} cannot be converted to int64 without overflow", op, v);
+}
+
+// Writes value_of(i) (a Scalar) into element i of the contiguous 1-d tensor t,
+// converted as fill converts a Scalar.
+template <class ValueOf>
+void fill_each(Tensor& t, ValueOf&& value_of) {
+  EMBER_DISPATCH_EVERY(t.dtype(), [&] {
+    T* p = static_cast<T*>(t.data_ptr());
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = value_of(i).template to<T>();
+  });
 }
 
 Dtype like_dtype(const Tensor& like, const TensorOptions& o) {
@@ -194,18 +205,17 @@ Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& o) {
   }
   Tensor t = empty_tensor({n}, dt, "arange");
   const int64_t first = integer_values ? start.to_int() : 0, stride = integer_values ? step.to_int() : 0;
-  for (int64_t i = 0; i < n; ++i) {
-    Tensor v = detail::make_view(t, {}, {}, i);
-    if (!integer_values) {
-      kernels::fill(v, s + static_cast<double>(i) * st);
-      continue;
-    }
+  if (!integer_values) {
+    fill_each(t, [&](int64_t i) { return Scalar(s + static_cast<double>(i) * st); });
+    return finish(t, o);
+  }
+  fill_each(t, [&](int64_t i) {
     // The length comes from doubles, which can round it up past the last int64 value.
     int64_t value = 0;
     EMBER_CHECK(detail::mul_fits(i, stride, value) && detail::add_fits(first, value, value),
                 "arange: element {} of {} -> {} with step {} does not fit in int64", i, first, end.to_int(), stride);
-    kernels::fill(v, value);
-  }
+    return Scalar(value);
+  });
   return finish(t, o);
 }
 
@@ -220,12 +230,10 @@ Tensor linspace(Scalar start, Scalar end, int64_t steps, const TensorOptions& o)
     if (steps > 1) check_int64_value(e, "linspace");
   }
   double step = steps > 1 ? (e - s) / static_cast<double>(steps - 1) : 0.0;
-  for (int64_t i = 0; i < steps; ++i) {
-    // PyTorch fills the second half backwards from the end for symmetry.
-    double v = i < steps / 2 ? s + step * static_cast<double>(i) : e - step * static_cast<double>(steps - 1 - i);
-    Tensor x = detail::make_view(t, {}, {}, i);
-    kernels::fill(x, v);
-  }
+  // PyTorch fills the second half backwards from the end for symmetry.
+  fill_each(t, [&](int64_t i) {
+    return Scalar(i < steps / 2 ? s + step * static_cast<double>(i) : e - step * static_cast<double>(steps - 1 - i));
+  });
   return finish(t, o);
 }
 

@@ -53,6 +53,29 @@ TEST_CASE("creation functions give PyTorch's shapes, dtypes and values", "[tenso
   REQUIRE(ember::scalar_tensor(2).dtype() == ember::kInt64);
 }
 
+TEST_CASE("arange and linspace write every element, in every dtype", "[tensor][creation]") {
+  // Expected: the formulas (PyTorch's: start + i * step; linspace's second half counted
+  // back from the end), evaluated here in double and rounded to the dtype by the test.
+  const int64_t n = 1000;
+  for (auto dtype : {ember::kFloat32, ember::kFloat64, ember::kInt32, ember::kInt64, ember::kFloat16}) {
+    INFO("dtype " << dtype);
+    std::vector<double> a = values(ember::arange(-3, 3 * n - 3, 3, ember::TensorOptions().dtype(dtype)));
+    REQUIRE(a.size() == static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const double want = ember::scalar_tensor(-3.0 + 3.0 * static_cast<double>(i)).to(dtype).item<double>();
+      REQUIRE(a[static_cast<std::size_t>(i)] == want);
+    }
+  }
+  std::vector<double> f = values(ember::arange(0.5, 100.0, 0.1, ember::kFloat64));
+  REQUIRE(f.size() == 995);
+  for (std::size_t i = 0; i < f.size(); ++i) REQUIRE(f[i] == 0.5 + static_cast<double>(i) * 0.1);
+  std::vector<double> l = values(ember::linspace(-1, 2, 1001, ember::kFloat64));
+  const double step = 3.0 / 1000;
+  for (int64_t i = 0; i < 1001; ++i)
+    REQUIRE(l[static_cast<std::size_t>(i)] == (i < 500 ? -1 + step * static_cast<double>(i) : 2 - step * static_cast<double>(1000 - i)));
+  REQUIRE(values(ember::linspace(0, 10, 11, ember::kInt64)) == std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
 TEST_CASE("creation errors name the op and the sizes", "[tensor][errors]") {
   REQUIRE_THROWS_WITH(ember::tensor({{1, 2}, {3}}), Catch::Contains("tensor") && Catch::Contains("rectangular"));
   REQUIRE_THROWS_WITH(ember::tensor(std::vector<float>{1, 2, 3}, {2, 2}),
