@@ -44,6 +44,28 @@ Tensor in_fill_order(const Tensor& t) {
   return make_view(t, sizes, strides, t.storage_offset());
 }
 
+// p[i] = fma(p[i], scale, shift): with FMA instructions where the CPU has them, and
+// std::fma (libm's, which rounds the same) where not.
+__attribute__((always_inline)) inline void scale_uniforms_body(float* p, int64_t n, float scale, float shift) {
+  for (int64_t i = 0; i < n; ++i) p[i] = std::fma(p[i], scale, shift);
+}
+void scale_uniforms_baseline(float* p, int64_t n, float scale, float shift) { scale_uniforms_body(p, n, scale, shift); }
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void scale_uniforms_fma(float* p, int64_t n, float scale, float shift) {
+  scale_uniforms_body(p, n, scale, shift);
+}
+#endif
+void scale_uniforms(float* p, int64_t n, float scale, float shift) {
+  static const auto run = [] {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return scale_uniforms_fma;
+#endif
+    return scale_uniforms_baseline;
+  }();
+  run(p, n, scale, shift);
+}
+
 template <class Gen>
 void fill_with(Tensor& t_in, Gen gen) {
   Tensor t = in_fill_order(t_in);
@@ -114,24 +136,21 @@ void Mt19937::reseed(uint64_t s) {
   next = 0;
 }
 
+// The recurrence over the 624 words in three runs, so that no index needs a modulo: a
+// word's successor and its partner 397 on are read as the one loop over (i + 1) % 624
+// and (i + 397) % 624 read them, the later ones already twisted.
 void Mt19937::twist() {
   constexpr int kShift = 397;
-  for (int i = 0; i < kWords; ++i) {
-    uint32_t y = (state[i] & 0x80000000u) | (state[(i + 1) % kWords] & 0x7fffffffu);
-    state[i] = state[(i + kShift) % kWords] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-  }
+  auto mix = [](uint32_t word, uint32_t successor, uint32_t partner) {
+    const uint32_t y = (word & 0x80000000u) | (successor & 0x7fffffffu);
+    return partner ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+  };
+  int i = 0;
+  for (; i < kWords - kShift; ++i) state[i] = mix(state[i], state[i + 1], state[i + kShift]);
+  for (; i < kWords - 1; ++i) state[i] = mix(state[i], state[i + 1], state[i + kShift - kWords]);
+  state[kWords - 1] = mix(state[kWords - 1], state[0], state[kShift - 1]);
   left = kWords;
   next = 0;
-}
-
-uint32_t Mt19937::operator()() {
-  if (--left <= 0) twist();
-  uint32_t y = state[next++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
 }
 
 double CpuGenerator::standard_normal() {
@@ -158,6 +177,18 @@ void fill_uniform(Tensor& t, double from, double to) {
   // The bounds are rounded to the tensor's dtype first and the scaling is done in it,
   // u * (to - from) + from as one fused multiply-add (as PyTorch's AVX2 build computes it).
   const float ff = static_cast<float>(from), tf = static_cast<float>(to);
+  if (t.dtype() == Dtype::Float32 && t.is_contiguous()) {
+    // The draws first, then the scaling in a loop of its own: a fused multiply-add is
+    // an instruction there where the CPU has one, not a call into libm per element.
+    float* p = static_cast<float*>(t.data_ptr());
+    const int64_t n = t.numel();
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      for (int64_t i = 0; i < n; ++i) p[i] = g_generator.uniform_float();
+    }
+    if (!(ff == 0.0f && tf == 1.0f)) scale_uniforms(p, n, tf - ff, ff);  // fma(u, 1, 0) is u
+    return;
+  }
   fill_with(t, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, float>) return std::fma(g_generator.uniform_float(), tf - ff, ff);

@@ -26,7 +26,16 @@ struct Mt19937 {
   explicit Mt19937(uint64_t s) { reseed(s); }
   // Knuth's initialisation from the low 32 bits of s.
   void reseed(uint64_t s);
-  uint32_t operator()();
+  // Inline: the fills call it once per element.
+  uint32_t operator()() {
+    if (--left <= 0) twist();
+    uint32_t y = state[next++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+  }
 
  private:
   void twist();

@@ -1,9 +1,14 @@
 // ember's generator reproduces PyTorch 1.13's CPU generator bit for bit. Every expected
 // value below was printed (as float.hex) by PyTorch 1.13 running the Python line in the
 // comment above it, with torch.set_num_threads(1).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "helpers.hpp"
+#include "ops/random_box_muller.hpp"
 
 using ember::Tensor;
 namespace nn = ember::nn;
@@ -100,6 +105,17 @@ TEST_CASE("generator: rand and uniform_ match PyTorch", "[generator]") {
   check_bits(ember::empty({7}).uniform_(-2.5, 3.7), ember::kFloat32, uniform_f32);
   ember::manual_seed(1);
   check_bits(ember::empty({7}, ember::kFloat64).uniform_(-2.5, 3.7), ember::kFloat64, uniform_f64);
+}
+
+TEST_CASE("generator: uniform_ over many floats is rand's draws scaled by one fused multiply-add", "[generator]") {
+  // The scaling runs in a loop of its own (vector FMA where the CPU has it); the
+  // reference is std::fma on the same draws, taken from rand() after the same seed.
+  ember::manual_seed(5);
+  std::vector<float> u = ember::rand({1001}).tolist<float>();
+  ember::manual_seed(5);
+  std::vector<float> got = ember::empty({1001}).uniform_(-2.5, 3.7).tolist<float>();
+  const float from = -2.5f, to = 3.7f;
+  for (std::size_t i = 0; i < u.size(); ++i) REQUIRE(got[i] == std::fma(u[i], to - from, from));
 }
 
 TEST_CASE("generator: randn and normal_ match PyTorch on both paths", "[generator]") {
@@ -305,4 +321,40 @@ TEST_CASE("generator: non-contiguous tensors are filled in PyTorch's order", "[g
   Tensor d = ember::empty({2, 3, 4}).permute({2, 0, 1});
   d.normal_();
   check_bits(d, ember::kFloat32, permuted_normal);
+}
+
+TEST_CASE("generator: the vector Box-Muller gives the scalar loop's bits", "[generator]") {
+  // box_muller_16_float runs 8 lanes in AVX2 registers where the CPU has AVX2 and FMA;
+  // the scalar loop is the reference (it is what the PyTorch cases above check where the
+  // CPU has neither). Uniforms: a sweep of [0, 1) plus the edges: 0 and the largest
+  // float below 1 (u1 = 1 - u at 1 and at 2^-24, the logarithm's smallest argument),
+  // and angles at every multiple of pi/4 (the sine/cosine's octant boundaries).
+  std::vector<float> uniforms;
+  for (int i = 0; i < 4096; ++i) uniforms.push_back(static_cast<float>(i) / 4096.0f);
+  for (int k = 0; k <= 8; ++k) {
+    const float at = static_cast<float>(k) / 8.0f;
+    for (float u : {std::nextafter(at, 0.0f), at, std::nextafter(at, 1.0f)})
+      if (u >= 0 && u < 1) uniforms.push_back(u);
+  }
+  for (float u : {0.0f, std::nextafter(1.0f, 0.0f), 1e-30f, 1e-7f}) uniforms.push_back(u);
+  while (uniforms.size() % 16 != 0) uniforms.push_back(0.25f);
+  ember::manual_seed(3);
+  std::vector<float> shuffled = uniforms;  // pair each value with others as u1 and as u2
+  std::vector<float> noise = ember::rand({static_cast<int64_t>(uniforms.size())}).tolist<float>();
+  for (std::size_t i = 0; i < shuffled.size(); ++i) shuffled[i] = noise[i] < 0.5f ? uniforms[i] : uniforms[shuffled.size() - 1 - i];
+  for (const std::vector<float>* source : {&uniforms, &shuffled})
+    for (std::size_t b = 0; b < source->size(); b += 16) {
+      float fast[16], slow[16];
+      std::copy(source->begin() + static_cast<std::ptrdiff_t>(b), source->begin() + static_cast<std::ptrdiff_t>(b + 16), fast);
+      std::copy(fast, fast + 16, slow);
+      ember::detail::box_muller_16_float(fast, 0.5f, 2.0f);
+      ember::detail::box_muller_16_float_scalar(slow, 0.5f, 2.0f);
+      for (int j = 0; j < 16; ++j) {
+        INFO("block " << b << " lane " << j << " from " << (*source)[b + static_cast<std::size_t>(j)]);
+        uint32_t a, c;
+        std::memcpy(&a, &fast[j], 4);
+        std::memcpy(&c, &slow[j], 4);
+        REQUIRE(a == c);
+      }
+    }
 }
