@@ -2,8 +2,10 @@
 // (mean, biased var, rsqrt), so every gradient order comes from those ops.
 #include <string>
 
+#include "autograd/prelude.hpp"
 #include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
+#include "ops/channel_affine.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "src/core/check.hpp"
@@ -41,6 +43,40 @@ Tensor channel_affine(Tensor y, const Tensor& weight, const Tensor& bias, int64_
   if (weight.defined()) y = y * weight.reshape(s);
   if (bias.defined()) y = y + bias.reshape(s);
   return y;
+}
+
+// x * scale + shift with scale and shift [C] broadcast along dim 1 of x, in one pass
+// (k::channel_affine) for float32 and float64. Its backward is composed of
+// differentiable ops, so higher orders come from them.
+Tensor scale_shift(const Tensor& x, const Tensor& scale, const Tensor& shift) {
+  const int64_t nd = x.dim(), C = x.size(1);
+  Shape cs(static_cast<std::size_t>(nd), 1);
+  cs[1] = C;
+  const bool kernel = (x.dtype() == kFloat32 || x.dtype() == kFloat64) && scale.dtype() == x.dtype() &&
+                      shift.dtype() == x.dtype();
+  if (!kernel) return x * scale.reshape(cs) + shift.reshape(cs);
+  Tensor y = k::channel_affine(x, scale, shift);
+  if (needs_grad(x, scale, shift)) {
+    Shape dims{0};
+    for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
+    record("batch_norm", {x, scale, shift}, {&y}, {save(x), save(scale)}, [cs, dims](const Grads& g, Ctx& c) {
+      const Tensor& gy = g[0];
+      return Grads{c.needs(0) ? gy * c.saved(1).reshape(cs) : Tensor(),
+                   c.needs(1) ? (gy * c.saved(0)).sum(dims) : Tensor(), c.needs(2) ? gy.sum(dims) : Tensor()};
+    });
+  }
+  return y;
+}
+
+// The per-channel scale and shift that turn (x - mean) / sqrt(var + eps) * weight + bias
+// into x * scale + shift (PyTorch's CPU kernel folds them the same way).
+std::pair<Tensor, Tensor> folded(const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias,
+                                 double eps) {
+  Tensor scale = ember::rsqrt(var + eps);
+  if (weight.defined()) scale = scale * weight;
+  Tensor shift = -(mean * scale);
+  if (bias.defined()) shift = shift + bias;
+  return {scale, shift};
 }
 
 }  // namespace
@@ -96,7 +132,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
     Tensor mean = input.mean(dims, true);
     Tensor var = input.var(dims, /*unbiased=*/false, /*keepdim=*/true);
-    y = (input - mean) * ember::rsqrt(var + eps);
+    const auto [scale, shift] = folded(mean.reshape({C}), var.reshape({C}), weight, bias, eps);
+    y = scale_shift(input, scale, shift);
     if (running_mean.defined() || running_var.defined()) {
       // The running statistics are state, not part of the graph: updated in place, the
       // variance unbiased (n / (n - 1)) as PyTorch does.
@@ -115,9 +152,10 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     EMBER_CHECK(running_mean.defined() && running_var.defined(),
                 "{}: running_mean and running_var must be given when not training (input shape {})", op,
                 input.sizes());
-    y = (input - running_mean.reshape(cs)) * ember::rsqrt(running_var.reshape(cs) + eps);
+    const auto [scale, shift] = folded(running_mean, running_var, weight, bias, eps);
+    y = scale_shift(input, scale, shift);
   }
-  return channel_affine(y, weight, bias, nd, C);
+  return y;
 }
 
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {

@@ -163,3 +163,29 @@ TEST_CASE("group_norm against a naive loop, gradcheck, errors", "[norm]") {
   REQUIRE_THROWS_WITH(F::group_norm(x, 2, ember::ones({2})), Contains("weight") && Contains("[2]"));
   REQUIRE_THROWS_WITH(F::group_norm(ember::randn({4}), 2), Contains("group_norm") && Contains("[4]"));
 }
+
+TEST_CASE("batch_norm: float32 planes of any length, contiguous or not, agree with float64", "[norm]") {
+  // The normalisation runs as x * scale[c] + shift[c] over each (image, channel) plane
+  // (SIMD with a tail); the reference is the same call in float64.
+  ember::manual_seed(4);
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{2, 3, 5, 7}, {4, 5, 33}, {3, 2, 16, 16}, {8, 6}}) {
+    INFO("shape " << ember::IntArrayRef(shape));
+    const int64_t C = shape[1];
+    Tensor x = ember::randn(shape, ember::kFloat64) * 3 + 1;
+    Tensor rm = ember::randn({C}, ember::kFloat64), rv = ember::rand({C}, ember::kFloat64) + 0.5;
+    Tensor w = ember::randn({C}, ember::kFloat64), b = ember::randn({C}, ember::kFloat64);
+    for (bool training : {false, true}) {
+      Tensor want = F::batch_norm(x, rm.clone(), rv.clone(), w, b, training);
+      Tensor got = F::batch_norm(x.to(ember::kFloat32), rm.to(ember::kFloat32), rv.to(ember::kFloat32),
+                                 w.to(ember::kFloat32), b.to(ember::kFloat32), training);
+      REQUIRE(got.dtype() == ember::kFloat32);
+      CHECK(close(values(got), values(want), 1e-5));
+      // A permuted (non-contiguous) input gives the same values as its contiguous copy.
+      if (shape.size() == 4) {
+        Tensor xp = x.permute({0, 2, 3, 1}).contiguous().permute({0, 3, 1, 2});
+        REQUIRE_FALSE(xp.is_contiguous());
+        CHECK(close(values(F::batch_norm(xp, rm.clone(), rv.clone(), w, b, training)), values(want), 1e-12));
+      }
+    }
+  }
+}
