@@ -6,6 +6,7 @@
 #include "autograd/trace.hpp"
 #include "ember/autograd.hpp"
 #include "ops/channel_affine.hpp"
+#include "ops/layer_norm.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
 #include "src/core/check.hpp"
@@ -79,6 +80,48 @@ std::pair<Tensor, Tensor> folded(const Tensor& mean, const Tensor& var, const Te
   return {scale, shift};
 }
 
+// layer_norm of float32 over the trailing `dims`, forward in one pass per row
+// (k::layer_norm_rows). The backward is PyTorch's formula in differentiable ops:
+//   x^ = (x - mean) * rstd,  g^ = g * weight,
+//   dx = rstd * (g^ - mean(g^) - x^ * mean(g^ * x^)),  dweight = sum(g * x^),  dbias = sum(g),
+// the means over the normalised dims and the sums over the others. When the backward
+// itself is recorded (create_graph), mean and rstd are recomputed from x with
+// differentiable ops so that the second order sees how they depend on x; otherwise the
+// forward's values are used.
+Tensor layer_norm_float_rows(const Tensor& input, const Shape& dims, const Tensor& weight, const Tensor& bias,
+                             double eps) {
+  int64_t D = 1;
+  for (int64_t d : dims) D *= input.size(d);
+  Tensor mean, rstd;
+  Tensor y = k::layer_norm_rows(input, D, weight, bias, eps, &mean, &rstd);
+  if (needs_grad(input, weight, bias)) {
+    Shape stat_shape(input.sizes().begin(), input.sizes().end());
+    for (int64_t d : dims) stat_shape[static_cast<std::size_t>(d)] = 1;
+    Shape leading;
+    for (int64_t d = 0; d < input.dim() - static_cast<int64_t>(dims.size()); ++d) leading.push_back(d);
+    record("layer_norm", {input, weight, bias}, {&y}, {save(input), save(weight), save(mean), save(rstd)},
+           [dims, stat_shape, leading, eps](const Grads& g, Ctx& c) {
+             const Tensor& x = c.saved(0);
+             const Tensor& w = c.saved(1);
+             Tensor m = c.saved(2).reshape(stat_shape), r = c.saved(3).reshape(stat_shape);
+             if (is_grad_enabled()) {
+               m = x.mean(dims, true);
+               r = ember::rsqrt(x.var(dims, /*unbiased=*/false, /*keepdim=*/true) + eps);
+             }
+             const Tensor xhat = (x - m) * r;
+             auto over_leading = [&](const Tensor& t) { return leading.empty() ? t : t.sum(leading); };
+             Tensor gx;
+             if (c.needs(0)) {
+               const Tensor gh = w.defined() ? g[0] * w : g[0];
+               gx = r * (gh - gh.mean(dims, true) - xhat * (gh * xhat).mean(dims, true));
+             }
+             return Grads{gx, c.needs(1) ? over_leading(g[0] * xhat) : Tensor(),
+                          c.needs(2) ? over_leading(g[0]) : Tensor()};
+           });
+  }
+  return y;
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
@@ -102,6 +145,9 @@ Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tenso
   }
   Shape dims;
   for (int64_t i = input.dim() - k; i < input.dim(); ++i) dims.push_back(i);
+  const bool rows_kernel = input.dtype() == kFloat32 && (!weight.defined() || weight.dtype() == kFloat32) &&
+                           (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0;
+  if (rows_kernel) return layer_norm_float_rows(input, dims, weight, bias, eps);
   Tensor y = standardize(input, dims, eps);
   if (weight.defined()) y = y * weight;
   if (bias.defined()) y = y + bias;

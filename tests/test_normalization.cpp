@@ -189,3 +189,46 @@ TEST_CASE("batch_norm: float32 planes of any length, contiguous or not, agree wi
     }
   }
 }
+
+TEST_CASE("layer_norm: the float32 row kernel agrees with the float64 composition, gradients included", "[norm]") {
+  // float32 runs a row kernel with a backward of its own; float64 runs the composed ops
+  // (mean, var, rsqrt, mul, add), whose gradients come from autograd: the reference.
+  ember::manual_seed(6);
+  struct Case {
+    std::vector<int64_t> shape;
+    std::vector<int64_t> normalized;
+    bool affine;
+  };
+  for (const Case& cs : {Case{{4, 37}, {37}, true}, Case{{3, 5, 64}, {64}, false}, Case{{2, 3, 4, 5}, {4, 5}, true},
+                         Case{{6, 300}, {300}, true}}) {
+    INFO("shape " << ember::IntArrayRef(cs.shape) << ", normalized " << ember::IntArrayRef(cs.normalized));
+    Tensor x64 = (ember::randn(cs.shape, ember::kFloat64) * 2 + 3).requires_grad_(true);
+    Tensor w64 = ember::randn(cs.normalized, ember::kFloat64).requires_grad_(true);
+    Tensor b64 = ember::randn(cs.normalized, ember::kFloat64).requires_grad_(true);
+    Tensor x32 = x64.detach().to(ember::kFloat32).requires_grad_(true);
+    Tensor w32 = w64.detach().to(ember::kFloat32).requires_grad_(true);
+    Tensor b32 = b64.detach().to(ember::kFloat32).requires_grad_(true);
+    Tensor g = ember::randn(cs.shape, ember::kFloat64);
+    Tensor y64 = cs.affine ? F::layer_norm(x64, cs.normalized, w64, b64) : F::layer_norm(x64, cs.normalized);
+    Tensor y32 = cs.affine ? F::layer_norm(x32, cs.normalized, w32, b32) : F::layer_norm(x32, cs.normalized);
+    REQUIRE(y32.dtype() == ember::kFloat32);
+    CHECK(close(values(y32), values(y64), 2e-5));
+    // First order, and the second through create_graph: d/dx of sum(dL/dx * g).
+    std::vector<Tensor> in64 = {x64}, in32 = {x32};
+    if (cs.affine) {
+      in64.insert(in64.end(), {w64, b64});
+      in32.insert(in32.end(), {w32, b32});
+    }
+    auto g64 = ember::autograd::grad({y64}, in64, {g}, std::nullopt, true);
+    auto g32 = ember::autograd::grad({y32}, in32, {g.to(ember::kFloat32)}, std::nullopt, true);
+    for (std::size_t i = 0; i < in64.size(); ++i) CHECK(close(values(g32[i]), values(g64[i]), 5e-4));
+    Tensor h64 = ember::autograd::grad({(g64[0] * g).sum()}, {x64})[0];
+    Tensor h32 = ember::autograd::grad({(g32[0] * g.to(ember::kFloat32)).sum()}, {x32})[0];
+    CHECK(close(values(h32), values(h64), 5e-3));
+  }
+  // A non-contiguous input: its transpose's rows.
+  Tensor a = ember::randn({16, 24});
+  Tensor t = a.t();
+  REQUIRE_FALSE(t.is_contiguous());
+  CHECK(close(values(F::layer_norm(t, {16})), values(F::layer_norm(t.to(ember::kFloat64), {16})), 2e-5));
+}

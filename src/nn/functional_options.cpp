@@ -135,10 +135,6 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
   return embedding(input, weight, o.padding_idx());
 }
 
-Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& o) {
-  return layer_norm(input, o.normalized_shape(), o.weight(), o.bias(), o.eps());
-}
-
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& o) {
   if (!o.momentum())

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "ember/nn/functional.hpp"
 #include "ember/nn/modules.hpp"
@@ -100,7 +101,13 @@ struct LayerNormFuncOptions {
   EMBER_ARG(Tensor, bias);
   EMBER_ARG(double, eps) = 1e-5;
 };
-Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+// A template that takes only LayerNormFuncOptions, so that a std::vector<int64_t> shape
+// goes to the IntArrayRef overload (functional.hpp) instead of being ambiguous between
+// the two conversions.
+template <class Options, std::enable_if_t<std::is_same<Options, LayerNormFuncOptions>::value, int> = 0>
+Tensor layer_norm(const Tensor& input, const Options& options) {
+  return layer_norm(input, IntArrayRef(options.normalized_shape()), options.weight(), options.bias(), options.eps());
+}
 
 struct BatchNormFuncOptions {
   EMBER_ARG(Tensor, weight);
