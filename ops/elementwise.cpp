@@ -323,6 +323,18 @@ Tensor elu(const Tensor& x, double alpha) { return unary_float<EluOp>(x, alpha);
 Tensor pow_scalar(const Tensor& x, Scalar e) {
   detail::check_defined(x, "pow");
   if (!is_floating_point(x.dtype()) && !e.is_floating_point()) return binary(Binary::Pow, x, e);
+  if (is_floating_point(x.dtype())) {
+    // The exponents PyTorch's kernel computes without pow, the same way (x * x for 2,
+    // sqrt for 0.5, ...): the general loop goes through exp and log, 5x slower for a
+    // square.
+    const double v = e.to_double();
+    if (v == 2) return square(x);
+    if (v == 3) return binary(Binary::Mul, square(x), x);
+    if (v == 0.5) return sqrt(x);
+    if (v == -0.5) return rsqrt(x);
+    if (v == -1) return reciprocal(x);
+    if (v == -2) return reciprocal(square(x));
+  }
   return unary_float<PowScalarOp>(x, e.to_double());
 }
 

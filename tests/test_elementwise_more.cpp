@@ -3,6 +3,7 @@
 // were printed by the same torch calls on the same inputs), gradients by gradcheck
 // (first and second order), and the errors of user mistakes.
 #include <cmath>
+#include <limits>
 #include <cstring>
 
 #include "helpers.hpp"
@@ -144,4 +145,44 @@ TEST_CASE("resize_ keeps the data as a flat prefix", "[tensorops]") {
   Tensor leaf = testing::leaf({2});
   CHECK_THROWS_WITH(leaf.resize_({4}), Catch::Contains("resize_") && Catch::Contains("requires grad"));
   CHECK_THROWS_WITH(ember::zeros({2}).resize_({-1}), Catch::Contains("resize_") && Catch::Contains("-1"));
+}
+
+TEST_CASE("pow with the exponents PyTorch computes without pow", "[elementwise]") {
+  // 2, 3, 0.5, -0.5, -1 and -2 run as square, cube, sqrt, rsqrt and reciprocals, as in
+  // PyTorch's kernel. Expected: std::pow in double of the inputs as the dtype holds them.
+  std::vector<double> xs;
+  for (int i = -40; i <= 40; ++i) xs.push_back(i * 0.37);
+  xs.push_back(1e-20);
+  xs.push_back(3e18);
+  for (auto dtype : {ember::kFloat32, ember::kFloat64}) {
+    Tensor x = ember::tensor(xs).to(dtype);
+    for (double e : {2.0, 3.0, 0.5, -0.5, -1.0, -2.0}) {
+      INFO("dtype " << dtype << ", exponent " << e);
+      std::vector<double> got = values(ember::pow(x, e));
+      const std::vector<double> in = values(x);  // the inputs as the dtype holds them
+      // Within two roundings (the cube and -2 round twice).
+      const double tol = 2.5 * (dtype == ember::kFloat32 ? 1.2e-7 : 2.3e-16);
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const double want = std::pow(in[i], e);
+        if (std::isnan(want)) {
+          CHECK(std::isnan(got[i]));
+        } else if (std::isinf(want) || (dtype == ember::kFloat32 && std::fabs(want) > 3.4e38)) {
+          CHECK(std::isinf(got[i]));
+        } else if (dtype == ember::kFloat32 && std::fabs(want) < 1.2e-38) {
+          CHECK(std::fabs(got[i]) < 1.2e-38);
+        } else {
+          CHECK(std::fabs(got[i] - want) <= tol * std::fabs(want));
+        }
+      }
+    }
+  }
+  // PyTorch's sqrt for 0.5 keeps -0's sign and gives NaN at -inf.
+  Tensor special = ember::tensor({-0.0, -std::numeric_limits<double>::infinity(), 4.0});
+  std::vector<double> r = values(ember::pow(special, 0.5));
+  CHECK((r[0] == 0 && std::signbit(r[0])));
+  CHECK(std::isnan(r[1]));
+  CHECK(r[2] == 2.0);
+  // Integer tensors with an integer exponent stay integers.
+  CHECK(ember::pow(ember::tensor({2, 3}), 2).dtype() == ember::kInt64);
+  CHECK(values(ember::pow(ember::tensor({2, 3}), 2)) == std::vector<double>{4, 9});
 }
