@@ -186,3 +186,48 @@ TEST_CASE("pow with the exponents PyTorch computes without pow", "[elementwise]"
   CHECK(ember::pow(ember::tensor({2, 3}), 2).dtype() == ember::kInt64);
   CHECK(values(ember::pow(ember::tensor({2, 3}), 2)) == std::vector<double>{4, 9});
 }
+
+TEST_CASE("where and the comparisons on contiguous runs and broadcast scalars, every dtype", "[elementwise]") {
+  // Expected values from the test's own loops over the inputs' values.
+  ember::manual_seed(8);
+  const int64_t n = 1037;
+  Tensor mask = ember::rand({n}) > 0.5;
+  std::vector<double> m = values(mask);
+  for (auto dtype : {ember::kFloat32, ember::kFloat64, ember::kInt64, ember::kInt32, ember::kInt16, ember::kUInt8,
+                     ember::kBool, ember::kFloat16, ember::kBFloat16}) {
+    INFO("dtype " << dtype);
+    Tensor a = (ember::rand({n}) * 10).to(dtype), b = (ember::rand({n}) * 10).to(dtype);
+    std::vector<double> av = values(a), bv = values(b);
+    Tensor sa = a.narrow(0, 3, 1).reshape({}), sb = b.narrow(0, 5, 1).reshape({});
+    std::vector<double> w = values(ember::where(mask, a, b)), ws1 = values(ember::where(mask, sa, b)),
+                        ws2 = values(ember::where(mask, a, sb)), ws3 = values(ember::where(mask, sa, sb));
+    for (int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      REQUIRE(w[k] == (m[k] != 0 ? av[k] : bv[k]));
+      REQUIRE(ws1[k] == (m[k] != 0 ? av[3] : bv[k]));
+      REQUIRE(ws2[k] == (m[k] != 0 ? av[k] : bv[5]));
+      REQUIRE(ws3[k] == (m[k] != 0 ? av[3] : bv[5]));
+    }
+    if (dtype == ember::kBool) continue;
+    std::vector<double> lt = values(a < b), ge = values(a >= b), eq = values(a == b), ne_s = values(a != 4);
+    std::vector<double> gt_s = values(a > 4), le_s = values(a <= 4);
+    for (int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      REQUIRE(lt[k] == (av[k] < bv[k]));
+      REQUIRE(ge[k] == (av[k] >= bv[k]));
+      REQUIRE(eq[k] == (av[k] == bv[k]));
+      REQUIRE(ne_s[k] == (av[k] != 4));
+      REQUIRE(gt_s[k] == (av[k] > 4));
+      REQUIRE(le_s[k] == (av[k] <= 4));
+    }
+  }
+  // NaN compares unequal to everything, itself included, and where passes it through.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor x = ember::tensor({nan, 1.0, nan}).to(ember::kFloat32);
+  CHECK(values(x == x) == std::vector<double>{0, 1, 0});
+  CHECK(values(x != x) == std::vector<double>{1, 0, 1});
+  CHECK(values(x < 2) == std::vector<double>{0, 1, 0});
+  std::vector<double> wn = values(ember::where(ember::tensor({true, false, false}), x, ember::zeros({3})));
+  CHECK(std::isnan(wn[0]));
+  CHECK(wn[1] == 0);
+}

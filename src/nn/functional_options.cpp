@@ -135,6 +135,13 @@ Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncO
   return embedding(input, weight, o.padding_idx());
 }
 
+// The header's layer_norm(input, options) is now a template (see there); this one stays
+// exported, declared here only, for programs built against the earlier header.
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& o);
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& o) {
+  return layer_norm(input, IntArrayRef(o.normalized_shape()), o.weight(), o.bias(), o.eps());
+}
+
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& o) {
   if (!o.momentum())
