@@ -1,6 +1,7 @@
 #include "ops/indexing.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "ops/elementwise.hpp"
@@ -157,17 +158,22 @@ Plan make_plan(IntArrayRef sizes, IntArrayRef strides, const AdvancedIndex& ai, 
   return p;
 }
 
-// Reads the values of a (small) int64 tensor in row-major order.
-std::vector<int64_t> int_values(const Tensor& t) {
-  Tensor c = t.is_contiguous() ? t : contiguous_as(t, Dtype::Int64);
-  const int64_t* p = c.data_ptr<int64_t>();
-  return std::vector<int64_t>(p, p + c.numel());
-}
-
+// Every value of index in [0, size), or an error naming the first one that is not.
 void check_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
   if (index.numel() == 0) return;
-  for (int64_t v : int_values(index))
-    EMBER_CHECK(v >= 0 && v < size, "{}: index {} is out of bounds for dim {} with size {}", op, v, dim, size);
+  const Tensor c = index.is_contiguous() ? index : contiguous_as(index, Dtype::Int64);
+  const int64_t* p = c.data_ptr<int64_t>();
+  const int64_t n = c.numel();
+  // The extremes first, in a loop that vectorizes; the first bad value only on failure.
+  int64_t lo = p[0], hi = p[0];
+  for (int64_t i = 1; i < n; ++i) {
+    lo = std::min(lo, p[i]);
+    hi = std::max(hi, p[i]);
+  }
+  if (lo >= 0 && hi < size) return;
+  for (int64_t i = 0; i < n; ++i)
+    EMBER_CHECK(p[i] >= 0 && p[i] < size, "{}: index {} is out of bounds for dim {} with size {}", op, p[i], dim,
+                size);
 }
 
 // A 0-dim tensor as a 1-D one of one element: gather and scatter_add treat them alike.
@@ -270,8 +276,11 @@ Tensor gather(const Tensor& x_in, int64_t dim, const Tensor& index_in) {
     EMBER_CHECK(k == d || index.size(k) <= x.size(k),
                 "gather: index shape {} is larger than input shape {} at dim {} (only dim {} may differ)",
                 index_in.sizes(), x_in.sizes(), k, d);
-  check_range(index, x.size(d), d, "gather");
   Tensor out = empty_tensor(index.sizes(), x.dtype());
+  // The indices are checked as they are read (a bad one reads element 0 instead and is
+  // reported after the loop, by check_range's message): one pass over them, not two.
+  const auto size = static_cast<uint64_t>(x.size(d));
+  std::atomic<bool> bad{false};
   if (out.numel() > 0) {
     const int64_t es = x.element_size();
     int64_t st[3][kMaxLoopDims];
@@ -287,13 +296,31 @@ Tensor gather(const Tensor& x_in, int64_t dim, const Tensor& index_in) {
       run<3>(L, {static_cast<char*>(out.data_ptr()), static_cast<char*>(index.data_ptr()),
                  static_cast<char*>(x.data_ptr())},
              [&](char** p, const int64_t* s, int64_t n) {
-               for (int64_t i = 0; i < n; ++i) {
-                 int64_t v = *reinterpret_cast<const int64_t*>(p[1] + i * s[1]);
-                 *reinterpret_cast<E*>(p[0] + i * s[0]) = reinterpret_cast<const E*>(p[2] + i * s[2])[v * dim_stride];
+               // Along the gathered dim itself (x's stride 0 there): one row of x, read at
+               // the indices.
+               bool out_of_range = false;
+               auto checked = [&](int64_t v) {
+                 const bool ok = static_cast<uint64_t>(v) < size;
+                 out_of_range |= !ok;
+                 return ok ? v : 0;
+               };
+               if (s[0] == static_cast<int64_t>(sizeof(E)) && s[1] == 8 && s[2] == 0) {
+                 E* o = reinterpret_cast<E*>(p[0]);
+                 const int64_t* idx = reinterpret_cast<const int64_t*>(p[1]);
+                 const E* row = reinterpret_cast<const E*>(p[2]);
+                 for (int64_t i = 0; i < n; ++i) o[i] = row[checked(idx[i]) * dim_stride];
+               } else {
+                 for (int64_t i = 0; i < n; ++i) {
+                   const int64_t v = checked(*reinterpret_cast<const int64_t*>(p[1] + i * s[1]));
+                   *reinterpret_cast<E*>(p[0] + i * s[0]) =
+                       reinterpret_cast<const E*>(p[2] + i * s[2])[v * dim_stride];
+                 }
                }
+               if (out_of_range) bad.store(true, std::memory_order_relaxed);
              });
     });
   }
+  if (bad.load()) check_range(index, x.size(d), d, "gather");
   return index_in.dim() == 0 ? reshape(out, {}) : out;
 }
 

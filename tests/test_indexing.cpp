@@ -382,3 +382,31 @@ TEST_CASE("an empty index list is an error, as in LibTorch", "[indexing][errors]
   CHECK_THAT(testing::error_of([&] { x.index(std::vector<ember::indexing::TensorIndex>{}); }),
              Catch::Matchers::Contains("[2, 3]"));
 }
+
+TEST_CASE("gather over a large index, along either dim, checks every index", "[indexing]") {
+  // Expected values from the test's own loop over the index.
+  ember::manual_seed(10);
+  Tensor x = ember::randn({300, 200});
+  std::vector<double> xv = values(x);
+  for (int64_t dim : {0, 1}) {
+    INFO("dim " << dim);
+    Tensor index = ember::randint(0, x.size(dim), {300, 200});
+    std::vector<int64_t> iv = index.tolist<int64_t>();
+    std::vector<double> got = values(x.gather(dim, index));
+    for (int64_t i = 0; i < 300; ++i)
+      for (int64_t j = 0; j < 200; ++j) {
+        const int64_t v = iv[static_cast<std::size_t>(i * 200 + j)];
+        const double want = xv[static_cast<std::size_t>(dim == 0 ? v * 200 + j : i * 200 + v)];
+        REQUIRE(got[static_cast<std::size_t>(i * 200 + j)] == want);
+      }
+    // One bad index deep inside (in the second thread's share when there are two),
+    // negative or past the end, is named.
+    for (int64_t bad : {int64_t(-1), x.size(dim), int64_t(1) << 40}) {
+      Tensor broken = index.clone();
+      broken.view({-1}).narrow(0, 45000, 1).fill_(bad);
+      REQUIRE_THROWS_WITH(x.gather(dim, broken), Catch::Contains("gather") &&
+                                                     Catch::Contains("index " + std::to_string(bad)) &&
+                                                     Catch::Contains("size " + std::to_string(x.size(dim))));
+    }
+  }
+}
