@@ -1060,3 +1060,46 @@ TEST_CASE("var and std take a braced dim list as dims, not as the unbiased flag"
   REQUIRE(ember::var(x, false).item<double>() == Approx(115.0 / 6 - std::pow(21.0 / 6, 2)).epsilon(1e-6));
   REQUIRE(x.std(false).dim() == 0);
 }
+
+TEST_CASE("max, min, argmax and argmin along long rows: first extreme, NaN first, ties", "[reduction]") {
+  // Rows of 16 or more float or double elements find the extreme with the SIMD
+  // reduction, then its first position. Expected: the test's own scan (strict compare
+  // keeps the first; a NaN wins, the first NaN).
+  ember::manual_seed(14);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (auto dtype : {ember::kFloat32, ember::kFloat64}) {
+    Tensor x = ember::randint(0, 7, {64, 100}).to(dtype);  // many ties
+    // Row 3: a NaN in the middle and another later; row 5: all equal; row 7: -0 and +0.
+    x[3][40] = nan;
+    x[3][70] = nan;
+    x[5].fill_(2.0);
+    x[7].fill_(-1.0);
+    x[7][10] = -0.0;
+    x[7][20] = 0.0;
+    std::vector<double> xv = values(x);
+    for (bool is_max : {true, false}) {
+      INFO("dtype " << dtype << (is_max ? " max" : " min"));
+      auto [val, idx] = is_max ? x.max(1) : x.min(1);
+      std::vector<double> vv = values(val);
+      std::vector<int64_t> iv = idx.tolist<int64_t>();
+      std::vector<int64_t> av = (is_max ? x.argmax(1) : x.argmin(1)).tolist<int64_t>();
+      for (int64_t r = 0; r < 64; ++r) {
+        int64_t best = 0;
+        for (int64_t j = 1; j < 100; ++j) {
+          const double v = xv[static_cast<std::size_t>(r * 100 + j)], b = xv[static_cast<std::size_t>(r * 100 + best)];
+          if ((is_max ? v > b : v < b) || (std::isnan(v) && !std::isnan(b))) best = j;
+        }
+        const double want = xv[static_cast<std::size_t>(r * 100 + best)];
+        REQUIRE(iv[static_cast<std::size_t>(r)] == best);
+        REQUIRE(av[static_cast<std::size_t>(r)] == best);
+        if (std::isnan(want))
+          REQUIRE(std::isnan(vv[static_cast<std::size_t>(r)]));
+        else
+          REQUIRE(vv[static_cast<std::size_t>(r)] == want);
+      }
+    }
+    CHECK(x.argmax(1)[3].item<int64_t>() == 40);
+    CHECK(x.argmax(1)[5].item<int64_t>() == 0);
+    CHECK(x.argmax(1)[7].item<int64_t>() == 10);  // -0 first, equal to +0
+  }
+}
