@@ -8,6 +8,7 @@
 #include "ember/creation.hpp"
 #include "ember/detail/traced_backward.hpp"
 #include "ember/functions.hpp"
+#include "ops/activation_backward.hpp"
 #include "ops/elementwise.hpp"
 
 namespace ember {
@@ -52,9 +53,28 @@ Tensor reciprocal(Ref x) {
 Tensor square(Ref x) { return unary("square", k::square, x, Saves::Input, [](Ref g, Ref x) { return g * x * 2; }); }
 Tensor sin(Ref x) { return unary("sin", k::sin, x, Saves::Input, [](Ref g, Ref x) { return g * ember::cos(x); }); }
 Tensor cos(Ref x) { return unary("cos", k::cos, x, Saves::Input, [](Ref g, Ref x) { return -g * ember::sin(x); }); }
-Tensor tanh(Ref x) { return unary("tanh", k::tanh, x, Saves::Output, [](Ref g, Ref y) { return g * (1 - y * y); }); }
+// The fused gradient kernel (k::activation_backward) when the backward is not itself
+// recorded (no create_graph) nor traced (a traced backward must consist of public ops,
+// which the graph replays): undefined otherwise, or where the kernel does not take the
+// layout. The composed forms next to each call are the reference.
+namespace {
+Tensor fused_gradient(k::ActivationGrad kind, Ref g, Ref saved) {
+  if (is_grad_enabled() || detail::tracer()) return Tensor();
+  return k::activation_backward(kind, g, saved);
+}
+}  // namespace
+
+Tensor tanh(Ref x) {
+  return unary("tanh", k::tanh, x, Saves::Output, [](Ref g, Ref y) {
+    Tensor fused = fused_gradient(k::ActivationGrad::Tanh, g, y);
+    return fused.defined() ? fused : g * (1 - y * y);
+  });
+}
 Tensor sigmoid(Ref x) {
-  return unary("sigmoid", k::sigmoid, x, Saves::Output, [](Ref g, Ref y) { return g * y * (1 - y); });
+  return unary("sigmoid", k::sigmoid, x, Saves::Output, [](Ref g, Ref y) {
+    Tensor fused = fused_gradient(k::ActivationGrad::Sigmoid, g, y);
+    return fused.defined() ? fused : g * y * (1 - y);
+  });
 }
 namespace nn {
 namespace functional {
@@ -87,6 +107,8 @@ Tensor relu(Ref x) {
 }
 Tensor silu(Ref x) {
   return unary("silu", k::silu, x, Saves::Input, [](Ref g, Ref x) {
+    Tensor fused = fused_gradient(k::ActivationGrad::Silu, g, x);
+    if (fused.defined()) return fused;
     Tensor s = ember::sigmoid(x);
     return g * s * (1 + x * (1 - s));
   });
@@ -140,6 +162,8 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
   if (needs_grad(x))
     record("gelu", {x}, {&y}, {save(x)}, [tanh_form](const Grads& g, Ctx& c) {
       Tensor x = c.saved(0);
+      Tensor fused = fused_gradient(tanh_form ? k::ActivationGrad::GeluTanh : k::ActivationGrad::Gelu, g[0], x);
+      if (fused.defined()) return Grads{fused};
       if (tanh_form) {
         const double k0 = std::sqrt(2.0 / M_PI), k1 = 0.044715;
         Tensor inner = (x + x * x * x * k1) * k0;

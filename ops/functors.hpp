@@ -276,6 +276,55 @@ struct AddAlphaOp {  // a + alpha * b
   }
 };
 
+// Not rows of the table: the gradients of activations, g times the derivative, each one
+// pass over g and the saved tensor (the composed forms took 3 to 9), for autograd's
+// backward when it is not itself recorded. Their arithmetic follows the composed forms
+// in autograd/elementwise.cpp.
+template <class T>
+struct TanhGradOp {  // (g, y = tanh(x))
+  template <class V>
+  V operator()(V g, V y) const {
+    return g * (V(T(1)) - y * y);
+  }
+};
+template <class T>
+struct SigmoidGradOp {  // (g, y = sigmoid(x))
+  template <class V>
+  V operator()(V g, V y) const {
+    return g * y * (V(T(1)) - y);
+  }
+};
+template <class T>
+struct SiluGradOp {  // (g, x)
+  template <class V>
+  V operator()(V g, V x) const {
+    using namespace vm;
+    const V s = V(T(1)) / (V(T(1)) + exp(-x));
+    return g * s * (V(T(1)) + x * (V(T(1)) - s));
+  }
+};
+template <class T>
+struct GeluGradOp {  // (g, x), the erf form
+  template <class V>
+  V operator()(V g, V x) const {
+    using namespace vm;
+    const V cdf = (erf(x * V(T(0.70710678118654752440))) + V(T(1))) * V(T(0.5));
+    const V pdf = exp(x * x * V(T(-0.5))) * V(T(0.39894228040143267794));
+    return g * (cdf + x * pdf);
+  }
+};
+template <class T>
+struct GeluTanhGradOp {  // (g, x), the tanh form
+  template <class V>
+  V operator()(V g, V x) const {
+    using namespace vm;
+    const V k0 = V(T(0.79788456080286535588)), k1 = V(T(0.044715));
+    const V t = tanh((x + x * x * x * k1) * k0);
+    const V dinner = (V(T(1)) + x * x * (V(T(3)) * k1)) * k0;
+    return g * (V(T(0.5)) * (V(T(1)) + t) + V(T(0.5)) * x * (V(T(1)) - t * t) * dinner);
+  }
+};
+
 // Every elementwise row of the table and AddAlphaOp have SIMD loops, registered per
 // instruction set by ops/simd/loops.inl.
 // Function pointers to the contiguous SIMD loops of the best instruction set this CPU

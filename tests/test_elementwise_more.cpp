@@ -3,6 +3,7 @@
 // were printed by the same torch calls on the same inputs), gradients by gradcheck
 // (first and second order), and the errors of user mistakes.
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <cstring>
 
@@ -230,4 +231,31 @@ TEST_CASE("where and the comparisons on contiguous runs and broadcast scalars, e
   std::vector<double> wn = values(ember::where(ember::tensor({true, false, false}), x, ember::zeros({3})));
   CHECK(std::isnan(wn[0]));
   CHECK(wn[1] == 0);
+}
+
+TEST_CASE("activation gradients: the fused kernels agree with the composed backward", "[elementwise]") {
+  // A plain backward takes the one-pass kernels (k::activation_backward); a backward
+  // that is itself recorded (create_graph) composes public ops: the reference here.
+  namespace F = ember::nn::functional;
+  ember::manual_seed(15);
+  for (auto dtype : {ember::kFloat32, ember::kFloat64}) {
+    Tensor x0 = (ember::randn({1000}) * 3).to(dtype);
+    Tensor g = ember::randn({1000}).to(dtype);
+    const std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>> acts = {
+        {"tanh", [](const Tensor& x) { return ember::tanh(x); }},
+        {"sigmoid", [](const Tensor& x) { return ember::sigmoid(x); }},
+        {"silu", [](const Tensor& x) { return F::silu(x); }},
+        {"gelu", [](const Tensor& x) { return F::gelu(x); }},
+        {"gelu tanh", [](const Tensor& x) { return F::gelu(x, "tanh"); }}};
+    for (const auto& [name, f] : acts) {
+      INFO(name << ", dtype " << dtype);
+      Tensor x = x0.clone().requires_grad_(true);
+      Tensor fused = ember::autograd::grad({f(x)}, {x}, {g})[0];
+      Tensor composed = ember::autograd::grad({f(x)}, {x}, {g}, std::nullopt, /*create_graph=*/true)[0];
+      const double tol = dtype == ember::kFloat32 ? 2e-6 : 1e-14;
+      const double diff = ember::max(ember::abs(fused - composed.detach())).item<double>();
+      const double scale = ember::max(ember::abs(composed.detach())).item<double>();
+      CHECK(diff <= tol * scale);
+    }
+  }
 }

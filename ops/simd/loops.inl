@@ -302,6 +302,11 @@ void register_all() {
 #define EMBER_BINARY_OP(NAME, FUNCTOR, DTYPE, GRAD, API, ...) EMBER_REG_BINARY(FUNCTOR##Op)
 #include "ember/detail/ops.def"
   EMBER_REG_BINARY(AddAlphaOp)
+  EMBER_REG_BINARY(TanhGradOp)
+  EMBER_REG_BINARY(SigmoidGradOp)
+  EMBER_REG_BINARY(SiluGradOp)
+  EMBER_REG_BINARY(GeluGradOp)
+  EMBER_REG_BINARY(GeluTanhGradOp)
 #undef EMBER_REG_UNARY
 #undef EMBER_REG_BINARY
 #undef EMBER_REG_CHAIN
