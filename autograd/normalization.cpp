@@ -97,12 +97,20 @@ Tensor layer_norm_float_rows(const Tensor& input, const Shape& dims, const Tenso
   if (needs_grad(input, weight, bias)) {
     Shape stat_shape(input.sizes().begin(), input.sizes().end());
     for (int64_t d : dims) stat_shape[static_cast<std::size_t>(d)] = 1;
-    Shape leading;
+    Shape leading, norm_shape;
     for (int64_t d = 0; d < input.dim() - static_cast<int64_t>(dims.size()); ++d) leading.push_back(d);
+    for (int64_t d : dims) norm_shape.push_back(input.size(d));
     record("layer_norm", {input, weight, bias}, {&y}, {save(input), save(weight), save(mean), save(rstd)},
-           [dims, stat_shape, leading, eps](const Grads& g, Ctx& c) {
+           [dims, stat_shape, norm_shape, leading, eps, D](const Grads& g, Ctx& c) {
              const Tensor& x = c.saved(0);
              const Tensor& w = c.saved(1);
+             if (!is_grad_enabled() && !detail::tracer()) {
+               // Not recorded nor traced: the row kernel, from the forward's statistics.
+               Tensor gx, gw, gb;
+               k::layer_norm_rows_backward(g[0], x, D, c.saved(2), c.saved(3), w, c.needs(0) ? &gx : nullptr,
+                                           c.needs(1) ? &gw : nullptr, c.needs(2) ? &gb : nullptr);
+               return Grads{gx, gw.defined() ? gw.reshape(norm_shape) : gw, gb.defined() ? gb.reshape(norm_shape) : gb};
+             }
              Tensor m = c.saved(2).reshape(stat_shape), r = c.saved(3).reshape(stat_shape);
              if (is_grad_enabled()) {
                m = x.mean(dims, true);

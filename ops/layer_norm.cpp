@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
@@ -84,6 +85,81 @@ Tensor layer_norm_rows(const Tensor& x, int64_t D, const Tensor& weight, const T
     }
   });
   return y;
+}
+
+void layer_norm_rows_backward(const Tensor& grad, const Tensor& x, int64_t D, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& weight, Tensor* grad_input, Tensor* grad_weight, Tensor* grad_bias) {
+  constexpr int64_t kChunk = 64;  // rows per partial sum of dweight and dbias
+  const int64_t rows = x.numel() / D;
+  const Tensor gc = grad.is_contiguous() ? grad : contiguous_as(grad, grad.dtype());
+  const Tensor xc = x.is_contiguous() ? x : contiguous_as(x, x.dtype());
+  const Tensor wc = !weight.defined() || weight.is_contiguous() ? weight : contiguous_as(weight, weight.dtype());
+  const float* pg = gc.data_ptr<float>();
+  const float* px = xc.data_ptr<float>();
+  const float* pw = wc.defined() ? wc.data_ptr<float>() : nullptr;
+  const float* pm = mean.data_ptr<float>();
+  const float* pr = rstd.data_ptr<float>();
+  float* pgx = nullptr;
+  if (grad_input) {
+    *grad_input = detail::empty_tensor(x.sizes(), x.dtype());
+    pgx = grad_input->data_ptr<float>();
+  }
+  const int64_t chunks = (rows + kChunk - 1) / kChunk;
+  Tensor partial_w, partial_b;  // [chunks, D]
+  if (grad_weight) partial_w = detail::empty_tensor({chunks, D}, x.dtype());
+  if (grad_bias) partial_b = detail::empty_tensor({chunks, D}, x.dtype());
+  float* ppw = grad_weight ? partial_w.data_ptr<float>() : nullptr;
+  float* ppb = grad_bias ? partial_b.data_ptr<float>() : nullptr;
+  parallel_for(0, chunks, std::max<int64_t>(1, kGrainSize / (kChunk * D)), [&](int64_t cb, int64_t ce) {
+    std::vector<float> xhat(static_cast<std::size_t>(D)), gh(static_cast<std::size_t>(D));
+    for (int64_t chunk = cb; chunk < ce; ++chunk) {
+      float* cw = ppw ? ppw + chunk * D : nullptr;
+      float* cbias = ppb ? ppb + chunk * D : nullptr;
+      if (cw) std::fill(cw, cw + D, 0.0f);
+      if (cbias) std::fill(cbias, cbias + D, 0.0f);
+      for (int64_t r = chunk * kChunk; r < std::min(rows, (chunk + 1) * kChunk); ++r) {
+        const float* g = pg + r * D;
+        const float s = pr[r];
+        affine(px + r * D, xhat.data(), D, s, -pm[r] * s);
+        if (cw)
+          for (int64_t j = 0; j < D; ++j) cw[j] += g[j] * xhat[static_cast<std::size_t>(j)];
+        if (cbias)
+          for (int64_t j = 0; j < D; ++j) cbias[j] += g[j];
+        if (!pgx) continue;
+        const float* h = g;
+        if (pw) {
+          std::copy(g, g + D, gh.begin());
+          with_vector<MulOp<float>>(gh.data(), pw, D);
+          h = gh.data();
+        }
+        const float a = row_sum(h, D) / static_cast<float>(D);
+        float b = 0;
+        if (auto dot = ContigGemv<float>::rows_dot)
+          dot(1, D, h, D, xhat.data(), 1.0f, 0.0f, &b);
+        else
+          for (int64_t j = 0; j < D; ++j) b += h[j] * xhat[static_cast<std::size_t>(j)];
+        b /= static_cast<float>(D);
+        // dx = h * s - a * s - x^ * (b * s)
+        float* out = pgx + r * D;
+        affine(h, out, D, s, -a * s);
+        const AddAlphaOp<float> add{-b * s};
+        if (auto f = Contig<AddAlphaOp<float>, float>::binary)
+          f(add, out, xhat.data(), out, D, BinaryMode::VV);
+        else
+          for (int64_t j = 0; j < D; ++j) out[j] = add(out[j], xhat[static_cast<std::size_t>(j)]);
+      }
+    }
+  });
+  // The chunks' partial sums, added in chunk order.
+  auto total = [&](const float* partial, Tensor* out) {
+    *out = detail::empty_tensor({D}, x.dtype());
+    float* o = out->data_ptr<float>();
+    std::copy(partial, partial + D, o);
+    for (int64_t c = 1; c < chunks; ++c)
+      for (int64_t j = 0; j < D; ++j) o[j] += partial[c * D + j];
+  };
+  if (grad_weight) total(ppw, grad_weight);
+  if (grad_bias) total(ppb, grad_bias);
 }
 
 }  // namespace kernels

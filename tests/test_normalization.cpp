@@ -222,6 +222,16 @@ TEST_CASE("layer_norm: the float32 row kernel agrees with the float64 compositio
     auto g64 = ember::autograd::grad({y64}, in64, {g}, std::nullopt, true);
     auto g32 = ember::autograd::grad({y32}, in32, {g.to(ember::kFloat32)}, std::nullopt, true);
     for (std::size_t i = 0; i < in64.size(); ++i) CHECK(close(values(g32[i]), values(g64[i]), 5e-4));
+    // A plain backward (not recorded) takes the row kernel's backward instead.
+    auto plain32 = ember::autograd::grad({y32}, in32, {g.to(ember::kFloat32)}, /*retain_graph=*/true);
+    for (std::size_t i = 0; i < in64.size(); ++i) CHECK(close(values(plain32[i]), values(g64[i]), 5e-4));
+    // Bias only (no weight): its gradient has the normalised shape.
+    if (cs.affine) {
+      Tensor xb = x32.detach().requires_grad_(true), bb = b32.detach().requires_grad_(true);
+      auto gb = ember::autograd::grad({F::layer_norm(xb, cs.normalized, Tensor(), bb)}, {xb, bb}, {g.to(ember::kFloat32)});
+      REQUIRE(gb[1].sizes() == bb.sizes());
+      CHECK(close(values(gb[1]), values(g64[2]), 5e-4));
+    }
     Tensor h64 = ember::autograd::grad({(g64[0] * g).sum()}, {x64})[0];
     Tensor h32 = ember::autograd::grad({(g32[0] * g.to(ember::kFloat32)).sum()}, {x32})[0];
     CHECK(close(values(h32), values(h64), 5e-3));
@@ -231,4 +241,24 @@ TEST_CASE("layer_norm: the float32 row kernel agrees with the float64 compositio
   Tensor t = a.t();
   REQUIRE_FALSE(t.is_contiguous());
   CHECK(close(values(F::layer_norm(t, {16})), values(F::layer_norm(t.to(ember::kFloat64), {16})), 2e-5));
+}
+
+TEST_CASE("layer_norm: the row kernel's gradients do not depend on the thread count", "[norm][threads]") {
+  const int before = ember::get_num_threads();
+  ember::manual_seed(16);
+  Tensor x0 = ember::randn({777, 96}), w0 = ember::randn({96}), b0 = ember::randn({96}), g = ember::randn({777, 96});
+  std::vector<std::vector<double>> runs;
+  for (int threads : {1, 2}) {
+    ember::set_num_threads(threads);
+    Tensor x = x0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true), b = b0.clone().requires_grad_(true);
+    auto grads = ember::autograd::grad({F::layer_norm(x, {96}, w, b)}, {x, w, b}, {g});
+    std::vector<double> all;
+    for (const Tensor& t : grads) {
+      std::vector<double> v = values(t);
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    runs.push_back(all);
+  }
+  ember::set_num_threads(before);
+  REQUIRE(runs[0] == runs[1]);
 }
