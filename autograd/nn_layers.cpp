@@ -10,6 +10,7 @@
 #include "ember/creation.hpp"
 #include "ember/functions.hpp"
 #include "ember/nn/functional.hpp"
+#include "ops/indexing.hpp"
 #include "ops/random.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
@@ -126,6 +127,12 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
     record(op, {weight}, {&y}, {save(flat)}, [pad, wshape, dim](const Grads& g, Ctx& c) {
       Tensor idx = c.saved(0);
       int64_t n = idx.numel();
+      if (!is_grad_enabled() && !detail::tracer()) {
+        // Not recorded nor traced: the rows added in place into zeros, one pass (the
+        // composed scatter below expands the index to [n, dim] and copies the zeros).
+        Tensor dense = k::embedding_backward(g[0], idx, wshape[0], pad);
+        if (dense.defined()) return Grads{dense};
+      }
       Tensor gf = g[0].reshape({n, dim});
       if (pad) gf = gf * idx.ne(*pad).to(gf.dtype()).unsqueeze(1);
       // Repeated indices add up, as an index_add into a zero weight-shaped tensor.

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/elementwise.hpp"
+#include "ops/functors.hpp"
 #include "ops/loops.hpp"
 #include "ops/shape.hpp"
 #include "src/core/check.hpp"
@@ -388,6 +389,39 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 }
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const char* op) {
   return scatter_impl(x, dim, index, src, false, op);
+}
+
+namespace {
+template <class T>
+void add_rows(T* out, const T* g, const int64_t* idx, int64_t n, int64_t dim, std::optional<int64_t> pad) {
+  const AddOp<T> add{};
+  auto f = Contig<AddOp<T>, T>::binary;
+  for (int64_t i = 0; i < n; ++i) {
+    if (pad && idx[i] == *pad) continue;
+    T* row = out + idx[i] * dim;
+    if (f)
+      f(add, row, g + i * dim, row, dim, BinaryMode::VV);
+    else
+      for (int64_t j = 0; j < dim; ++j) row[j] += g[i * dim + j];
+  }
+}
+}  // namespace
+
+Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num, std::optional<int64_t> padding_idx) {
+  if (grad.dtype() != Dtype::Float32 && grad.dtype() != Dtype::Float64) return Tensor();
+  const int64_t n = indices.numel();
+  const int64_t dim = n == 0 ? (grad.dim() > 0 ? grad.size(-1) : 0) : grad.numel() / n;
+  Tensor out = detail::empty_tensor({num, dim}, grad.dtype());
+  std::memset(out.data_ptr(), 0, static_cast<std::size_t>(out.numel()) * out.element_size());
+  if (n == 0 || dim == 0) return out;
+  const Tensor g = grad.is_contiguous() ? grad : contiguous_as(grad, grad.dtype());
+  const Tensor ix = indices.is_contiguous() ? indices : contiguous_as(indices, Dtype::Int64);
+  // Serial, in index order: a repeated index adds its rows in the order scatter_add would.
+  if (grad.dtype() == Dtype::Float32)
+    add_rows<float>(out.data_ptr<float>(), g.data_ptr<float>(), ix.data_ptr<int64_t>(), n, dim, padding_idx);
+  else
+    add_rows<double>(out.data_ptr<double>(), g.data_ptr<double>(), ix.data_ptr<int64_t>(), n, dim, padding_idx);
+  return out;
 }
 
 Tensor nonzero(const Tensor& x) {

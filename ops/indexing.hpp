@@ -1,6 +1,7 @@
 // Indexing kernels: gathers and scatters driven by int64 index tensors, and nonzero.
 // No autograd here; the differentiable wrappers live in autograd/indexing.cpp.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "ember/tensor.hpp"
@@ -39,6 +40,11 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
 Tensor scatter(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& src, const char* op = "scatter");
 // The indices of the nonzero elements of x, int64 of shape [n, x.dim()], row-major order.
 Tensor nonzero(const Tensor& x);
+// Embedding's weight gradient: a [num, dim] tensor of zeros with row i of grad ([n, dim])
+// added to row indices[i] (indices: n int64 in [0, num), checked by the forward), in
+// index order, rows whose index is padding_idx skipped. float32 or float64 grad; an
+// undefined tensor for other dtypes (the caller composes a scatter_add).
+Tensor embedding_backward(const Tensor& grad, const Tensor& indices, int64_t num, std::optional<int64_t> padding_idx);
 
 }  // namespace kernels
 }  // namespace ember

@@ -135,6 +135,18 @@ TEST_CASE("embedding: rows by index, repeated indices, padding_idx", "[nnlayers]
         if (!pad || iv[i] != 4) expect[static_cast<std::size_t>(iv[i]) * 3 + d] += gv[i * 3 + d];
     CHECK(close(values(wl.grad()), expect));
   }
+  // float32, with many repeated indices: the dense gradient adds rows in index order.
+  {
+    Tensor many = ember::randint(0, 5, {400});
+    Tensor wl = ember::randn({5, 3}).requires_grad_(true);
+    Tensor g = ember::randn({400, 3});
+    F::embedding(many, wl).backward(g);
+    std::vector<int64_t> mv = many.tolist<int64_t>();
+    Vec gv = values(g), expect(15, 0.0);
+    for (std::size_t i = 0; i < mv.size(); ++i)
+      for (std::size_t d = 0; d < 3; ++d) expect[static_cast<std::size_t>(mv[i]) * 3 + d] += gv[i * 3 + d];
+    CHECK(close(values(wl.grad()), expect, 1e-5));
+  }
   CHECK(check([&](const std::vector<Tensor>& in) { return F::embedding(idx, in[0]); }, {leaf({5, 3})}, true));
   // With padding_idx 2, whose row the output then must not depend on at all (its
   // gradient is 0 by definition): zero that row before the lookup.
