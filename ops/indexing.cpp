@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <type_traits>
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
@@ -243,6 +244,9 @@ void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool 
   const int64_t step = single ? 0 : 1;
   const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
   // Serial on purpose: repeated indices must add up (and write in a fixed order).
+  // Dims after the indexed ones that are contiguous in dst: a whole row at a time.
+  bool block = step == 1;
+  for (int64_t i = 0; i < ni && block; ++i) block = p.inner[u(i)] == i;
   dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* d = static_cast<T*>(dst.data_ptr());
@@ -251,6 +255,19 @@ void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool 
     for (int64_t o = 0; o < static_cast<int64_t>(p.outer.size()); ++o) {
       for (int64_t b = 0; b < nb; ++b) {
         T* base = d + p.outer[u(o)] + p.mid[u(b)];
+        if constexpr (std::is_same<T, float>::value || std::is_same<T, double>::value) {
+          if (block) {
+            // The same additions in the same order, as SIMD loops over the row.
+            if (accumulate && Contig<AddOp<T>, T>::binary)
+              Contig<AddOp<T>, T>::binary(AddOp<T>{}, base, s + pos, base, ni, BinaryMode::VV);
+            else if (accumulate)
+              for (int64_t i = 0; i < ni; ++i) base[i] += s[pos + i];
+            else
+              std::copy(s + pos, s + pos + ni, base);
+            pos += ni;
+            continue;
+          }
+        }
         for (int64_t i = 0; i < ni; ++i, ++pos) {
           T val = s[pos * step];
           if (accumulate)

@@ -410,3 +410,30 @@ TEST_CASE("gather over a large index, along either dim, checks every index", "[i
     }
   }
 }
+
+TEST_CASE("index_select's gradient adds repeated rows, along any dim", "[indexing]") {
+  // Expected: the test's own loop adding g's slices at their indices.
+  ember::manual_seed(17);
+  for (int64_t dim : {0, 1, 2}) {
+    INFO("dim " << dim);
+    Tensor x = ember::randn({6, 7, 40}).requires_grad_(true);
+    Tensor index = ember::randint(0, x.size(dim), {25});
+    Tensor y = ember::index_select(x, dim, index);
+    Tensor g = ember::randn(y.sizes());
+    y.backward(g);
+    std::vector<int64_t> iv = index.tolist<int64_t>();
+    std::vector<double> gv = values(g), want(6 * 7 * 40, 0.0);
+    const std::vector<int64_t> ys = y.sizes().vec();
+    for (int64_t a = 0; a < ys[0]; ++a)
+      for (int64_t b = 0; b < ys[1]; ++b)
+        for (int64_t c = 0; c < ys[2]; ++c) {
+          int64_t xa = a, xb = b, xc = c;
+          if (dim == 0) xa = iv[static_cast<std::size_t>(a)];
+          if (dim == 1) xb = iv[static_cast<std::size_t>(b)];
+          if (dim == 2) xc = iv[static_cast<std::size_t>(c)];
+          want[static_cast<std::size_t>((xa * 7 + xb) * 40 + xc)] += gv[static_cast<std::size_t>((a * ys[1] + b) * ys[2] + c)];
+        }
+    std::vector<double> got = values(x.grad());
+    for (std::size_t i = 0; i < want.size(); ++i) REQUIRE(std::fabs(got[i] - want[i]) <= 1e-5 * (1 + std::fabs(want[i])));
+  }
+}
