@@ -398,6 +398,16 @@ Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
   return k::any(x, detail::dim_bit(detail::wrap_dim(x, dim, "any"), x.dim()), keepdim);
 }
 
+namespace {
+// The one-pass-per-row kernel for a backward that is neither recorded nor traced, along
+// the last dim (mask: the dim's bit); undefined otherwise, and the caller composes.
+Tensor fused_softmax_backward(const Tensor& g, const Tensor& y, uint64_t mask, bool log) {
+  if (is_grad_enabled() || detail::tracer() || y.dim() == 0 || mask != detail::dim_bit(y.dim() - 1, y.dim()))
+    return Tensor();
+  return k::softmax_backward(g, y, y.dim() - 1, log);
+}
+}  // namespace
+
 Tensor softmax(const Tensor& x, int64_t dim) {
   EMBER_TRACE_CALL("softmax", ({x}), ({{"dim", dim}}), softmax(x, dim));
   check_floating("softmax", x);
@@ -406,6 +416,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   if (needs_grad(x))
     record("softmax", {x}, {&y}, {save_output(y)}, [mask = detail::dim_bit(d, x.dim())](const Grads& g, Ctx& c) {
       Tensor y = c.saved(0);
+      if (Tensor fused = fused_softmax_backward(g[0], y, mask, false); fused.defined()) return Grads{fused};
       return Grads{y * (g[0] - sum_impl(g[0] * y, mask, true, std::nullopt))};
     });
   return y;
@@ -418,6 +429,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   Tensor y = k::log_softmax(x, d);
   if (needs_grad(x))
     record("log_softmax", {x}, {&y}, {save_output(y)}, [mask = detail::dim_bit(d, x.dim())](const Grads& g, Ctx& c) {
+      if (Tensor fused = fused_softmax_backward(g[0], c.saved(0), mask, true); fused.defined()) return Grads{fused};
       return Grads{g[0] - ember::exp(c.saved(0)) * sum_impl(g[0], mask, true, std::nullopt)};
     });
   return y;

@@ -49,6 +49,10 @@ Tensor logcumsumexp(const Tensor& x, int64_t dim);  // floats only
 // Along dim, shifted by the maximum. Floating inputs only.
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
+// softmax's (or log_softmax's, with log) gradient from the incoming gradient g and the
+// saved output y, along the last dim: y * (g - sum(g * y)), or g - exp(y) * sum(g). Both
+// contiguous, one shape, float32 or float64, dim the last; an undefined tensor otherwise.
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, bool log);
 
 }  // namespace kernels
 }  // namespace ember

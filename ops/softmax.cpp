@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
@@ -143,7 +144,59 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   return y;
 }
 
+template <class T>
+double row_dot(const T* a, const T* b, int64_t n) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (auto dot = ContigGemv<float>::rows_dot) {
+      float out = 0;
+      dot(1, n, a, n, b, 1.0f, 0.0f, &out);
+      return out;
+    }
+  }
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+  return s;
+}
+
+// One row of the backward, in two SIMD passes over it while it is in cache.
+template <class T>
+void softmax_backward_row(const T* g, const T* y, T* out, int64_t n, bool log) {
+  if (!log) {
+    const T s = static_cast<T>(row_dot(g, y, n));
+    affine_run<T>(g, out, n, T(1), -s);  // g - s
+    const MulOp<T> mul{};
+    if (auto f = Contig<MulOp<T>, T>::binary) return f(mul, out, y, out, n, BinaryMode::VV);
+    for (int64_t i = 0; i < n; ++i) out[i] = mul(out[i], y[i]);
+    return;
+  }
+  double total = 0;
+  for (int64_t i = 0; i < n; i += kSegment) total += SumFold<T>::run(g + i, std::min(kSegment, n - i));
+  exp_run<T>(y, out, n);  // exp(y), then g - exp(y) * sum(g)
+  const AddAlphaOp<T> add{static_cast<T>(-total)};
+  if (auto f = Contig<AddAlphaOp<T>, T>::binary) return f(add, g, out, out, n, BinaryMode::VV);
+  for (int64_t i = 0; i < n; ++i) out[i] = add(g[i], out[i]);
+}
+
 }  // namespace
+
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, bool log) {
+  if (!g.defined() || !y.defined() || y.dim() == 0) return Tensor();
+  const bool handled = g.dtype() == y.dtype() && (y.dtype() == Dtype::Float32 || y.dtype() == Dtype::Float64) &&
+                       g.sizes() == y.sizes() && g.is_contiguous() && y.is_contiguous() && dim == y.dim() - 1 &&
+                       y.numel() > 0;
+  if (!handled) return Tensor();
+  const int64_t n = y.size(-1), rows = y.numel() / n;
+  Tensor out = empty_tensor(y.sizes(), y.dtype());
+  EMBER_DISPATCH_FLOAT(y.dtype(), [&] {
+    const T* pg = static_cast<const T*>(g.data_ptr());
+    const T* py = static_cast<const T*>(y.data_ptr());
+    T* po = static_cast<T*>(out.data_ptr());
+    parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / n), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) softmax_backward_row<T>(pg + r * n, py + r * n, po + r * n, n, log);
+    });
+  });
+  return out;
+}
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false, "softmax"); }
 Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true, "log_softmax"); }
