@@ -66,7 +66,7 @@ inline Options parse_options(int argc, char** argv, const char* program) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--only w1,w2,...]\n"
-                   "workloads: overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist\n"
+                   "workloads: overhead_add overhead_autograd elementwise reduce matmul ops conv2d mlp_fmnist\n"
                    "           cnn_fmnist lstm_words\n"
                    "run each training workload in a process of its own (--only) for a meaningful peak RSS\n",
                    program);

@@ -13,8 +13,8 @@ distributed tables.
 Every figure is the median over the passes. LibTorch's figure is the better of its two
 runs; ember's marks are judged on its as-is run.
 
-The micro workloads (overhead_add ... matmul) are one table, with ember/torch ratios as
-their marks are stated. The model workloads (conv2d, mlp_fmnist, cnn_fmnist, lstm_words,
+The micro workloads (overhead_add ... matmul, and ops: µs per call of common ops, no
+mark) are one table, with ember/torch ratios as their marks are stated. The model workloads (conv2d, mlp_fmnist, cnn_fmnist, lstm_words,
 build) are a second table whose `speed` column is always "how many times faster ember
 is": ember/torch for a throughput, torch/ember for a time or a size, per pass (the two
 programs ran back to back), then the median over the passes. A training
@@ -28,10 +28,10 @@ import pathlib
 import statistics
 import sys
 
-LOWER_IS_BETTER = {"ns_per_op"}
-MAIN_METRICS = ("ns_per_op", "gbps", "gflops")
+LOWER_IS_BETTER = {"ns_per_op", "us"}
+MAIN_METRICS = ("ns_per_op", "gbps", "gflops", "us")
 BASELINE = {"gbps": ("ratio_to_memcpy", "memcpy"), "gflops": ("ratio_to_sgemm", "sgemm")}
-ORDER = ["overhead_add", "overhead_autograd", "elementwise", "reduce", "matmul",
+ORDER = ["overhead_add", "overhead_autograd", "elementwise", "reduce", "matmul", "ops",
          "conv2d", "mlp_fmnist", "cnn_fmnist", "lstm_words", "build"]
 MODEL_WORKLOADS = ("conv2d", "mlp_fmnist", "cnn_fmnist", "lstm_words", "build")
 # The model table's figures: metric -> True when higher is better.

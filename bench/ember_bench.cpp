@@ -4,6 +4,7 @@
 #include <ember/ember.hpp>
 
 #include "bench/common.hpp"
+#include "bench/ops_survey.hpp"
 #include "bench/cpu_model.hpp"
 #include "bench/ember_mlp.hpp"
 #include "bench/mlp_step.hpp"
@@ -100,6 +101,27 @@ void mlp_step(const StepSize& s, int threads) {
 }
 #endif
 
+// The `ops` workload (bench/ops_survey.hpp).
+void ops(int threads) {
+  namespace NS = ember;
+  namespace F = ember::nn::functional;
+  using NoGrad = ember::NoGradGuard;
+  EMBER_BENCH_OPS_TENSORS
+  auto ops_max_pool2d = [](const Tensor& x) { return F::max_pool2d(x, 2); };
+  auto ops_avg_pool2d = [](const Tensor& x) { return F::avg_pool2d(x, 2); };
+  auto ops_batch_norm_eval = [&](const Tensor& x) { return F::batch_norm(x, rm, rv, bn_w, bn_b, false); };
+  auto ops_batch_norm_train = [](const Tensor& x, const Tensor& w, const Tensor& b) {
+    return F::batch_norm(x, Tensor(), Tensor(), w, b, true);
+  };
+  auto ops_lstm_cell_sum = [&](const Tensor& x, const Tensor& h, const Tensor& c) {
+    auto [h1, c1] = F::lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh);
+    return h1.sum() + c1.sum();
+  };
+#define EMBER_BENCH_OP(name, call) bench::ops_figure(name, threads, call);
+  EMBER_BENCH_OPS_LIST(EMBER_BENCH_OP)
+#undef EMBER_BENCH_OP
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +137,7 @@ int main(int argc, char** argv) {
   if (o.wants("elementwise")) elementwise(o.threads);
   if (o.wants("reduce")) reduce(o.threads);
   if (o.wants("matmul")) matmul(o.threads);
+  if (o.wants("ops")) ops(o.threads);
 #if EMBER_BENCH_MODELS
   if (o.wants("conv2d")) bench::models::conv2d(o.threads);
   if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);

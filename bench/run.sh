@@ -10,7 +10,7 @@
 # --repeat  run every program N times, alternating them, and report per-figure medians
 #           (the machines this runs on are shared and noisy; default 1)
 # --only    a comma-separated subset of the workloads (default: all of them:
-#           overhead_add overhead_autograd elementwise reduce matmul conv2d mlp_fmnist
+#           overhead_add overhead_autograd elementwise reduce matmul ops conv2d mlp_fmnist
 #           cnn_fmnist lstm_words build mlp_infer fusion train_step serve_mlp allreduce ddp_mlp)
 # --out     where the raw JSON lines go (default: a new temporary directory); its
 #           *.jsonl files are replaced
@@ -95,7 +95,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,train_step,serve_mlp,allreduce,ddp_mlp}"
+workloads="${only:-overhead_add,overhead_autograd,elementwise,reduce,matmul,ops,conv2d,mlp_fmnist,cnn_fmnist,lstm_words,build,mlp_infer,fusion,train_step,serve_mlp,allreduce,ddp_mlp}"
 first_threads="${threads%% *}"
 wants() { [[ ",$workloads," == *",$1,"* ]]; }
 # Whether any workload of ember-bench / torch-bench is asked for.

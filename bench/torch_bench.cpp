@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "bench/common.hpp"
+#include "bench/ops_survey.hpp"
 #include "bench/mlp_step.hpp"
 #include "bench/models.hpp"
 
@@ -119,6 +120,29 @@ void mlp_step(const StepSize& s, int threads) {
   });
 }
 
+// The `ops` workload (bench/ops_survey.hpp).
+void ops(int threads) {
+  namespace NS = torch;
+  namespace F = torch::nn::functional;
+  using NoGrad = torch::NoGradGuard;
+  EMBER_BENCH_OPS_TENSORS
+  auto ops_max_pool2d = [](const Tensor& x) { return F::max_pool2d(x, F::MaxPool2dFuncOptions(2)); };
+  auto ops_avg_pool2d = [](const Tensor& x) { return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2)); };
+  auto ops_batch_norm_eval = [&](const Tensor& x) {
+    return F::batch_norm(x, rm, rv, F::BatchNormFuncOptions().weight(bn_w).bias(bn_b).training(false));
+  };
+  auto ops_batch_norm_train = [](const Tensor& x, const Tensor& w, const Tensor& b) {
+    return F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions().weight(w).bias(b).training(true));
+  };
+  auto ops_lstm_cell_sum = [&](const Tensor& x, const Tensor& h, const Tensor& c) {
+    auto [h1, c1] = torch::lstm_cell(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+    return h1.sum() + c1.sum();
+  };
+#define EMBER_BENCH_OP(name, call) bench::ops_figure(name, threads, call);
+  EMBER_BENCH_OPS_LIST(EMBER_BENCH_OP)
+#undef EMBER_BENCH_OP
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,6 +168,7 @@ int main(int argc, char** argv) {
   if (o.wants("elementwise")) elementwise(o.threads);
   if (o.wants("reduce")) reduce(o.threads);
   if (o.wants("matmul")) matmul(o.threads);
+  if (o.wants("ops")) ops(o.threads);
   if (o.wants("conv2d")) bench::models::conv2d(o.threads);
   if (o.wants("mlp_fmnist")) bench::models::mlp_fmnist(o.threads);
   if (o.wants("cnn_fmnist")) bench::models::cnn_fmnist(o.threads);
