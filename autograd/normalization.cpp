@@ -1,6 +1,7 @@
 // Normalization: layer_norm, batch_norm, group_norm, composed of differentiable ops
 // (mean, biased var, rsqrt), so every gradient order comes from those ops.
 #include <string>
+#include <tuple>
 
 #include "autograd/prelude.hpp"
 #include "autograd/trace.hpp"
@@ -130,6 +131,51 @@ Tensor layer_norm_float_rows(const Tensor& input, const Shape& dims, const Tenso
   return y;
 }
 
+// batch_norm in training for float32: the batch statistics (not recorded), the folded
+// scale and shift applied in one pass, and one node whose backward is the row kernel
+// k::batch_norm_backward when neither recorded nor traced, and otherwise the same
+// formula in differentiable ops with the statistics recomputed from x (so that the
+// second order sees them depend on x). Writes the batch's mean and biased variance
+// (detached, [C]) for the running statistics.
+Tensor batch_norm_train_float(const Tensor& input, const Tensor& weight, const Tensor& bias, const Shape& dims,
+                              const Shape& cs, double eps, Tensor* mean_out, Tensor* var_out) {
+  Tensor mean, var, rstd, scale, shift;
+  {
+    NoGradGuard no_grad;
+    mean = input.mean(dims);
+    var = input.var(dims, /*unbiased=*/false);
+    rstd = ember::rsqrt(var + eps);
+    std::tie(scale, shift) = folded(mean, var, weight.defined() ? weight.detach() : weight,
+                                    bias.defined() ? bias.detach() : bias, eps);
+  }
+  *mean_out = mean;
+  *var_out = var;
+  Tensor y = k::channel_affine(input, scale, shift);
+  if (needs_grad(input, weight, bias)) {
+    record("batch_norm", {input, weight, bias}, {&y}, {save(input), save(weight), save(mean), save(rstd)},
+           [dims, cs, eps](const Grads& g, Ctx& c) {
+             const Tensor& x = c.saved(0);
+             const Tensor& w = c.saved(1);
+             if (!is_grad_enabled() && !detail::tracer()) {
+               Tensor gx, gw, gb;
+               k::batch_norm_backward(g[0], x, c.saved(2), c.saved(3), w, c.needs(0) ? &gx : nullptr,
+                                      c.needs(1) ? &gw : nullptr, c.needs(2) ? &gb : nullptr);
+               return Grads{gx, gw, gb};
+             }
+             const Tensor m = x.mean(dims, true);
+             const Tensor r = ember::rsqrt(x.var(dims, /*unbiased=*/false, /*keepdim=*/true) + eps);
+             const Tensor xhat = (x - m) * r;
+             Tensor gx;
+             if (c.needs(0)) {
+               const Tensor gh = w.defined() ? g[0] * w.reshape(cs) : g[0];
+               gx = r * (gh - gh.mean(dims, true) - xhat * (gh * xhat).mean(dims, true));
+             }
+             return Grads{gx, c.needs(1) ? (g[0] * xhat).sum(dims) : Tensor(), c.needs(2) ? g[0].sum(dims) : Tensor()};
+           });
+  }
+  return y;
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& input, IntArrayRef normalized_shape, const Tensor& weight, const Tensor& bias,
@@ -184,10 +230,18 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                 input.sizes());
     Shape dims{0};
     for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
-    Tensor mean = input.mean(dims, true);
-    Tensor var = input.var(dims, /*unbiased=*/false, /*keepdim=*/true);
-    const auto [scale, shift] = folded(mean.reshape({C}), var.reshape({C}), weight, bias, eps);
-    y = scale_shift(input, scale, shift);
+    Tensor mean, var;
+    const bool float_kernels = input.dtype() == kFloat32 && (!weight.defined() || weight.dtype() == kFloat32) &&
+                               (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0;
+    if (float_kernels) {
+      // One node with a backward of its own (see batch_norm_train_float).
+      y = batch_norm_train_float(input, weight, bias, dims, cs, eps, &mean, &var);
+    } else {
+      mean = input.mean(dims, true);
+      var = input.var(dims, /*unbiased=*/false, /*keepdim=*/true);
+      const auto [scale, shift] = folded(mean.reshape({C}), var.reshape({C}), weight, bias, eps);
+      y = scale_shift(input, scale, shift);
+    }
     if (running_mean.defined() || running_var.defined()) {
       // The running statistics are state, not part of the graph: updated in place, the
       // variance unbiased (n / (n - 1)) as PyTorch does.

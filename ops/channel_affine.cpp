@@ -1,9 +1,11 @@
 #include "ops/channel_affine.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
+#include "ops/reduction_folds.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -52,6 +54,82 @@ Tensor channel_affine(const Tensor& x, const Tensor& scale, const Tensor& shift)
     affine_rows<double>(xc.data_ptr<double>(), y.data_ptr<double>(), sc.data_ptr<double>(), sh.data_ptr<double>(),
                         rows, C, S);
   return y;
+}
+
+void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                         const Tensor& weight, Tensor* grad_input, Tensor* grad_weight, Tensor* grad_bias) {
+  const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1);
+  const double M = static_cast<double>(N * S);
+  const Tensor gc = grad.is_contiguous() ? grad : contiguous_as(grad, grad.dtype());
+  const Tensor xc = x.is_contiguous() ? x : contiguous_as(x, x.dtype());
+  const float* pg = gc.data_ptr<float>();
+  const float* px = xc.data_ptr<float>();
+  const float* pm = mean.data_ptr<float>();
+  const float* pr = rstd.data_ptr<float>();
+  const Tensor wc = weight.defined() ? contiguous_as(weight, weight.dtype()) : Tensor();
+  const float* pw = wc.defined() ? wc.data_ptr<float>() : nullptr;
+  std::vector<double> A(static_cast<std::size_t>(C)), B(static_cast<std::size_t>(C));
+  // Pass 1: per channel, sum(g) and sum(g * (x - mean)) plane by plane (SIMD sums of
+  // floats), added in double.
+  parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N * S, 1)), [&](int64_t b, int64_t e) {
+    std::vector<float> centred(static_cast<std::size_t>(S));
+    for (int64_t c = b; c < e; ++c) {
+      double a = 0, d = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const float* g = pg + (n * C + c) * S;
+        const float* xs = px + (n * C + c) * S;
+        a += SumFold<float>::run(g, S);
+        const AffineOp<float> shift{1.0f, -pm[c]};
+        if (auto f = Contig<AffineOp<float>, float>::unary)
+          f(shift, xs, centred.data(), S);
+        else
+          for (int64_t i = 0; i < S; ++i) centred[static_cast<std::size_t>(i)] = shift(xs[i]);
+        if (auto dot = ContigGemv<float>::rows_dot) {
+          float out = 0;
+          dot(1, S, g, S, centred.data(), 1.0f, 0.0f, &out);
+          d += out;
+        } else {
+          for (int64_t i = 0; i < S; ++i) d += static_cast<double>(g[i]) * centred[static_cast<std::size_t>(i)];
+        }
+      }
+      A[static_cast<std::size_t>(c)] = a;
+      B[static_cast<std::size_t>(c)] = d * pr[c];  // sum(g * x^)
+    }
+  });
+  if (grad_bias) {
+    *grad_bias = detail::empty_tensor({C}, x.dtype());
+    for (int64_t c = 0; c < C; ++c) grad_bias->data_ptr<float>()[c] = static_cast<float>(A[static_cast<std::size_t>(c)]);
+  }
+  if (grad_weight) {
+    *grad_weight = detail::empty_tensor({C}, x.dtype());
+    for (int64_t c = 0; c < C; ++c) grad_weight->data_ptr<float>()[c] = static_cast<float>(B[static_cast<std::size_t>(c)]);
+  }
+  if (!grad_input) return;
+  // Pass 2: dx = k_g * g + k_x * x + k_1 per channel, with k_g = w r,
+  // k_x = -w r^2 B / M and k_1 = -w r A / M - k_x * mean.
+  *grad_input = detail::empty_tensor(x.sizes(), x.dtype());
+  float* po = grad_input->data_ptr<float>();
+  parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(S, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t c = row % C;
+      const double w = pw ? pw[c] : 1.0, r = pr[c];
+      const double kg = w * r, kx = -w * r * r * B[static_cast<std::size_t>(c)] / M;
+      const double k1 = -w * r * A[static_cast<std::size_t>(c)] / M - kx * pm[c];
+      const float* g = pg + row * S;
+      const float* xs = px + row * S;
+      float* out = po + row * S;
+      const AffineOp<float> lin{static_cast<float>(kx), static_cast<float>(k1)};
+      const AddAlphaOp<float> add{static_cast<float>(kg)};
+      auto affine = Contig<AffineOp<float>, float>::unary;
+      auto axpy = Contig<AddAlphaOp<float>, float>::binary;
+      if (affine && axpy) {
+        affine(lin, xs, out, S);
+        axpy(add, out, g, out, S, BinaryMode::VV);
+      } else {
+        for (int64_t i = 0; i < S; ++i) out[i] = add(lin(xs[i]), g[i]);
+      }
+    }
+  });
 }
 
 }  // namespace kernels
