@@ -12,6 +12,7 @@
 #include "src/core/check.hpp"
 #include "src/core/dtype_dispatch.hpp"
 #include "src/core/make_tensor.hpp"
+#include "src/core/parallel.hpp"
 #include "src/core/shape.hpp"
 
 namespace ember {
@@ -55,12 +56,15 @@ void check_int64_value(double v, const char* op) {
 }
 
 // Writes value_of(i) (a Scalar) into element i of the contiguous 1-d tensor t,
-// converted as fill converts a Scalar.
+// converted as fill converts a Scalar, across threads for long tensors (value_of must
+// not throw).
 template <class ValueOf>
 void fill_each(Tensor& t, ValueOf&& value_of) {
   EMBER_DISPATCH_EVERY(t.dtype(), [&] {
     T* p = static_cast<T*>(t.data_ptr());
-    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = value_of(i).template to<T>();
+    parallel_for(0, t.numel(), kGrainSize, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) p[i] = value_of(i).template to<T>();
+    });
   });
 }
 
@@ -209,13 +213,21 @@ Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& o) {
     fill_each(t, [&](int64_t i) { return Scalar(s + static_cast<double>(i) * st); });
     return finish(t, o);
   }
-  fill_each(t, [&](int64_t i) {
-    // The length comes from doubles, which can round it up past the last int64 value.
-    int64_t value = 0;
-    EMBER_CHECK(detail::mul_fits(i, stride, value) && detail::add_fits(first, value, value),
-                "arange: element {} of {} -> {} with step {} does not fit in int64", i, first, end.to_int(), stride);
-    return Scalar(value);
-  });
+  // The length comes from doubles, which can round it up past the last int64 value. The
+  // values run monotonically from the first to the last, so the last fitting means they
+  // all do; otherwise the first that does not is named.
+  auto value_at = [&](int64_t i, int64_t* value) {
+    return detail::mul_fits(i, stride, *value) && detail::add_fits(first, *value, *value);
+  };
+  int64_t last = 0;
+  if (n > 0 && !value_at(n - 1, &last)) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t value = 0;
+      EMBER_CHECK(value_at(i, &value), "arange: element {} of {} -> {} with step {} does not fit in int64", i, first,
+                  end.to_int(), stride);
+    }
+  }
+  fill_each(t, [&](int64_t i) { return Scalar(first + i * stride); });
   return finish(t, o);
 }
 
