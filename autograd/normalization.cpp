@@ -1,5 +1,6 @@
 // Normalization: layer_norm, batch_norm, group_norm, composed of differentiable ops
 // (mean, biased var, rsqrt), so every gradient order comes from those ops.
+#include <algorithm>
 #include <string>
 #include <tuple>
 
@@ -231,8 +232,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     Shape dims{0};
     for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
     Tensor mean, var;
+    // The kernels work plane by plane: a BatchNorm1d's [N, C] (planes of one value)
+    // stays composed.
+    const int64_t plane = input.numel() / std::max<int64_t>(input.size(0) * C, 1);
     const bool float_kernels = input.dtype() == kFloat32 && (!weight.defined() || weight.dtype() == kFloat32) &&
-                               (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0;
+                               (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0 && plane >= 16;
     if (float_kernels) {
       // One node with a backward of its own (see batch_norm_train_float).
       y = batch_norm_train_float(input, weight, bias, dims, cs, eps, &mean, &var);

@@ -14,8 +14,30 @@ namespace ember {
 namespace kernels {
 namespace {
 
+// Planes of fewer elements than this (a BatchNorm1d's [N, C], S = 1) go image by image
+// instead, in one plain loop over its channels and positions: a SIMD call per plane of
+// one element made eval on [4096, 512] take 47 ms.
+constexpr int64_t kShortPlane = 16;
+
+template <class T>
+void affine_images(const T* x, T* y, const T* scale, const T* shift, int64_t N, int64_t C, int64_t S) {
+  parallel_for(0, N, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(C * S, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t n = b; n < e; ++n) {
+      const T* in = x + n * C * S;
+      T* out = y + n * C * S;
+      if (S == 1) {
+        for (int64_t c = 0; c < C; ++c) out[c] = in[c] * scale[c] + shift[c];
+        continue;
+      }
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t i = 0; i < S; ++i) out[c * S + i] = in[c * S + i] * scale[c] + shift[c];
+    }
+  });
+}
+
 template <class T>
 void affine_rows(const T* x, T* y, const T* scale, const T* shift, int64_t rows, int64_t C, int64_t S) {
+  if (S < kShortPlane) return affine_images(x, y, scale, shift, rows / C, C, S);
   // Each row is one (image, channel) plane of S values; rows go to threads whole.
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(S, 1)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {

@@ -10,7 +10,8 @@ namespace kernels {
 // x float32 or float64; scale and shift [C] of x's dtype. Returns a new contiguous tensor.
 Tensor channel_affine(const Tensor& x, const Tensor& scale, const Tensor& shift);
 
-// batch_norm's backward in training, float32, from the batch's mean and rstd ([C]) and
+// batch_norm's backward in training, float32, for planes of at least 16 values (the
+// caller composes it for shorter ones), from the batch's mean and rstd ([C]) and
 // weight ([C] or undefined): writes (where asked) grad_input, grad_weight and grad_bias.
 // With x^ = (x - mean) * rstd and M values per channel, per channel A = sum(g) and
 // B = sum(g * x^); dx = weight * rstd * (g - A / M - x^ * B / M), dweight = B, dbias = A.

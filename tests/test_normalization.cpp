@@ -168,7 +168,7 @@ TEST_CASE("batch_norm: float32 planes of any length, contiguous or not, agree wi
   // The normalisation runs as x * scale[c] + shift[c] over each (image, channel) plane
   // (SIMD with a tail); the reference is the same call in float64.
   ember::manual_seed(4);
-  for (std::vector<int64_t> shape : {std::vector<int64_t>{2, 3, 5, 7}, {4, 5, 33}, {3, 2, 16, 16}, {8, 6}}) {
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{2, 3, 5, 7}, {4, 5, 33}, {3, 2, 16, 16}, {8, 6}, {3, 6, 5}}) {
     INFO("shape " << ember::IntArrayRef(shape));
     const int64_t C = shape[1];
     Tensor x = ember::randn(shape, ember::kFloat64) * 3 + 1;
