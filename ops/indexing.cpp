@@ -245,7 +245,7 @@ void index_put_(Tensor& dst, const AdvancedIndex& ai, const Tensor& value, bool 
   const int64_t nb = static_cast<int64_t>(p.mid.size()), ni = static_cast<int64_t>(p.inner.size());
   // Serial on purpose: repeated indices must add up (and write in a fixed order).
   // Dims after the indexed ones that are contiguous in dst: a whole row at a time.
-  bool block = step == 1;
+  bool block = step == 1 && ni >= 16;  // a SIMD call per shorter row costs more than it saves
   for (int64_t i = 0; i < ni && block; ++i) block = p.inner[u(i)] == i;
   dispatch_all(dst.dtype(), [&](auto tag) {
     using T = decltype(tag);
