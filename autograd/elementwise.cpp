@@ -53,13 +53,12 @@ Tensor reciprocal(Ref x) {
 Tensor square(Ref x) { return unary("square", k::square, x, Saves::Input, [](Ref g, Ref x) { return g * x * 2; }); }
 Tensor sin(Ref x) { return unary("sin", k::sin, x, Saves::Input, [](Ref g, Ref x) { return g * ember::cos(x); }); }
 Tensor cos(Ref x) { return unary("cos", k::cos, x, Saves::Input, [](Ref g, Ref x) { return -g * ember::sin(x); }); }
-// The fused gradient kernel (k::activation_backward) when the backward is not itself
-// recorded (no create_graph) nor traced (a traced backward must consist of public ops,
-// which the graph replays): undefined otherwise, or where the kernel does not take the
-// layout. The composed forms next to each call are the reference.
+// The fused gradient kernel (k::activation_backward) where backward_takes_kernels():
+// undefined otherwise, or where the kernel does not take the layout. The composed forms
+// next to each call are the reference.
 namespace {
 Tensor fused_gradient(k::ActivationGrad kind, Ref g, Ref saved) {
-  if (is_grad_enabled() || detail::tracer()) return Tensor();
+  if (!backward_takes_kernels()) return Tensor();
   return k::activation_backward(kind, g, saved);
 }
 }  // namespace

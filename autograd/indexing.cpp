@@ -81,7 +81,7 @@ Tensor take(const Tensor& x, const k::AdvancedIndex& a, const char* op) {
   if (needs_grad(x)) {
     Shape in = x.sizes().shape();
     record(op, {x}, {&y}, save_indices(a), [in, meta = without_tensors(a)](const Grads& g, Ctx& c) {
-      if (!is_grad_enabled() && !detail::tracer()) {
+      if (backward_takes_kernels()) {
         // Not recorded nor traced: accumulate into fresh zeros in place (put copies its
         // input first, to stay differentiable).
         Tensor dense = ember::zeros(in, g[0].dtype());

@@ -127,7 +127,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
     record(op, {weight}, {&y}, {save(flat)}, [pad, wshape, dim](const Grads& g, Ctx& c) {
       Tensor idx = c.saved(0);
       int64_t n = idx.numel();
-      if (!is_grad_enabled() && !detail::tracer()) {
+      if (backward_takes_kernels()) {
         // Not recorded nor traced: the rows added in place into zeros, one pass (the
         // composed scatter below expands the index to [n, dim] and copies the zeros).
         Tensor dense = k::embedding_backward(g[0], idx, wshape[0], pad);

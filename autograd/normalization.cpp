@@ -106,7 +106,7 @@ Tensor layer_norm_float_rows(const Tensor& input, const Shape& dims, const Tenso
            [dims, stat_shape, norm_shape, leading, eps, D](const Grads& g, Ctx& c) {
              const Tensor& x = c.saved(0);
              const Tensor& w = c.saved(1);
-             if (!is_grad_enabled() && !detail::tracer()) {
+             if (backward_takes_kernels()) {
                // Not recorded nor traced: the row kernel, from the forward's statistics.
                Tensor gx, gw, gb;
                k::layer_norm_rows_backward(g[0], x, D, c.saved(2), c.saved(3), w, c.needs(0) ? &gx : nullptr,
@@ -157,7 +157,7 @@ Tensor batch_norm_train_float(const Tensor& input, const Tensor& weight, const T
            [dims, cs, eps](const Grads& g, Ctx& c) {
              const Tensor& x = c.saved(0);
              const Tensor& w = c.saved(1);
-             if (!is_grad_enabled() && !detail::tracer()) {
+             if (backward_takes_kernels()) {
                Tensor gx, gw, gb;
                k::batch_norm_backward(g[0], x, c.saved(2), c.saved(3), w, c.needs(0) ? &gx : nullptr,
                                       c.needs(1) ? &gw : nullptr, c.needs(2) ? &gb : nullptr);

@@ -3,6 +3,8 @@
 // kernels in ops/. Private to those .cpp files; never include it from a header.
 #pragma once
 #include "autograd/record.hpp"
+#include "ember/autograd.hpp"
+#include "src/core/tracing.hpp"
 
 namespace ember {
 namespace kernels {}
@@ -16,5 +18,11 @@ using autograd::record_view;
 using autograd::save;
 using autograd::save_output;
 namespace k = kernels;
+
+// Whether a backward lambda may run a fused kernel instead of its composed formula: the
+// backward is neither recorded (create_graph, where the composed ops are what the second
+// order differentiates) nor traced by the jit (a traced backward must be public ops,
+// which the graph replays).
+inline bool backward_takes_kernels() { return !is_grad_enabled() && !detail::tracer(); }
 
 }  // namespace ember

@@ -399,10 +399,10 @@ Tensor any(const Tensor& x, int64_t dim, bool keepdim) {
 }
 
 namespace {
-// The one-pass-per-row kernel for a backward that is neither recorded nor traced, along
-// the last dim (mask: the dim's bit); undefined otherwise, and the caller composes.
+// The one-pass-per-row kernel where backward_takes_kernels(), along the last dim (mask:
+// the dim's bit); undefined otherwise, and the caller composes.
 Tensor fused_softmax_backward(const Tensor& g, const Tensor& y, uint64_t mask, bool log) {
-  if (is_grad_enabled() || detail::tracer() || y.dim() == 0 || mask != detail::dim_bit(y.dim() - 1, y.dim()))
+  if (!backward_takes_kernels() || y.dim() == 0 || mask != detail::dim_bit(y.dim() - 1, y.dim()))
     return Tensor();
   return k::softmax_backward(g, y, y.dim() - 1, log);
 }

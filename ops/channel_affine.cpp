@@ -6,6 +6,7 @@
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
 #include "ops/reduction_folds.hpp"
+#include "ops/row_loops.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -41,13 +42,7 @@ void affine_rows(const T* x, T* y, const T* scale, const T* shift, int64_t rows,
   // Each row is one (image, channel) plane of S values; rows go to threads whole.
   parallel_for(0, rows, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(S, 1)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
-      const AffineOp<T> op{scale[r % C], shift[r % C]};
-      const T* in = x + r * S;
-      T* out = y + r * S;
-      if (auto f = Contig<AffineOp<T>, T>::unary)
-        f(op, in, out, S);
-      else
-        for (int64_t i = 0; i < S; ++i) out[i] = op(in[i]);
+      affine_run(x + r * S, y + r * S, S, scale[r % C], shift[r % C]);
     }
   });
 }
@@ -101,18 +96,8 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean
         const float* g = pg + (n * C + c) * S;
         const float* xs = px + (n * C + c) * S;
         a += SumFold<float>::run(g, S);
-        const AffineOp<float> shift{1.0f, -pm[c]};
-        if (auto f = Contig<AffineOp<float>, float>::unary)
-          f(shift, xs, centred.data(), S);
-        else
-          for (int64_t i = 0; i < S; ++i) centred[static_cast<std::size_t>(i)] = shift(xs[i]);
-        if (auto dot = ContigGemv<float>::rows_dot) {
-          float out = 0;
-          dot(1, S, g, S, centred.data(), 1.0f, 0.0f, &out);
-          d += out;
-        } else {
-          for (int64_t i = 0; i < S; ++i) d += static_cast<double>(g[i]) * centred[static_cast<std::size_t>(i)];
-        }
+        affine_run(xs, centred.data(), S, 1.0f, -pm[c]);
+        d += dot_row(g, centred.data(), S);
       }
       A[static_cast<std::size_t>(c)] = a;
       B[static_cast<std::size_t>(c)] = d * pr[c];  // sum(g * x^)
@@ -140,16 +125,8 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean
       const float* g = pg + row * S;
       const float* xs = px + row * S;
       float* out = po + row * S;
-      const AffineOp<float> lin{static_cast<float>(kx), static_cast<float>(k1)};
-      const AddAlphaOp<float> add{static_cast<float>(kg)};
-      auto affine = Contig<AffineOp<float>, float>::unary;
-      auto axpy = Contig<AddAlphaOp<float>, float>::binary;
-      if (affine && axpy) {
-        affine(lin, xs, out, S);
-        axpy(add, out, g, out, S, BinaryMode::VV);
-      } else {
-        for (int64_t i = 0; i < S; ++i) out[i] = add(lin(xs[i]), g[i]);
-      }
+      affine_run(xs, out, S, static_cast<float>(kx), static_cast<float>(k1));
+      binary_row(AddAlphaOp<float>{static_cast<float>(kg)}, out, g, out, S);
     }
   });
 }

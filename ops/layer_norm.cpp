@@ -12,6 +12,7 @@
 #include "ops/elementwise.hpp"
 #include "ops/functors.hpp"
 #include "ops/reduction_folds.hpp"
+#include "ops/row_loops.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -20,34 +21,14 @@ namespace ember {
 namespace kernels {
 namespace {
 
-float row_sum(const float* p, int64_t n) {
-  double s = 0;
-  for (int64_t i = 0; i < n; i += kSegment) s += SumFold<float>::run(p + i, std::min(kSegment, n - i));
-  return static_cast<float>(s);
-}
+float row_sum(const float* p, int64_t n) { return static_cast<float>(sum_row(p, n)); }
 
-float row_sum_of_squares(const float* p, int64_t n) {
-  if (auto dot = ContigGemv<float>::rows_dot) {
-    float out = 0;
-    dot(1, n, p, n, p, 1.0f, 0.0f, &out);
-    return out;
-  }
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(p[i]) * p[i];
-  return static_cast<float>(s);
-}
+void affine(const float* x, float* y, int64_t n, float a, float b) { affine_run(x, y, n, a, b); }
 
-void affine(const float* x, float* y, int64_t n, float a, float b) {
-  const AffineOp<float> op{a, b};
-  if (auto f = Contig<AffineOp<float>, float>::unary) return f(op, x, y, n);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
-}
-
+// y = op(y, v) for a binary functor (MulOp, AddOp) over a row.
 template <class Op>
 void with_vector(float* y, const float* v, int64_t n) {
-  const Op op{};
-  if (auto f = Contig<Op, float>::binary) return f(op, y, v, y, n, BinaryMode::VV);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(y[i], v[i]);
+  binary_row(Op{}, y, v, y, n);
 }
 
 }  // namespace
@@ -75,7 +56,7 @@ Tensor layer_norm_rows(const Tensor& x, int64_t D, const Tensor& weight, const T
       float* out = py + r * D;
       const float m = row_sum(in, D) / static_cast<float>(D);
       affine(in, out, D, 1.0f, -m);
-      const float var = row_sum_of_squares(out, D) / static_cast<float>(D);
+      const float var = static_cast<float>(dot_row(out, out, D)) / static_cast<float>(D);
       const float s = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var) + eps));
       affine(out, out, D, s, 0.0f);
       if (pw) with_vector<MulOp<float>>(out, pw, D);
@@ -133,20 +114,11 @@ void layer_norm_rows_backward(const Tensor& grad, const Tensor& x, int64_t D, co
           h = gh.data();
         }
         const float a = row_sum(h, D) / static_cast<float>(D);
-        float b = 0;
-        if (auto dot = ContigGemv<float>::rows_dot)
-          dot(1, D, h, D, xhat.data(), 1.0f, 0.0f, &b);
-        else
-          for (int64_t j = 0; j < D; ++j) b += h[j] * xhat[static_cast<std::size_t>(j)];
-        b /= static_cast<float>(D);
+        const float b = static_cast<float>(dot_row(h, xhat.data(), D)) / static_cast<float>(D);
         // dx = h * s - a * s - x^ * (b * s)
         float* out = pgx + r * D;
         affine(h, out, D, s, -a * s);
-        const AddAlphaOp<float> add{-b * s};
-        if (auto f = Contig<AddAlphaOp<float>, float>::binary)
-          f(add, out, xhat.data(), out, D, BinaryMode::VV);
-        else
-          for (int64_t j = 0; j < D; ++j) out[j] = add(out[j], xhat[static_cast<std::size_t>(j)]);
+        binary_row(AddAlphaOp<float>{-b * s}, out, xhat.data(), out, D);
       }
     }
   });

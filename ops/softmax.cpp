@@ -12,6 +12,7 @@
 #include "ops/functors.hpp"
 #include "ops/reduction_common.hpp"
 #include "ops/reduction_folds.hpp"
+#include "ops/row_loops.hpp"
 #include "src/core/check.hpp"
 #include "src/core/make_tensor.hpp"
 #include "src/core/parallel.hpp"
@@ -27,16 +28,8 @@ using reduction_common::check_float;
 using reduction_common::via_kernel_dtype;
 
 template <class T>
-void affine_run(const T* x, T* y, int64_t n, T a, T b) {
-  AffineOp<T> op{a, b};
-  if (auto f = Contig<AffineOp<T>, T>::unary) return f(op, x, y, n);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
-}
-template <class T>
 void exp_run(const T* x, T* y, int64_t n) {
-  ExpOp<T> op;
-  if (auto f = Contig<ExpOp<T>, T>::unary) return f(op, x, y, n);
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+  unary_row(ExpOp<T>{}, x, y, n);
 }
 
 // Rows at most this long run as a block (see softmax_short_rows): a classifier's logits
@@ -54,8 +47,7 @@ void softmax_long_rows(const T* x, T* y, int64_t rows, int64_t n, bool log) {
       T m = ExtremeFold<T, true>::run(p, n);
       affine_run<T>(p, q, n, T(1), -m);
       exp_run<T>(q, q, n);
-      double s = 0;
-      for (int64_t i = 0; i < n; i += kSegment) s += SumFold<T>::run(q + i, std::min(kSegment, n - i));
+      const double s = sum_row(q, n);
       if (log)
         affine_run<T>(p, q, n, T(1), static_cast<T>(-(m + std::log(s))));
       else
@@ -144,37 +136,17 @@ Tensor softmax_impl(const Tensor& x, int64_t dim, bool log, const char* op) {
   return y;
 }
 
-template <class T>
-double row_dot(const T* a, const T* b, int64_t n) {
-  if constexpr (std::is_same<T, float>::value) {
-    if (auto dot = ContigGemv<float>::rows_dot) {
-      float out = 0;
-      dot(1, n, a, n, b, 1.0f, 0.0f, &out);
-      return out;
-    }
-  }
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
-  return s;
-}
-
 // One row of the backward, in two SIMD passes over it while it is in cache.
 template <class T>
 void softmax_backward_row(const T* g, const T* y, T* out, int64_t n, bool log) {
   if (!log) {
-    const T s = static_cast<T>(row_dot(g, y, n));
+    const T s = static_cast<T>(dot_row(g, y, n));
     affine_run<T>(g, out, n, T(1), -s);  // g - s
-    const MulOp<T> mul{};
-    if (auto f = Contig<MulOp<T>, T>::binary) return f(mul, out, y, out, n, BinaryMode::VV);
-    for (int64_t i = 0; i < n; ++i) out[i] = mul(out[i], y[i]);
-    return;
+    return binary_row(MulOp<T>{}, out, y, out, n);
   }
-  double total = 0;
-  for (int64_t i = 0; i < n; i += kSegment) total += SumFold<T>::run(g + i, std::min(kSegment, n - i));
+  const double total = sum_row(g, n);
   exp_run<T>(y, out, n);  // exp(y), then g - exp(y) * sum(g)
-  const AddAlphaOp<T> add{static_cast<T>(-total)};
-  if (auto f = Contig<AddAlphaOp<T>, T>::binary) return f(add, g, out, out, n, BinaryMode::VV);
-  for (int64_t i = 0; i < n; ++i) out[i] = add(g[i], out[i]);
+  binary_row(AddAlphaOp<T>{static_cast<T>(-total)}, g, out, out, n);
 }
 
 }  // namespace
