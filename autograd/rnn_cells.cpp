@@ -191,9 +191,11 @@ struct LstmChain {
   Tensor xh_rows;
   int64_t rows = 0;
   std::vector<int64_t> offsets, counts;
-  // Backward: the gate gradients, laid out as xh_rows; which steps have left theirs.
+  // Backward: the gate gradients, laid out as xh_rows, with a flag per row that is 1
+  // where the row is all zeros (lstm_gate_grads'); which steps have left theirs.
   std::mutex mutex;
   Tensor dg_rows;
+  std::vector<char> dg_zero;
   std::vector<char> left;
 
   LstmChain(const Tensor& wi, const Tensor& wh, const Tensor& bi, const Tensor& bh)
@@ -236,33 +238,40 @@ struct LstmChain {
     return steps++;
   }
 
-  // Where step `index` writes its gate gradient. A step that already left one means an
-  // earlier backward stopped before reaching the chain's first step: start over.
-  Tensor gate_rows(int64_t index) {
+  // Where step `index` writes its gate gradient and its rows' zero flags. A step that
+  // already left one means an earlier backward stopped before reaching the chain's
+  // first step: start over.
+  Tensor gate_rows(int64_t index, char*& zero_flags) {
     std::lock_guard<std::mutex> lock(mutex);
     const int64_t G = packed.w_cat.size(0);
     if (!dg_rows.defined() || dg_rows.size(0) < rows)
       dg_rows = grown(dg_rows, dg_rows.defined() ? dg_rows.size(0) : 0, rows, G);
+    dg_zero.resize(static_cast<std::size_t>(rows), 0);
     left.resize(static_cast<std::size_t>(steps), 0);
     auto i = static_cast<std::size_t>(index);
     if (left[i]) std::fill(left.begin(), left.end(), 0);
     left[i] = 1;
+    zero_flags = dg_zero.data() + offsets[i];
     return dg_rows.narrow(0, offsets[i], counts[i]);
   }
 
   // All the steps' gate gradients and inputs (zero rows for the steps that received no
   // gradient), for the first step's backward; readies the chain for the next backward.
-  void take(Tensor& dg, Tensor& xh) {
+  void take(Tensor& dg, Tensor& xh, std::vector<char>& zero) {
     std::lock_guard<std::mutex> lock(mutex);
     for (std::size_t i = 0; i < left.size(); ++i)
       if (!left[i]) {
         const std::size_t width = static_cast<std::size_t>(dg_rows.size(1)) * dg_rows.element_size();
         std::memset(static_cast<char*>(dg_rows.data_ptr()) + static_cast<std::size_t>(offsets[i]) * width, 0,
                     static_cast<std::size_t>(counts[i]) * width);
+        std::fill_n(dg_zero.begin() + offsets[i], counts[i], char(1));
       }
     dg = dg_rows.narrow(0, 0, rows);
     xh = xh_rows.narrow(0, 0, rows);
+    zero = std::move(dg_zero);
+    zero.resize(static_cast<std::size_t>(rows), 1);
     dg_rows = Tensor();
+    dg_zero.clear();
     std::fill(left.begin(), left.end(), 0);
   }
 };
@@ -293,16 +302,29 @@ struct LstmStep {
       kernels::CellGrads r = kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), n);
       return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
     }
+    // The rows of the gate gradient that are all zero (a word shorter than the batch's
+    // longest: its padded steps get no gradient) are left out of the products.
     const bool any_weight = n.w_ih || n.w_hh || n.b_ih || n.b_hh;
-    kernels::LstmGateGrads gg =
-        kernels::lstm_gate_grads(g[0], g[1], cs, ctx.saved(7), any_weight ? chain->gate_rows(index) : Tensor());
+    std::vector<char> own_flags;
+    char* zero = nullptr;
+    Tensor into;
+    if (any_weight) {
+      into = chain->gate_rows(index, zero);
+    } else {
+      own_flags.resize(static_cast<std::size_t>(x.size(0)));
+      zero = own_flags.data();
+    }
+    kernels::LstmGateGrads gg = kernels::lstm_gate_grads(g[0], g[1], cs, ctx.saved(7), into, zero);
     Grads out(7);
-    kernels::lstm_input_grads(gg.gates, chain->packed.w_cat, x.size(1), n.input, n.hx, out[0], out[1]);
+    kernels::lstm_input_grads(gg.gates, chain->packed.w_cat, x.size(1), n.input, n.hx, out[0], out[1],
+                              chain->packed.finite ? zero : nullptr);
     if (n.cx) out[2] = gg.cx;
     if (!any_weight || !root) return out;
     Tensor dg, packed;
-    chain->take(dg, packed);
-    kernels::LstmWeightGrads w = kernels::lstm_weight_grads(dg, packed, x.size(1), n.w_ih, n.w_hh, n.b_ih || n.b_hh);
+    std::vector<char> zero_rows;
+    chain->take(dg, packed, zero_rows);
+    kernels::LstmWeightGrads w =
+        kernels::lstm_weight_grads(dg, packed, x.size(1), n.w_ih, n.w_hh, n.b_ih || n.b_hh, zero_rows.data());
     out[3] = w.w_ih;
     out[4] = w.w_hh;
     if (n.b_ih) out[5] = w.bias;

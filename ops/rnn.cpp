@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "ops/blas.hpp"
 #include "ops/rnn_gemm.hpp"
@@ -63,6 +64,35 @@ bool fill_bias(T* out, int64_t ld, int64_t rows, int64_t width, const T* b1, con
       std::memcpy(row, b1 ? b1 : b2, static_cast<std::size_t>(width) * sizeof(T));
   }
   return true;
+}
+
+// Whether every element of p[0, n) is +0 or -0 (all bits but the sign clear).
+template <class T>
+bool all_zero(const T* p, int64_t n) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr Bits magnitude = ~Bits(0) >> 1;
+  Bits any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Bits b;
+    std::memcpy(&b, p + i, sizeof b);
+    any |= b & magnitude;
+  }
+  return any == 0;
+}
+
+// Whether every element of p[0, n) is finite (x - x is 0 for those, NaN for the rest).
+template <class T>
+bool all_finite(const T* p, int64_t n) {
+  T acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc += p[i] - p[i];
+  return acc == T(0);
+}
+
+// The rows `rows` of src (pitch ld, `width` used), one under another in dst (pitch width).
+template <class T>
+void gather_rows(const T* src, int64_t ld, int64_t width, const std::vector<int64_t>& rows, T* dst) {
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    std::memcpy(dst + static_cast<int64_t>(r) * width, src + rows[r] * ld, static_cast<std::size_t>(width) * sizeof(T));
 }
 
 // out[j] = sum over rows of in[r * ld + j], j < width.
@@ -376,6 +406,7 @@ LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in
       std::copy(a + r * I, a + (r + 1) * I, o + r * K);
       std::copy(b + r * H, b + (r + 1) * H, o + r * K + I);
     }
+    out.finite = all_finite(o, G * K);
     if (panels) {
       // B = w_cat^T in rnn_gemm_panels' layout: B(p, j) = w_cat[j, p] at
       // [j / width][p][j % width], the columns past G of the last panel zero.
@@ -422,7 +453,7 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
 }
 
 LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c_in, const Tensor& saved,
-                              const Tensor& into) {
+                              const Tensor& into, char* zero_rows) {
   const Dtype dt = saved.dtype();
   const int64_t N = saved.size(0), H = saved.size(1) / 5, ld = 5 * H;
   Tensor gh = dense_grad(grad_hy, {N, H}, dt), gc = dense_grad(grad_cy, {N, H}, dt);
@@ -433,19 +464,62 @@ LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, cons
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *ws = ptr<T>(saved), *ghp = ptr<T>(gh), *gcp = ptr<T>(gc), *cp = ptr<T>(c);
     T *dg = ptr<T>(g.gates), *dcx = ptr<T>(g.cx);
-    for (int64_t n = 0; n < N; ++n)
+    for (int64_t n = 0; n < N; ++n) {
       lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, dg + n * 4 * H, dcx + n * H);
+      if (zero_rows) zero_rows[n] = all_zero(dg + n * 4 * H, 4 * H);
+    }
   });
   return g;
 }
 
+namespace {
+
+// The rows of dG [N, G] that are not flagged zero, listed in `kept`; false when there are
+// none to leave out (or no flags).
+bool rows_to_keep(const char* zero_rows, int64_t N, std::vector<int64_t>& kept) {
+  if (!zero_rows) return false;
+  for (int64_t n = 0; n < N; ++n)
+    if (!zero_rows[n]) kept.push_back(n);
+  return static_cast<int64_t>(kept.size()) < N;
+}
+
+// lstm_input_grads over the kept rows of dG only: they are gathered, multiplied, and
+// their products scattered into dx / dh, whose other rows are zero.
+template <class T>
+void input_grads_of_rows(Dtype dt, const T* dg, int64_t N, int64_t G, const T* w, int64_t K, int64_t I, bool need_x,
+                         bool need_h, const std::vector<int64_t>& kept, Tensor& dx, Tensor& dh) {
+  const int64_t k = static_cast<int64_t>(kept.size());
+  Tensor packed = empty_tensor({std::max<int64_t>(k, 1), G}, dt);
+  gather_rows(dg, G, G, kept, ptr<T>(packed));
+  auto part = [&](int64_t width, const T* wp, Tensor& out) {
+    out = empty_tensor({N, width}, dt);
+    T* o = ptr<T>(out);
+    std::memset(o, 0, static_cast<std::size_t>(N * width) * sizeof(T));
+    if (k == 0) return;
+    Tensor prod = empty_tensor({k, width}, dt);
+    T* pp = ptr<T>(prod);
+    gemm_own(k, width, G, ptr<T>(packed), G, 1, wp, K, pp, width);
+    for (int64_t r = 0; r < k; ++r)
+      std::memcpy(o + kept[r] * width, pp + r * width, static_cast<std::size_t>(width) * sizeof(T));
+  };
+  if (need_x) part(I, w, dx);
+  if (need_h) part(K - I, w + I, dh);
+}
+
+}  // namespace
+
 void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool need_x, bool need_h, Tensor& dx,
-                      Tensor& dh) {
+                      Tensor& dh, const char* zero_rows) {
   const Dtype dt = dgates.dtype();
   const int64_t N = dgates.size(0), G = dgates.size(1), K = w_cat.size(1), H = K - I;
   if (!need_x && !need_h) return;
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *dg = ptr<T>(dgates), *w = ptr<T>(w_cat);
+    std::vector<int64_t> kept;
+    if (std::is_same_v<T, float> && rnn_gemm_available() && rows_to_keep(zero_rows, N, kept)) {
+      input_grads_of_rows(dt, dg, N, G, w, K, I, need_x, need_h, kept, dx, dh);
+      return;
+    }
     if (need_x && need_h && !rnn_gemm_available()) {
       // One BLAS call against both weights, split after: dG is packed once, not twice.
       Tensor both = empty_tensor({N, K}, dt);
@@ -475,12 +549,31 @@ void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool
 }
 
 LstmWeightGrads lstm_weight_grads(const Tensor& dg_all, const Tensor& xh_all, int64_t I, bool need_ih,
-                                  bool need_hh, bool need_bias) {
+                                  bool need_hh, bool need_bias, const char* zero_rows) {
   LstmWeightGrads out;
   const Dtype dt = dg_all.dtype();
-  const int64_t R = dg_all.size(0), G = dg_all.size(1), K = xh_all.size(1), H = K - I;
+  const int64_t G = dg_all.size(1), K = xh_all.size(1), H = K - I;
+  int64_t R = dg_all.size(0);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *dg = ptr<T>(dg_all), *x = ptr<T>(xh_all);
+    // Leave out the zero rows of dG (a row of xh with an infinity or NaN stays: its
+    // product with zero is NaN): the kept rows of both, gathered, are the operands.
+    std::vector<int64_t> kept;
+    Tensor dg_kept, xh_kept;
+    if (zero_rows) {
+      for (int64_t r = 0; r < R; ++r)
+        if (!zero_rows[r] || !all_finite(x + r * K, K)) kept.push_back(r);
+      if (static_cast<int64_t>(kept.size()) < R) {
+        const int64_t k = static_cast<int64_t>(kept.size());
+        dg_kept = empty_tensor({std::max<int64_t>(k, 1), G}, dt);
+        xh_kept = empty_tensor({std::max<int64_t>(k, 1), K}, dt);
+        gather_rows(dg, G, G, kept, ptr<T>(dg_kept));
+        gather_rows(x, K, K, kept, ptr<T>(xh_kept));
+        dg = ptr<T>(dg_kept);
+        x = ptr<T>(xh_kept);
+        R = k;
+      }
+    }
     if (rnn_gemm_available() && (need_ih || need_hh) && dt == Dtype::Float32) {
       // dW^T [K, G] = xh^T dG (rnn_gemm reads A transposed in place); then each weight
       // takes its rows of dW^T, transposed.

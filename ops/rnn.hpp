@@ -48,6 +48,7 @@ struct LstmPackedWeights {
   Tensor w_cat;    // [w_ih | w_hh], contiguous [4H, I + H]
   Tensor w_cat_t;  // its transpose [I + H, 4H] in rnn_gemm_panels' layout where that runs (float32)
   Tensor bias;     // b_ih + b_hh [4H]; undefined when neither is defined
+  bool finite = true;  // every element of w_cat finite: a zero row of dG then gives a zero row of dG w_cat
 };
 LstmPackedWeights lstm_pack_weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
 // Writes [x | h] into `into`, a contiguous [N, I + H] tensor.
@@ -61,12 +62,18 @@ struct LstmGateGrads {
 };
 // grad_hy / grad_cy may be undefined (zero). The gate gradient goes into `into` (a
 // contiguous [N, 4H] tensor, which the result's gates then is) when it is defined.
+// `zero_rows`, when given, gets one flag per row: 1 where every element of that row of
+// the gate gradient is +0 or -0 (a sequence's padded steps, whose loss terms are
+// ignored, have such rows), for the products below to leave out.
 LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c, const Tensor& saved,
-                              const Tensor& into = Tensor());
+                              const Tensor& into = Tensor(), char* zero_rows = nullptr);
 
 // dx = dG w_ih and dh = dG w_hh, as one product with w_cat; either may be skipped.
+// `zero_rows` (lstm_gate_grads' flags, or null): rows of dG known to be zero, whose
+// rows of dx and dh are then written as zeros without a product. Only valid when every
+// element of w_cat is finite (0 * inf is NaN); the packed weights say so.
 void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t input_size, bool need_x, bool need_h,
-                      Tensor& dx, Tensor& dh);
+                      Tensor& dx, Tensor& dh, const char* zero_rows = nullptr);
 
 // The weight gradients summed over all the steps' rows, stacked: dgates [R, 4H] and
 // xh [R, I + H] (both contiguous) give dW_ih = dG^T x, dW_hh = dG^T h and db = the
@@ -74,8 +81,11 @@ void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t input_s
 struct LstmWeightGrads {
   Tensor w_ih, w_hh, bias;
 };
+// `zero_rows` (null, or one flag per row of dgates as lstm_gate_grads gives them): rows
+// of dG known to be zero, left out of the sums when their row of xh is finite; the
+// sums are the same, as adding a zero product changes none.
 LstmWeightGrads lstm_weight_grads(const Tensor& dgates, const Tensor& xh, int64_t input_size, bool need_ih,
-                                  bool need_hh, bool need_bias);
+                                  bool need_hh, bool need_bias, const char* zero_rows = nullptr);
 
 struct GruCellForward {
   Tensor hy;

@@ -8,6 +8,7 @@
 // it, a retained graph run twice, and the same results at 1 and 2 threads; and nn::LSTM
 // in float32 (chained) against the same module in float64 (the per-step node).
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "helpers.hpp"
@@ -181,6 +182,71 @@ TEST_CASE("lstm_cell chains: backward over part of a sequence, then over all of 
   std::vector<Tensor> w3 = ember::autograd::grad({(want[4] * want[1]).sum()}, {s.w_ih, s.w_hh});
   CHECK(max_abs_diff(s.w_ih.grad(), w3[0]) <= 1e-11);
   CHECK(max_abs_diff(s.w_hh.grad(), w3[1]) <= 1e-11);
+}
+
+// A padded batch, as a character model has it: row j's word lasts lengths[j] steps and
+// the steps after it are masked out of the loss (by where, so that a non-finite h there
+// would not reach the loss either). Those rows' gate gradients are exactly zero, and the
+// chain leaves them out of its products; the gradients must be the reference's.
+Tensor padded_loss(const Sequence& s, const Tensor& ws, const std::vector<int64_t>& lengths, bool use_fused) {
+  const Cell cell = use_fused ? Cell(fused) : Cell(lstm_ref);
+  const int64_t T = s.xs.size(0), N = s.xs.size(1), H = s.w_hh.size(1);
+  Tensor h = ember::zeros({N, H}, s.xs.dtype()), c = ember::zeros({N, H}, s.xs.dtype());
+  Tensor loss;
+  for (int64_t t = 0; t < T; ++t) {
+    std::tie(h, c) = cell(s.xs[t], h, c, s.w_ih, s.w_hh, s.b_ih, s.b_hh);
+    std::vector<int64_t> live(static_cast<std::size_t>(N));
+    for (int64_t j = 0; j < N; ++j) live[static_cast<std::size_t>(j)] = t < lengths[static_cast<std::size_t>(j)];
+    Tensor mask = ember::tensor(live).view({N, 1}).to(ember::kBool);
+    Tensor term = ember::where(mask, h * ws[t], ember::zeros({}, s.xs.dtype())).sum();
+    loss = loss.defined() ? loss + term : term;
+  }
+  return loss;
+}
+
+TEST_CASE("lstm_cell chains: padded rows, whose gate gradients are zero, leave the gradients as they are",
+          "[rnncell][lstmchain]") {
+  for (Dtype dt : {ember::kFloat32, ember::kFloat64}) {
+    INFO("dtype " << dt);
+    const int64_t T = 7, N = 13, H = 9;
+    // Row 0 never ends, row 5 ends after one step, others in between; rows 2 and 9 are
+    // masked out from the start (no gradient at all).
+    const std::vector<int64_t> lengths{7, 3, 0, 6, 2, 1, 7, 4, 5, 0, 7, 3, 2};
+    Sequence s = make(T, N, 4, H, dt, true, false);
+    Tensor ws = ember::randn({T, N, H}, dt);
+    std::vector<Tensor> got = ember::autograd::grad({padded_loss(s, ws, lengths, true)}, s.leaves());
+    std::vector<Tensor> want = ember::autograd::grad({padded_loss(s, ws, lengths, false)}, s.leaves());
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      INFO("gradient of leaf " << k);
+      const double scale = 1 + want[k].abs().max().item<double>();
+      CHECK(max_abs_diff(got[k], want[k]) <= tolerance(dt) * scale);
+    }
+    // The masked steps' input gradients are exact zeros.
+    Tensor dx = got[0];
+    CHECK(dx.select(1, 2).abs().max().item<double>() == 0);
+    CHECK(dx.select(0, 5).select(0, 1).abs().max().item<double>() == 0);
+  }
+}
+
+TEST_CASE("lstm_cell chains: a zero gate gradient times an infinite input is still NaN", "[rnncell][lstmchain]") {
+  // Input feature 0 is +inf at a padded step of row 1, and w_ih's column 0 is positive,
+  // so every gate saturates (finite activations, zero gate gradient there) while
+  // dW_ih = dG^T x has 0 * inf = NaN in column 0, as the reference's product has it.
+  const int64_t T = 3, N = 4, H = 5;
+  Sequence s = make(T, N, 3, H, ember::kFloat32, true, false);
+  {
+    ember::NoGradGuard no_grad;
+    s.w_ih.select(1, 0).abs_().add_(0.1);
+    s.xs.select(0, 2).select(0, 1).select(0, 0).fill_(std::numeric_limits<double>::infinity());
+  }
+  const std::vector<int64_t> lengths{3, 2, 3, 1};
+  Tensor ws = ember::randn({T, N, H});
+  std::vector<Tensor> got = ember::autograd::grad({padded_loss(s, ws, lengths, true)}, s.leaves());
+  std::vector<Tensor> want = ember::autograd::grad({padded_loss(s, ws, lengths, false)}, s.leaves());
+  Tensor got_w = got[1], want_w = want[1];  // leaves: xs, w_ih, ...
+  CHECK(ember::isnan(want_w.select(1, 0)).all().item<bool>());
+  CHECK(ember::isnan(got_w.select(1, 0)).all().item<bool>());
+  CHECK_FALSE(ember::isnan(got_w.narrow(1, 1, 2)).any().item<bool>());
 }
 
 TEST_CASE("lstm_cell chains: the same results at 1 and 2 threads", "[rnncell][lstmchain]") {
