@@ -49,6 +49,16 @@ EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, 
   }
 }
 
+// How many full tiles of MR rows to run before the last rows. A tile of r rows keeps 2r
+// accumulators, and the FMA units need about 8 in flight (two units, four cycles each):
+// a last tile of 1 to 3 rows would run at a fraction of the rate. So when one is left
+// over, the full tile before it is given back, and the two tiles' rows (MR + 1 to
+// MR + 3) are split in two about equal tiles of at least 4 rows (AVX2's 6 + 2: 4 + 4).
+inline int64_t tiles_before_tail(int64_t m, int64_t mr) {
+  const int64_t full = m / mr, rest = m % mr;
+  return rest > 0 && rest < 4 && full > 0 ? full - 1 : full;
+}
+
 // One block of at most kKBlock inner terms: its 32 columns of B (16 KiB) stay in L1
 // while every row tile of C passes over them.
 constexpr int64_t kKBlock = 128;
@@ -63,20 +73,29 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
     const __mmask16 m0 = w >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1);
     const __mmask16 m1 = w >= 32 ? __mmask16(0xFFFF) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
     const float* bj = b + j / 32 * strip;
-    int64_t i = 0;
-    for (; i + MR <= m; i += MR)
-      tile<MR>(k, a + i * a_row, a_row, a_col, bj, ldb, c + i * ldc + j, ldc, m0, m1, accumulate);
-    const float* ai = a + i * a_row;
-    float* ci = c + i * ldc + j;
-    switch (m - i) {
-      case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 4: tile<4>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 3: tile<3>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 2: tile<2>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-      default: break;
+    auto tail = [&](int64_t i, int64_t rows) {
+      const float* ai = a + i * a_row;
+      float* ci = c + i * ldc + j;
+      switch (rows) {
+        case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 4: tile<4>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 3: tile<3>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 2: tile<2>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        default: break;
+      }
+    };
+    const int64_t full = tiles_before_tail(m, MR);
+    for (int64_t t = 0; t < full; ++t)
+      tile<MR>(k, a + t * MR * a_row, a_row, a_col, bj, ldb, c + t * MR * ldc + j, ldc, m0, m1, accumulate);
+    const int64_t rest = m - full * MR;
+    if (rest > MR) {
+      tail(full * MR, (rest + 1) / 2);
+      tail(full * MR + (rest + 1) / 2, rest / 2);
+    } else {
+      tail(full * MR, rest);
     }
   }
 }
@@ -132,17 +151,28 @@ template <bool Full>
 EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb,
                       float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
   constexpr int MR = 6;
-  int64_t i = 0;
-  for (; i + MR <= m; i += MR) tile2<MR, Full>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc, m0, m1, accumulate);
-  const float* ai = a + i * a_row;
-  float* ci = c + i * ldc;
-  switch (m - i) {
-    case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-    case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-    case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-    case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-    case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-    default: break;
+  auto tail = [&](int64_t i, int64_t rows) {
+    const float* ai = a + i * a_row;
+    float* ci = c + i * ldc;
+    switch (rows) {
+      case 6: tile2<6, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      default: break;
+    }
+  };
+  const int64_t full = tiles_before_tail(m, MR);
+  for (int64_t t = 0; t < full; ++t)
+    tile2<MR, Full>(k, a + t * MR * a_row, a_row, a_col, b, ldb, c + t * MR * ldc, ldc, m0, m1, accumulate);
+  const int64_t rest = m - full * MR;
+  if (rest > MR) {
+    tail(full * MR, (rest + 1) / 2);
+    tail(full * MR + (rest + 1) / 2, rest / 2);
+  } else {
+    tail(full * MR, rest);
   }
 }
 
