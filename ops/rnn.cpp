@@ -149,16 +149,6 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
   }
 }
 
-// src [rows, cols] row-major into dst [cols, rows].
-template <class T>
-void transpose_into(const T* src, int64_t rows, int64_t cols, T* dst) {
-  constexpr int64_t B = 16;
-  for (int64_t r0 = 0; r0 < rows; r0 += B)
-    for (int64_t c0 = 0; c0 < cols; c0 += B)
-      for (int64_t r = r0; r < std::min(rows, r0 + B); ++r)
-        for (int64_t c = c0; c < std::min(cols, c0 + B); ++c) dst[c * rows + r] = src[r * cols + c];
-}
-
 // rnn_gemm for float where it runs (false, nothing done, elsewhere): C = A B with A's
 // element (i, p) at a[i * a_row + p * a_col].
 template <class T>
@@ -548,6 +538,41 @@ void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool
   });
 }
 
+namespace {
+
+// Columns [col, col + width) of the given rows of src (pitch ld) in rnn_gemm_panels'
+// layout for a B of rows.size() rows: panel q holds columns [q w, q w + w) of every row,
+// zeros past `width`.
+void pack_panels(const float* src, int64_t ld, int64_t col, int64_t width, const std::vector<int64_t>& rows,
+                 float* out) {
+  const int64_t w = rnn_panel_width(), n = static_cast<int64_t>(rows.size());
+  for (int64_t q = 0; q * w < width; ++q) {
+    const int64_t used = std::min(w, width - q * w);
+    float* panel = out + q * n * w;
+    for (int64_t r = 0; r < n; ++r) {
+      std::memcpy(panel + r * w, src + rows[static_cast<std::size_t>(r)] * ld + col + q * w,
+                  static_cast<std::size_t>(used) * sizeof(float));
+      if (used < w) std::memset(panel + r * w + used, 0, static_cast<std::size_t>(w - used) * sizeof(float));
+    }
+  }
+}
+
+// dW [G, width] = dG^T (columns [col, col + width) of xh), over the given rows of both:
+// xh's rows packed in panels, dG read transposed in place (its rows gathered first when
+// some are left out). float only (the template lets the dtype dispatch name it for double).
+template <class T>
+void weight_grad_own(const T* dg, int64_t G, const T* xh, int64_t K, int64_t col, int64_t width,
+                     const std::vector<int64_t>& rows, T* out) {
+  if constexpr (std::is_same_v<T, float>) {
+    const int64_t w = rnn_panel_width(), n = static_cast<int64_t>(rows.size());
+    Tensor panels = empty_tensor({std::max<int64_t>((width + w - 1) / w * n * w, 1)}, Dtype::Float32);
+    pack_panels(xh, K, col, width, rows, ptr<float>(panels));
+    rnn_gemm_panels(G, width, n, dg, 1, G, ptr<float>(panels), out, width, false);
+  }
+}
+
+}  // namespace
+
 LstmWeightGrads lstm_weight_grads(const Tensor& dg_all, const Tensor& xh_all, int64_t I, bool need_ih,
                                   bool need_hh, bool need_bias, const char* zero_rows) {
   LstmWeightGrads out;
@@ -557,50 +582,51 @@ LstmWeightGrads lstm_weight_grads(const Tensor& dg_all, const Tensor& xh_all, in
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *dg = ptr<T>(dg_all), *x = ptr<T>(xh_all);
     // Leave out the zero rows of dG (a row of xh with an infinity or NaN stays: its
-    // product with zero is NaN): the kept rows of both, gathered, are the operands.
+    // product with zero is NaN): only the kept rows of both are the operands.
     std::vector<int64_t> kept;
-    Tensor dg_kept, xh_kept;
-    if (zero_rows) {
-      for (int64_t r = 0; r < R; ++r)
-        if (!zero_rows[r] || !all_finite(x + r * K, K)) kept.push_back(r);
-      if (static_cast<int64_t>(kept.size()) < R) {
-        const int64_t k = static_cast<int64_t>(kept.size());
-        dg_kept = empty_tensor({std::max<int64_t>(k, 1), G}, dt);
-        xh_kept = empty_tensor({std::max<int64_t>(k, 1), K}, dt);
-        gather_rows(dg, G, G, kept, ptr<T>(dg_kept));
-        gather_rows(x, K, K, kept, ptr<T>(xh_kept));
-        dg = ptr<T>(dg_kept);
-        x = ptr<T>(xh_kept);
-        R = k;
-      }
+    kept.reserve(static_cast<std::size_t>(R));
+    for (int64_t r = 0; r < R; ++r)
+      if (!zero_rows || !zero_rows[r] || !all_finite(x + r * K, K)) kept.push_back(r);
+    Tensor dg_kept;
+    if (static_cast<int64_t>(kept.size()) < R) {
+      dg_kept = empty_tensor({std::max<int64_t>(static_cast<int64_t>(kept.size()), 1), G}, dt);
+      gather_rows(dg, G, G, kept, ptr<T>(dg_kept));
+      dg = ptr<T>(dg_kept);
     }
-    if (rnn_gemm_available() && (need_ih || need_hh) && dt == Dtype::Float32) {
-      // dW^T [K, G] = xh^T dG (rnn_gemm reads A transposed in place); then each weight
-      // takes its rows of dW^T, transposed.
-      Tensor wt = empty_tensor({K, G}, dt);
-      T* t = ptr<T>(wt);
-      gemm_own(K, G, R, x, 1, K, dg, G, t, G);
+    const int64_t k = static_cast<int64_t>(kept.size());
+    if (std::is_same_v<T, float> && rnn_gemm_available()) {
+      // dW = dG^T xh straight into each weight's layout; xh's rows in panels, as the
+      // forward's weights are (read in place, their rows lie a whole pitch apart).
       if (need_ih) {
         out.w_ih = empty_tensor({G, I}, dt);
-        transpose_into(t, I, G, ptr<T>(out.w_ih));
+        weight_grad_own(dg, G, x, K, 0, I, kept, ptr<T>(out.w_ih));
       }
       if (need_hh) {
         out.w_hh = empty_tensor({G, H}, dt);
-        transpose_into(t + I * G, H, G, ptr<T>(out.w_hh));
+        weight_grad_own(dg, G, x, K, I, H, kept, ptr<T>(out.w_hh));
       }
       need_ih = need_hh = false;
     }
-    if (need_ih) {
-      out.w_ih = empty_tensor({G, I}, dt);
-      blas::gemm("lstm_cell backward", true, false, G, I, R, T(1), dg, G, x, K, T(0), ptr<T>(out.w_ih), I);
-    }
-    if (need_hh) {
-      out.w_hh = empty_tensor({G, H}, dt);
-      blas::gemm("lstm_cell backward", true, false, G, H, R, T(1), dg, G, x + I, K, T(0), ptr<T>(out.w_hh), H);
+    if (need_ih || need_hh) {
+      // BLAS: xh's kept rows gathered (when some are left out) to one matrix.
+      Tensor xh_kept;
+      if (k < R) {
+        xh_kept = empty_tensor({std::max<int64_t>(k, 1), K}, dt);
+        gather_rows(x, K, K, kept, ptr<T>(xh_kept));
+        x = ptr<T>(xh_kept);
+      }
+      if (need_ih) {
+        out.w_ih = empty_tensor({G, I}, dt);
+        blas::gemm("lstm_cell backward", true, false, G, I, k, T(1), dg, G, x, K, T(0), ptr<T>(out.w_ih), I);
+      }
+      if (need_hh) {
+        out.w_hh = empty_tensor({G, H}, dt);
+        blas::gemm("lstm_cell backward", true, false, G, H, k, T(1), dg, G, x + I, K, T(0), ptr<T>(out.w_hh), H);
+      }
     }
     if (need_bias) {
       out.bias = empty_tensor({G}, dt);
-      column_sums(dg, G, R, G, ptr<T>(out.bias));
+      column_sums(dg, G, k, G, ptr<T>(out.bias));
     }
   });
   return out;
