@@ -80,12 +80,19 @@ bool all_zero(const T* p, int64_t n) {
   return any == 0;
 }
 
-// Whether every element of p[0, n) is finite (x - x is 0 for those, NaN for the rest).
+// Whether every element of p[0, n) is finite: none has all exponent bits set. (Integer
+// operations, which the compiler vectorizes; a float sum would run as one serial chain.)
 template <class T>
 bool all_finite(const T* p, int64_t n) {
-  T acc = 0;
-  for (int64_t i = 0; i < n; ++i) acc += p[i] - p[i];
-  return acc == T(0);
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr Bits exponent = sizeof(T) == 4 ? Bits(0x7f800000u) : Bits(0x7ff0000000000000ull);
+  Bits bad = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Bits b;
+    std::memcpy(&b, p + i, sizeof b);
+    bad |= Bits((b & exponent) == exponent);
+  }
+  return bad == 0;
 }
 
 // The rows `rows` of src (pitch ld, `width` used), one under another in dst (pitch width).
@@ -399,12 +406,21 @@ LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in
     out.finite = all_finite(o, G * K);
     if (panels) {
       // B = w_cat^T in rnn_gemm_panels' layout: B(p, j) = w_cat[j, p] at
-      // [j / width][p][j % width], the columns past G of the last panel zero.
+      // [j / width][p][j % width], the columns past G of the last panel zero. The full
+      // panels are one strided copy (a transpose per panel, which the copy kernel tiles);
+      // the last, partial one an element loop.
       T* pan = ptr<T>(out.w_cat_t);
-      std::fill(pan, pan + out.w_cat_t.numel(), T(0));
-      for (int64_t j = 0; j < G; ++j) {
-        T* col = pan + j / width * K * width + j % width;
-        for (int64_t p = 0; p < K; ++p) col[p * width] = o[j * K + p];
+      const int64_t full = G / width;
+      if (full > 0) {
+        Tensor dst = detail::make_view(out.w_cat_t, {full, K, width}, {K * width, width, 1}, 0);
+        Tensor src = detail::make_view(out.w_cat, {full, K, width}, {width * K, 1, K}, 0);
+        copy(dst, src);
+      }
+      if (full * width < G) {
+        T* last = pan + full * K * width;
+        std::fill(last, last + K * width, T(0));
+        for (int64_t j = full * width; j < G; ++j)
+          for (int64_t p = 0; p < K; ++p) last[p * width + j % width] = o[j * K + p];
       }
     }
     if (out.bias.defined()) fill_bias(ptr<T>(out.bias), G, 1, G, ptr<T>(b_ih), ptr<T>(b_hh));
