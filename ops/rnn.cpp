@@ -169,13 +169,14 @@ bool gemm_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_row, int64_
   return false;
 }
 
-// rnn_gemm_panels for float (false, nothing done, for double): C = A B with A
-// row-major [m, k] and B in panels (see lstm_pack_weights).
+// rnn_gemm_panels for float (false, nothing done, for double): C = bias + A B (the
+// bias row may be null: C = A B) with A row-major [m, k] and B in panels (see
+// lstm_pack_weights).
 template <class T>
 bool gemm_panels_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* panels, T* c, int64_t ldc,
-                     bool accumulate) {
+                     const T* bias) {
   if constexpr (std::is_same_v<T, float>) {
-    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, accumulate);
+    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, false, bias);
     return true;
   }
   return false;
@@ -449,10 +450,12 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
   LstmCellForward r = lstm_outputs(N, H, dt);
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
-    bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
-    if (!w.w_cat_t.defined() || !gemm_panels_own(N, 4 * H, K, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, biased))
+    // The panels' kernel starts each row from the bias; BLAS adds to rows filled with it.
+    if (!w.w_cat_t.defined() || !gemm_panels_own(N, 4 * H, K, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, ptr<T>(w.bias))) {
+      const bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
       blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
                  biased ? T(1) : T(0), ws, ld);
+    }
     lstm_activate(N, H, ws, ptr<T>(c), ptr<T>(r.hy), ptr<T>(r.cy));
   });
   return r;

@@ -18,13 +18,16 @@ namespace {
 
 template <int MR>
 EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
-                       int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate) {
+                       int64_t ldc, __mmask16 m0, __mmask16 m1, bool accumulate, const float* row) {
   __m512 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (accumulate) {
       acc0[i] = _mm512_maskz_loadu_ps(m0, c + i * ldc);
       acc1[i] = _mm512_maskz_loadu_ps(m1, c + i * ldc + 16);
+    } else if (row) {
+      acc0[i] = _mm512_maskz_loadu_ps(m0, row);
+      acc1[i] = _mm512_maskz_loadu_ps(m1, row + 16);
     } else {
       acc0[i] = _mm512_setzero_ps();
       acc1[i] = _mm512_setzero_ps();
@@ -66,30 +69,32 @@ constexpr int64_t kKBlock = 128;
 // strip: how far apart the 32-column strips of B start (32 when B is row-major, k x 32
 // when it is packed in panels; ldb is then 32).
 EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                             const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
+                             const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate,
+                             const float* row) {
   constexpr int MR = 8;  // 16 accumulators of the 32 zmm registers
   for (int64_t j = 0; j < n; j += 32) {
     const int64_t w = n - j < 32 ? n - j : 32;
     const __mmask16 m0 = w >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << w) - 1);
     const __mmask16 m1 = w >= 32 ? __mmask16(0xFFFF) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
     const float* bj = b + j / 32 * strip;
+    const float* row_j = row ? row + j : nullptr;
     auto tail = [&](int64_t i, int64_t rows) {
       const float* ai = a + i * a_row;
       float* ci = c + i * ldc + j;
       switch (rows) {
-        case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 4: tile<4>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 3: tile<3>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 2: tile<2>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
-        case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate); break;
+        case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 4: tile<4>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 3: tile<3>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 2: tile<2>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
+        case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
         default: break;
       }
     };
     const int64_t full = tiles_before_tail(m, MR);
     for (int64_t t = 0; t < full; ++t)
-      tile<MR>(k, a + t * MR * a_row, a_row, a_col, bj, ldb, c + t * MR * ldc + j, ldc, m0, m1, accumulate);
+      tile<MR>(k, a + t * MR * a_row, a_row, a_col, bj, ldb, c + t * MR * ldc + j, ldc, m0, m1, accumulate, row_j);
     const int64_t rest = m - full * MR;
     if (rest > MR) {
       tail(full * MR, (rest + 1) / 2);
@@ -111,13 +116,16 @@ EMBER_AVX2 inline __m256i lanes(int64_t w) {
 
 template <int MR, bool Full>
 EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
-                      int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
+                      int64_t ldc, __m256i m0, __m256i m1, bool accumulate, const float* row) {
   __m256 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     if (accumulate) {
       acc0[i] = Full ? _mm256_loadu_ps(c + i * ldc) : _mm256_maskload_ps(c + i * ldc, m0);
       acc1[i] = Full ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1);
+    } else if (row) {
+      acc0[i] = Full ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, m0);
+      acc1[i] = Full ? _mm256_loadu_ps(row + 8) : _mm256_maskload_ps(row + 8, m1);
     } else {
       acc0[i] = _mm256_setzero_ps();
       acc1[i] = _mm256_setzero_ps();
@@ -149,24 +157,24 @@ EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, c
 
 template <bool Full>
 EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb,
-                      float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate) {
+                      float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate, const float* row) {
   constexpr int MR = 6;
   auto tail = [&](int64_t i, int64_t rows) {
     const float* ai = a + i * a_row;
     float* ci = c + i * ldc;
     switch (rows) {
-      case 6: tile2<6, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
-      case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate); break;
+      case 6: tile2<6, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
       default: break;
     }
   };
   const int64_t full = tiles_before_tail(m, MR);
   for (int64_t t = 0; t < full; ++t)
-    tile2<MR, Full>(k, a + t * MR * a_row, a_row, a_col, b, ldb, c + t * MR * ldc, ldc, m0, m1, accumulate);
+    tile2<MR, Full>(k, a + t * MR * a_row, a_row, a_col, b, ldb, c + t * MR * ldc, ldc, m0, m1, accumulate, row);
   const int64_t rest = m - full * MR;
   if (rest > MR) {
     tail(full * MR, (rest + 1) / 2);
@@ -177,15 +185,17 @@ EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64
 }
 
 EMBER_AVX2 void gemm_block_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                                const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
+                                const float* b, int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate,
+                             const float* row) {
   for (int64_t j = 0; j < n; j += 16) {
     const int64_t w = n - j < 16 ? n - j : 16;
     const float* bj = b + j / 16 * strip;
     if (w == 16) {
       const __m256i all = _mm256_set1_epi32(-1);
-      rows2<true>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, all, all, accumulate);
+      rows2<true>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, all, all, accumulate, row ? row + j : nullptr);
     } else {
-      rows2<false>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate);
+      rows2<false>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate,
+                   row ? row + j : nullptr);
     }
   }
 }
@@ -207,17 +217,22 @@ Kernel kernel() {
 
 // Both layouts of B: ldb is its row pitch inside a strip, strip how far apart strips start.
 void gemm_strips(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
-                 int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate) {
+                 int64_t ldb, int64_t strip, float* c, int64_t ldc, bool accumulate, const float* row) {
   if (k == 0) {
     if (!accumulate)
-      for (int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
+      for (int64_t i = 0; i < m; ++i) {
+        if (row)
+          std::memcpy(c + i * ldc, row, static_cast<std::size_t>(n) * sizeof(float));
+        else
+          std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
+      }
     return;
   }
   // Either instruction set's block kernel, over blocks of at most kKBlock inner terms.
   auto* block = kernel() == Kernel::Avx512 ? gemm_block : gemm_block_avx2;
   for (int64_t p = 0; p < k; p += kKBlock) {
     const int64_t kb = k - p < kKBlock ? k - p : kKBlock;
-    block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, strip, c, ldc, accumulate || p > 0);
+    block(m, n, kb, a + p * a_col, a_row, a_col, b + p * ldb, ldb, strip, c, ldc, accumulate || p > 0, row);
   }
 }
 
@@ -234,14 +249,14 @@ int64_t rnn_panel_width() {
 }
 
 void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
-              int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  gemm_strips(m, n, k, a, a_row, a_col, b, ldb, rnn_panel_width(), c, ldc, accumulate);
+              int64_t ldb, float* c, int64_t ldc, bool accumulate, const float* row) {
+  gemm_strips(m, n, k, a, a_row, a_col, b, ldb, rnn_panel_width(), c, ldc, accumulate, row);
 }
 
 void rnn_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                     const float* panels, float* c, int64_t ldc, bool accumulate) {
+                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row) {
   const int64_t width = rnn_panel_width();
-  gemm_strips(m, n, k, a, a_row, a_col, panels, width, k * width, c, ldc, accumulate);
+  gemm_strips(m, n, k, a, a_row, a_col, panels, width, k * width, c, ldc, accumulate, row);
 }
 
 }  // namespace kernels

@@ -15,9 +15,11 @@ bool rnn_gemm_available();
 
 // C[m, n] = A B (+ C when accumulate), where A's element (i, p) is a[i * a_row + p * a_col]
 // (either layout, transposed or not), B is row-major [k, n] with row pitch ldb, and C
-// row-major with row pitch ldc. Only when rnn_gemm_available().
+// row-major with row pitch ldc. `row`, when given and not accumulating, is a row of n
+// values every row of C starts from (C = 1 row + A B: a bias, without a pass that writes
+// it into C first). Only when rnn_gemm_available().
 void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
-              int64_t ldb, float* c, int64_t ldc, bool accumulate);
+              int64_t ldb, float* c, int64_t ldc, bool accumulate, const float* row = nullptr);
 
 // The same with B packed in panels of rnn_panel_width() columns (32 with AVX-512, 16
 // with AVX2; 0 where rnn_gemm does not run): panel q holds columns [q w, q w + w) as a
@@ -27,7 +29,7 @@ void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, in
 // that took 170 rather than 139 GFLOP/s with AVX-512 on a 5th-generation Xeon.
 int64_t rnn_panel_width();
 void rnn_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                     const float* panels, float* c, int64_t ldc, bool accumulate);
+                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row = nullptr);
 
 }  // namespace kernels
 }  // namespace ember

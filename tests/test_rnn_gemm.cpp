@@ -2,9 +2,9 @@
 // double written here: every row count from 1 to 40 (full tiles, the split tails of 1 to
 // 3 rows after a full tile, and short products of fewer rows than a tile), column counts
 // that leave masked lanes, inner sizes past one block of the kernel, A read in either
-// layout, B row-major and in panels, and accumulation into C. Tagged [simd]: CTest runs
-// it once per instruction set (AVX-512 and AVX2 have their own tiles; under SSE2 the
-// kernel is not available, which is checked too).
+// layout, B row-major and in panels, accumulation into C, and C started from a bias
+// row. Tagged [simd]: CTest runs it once per instruction set (AVX-512 and AVX2 have their
+// own tiles; under SSE2 the kernel is not available, which is checked too).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -48,15 +48,22 @@ std::vector<double> reference(int64_t m, int64_t n, int64_t k, const float* a, i
 
 // The largest difference from the reference over C's m x n block, and whether the
 // padding around it (past n in each row) was left alone.
-void check_product(int64_t m, int64_t n, int64_t k, bool transposed_a, bool panels, bool accumulate) {
+// With `biased` (and not accumulating), C starts from a bias row instead of zeros.
+void check_product(int64_t m, int64_t n, int64_t k, bool transposed_a, bool panels, bool accumulate,
+                   bool biased = false) {
   INFO("m " << m << ", n " << n << ", k " << k << ", A transposed " << transposed_a << ", panels " << panels
-            << ", accumulate " << accumulate);
+            << ", accumulate " << accumulate << ", bias " << biased);
   const int64_t ldc = n + 3, ldb = n + 5;
   std::vector<float> a = values(m * k, 1), b = values(k * ldb, 2), c = values(m * ldc, 3);
   const std::vector<float> c0 = c;
   // A as [m, k] row-major, or stored transposed ([k, m]: element (i, p) at p * m + i).
   const int64_t a_row = transposed_a ? 1 : k, a_col = transposed_a ? m : 1;
   std::vector<double> want = reference(m, n, k, a.data(), a_row, a_col, b.data(), ldb, c0, ldc, accumulate);
+  const std::vector<float> bias = values(n, 4);
+  const float* row = biased ? bias.data() : nullptr;
+  if (biased && !accumulate)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) want[static_cast<std::size_t>(i * n + j)] += bias[static_cast<std::size_t>(j)];
   if (panels) {
     const int64_t w = ember::kernels::rnn_panel_width();
     const int64_t strips = (n + w - 1) / w;
@@ -65,9 +72,9 @@ void check_product(int64_t m, int64_t n, int64_t k, bool transposed_a, bool pane
       for (int64_t p = 0; p < k; ++p)
         for (int64_t j = 0; j < w && q * w + j < n; ++j)
           packed[static_cast<std::size_t>((q * k + p) * w + j)] = b[static_cast<std::size_t>(p * ldb + q * w + j)];
-    rnn_gemm_panels(m, n, k, a.data(), a_row, a_col, packed.data(), c.data(), ldc, accumulate);
+    rnn_gemm_panels(m, n, k, a.data(), a_row, a_col, packed.data(), c.data(), ldc, accumulate, row);
   } else {
-    rnn_gemm(m, n, k, a.data(), a_row, a_col, b.data(), ldb, c.data(), ldc, accumulate);
+    rnn_gemm(m, n, k, a.data(), a_row, a_col, b.data(), ldb, c.data(), ldc, accumulate, row);
   }
   double worst = 0;
   bool padding_kept = true;
@@ -96,8 +103,14 @@ TEST_CASE("rnn_gemm: every row count, masked columns, long inner sizes, both lay
   for (int64_t m : {1, 7, 8, 9, 14, 17, 32})
     for (int64_t n : {1, 8, 16, 31, 32, 33, 70})
       for (bool transposed : {false, true})
-        for (bool panels : {false, true}) check_product(m, n, 300, transposed, panels, m % 2 == 1);
+        for (bool panels : {false, true}) {
+          check_product(m, n, 300, transposed, panels, m % 2 == 1);
+          check_product(m, n, 150, transposed, panels, false, true);
+        }
   // No inner terms: C is zeroed, or left as it was when accumulating.
   check_product(5, 20, 0, false, false, false);
   check_product(5, 20, 0, false, false, true);
+  check_product(5, 20, 0, false, true, false, true);
+  // A bias row is ignored when accumulating.
+  check_product(9, 40, 33, false, true, true, true);
 }
