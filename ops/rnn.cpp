@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ember/version.hpp"
 #include "ops/blas.hpp"
 #include "ops/rnn_gemm.hpp"
 #include "src/core/dtype_dispatch.hpp"
@@ -229,8 +230,10 @@ void lstm_activate(int64_t N, int64_t H, T* ws, const T* cp, T* hp, T* cyp) {
 // LSTM backward on one row: the pre-activation gate gradients dg (i, f, g, o) and the
 // cell state's gradient dcx, from the saved row (gates, then tanh(cy)).
 template <class T>
-void lstm_grad_row(int64_t H, const T* __restrict saved, const T* __restrict dhy, const T* __restrict dcy,
-                   const T* __restrict c, T* __restrict dg, T* __restrict dcx) {
+__attribute__((always_inline)) inline void lstm_grad_row_body(int64_t H, const T* __restrict saved,
+                                                              const T* __restrict dhy, const T* __restrict dcy,
+                                                              const T* __restrict c, T* __restrict dg,
+                                                              T* __restrict dcx) {
   const T *ig = saved, *fg = saved + H, *gg = saved + 2 * H, *og = saved + 3 * H, *tc = saved + 4 * H;
   T *di = dg, *df = dg + H, *dgg = dg + 2 * H, *dout = dg + 3 * H;
   for (int64_t j = 0; j < H; ++j) {
@@ -243,6 +246,27 @@ void lstm_grad_row(int64_t H, const T* __restrict saved, const T* __restrict dhy
     dout[j] = dhy[j] * t * o * (T(1) - o);
     dcx[j] = dc * f;
   }
+}
+
+// The same loop compiled for AVX2 (8 lanes rather than SSE2's 4), run when ember's
+// chosen instruction set has it.
+__attribute__((target("avx2,fma"))) void lstm_grad_row_avx2(int64_t H, const float* saved, const float* dhy,
+                                                            const float* dcy, const float* c, float* dg,
+                                                            float* dcx) {
+  lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
+}
+
+bool rows_take_avx2() {
+  static const bool avx2 = std::strcmp(simd_instruction_set(), "sse2") != 0;
+  return avx2;
+}
+
+template <class T>
+void lstm_grad_row(int64_t H, const T* saved, const T* dhy, const T* dcy, const T* c, T* dg, T* dcx) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (rows_take_avx2()) return lstm_grad_row_avx2(H, saved, dhy, dcy, c, dg, dcx);
+  }
+  lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
 }
 
 // GRU forward, in two halves around the activations: a = gi + gh on r, z; then, with r
