@@ -17,6 +17,19 @@ namespace ember {
 namespace autograd {
 namespace {
 
+// Whether a gradient sum may go into `cur` in place: outside create_graph (where the sum
+// is recorded), when the buffer holds the only reference to cur and to its memory (not
+// a tensor a backward function also returned elsewhere, or one the user passed), and
+// the sum has cur's shape and dtype. Many gradients meet at one node in an unrolled
+// model: each step's slice x[t] of the input sends back a full-size gradient, and new
+// sums made each one a fresh allocation and a third pass over memory.
+bool sole_buffer(const Tensor& cur, const Tensor& g) {
+  if (is_grad_enabled() || requires_grad(cur) || !cur.is_contiguous()) return false;
+  if (cur.dtype() != g.dtype() || !cur.sizes().equals(g.sizes())) return false;
+  const detail::TensorImpl* impl = cur.unsafeGetTensorImpl();
+  return impl->refs.load(std::memory_order_acquire) == 1 && impl->storage->refs.load(std::memory_order_acquire) == 1;
+}
+
 // The nodes one backward call reaches, each with its index into that call's gradient
 // buffers. The table belongs to the call rather than marks kept on the nodes, because
 // several threads may run backward at once through graphs that share nodes (the
@@ -132,7 +145,12 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
     TensorList& buf = buffers[index];
     if (buf.empty()) buf.resize(fn->num_outputs);
     Tensor& cur = buf[input_nr];
-    cur = cur.defined() ? cur + g : std::move(g);
+    if (!cur.defined())
+      cur = std::move(g);
+    else if (sole_buffer(cur, g))
+      cur.add_(g);  // nobody else sees cur: sum into it rather than into a new tensor
+    else
+      cur = cur + g;
   };
   for (std::size_t i = 0; i < roots.size(); ++i)
     if (roots[i].fn) add_to(visited.at(roots[i].fn.get()), roots[i].fn.get(), roots[i].input_nr, root_grads[i]);

@@ -332,3 +332,51 @@ TEST_CASE("autograd::grad with no inputs is an error, as in PyTorch", "[autograd
   CHECK_THAT(testing::error_of([&] { ember::autograd::grad({y}, {}); }),
              Catch::Matchers::Contains("autograd::grad: grad requires non-empty inputs"));
 }
+
+TEST_CASE("gradients meeting at a node are summed in place only where nobody else holds them", "[autograd]") {
+  // The engine sums into the first gradient when it holds the only reference to it.
+  // Expected values are the hand-derived derivatives, written out.
+  SECTION("a gradient the user passed is never written") {
+    Tensor x = ember::tensor({1.0, 2.0}, ember::requires_grad());
+    Tensor y = x * 1.0;
+    Tensor z = y + y;  // add's backward hands the same gradient to both of its inputs
+    Tensor g = ember::tensor({3.0, 4.0});
+    z.backward(g);
+    CHECK(values(g) == std::vector<double>{3, 4});
+    CHECK(values(x.grad()) == std::vector<double>{6, 8});
+  }
+  SECTION("a gradient a hook kept is never written by a later sum") {
+    // w = y + 1 hands its gradient on to y unchanged, where it meets y's other gradient;
+    // w is recorded after y * 5, so its backward runs first and its gradient (the one
+    // the hook kept) is the first in y's buffer.
+    Tensor x = ember::tensor({1.0, 2.0}, ember::requires_grad());
+    Tensor y = x * 2.0;
+    Tensor other = (y * 5.0).sum();
+    Tensor w = y + 1.0;
+    Tensor kept;
+    w.register_hook([&](const Tensor& g) { kept = g; });
+    Tensor loss = other + (w * 3.0).sum();
+    loss.backward();
+    CHECK(values(kept) == std::vector<double>{3, 3});
+    CHECK(values(x.grad()) == std::vector<double>{16, 16});
+  }
+  SECTION("an unrolled loop over slices: every slice's gradient lands in its place") {
+    Tensor x = ember::arange(24, ember::kFloat64).view({4, 3, 2}).requires_grad_(true);
+    Tensor loss;
+    for (int64_t t = 0; t < 4; ++t) {
+      Tensor term = (x[t] * double(t + 1)).sum();  // d/dx[t] = t + 1
+      loss = loss.defined() ? loss + term : term;
+    }
+    loss.backward();
+    for (int64_t t = 0; t < 4; ++t) CHECK(ember::equal(x.grad()[t], ember::full({3, 2}, double(t + 1), ember::kFloat64)));
+  }
+  SECTION("create_graph keeps the sums differentiable") {
+    Tensor x = ember::tensor({1.5}, ember::requires_grad());
+    Tensor y = x * x;
+    Tensor loss = y * x + y;  // x^3 + x^2: first derivative 3x^2 + 2x, second 6x + 2
+    std::vector<Tensor> g = ember::autograd::grad({loss}, {x}, {}, std::nullopt, true);
+    CHECK(g[0].item<double>() == Approx(3 * 1.5 * 1.5 + 2 * 1.5));
+    std::vector<Tensor> gg = ember::autograd::grad({g[0]}, {x});
+    CHECK(gg[0].item<double>() == Approx(6 * 1.5 + 2));
+  }
+}
