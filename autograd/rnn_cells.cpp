@@ -191,11 +191,13 @@ struct LstmChain {
   Tensor xh_rows;
   int64_t rows = 0;
   std::vector<int64_t> offsets, counts;
-  // Backward: the gate gradients, laid out as xh_rows, with a flag per row that is 1
-  // where the row is all zeros (lstm_gate_grads'); which steps have left theirs.
+  // Backward: the gate-gradient rows the steps kept (lstm_gate_grads_kept: a row of
+  // zeros needs no product), one under another in the order the steps ran (the last
+  // step first); the row of xh_rows each goes with; which steps have left theirs.
   std::mutex mutex;
   Tensor dg_rows;
-  std::vector<char> dg_zero;
+  int64_t kept = 0;
+  std::vector<int64_t> kept_xh;
   std::vector<char> left;
 
   LstmChain(const Tensor& wi, const Tensor& wh, const Tensor& bi, const Tensor& bh)
@@ -238,40 +240,45 @@ struct LstmChain {
     return steps++;
   }
 
-  // Where step `index` writes its gate gradient and its rows' zero flags. A step that
-  // already left one means an earlier backward stopped before reaching the chain's
-  // first step: start over.
-  Tensor gate_rows(int64_t index, char*& zero_flags) {
+  // Step `index`'s gate gradient: write(room, xh, batch_rows) writes the step's kept rows
+  // from the start of room (room for all its rows), given the step's rows of xh, lists
+  // their batch rows and returns how many; the chain then keeps them. Returns room. The
+  // lock is held throughout: the steps of one chain run one after another anyway (each
+  // waits for the next one's h gradient). A step that already left its rows means an
+  // earlier backward stopped before reaching the chain's first step: start over.
+  template <class Write>
+  Tensor add_gate_rows(int64_t index, std::vector<int64_t>& batch_rows, Write write) {
     std::lock_guard<std::mutex> lock(mutex);
-    const int64_t G = packed.w_cat.size(0);
-    if (!dg_rows.defined() || dg_rows.size(0) < rows)
-      dg_rows = grown(dg_rows, dg_rows.defined() ? dg_rows.size(0) : 0, rows, G);
-    dg_zero.resize(static_cast<std::size_t>(rows), 0);
+    const int64_t G = packed.w_cat.size(0), K = packed.w_cat.size(1);
     left.resize(static_cast<std::size_t>(steps), 0);
     auto i = static_cast<std::size_t>(index);
-    if (left[i]) std::fill(left.begin(), left.end(), 0);
+    if (left[i]) {
+      std::fill(left.begin(), left.end(), 0);
+      kept = 0;
+      kept_xh.clear();
+    }
     left[i] = 1;
-    zero_flags = dg_zero.data() + offsets[i];
-    return dg_rows.narrow(0, offsets[i], counts[i]);
+    if (!dg_rows.defined() || dg_rows.size(0) < kept + counts[i])
+      dg_rows = grown(dg_rows, kept, std::max(rows, kept + counts[i]), G);
+    Tensor room = dg_rows.narrow(0, kept, counts[i]);
+    const float* xh = static_cast<const float*>(xh_rows.data_ptr()) + offsets[i] * K;
+    const int64_t n = write(room, xh, batch_rows);
+    for (int64_t r : batch_rows) kept_xh.push_back(offsets[i] + r);
+    kept += n;
+    return room;
   }
 
-  // All the steps' gate gradients and inputs (zero rows for the steps that received no
-  // gradient), for the first step's backward; readies the chain for the next backward.
-  void take(Tensor& dg, Tensor& xh, std::vector<char>& zero) {
+  // All the kept gate-gradient rows and every step's [x | h] rows, with the row of the
+  // latter each of the former goes with, for the first step's backward; readies the
+  // chain for the next backward.
+  void take(Tensor& dg, Tensor& xh, std::vector<int64_t>& xh_of) {
     std::lock_guard<std::mutex> lock(mutex);
-    for (std::size_t i = 0; i < left.size(); ++i)
-      if (!left[i]) {
-        const std::size_t width = static_cast<std::size_t>(dg_rows.size(1)) * dg_rows.element_size();
-        std::memset(static_cast<char*>(dg_rows.data_ptr()) + static_cast<std::size_t>(offsets[i]) * width, 0,
-                    static_cast<std::size_t>(counts[i]) * width);
-        std::fill_n(dg_zero.begin() + offsets[i], counts[i], char(1));
-      }
-    dg = dg_rows.narrow(0, 0, rows);
+    dg = dg_rows.narrow(0, 0, kept);
     xh = xh_rows.narrow(0, 0, rows);
-    zero = std::move(dg_zero);
-    zero.resize(static_cast<std::size_t>(rows), 1);
+    xh_of = std::move(kept_xh);
     dg_rows = Tensor();
-    dg_zero.clear();
+    kept = 0;
+    kept_xh.clear();
     std::fill(left.begin(), left.end(), 0);
   }
 };
@@ -302,29 +309,37 @@ struct LstmStep {
       kernels::CellGrads r = kernels::lstm_cell_backward(g[0], g[1], x, h, cs, wi, wh, ctx.saved(7), n);
       return Grads{r.input, r.hx, r.cx, r.w_ih, r.w_hh, r.b_ih, r.b_hh};
     }
-    // The rows of the gate gradient that are all zero (a word shorter than the batch's
+    // Rows of the gate gradient that are all zero (a word shorter than the batch's
     // longest: its padded steps get no gradient) are left out of the products.
     const bool any_weight = n.w_ih || n.w_hh || n.b_ih || n.b_hh;
-    std::vector<char> own_flags;
-    char* zero = nullptr;
-    Tensor into;
+    const kernels::LstmPackedWeights& pk = chain->packed;
+    const int64_t N = x.size(0);
+    std::vector<int64_t> batch_rows;
+    Tensor saved = ctx.saved(7), room;
+    Tensor cx_grad;
+    auto write = [&](const Tensor& into, const float* xh, std::vector<int64_t>& kept_rows) {
+      kernels::LstmKeptGateGrads gg = kernels::lstm_gate_grads_kept(g[0], g[1], cs, saved, into, xh,
+                                                                    pk.w_cat.size(1), !pk.finite, kept_rows);
+      cx_grad = gg.cx;
+      return gg.count;
+    };
     if (any_weight) {
-      into = chain->gate_rows(index, zero);
+      room = chain->add_gate_rows(index, batch_rows, write);
     } else {
-      own_flags.resize(static_cast<std::size_t>(x.size(0)));
-      zero = own_flags.data();
+      room = ember::detail::empty_tensor({N, pk.w_cat.size(0)}, ember::kFloat32);
+      write(room, nullptr, batch_rows);
     }
-    kernels::LstmGateGrads gg = kernels::lstm_gate_grads(g[0], g[1], cs, ctx.saved(7), into, zero);
     Grads out(7);
-    kernels::lstm_input_grads(gg.gates, chain->packed.w_cat, x.size(1), n.input, n.hx, out[0], out[1],
-                              chain->packed.finite ? zero : nullptr);
-    if (n.cx) out[2] = gg.cx;
+    if (n.input || n.hx)
+      kernels::lstm_input_grads_kept(static_cast<const float*>(room.data_ptr()), batch_rows, N, pk.w_cat, x.size(1),
+                                     n.input, n.hx, out[0], out[1]);
+    if (n.cx) out[2] = cx_grad;
     if (!any_weight || !root) return out;
     Tensor dg, packed;
-    std::vector<char> zero_rows;
-    chain->take(dg, packed, zero_rows);
+    std::vector<int64_t> xh_of;
+    chain->take(dg, packed, xh_of);
     kernels::LstmWeightGrads w =
-        kernels::lstm_weight_grads(dg, packed, x.size(1), n.w_ih, n.w_hh, n.b_ih || n.b_hh, zero_rows.data());
+        kernels::lstm_weight_grads(dg, packed, x.size(1), n.w_ih, n.w_hh, n.b_ih || n.b_hh, xh_of.data());
     out[3] = w.w_ih;
     out[4] = w.w_hh;
     if (n.b_ih) out[5] = w.bias;

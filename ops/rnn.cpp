@@ -157,19 +157,6 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
   }
 }
 
-// rnn_gemm for float where it runs (false, nothing done, elsewhere): C = A B with A's
-// element (i, p) at a[i * a_row + p * a_col].
-template <class T>
-bool gemm_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_row, int64_t a_col, const T* b, int64_t ldb, T* c,
-              int64_t ldc, bool accumulate = false) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (!rnn_gemm_available()) return false;
-    rnn_gemm(m, n, k, a, a_row, a_col, b, ldb, c, ldc, accumulate);
-    return true;
-  }
-  return false;
-}
-
 // rnn_gemm_panels for float (false, nothing done, for double): C = bias + A B (the
 // bias row may be null: C = A B) with A row-major [m, k] and B in panels (see
 // lstm_pack_weights).
@@ -485,100 +472,55 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
   return r;
 }
 
-LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c_in, const Tensor& saved,
-                              const Tensor& into, char* zero_rows) {
-  const Dtype dt = saved.dtype();
-  const int64_t N = saved.size(0), H = saved.size(1) / 5, ld = 5 * H;
+LstmKeptGateGrads lstm_gate_grads_kept(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c_in,
+                                       const Tensor& saved, const Tensor& room, const float* xh, int64_t k_xh,
+                                       bool keep_all, std::vector<int64_t>& rows) {
+  EMBER_CHECK(saved.dtype() == Dtype::Float32 && room.dtype() == Dtype::Float32,
+              "lstm_gate_grads_kept: float32 only, got {}", saved.dtype());
+  const Dtype dt = Dtype::Float32;
+  const int64_t N = saved.size(0), H = saved.size(1) / 5, ld = 5 * H, G = 4 * H;
   Tensor gh = dense_grad(grad_hy, {N, H}, dt), gc = dense_grad(grad_cy, {N, H}, dt);
   Tensor c = dense(c_in, dt);
-  LstmGateGrads g;
-  g.gates = into.defined() ? into : empty_tensor({N, 4 * H}, dt);
+  LstmKeptGateGrads g;
   g.cx = empty_tensor({N, H}, dt);
-  EMBER_DISPATCH_FLOAT(dt, [&] {
-    const T *ws = ptr<T>(saved), *ghp = ptr<T>(gh), *gcp = ptr<T>(gc), *cp = ptr<T>(c);
-    T *dg = ptr<T>(g.gates), *dcx = ptr<T>(g.cx);
-    for (int64_t n = 0; n < N; ++n) {
-      lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, dg + n * 4 * H, dcx + n * H);
-      if (zero_rows) zero_rows[n] = all_zero(dg + n * 4 * H, 4 * H);
+  const float *ws = ptr<float>(saved), *ghp = ptr<float>(gh), *gcp = ptr<float>(gc), *cp = ptr<float>(c);
+  float *dg = ptr<float>(room), *dcx = ptr<float>(g.cx);
+  for (int64_t n = 0; n < N; ++n) {
+    // Written at the next free row; a row left out is overwritten by the next one.
+    float* at = dg + g.count * G;
+    lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, at, dcx + n * H);
+    if (keep_all || !all_zero(at, G) || (xh && !all_finite(xh + n * k_xh, k_xh))) {
+      rows.push_back(n);
+      ++g.count;
     }
-  });
+  }
   return g;
 }
 
-namespace {
-
-// The rows of dG [N, G] that are not flagged zero, listed in `kept`; false when there are
-// none to leave out (or no flags).
-bool rows_to_keep(const char* zero_rows, int64_t N, std::vector<int64_t>& kept) {
-  if (!zero_rows) return false;
-  for (int64_t n = 0; n < N; ++n)
-    if (!zero_rows[n]) kept.push_back(n);
-  return static_cast<int64_t>(kept.size()) < N;
-}
-
-// lstm_input_grads over the kept rows of dG only: they are gathered, multiplied, and
-// their products scattered into dx / dh, whose other rows are zero.
-template <class T>
-void input_grads_of_rows(Dtype dt, const T* dg, int64_t N, int64_t G, const T* w, int64_t K, int64_t I, bool need_x,
-                         bool need_h, const std::vector<int64_t>& kept, Tensor& dx, Tensor& dh) {
-  const int64_t k = static_cast<int64_t>(kept.size());
-  Tensor packed = empty_tensor({std::max<int64_t>(k, 1), G}, dt);
-  gather_rows(dg, G, G, kept, ptr<T>(packed));
-  auto part = [&](int64_t width, const T* wp, Tensor& out) {
-    out = empty_tensor({N, width}, dt);
-    T* o = ptr<T>(out);
-    std::memset(o, 0, static_cast<std::size_t>(N * width) * sizeof(T));
+void lstm_input_grads_kept(const float* dg, const std::vector<int64_t>& rows, int64_t N, const Tensor& w_cat,
+                           int64_t I, bool need_x, bool need_h, Tensor& dx, Tensor& dh) {
+  const int64_t k = static_cast<int64_t>(rows.size()), G = w_cat.size(0), K = w_cat.size(1);
+  const float* w = ptr<float>(w_cat);
+  // All rows kept (in order): the products go straight into dx and dh.
+  const bool all = k == N;
+  auto part = [&](int64_t width, const float* wp, Tensor& out) {
+    out = empty_tensor({N, width}, Dtype::Float32);
+    float* o = ptr<float>(out);
+    if (all) {
+      rnn_gemm(N, width, G, dg, G, 1, wp, K, o, width, false);
+      return;
+    }
+    std::memset(o, 0, static_cast<std::size_t>(N * width) * sizeof(float));
     if (k == 0) return;
-    Tensor prod = empty_tensor({k, width}, dt);
-    T* pp = ptr<T>(prod);
-    gemm_own(k, width, G, ptr<T>(packed), G, 1, wp, K, pp, width);
+    Tensor prod = empty_tensor({k, width}, Dtype::Float32);
+    float* pp = ptr<float>(prod);
+    rnn_gemm(k, width, G, dg, G, 1, wp, K, pp, width, false);
     for (int64_t r = 0; r < k; ++r)
-      std::memcpy(o + kept[r] * width, pp + r * width, static_cast<std::size_t>(width) * sizeof(T));
+      std::memcpy(o + rows[static_cast<std::size_t>(r)] * width, pp + r * width,
+                  static_cast<std::size_t>(width) * sizeof(float));
   };
   if (need_x) part(I, w, dx);
   if (need_h) part(K - I, w + I, dh);
-}
-
-}  // namespace
-
-void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t I, bool need_x, bool need_h, Tensor& dx,
-                      Tensor& dh, const char* zero_rows) {
-  const Dtype dt = dgates.dtype();
-  const int64_t N = dgates.size(0), G = dgates.size(1), K = w_cat.size(1), H = K - I;
-  if (!need_x && !need_h) return;
-  EMBER_DISPATCH_FLOAT(dt, [&] {
-    const T *dg = ptr<T>(dgates), *w = ptr<T>(w_cat);
-    std::vector<int64_t> kept;
-    if (std::is_same_v<T, float> && rnn_gemm_available() && rows_to_keep(zero_rows, N, kept)) {
-      input_grads_of_rows(dt, dg, N, G, w, K, I, need_x, need_h, kept, dx, dh);
-      return;
-    }
-    if (need_x && need_h && !rnn_gemm_available()) {
-      // One BLAS call against both weights, split after: dG is packed once, not twice.
-      Tensor both = empty_tensor({N, K}, dt);
-      T* b = ptr<T>(both);
-      if (!gemm_own(N, K, G, dg, G, 1, w, K, b, K))
-        blas::gemm("lstm_cell backward", false, false, N, K, G, T(1), dg, G, w, K, T(0), b, K);
-      dx = empty_tensor({N, I}, dt);
-      dh = empty_tensor({N, H}, dt);
-      T *xp = ptr<T>(dx), *hp = ptr<T>(dh);
-      for (int64_t r = 0; r < N; ++r) {
-        std::copy(b + r * K, b + r * K + I, xp + r * I);
-        std::copy(b + r * K + I, b + (r + 1) * K, hp + r * H);
-      }
-      return;
-    }
-    if (need_x) {
-      dx = empty_tensor({N, I}, dt);
-      if (!gemm_own(N, I, G, dg, G, 1, w, K, ptr<T>(dx), I))
-        blas::gemm("lstm_cell backward", false, false, N, I, G, T(1), dg, G, w, K, T(0), ptr<T>(dx), I);
-    }
-    if (need_h) {
-      dh = empty_tensor({N, H}, dt);
-      if (!gemm_own(N, H, G, dg, G, 1, w + I, K, ptr<T>(dh), H))
-        blas::gemm("lstm_cell backward", false, false, N, H, G, T(1), dg, G, w + I, K, T(0), ptr<T>(dh), H);
-    }
-  });
 }
 
 namespace {
@@ -617,45 +559,34 @@ void weight_grad_own(const T* dg, int64_t G, const T* xh, int64_t K, int64_t col
 }  // namespace
 
 LstmWeightGrads lstm_weight_grads(const Tensor& dg_all, const Tensor& xh_all, int64_t I, bool need_ih,
-                                  bool need_hh, bool need_bias, const char* zero_rows) {
+                                  bool need_hh, bool need_bias, const int64_t* xh_rows) {
   LstmWeightGrads out;
   const Dtype dt = dg_all.dtype();
-  const int64_t G = dg_all.size(1), K = xh_all.size(1), H = K - I;
-  int64_t R = dg_all.size(0);
+  const int64_t G = dg_all.size(1), K = xh_all.size(1), H = K - I, k = dg_all.size(0);
+  // The row of xh each row of dG goes with.
+  std::vector<int64_t> rows(static_cast<std::size_t>(k));
+  for (int64_t r = 0; r < k; ++r) rows[static_cast<std::size_t>(r)] = xh_rows ? xh_rows[r] : r;
   EMBER_DISPATCH_FLOAT(dt, [&] {
     const T *dg = ptr<T>(dg_all), *x = ptr<T>(xh_all);
-    // Leave out the zero rows of dG (a row of xh with an infinity or NaN stays: its
-    // product with zero is NaN): only the kept rows of both are the operands.
-    std::vector<int64_t> kept;
-    kept.reserve(static_cast<std::size_t>(R));
-    for (int64_t r = 0; r < R; ++r)
-      if (!zero_rows || !zero_rows[r] || !all_finite(x + r * K, K)) kept.push_back(r);
-    Tensor dg_kept;
-    if (static_cast<int64_t>(kept.size()) < R) {
-      dg_kept = empty_tensor({std::max<int64_t>(static_cast<int64_t>(kept.size()), 1), G}, dt);
-      gather_rows(dg, G, G, kept, ptr<T>(dg_kept));
-      dg = ptr<T>(dg_kept);
-    }
-    const int64_t k = static_cast<int64_t>(kept.size());
     if (std::is_same_v<T, float> && rnn_gemm_available()) {
       // dW = dG^T xh straight into each weight's layout; xh's rows in panels, as the
       // forward's weights are (read in place, their rows lie a whole pitch apart).
       if (need_ih) {
         out.w_ih = empty_tensor({G, I}, dt);
-        weight_grad_own(dg, G, x, K, 0, I, kept, ptr<T>(out.w_ih));
+        weight_grad_own(dg, G, x, K, 0, I, rows, ptr<T>(out.w_ih));
       }
       if (need_hh) {
         out.w_hh = empty_tensor({G, H}, dt);
-        weight_grad_own(dg, G, x, K, I, H, kept, ptr<T>(out.w_hh));
+        weight_grad_own(dg, G, x, K, I, H, rows, ptr<T>(out.w_hh));
       }
       need_ih = need_hh = false;
     }
     if (need_ih || need_hh) {
-      // BLAS: xh's kept rows gathered (when some are left out) to one matrix.
+      // BLAS: xh's rows gathered to one matrix in dG's order (unless they already are).
       Tensor xh_kept;
-      if (k < R) {
+      if (xh_rows) {
         xh_kept = empty_tensor({std::max<int64_t>(k, 1), K}, dt);
-        gather_rows(x, K, K, kept, ptr<T>(xh_kept));
+        gather_rows(x, K, K, rows, ptr<T>(xh_kept));
         x = ptr<T>(xh_kept);
       }
       if (need_ih) {

@@ -11,6 +11,8 @@
 // x [N, I], h [N, H], c [N, H], w_ih [G*H, I], w_hh [G*H, H], b_ih / b_hh [G*H] or
 // undefined, with G = 4 (LSTM: i, f, g, o) or 3 (GRU: r, z, n), as PyTorch orders them.
 #pragma once
+#include <vector>
+
 #include "ember/tensor.hpp"
 
 namespace ember {
@@ -56,36 +58,36 @@ void lstm_pack_inputs(const Tensor& x, const Tensor& h, const Tensor& into);
 // The cell on packed operands; `saved` as lstm_cell_forward's.
 LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c, const LstmPackedWeights& w);
 
-struct LstmGateGrads {
-  Tensor gates;  // [N, 4H]: the gradient of the gates' pre-activations
-  Tensor cx;     // [N, H]
+// The unrolled chain's backward step, float32 where rnn_gemm runs. Rows of the gate
+// gradient that are all zeros (+0 or -0) need no product: a character model's batch is
+// padded to its longest word and the padded steps' targets are ignored, so their rows
+// are exactly zero. They are left out as the gradient is written:
+//  - lstm_gate_grads_kept writes the kept rows one under another from the start of
+//    `room` (room for N rows of 4H) and appends their batch rows to `rows`; returns how
+//    many it kept. A zero row is kept anyway when `keep_all` (the packed weights are
+//    not all finite: 0 * inf is NaN) or when its row of xh (`xh`, N rows of `k_xh`) is
+//    not finite.
+//  - lstm_input_grads_kept: dx, dh [N, ...] from those rows (dG_kept w_cat), the rows
+//    not kept zero.
+struct LstmKeptGateGrads {
+  int64_t count = 0;
+  Tensor cx;  // [N, H], every row
 };
-// grad_hy / grad_cy may be undefined (zero). The gate gradient goes into `into` (a
-// contiguous [N, 4H] tensor, which the result's gates then is) when it is defined.
-// `zero_rows`, when given, gets one flag per row: 1 where every element of that row of
-// the gate gradient is +0 or -0 (a sequence's padded steps, whose loss terms are
-// ignored, have such rows), for the products below to leave out.
-LstmGateGrads lstm_gate_grads(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c, const Tensor& saved,
-                              const Tensor& into = Tensor(), char* zero_rows = nullptr);
+LstmKeptGateGrads lstm_gate_grads_kept(const Tensor& grad_hy, const Tensor& grad_cy, const Tensor& c,
+                                       const Tensor& saved, const Tensor& room, const float* xh, int64_t k_xh,
+                                       bool keep_all, std::vector<int64_t>& rows);
+void lstm_input_grads_kept(const float* dgates_kept, const std::vector<int64_t>& rows, int64_t N,
+                           const Tensor& w_cat, int64_t input_size, bool need_x, bool need_h, Tensor& dx, Tensor& dh);
 
-// dx = dG w_ih and dh = dG w_hh, as one product with w_cat; either may be skipped.
-// `zero_rows` (lstm_gate_grads' flags, or null): rows of dG known to be zero, whose
-// rows of dx and dh are then written as zeros without a product. Only valid when every
-// element of w_cat is finite (0 * inf is NaN); the packed weights say so.
-void lstm_input_grads(const Tensor& dgates, const Tensor& w_cat, int64_t input_size, bool need_x, bool need_h,
-                      Tensor& dx, Tensor& dh, const char* zero_rows = nullptr);
-
-// The weight gradients summed over all the steps' rows, stacked: dgates [R, 4H] and
+// The weight gradients summed over all the steps' rows, stacked: dgates [R', 4H] and
 // xh [R, I + H] (both contiguous) give dW_ih = dG^T x, dW_hh = dG^T h and db = the
-// column sums of dG, one GEMM each.
+// column sums of dG, one GEMM each. Row r of dG goes with row xh_rows[r] of xh (null:
+// with row r, and R' = R).
 struct LstmWeightGrads {
   Tensor w_ih, w_hh, bias;
 };
-// `zero_rows` (null, or one flag per row of dgates as lstm_gate_grads gives them): rows
-// of dG known to be zero, left out of the sums when their row of xh is finite; the
-// sums are the same, as adding a zero product changes none.
 LstmWeightGrads lstm_weight_grads(const Tensor& dgates, const Tensor& xh, int64_t input_size, bool need_ih,
-                                  bool need_hh, bool need_bias, const char* zero_rows = nullptr);
+                                  bool need_hh, bool need_bias, const int64_t* xh_rows = nullptr);
 
 struct GruCellForward {
   Tensor hy;
