@@ -422,7 +422,10 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, cons
     Tensor xh;
     step.index = step.chain->add_step(c.x.size(0), xh);
     kernels::lstm_pack_inputs(c.x, c.h, xh);
-    f = kernels::lstm_cell_forward_packed(xh, cell, step.chain->packed);
+    // A sequence's first step often starts from zeros: its gates then need x's columns only.
+    const int64_t I = c.x.size(1);
+    const bool zero_state = step.root && kernels::lstm_state_is_zero(xh, I);
+    f = kernels::lstm_cell_forward_packed(xh, cell, step.chain->packed, zero_state ? I : -1);
   } else {
     f = kernels::lstm_cell_forward(c.x, c.h, cell, w_ih, w_hh, b_ih, b_hh);
   }

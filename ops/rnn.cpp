@@ -162,9 +162,9 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
 // lstm_pack_weights).
 template <class T>
 bool gemm_panels_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* panels, T* c, int64_t ldc,
-                     const T* bias) {
+                     const T* bias, int64_t panel_rows) {
   if constexpr (std::is_same_v<T, float>) {
-    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, false, bias);
+    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, false, bias, panel_rows);
     return true;
   }
   return false;
@@ -454,7 +454,18 @@ void lstm_pack_inputs(const Tensor& x_in, const Tensor& h_in, const Tensor& out)
   });
 }
 
-LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, const LstmPackedWeights& w) {
+bool lstm_state_is_zero(const Tensor& xh, int64_t I) {
+  const int64_t N = xh.size(0), K = xh.size(1);
+  bool zero = true;
+  EMBER_DISPATCH_FLOAT(xh.dtype(), [&] {
+    const T* p = ptr<T>(xh);
+    for (int64_t r = 0; r < N && zero; ++r) zero = all_zero(p + r * K + I, K - I);
+  });
+  return zero;
+}
+
+LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, const LstmPackedWeights& w,
+                                         int64_t k_used) {
   const Dtype dt = xh.dtype();
   Tensor c = dense(c_in, dt);
   const int64_t N = xh.size(0), K = xh.size(1), H = c.size(1), ld = 5 * H;
@@ -462,7 +473,10 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, c
   EMBER_DISPATCH_FLOAT(dt, [&] {
     T* ws = ptr<T>(r.saved);
     // The panels' kernel starts each row from the bias; BLAS adds to rows filled with it.
-    if (!w.w_cat_t.defined() || !gemm_panels_own(N, 4 * H, K, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, ptr<T>(w.bias))) {
+    // With k_used, the product stops at the columns of xh past which all are zero.
+    const int64_t k = k_used >= 0 && w.finite ? k_used : K;
+    if (!w.w_cat_t.defined() ||
+        !gemm_panels_own(N, 4 * H, k, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, ptr<T>(w.bias), K)) {
       const bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
       blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
                  biased ? T(1) : T(0), ws, ld);

@@ -55,8 +55,14 @@ struct LstmPackedWeights {
 LstmPackedWeights lstm_pack_weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
 // Writes [x | h] into `into`, a contiguous [N, I + H] tensor.
 void lstm_pack_inputs(const Tensor& x, const Tensor& h, const Tensor& into);
-// The cell on packed operands; `saved` as lstm_cell_forward's.
-LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c, const LstmPackedWeights& w);
+// Whether every element of the h columns of such an xh (from input_size on) is +0 or -0.
+bool lstm_state_is_zero(const Tensor& xh, int64_t input_size);
+// The cell on packed operands; `saved` as lstm_cell_forward's. `k_used` (>= 0): every
+// column of xh from k_used on is zero (a sequence's first step from a zero state: only
+// x's columns count), so the gate product leaves them out where the packed weights are
+// finite (0 * inf is NaN).
+LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c, const LstmPackedWeights& w,
+                                         int64_t k_used = -1);
 
 // The unrolled chain's backward step, float32 where rnn_gemm runs. Rows of the gate
 // gradient that are all zeros (+0 or -0) need no product: a character model's batch is

@@ -254,9 +254,11 @@ void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, in
 }
 
 void rnn_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row) {
+                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row,
+                     int64_t panel_rows) {
   const int64_t width = rnn_panel_width();
-  gemm_strips(m, n, k, a, a_row, a_col, panels, width, k * width, c, ldc, accumulate, row);
+  gemm_strips(m, n, k, a, a_row, a_col, panels, width, (panel_rows < 0 ? k : panel_rows) * width, c, ldc, accumulate,
+              row);
 }
 
 }  // namespace kernels

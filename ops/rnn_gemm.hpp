@@ -28,8 +28,11 @@ void rnn_gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, in
 // rows lie a whole row pitch apart. For the LSTM's gate product (32 x 160 by 160 x 512)
 // that took 170 rather than 139 GFLOP/s with AVX-512 on a 5th-generation Xeon.
 int64_t rnn_panel_width();
+// `panel_rows`: the rows each panel holds, when the product uses only its first k (the
+// default, -1: k).
 void rnn_gemm_panels(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row = nullptr);
+                     const float* panels, float* c, int64_t ldc, bool accumulate, const float* row = nullptr,
+                     int64_t panel_rows = -1);
 
 }  // namespace kernels
 }  // namespace ember

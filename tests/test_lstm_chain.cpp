@@ -249,6 +249,27 @@ TEST_CASE("lstm_cell chains: a zero gate gradient times an infinite input is sti
   CHECK_FALSE(ember::isnan(got_w.narrow(1, 1, 2)).any().item<bool>());
 }
 
+TEST_CASE("lstm_cell chains: a zero first state leaves its columns out only while the weights are finite",
+          "[rnncell][lstmchain]") {
+  // From zeros, the first step's gates need x's columns only; with an infinity in w_hh,
+  // 0 * inf is NaN in the reference's product, and so it must stay.
+  const int64_t T = 3, N = 4, H = 5;
+  for (bool infinite : {false, true}) {
+    INFO("an infinite weight: " << infinite);
+    Sequence s = make(T, N, 3, H, ember::kFloat32, true, false);
+    if (infinite) {
+      ember::NoGradGuard no_grad;
+      s.w_hh.select(0, 2).select(0, 1).fill_(std::numeric_limits<double>::infinity());
+    }
+    Tensor h = ember::zeros({N, H}), c = ember::zeros({N, H});
+    auto [hy, cy] = F::lstm_cell(s.xs[0], h, c, s.w_ih, s.w_hh, s.b_ih, s.b_hh);
+    auto [want_h, want_c] = lstm_ref(s.xs[0], h, c, s.w_ih, s.w_hh, s.b_ih, s.b_hh);
+    CHECK(ember::isnan(hy).any().item<bool>() == infinite);
+    CHECK(ember::isnan(want_h).any().item<bool>() == infinite);
+    if (!infinite) CHECK(max_abs_diff(hy, want_h) <= 1e-5);
+  }
+}
+
 TEST_CASE("lstm_cell chains: the same results at 1 and 2 threads", "[rnncell][lstmchain]") {
   const int before = ember::get_num_threads();
   Sequence s = make(9, 32, 32, 40, ember::kFloat32, true, false);

@@ -114,3 +114,24 @@ TEST_CASE("rnn_gemm: every row count, masked columns, long inner sizes, both lay
   // A bias row is ignored when accumulating.
   check_product(9, 40, 33, false, true, true, true);
 }
+
+TEST_CASE("rnn_gemm_panels: a product over the first rows of taller panels", "[simd][rnn_gemm]") {
+  if (!ember::kernels::rnn_gemm_available()) {
+    CHECK(ember::kernels::rnn_panel_width() == 0);
+    return;
+  }
+  // Panels of 70 rows; the product uses the first 23 (A has 23 columns).
+  const int64_t m = 13, n = 50, rows = 70, k = 23, w = ember::kernels::rnn_panel_width();
+  const int64_t strips = (n + w - 1) / w;
+  std::vector<float> a = values(m * k, 5), b = values(rows * n, 6), c(static_cast<std::size_t>(m * n));
+  std::vector<float> packed(static_cast<std::size_t>(strips * rows * w), 0.0f);
+  for (int64_t q = 0; q < strips; ++q)
+    for (int64_t p = 0; p < rows; ++p)
+      for (int64_t j = 0; j < w && q * w + j < n; ++j)
+        packed[static_cast<std::size_t>((q * rows + p) * w + j)] = b[static_cast<std::size_t>(p * n + q * w + j)];
+  ember::kernels::rnn_gemm_panels(m, n, k, a.data(), k, 1, packed.data(), c.data(), n, false, nullptr, rows);
+  std::vector<double> want = reference(m, n, k, a.data(), k, 1, b.data(), n, c, n, false);
+  double worst = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::abs(c[i] - want[i]));
+  CHECK(worst <= 1e-6 * double(k + 1) * 4);
+}
