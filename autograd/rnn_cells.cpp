@@ -219,7 +219,7 @@ struct LstmChain {
 
   // A [capacity, width] block of the packed weights' dtype holding the first `used` rows of old.
   Tensor grown(const Tensor& old, int64_t used, int64_t capacity, int64_t width) const {
-    Tensor t = ember::detail::empty_tensor({capacity, width}, packed.w_cat.dtype());
+    Tensor t = ember::detail::empty_tensor({capacity, width}, ember::kFloat32);
     if (used > 0)
       std::memcpy(t.data_ptr(), old.data_ptr(), static_cast<std::size_t>(used * width) * t.element_size());
     return t;
@@ -227,7 +227,7 @@ struct LstmChain {
 
   // A new step of n rows: its index, and the rows its [x | h] goes to.
   int64_t add_step(int64_t n, Tensor& xh) {
-    const int64_t K = packed.w_cat.size(1);
+    const int64_t K = packed.inputs;
     const int64_t cap = xh_rows.defined() ? xh_rows.size(0) : 0;
     if (!xh_rows.defined() || rows + n > cap) {
       const int64_t want = std::max<int64_t>({2 * cap, rows + n, 8 * n, 1});
@@ -249,7 +249,7 @@ struct LstmChain {
   template <class Write>
   Tensor add_gate_rows(int64_t index, std::vector<int64_t>& batch_rows, Write write) {
     std::lock_guard<std::mutex> lock(mutex);
-    const int64_t G = packed.w_cat.size(0), K = packed.w_cat.size(1);
+    const int64_t G = packed.gates, K = packed.inputs;
     left.resize(static_cast<std::size_t>(steps), 0);
     auto i = static_cast<std::size_t>(index);
     if (left[i]) {
@@ -319,20 +319,20 @@ struct LstmStep {
     Tensor cx_grad;
     auto write = [&](const Tensor& into, const float* xh, std::vector<int64_t>& kept_rows) {
       kernels::LstmKeptGateGrads gg = kernels::lstm_gate_grads_kept(g[0], g[1], cs, saved, into, xh,
-                                                                    pk.w_cat.size(1), !pk.finite, kept_rows);
+                                                                    pk.inputs, !pk.finite, kept_rows);
       cx_grad = gg.cx;
       return gg.count;
     };
     if (any_weight) {
       room = chain->add_gate_rows(index, batch_rows, write);
     } else {
-      room = ember::detail::empty_tensor({N, pk.w_cat.size(0)}, ember::kFloat32);
+      room = ember::detail::empty_tensor({N, pk.gates}, ember::kFloat32);
       write(room, nullptr, batch_rows);
     }
     Grads out(7);
     if (n.input || n.hx)
-      kernels::lstm_input_grads_kept(static_cast<const float*>(room.data_ptr()), batch_rows, N, pk.w_cat, x.size(1),
-                                     n.input, n.hx, out[0], out[1]);
+      kernels::lstm_input_grads_kept(static_cast<const float*>(room.data_ptr()), batch_rows, N, pk, n.input, n.hx,
+                                     out[0], out[1]);
     if (n.cx) out[2] = cx_grad;
     if (!any_weight || !root) return out;
     Tensor dg, packed;

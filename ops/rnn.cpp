@@ -157,19 +157,6 @@ void gate_products(CellGrads& g, const CellNeeds& needs, Dtype dt, const T* dg_i
   }
 }
 
-// rnn_gemm_panels for float (false, nothing done, for double): C = bias + A B (the
-// bias row may be null: C = A B) with A row-major [m, k] and B in panels (see
-// lstm_pack_weights).
-template <class T>
-bool gemm_panels_own(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* panels, T* c, int64_t ldc,
-                     const T* bias, int64_t panel_rows) {
-  if constexpr (std::is_same_v<T, float>) {
-    rnn_gemm_panels(m, n, k, a, lda, 1, panels, c, ldc, false, bias, panel_rows);
-    return true;
-  }
-  return false;
-}
-
 // A gradient of the given shape: g made dense, or zeros when g is undefined.
 Tensor dense_grad(const Tensor& g, IntArrayRef sizes, Dtype dt) {
   if (g.defined()) return dense(g, dt);
@@ -396,47 +383,53 @@ CellGrads gru_cell_backward(const Tensor& grad_hy, const Tensor& x_in, const Ten
   return g;
 }
 
+namespace {
+
+// Columns [col, col + cols) of the panels (rows of `rows` columns each, width w) from
+// src [G, cols] row-major: panel q, row col + p, lane j = src[q w + j, p]. The full
+// panels are one strided copy (a transpose per panel, which the copy kernel tiles); the
+// last, partial one an element loop (its lanes past G stay as they are: zero).
+void fill_panels(const Tensor& panels, int64_t rows, int64_t col, const Tensor& src, int64_t w) {
+  const int64_t G = src.size(0), cols = src.size(1), full = G / w;
+  if (full > 0 && cols > 0) {
+    Tensor dst = detail::make_view(panels, {full, cols, w}, {rows * w, w, 1}, col * w);
+    Tensor from = detail::make_view(src, {full, cols, w}, {w * cols, 1, cols}, 0);
+    copy(dst, from);
+  }
+  float* last = ptr<float>(panels) + full * rows * w;
+  const float* s = ptr<float>(src);
+  for (int64_t j = full * w; j < G; ++j)
+    for (int64_t p = 0; p < cols; ++p) last[(col + p) * w + j % w] = s[j * cols + p];
+}
+
+}  // namespace
+
 LstmPackedWeights lstm_pack_weights(const Tensor& w_ih_in, const Tensor& w_hh_in, const Tensor& b_ih_in,
                                     const Tensor& b_hh_in) {
-  const Dtype dt = w_ih_in.dtype();
-  Tensor w_ih = dense(w_ih_in, dt), w_hh = dense(w_hh_in, dt);
-  Tensor b_ih = dense(b_ih_in, dt), b_hh = dense(b_hh_in, dt);
-  const int64_t G = w_ih.size(0), I = w_ih.size(1), H = w_hh.size(1), K = I + H;
+  const Dtype dt = Dtype::Float32;
+  EMBER_CHECK(w_ih_in.dtype() == dt && rnn_gemm_available(),
+              "lstm_pack_weights: float32 where rnn_gemm runs only, got {}", w_ih_in.dtype());
   LstmPackedWeights out;
-  out.w_cat = empty_tensor({G, K}, dt);
-  const bool panels = dt == Dtype::Float32 && rnn_gemm_available();
-  const int64_t width = panels ? rnn_panel_width() : 0;
-  if (panels) out.w_cat_t = empty_tensor({(G + width - 1) / width * K * width}, dt);
-  if (b_ih.defined() || b_hh.defined()) out.bias = empty_tensor({G}, dt);
-  EMBER_DISPATCH_FLOAT(dt, [&] {
-    const T *a = ptr<T>(w_ih), *b = ptr<T>(w_hh);
-    T* o = ptr<T>(out.w_cat);
-    for (int64_t r = 0; r < G; ++r) {
-      std::copy(a + r * I, a + (r + 1) * I, o + r * K);
-      std::copy(b + r * H, b + (r + 1) * H, o + r * K + I);
-    }
-    out.finite = all_finite(o, G * K);
-    if (panels) {
-      // B = w_cat^T in rnn_gemm_panels' layout: B(p, j) = w_cat[j, p] at
-      // [j / width][p][j % width], the columns past G of the last panel zero. The full
-      // panels are one strided copy (a transpose per panel, which the copy kernel tiles);
-      // the last, partial one an element loop.
-      T* pan = ptr<T>(out.w_cat_t);
-      const int64_t full = G / width;
-      if (full > 0) {
-        Tensor dst = detail::make_view(out.w_cat_t, {full, K, width}, {K * width, width, 1}, 0);
-        Tensor src = detail::make_view(out.w_cat, {full, K, width}, {width * K, 1, K}, 0);
-        copy(dst, src);
-      }
-      if (full * width < G) {
-        T* last = pan + full * K * width;
-        std::fill(last, last + K * width, T(0));
-        for (int64_t j = full * width; j < G; ++j)
-          for (int64_t p = 0; p < K; ++p) last[p * width + j % width] = o[j * K + p];
-      }
-    }
-    if (out.bias.defined()) fill_bias(ptr<T>(out.bias), G, 1, G, ptr<T>(b_ih), ptr<T>(b_hh));
-  });
+  out.w_ih = dense(w_ih_in, dt);
+  out.w_hh = dense(w_hh_in, dt);
+  Tensor b_ih = dense(b_ih_in, dt), b_hh = dense(b_hh_in, dt);
+  const int64_t G = out.w_ih.size(0), I = out.w_ih.size(1), H = out.w_hh.size(1), K = I + H;
+  out.gates = G;
+  out.inputs = K;
+  out.finite = all_finite(ptr<float>(out.w_ih), G * I) && all_finite(ptr<float>(out.w_hh), G * H);
+  // B = [w_ih | w_hh]^T: B(p, j) = W[j, p] at [j / width][p][j % width].
+  const int64_t width = rnn_panel_width(), strips = (G + width - 1) / width;
+  out.panels = empty_tensor({strips * K * width}, dt);
+  if (G % width != 0) {  // the last panel's lanes past G are zero
+    float* last = ptr<float>(out.panels) + (strips - 1) * K * width;
+    std::fill(last, last + K * width, 0.0f);
+  }
+  fill_panels(out.panels, K, 0, out.w_ih, width);
+  fill_panels(out.panels, K, I, out.w_hh, width);
+  if (b_ih.defined() || b_hh.defined()) {
+    out.bias = empty_tensor({G}, dt);
+    fill_bias(ptr<float>(out.bias), G, 1, G, ptr<float>(b_ih), ptr<float>(b_hh));
+  }
   return out;
 }
 
@@ -466,23 +459,16 @@ bool lstm_state_is_zero(const Tensor& xh, int64_t I) {
 
 LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c_in, const LstmPackedWeights& w,
                                          int64_t k_used) {
-  const Dtype dt = xh.dtype();
+  const Dtype dt = Dtype::Float32;
   Tensor c = dense(c_in, dt);
   const int64_t N = xh.size(0), K = xh.size(1), H = c.size(1), ld = 5 * H;
   LstmCellForward r = lstm_outputs(N, H, dt);
-  EMBER_DISPATCH_FLOAT(dt, [&] {
-    T* ws = ptr<T>(r.saved);
-    // The panels' kernel starts each row from the bias; BLAS adds to rows filled with it.
-    // With k_used, the product stops at the columns of xh past which all are zero.
-    const int64_t k = k_used >= 0 && w.finite ? k_used : K;
-    if (!w.w_cat_t.defined() ||
-        !gemm_panels_own(N, 4 * H, k, ptr<T>(xh), K, ptr<T>(w.w_cat_t), ws, ld, ptr<T>(w.bias), K)) {
-      const bool biased = fill_bias(ws, ld, N, 4 * H, ptr<T>(w.bias), static_cast<const T*>(nullptr));
-      blas::gemm("lstm_cell", false, true, N, 4 * H, K, T(1), ptr<T>(xh), K, ptr<T>(w.w_cat), K,
-                 biased ? T(1) : T(0), ws, ld);
-    }
-    lstm_activate(N, H, ws, ptr<T>(c), ptr<T>(r.hy), ptr<T>(r.cy));
-  });
+  float* ws = ptr<float>(r.saved);
+  // Each row starts from the bias. With k_used, the product stops at the columns of xh
+  // past which all are zero.
+  const int64_t k = k_used >= 0 && w.finite ? k_used : K;
+  rnn_gemm_panels(N, 4 * H, k, ptr<float>(xh), K, 1, ptr<float>(w.panels), ws, ld, false, ptr<float>(w.bias), K);
+  lstm_activate(N, H, ws, ptr<float>(c), ptr<float>(r.hy), ptr<float>(r.cy));
   return r;
 }
 
@@ -511,30 +497,31 @@ LstmKeptGateGrads lstm_gate_grads_kept(const Tensor& grad_hy, const Tensor& grad
   return g;
 }
 
-void lstm_input_grads_kept(const float* dg, const std::vector<int64_t>& rows, int64_t N, const Tensor& w_cat,
-                           int64_t I, bool need_x, bool need_h, Tensor& dx, Tensor& dh) {
-  const int64_t k = static_cast<int64_t>(rows.size()), G = w_cat.size(0), K = w_cat.size(1);
-  const float* w = ptr<float>(w_cat);
+void lstm_input_grads_kept(const float* dg, const std::vector<int64_t>& rows, int64_t N, const LstmPackedWeights& w,
+                           bool need_x, bool need_h, Tensor& dx, Tensor& dh) {
+  const int64_t k = static_cast<int64_t>(rows.size()), G = w.gates;
   // All rows kept (in order): the products go straight into dx and dh.
   const bool all = k == N;
-  auto part = [&](int64_t width, const float* wp, Tensor& out) {
+  auto part = [&](const Tensor& weight, Tensor& out) {
+    const int64_t width = weight.size(1);
+    const float* wp = ptr<float>(weight);
     out = empty_tensor({N, width}, Dtype::Float32);
     float* o = ptr<float>(out);
     if (all) {
-      rnn_gemm(N, width, G, dg, G, 1, wp, K, o, width, false);
+      rnn_gemm(N, width, G, dg, G, 1, wp, width, o, width, false);
       return;
     }
     std::memset(o, 0, static_cast<std::size_t>(N * width) * sizeof(float));
     if (k == 0) return;
     Tensor prod = empty_tensor({k, width}, Dtype::Float32);
     float* pp = ptr<float>(prod);
-    rnn_gemm(k, width, G, dg, G, 1, wp, K, pp, width, false);
+    rnn_gemm(k, width, G, dg, G, 1, wp, width, pp, width, false);
     for (int64_t r = 0; r < k; ++r)
       std::memcpy(o + rows[static_cast<std::size_t>(r)] * width, pp + r * width,
                   static_cast<std::size_t>(width) * sizeof(float));
   };
-  if (need_x) part(I, w, dx);
-  if (need_h) part(K - I, w + I, dh);
+  if (need_x) part(w.w_ih, dx);
+  if (need_h) part(w.w_hh, dh);
 }
 
 namespace {

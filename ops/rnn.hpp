@@ -42,15 +42,17 @@ CellGrads lstm_cell_backward(const Tensor& grad_hy, const Tensor& grad_cy, const
                              const CellNeeds& needs);
 
 // ---- The LSTM over an unrolled sequence (autograd/rnn_cells.cpp chains its steps) ----
-// The two gate GEMMs become one: x and h side by side, xh [N, I + H], against the
-// weights packed once per sequence, w_cat [4H, I + H] = [w_ih | w_hh]. The weight
-// gradients of all the steps are one GEMM per weight at the end, over all their rows.
+// float32 where rnn_gemm runs. The two gate GEMMs become one: x and h side by side,
+// xh [N, I + H], against the weights packed once per sequence, [w_ih | w_hh]^T in
+// panels. The weight gradients of all the steps are one GEMM per weight at the end,
+// over all their rows.
 
 struct LstmPackedWeights {
-  Tensor w_cat;    // [w_ih | w_hh], contiguous [4H, I + H]
-  Tensor w_cat_t;  // its transpose [I + H, 4H] in rnn_gemm_panels' layout where that runs (float32)
-  Tensor bias;     // b_ih + b_hh [4H]; undefined when neither is defined
-  bool finite = true;  // every element of w_cat finite: a zero row of dG then gives a zero row of dG w_cat
+  Tensor w_ih, w_hh;  // contiguous [4H, I] and [4H, H] (the operands, when they are)
+  Tensor panels;      // [w_ih | w_hh]^T, [I + H, 4H], in rnn_gemm_panels' layout
+  Tensor bias;        // b_ih + b_hh [4H]; undefined when neither is defined
+  int64_t gates = 0, inputs = 0;  // 4H and I + H
+  bool finite = true;  // every weight finite: a zero row of dG then gives a zero row of dG W
 };
 LstmPackedWeights lstm_pack_weights(const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh);
 // Writes [x | h] into `into`, a contiguous [N, I + H] tensor.
@@ -73,8 +75,8 @@ LstmCellForward lstm_cell_forward_packed(const Tensor& xh, const Tensor& c, cons
 //    many it kept. A zero row is kept anyway when `keep_all` (the packed weights are
 //    not all finite: 0 * inf is NaN) or when its row of xh (`xh`, N rows of `k_xh`) is
 //    not finite.
-//  - lstm_input_grads_kept: dx, dh [N, ...] from those rows (dG_kept w_cat), the rows
-//    not kept zero.
+//  - lstm_input_grads_kept: dx = dG_kept w_ih, dh = dG_kept w_hh [N, ...] from those
+//    rows, the rows not kept zero.
 struct LstmKeptGateGrads {
   int64_t count = 0;
   Tensor cx;  // [N, H], every row
@@ -83,7 +85,7 @@ LstmKeptGateGrads lstm_gate_grads_kept(const Tensor& grad_hy, const Tensor& grad
                                        const Tensor& saved, const Tensor& room, const float* xh, int64_t k_xh,
                                        bool keep_all, std::vector<int64_t>& rows);
 void lstm_input_grads_kept(const float* dgates_kept, const std::vector<int64_t>& rows, int64_t N,
-                           const Tensor& w_cat, int64_t input_size, bool need_x, bool need_h, Tensor& dx, Tensor& dh);
+                           const LstmPackedWeights& w, bool need_x, bool need_h, Tensor& dx, Tensor& dh);
 
 // The weight gradients summed over all the steps' rows, stacked: dgates [R', 4H] and
 // xh [R, I + H] (both contiguous) give dW_ih = dG^T x, dW_hh = dG^T h and db = the
