@@ -155,6 +155,23 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
   for (std::size_t i = 0; i < roots.size(); ++i)
     if (roots[i].fn) add_to(visited.at(roots[i].fn.get()), roots[i].fn.get(), roots[i].input_nr, root_grads[i]);
 
+  // A view node's gradient added straight into the region of its input's summed
+  // gradient, when that sum already exists and may be written in place (see SliceOf).
+  auto add_into_slice = [&](Node& n, TensorList& buf, uint32_t first_target) {
+    if (n.next.size() != 1 || !n.next[0].fn || buf.size() != 1 || !buf[0].defined()) return false;
+    TensorList& into = buffers[targets[first_target]];
+    if (into.empty()) return false;
+    Tensor& cur = into[n.next[0].input_nr];
+    const SliceOf& s = n.slice;
+    if (!cur.defined() || s.dim >= cur.dim() || s.start + s.length > cur.size(s.dim)) return false;
+    if (!sole_buffer(cur, cur) || buf[0].dtype() != cur.dtype()) return false;  // before the view below
+    Tensor g = s.dropped ? buf[0].unsqueeze(s.dim) : buf[0];
+    Tensor region = cur.narrow(s.dim, s.start, s.length);
+    if (!region.sizes().equals(g.sizes())) return false;
+    region.add_(g);
+    return true;
+  };
+
   TensorList captured(captures.size());
   for (const Visit& v : order) {
     Node* n = v.node;
@@ -174,6 +191,11 @@ TensorList run_backward(const std::vector<Edge>& roots, TensorList root_grads, b
       }
     }
     if (n->is_accumulator() && (!accumulate || is_capture)) continue;
+    if (n->slice.dim >= 0 && add_into_slice(*n, buf, v.first_target)) {
+      buf.clear();
+      if (!keep_graph) n->release_saved();
+      continue;
+    }
     TensorList in_grads = apply_naming_oom(*n, std::move(buf));
     buf.clear();
     if (!keep_graph) n->release_saved();

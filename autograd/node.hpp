@@ -78,9 +78,21 @@ struct AutogradMeta {
   std::vector<unsigned> hook_ids;         // every handle register_hook gave out for this tensor
 };
 
+// For the nodes of select and narrow (and slice with step 1): the region of their input
+// that their output views. Their backward pads the gradient with zeros to the input's
+// shape; when the input's gradient is already being summed, the engine adds into that
+// region instead (an unrolled loop's x[t], every step, would otherwise be a full-size
+// tensor of zeros and a full-size sum each).
+struct SliceOf {
+  int64_t dim = -1;  // -1: not such a node
+  int64_t start = 0, length = 0;
+  bool dropped = false;  // select: the output has no dim `dim`
+};
+
 struct Node : std::enable_shared_from_this<Node> {
   uint64_t seq = 0;
   uint32_t num_outputs = 1;  // outputs of the forward op = gradients this node receives
+  SliceOf slice;
   CachedVector<Edge> next;  // one per input of the forward op
   CachedVector<SavedTensor> saved;
   std::vector<std::pair<uint32_t, std::pair<unsigned, Hook>>> pre_hooks;  // (output_nr, (id, hook))

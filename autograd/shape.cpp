@@ -38,6 +38,11 @@ void record_reshape(const char* name, const Tensor& x, Tensor& y) {
 
 // The padding (torch.nn.functional.pad order) that puts `length` elements taken at
 // `start` of dim d back where they came from in a tensor of `sizes`.
+// Tells the engine which region of its input y's node views (see autograd::SliceOf).
+void mark_slice(const Tensor& y, int64_t dim, int64_t start, int64_t length, bool dropped) {
+  if (std::shared_ptr<autograd::Node> fn = y.grad_fn()) fn->slice = autograd::SliceOf{dim, start, length, dropped};
+}
+
 std::vector<int64_t> pad_back(IntArrayRef sizes, int64_t d, int64_t start, int64_t length) {
   const int64_t n = static_cast<int64_t>(sizes.size());
   std::vector<int64_t> p(u(2 * (n - d)), 0);
@@ -175,6 +180,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
     if (start < 0) start += x.size(d);
     std::vector<int64_t> p = pad_back(x.sizes(), d, start, length);
     record_view("narrow", x, &y, {}, [p](const Grads& g, Ctx&) { return Grads{ember::pad(g[0], p)}; });
+    mark_slice(y, d, start, length, false);
   } else {
     note_no_grad_view(x, y);
   }
@@ -190,6 +196,7 @@ Tensor select(const Tensor& x, int64_t dim, int64_t index) {
     std::vector<int64_t> p = pad_back(x.sizes(), d, index, 1);
     record_view("select", x, &y, {},
                 [p, d](const Grads& g, Ctx&) { return Grads{ember::pad(ember::unsqueeze(g[0], d), p)}; });
+    mark_slice(y, d, index, 1, true);
   } else {
     note_no_grad_view(x, y);
   }
@@ -205,6 +212,7 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
     if (step == 1) {
       std::vector<int64_t> p = pad_back(x.sizes(), d, r.start, r.length);
       record_view("slice", x, &y, {}, [p](const Grads& g, Ctx&) { return Grads{ember::pad(g[0], p)}; });
+      mark_slice(y, d, r.start, r.length, false);
     } else {
       // Every step-th element: write the gradient into zeros through the same slice.
       Shape in = x.sizes().shape();

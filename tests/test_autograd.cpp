@@ -370,6 +370,31 @@ TEST_CASE("gradients meeting at a node are summed in place only where nobody els
     loss.backward();
     for (int64_t t = 0; t < 4; ++t) CHECK(ember::equal(x.grad()[t], ember::full({3, 2}, double(t + 1), ember::kFloat64)));
   }
+  SECTION("narrow and slice regions, overlapping, along an inner dim, summed into one gradient") {
+    // The regions' gradients are added where they view: d/dx of sum(w_i * region_i).
+    Tensor x = ember::zeros({2, 6}, ember::kFloat64).requires_grad_(true);
+    Tensor loss = (x.narrow(1, 0, 3) * 2.0).sum() + (x.narrow(1, 2, 3) * 3.0).sum() +
+                  (x.slice(1, 4, 6) * 5.0).sum() + (x.select(1, 5) * 7.0).sum() + (x.select(0, 1) * 11.0).sum();
+    loss.backward();
+    // Columns 0-1: 2; 2: 2 + 3; 3: 3; 4: 3 + 5; 5: 5 + 7; row 1 also + 11 everywhere.
+    const std::vector<double> row0{2, 2, 5, 3, 8, 12};
+    std::vector<double> want = row0;
+    for (double v : row0) want.push_back(v + 11);
+    CHECK(values(x.grad()) == want);
+  }
+  SECTION("a summed gradient someone else holds is not added into") {
+    // y = x + 1 hands its gradient, which a hook keeps, on to x unchanged; recorded after
+    // the narrow, it arrives at x first and must stay as it was.
+    Tensor x = ember::zeros({3}, ember::kFloat64).requires_grad_(true);
+    Tensor other = (x.narrow(0, 1, 2) * 4.0).sum();
+    Tensor y = x + 1.0;
+    Tensor kept;
+    y.register_hook([&](const Tensor& g) { kept = g; });
+    Tensor loss = other + (y * 2.0).sum();
+    loss.backward();
+    CHECK(values(x.grad()) == std::vector<double>{2, 6, 6});
+    CHECK(values(kept) == std::vector<double>{2, 2, 2});
+  }
   SECTION("create_graph keeps the sums differentiable") {
     Tensor x = ember::tensor({1.5}, ember::requires_grad());
     Tensor y = x * x;
