@@ -93,13 +93,14 @@ void transpose_tile(char* dst, const char* src, int64_t a0, int64_t na, int64_t 
 }
 
 #if defined(__x86_64__)
-// A full 32 x 32 tile of 4-byte elements in 8 x 8 blocks, each transposed in AVX
-// registers (unpack, shuffle, then swap 128-bit halves): 8 row loads and 8 row stores
-// per 64 elements instead of 64 of each.
-__attribute__((target("avx2"))) void transpose_tile32_avx2(char* dst, const char* src, int64_t a0, int64_t b0,
-                                                           int64_t ds_a, int64_t ss_b) {
-  for (int64_t bb = 0; bb < kTile; bb += 8)
-    for (int64_t aa = 0; aa < kTile; aa += 8) {
+// A tile of 4-byte elements whose sides (na, nb <= 32) are multiples of 8, in 8 x 8
+// blocks, each transposed in AVX registers (unpack, shuffle, then swap 128-bit halves):
+// 8 row loads and 8 row stores per 64 elements instead of 64 of each. (A plane 16 wide,
+// as the recurrent cells' weight panels are with AVX2, is all such partial tiles.)
+__attribute__((target("avx2"))) void transpose_tile_avx2(char* dst, const char* src, int64_t a0, int64_t na,
+                                                         int64_t b0, int64_t nb, int64_t ds_a, int64_t ss_b) {
+  for (int64_t bb = 0; bb < nb; bb += 8)
+    for (int64_t aa = 0; aa < na; aa += 8) {
       const char* s = src + (b0 + bb) * ss_b + (a0 + aa) * 4;
       __m256 r0 = _mm256_loadu_ps(reinterpret_cast<const float*>(s));
       __m256 r1 = _mm256_loadu_ps(reinterpret_cast<const float*>(s + ss_b));
@@ -154,14 +155,14 @@ void transpose_planes(char* dst, const char* src, const Loop<2>& L, const Plane&
       const int64_t ta = in_plane / tiles_b, tb = in_plane % tiles_b;
       int64_t od = 0, os = 0;
       outer_offsets(p, outer, &od, &os);
+      const int64_t tile_a = std::min(kTile, na - ta * kTile), tile_b = std::min(kTile, nb - tb * kTile);
 #if defined(__x86_64__)
-      if (sizeof(E) == 4 && avx2 && (ta + 1) * kTile <= na && (tb + 1) * kTile <= nb) {
-        transpose_tile32_avx2(dst + od, src + os, ta * kTile, tb * kTile, ds_a, ss_b);
+      if (sizeof(E) == 4 && avx2 && tile_a % 8 == 0 && tile_b % 8 == 0) {
+        transpose_tile_avx2(dst + od, src + os, ta * kTile, tile_a, tb * kTile, tile_b, ds_a, ss_b);
         continue;
       }
 #endif
-      transpose_tile<E>(dst + od, src + os, ta * kTile, std::min(kTile, na - ta * kTile), tb * kTile,
-                        std::min(kTile, nb - tb * kTile), ds_a, ss_b);
+      transpose_tile<E>(dst + od, src + os, ta * kTile, tile_a, tb * kTile, tile_b, ds_a, ss_b);
     }
   });
 }

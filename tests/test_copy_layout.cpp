@@ -70,9 +70,19 @@ void check_copy(const Tensor& view, const Tensor& base, const std::string& what)
 TEST_CASE("contiguous() of a transposed matrix, for every element size", "[simd][copy]") {
   for (auto dtype : {ember::kFloat32, ember::kFloat64, ember::kInt32, ember::kInt64, ember::kInt16, ember::kUInt8,
                      ember::kBool, ember::kFloat16}) {
-    // Whole tiles of 32, a ragged edge on either side, a row or a column, a pitch of 4 KiB.
-    for (auto [r, c] : std::vector<std::pair<int64_t, int64_t>>{
-             {64, 96}, {33, 70}, {70, 33}, {1, 50}, {50, 1}, {31, 31}, {256, 784}, {1024, 40}}) {
+    // Whole tiles of 32, a ragged edge on either side, a row or a column, a pitch of 4 KiB,
+    // and partial tiles whose sides are multiples of 8 (the 8 x 8 register blocks).
+    for (auto [r, c] : std::vector<std::pair<int64_t, int64_t>>{{64, 96},
+                                                                {33, 70},
+                                                                {70, 33},
+                                                                {1, 50},
+                                                                {50, 1},
+                                                                {31, 31},
+                                                                {256, 784},
+                                                                {1024, 40},
+                                                                {16, 48},
+                                                                {40, 24},
+                                                                {8, 136}}) {
       Tensor base = numbered({r, c}, dtype);
       check_copy(base.t(), base, "t()");
     }
@@ -86,6 +96,9 @@ TEST_CASE("contiguous() of batched transposes and permutations", "[simd][copy]")
     check_copy(a.transpose(0, 2), a, "transpose(0, 2)");
     check_copy(a.permute({2, 0, 1}), a, "permute(2, 0, 1)");
     check_copy(a.permute({1, 2, 0}), a, "permute(1, 2, 0)");
+    // Panels of 16 rows transposed one by one (the recurrent cells' packed weights).
+    Tensor w = numbered({4, 16, 40}, dtype);
+    check_copy(w.transpose(1, 2), w, "16-row panels, transposed");
     // An attention's heads: [batch, heads, seq, dim] -> [batch, seq, heads, dim], rows of 16.
     Tensor h = numbered({4, 8, 32, 16}, dtype);
     check_copy(h.permute({0, 2, 1, 3}), h, "permute(0, 2, 1, 3)");
