@@ -202,32 +202,39 @@ void lstm_activate(int64_t N, int64_t H, T* ws, const T* cp, T* hp, T* cyp) {
 }
 
 // LSTM backward on one row: the pre-activation gate gradients dg (i, f, g, o) and the
-// cell state's gradient dcx, from the saved row (gates, then tanh(cy)).
+// cell state's gradient dcx, from the saved row (gates, then tanh(cy)). Returns whether
+// any gate gradient is other than +0 or -0 (a NaN counts), for the chain to leave zero
+// rows out; the test rides along in the same vector loop.
 template <class T>
-__attribute__((always_inline)) inline void lstm_grad_row_body(int64_t H, const T* __restrict saved,
+__attribute__((always_inline)) inline bool lstm_grad_row_body(int64_t H, const T* __restrict saved,
                                                               const T* __restrict dhy, const T* __restrict dcy,
                                                               const T* __restrict c, T* __restrict dg,
                                                               T* __restrict dcx) {
   const T *ig = saved, *fg = saved + H, *gg = saved + 2 * H, *og = saved + 3 * H, *tc = saved + 4 * H;
   T *di = dg, *df = dg + H, *dgg = dg + 2 * H, *dout = dg + 3 * H;
+  int nonzero = 0;
   for (int64_t j = 0; j < H; ++j) {
     // The cell state's total gradient: its own, plus the path through h = o tanh(c).
     T t = tc[j], o = og[j], i = ig[j], f = fg[j], gv = gg[j];
     T dc = dcy[j] + dhy[j] * o * (T(1) - t * t);
-    di[j] = dc * gv * i * (T(1) - i);
-    df[j] = dc * c[j] * f * (T(1) - f);
-    dgg[j] = dc * i * (T(1) - gv * gv);
-    dout[j] = dhy[j] * t * o * (T(1) - o);
+    T a = dc * gv * i * (T(1) - i), b = dc * c[j] * f * (T(1) - f), d = dc * i * (T(1) - gv * gv);
+    T e = dhy[j] * t * o * (T(1) - o);
+    di[j] = a;
+    df[j] = b;
+    dgg[j] = d;
+    dout[j] = e;
     dcx[j] = dc * f;
+    nonzero |= (a != T(0)) | (b != T(0)) | (d != T(0)) | (e != T(0));
   }
+  return nonzero != 0;
 }
 
 // The same loop compiled for AVX2 (8 lanes rather than SSE2's 4), run when ember's
 // chosen instruction set has it.
-__attribute__((target("avx2,fma"))) void lstm_grad_row_avx2(int64_t H, const float* saved, const float* dhy,
+__attribute__((target("avx2,fma"))) bool lstm_grad_row_avx2(int64_t H, const float* saved, const float* dhy,
                                                             const float* dcy, const float* c, float* dg,
                                                             float* dcx) {
-  lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
+  return lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
 }
 
 bool rows_take_avx2() {
@@ -236,11 +243,11 @@ bool rows_take_avx2() {
 }
 
 template <class T>
-void lstm_grad_row(int64_t H, const T* saved, const T* dhy, const T* dcy, const T* c, T* dg, T* dcx) {
+bool lstm_grad_row(int64_t H, const T* saved, const T* dhy, const T* dcy, const T* c, T* dg, T* dcx) {
   if constexpr (std::is_same_v<T, float>) {
     if (rows_take_avx2()) return lstm_grad_row_avx2(H, saved, dhy, dcy, c, dg, dcx);
   }
-  lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
+  return lstm_grad_row_body(H, saved, dhy, dcy, c, dg, dcx);
 }
 
 // GRU forward, in two halves around the activations: a = gi + gh on r, z; then, with r
@@ -488,8 +495,8 @@ LstmKeptGateGrads lstm_gate_grads_kept(const Tensor& grad_hy, const Tensor& grad
   for (int64_t n = 0; n < N; ++n) {
     // Written at the next free row; a row left out is overwritten by the next one.
     float* at = dg + g.count * G;
-    lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, at, dcx + n * H);
-    if (keep_all || !all_zero(at, G) || (xh && !all_finite(xh + n * k_xh, k_xh))) {
+    const bool nonzero = lstm_grad_row(H, ws + n * ld, ghp + n * H, gcp + n * H, cp + n * H, at, dcx + n * H);
+    if (keep_all || nonzero || (xh && !all_finite(xh + n * k_xh, k_xh))) {
       rows.push_back(n);
       ++g.count;
     }
