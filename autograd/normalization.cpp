@@ -143,8 +143,12 @@ Tensor batch_norm_train_float(const Tensor& input, const Tensor& weight, const T
   Tensor mean, var, rstd, scale, shift;
   {
     NoGradGuard no_grad;
-    mean = input.mean(dims);
-    var = input.var(dims, /*unbiased=*/false);
+    if (input.dim() == 2) {  // [N, C]: both statistics along the rows, no tensor in between
+      k::column_mean_var(input, &mean, &var);
+    } else {
+      mean = input.mean(dims);
+      var = input.var(dims, /*unbiased=*/false);
+    }
     rstd = ember::rsqrt(var + eps);
     std::tie(scale, shift) = folded(mean, var, weight.defined() ? weight.detach() : weight,
                                     bias.defined() ? bias.detach() : bias, eps);
@@ -232,11 +236,12 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     Shape dims{0};
     for (int64_t d = 2; d < nd; ++d) dims.push_back(d);
     Tensor mean, var;
-    // The kernels work plane by plane: a BatchNorm1d's [N, C] (planes of one value)
-    // stays composed.
+    // The kernels work plane by plane, or along the rows of a BatchNorm1d's [N, C]
+    // (planes of one value); planes of 2 to 15 values stay composed.
     const int64_t plane = input.numel() / std::max<int64_t>(input.size(0) * C, 1);
     const bool float_kernels = input.dtype() == kFloat32 && (!weight.defined() || weight.dtype() == kFloat32) &&
-                               (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0 && plane >= 16;
+                               (!bias.defined() || bias.dtype() == kFloat32) && input.numel() > 0 &&
+                               (plane >= 16 || plane == 1);
     if (float_kernels) {
       // One node with a backward of its own (see batch_norm_train_float).
       y = batch_norm_train_float(input, weight, bias, dims, cs, eps, &mean, &var);

@@ -110,6 +110,8 @@ void ops(int threads) {
   auto ops_max_pool2d = [](const Tensor& x) { return F::max_pool2d(x, 2); };
   auto ops_avg_pool2d = [](const Tensor& x) { return F::avg_pool2d(x, 2); };
   auto ops_batch_norm_eval = [&](const Tensor& x) { return F::batch_norm(x, rm, rv, bn_w, bn_b, false); };
+  // weight ones, bias zeros: the running stats' tensors
+  auto ops_batch_norm1d_eval = [&](const Tensor& x) { return F::batch_norm(x, rm512, rv512, rv512, rm512, false); };
   auto ops_batch_norm_train = [](const Tensor& x, const Tensor& w, const Tensor& b) {
     return F::batch_norm(x, Tensor(), Tensor(), w, b, true);
   };

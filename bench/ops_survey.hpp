@@ -4,8 +4,8 @@
 // file defines the namespace aliases NS (ember or torch) and F (their functional
 // namespace), then expands EMBER_BENCH_OPS_TENSORS (the inputs, named as the list uses
 // them) and defines the few calls whose spelling differs between the two
-// (ops_max_pool2d, ops_avg_pool2d, ops_batch_norm_eval, ops_batch_norm_train,
-// ops_lstm_cell), then expands EMBER_BENCH_OPS_LIST(X) with X(name, call).
+// (ops_max_pool2d, ops_avg_pool2d, ops_batch_norm_eval, ops_batch_norm1d_eval,
+// ops_batch_norm_train, ops_lstm_cell), then expands EMBER_BENCH_OPS_LIST(X) with X(name, call).
 #pragma once
 #include <algorithm>
 #include <chrono>
@@ -70,6 +70,9 @@ void ops_figure(const char* name, int threads, F&& call) {
   auto lstm_x = NS::randn({32, 32}), lstm_h = NS::randn({32, 128}), lstm_c = NS::randn({32, 128});                 \
   auto w_ih = NS::randn({512, 32}).requires_grad_(true), w_hh = NS::randn({512, 128}).requires_grad_(true);        \
   auto b_ih = NS::randn({512}).requires_grad_(true), b_hh = NS::randn({512}).requires_grad_(true);                 \
+  auto bn1_x = NS::randn({4096, 512}), rm512 = NS::zeros({512}), rv512 = NS::ones({512});                        \
+  auto bn1_x_g = NS::randn({4096, 512}).requires_grad_(true), g_bn1 = NS::randn({4096, 512});                      \
+  auto bn1_w_g = NS::ones({512}).requires_grad_(true), bn1_b_g = NS::zeros({512}).requires_grad_(true);            \
   auto layer_norm_1024 = F::LayerNormFuncOptions({1024});                                                          \
   auto dropout_half = F::DropoutFuncOptions().p(0.5).training(true);
 
@@ -108,6 +111,7 @@ void ops_figure(const char* name, int threads, F&& call) {
   X("max_pool2d 2x2 [32,64,56,56]", [&] { NoGrad ng; ops_max_pool2d(img); })                                    \
   X("avg_pool2d 2x2 [32,64,56,56]", [&] { NoGrad ng; ops_avg_pool2d(img); })                                    \
   X("batch_norm eval [32,64,56,56]", [&] { NoGrad ng; ops_batch_norm_eval(img); })                              \
+  X("batch_norm1d eval [4096,512]", [&] { NoGrad ng; ops_batch_norm1d_eval(bn1_x); })                            \
   X("bmm [64,128,64]x[64,64,128]", [&] { NoGrad ng; NS::bmm(ba, bb2); })                                        \
   X("linear [64,512]x[512,512]", [&] { NoGrad ng; F::linear(lin_x, lin_w, lin_b); })                            \
   X("conv2d [8,64,28,28] k3", [&] { NoGrad ng; F::conv2d(cimg, cw); })                                          \
@@ -125,6 +129,7 @@ void ops_figure(const char* name, int threads, F&& call) {
   X("log_softmax+bwd dim1 [1024,1024]", [&] { NS::log_softmax(m2_g, 1).backward(g_m2); })                       \
   X("layer_norm+bwd [1024,1024]", [&] { F::layer_norm(m2_g, layer_norm_1024).backward(g_m2); })                 \
   X("batch_norm train+bwd [32,64,28,28]", [&] { ops_batch_norm_train(img_g, bn_w_g, bn_b_g).backward(g_img); }) \
+  X("batch_norm1d train+bwd [4096,512]", [&] { ops_batch_norm_train(bn1_x_g, bn1_w_g, bn1_b_g).backward(g_bn1); }) \
   X("max_pool2d+bwd [32,64,28,28]", [&] { ops_max_pool2d(img_g).backward(g_pool); })                            \
   X("cross_entropy+bwd [256,1000]", [&] { F::cross_entropy(logits_g, tgt).backward(); })                        \
   X("mse_loss+bwd [2^20]", [&] { F::mse_loss(v1_g, v2).backward(); })                                           \

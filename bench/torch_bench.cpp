@@ -134,6 +134,9 @@ void ops(int threads) {
   auto ops_batch_norm_train = [](const Tensor& x, const Tensor& w, const Tensor& b) {
     return F::batch_norm(x, Tensor(), Tensor(), F::BatchNormFuncOptions().weight(w).bias(b).training(true));
   };
+  auto ops_batch_norm1d_eval = [&](const Tensor& x) {  // weight ones, bias zeros: the running stats' tensors
+    return F::batch_norm(x, rm512, rv512, F::BatchNormFuncOptions().weight(rv512).bias(rm512).training(false));
+  };
   auto ops_lstm_cell_sum = [&](const Tensor& x, const Tensor& h, const Tensor& c) {
     auto [h1, c1] = torch::lstm_cell(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
     return h1.sum() + c1.sum();

@@ -20,6 +20,15 @@ namespace {
 // one element made eval on [4096, 512] take 47 ms.
 constexpr int64_t kShortPlane = 16;
 
+// y[c] = x[c] * scale[c] + shift[c] over one row of C. Not inlined, so that the
+// compiler keeps the restrict promises and vectorizes it (inlined into the loop over
+// rows, it reloaded every pointer per element).
+template <class T>
+__attribute__((noinline)) void scale_shift_row(const T* __restrict x, T* __restrict y, const T* __restrict scale, const T* __restrict shift,
+                     int64_t C) {
+  for (int64_t c = 0; c < C; ++c) y[c] = x[c] * scale[c] + shift[c];
+}
+
 template <class T>
 void affine_images(const T* x, T* y, const T* scale, const T* shift, int64_t N, int64_t C, int64_t S) {
   parallel_for(0, N, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(C * S, 1)), [&](int64_t b, int64_t e) {
@@ -27,7 +36,7 @@ void affine_images(const T* x, T* y, const T* scale, const T* shift, int64_t N, 
       const T* in = x + n * C * S;
       T* out = y + n * C * S;
       if (S == 1) {
-        for (int64_t c = 0; c < C; ++c) out[c] = in[c] * scale[c] + shift[c];
+        scale_shift_row(in, out, scale, shift, C);
         continue;
       }
       for (int64_t c = 0; c < C; ++c)
@@ -73,6 +82,89 @@ Tensor channel_affine(const Tensor& x, const Tensor& scale, const Tensor& shift)
   return y;
 }
 
+namespace {
+
+// [N, C] (planes of one value): the channels lie along each row.
+// Pass 1 of the backward: per channel A = sum(g) and D = sum(g * (x - mean)), over the
+// rows in fixed blocks of kRowBlock whose float sums (one vector loop per row) are
+// added in double, so the bits do not depend on the thread count; threads take ranges
+// of channels.
+constexpr int64_t kRowBlock = 64;
+
+__attribute__((noinline)) void column_sums_block(const float* __restrict g, const float* __restrict x, const float* __restrict mean,
+                       float* __restrict a, float* __restrict d, int64_t rows, int64_t C, int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) {
+    a[c] = 0;
+    d[c] = 0;
+  }
+  for (int64_t n = 0; n < rows; ++n) {
+    const float* gr = g + n * C;
+    const float* xr = x + n * C;
+    for (int64_t c = c0; c < c1; ++c) {
+      a[c] += gr[c];
+      d[c] += gr[c] * (xr[c] - mean[c]);
+    }
+  }
+}
+
+// The statistics' passes over a block of rows, into float sums for channels [c0, c1).
+__attribute__((noinline)) void column_sums_of(const float* __restrict x, float* __restrict s, int64_t rows, int64_t C,
+                                              int64_t c0, int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) s[c] = 0;
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t c = c0; c < c1; ++c) s[c] += x[n * C + c];
+}
+__attribute__((noinline)) void column_squares_of(const float* __restrict x, const float* __restrict mean,
+                                                 float* __restrict s, int64_t rows, int64_t C, int64_t c0,
+                                                 int64_t c1) {
+  for (int64_t c = c0; c < c1; ++c) s[c] = 0;
+  for (int64_t n = 0; n < rows; ++n)
+    for (int64_t c = c0; c < c1; ++c) {
+      const float d = x[n * C + c] - mean[c];
+      s[c] += d * d;
+    }
+}
+
+// Pass 2: dx[n, c] = kx[c] x + k1[c] + kg[c] g, a row at a time. (Both not inlined,
+// like scale_shift_row, so that they are vectorized.)
+__attribute__((noinline)) void grad_input_row(const float* __restrict g, const float* __restrict x, const float* __restrict kx,
+                    const float* __restrict k1, const float* __restrict kg, float* __restrict out, int64_t C) {
+  for (int64_t c = 0; c < C; ++c) out[c] = (kx[c] * x[c] + k1[c]) + kg[c] * g[c];
+}
+
+}  // namespace
+
+void column_mean_var(const Tensor& x_in, Tensor* mean_out, Tensor* var_out) {
+  EMBER_CHECK(x_in.dim() == 2 && x_in.dtype() == Dtype::Float32 && x_in.size(0) > 0,
+              "column_mean_var: expected a float32 [N, C] input with N > 0, got {} {}", x_in.dtype(), x_in.sizes());
+  const Tensor x = x_in.is_contiguous() ? x_in : contiguous_as(x_in, x_in.dtype());
+  const int64_t N = x.size(0), C = x.size(1);
+  *mean_out = detail::empty_tensor({C}, Dtype::Float32);
+  *var_out = detail::empty_tensor({C}, Dtype::Float32);
+  const float* px = x.data_ptr<float>();
+  float* pm = mean_out->data_ptr<float>();
+  float* pv = var_out->data_ptr<float>();
+  parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N, 1)), [&](int64_t b, int64_t e) {
+    std::vector<float> block(static_cast<std::size_t>(C));
+    std::vector<double> total(static_cast<std::size_t>(C));
+    auto pass = [&](bool squares) {
+      for (int64_t c = b; c < e; ++c) total[static_cast<std::size_t>(c)] = 0;
+      for (int64_t n0 = 0; n0 < N; n0 += kRowBlock) {
+        const int64_t rows = std::min(kRowBlock, N - n0);
+        if (squares)
+          column_squares_of(px + n0 * C, pm, block.data(), rows, C, b, e);
+        else
+          column_sums_of(px + n0 * C, block.data(), rows, C, b, e);
+        for (int64_t c = b; c < e; ++c) total[static_cast<std::size_t>(c)] += block[static_cast<std::size_t>(c)];
+      }
+    };
+    pass(false);
+    for (int64_t c = b; c < e; ++c) pm[c] = static_cast<float>(total[static_cast<std::size_t>(c)] / double(N));
+    pass(true);
+    for (int64_t c = b; c < e; ++c) pv[c] = static_cast<float>(total[static_cast<std::size_t>(c)] / double(N));
+  });
+}
+
 void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean, const Tensor& rstd,
                          const Tensor& weight, Tensor* grad_input, Tensor* grad_weight, Tensor* grad_bias) {
   const int64_t N = x.size(0), C = x.size(1), S = x.numel() / std::max<int64_t>(N * C, 1);
@@ -86,6 +178,21 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean
   const Tensor wc = weight.defined() ? contiguous_as(weight, weight.dtype()) : Tensor();
   const float* pw = wc.defined() ? wc.data_ptr<float>() : nullptr;
   std::vector<double> A(static_cast<std::size_t>(C)), B(static_cast<std::size_t>(C));
+  if (S == 1) {
+    parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N, 1)), [&](int64_t b, int64_t e) {
+      std::vector<float> a(static_cast<std::size_t>(C)), d(static_cast<std::size_t>(C));
+      for (int64_t c = b; c < e; ++c) A[static_cast<std::size_t>(c)] = B[static_cast<std::size_t>(c)] = 0;
+      for (int64_t n0 = 0; n0 < N; n0 += kRowBlock) {
+        const int64_t rows = std::min(kRowBlock, N - n0);
+        column_sums_block(pg + n0 * C, px + n0 * C, pm, a.data(), d.data(), rows, C, b, e);
+        for (int64_t c = b; c < e; ++c) {
+          A[static_cast<std::size_t>(c)] += a[static_cast<std::size_t>(c)];
+          B[static_cast<std::size_t>(c)] += d[static_cast<std::size_t>(c)];
+        }
+      }
+      for (int64_t c = b; c < e; ++c) B[static_cast<std::size_t>(c)] *= pr[c];  // sum(g * x^)
+    });
+  } else {
   // Pass 1: per channel, sum(g) and sum(g * (x - mean)) plane by plane (SIMD sums of
   // floats), added in double.
   parallel_for(0, C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(N * S, 1)), [&](int64_t b, int64_t e) {
@@ -103,6 +210,7 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean
       B[static_cast<std::size_t>(c)] = d * pr[c];  // sum(g * x^)
     }
   });
+  }
   if (grad_bias) {
     *grad_bias = detail::empty_tensor({C}, x.dtype());
     for (int64_t c = 0; c < C; ++c) grad_bias->data_ptr<float>()[c] = static_cast<float>(A[static_cast<std::size_t>(c)]);
@@ -116,6 +224,21 @@ void batch_norm_backward(const Tensor& grad, const Tensor& x, const Tensor& mean
   // k_x = -w r^2 B / M and k_1 = -w r A / M - k_x * mean.
   *grad_input = detail::empty_tensor(x.sizes(), x.dtype());
   float* po = grad_input->data_ptr<float>();
+  if (S == 1) {
+    std::vector<float> kx(static_cast<std::size_t>(C)), k1(static_cast<std::size_t>(C)), kg(static_cast<std::size_t>(C));
+    for (int64_t c = 0; c < C; ++c) {
+      const double w = pw ? pw[c] : 1.0, r = pr[c];
+      const double x_coef = -w * r * r * B[static_cast<std::size_t>(c)] / M;
+      kx[static_cast<std::size_t>(c)] = static_cast<float>(x_coef);
+      k1[static_cast<std::size_t>(c)] = static_cast<float>(-w * r * A[static_cast<std::size_t>(c)] / M - x_coef * pm[c]);
+      kg[static_cast<std::size_t>(c)] = static_cast<float>(w * r);
+    }
+    parallel_for(0, N, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(C, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t n = b; n < e; ++n)
+        grad_input_row(pg + n * C, px + n * C, kx.data(), k1.data(), kg.data(), po + n * C, C);
+    });
+    return;
+  }
   parallel_for(0, N * C, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(S, 1)), [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
       const int64_t c = row % C;

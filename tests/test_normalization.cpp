@@ -168,7 +168,8 @@ TEST_CASE("batch_norm: float32 planes of any length, contiguous or not, agree wi
   // The normalisation runs as x * scale[c] + shift[c] over each (image, channel) plane
   // (SIMD with a tail); the reference is the same call in float64.
   ember::manual_seed(4);
-  for (std::vector<int64_t> shape : {std::vector<int64_t>{2, 3, 5, 7}, {4, 5, 33}, {3, 2, 16, 16}, {8, 6}, {3, 6, 5}}) {
+  for (std::vector<int64_t> shape :
+       {std::vector<int64_t>{2, 3, 5, 7}, {4, 5, 33}, {3, 2, 16, 16}, {8, 6}, {150, 37}, {3, 6, 5}}) {
     INFO("shape " << ember::IntArrayRef(shape));
     const int64_t C = shape[1];
     Tensor x = ember::randn(shape, ember::kFloat64) * 3 + 1;
@@ -268,7 +269,9 @@ TEST_CASE("batch_norm training in float32: kernel gradients agree with float64, 
   // recorded one composes differentiable ops. float64 composes mean, var and the affine
   // ops: the reference.
   ember::manual_seed(19);
-  for (std::vector<int64_t> shape : {std::vector<int64_t>{4, 3, 5, 7}, {16, 5}, {2, 4, 33}}) {
+  // [16, 5] and [150, 37]: a BatchNorm1d's input, whose kernels run along the rows (the
+  // latter over several blocks of 64 rows and a partial one).
+  for (std::vector<int64_t> shape : {std::vector<int64_t>{4, 3, 5, 7}, {16, 5}, {150, 37}, {2, 4, 33}}) {
     for (bool affine : {true, false}) {
       INFO("shape " << ember::IntArrayRef(shape) << (affine ? ", affine" : ""));
       const int64_t C = shape[1];
@@ -302,5 +305,28 @@ TEST_CASE("batch_norm training in float32: kernel gradients agree with float64, 
       Tensor h32 = ember::autograd::grad({(recorded[0] * g.to(ember::kFloat32)).sum()}, {x32})[0];
       CHECK(close(values(h32), values(h64), 5e-3));
     }
+  }
+}
+
+TEST_CASE("batch_norm training on [N, C] in float32: the same bits at 1 and 2 threads", "[norm][threads]") {
+  // The row kernels sum fixed blocks of rows and split the channels among threads.
+  ember::manual_seed(23);
+  Tensor x = ember::randn({3000, 70}) * 2 + 1, g = ember::randn({3000, 70});  // enough rows to split channels
+  Tensor w = ember::randn({70}), b = ember::randn({70});
+  const int before = ember::get_num_threads();
+  std::vector<std::vector<Tensor>> runs;
+  for (int threads : {1, 2}) {
+    ember::set_num_threads(threads);
+    Tensor xi = x.clone().requires_grad_(true), wi = w.clone().requires_grad_(true), bi = b.clone().requires_grad_(true);
+    Tensor rm = ember::zeros({70}), rv = ember::ones({70});
+    Tensor y = F::batch_norm(xi, rm, rv, wi, bi, true);
+    std::vector<Tensor> got = ember::autograd::grad({y}, {xi, wi, bi}, {g});
+    got.insert(got.end(), {y.detach(), rm, rv});
+    runs.push_back(got);
+  }
+  ember::set_num_threads(before);
+  for (std::size_t i = 0; i < runs[0].size(); ++i) {
+    INFO("result " << i);
+    CHECK(ember::equal(runs[0][i], runs[1][i]));
   }
 }
