@@ -29,18 +29,24 @@ __attribute__((noinline)) void scale_shift_row(const T* __restrict x, T* __restr
   for (int64_t c = 0; c < C; ++c) y[c] = x[c] * scale[c] + shift[c];
 }
 
+// The same for one image of C short planes of S values each.
+template <class T>
+__attribute__((noinline)) void scale_shift_planes(const T* __restrict x, T* __restrict y, const T* __restrict scale,
+                                                  const T* __restrict shift, int64_t C, int64_t S) {
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < S; ++i) y[c * S + i] = x[c * S + i] * scale[c] + shift[c];
+}
+
 template <class T>
 void affine_images(const T* x, T* y, const T* scale, const T* shift, int64_t N, int64_t C, int64_t S) {
   parallel_for(0, N, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(C * S, 1)), [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       const T* in = x + n * C * S;
       T* out = y + n * C * S;
-      if (S == 1) {
+      if (S == 1)
         scale_shift_row(in, out, scale, shift, C);
-        continue;
-      }
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t i = 0; i < S; ++i) out[c * S + i] = in[c * S + i] * scale[c] + shift[c];
+      else
+        scale_shift_planes(in, out, scale, shift, C, S);
     }
   });
 }
