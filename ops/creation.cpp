@@ -68,6 +68,30 @@ void fill_each(Tensor& t, ValueOf&& value_of) {
   });
 }
 
+// arange's values, first + i * stride in V (int64 or double) converted to T as a Scalar
+// of V would convert them: a function of its own with a restrict pointer, which the
+// compiler vectorizes (through fill_each every element went through a Scalar).
+template <class T, class V>
+__attribute__((noinline)) void fill_affine(T* __restrict p, int64_t begin, int64_t end, V first, V stride) {
+  for (int64_t i = begin; i < end; ++i) {
+    const V v = first + static_cast<V>(i) * stride;
+    if constexpr (std::is_same<T, bool>::value)
+      p[i] = v != 0;
+    else if constexpr (is_float_type_v<T>)
+      p[i] = element_cast<T>(static_cast<double>(v));
+    else
+      p[i] = element_cast<T>(v);
+  }
+}
+
+template <class V>
+void fill_range(Tensor& t, V first, V stride) {
+  EMBER_DISPATCH_EVERY(t.dtype(), [&] {
+    T* p = static_cast<T*>(t.data_ptr());
+    parallel_for(0, t.numel(), kGrainSize, [&](int64_t begin, int64_t end) { fill_affine(p, begin, end, first, stride); });
+  });
+}
+
 Dtype like_dtype(const Tensor& like, const TensorOptions& o) {
   detail::check_defined(like, "*_like");
   return o.has_dtype() ? o.dtype() : like.dtype();
@@ -210,7 +234,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& o) {
   Tensor t = empty_tensor({n}, dt, "arange");
   const int64_t first = integer_values ? start.to_int() : 0, stride = integer_values ? step.to_int() : 0;
   if (!integer_values) {
-    fill_each(t, [&](int64_t i) { return Scalar(s + static_cast<double>(i) * st); });
+    fill_range(t, s, st);
     return finish(t, o);
   }
   // The length comes from doubles, which can round it up past the last int64 value. The
@@ -227,7 +251,7 @@ Tensor arange(Scalar start, Scalar end, Scalar step, const TensorOptions& o) {
                   end.to_int(), stride);
     }
   }
-  fill_each(t, [&](int64_t i) { return Scalar(first + i * stride); });
+  fill_range(t, first, stride);
   return finish(t, o);
 }
 
