@@ -3,9 +3,14 @@
 // composed form. The backward reuses the saved log-probabilities.
 #include "ops/loss.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include "src/core/dtype_dispatch.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/reduction.hpp"
+#include "ops/row_loops.hpp"
+#include "src/core/parallel.hpp"
 #include "src/core/make_tensor.hpp"
 
 namespace ember {
@@ -51,6 +56,61 @@ Tensor cross_entropy_backward(const Tensor& logp, const Tensor& target, const Te
     }
   });
   return g;
+}
+
+namespace {
+
+// The squared differences of a chunk: blocks of kBlock values go through a stack buffer
+// (d = x - y with the SIMD subtraction), then the SIMD dot product of d with itself.
+constexpr int64_t kBlock = 1024;
+constexpr int64_t kChunk = 64 * kBlock;
+
+template <class T>
+double squared_error_chunk(const T* x, const T* y, int64_t n) {
+  alignas(64) T d[kBlock];
+  double s = 0;
+  for (int64_t i = 0; i < n; i += kBlock) {
+    const int64_t m = std::min(kBlock, n - i);
+    binary_row(SubOp<T>{}, x + i, y + i, d, m);
+    s += dot_row(d, d, m);
+  }
+  return s;
+}
+
+template <class T>
+__attribute__((noinline)) void scaled_difference_run(const T* __restrict x, const T* __restrict y, T* __restrict out,
+                                                     int64_t n, T scale) {
+  for (int64_t i = 0; i < n; ++i) out[i] = (x[i] - y[i]) * scale;
+}
+
+}  // namespace
+
+double squared_error_sum(const Tensor& x, const Tensor& y) {
+  const int64_t n = x.numel(), chunks = (n + kChunk - 1) / kChunk;
+  std::vector<double> part(static_cast<std::size_t>(chunks));
+  EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
+    const T *px = x.data_ptr<T>(), *py = y.data_ptr<T>();
+    parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c)
+        part[static_cast<std::size_t>(c)] =
+            squared_error_chunk(px + c * kChunk, py + c * kChunk, std::min(kChunk, n - c * kChunk));
+    });
+  });
+  double s = 0;
+  for (double p : part) s += p;
+  return s;
+}
+
+Tensor scaled_difference(const Tensor& x, const Tensor& y, double scale) {
+  Tensor out = detail::empty_tensor(x.sizes(), x.dtype());
+  EMBER_DISPATCH_FLOAT(x.dtype(), [&] {
+    const T *px = x.data_ptr<T>(), *py = y.data_ptr<T>();
+    T* po = out.data_ptr<T>();
+    parallel_for(0, x.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      scaled_difference_run(px + b, py + b, po + b, e - b, static_cast<T>(scale));
+    });
+  });
+  return out;
 }
 
 }  // namespace kernels

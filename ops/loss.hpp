@@ -20,5 +20,12 @@ CrossEntropyResult cross_entropy_forward(const Tensor& x, const Tensor& target, 
 // where scale is the upstream gradient divided by the divisor when the loss was a mean.
 Tensor cross_entropy_backward(const Tensor& logp, const Tensor& target, const Tensor& weight, double scale);
 
+// mse_loss, "mean" or "sum": sum((x - y)^2) over all elements of x and y (contiguous,
+// one float dtype, the same number of elements), in one pass. Fixed chunks summed
+// apart and added in order in double: the bits do not depend on the thread count.
+double squared_error_sum(const Tensor& x, const Tensor& y);
+// Its gradient with respect to x: scale * (x - y) in one pass, a new tensor of x's shape.
+Tensor scaled_difference(const Tensor& x, const Tensor& y, double scale);
+
 }  // namespace kernels
 }  // namespace ember

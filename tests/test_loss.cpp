@@ -387,3 +387,60 @@ TEST_CASE("binary_cross_entropy_with_logits: weight, pos_weight, stability, grad
                       Contains("pos_weight") && Contains("[2]"));
   REQUIRE_THROWS_WITH(F::binary_cross_entropy_with_logits(xm, ym, Tensor(), "avg"), Contains("'avg'"));
 }
+
+TEST_CASE("mse_loss: the one-pass kernel and its node against the composed formula", "[loss]") {
+  // Outside a trace, "mean" and "sum" of two float tensors of one shape run one pass
+  // forward and one back; the reference is the composed (x - y)^2 reduced, in float64,
+  // and its autograd gradients. Sizes past one chunk of the kernel (65536), a
+  // non-contiguous input, gradients for either operand, and create_graph.
+  ember::manual_seed(31);
+  for (int64_t n : {int64_t(7), int64_t(100000)}) {
+    for (const char* reduction : {"mean", "sum"}) {
+      INFO("n " << n << ", reduction " << reduction);
+      Tensor x64 = ember::randn({n}, ember::kFloat64).requires_grad_(true);
+      Tensor y64 = ember::randn({n}, ember::kFloat64).requires_grad_(true);
+      Tensor want = ((x64 - y64).square()).sum() / (std::string(reduction) == "mean" ? double(n) : 1.0);
+      std::vector<Tensor> want_g = ember::autograd::grad({want}, {x64, y64});
+      Tensor x32 = x64.detach().to(ember::kFloat32).requires_grad_(true);
+      Tensor y32 = y64.detach().to(ember::kFloat32).requires_grad_(true);
+      Tensor got = F::mse_loss(x32, y32, reduction);
+      CHECK(got.dim() == 0);
+      CHECK(got.dtype() == ember::kFloat32);
+      CHECK(got.item<double>() == Approx(want.item<double>()).epsilon(1e-5));
+      std::vector<Tensor> got_g = ember::autograd::grad({got}, {x32, y32});
+      CHECK(close(values(got_g[0]), values(want_g[0]), 1e-6));
+      CHECK(close(values(got_g[1]), values(want_g[1]), 1e-6));
+      // float64 through the kernel: the same as the composed float64 to rounding.
+      Tensor got64 = F::mse_loss(x64, y64, reduction);
+      CHECK(got64.item<double>() == Approx(want.item<double>()).epsilon(1e-12));
+    }
+  }
+  // A transposed (non-contiguous) input, only the input requiring a gradient.
+  Tensor a = ember::randn({30, 40}).requires_grad_(true);
+  Tensor b = ember::randn({40, 30});
+  Tensor loss = F::mse_loss(a.t(), b);
+  loss.backward();
+  Tensor want_ga = (a.detach() - b.t()) * (2.0 / 1200);
+  CHECK(close(values(a.grad()), values(want_ga), 1e-6));
+  // Second order: d/dx of the gradient's sum is 2 / n per element (mean).
+  Tensor x = ember::randn({5}, ember::kFloat64).requires_grad_(true), y = ember::randn({5}, ember::kFloat64);
+  Tensor g = ember::autograd::grad({F::mse_loss(x, y)}, {x}, {}, std::nullopt, true)[0];
+  Tensor gg = ember::autograd::grad({g.sum()}, {x})[0];
+  CHECK(close(values(gg), std::vector<double>(5, 2.0 / 5), 1e-12));
+  CHECK(ember::autograd::gradcheck([](const std::vector<Tensor>& in) { return F::mse_loss(in[0], in[1]); },
+                                   {ember::randn({6}, ember::kFloat64).requires_grad_(true),
+                                    ember::randn({6}, ember::kFloat64).requires_grad_(true)}));
+}
+
+TEST_CASE("mse_loss: the same bits at 1 and 2 threads", "[loss][threads]") {
+  ember::manual_seed(32);
+  Tensor x = ember::randn({300000}), y = ember::randn({300000});
+  const int before = ember::get_num_threads();
+  std::vector<double> sums;
+  for (int threads : {1, 2}) {
+    ember::set_num_threads(threads);
+    sums.push_back(F::mse_loss(x, y).item<double>());
+  }
+  ember::set_num_threads(before);
+  CHECK(sums[0] == sums[1]);
+}
