@@ -313,6 +313,27 @@ struct GeluGradOp {  // (g, x), the erf form
     return g * (cdf + x * pdf);
   }
 };
+// float32 batches take gelu_float's machinery for the gradient as well (Phi(x) from the
+// same erfc-free tail, x phi(x) from the same exp; ops/simd/gelu_float.hpp); scalars
+// keep the formula above with the C library's erf.
+template <class V>
+struct GeluGradFloatBatch;
+template <>
+struct GeluGradOp<float> {
+  template <class V>
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline V operator()(V g, V x) const {
+    if constexpr (std::is_arithmetic<V>::value) {
+      const float cdf = (std::erf(x * 0.70710678118654752440f) + 1.0f) * 0.5f;
+      const float pdf = std::exp(x * x * -0.5f) * 0.39894228040143267794f;
+      return g * (cdf + x * pdf);
+    } else {
+      return GeluGradFloatBatch<V>::apply(g, x);
+    }
+  }
+};
 template <class T>
 struct GeluTanhGradOp {  // (g, x), the tanh form
   template <class V>
