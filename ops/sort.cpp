@@ -1,6 +1,8 @@
 #include "ops/sort.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 #include <numeric>
 #include <vector>
 
@@ -40,6 +42,68 @@ struct Before {
   }
 };
 
+// Order-preserving unsigned keys: sorting (key, index) pairs as integers gives Before's
+// order without reading the values through the line's stride at every comparison.
+// Floats: the sign flips the other bits, -0 counts as +0, every NaN is above +inf;
+// signed integers: the sign bit flipped. Descending order takes the complement (NaN
+// first, as Before puts it); equal keys keep their positions through the index.
+template <class T, class = void>
+struct OrderKey {
+  static constexpr bool available = false;
+};
+template <class T>
+struct OrderKey<T, std::enable_if_t<std::is_floating_point<T>::value>> {
+  static constexpr bool available = true;
+  using Key = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  static Key of(T v) {
+    constexpr Key sign = Key(1) << (8 * sizeof(T) - 1);
+    if (v != v) return ~Key(0);
+    if (v == T(0)) v = T(0);
+    Key b;
+    std::memcpy(&b, &v, sizeof b);
+    return (b & sign) ? ~b : (b | sign);
+  }
+};
+template <class T>
+struct OrderKey<T, std::enable_if_t<std::is_integral<T>::value>> {
+  static constexpr bool available = true;
+  using Key = std::make_unsigned_t<std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>>;
+  static Key of(T v) {
+    if constexpr (std::is_signed<T>::value)
+      return static_cast<Key>(static_cast<Key>(v) ^ (Key(1) << (8 * sizeof(T) - 1)));
+    else
+      return static_cast<Key>(v);
+  }
+};
+
+template <class Key>
+struct Keyed {
+  Key key;
+  int64_t index;
+  bool operator<(const Keyed& o) const { return key < o.key || (key == o.key && index < o.index); }
+};
+
+// One line's first m in order, through keys: writes values and indices (stride inner).
+template <class T>
+void sort_line_keyed(const T* row, int64_t n, int64_t inner, int64_t m, bool descending,
+                     std::vector<Keyed<typename OrderKey<T>::Key>>& items, T* v, int64_t* ix) {
+  using Key = typename OrderKey<T>::Key;
+  items.resize(u(n));
+  for (int64_t j = 0; j < n; ++j) {
+    const Key k = OrderKey<T>::of(row[j * inner]);
+    items[u(j)] = {descending ? Key(~k) : k, j};
+  }
+  if (m == n)
+    std::sort(items.begin(), items.end());
+  else
+    std::partial_sort(items.begin(), items.begin() + m, items.end());
+  for (int64_t j = 0; j < m; ++j) {
+    const int64_t at = items[u(j)].index;
+    v[j * inner] = row[at * inner];
+    ix[j * inner] = at;
+  }
+}
+
 // x viewed as [outer, n, inner]; writes the first m of each sorted (outer, inner) line
 // into values and indices viewed as [outer, m, inner].
 std::pair<Tensor, Tensor> sort_lines(const Tensor& x_in, int64_t dim_in, int64_t m, bool descending, const char* op) {
@@ -64,6 +128,15 @@ std::pair<Tensor, Tensor> sort_lines(const Tensor& x_in, int64_t dim_in, int64_t
     int64_t* idx = indices.data_ptr<int64_t>();
     const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1));
     parallel_for(0, lines, grain, [&](int64_t begin, int64_t end) {
+      if constexpr (OrderKey<T>::available) {
+        std::vector<Keyed<typename OrderKey<T>::Key>> items;
+        for (int64_t line = begin; line < end; ++line) {
+          const int64_t o = line / inner, i = line % inner;
+          sort_line_keyed(src + o * n * inner + i, n, inner, m, descending, items, val + o * m * inner + i,
+                          idx + o * m * inner + i);
+        }
+        return;
+      }
       std::vector<int64_t> order(u(n));
       for (int64_t line = begin; line < end; ++line) {
         const int64_t o = line / inner, i = line % inner;

@@ -97,3 +97,50 @@ TEST_CASE("sort and topk: mistakes are errors naming the op and the shape", "[te
   CHECK_THROWS_WITH(m.topk(1, 5), Catch::Contains("topk"));
   CHECK_THROWS_AS(ember::sort(Tensor()), ember::Error);
 }
+
+TEST_CASE("sort and topk in every dtype against a stable sort written here", "[tensorops]") {
+  // The kernels sort order-preserving integer keys; the reference is std::stable_sort
+  // with the comparison spelled out (NaN above every number, -0 equal to +0, ties in
+  // their original order), in both directions, with many ties and NaNs, along a middle
+  // dim (a stride other than 1), and topk's first k of the same order.
+  ember::manual_seed(41);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64, ember::kInt64, ember::kInt32, ember::kInt16,
+                          ember::kInt8, ember::kUInt8, ember::kBool}) {
+    const bool floating = dt == ember::kFloat32 || dt == ember::kFloat64;
+    Tensor base = ember::randint(-4, 5, {3, 50, 2}, ember::kFloat64);  // many ties
+    if (dt == ember::kUInt8 || dt == ember::kBool) base = base.abs();
+    if (floating) {
+      base = base + ember::randn({3, 50, 2}, ember::kFloat64) * 0.1;
+      base.select(1, 7).fill_(nan);
+      base.select(1, 9).fill_(0.0);  // +0 before -0: a sign-aware order would swap them
+      base.select(1, 11).fill_(-0.0);
+      base.select(1, 13).fill_(nan);
+      base.select(1, 20).fill_(1.5);  // exact ties among the noisy values
+      base.select(1, 30).fill_(1.5);
+    }
+    Tensor x = base.to(dt);
+    const Tensor xd = x.to(ember::kFloat64);
+    for (bool descending : {false, true}) {
+      INFO("dtype " << dt << ", descending " << descending);
+      auto [v, i] = ember::sort(x, 1, descending);
+      auto [tv, ti] = ember::topk(x, 5, 1, /*largest=*/descending);
+      for (int64_t a = 0; a < 3; ++a)
+        for (int64_t c = 0; c < 2; ++c) {
+          std::vector<double> line;
+          for (int64_t j = 0; j < 50; ++j) line.push_back(xd[a][j][c].item<double>());
+          std::vector<int64_t> order(50);
+          for (int64_t j = 0; j < 50; ++j) order[static_cast<std::size_t>(j)] = j;
+          std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) {
+            const double u = line[static_cast<std::size_t>(p)], w = line[static_cast<std::size_t>(q)];
+            if (std::isnan(u) || std::isnan(w)) return std::isnan(w) ? (!std::isnan(u) && !descending) : descending;
+            return descending ? u > w : u < w;
+          });
+          for (int64_t j = 0; j < 50; ++j) {
+            CHECK(i[a][j][c].item<int64_t>() == order[static_cast<std::size_t>(j)]);
+            if (j < 5) CHECK(ti[a][j][c].item<int64_t>() == order[static_cast<std::size_t>(j)]);
+          }
+        }
+    }
+  }
+}
