@@ -52,14 +52,23 @@ EMBER_AVX512 void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, 
   }
 }
 
-// How many full tiles of MR rows to run before the last rows. A tile of r rows keeps 2r
+// Runs tile(first_row, rows) over m rows in tiles of mr rows. A tile of r rows keeps 2r
 // accumulators, and the FMA units need about 8 in flight (two units, four cycles each):
 // a last tile of 1 to 3 rows would run at a fraction of the rate. So when one is left
-// over, the full tile before it is given back, and the two tiles' rows (MR + 1 to
-// MR + 3) are split in two about equal tiles of at least 4 rows (AVX2's 6 + 2: 4 + 4).
-inline int64_t tiles_before_tail(int64_t m, int64_t mr) {
-  const int64_t full = m / mr, rest = m % mr;
-  return rest > 0 && rest < 4 && full > 0 ? full - 1 : full;
+// over, the full tile before it is given back, and the two tiles' rows (mr + 1 to
+// mr + 3) are split in two about equal tiles of at least 4 rows (AVX2's 6 + 2: 4 + 4).
+template <class Tile>
+inline void for_row_tiles(int64_t m, int64_t mr, Tile&& tile) {
+  const int64_t rest_of_full = m % mr;
+  const int64_t full = m / mr - (rest_of_full > 0 && rest_of_full < 4 && m >= mr ? 1 : 0);
+  for (int64_t t = 0; t < full; ++t) tile(t * mr, mr);
+  const int64_t rest = m - full * mr;
+  if (rest > mr) {
+    tile(full * mr, (rest + 1) / 2);
+    tile(full * mr + (rest + 1) / 2, rest / 2);
+  } else if (rest > 0) {
+    tile(full * mr, rest);
+  }
 }
 
 // One block of at most kKBlock inner terms: its 32 columns of B (16 KiB) stay in L1
@@ -78,10 +87,11 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
     const __mmask16 m1 = w >= 32 ? __mmask16(0xFFFF) : w <= 16 ? __mmask16(0) : __mmask16((1u << (w - 16)) - 1);
     const float* bj = b + j / 32 * strip;
     const float* row_j = row ? row + j : nullptr;
-    auto tail = [&](int64_t i, int64_t rows) {
+    for_row_tiles(m, MR, [&](int64_t i, int64_t rows) {
       const float* ai = a + i * a_row;
       float* ci = c + i * ldc + j;
       switch (rows) {
+        case 8: tile<8>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
         case 7: tile<7>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
         case 6: tile<6>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
         case 5: tile<5>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
@@ -91,17 +101,7 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
         case 1: tile<1>(k, ai, a_row, a_col, bj, ldb, ci, ldc, m0, m1, accumulate, row_j); break;
         default: break;
       }
-    };
-    const int64_t full = tiles_before_tail(m, MR);
-    for (int64_t t = 0; t < full; ++t)
-      tile<MR>(k, a + t * MR * a_row, a_row, a_col, bj, ldb, c + t * MR * ldc + j, ldc, m0, m1, accumulate, row_j);
-    const int64_t rest = m - full * MR;
-    if (rest > MR) {
-      tail(full * MR, (rest + 1) / 2);
-      tail(full * MR + (rest + 1) / 2, rest / 2);
-    } else {
-      tail(full * MR, rest);
-    }
+    });
   }
 }
 
@@ -159,7 +159,7 @@ template <bool Full>
 EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb,
                       float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate, const float* row) {
   constexpr int MR = 6;
-  auto tail = [&](int64_t i, int64_t rows) {
+  for_row_tiles(m, MR, [&](int64_t i, int64_t rows) {
     const float* ai = a + i * a_row;
     float* ci = c + i * ldc;
     switch (rows) {
@@ -171,17 +171,7 @@ EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64
       case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
       default: break;
     }
-  };
-  const int64_t full = tiles_before_tail(m, MR);
-  for (int64_t t = 0; t < full; ++t)
-    tile2<MR, Full>(k, a + t * MR * a_row, a_row, a_col, b, ldb, c + t * MR * ldc, ldc, m0, m1, accumulate, row);
-  const int64_t rest = m - full * MR;
-  if (rest > MR) {
-    tail(full * MR, (rest + 1) / 2);
-    tail(full * MR + (rest + 1) / 2, rest / 2);
-  } else {
-    tail(full * MR, rest);
-  }
+  });
 }
 
 EMBER_AVX2 void gemm_block_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row, int64_t a_col,

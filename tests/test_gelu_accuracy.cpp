@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "gelu_values.hpp"
@@ -157,4 +158,20 @@ TEST_CASE("gelu float32's gradient is within 1e-6 absolute of Phi(x) + x phi(x) 
   // (x phi(x) at -13 is about -1e-36: the element loop keeps it, the SIMD one says 0.)
   const std::vector<double> want_tails{0, 0, 1, 1}, got_tails = testing::values(dt);
   for (std::size_t i = 0; i < want_tails.size(); ++i) CHECK(std::fabs(got_tails[i] - want_tails[i]) < 1e-30);
+  // An infinity or a NaN gives NaN, as the formula does (x phi(x) is inf * 0 at inf),
+  // in the SIMD loop (a vector's worth) and the element loop (strided) alike.
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  ember::Tensor odd = ember::tensor({inf, -inf, nan, 1.0f, inf, -inf, nan, 1.0f, 0.5f, 2.0f, -3.0f, inf, -inf, nan,
+                                     1.0f, 0.0f}).requires_grad_(true);
+  for (bool strided : {false, true}) {
+    INFO("strided " << strided);
+    ember::Tensor in = strided ? odd.slice(0, 0, 16, 4) : odd;
+    ember::Tensor d = ember::autograd::grad({ember::gelu(in).sum()}, {odd})[0];
+    std::vector<double> got = testing::values(strided ? d.slice(0, 0, 16, 4) : d);
+    std::vector<double> xs = testing::values(in);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      INFO("x = " << xs[i]);
+      CHECK(std::isnan(got[i]) == !std::isfinite(xs[i]));
+    }
+  }
 }

@@ -83,13 +83,17 @@ EMBER_SIMD_INLINE xsimd::batch<float, A> exp_nonpositive(const xsimd::batch<floa
   return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(p) + scale);
 }
 
+// The tail both gelu and its gradient are made of, for a = min(|x|, 12.5): exp(-a^2 / 2)
+// as e (1 + e_lo) (the exp of the rounded -a^2 / 2, and the rounding taken back as a
+// factor), and q = Phi(-a) = exp(-a^2 / 2) R(a), 0 past 12.5. Beyond 12.5, q < 4e-36:
+// gelu is x or 0 in float; clamping keeps exp's argument in its range.
 template <class A>
-EMBER_SIMD_INLINE xsimd::batch<float, A> gelu_float(const xsimd::batch<float, A>& x) {
+struct GeluTail {
+  xsimd::batch<float, A> e, e_lo, q;
+};
+template <class A>
+EMBER_SIMD_INLINE GeluTail<A> gelu_tail(const xsimd::batch<float, A>& ax) {
   using B = xsimd::batch<float, A>;
-  // Beyond 12.5, q < 4e-36: gelu is x or 0 in float. Clamping keeps exp's argument in
-  // its range; the select below sets q to 0 there (and for NaN, which then propagates
-  // through x * w).
-  const B ax = xsimd::abs(x);
   const B a = xsimd::min(ax, B(12.5f));
   const B t = B(1.0f) / mul_add(a, B(0.3f), B(1.0f));
   B r = mul_add(B(0.0381832272f), t, B(-0.168214425f));
@@ -105,43 +109,38 @@ EMBER_SIMD_INLINE xsimd::batch<float, A> gelu_float(const xsimd::batch<float, A>
   // argument) would cost q up to 5e-6 of relative accuracy in the tails.
   const B h = a * B(-0.5f);
   const B y = h * a;
-  const B y_lo = mul_sub(h, a, y);
-  B q = exp_nonpositive(y) * r;
-  q = mul_add(q, y_lo, q);
-  q = xsimd::select(ax < B(12.5f), q, B(0.0f));
+  GeluTail<A> out;
+  out.e_lo = mul_sub(h, a, y);
+  out.e = exp_nonpositive(y);
+  const B q = out.e * r;
+  out.q = xsimd::select(ax < B(12.5f), mul_add(q, out.e_lo, q), B(0.0f));  // a NaN's 0 too
+  return out;
+}
+
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> gelu_float(const xsimd::batch<float, A>& x) {
+  using B = xsimd::batch<float, A>;
+  const B ax = xsimd::abs(x);
+  const B q = gelu_tail(ax).q;
   // x - x q with one rounding on the positive side, written with a (which is x there,
   // up to the clamp) so that +inf gives inf - 12.5 * 0, not inf * 0; -inf gives NaN, as
   // PyTorch's gelu does.
-  return xsimd::select(x < B(0.0f), x * q, neg_mul_add(a, q, x));
+  return xsimd::select(x < B(0.0f), x * q, neg_mul_add(xsimd::min(ax, B(12.5f)), q, x));
 }
 
-// gelu's gradient g (Phi(x) + x phi(x)) on a float32 batch: Phi from the q above (q for
-// x < 0, 1 - q otherwise), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) from the same exp. Past
-// |x| = 12.5 both tails are 0 in float terms of Phi, and x phi(x) < 1e-33 is taken as 0.
+// gelu's gradient g (Phi(x) + x phi(x)) on a float32 batch: Phi from the tail's q (q for
+// x < 0, 1 - q otherwise), phi(x) = exp(-x^2 / 2) / sqrt(2 pi) from its exp. Past
+// |x| = 12.5 Phi is 0 or 1 in float, and x phi(x) < 1e-33 is taken as x * 0: 0, and
+// NaN for an infinity or a NaN, as the formula gives them (PyTorch's too).
 template <class A>
 EMBER_SIMD_INLINE xsimd::batch<float, A> gelu_grad_float(const xsimd::batch<float, A>& g,
                                                          const xsimd::batch<float, A>& x) {
   using B = xsimd::batch<float, A>;
   const B ax = xsimd::abs(x);
-  const B a = xsimd::min(ax, B(12.5f));
-  const B t = B(1.0f) / mul_add(a, B(0.3f), B(1.0f));
-  B r = mul_add(B(0.0381832272f), t, B(-0.168214425f));
-  r = mul_add(r, t, B(0.226685673f));
-  r = mul_add(r, t, B(-0.0742370561f));
-  r = mul_add(r, t, B(0.140958875f));
-  r = mul_add(r, t, B(0.0953597277f));
-  r = mul_add(r, t, B(0.121745922f));
-  r = mul_add(r, t, B(0.119512372f));
-  r = mul_add(r, t, B(5.70355951e-06f));
-  const B h = a * B(-0.5f);
-  const B y = h * a;
-  const B y_lo = mul_sub(h, a, y);
-  B e = exp_nonpositive(y);
-  e = mul_add(e, y_lo, e);  // exp(-a^2 / 2), with the rounding of a^2 taken back
-  const auto inside = ax < B(12.5f);
-  const B q = xsimd::select(inside, e * r, B(0.0f));
-  const B cdf = xsimd::select(x < B(0.0f), q, B(1.0f) - q);
-  const B x_pdf = xsimd::select(inside, x * (e * B(0.39894228040143267794f)), B(0.0f));
+  const GeluTail<A> tail = gelu_tail(ax);
+  const B e = mul_add(tail.e, tail.e_lo, tail.e);
+  const B cdf = xsimd::select(x < B(0.0f), tail.q, B(1.0f) - tail.q);
+  const B x_pdf = xsimd::select(ax < B(12.5f), x * (e * B(0.39894228040143267794f)), x * B(0.0f));
   return g * (cdf + x_pdf);
 }
 
