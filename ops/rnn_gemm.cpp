@@ -109,14 +109,18 @@ EMBER_AVX512 void gemm_block(int64_t m, int64_t n, int64_t k, const float* a, in
 
 #define EMBER_AVX2 __attribute__((target("avx2,fma")))
 
-// The lane mask for the first w (< 8) lanes.
+// The lane mask for the first w lanes (all of them from 8 on, none at 0 or below).
 EMBER_AVX2 inline __m256i lanes(int64_t w) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(w)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+// w: the tile's columns (16 when Full). The masks are made here rather than passed in:
+// the row-tile walk calls this from a lambda, which does not inherit the AVX2 target,
+// and a vector argument across that boundary would change the calling convention.
 template <int MR, bool Full>
 EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb, float* c,
-                      int64_t ldc, __m256i m0, __m256i m1, bool accumulate, const float* row) {
+                      int64_t ldc, int64_t w, bool accumulate, const float* row) {
+  const __m256i m0 = lanes(w), m1 = lanes(w - 8);
   __m256 acc0[MR], acc1[MR];
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
@@ -157,18 +161,18 @@ EMBER_AVX2 void tile2(int64_t k, const float* a, int64_t a_row, int64_t a_col, c
 
 template <bool Full>
 EMBER_AVX2 void rows2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b, int64_t ldb,
-                      float* c, int64_t ldc, __m256i m0, __m256i m1, bool accumulate, const float* row) {
+                      float* c, int64_t ldc, int64_t w, bool accumulate, const float* row) {
   constexpr int MR = 6;
   for_row_tiles(m, MR, [&](int64_t i, int64_t rows) {
     const float* ai = a + i * a_row;
     float* ci = c + i * ldc;
     switch (rows) {
-      case 6: tile2<6, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
-      case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
-      case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
-      case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
-      case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
-      case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, m0, m1, accumulate, row); break;
+      case 6: tile2<6, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
+      case 5: tile2<5, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
+      case 4: tile2<4, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
+      case 3: tile2<3, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
+      case 2: tile2<2, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
+      case 1: tile2<1, Full>(k, ai, a_row, a_col, b, ldb, ci, ldc, w, accumulate, row); break;
       default: break;
     }
   });
@@ -180,13 +184,10 @@ EMBER_AVX2 void gemm_block_avx2(int64_t m, int64_t n, int64_t k, const float* a,
   for (int64_t j = 0; j < n; j += 16) {
     const int64_t w = n - j < 16 ? n - j : 16;
     const float* bj = b + j / 16 * strip;
-    if (w == 16) {
-      const __m256i all = _mm256_set1_epi32(-1);
-      rows2<true>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, all, all, accumulate, row ? row + j : nullptr);
-    } else {
-      rows2<false>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, lanes(w), lanes(w - 8), accumulate,
-                   row ? row + j : nullptr);
-    }
+    if (w == 16)
+      rows2<true>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, w, accumulate, row ? row + j : nullptr);
+    else
+      rows2<false>(m, k, a, a_row, a_col, bj, ldb, c + j, ldc, w, accumulate, row ? row + j : nullptr);
   }
 }
 
