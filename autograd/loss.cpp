@@ -334,8 +334,8 @@ namespace {
 // each wrote a full-size tensor). Under create_graph, or traced, the backward is the
 // same formula in differentiable ops.
 bool mse_fusable(const Tensor& input, const Tensor& target, Reduction red) {
-  return red != Reduction::None && !detail::tracer() && is_floating_point(input.dtype()) &&
-         (input.dtype() == kFloat32 || input.dtype() == kFloat64) && target.dtype() == input.dtype() &&
+  return red != Reduction::None && !detail::tracer() && (input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
+         target.dtype() == input.dtype() &&
          target.sizes().equals(input.sizes()) && input.numel() > 0;
 }
 
