@@ -25,6 +25,12 @@ constexpr int64_t kTokens = 28;           // begin, end, a..z
 constexpr int64_t kBeginToken = 0, kEndToken = 1;  // 'a' + k is token 2 + k
 constexpr int64_t kEmbedding = 32, kHidden = 128;
 constexpr int64_t kIgnoreTarget = -100;   // cross_entropy's default ignore_index: padded steps
+// Training steps each training workload runs, untimed, on a model of its own before the
+// timed one is built (BENCHMARKS.md: a figure is taken after a warm-up). They take each
+// library's one-time costs (a GEMM library generating its kernels on the first call, an
+// allocator's first pages) out of the timed epoch; the timed model, its seed and its
+// batches are the same as without them, so the quality figures do not change.
+constexpr int64_t kWarmUpSteps = 3;
 
 // kDataSeed, or the environment's BENCH_DATA_SEED when set (to see how much the quality
 // figures move with the order alone; the published figures use the default).

@@ -87,6 +87,22 @@ double accuracy(nn::Module& net, const data::FashionMNIST& test) {
   return double(correct) / test.size();
 }
 
+// kWarmUpSteps steps of Adam on a model of its own, on the first batches in file order.
+template <class Net>
+void warm_up_fmnist(const data::FashionMNIST& train_set) {
+  auto net = std::make_shared<Net>();
+  optim::Adam optimizer(net->parameters(), optim::AdamOptions(kLearningRate));
+  net->train();
+  int64_t steps = 0;
+  for (auto& batch : data::DataLoader(train_set, loader_options(kBatch))) {
+    if (steps++ == kWarmUpSteps) break;
+    Tensor loss = F::cross_entropy(net->forward(batch[0]), batch[1]);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+
 // One epoch of Adam over the training images in the fixed-seed order, then the test
 // accuracy.
 template <class Net>
@@ -95,6 +111,7 @@ TrainingResult train_fmnist() {
   r.rss_at_start_mib = current_rss_mib();
   data::FashionMNIST train_set(data::FashionMNIST::kDefaultRoot, true);
   data::FashionMNIST test_set(data::FashionMNIST::kDefaultRoot, false);
+  warm_up_fmnist<Net>(train_set);
   ember::manual_seed(kModelSeed);
   auto net = std::make_shared<Net>();
   optim::Adam optimizer(net->parameters(), optim::AdamOptions(kLearningRate));
@@ -173,6 +190,19 @@ void lstm_words(int threads) {
   TrainingResult r;
   r.rss_at_start_mib = current_rss_mib();
   data::WordList words(data::WordList::kDefaultPath, kHeldOutWords, kWordSplitSeed);
+  {
+    // The warm-up: kWarmUpSteps batches of the first training words, on a model of its own.
+    auto net = std::make_shared<CharLm>();
+    optim::Adam optimizer(net->parameters(), optim::AdamOptions(kLearningRate));
+    net->train();
+    for (int64_t step = 0; step < kWarmUpSteps; ++step) {
+      CharBatch b = char_batch(words.train(), step * kWordBatch, kWordBatch);
+      Tensor loss = F::cross_entropy(net->forward(tokens(b, b.inputs)), tokens(b, b.targets).view({-1}));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
   ember::manual_seed(kModelSeed);
   auto net = std::make_shared<CharLm>();
   optim::Adam optimizer(net->parameters(), optim::AdamOptions(kLearningRate));

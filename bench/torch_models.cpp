@@ -105,6 +105,22 @@ double accuracy(Net& net, const Split& test) {
   return double(correct) / n;
 }
 
+// kWarmUpSteps steps of Adam on a model of its own, on the first batches in file order.
+template <class Net>
+void warm_up_fmnist(const Split& train) {
+  Net net;
+  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(kLearningRate));
+  net->train();
+  for (int64_t step = 0; step < kWarmUpSteps; ++step) {
+    Tensor index = torch::arange(step * kBatch, (step + 1) * kBatch, torch::kInt64);
+    Tensor x = train.images.index_select(0, index), y = train.labels.index_select(0, index);
+    Tensor loss = F::cross_entropy(net->forward(x), y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+
 // One epoch of Adam over the training images in the fixed-seed order, then the test
 // accuracy. A batch is gathered from the images by index, as a LibTorch user holding
 // the whole set in one tensor would.
@@ -113,6 +129,7 @@ TrainingResult train_fmnist() {
   TrainingResult r;
   r.rss_at_start_mib = current_rss_mib();
   Split train = load_split(true), test = load_split(false);
+  warm_up_fmnist<Net>(train);
   torch::manual_seed(kModelSeed);
   Net net;
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(kLearningRate));
@@ -195,6 +212,19 @@ void lstm_words(int threads) {
   TrainingResult r;
   r.rss_at_start_mib = current_rss_mib();
   WordSplit words = load_words();
+  {
+    // The warm-up: kWarmUpSteps batches of the first training words, on a model of its own.
+    CharLm net;
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(kLearningRate));
+    net->train();
+    for (int64_t step = 0; step < kWarmUpSteps; ++step) {
+      CharBatch b = char_batch(words.train, step * kWordBatch, kWordBatch);
+      Tensor loss = F::cross_entropy(net->forward(tokens(b, b.inputs)), tokens(b, b.targets).view({-1}));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
   torch::manual_seed(kModelSeed);
   CharLm net;
   torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(kLearningRate));
