@@ -44,9 +44,10 @@ template <class T> if_scalar<T> nearbyint(T x) { return std::nearbyint(x); }
 template <class T> if_scalar<T> abs(T x) { return x < 0 ? -x : x; }
 template <class T> if_scalar<T> pow(T x, T y) { return std::pow(x, y); }
 template <class T> if_scalar<T> select(bool c, T a, T b) { return c ? a : b; }
-// NaN-propagating max/min, as torch.maximum/minimum.
-template <class V> V fmax_nan(V a, V b) { return select((a != a) | (a > b), a, b); }
-template <class V> V fmin_nan(V a, V b) { return select((a != a) | (a < b), a, b); }
+// NaN-propagating max/min, as torch.maximum/minimum. A NaN is found as !(a == a): xsimd's
+// AVX and AVX-512 != is the ordered comparison, false for a NaN, where SSE2's is true.
+template <class V> V fmax_nan(V a, V b) { return select(!(a == a) | (a > b), a, b); }
+template <class V> V fmin_nan(V a, V b) { return select(!(a == a) | (a < b), a, b); }
 
 // Division with rounding, one element at a time: exact for floats (std::fmod, not a
 // trunc(a / b) * b estimate that can be off by one b when a / b rounds to an integer)
@@ -206,6 +207,44 @@ struct GeluOp<float> {
       return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
     else
       return GeluFloatBatch<V>::apply(x);
+  }
+};
+
+// sigmoid and tanh on float32 batches are ember's own (ops/simd/sigmoid_tanh_float.hpp,
+// which defines these for xsimd batches and which loops.inl includes); scalars use the
+// C library's exp (sigmoid in the same form as the batches) and tanh.
+template <class V>
+struct SigmoidFloatBatch;
+template <class V>
+struct TanhFloatBatch;
+template <>
+struct SigmoidOp<float> {
+  template <class V>
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline V operator()(V x) const {
+    if constexpr (std::is_arithmetic<V>::value) {
+      // exp of -|x| only: it cannot overflow, and e / (1 + e) keeps the subnormal
+      // results below x = -87 that 1 / (1 + exp(-x)) flushes to 0.
+      const float e = std::exp(-std::fabs(x));
+      return (x < 0.0f ? e : 1.0f) / (1.0f + e);
+    }
+    else
+      return SigmoidFloatBatch<V>::apply(x);
+  }
+};
+template <>
+struct TanhOp<float> {
+  template <class V>
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline V operator()(V x) const {
+    if constexpr (std::is_arithmetic<V>::value)
+      return std::tanh(x);
+    else
+      return TanhFloatBatch<V>::apply(x);
   }
 };
 

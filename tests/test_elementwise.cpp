@@ -279,6 +279,34 @@ TEST_CASE("maximum splits the gradient on ties as PyTorch does", "[elementwise][
   REQUIRE(values(b.grad()) == std::vector<double>{0.5, 1, 0});
 }
 
+// torch.maximum / minimum / clamp propagate a NaN from either side. 37 elements: the SIMD
+// body of every instruction set (this case runs once per set) and a scalar tail.
+TEST_CASE("maximum, minimum and clamp propagate NaN in the SIMD loops too", "[elementwise]") {
+  const double nan = std::nan("");
+  for (ember::Dtype dt : {ember::kFloat32, ember::kFloat64}) {
+    INFO(ember::dtype_name(dt));
+    std::vector<double> a(37), b(37);
+    for (int i = 0; i < 37; ++i) {
+      a[i] = i % 3 == 0 ? nan : i;
+      b[i] = i % 5 == 0 ? nan : 20 - i;
+    }
+    Tensor ta = ember::tensor(a).to(dt), tb = ember::tensor(b).to(dt);
+    std::vector<double> mx = values(ember::maximum(ta, tb)), mn = values(ember::minimum(ta, tb));
+    std::vector<double> cl = values(ember::clamp(ta, -1.0, 10.0));
+    for (int i = 0; i < 37; ++i) {
+      INFO("element " << i);
+      const bool any_nan = std::isnan(a[i]) || std::isnan(b[i]);
+      CHECK(std::isnan(mx[i]) == any_nan);
+      CHECK(std::isnan(mn[i]) == any_nan);
+      if (!any_nan) {
+        CHECK(mx[i] == std::max(a[i], b[i]));
+        CHECK(mn[i] == std::min(a[i], b[i]));
+      }
+      CHECK(std::isnan(cl[i]) == std::isnan(a[i]));
+    }
+  }
+}
+
 TEST_CASE("elementwise errors name the op and the shapes", "[elementwise][errors]") {
   Tensor a = ember::ones({2, 3});
   REQUIRE_THROWS_AS(a + ember::ones({4}), ember::Error);

@@ -19,47 +19,11 @@
 #include <type_traits>
 
 #include "ops/functors.hpp"
-
-// The loops call gelu_float once per vector: inlined, its constants and temporaries
-// stay in registers (GCC otherwise keeps it out of line, as it does xsimd's erf).
-#if defined(__GNUC__)
-#define EMBER_SIMD_INLINE inline __attribute__((always_inline))
-#else
-#define EMBER_SIMD_INLINE inline
-#endif
+#include "ops/simd/fma.hpp"
 
 namespace ember {
 namespace kernels {
 namespace simd {
-
-// Fused multiply-adds, one rounding each. xsimd (8.x) has no AVX-512 kernels for them
-// and falls back to a multiply and an add (ember compiles without -ffp-contract), which
-// is twice the instructions and, for mul_sub's exact remainder, wrong; the SSE2 build
-// has no FMA instructions and gets that fallback (two roundings) either way.
-template <class A>
-EMBER_SIMD_INLINE xsimd::batch<float, A> mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
-                               const xsimd::batch<float, A>& z) {
-  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
-    return _mm512_fmadd_ps(x, y, z);
-  else
-    return xsimd::fma(x, y, z);
-}
-template <class A>
-EMBER_SIMD_INLINE xsimd::batch<float, A> mul_sub(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
-                               const xsimd::batch<float, A>& z) {
-  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
-    return _mm512_fmsub_ps(x, y, z);
-  else
-    return xsimd::fms(x, y, z);
-}
-template <class A>  // z - x y
-EMBER_SIMD_INLINE xsimd::batch<float, A> neg_mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
-                                   const xsimd::batch<float, A>& z) {
-  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
-    return _mm512_fnmadd_ps(x, y, z);
-  else
-    return xsimd::fnma(x, y, z);
-}
 
 // exp(y) for y in [-87, 0] (no overflow, no subnormal results): y = k ln 2 + r with
 // |r| <= ln 2 / 2, exp(r) by a degree-5 polynomial (7.5e-8 relative), and 2^k added

@@ -1,0 +1,53 @@
+// The building blocks of ember's own float32 SIMD functions (gelu_float.hpp,
+// sigmoid_tanh_float.hpp): fused multiply-adds that are fused on every instruction set
+// that has them, and the always-inline attribute those functions are declared with.
+#pragma once
+#include <xsimd/xsimd.hpp>
+
+#include <type_traits>
+
+// The loops call these functions once per vector: inlined, their constants and
+// temporaries stay in registers (GCC otherwise keeps them out of line, as it does xsimd's
+// erf).
+#if defined(__GNUC__)
+#define EMBER_SIMD_INLINE inline __attribute__((always_inline))
+#else
+#define EMBER_SIMD_INLINE inline
+#endif
+
+namespace ember {
+namespace kernels {
+namespace simd {
+
+// Fused multiply-adds, one rounding each. xsimd (8.x) has no AVX-512 kernels for them
+// and falls back to a multiply and an add (ember compiles without -ffp-contract), which
+// is twice the instructions and, for mul_sub's exact remainder, wrong; the SSE2 build
+// has no FMA instructions and gets that fallback (two roundings) either way.
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                               const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fmadd_ps(x, y, z);
+  else
+    return xsimd::fma(x, y, z);
+}
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> mul_sub(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                               const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fmsub_ps(x, y, z);
+  else
+    return xsimd::fms(x, y, z);
+}
+template <class A>  // z - x y
+EMBER_SIMD_INLINE xsimd::batch<float, A> neg_mul_add(const xsimd::batch<float, A>& x, const xsimd::batch<float, A>& y,
+                                   const xsimd::batch<float, A>& z) {
+  if constexpr (std::is_base_of<xsimd::avx512f, A>::value)
+    return _mm512_fnmadd_ps(x, y, z);
+  else
+    return xsimd::fnma(x, y, z);
+}
+
+}  // namespace simd
+}  // namespace kernels
+}  // namespace ember
