@@ -15,6 +15,9 @@
 #include <functional>
 #include <string>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace bench {
 
@@ -150,13 +153,61 @@ inline void elementwise_vs_memcpy(const ElementwiseOp& op, const float* src, flo
   emit("elementwise", op.name, threads, "ratio_to_memcpy", median(ratio));
 }
 
-// Prints the GB/s of a reduction reading `bytes`, over a few calls per repetition.
-inline void reduce_figure(const std::string& variant, double bytes, int threads, const std::function<void()>& f) {
+// The sum of n floats by a plain loop: eight independent vector accumulators (SSE2, the
+// baseline every x86-64 compiler targets), enough loads in flight that the memory system,
+// not the adds, sets its pace. The reduce workload's yardstick: how fast this core reads.
+inline float read_sum(const float* p, int64_t n) {
+  int64_t i = 0;
+  float total = 0;
+#if defined(__SSE2__)
+  __m128 acc[8];
+  for (auto& a : acc) a = _mm_setzero_ps();
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 8; ++k) acc[k] = _mm_add_ps(acc[k], _mm_loadu_ps(p + i + 4 * k));
+  float lanes[4];
+  for (int k = 1; k < 8; ++k) acc[0] = _mm_add_ps(acc[0], acc[k]);
+  _mm_storeu_ps(lanes, acc[0]);
+  total = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+#endif
+  for (; i < n; ++i) total += p[i];
+  return total;
+}
+
+// Times a reduction over the n floats at `data` (the library's own tensor). At one thread
+// it alternates with read_sum of the same floats, in rounds of a few calls each, and
+// prints the reduction's median GB/s, the plain read's and the median per-round ratio:
+// a sum cannot read much faster than that loop, so the ratio says how close to the
+// core's reading speed it runs. Above one thread only the reduction's GB/s: a read loop
+// on threads of the bench's own would share the cores with the library's pool (LibTorch's
+// OpenMP threads spin after each parallel region) and measure that contention instead.
+inline void reduce_vs_read(const std::string& variant, const float* data, int64_t n, int threads,
+                           const std::function<void()>& f) {
   const int calls = 5;
-  double sec = median_seconds([&] {
+  const double bytes = double(n) * sizeof(float) * calls;
+  auto op = [&] {
     for (int i = 0; i < calls; ++i) f();
-  });
-  emit("reduce", variant, threads, "gbps", bytes * calls / sec / 1e9);
+  };
+  if (threads > 1) {
+    emit("reduce", variant, threads, "gbps", bytes / median_seconds(op) / 1e9);
+    return;
+  }
+  volatile float sink = 0;
+  auto read = [&] {
+    for (int i = 0; i < calls; ++i) sink = sink + read_sum(data, n);
+  };
+  op();
+  read();
+  std::vector<double> op_gbps, read_gbps, ratio;
+  for (int r = 0; r < kRounds; ++r) {
+    const double gr = bytes / time_once(read) / 1e9;
+    const double go = bytes / time_once(op) / 1e9;
+    read_gbps.push_back(gr);
+    op_gbps.push_back(go);
+    ratio.push_back(go / gr);
+  }
+  emit("reduce", variant, threads, "gbps", median(op_gbps));
+  emit("reduce", variant, threads, "read_gbps", median(read_gbps));
+  emit("reduce", variant, threads, "ratio_to_read", median(ratio));
 }
 
 // overhead_add: `loop` runs kOverheadAddIters additions of {8} tensors.

@@ -65,8 +65,8 @@ void reduce(int threads) {
   Tensor x = ember::randn({kElementwiseN});
   Tensor m = ember::randn({kReduceRows, kReduceCols});
   Tensor r;
-  reduce_figure("sum/all", double(kElementwiseN) * sizeof(float), threads, [&] { r = x.sum(); });
-  reduce_figure("sum/dim1", double(kReduceRows) * kReduceCols * sizeof(float), threads, [&] { r = m.sum({1}); });
+  reduce_vs_read("sum/all", x.data_ptr<float>(), kElementwiseN, threads, [&] { r = x.sum(); });
+  reduce_vs_read("sum/dim1", m.data_ptr<float>(), kReduceRows * kReduceCols, threads, [&] { r = m.sum({1}); });
 }
 
 void matmul(int threads) {
