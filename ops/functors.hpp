@@ -9,6 +9,15 @@
 
 #include "ops/special_math.hpp"
 
+// The float32 specializations below that hand batches to ember's own SIMD functions are
+// always inlined: GCC otherwise calls them once per vector from the loops (it judges the
+// SIMD bodies too large), which reloads their constants on every call.
+#if defined(__GNUC__)
+#define EMBER_FUNCTOR_INLINE inline __attribute__((always_inline))
+#else
+#define EMBER_FUNCTOR_INLINE inline
+#endif
+
 namespace ember {
 namespace kernels {
 namespace vm {
@@ -196,13 +205,8 @@ template <class V>
 struct GeluFloatBatch;
 template <>
 struct GeluOp<float> {
-  // Always inlined: GCC otherwise calls it once per vector from the loops (it judges the
-  // SIMD body too large), which reloads its ~20 constants on every call.
   template <class V>
-#if defined(__GNUC__)
-  __attribute__((always_inline))
-#endif
-  inline V operator()(V x) const {
+  EMBER_FUNCTOR_INLINE V operator()(V x) const {
     if constexpr (std::is_arithmetic<V>::value)
       return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
     else
@@ -220,27 +224,21 @@ struct TanhFloatBatch;
 template <>
 struct SigmoidOp<float> {
   template <class V>
-#if defined(__GNUC__)
-  __attribute__((always_inline))
-#endif
-  inline V operator()(V x) const {
+  EMBER_FUNCTOR_INLINE V operator()(V x) const {
     if constexpr (std::is_arithmetic<V>::value) {
       // exp of -|x| only: it cannot overflow, and e / (1 + e) keeps the subnormal
       // results below x = -87 that 1 / (1 + exp(-x)) flushes to 0.
       const float e = std::exp(-std::fabs(x));
       return (x < 0.0f ? e : 1.0f) / (1.0f + e);
-    }
-    else
+    } else {
       return SigmoidFloatBatch<V>::apply(x);
+    }
   }
 };
 template <>
 struct TanhOp<float> {
   template <class V>
-#if defined(__GNUC__)
-  __attribute__((always_inline))
-#endif
-  inline V operator()(V x) const {
+  EMBER_FUNCTOR_INLINE V operator()(V x) const {
     if constexpr (std::is_arithmetic<V>::value)
       return std::tanh(x);
     else
@@ -360,10 +358,7 @@ struct GeluGradFloatBatch;
 template <>
 struct GeluGradOp<float> {
   template <class V>
-#if defined(__GNUC__)
-  __attribute__((always_inline))
-#endif
-  inline V operator()(V g, V x) const {
+  EMBER_FUNCTOR_INLINE V operator()(V g, V x) const {
     if constexpr (std::is_arithmetic<V>::value) {
       const float cdf = (std::erf(x * 0.70710678118654752440f) + 1.0f) * 0.5f;
       const float pdf = std::exp(x * x * -0.5f) * 0.39894228040143267794f;

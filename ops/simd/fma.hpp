@@ -48,6 +48,21 @@ EMBER_SIMD_INLINE xsimd::batch<float, A> neg_mul_add(const xsimd::batch<float, A
     return xsimd::fnma(x, y, z);
 }
 
+
+// The range reduction of ember's exp-like functions: y = k ln 2 + r with |r| <= ln 2 / 2
+// (for |y| below about 2^22). Returns r; k is s - 1.5 * 2^23, and the rounding that
+// adding 1.5 * 2^23 does also leaves k in the low bits of s, so bits(s) << 23 is k
+// shifted into a float's exponent field (the shifter's own bits shift out).
+template <class A>
+EMBER_SIMD_INLINE xsimd::batch<float, A> reduce_ln2(const xsimd::batch<float, A>& y, xsimd::batch<float, A>& s) {
+  using B = xsimd::batch<float, A>;
+  const B shifter(12582912.0f);  // 1.5 * 2^23
+  s = mul_add(y, B(1.44269504f), shifter);
+  const B k = s - shifter;
+  const B r = neg_mul_add(k, B(0.693145752f), y);  // ln 2 in two parts: k ln2_hi is exact
+  return neg_mul_add(k, B(1.42860677e-06f), r);
+}
+
 }  // namespace simd
 }  // namespace kernels
 }  // namespace ember

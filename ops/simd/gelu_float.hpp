@@ -25,25 +25,21 @@ namespace ember {
 namespace kernels {
 namespace simd {
 
-// exp(y) for y in [-87, 0] (no overflow, no subnormal results): y = k ln 2 + r with
-// |r| <= ln 2 / 2, exp(r) by a degree-5 polynomial (7.5e-8 relative), and 2^k added
-// into the exponent bits. k comes from the rounding that adding 1.5 * 2^23 does, which
-// also leaves k in the low bits of s.
+// exp(y) for y in [-87, 0] (no overflow, no subnormal results): y = k ln 2 + r
+// (reduce_ln2), exp(r) by a degree-5 polynomial (7.5e-8 relative), and 2^k added into
+// the exponent bits.
 template <class A>
 EMBER_SIMD_INLINE xsimd::batch<float, A> exp_nonpositive(const xsimd::batch<float, A>& y) {
   using B = xsimd::batch<float, A>;
   using I = xsimd::batch<int32_t, A>;
-  const B shifter(12582912.0f);  // 1.5 * 2^23
-  const B s = mul_add(y, B(1.44269504f), shifter);
-  const B k = s - shifter;
-  B r = neg_mul_add(k, B(0.693145752f), y);  // ln 2 in two parts: k ln2_hi is exact
-  r = neg_mul_add(k, B(1.42860677e-06f), r);
+  B s;
+  const B r = reduce_ln2(y, s);
   B p = mul_add(B(0.00829761941f), r, B(0.0419156291f));
   p = mul_add(p, r, B(0.166675761f));
   p = mul_add(p, r, B(0.499988914f));
   p = mul_add(p, r, B(0.999999702f));
   p = mul_add(p, r, B(1.00000012f));
-  const I scale = xsimd::bitwise_cast<I>(s) << 23;  // k << 23: the shifter's own bits shift out
+  const I scale = xsimd::bitwise_cast<I>(s) << 23;  // k << 23
   return xsimd::bitwise_cast<B>(xsimd::bitwise_cast<I>(p) + scale);
 }
 

@@ -31,8 +31,8 @@ namespace ember {
 namespace kernels {
 namespace simd {
 
-// y = k ln 2 + r for y in [-87, 0] (NaN passes through): 2^k (a normal float: k >= -126)
-// and e^r - 1.
+// y = k ln 2 + r (reduce_ln2) for y in [-87, 0] (NaN passes through): 2^k (a normal
+// float: k >= -126) and e^r - 1.
 template <class A>
 struct ExpParts {
   xsimd::batch<float, A> two_k, expm1_r;
@@ -41,11 +41,8 @@ template <class A>
 EMBER_SIMD_INLINE ExpParts<A> exp_parts(const xsimd::batch<float, A>& y) {
   using B = xsimd::batch<float, A>;
   using I = xsimd::batch<int32_t, A>;
-  const B shifter(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer, k, in s's low bits
-  const B s = mul_add(y, B(1.44269504f), shifter);
-  const B k = s - shifter;
-  B r = neg_mul_add(k, B(0.693145752f), y);  // ln 2 in two parts: k ln2_hi is exact
-  r = neg_mul_add(k, B(1.42860677e-06f), r);
+  B s;
+  const B r = reduce_ln2(y, s);
   B q = mul_add(B(1.0f / 5040), r, B(1.0f / 720));
   q = mul_add(q, r, B(1.0f / 120));
   q = mul_add(q, r, B(1.0f / 24));
@@ -53,7 +50,7 @@ EMBER_SIMD_INLINE ExpParts<A> exp_parts(const xsimd::batch<float, A>& y) {
   q = mul_add(q, r, B(0.5f));
   ExpParts<A> out;
   out.expm1_r = mul_add(r * r, q, r);
-  // (k + 127) << 23, the bits of 2^k: s's bits shifted keep k's low bits in the exponent field.
+  // (k + 127) << 23, the bits of 2^k.
   out.two_k = xsimd::bitwise_cast<B>((xsimd::bitwise_cast<I>(s) << 23) + I(127 << 23));
   return out;
 }
