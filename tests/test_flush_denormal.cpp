@@ -99,3 +99,30 @@ TEST_CASE("ember's worker threads run a flushing caller's loop flushed", "[denor
   CHECK(twice.min().item<float>() == std::ldexp(1.0f, -139));
   ember::set_num_threads(threads_before);
 }
+
+TEST_CASE("FlushDenormalGuard sets the mode for its scope and restores the one it found", "[denormal]") {
+  Tensor tiny = ember::full({4}, kSubnormal);
+  auto flushed_now = [&] { return (tiny * 2.0f)[0].item<float>() == 0.0f; };
+  REQUIRE_FALSE(flushed_now());
+  {
+    ember::FlushDenormalGuard on(true);
+    if (ember::set_flush_denormal(true)) {  // supported: the guard's mode holds
+      CHECK(flushed_now());
+      {
+        ember::FlushDenormalGuard off(false);
+        CHECK_FALSE(flushed_now());
+      }
+      CHECK(flushed_now());  // the outer guard's mode is back
+    }
+  }
+  CHECK_FALSE(flushed_now());  // and IEEE arithmetic after the outer one
+  // A guard inside a flushing thread's scope restores flushing, not IEEE.
+  {
+    Flushing on;
+    if (on.supported) {
+      { ember::FlushDenormalGuard off(false); }
+      CHECK(flushed_now());
+    }
+  }
+  CHECK_FALSE(flushed_now());
+}

@@ -33,6 +33,12 @@
 // optimizer makes its state on its first step), the second is traced and checked
 // against an eager step from the same state, later ones replay. C++ scalars are kept
 // as traced: an LR scheduler that changes lr needs a new compile.
+//
+// compile's replays differ from eager in two float details, both on by default
+// (CompileOptions): subnormal floats are flushed to zero, as TensorFlow runs its
+// kernels, and Adam multiplies by its bias correction's reciprocal instead of dividing.
+// A compiled step's parameters then equal the eager step's to float rounding; with both
+// options off they are the same bits.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -201,6 +207,11 @@ Graph fuse_elementwise(const Graph& g);
 // (ember/detail/fused.hpp). Autograd does not see
 // inside it: compile applies it under NoGradGuard only, as fuse_elementwise.
 Graph fuse_linear_epilogue(const Graph& g);
+// Marks each optimizer update of a training step to multiply by the reciprocal of its
+// per-step scalar where the eager optimizer divides (adam_update_'s
+// reciprocal_bias_correction): one division per element fewer; the parameters then
+// match the eager step's to float rounding, not bit for bit.
+Graph reciprocal_optimizer_math(const Graph& g);
 // All of the above (fusion excepted), repeated until the graph stops shrinking.
 Graph optimize(const Graph& g);
 }  // namespace passes
@@ -335,6 +346,17 @@ struct CompileOptions {
   // Weights of at most this many bytes are copied for each calling thread after the
   // first (see PlannedGraph); 0: every thread reads the originals.
   std::size_t copy_weights_up_to = PlannedGraph::kCopyWeightsUpTo;
+  // Replays run with subnormal floats flushed to zero, as inputs and as results (x86's
+  // DAZ and FTZ, aarch64's FZ: FlushDenormalGuard), as TensorFlow's runtime runs its
+  // kernels. Arithmetic on subnormals is slow (a microcode assist per operation on x86),
+  // and a training step meets them where Adam's moments decay geometrically for weights
+  // whose gradient is zero (dead ReLU units, always-black pixels). Values below 1.2e-38
+  // become 0; false replays with IEEE subnormals, as eager runs.
+  bool flush_denormal = true;
+  // Training steps' optimizer updates multiply by reciprocals where the eager optimizer
+  // divides (passes::reciprocal_optimizer_math): parameters equal the eager step's to
+  // float rounding instead of bit for bit.
+  bool fast_optimizer_math = true;
 };
 
 // jit::compile(fn): a callable that traces fn on the first call with each new set of

@@ -21,6 +21,19 @@ bool in_parallel_region();
 // (weights that see gradients rarely) can run its later epochs much slower than its first.
 bool set_flush_denormal(bool on);
 
+// Sets the calling thread's subnormal mode (as set_flush_denormal) for a scope and
+// restores the mode it found; ember::jit's compiled functions replay under one.
+class FlushDenormalGuard {
+ public:
+  explicit FlushDenormalGuard(bool on);
+  ~FlushDenormalGuard();
+  FlushDenormalGuard(const FlushDenormalGuard&) = delete;
+  FlushDenormalGuard& operator=(const FlushDenormalGuard&) = delete;
+
+ private:
+  unsigned long saved_;
+};
+
 namespace detail {
 void parallel_run(int64_t begin, int64_t end, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx);
 }

@@ -217,6 +217,9 @@ bool set_flush_denormal(bool on) {
   set_fp_mode(on ? kFlushBits : 0);
   return true;
 }
+FlushDenormalGuard::FlushDenormalGuard(bool on) : saved_(fp_mode()) { set_fp_mode(on ? kFlushBits : 0); }
+FlushDenormalGuard::~FlushDenormalGuard() { set_fp_mode(static_cast<FpMode>(saved_)); }
+
 bool in_parallel_region() { return t_in_parallel; }
 
 namespace detail {

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "ember/autograd.hpp"
+#include "ember/threads.hpp"
 #include "ember/warning.hpp"
 #include "src/core/check.hpp"
 #include "ember/jit.hpp"
@@ -94,8 +95,14 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
   State& s = *state_;
   internal::ThreadSlots<State::Recent>::Taken taken(s.recent);
   State::Recent* recent = taken.get();
+  // A replay of a graph: under the options' subnormal mode (the calling thread's is
+  // restored after).
+  auto replay = [&s, &inputs](const Graph& graph, const PlannedGraph* planned) {
+    FlushDenormalGuard mode(s.options.flush_denormal);
+    return planned ? (*planned)(inputs) : run(graph, inputs);
+  };
   if (recent && recent->generation == s.generation.load(std::memory_order_acquire) && matches(recent->key, inputs))
-    return recent->planned ? (*recent->planned)(inputs) : run(*recent->graph, inputs);
+    return replay(*recent->graph, recent->planned.get());
   Key key = key_of(inputs);
   std::shared_ptr<const Graph> graph;
   std::shared_ptr<const PlannedGraph> planned;
@@ -110,7 +117,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
       if (recent && graph) *recent = State::Recent{s.generation.load(std::memory_order_relaxed), key, graph, planned};
       lock.unlock();
       if (!graph) return s.fn(inputs);
-      return planned ? (*planned)(inputs) : run(*graph, inputs);
+      return replay(*graph, planned.get());
     }
     // A new key: trace under the lock, so that two threads meeting the same new shape
     // trace it once (the others wait, then replay).
@@ -129,6 +136,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
         const bool fusable = inference || g.is_training_step();
         if (s.options.fuse && fusable) g = passes::fuse_linear_epilogue(g);
         if (s.options.fuse && (!is_grad_enabled() || g.is_training_step())) g = passes::fuse_elementwise(g);
+        if (s.options.fast_optimizer_math && g.is_training_step()) g = passes::reciprocal_optimizer_math(g);
         graph = std::make_shared<const Graph>(std::move(g));
         if (s.options.plan_memory && inference) planned = std::make_shared<const PlannedGraph>(graph, s.options.copy_weights_up_to);
       }
@@ -155,7 +163,7 @@ std::vector<Tensor> CompiledFunction::operator()(const std::vector<Tensor>& inpu
   // The first call's results come from the graph too, so every call for a shape
   // computes the same way.
   if (!graph) return s.fn(inputs);
-  return planned ? (*planned)(inputs) : run(*graph, inputs);
+  return replay(*graph, planned.get());
 }
 
 Tensor CompiledFunction::operator()(const Tensor& input) const {

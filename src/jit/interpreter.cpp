@@ -261,10 +261,13 @@ const std::unordered_map<std::string, Runner>& registry() {
        [](const Inputs& in, const Node& n) {
          Tensor param = in[0], exp_avg = in[2], exp_avg_sq = in[3], max_exp_avg_sq = in[4], step = in[5];
          const bool amsgrad = attr_bool(n, "amsgrad");
+         // Absent from graphs built by hand before the attribute existed: exact division.
+         const bool reciprocal_bias_correction =
+             n.attr("reciprocal_bias_correction") != nullptr && attr_bool(n, "reciprocal_bias_correction");
          optim::adam_update_(param, in[1], exp_avg, exp_avg_sq, max_exp_avg_sq, step, attr_double(n, "lr"),
                              attr_double(n, "beta1"), attr_double(n, "beta2"), attr_double(n, "eps"),
                              attr_double(n, "weight_decay"), amsgrad, attr_bool(n, "maximize"),
-                             attr_bool(n, "decoupled"));
+                             attr_bool(n, "decoupled"), reciprocal_bias_correction);
          std::vector<Tensor> out{param, exp_avg, exp_avg_sq, step};
          if (amsgrad) out.push_back(max_exp_avg_sq);
          return out;

@@ -1,5 +1,6 @@
 // The graph-to-graph passes: each walks the nodes in order and builds a new graph,
 // mapping the old value ids to new ones, so a pass never edits a graph in place.
+#include <algorithm>
 #include <map>
 #include <unordered_map>
 
@@ -181,6 +182,24 @@ Graph simplify(const Graph& g) {
       }
     }
     r.copy_node(n);
+  }
+  return r.finish();
+}
+
+Graph reciprocal_optimizer_math(const Graph& g) {
+  Rebuild r(g);
+  for (const Node& n : g.nodes()) {
+    if (n.op != "adam_update_") {
+      r.copy_node(n);
+      continue;
+    }
+    Node relaxed = n;
+    auto& attrs = relaxed.attrs;
+    attrs.erase(std::remove_if(attrs.begin(), attrs.end(),
+                               [](const NamedAttr& a) { return a.name == "reciprocal_bias_correction"; }),
+                attrs.end());
+    attrs.push_back({"reciprocal_bias_correction", AttrValue(true)});
+    r.copy_node(relaxed);
   }
   return r.finish();
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <ember/ember.hpp>
 #include <ember/jit.hpp>
+#include <cmath>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,4 +143,28 @@ TEST_CASE("a compiled model answers from several threads at once", "[jit][compil
   for (std::thread& th : threads) th.join();
   for (int t = 0; t < kThreads; ++t) CHECK(good[static_cast<std::size_t>(t)] == kCalls);
   CHECK(c.traces() == 1);  // one shape, traced once however the threads raced
+}
+
+TEST_CASE("compiled replays flush subnormals unless told not to, and leave the caller's mode as it was",
+          "[jit][compile][denormal]") {
+  // 2^-100 * 2^-40 = 2^-140 is subnormal (the smallest normal float is 2^-126): an IEEE
+  // fact, checked with std::fpclassify. Replays run under FlushDenormalGuard, so where
+  // the CPU can flush the compiled result is 0.
+  const float subnormal = std::ldexp(1.0f, -140);
+  REQUIRE(std::fpclassify(subnormal) == FP_SUBNORMAL);
+  const bool can_flush = ember::set_flush_denormal(false);
+  ember::NoGradGuard no_grad;
+  auto f = [](const std::vector<Tensor>& xs) { return std::vector<Tensor>{xs[0] * std::ldexp(1.0f, -40)}; };
+  Tensor x = ember::full({8}, std::ldexp(1.0f, -100));
+  jit::CompiledFunction flushing = jit::compile(f);
+  jit::CompileOptions ieee_options;
+  ieee_options.flush_denormal = false;
+  jit::CompiledFunction ieee = jit::compile(f, ieee_options);
+  for (int call = 0; call < 3; ++call) {  // the traced call and the replays
+    INFO("call " << call);
+    CHECK(flushing(x)[0].item<float>() == (can_flush ? 0.0f : subnormal));
+    CHECK(ieee(x)[0].item<float>() == subnormal);
+    // The caller's thread keeps IEEE arithmetic after the replay.
+    CHECK((x * std::ldexp(1.0f, -40))[0].item<float>() == subnormal);
+  }
 }

@@ -82,7 +82,8 @@ struct Run {
 // `steps` steps over `batches`, eagerly or through jit::compile.
 template <class Model>
 Run train(const Batches& batches, const MakeOptimizer& make_opt, const Loss& loss_of, bool compiled,
-          bool set_to_none, std::shared_ptr<const jit::Graph>* graph = nullptr) {
+          bool set_to_none, std::shared_ptr<const jit::Graph>* graph = nullptr,
+          const jit::CompileOptions& options = {}) {
   ember::manual_seed(11);
   Run r;
   r.model = std::make_shared<Model>();
@@ -100,7 +101,7 @@ Run train(const Batches& batches, const MakeOptimizer& make_opt, const Loss& los
     for (const auto& b : batches) r.losses.push_back(step(b)[0]);
     return r;
   }
-  jit::CompiledFunction c = jit::compile(step);
+  jit::CompiledFunction c = jit::compile(step, options);
   for (const auto& b : batches) r.losses.push_back(c(b)[0]);
   CHECK(c.traces() == 2);  // the first call, then the one that is kept
   if (graph) *graph = c.graph_for(batches[0]);
@@ -206,8 +207,70 @@ TEST_CASE("a compiled MLP training step with Adam matches the eager step", "[jit
   for (const auto& n : graph->nodes()) epilogues += n.op == "linear_epilogue" && n.attr("activation") != nullptr;
   CHECK(epilogues == 2);
   CHECK_FALSE(has_op(*graph, "relu"));
+  // The updates multiply by the bias correction's reciprocal (CompileOptions::fast_optimizer_math).
+  int reciprocal = 0;
+  for (const auto& n : graph->nodes())
+    if (n.op == "adam_update_") reciprocal += std::get<bool>(*n.attr("reciprocal_bias_correction"));
+  CHECK(reciprocal == 6);
   for (const auto& w : warnings.seen) WARN(w);
   CHECK(warnings.seen.empty());
+}
+
+TEST_CASE("a compiled Adam step without the fast options gives the eager step's bits", "[jit][train]") {
+  // With IEEE subnormals and exact division the replay runs the eager step's kernels in
+  // the eager step's order: every parameter, gradient and moment is the same float.
+  Batches batches = mlp_batches(12);
+  Run eager = train<Mlp>(batches, adam, mlp_loss, false, true);
+  jit::CompileOptions exact;
+  exact.flush_denormal = false;
+  exact.fast_optimizer_math = false;
+  std::shared_ptr<const jit::Graph> graph;
+  Run compiled = train<Mlp>(batches, adam, mlp_loss, true, true, &graph, exact);
+  REQUIRE(graph != nullptr);
+  for (const auto& n : graph->nodes())
+    if (n.op == "adam_update_") CHECK_FALSE(std::get<bool>(*n.attr("reciprocal_bias_correction")));
+  auto pe = eager.model->named_parameters(), pc = compiled.model->named_parameters();
+  REQUIRE(pe.size() == pc.size());
+  for (std::size_t i = 0; i < pe.size(); ++i) {
+    INFO(pe[i].key());
+    CHECK(ember::equal(pc[i].value(), pe[i].value()));
+    CHECK(ember::equal(pc[i].value().grad(), pe[i].value().grad()));
+    auto te = eager.opt->state(pe[i].value())->tensors(), tc = compiled.opt->state(pc[i].value())->tensors();
+    REQUIRE(te.size() == tc.size());
+    for (std::size_t k = 0; k < te.size(); ++k) {
+      INFO(te[k].first);
+      REQUIRE(tc[k].second->defined() == te[k].second->defined());  // max_exp_avg_sq: amsgrad only
+      if (te[k].second->defined()) CHECK(ember::equal(*tc[k].second, *te[k].second));
+    }
+  }
+}
+
+TEST_CASE("passes::reciprocal_optimizer_math marks the Adam updates and nothing else", "[jit][train][passes]") {
+  Batches batches = mlp_batches(3);
+  jit::CompileOptions plain;
+  plain.fast_optimizer_math = false;
+  std::shared_ptr<const jit::Graph> before;
+  train<Mlp>(batches, adam, mlp_loss, true, true, &before, plain);
+  REQUIRE(before != nullptr);
+  jit::Graph after = jit::passes::reciprocal_optimizer_math(*before);
+  after.lint();
+  REQUIRE(after.nodes().size() == before->nodes().size());
+  REQUIRE(after.updates().size() == before->updates().size());
+  int marked = 0;
+  for (std::size_t i = 0; i < after.nodes().size(); ++i) {
+    const auto& a = after.nodes()[i];
+    const auto& b = before->nodes()[i];
+    CHECK(a.op == b.op);
+    if (a.op == "adam_update_") {
+      CHECK_FALSE(std::get<bool>(*b.attr("reciprocal_bias_correction")));
+      CHECK(std::get<bool>(*a.attr("reciprocal_bias_correction")));
+      CHECK(a.attrs.size() == b.attrs.size());  // replaced, not added twice
+      ++marked;
+    } else {
+      CHECK(a.attrs.size() == b.attrs.size());
+    }
+  }
+  CHECK(marked == 6);
 }
 
 TEST_CASE("a compiled LSTM training step matches the eager step", "[jit][train]") {

@@ -94,11 +94,14 @@ struct AdamParamState : ParamState {
 // exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) are updated and `step`, a 0-dim
 // tensor holding the count, goes up by one; the bias corrections come from its value.
 // It runs the same loop as Adam::step. A traced training step (ember::jit) records the
-// optimizer's update as this op, so replays follow the count and match eager steps bit
-// for bit.
+// optimizer's update as this op, so replays follow the count.
+// reciprocal_bias_correction: multiply by 1 / sqrt(1 - beta2^step) instead of dividing by
+// sqrt(1 - beta2^step), one division per element fewer (Adam is partly bound by the divider);
+// each denominator is then within an ulp of Adam::step's, not always the same bits.
+// jit::compile's training steps choose it (CompileOptions::fast_optimizer_math).
 void adam_update_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq, Tensor& max_exp_avg_sq,
                   Tensor& step, double lr, double beta1, double beta2, double eps, double weight_decay, bool amsgrad,
-                  bool maximize, bool decoupled);
+                  bool maximize, bool decoupled, bool reciprocal_bias_correction = false);
 
 class Adam : public Optimizer {
  public:
