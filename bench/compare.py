@@ -301,6 +301,14 @@ def jit_table(medians):
                          fmt(jit.get(("train_step", v, "compiled_images_per_s"))), "-", "-", fmt(ratio)] +
                         mark_cols(">=1.15 x eager", None if ratio is None else ratio >= 1.15))
             rows[-1][-1] += f" (test accuracy eager {fmt(acc[0])}, compiled {fmt(acc[1])})"
+            flush = jit.get(("train_step", v, "eager_flush_images_per_s"))
+            if flush is not None:
+                # eager steps in the subnormal mode compiled replays run in
+                rows.append(["train_step", v + ",eager_flushed", t, "images/s", fmt(flush),
+                             fmt(jit.get(("train_step", v, "compiled_images_per_s"))), "-", "-",
+                             fmt(jit.get(("train_step", v, "compiled_over_eager_flush"))),
+                             f"test accuracy eager flushed {fmt(jit.get(('train_step', v, 'eager_flush_test_accuracy')))}",
+                             ""])
     # serve_mlp: requests/s at 1 and 2 request threads; the variant names ember's thread
     # count inside each op (intra_op).
     serve = {t: medians.get(("serve", t), {}) for t in (1, 2)}
