@@ -470,4 +470,12 @@ Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, 
 
 }  // namespace functional
 }  // namespace nn
+
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const std::vector<Tensor>& hx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const std::optional<Tensor>& b_ih,
+                                     const std::optional<Tensor>& b_hh) {
+  EMBER_CHECK(hx.size() == 2, "lstm_cell: expected the state as two tensors {{h, c}}, got {}", hx.size());
+  return nn::functional::lstm_cell(input, hx[0], hx[1], w_ih, w_hh, b_ih.value_or(Tensor()), b_hh.value_or(Tensor()));
+}
+
 }  // namespace ember

@@ -218,3 +218,40 @@ TEST_CASE("ModuleDict iterates its items in insertion order", "[nn]") {
   for (const auto& item : *dict) keys.push_back(item.key());
   CHECK(keys == std::vector<std::string>{"first", "second"});
 }
+
+TEST_CASE("lstm_cell, gru_cell and the RNN cells at the top level take LibTorch's arguments", "[nn][rnn]") {
+  // The reference is nn::functional's cells, which the PyTorch reference cases check.
+  namespace F = ember::nn::functional;
+  ember::manual_seed(3);
+  ember::Tensor x = ember::randn({2, 5}), h = ember::randn({2, 4}), c = ember::randn({2, 4});
+  ember::Tensor w_ih = ember::randn({16, 5}).requires_grad_(), w_hh = ember::randn({16, 4});
+  ember::Tensor b_ih = ember::randn({16}), b_hh = ember::randn({16});
+  auto [hy, cy] = ember::lstm_cell(x, {h, c}, w_ih, w_hh, b_ih, b_hh);
+  auto [hf, cf] = F::lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh);
+  CHECK(ember::equal(hy, hf));
+  CHECK(ember::equal(cy, cf));
+  auto [hn, cn] = ember::lstm_cell(x, {h, c}, w_ih, w_hh, std::nullopt, std::nullopt);  // no biases
+  auto [hfn, cfn] = F::lstm_cell(x, h, c, w_ih, w_hh);
+  CHECK(ember::equal(hn, hfn));
+  CHECK(ember::equal(cn, cfn));
+  hy.sum().backward();  // differentiable as the functional form
+  REQUIRE(w_ih.grad().defined());
+  CHECK(w_ih.grad().sizes() == ember::IntArrayRef({16, 5}));
+  CHECK_THROWS_WITH(ember::lstm_cell(x, {h}, w_ih, w_hh), Catch::Contains("lstm_cell") && Catch::Contains("{h, c}") &&
+                                                              Catch::Contains("got 1"));
+  ember::Tensor wg_ih = ember::randn({12, 5}), wg_hh = ember::randn({12, 4});
+  CHECK(ember::equal(ember::gru_cell(x, h, wg_ih, wg_hh), F::gru_cell(x, h, wg_ih, wg_hh)));
+  ember::Tensor wr_ih = ember::randn({4, 5}), wr_hh = ember::randn({4, 4});
+  CHECK(ember::equal(ember::rnn_tanh_cell(x, h, wr_ih, wr_hh), F::rnn_tanh_cell(x, h, wr_ih, wr_hh)));
+  CHECK(ember::equal(ember::rnn_relu_cell(x, h, wr_ih, wr_hh), F::rnn_relu_cell(x, h, wr_ih, wr_hh)));
+  {
+    // Both spellings visible unqualified: the argument types pick the function.
+    using namespace ember;
+    using namespace ember::nn::functional;
+    auto [h2, c2] = lstm_cell(x, h, c, w_ih, w_hh);
+    auto [h3, c3] = lstm_cell(x, {h, c}, w_ih, w_hh);
+    CHECK(ember::equal(h2, h3));
+    CHECK(ember::equal(c2, c3));
+    CHECK(ember::equal(gru_cell(x, h, wg_ih, wg_hh), F::gru_cell(x, h, wg_ih, wg_hh)));
+  }
+}

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "ember/functions.hpp"
 #include "ember/tensor.hpp"
@@ -117,6 +118,18 @@ Tensor normalize(const Tensor& input, double p = 2.0, int64_t dim = 1, double ep
 
 }  // namespace functional
 }  // namespace nn
+
+// torch::lstm_cell, gru_cell, rnn_tanh_cell and rnn_relu_cell at the top level, in
+// LibTorch's form: lstm_cell takes its state as one list {h, c} (LibTorch's TensorList)
+// and each bias may be absent (std::nullopt). They compute what nn::functional's cells
+// compute; the other three are those functions themselves.
+std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, const std::vector<Tensor>& hx, const Tensor& w_ih,
+                                     const Tensor& w_hh, const std::optional<Tensor>& b_ih = std::nullopt,
+                                     const std::optional<Tensor>& b_hh = std::nullopt);
+using nn::functional::gru_cell;
+using nn::functional::rnn_relu_cell;
+using nn::functional::rnn_tanh_cell;
+
 }  // namespace ember
 
 // The other losses and distances, and the options forms of every loss.
