@@ -207,10 +207,10 @@ Graph fuse_elementwise(const Graph& g);
 // (ember/detail/fused.hpp). Autograd does not see
 // inside it: compile applies it under NoGradGuard only, as fuse_elementwise.
 Graph fuse_linear_epilogue(const Graph& g);
-// Marks each optimizer update of a training step to multiply by the reciprocal of its
-// per-step scalar where the eager optimizer divides (adam_update_'s
-// reciprocal_bias_correction): one division per element fewer; the parameters then
-// match the eager step's to float rounding, not bit for bit.
+// Marks each Adam update of a training step (adam_update_; SGD's updates divide by
+// nothing) to multiply by the reciprocal of its bias correction where the eager
+// optimizer divides (reciprocal_bias_correction): one division per element fewer; the
+// parameters then match the eager step's to float rounding, not bit for bit.
 Graph reciprocal_optimizer_math(const Graph& g);
 // All of the above (fusion excepted), repeated until the graph stops shrinking.
 Graph optimize(const Graph& g);
@@ -350,8 +350,8 @@ struct CompileOptions {
   // DAZ and FTZ, aarch64's FZ: FlushDenormalGuard), as TensorFlow's runtime runs its
   // kernels. Arithmetic on subnormals is slow (a microcode assist per operation on x86),
   // and a training step meets them where Adam's moments decay geometrically for weights
-  // whose gradient is zero (dead ReLU units, always-black pixels). Values below 1.2e-38
-  // become 0; false replays with IEEE subnormals, as eager runs.
+  // whose gradient is zero (ReLU units that stay off, inputs black in most images).
+  // Values below 1.2e-38 become 0; false replays with IEEE subnormals, as eager runs.
   bool flush_denormal = true;
   // Training steps' optimizer updates multiply by reciprocals where the eager optimizer
   // divides (passes::reciprocal_optimizer_math): parameters equal the eager step's to
