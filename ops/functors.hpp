@@ -198,6 +198,32 @@ struct PowOp<int64_t> {
   }
 };
 
+// pow on float32 and float64 batches follows C's pow for every special value, and
+// float32 computes through double (ops/simd/pow.hpp, which defines PowBatch for xsimd
+// batches and which loops.inl includes); scalars call std::pow.
+template <class V>
+struct PowBatch;
+template <>
+struct PowOp<float> {
+  template <class V>
+  EMBER_FUNCTOR_INLINE V operator()(V a, V b) const {
+    if constexpr (std::is_arithmetic<V>::value)
+      return std::pow(a, b);
+    else
+      return PowBatch<V>::apply(a, b);
+  }
+};
+template <>
+struct PowOp<double> {
+  template <class V>
+  EMBER_FUNCTOR_INLINE V operator()(V a, V b) const {
+    if constexpr (std::is_arithmetic<V>::value)
+      return std::pow(a, b);
+    else
+      return PowBatch<V>::apply(a, b);
+  }
+};
+
 // gelu on float32 batches skips erf (see ops/simd/gelu_float.hpp, which defines
 // GeluFloatBatch for xsimd batches and which loops.inl includes); scalars (the strided
 // loop) keep the table's formula with the C library's erf.
@@ -286,12 +312,11 @@ struct ClampOp {
   }
 };
 template <class T>
-struct PowScalarOp {
+struct PowScalarOp {  // the same function as PowOp<T>
   T exponent;
   template <class V>
   V operator()(V x) const {
-    using namespace vm;
-    return pow(x, V(exponent));
+    return PowOp<T>()(x, V(exponent));
   }
 };
 template <class T>

@@ -7,6 +7,7 @@
 #include "ops/functors.hpp"
 #include "ops/simd/chain.hpp"
 #include "ops/simd/gelu_float.hpp"
+#include "ops/simd/pow.hpp"
 #include "ops/simd/sigmoid_tanh_float.hpp"
 
 namespace ember {
