@@ -203,8 +203,7 @@ struct PowOp<int64_t> {
 // batches and which loops.inl includes); scalars call std::pow.
 template <class V>
 struct PowBatch;
-template <>
-struct PowOp<float> {
+struct PowFloatingOp {
   template <class V>
   EMBER_FUNCTOR_INLINE V operator()(V a, V b) const {
     if constexpr (std::is_arithmetic<V>::value)
@@ -214,15 +213,9 @@ struct PowOp<float> {
   }
 };
 template <>
-struct PowOp<double> {
-  template <class V>
-  EMBER_FUNCTOR_INLINE V operator()(V a, V b) const {
-    if constexpr (std::is_arithmetic<V>::value)
-      return std::pow(a, b);
-    else
-      return PowBatch<V>::apply(a, b);
-  }
-};
+struct PowOp<float> : PowFloatingOp {};
+template <>
+struct PowOp<double> : PowFloatingOp {};
 
 // gelu on float32 batches skips erf (see ops/simd/gelu_float.hpp, which defines
 // GeluFloatBatch for xsimd batches and which loops.inl includes); scalars (the strided

@@ -2,7 +2,9 @@
 #pragma once
 #include <catch2/catch.hpp>
 #include <ember/ember.hpp>
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <string>
@@ -78,6 +80,16 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "no error";
+}
+
+// |got - want| in units of the last place of want rounded to float (the subnormal
+// spacing below the normal range).
+inline double float_ulps(float got, double want) {
+  const float w = static_cast<float>(want);
+  const double spacing = std::fabs(w) < std::numeric_limits<float>::min()
+                             ? std::numeric_limits<float>::denorm_min()
+                             : std::nextafter(std::fabs(w), std::numeric_limits<float>::infinity()) - std::fabs(w);
+  return std::fabs(static_cast<double>(got) - want) / spacing;
 }
 
 }  // namespace testing

@@ -15,14 +15,7 @@
 
 namespace {
 
-// |got - want| in units of the last place of want rounded to float.
-double float_ulps(float got, double want) {
-  const float w = static_cast<float>(want);
-  const double spacing = std::fabs(w) < std::numeric_limits<float>::min()
-                             ? std::numeric_limits<float>::denorm_min()
-                             : std::nextafter(std::fabs(w), std::numeric_limits<float>::infinity()) - std::fabs(w);
-  return std::fabs(static_cast<double>(got) - want) / spacing;
-}
+using testing::float_ulps;
 
 // Pairs whose results a float holds: |x| log-uniform over [1e-6, 1e6], y in [-6, 6],
 // every fourth x negative with an integer y.

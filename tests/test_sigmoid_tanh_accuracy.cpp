@@ -25,15 +25,7 @@ std::vector<float> float_sweep() {
   return xs;
 }
 
-// |got - want| in units of the last place of want rounded to float (the subnormal
-// spacing below the normal range).
-double ulps(float got, double want) {
-  const float w = static_cast<float>(want);
-  const double spacing = std::fabs(w) < std::numeric_limits<float>::min()
-                             ? std::numeric_limits<float>::denorm_min()
-                             : std::nextafter(std::fabs(w), std::numeric_limits<float>::infinity()) - std::fabs(w);
-  return std::fabs(static_cast<double>(got) - want) / spacing;
-}
+using testing::float_ulps;
 
 double sigmoid_reference(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -57,7 +49,7 @@ Sweep sweep(const std::vector<float>& xs, bool strided, F f, R reference) {
       s.nan_ok = s.nan_ok && std::isnan(xp[i]) && std::isnan(yp[i]);
       continue;
     }
-    const double e = ulps(yp[i], reference(static_cast<double>(xp[i])));
+    const double e = float_ulps(yp[i], reference(static_cast<double>(xp[i])));
     if (e > s.worst) {
       s.worst = e;
       s.worst_at = xp[i];
